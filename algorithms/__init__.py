@@ -1,0 +1,1 @@
+"""Network analytics on the customs graph: communities, centrality, propagation, peers, recency."""

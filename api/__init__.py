@@ -1,0 +1,1 @@
+"""The HTTP API: clearance scoring, exploration, leads, cases and reports."""

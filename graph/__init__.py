@@ -1,0 +1,1 @@
+"""The customs graph in Neo4j: schema, connection, local server and constraints."""

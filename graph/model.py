@@ -1,0 +1,111 @@
+"""The customs graph schema, loaded once from the YAML declarations in ``graph/schema/``.
+
+Constraint setup, the loader, the API and the chart legend all read this one model,
+so a label or relationship type that is not declared here cannot reach Cypher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+__all__ = ["SchemaError", "NodeType", "RelationshipType", "Schema", "schema"]
+
+SCHEMA_DIR = Path(__file__).parent / "schema"
+PROPERTY_TYPES = {"string", "integer", "float", "date", "datetime", "boolean"}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class SchemaError(ValueError):
+    """The schema declaration is inconsistent; raised at load time, never at query time."""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str
+    description: str
+    properties: dict[str, str]
+    indexed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RelationshipType:
+    type: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    description: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schema:
+    nodes: dict[str, NodeType]
+    relationships: dict[str, RelationshipType]
+
+    def node(self, label: str) -> NodeType:
+        try:
+            return self.nodes[label]
+        except KeyError:
+            raise SchemaError(f"label {label!r} is not declared in graph/schema/") from None
+
+    def relationship(self, rel_type: str) -> RelationshipType:
+        try:
+            return self.relationships[rel_type]
+        except KeyError:
+            raise SchemaError(f"relationship type {rel_type!r} is not declared in graph/schema/") from None
+
+
+def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _load_node(path: Path) -> NodeType:
+    raw = yaml.safe_load(path.read_text())
+    label, key = raw.get("label"), raw.get("key")
+    if label != path.stem:
+        raise SchemaError(f"{path.name}: label {label!r} must match the file name")
+    props = raw.get("properties") or {}
+    if key not in props:
+        raise SchemaError(f"{path.name}: key {key!r} is not among its properties")
+    types, indexed = {}, []
+    for name, spec in props.items():
+        if not _NAME.match(name):
+            raise SchemaError(f"{path.name}: property name {name!r} is not a plain identifier")
+        if spec.get("type") not in PROPERTY_TYPES:
+            raise SchemaError(f"{path.name}: property {name!r} has unknown type {spec.get('type')!r}")
+        types[name] = spec["type"]
+        if spec.get("indexed"):
+            indexed.append(name)
+    return NodeType(label, key, raw.get("description", ""), types, tuple(indexed))
+
+
+def load_schema(folder: Path = SCHEMA_DIR) -> Schema:
+    nodes = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.stem != "relationships":
+            node = _load_node(path)
+            if not _NAME.match(node.label):
+                raise SchemaError(f"{path.name}: label {node.label!r} is not a plain identifier")
+            nodes[node.label] = node
+    rels = {}
+    for rel_type, spec in (yaml.safe_load((folder / "relationships.yaml").read_text()) or {}).items():
+        if not _NAME.match(rel_type):
+            raise SchemaError(f"relationship type {rel_type!r} is not a plain identifier")
+        sources, targets = _as_tuple(spec["from"]), _as_tuple(spec["to"])
+        for end in sources + targets:
+            if end not in nodes:
+                raise SchemaError(f"relationship {rel_type}: endpoint {end!r} is not a declared label")
+        rels[rel_type] = RelationshipType(
+            rel_type, sources, targets, spec.get("description", ""), dict(spec.get("properties") or {})
+        )
+    return Schema(nodes, rels)
+
+
+@cache
+def schema() -> Schema:
+    return load_schema()

@@ -1,0 +1,1 @@
+"""Loading customs declarations into the graph: mapping, validation, entity resolution, upserts."""

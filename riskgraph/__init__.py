@@ -1,0 +1,1 @@
+"""RiskGraph command line and settings."""

@@ -1,0 +1,48 @@
+"""One settings object, read from the environment.
+
+``NEO4J_*`` point at an existing server (bolt:// or neo4j://); without ``NEO4J_URI`` the
+project runs its own local Neo4j under ``$RISKGRAPH_HOME``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RISKGRAPH_", extra="ignore")
+
+    home: Path = Field(default=Path(".riskgraph"), description="all local state lives here")
+    bolt_port: int = Field(default=7687, ge=1, le=65535)
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "4g"
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+
+    neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: str = Field(default="", validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", validation_alias="NEO4J_DATABASE")
+
+    @property
+    def local(self) -> bool:
+        """True when the project runs its own Neo4j (no external server configured)."""
+        return not self.neo4j_uri
+
+    @property
+    def uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    def path(self, *parts: str) -> Path:
+        """A path under ``$RISKGRAPH_HOME``, its parent folder created."""
+        target = self.home.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+@cache
+def settings() -> Settings:
+    return Settings()

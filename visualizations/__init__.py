@@ -1,0 +1,1 @@
+"""Link charts and reports that work without internet access."""
