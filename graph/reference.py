@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Office", "DEPARTMENT", "SUB_CENTRES", "DISTRICTS", "OFFICES", "office_by_code", "resolve_office"]
+__all__ = [
+    "Office",
+    "DEPARTMENT",
+    "SUB_CENTRES",
+    "DISTRICTS",
+    "OFFICES",
+    "office_by_code",
+    "resolve_office",
+    "jurisdiction",
+]
 
 
 @dataclass(frozen=True)
@@ -19,7 +28,9 @@ class Office:
     parent: str | None
 
 
-DEPARTMENT = Office("GACC-DARM", "Department of Customs Audit and Risk Management of GACC", "department", None)
+DEPARTMENT = Office(
+    "GACC-DARM", "Department of Customs Audit and Risk Management of GACC", "department", None
+)
 
 SUB_CENTRES = (
     Office("SC-QINGDAO", "Qingdao Parameter Sub-centre", "sub-centre", DEPARTMENT.code),
@@ -30,17 +41,52 @@ SUB_CENTRES = (
 # Spelled as in the seed's slides (Manchuria = Manzhouli, Lasa = Lhasa, Urumuqi = Urumqi).
 _JURISDICTIONS = {
     "SC-QINGDAO": (
-        "Qingdao", "Tianjin", "Dalian", "Shenyang", "Changchun", "Yinchuan", "Lanzhou", "Taiyuan",
-        "Beijing", "Harbin", "Manchuria", "Shijiazhuang", "Huhhot", "Urumuqi",
+        "Qingdao",
+        "Tianjin",
+        "Dalian",
+        "Shenyang",
+        "Changchun",
+        "Yinchuan",
+        "Lanzhou",
+        "Taiyuan",
+        "Beijing",
+        "Harbin",
+        "Manchuria",
+        "Shijiazhuang",
+        "Huhhot",
+        "Urumuqi",
     ),
     "SC-SHANGHAI": (
-        "Shanghai", "Nanjing", "Hangzhou", "Ningbo", "Wuhan", "Chongqing", "Chengdu", "Xining", "Lasa",
-        "Xi'an", "Zhengzhou", "Hefei",
+        "Shanghai",
+        "Nanjing",
+        "Hangzhou",
+        "Ningbo",
+        "Wuhan",
+        "Chongqing",
+        "Chengdu",
+        "Xining",
+        "Lasa",
+        "Xi'an",
+        "Zhengzhou",
+        "Hefei",
     ),
     "SC-HUANGPU": (
-        "Guangdong Sub-Administration", "Guangzhou", "Shenzhen", "Gongbei", "Shantou", "Huangpu",
-        "Zhanjiang", "Jiangmen", "Fuzhou", "Xiamen", "Kunming", "Changsha", "Guiyang", "Haikou",
-        "Nanchang", "Nanning",
+        "Guangdong Sub-Administration",
+        "Guangzhou",
+        "Shenzhen",
+        "Gongbei",
+        "Shantou",
+        "Huangpu",
+        "Zhanjiang",
+        "Jiangmen",
+        "Fuzhou",
+        "Xiamen",
+        "Kunming",
+        "Changsha",
+        "Guiyang",
+        "Haikou",
+        "Nanchang",
+        "Nanning",
     ),
 }
 
@@ -50,7 +96,9 @@ def _district_code(name: str) -> str:
 
 
 DISTRICTS = tuple(
-    Office(_district_code(name), f"{name} Customs" if "Sub-Administration" not in name else name, "district", sc)
+    Office(
+        _district_code(name), f"{name} Customs" if "Sub-Administration" not in name else name, "district", sc
+    )
     for sc, names in _JURISDICTIONS.items()
     for name in names
 )
