@@ -28,9 +28,7 @@ class Office:
     parent: str | None
 
 
-DEPARTMENT = Office(
-    "GACC-DARM", "Department of Customs Audit and Risk Management of GACC", "department", None
-)
+DEPARTMENT = Office("GACC-DARM", "Department of Customs Audit and Risk Management of GACC", "department", None)
 
 SUB_CENTRES = (
     Office("SC-QINGDAO", "Qingdao Parameter Sub-centre", "sub-centre", DEPARTMENT.code),
@@ -96,9 +94,7 @@ def _district_code(name: str) -> str:
 
 
 DISTRICTS = tuple(
-    Office(
-        _district_code(name), f"{name} Customs" if "Sub-Administration" not in name else name, "district", sc
-    )
+    Office(_district_code(name), f"{name} Customs" if "Sub-Administration" not in name else name, "district", sc)
     for sc, names in _JURISDICTIONS.items()
     for name in names
 )
