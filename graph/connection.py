@@ -1,0 +1,53 @@
+"""The one Neo4j driver of a process, and the error a user sees when the database is away."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from riskgraph.settings import Settings, settings
+
+__all__ = ["DatabaseUnavailable", "driver", "check", "database"]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """Neo4j cannot be reached; the message names the URI and what to do."""
+
+
+def _advice(cfg: Settings) -> str:
+    if cfg.local:
+        return "start it with `riskgraph neo4j start` (or point NEO4J_URI at your server)"
+    return "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD, and that the server is up"
+
+
+@cache
+def _driver(uri: str, user: str, password: str, local: bool) -> neo4j.Driver:
+    auth = None if local else (user, password)
+    return GraphDatabase.driver(uri, auth=auth, max_connection_lifetime=3600, connection_timeout=5.0)
+
+
+def driver(cfg: Settings | None = None) -> neo4j.Driver:
+    cfg = cfg or settings()
+    return _driver(cfg.uri, cfg.neo4j_user, cfg.neo4j_password, cfg.local)
+
+
+def database(cfg: Settings | None = None) -> str:
+    return (cfg or settings()).neo4j_database
+
+
+def check(cfg: Settings | None = None) -> neo4j.Driver:
+    """The driver, once the server has answered; raises DatabaseUnavailable with a one-line reason."""
+    cfg = cfg or settings()
+    drv = driver(cfg)
+    try:
+        drv.verify_connectivity()
+    except AuthError as exc:
+        raise DatabaseUnavailable(f"Neo4j at {cfg.uri} refused the credentials: {exc.message}") from None
+    except (ServiceUnavailable, OSError) as exc:
+        raise DatabaseUnavailable(
+            f"Neo4j is not reachable at {cfg.uri} ({type(exc).__name__}); {_advice(cfg)}"
+        ) from None
+    return drv

@@ -1,0 +1,161 @@
+"""The project's own Neo4j: Community 5.26 jars from Maven Central, run embedded in a JVM.
+
+Used only when ``NEO4J_URI`` is not set. State (database, logs, pid) lives under
+``$RISKGRAPH_HOME/neo4j``; Bolt listens on loopback at ``RISKGRAPH_BOLT_PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskgraph.settings import Settings
+
+__all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status"]
+
+SERVER_DIR = Path(__file__).parent / "server"
+CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
+START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 60
+
+
+class LocalServerError(RuntimeError):
+    """The local Neo4j could not be built, started or stopped; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pid: int | None
+    uri: str
+    home: Path
+
+
+def _home(cfg: Settings) -> Path:
+    return cfg.home.resolve() / "neo4j"
+
+
+def _pid_file(cfg: Settings) -> Path:
+    return _home(cfg) / "neo4j.pid"
+
+
+def _read_pid(cfg: Settings) -> int | None:
+    try:
+        pid = int(_pid_file(cfg).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def _bolt_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def build() -> str:
+    """Resolve the Neo4j jars with Maven (once) and return the JVM classpath."""
+    sources = [SERVER_DIR / "pom.xml", *SERVER_DIR.glob("src/main/java/**/*.java")]
+    stale = not CLASSPATH_FILE.exists() or any(p.stat().st_mtime > CLASSPATH_FILE.stat().st_mtime for p in sources)
+    if stale:
+        cmd = [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(SERVER_DIR / "pom.xml"),
+            "compile",
+            "dependency:build-classpath",
+            f"-Dmdep.outputFile={CLASSPATH_FILE}",
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+            raise LocalServerError(f"could not build the local Neo4j with Maven ({' '.join(cmd)}):\n{tail}")
+    return f"{SERVER_DIR / 'target' / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
+
+
+def status(cfg: Settings) -> ServerStatus:
+    pid = _read_pid(cfg)
+    return ServerStatus(pid is not None and _bolt_open(cfg.bolt_port), pid, cfg.uri, _home(cfg))
+
+
+def start(cfg: Settings) -> ServerStatus:
+    """Start the local Neo4j and return once Bolt answers; harmless when it already runs."""
+    current = status(cfg)
+    if current.running:
+        return current
+    if current.pid is None and _bolt_open(cfg.bolt_port):
+        raise LocalServerError(
+            f"port {cfg.bolt_port} is taken by another program; set RISKGRAPH_BOLT_PORT to a free port"
+        )
+    classpath = build()
+    home = _home(cfg)
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "console.log"
+    cmd = [
+        "java",
+        f"-Xmx{cfg.neo4j_heap}",
+        "-XX:+UseG1GC",
+        "-cp",
+        classpath,
+        "riskgraph.LocalNeo4j",
+        str(home / "db"),
+        str(cfg.bolt_port),
+        cfg.neo4j_pagecache,
+    ]
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    _pid_file(cfg).write_text(str(proc.pid))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+            raise LocalServerError(f"the local Neo4j exited during start-up (log: {log_path}):\n{tail}")
+        if _bolt_open(cfg.bolt_port):
+            return status(cfg)
+        time.sleep(0.3)
+    stop(cfg)
+    raise LocalServerError(f"the local Neo4j did not answer within {START_TIMEOUT_S}s (log: {log_path})")
+
+
+def stop(cfg: Settings) -> ServerStatus:
+    """Stop the local Neo4j cleanly (SIGTERM, then SIGKILL after a minute); no JVM is left behind."""
+    pid = _read_pid(cfg)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.2)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.1)
+    _pid_file(cfg).unlink(missing_ok=True)
+    return status(cfg)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        # Reap our own child if we started it in this process; otherwise just probe.
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
