@@ -1,0 +1,196 @@
+"""The ``riskgraph`` command line.
+
+Every command that needs the database uses ``NEO4J_URI`` when set, else the local Neo4j;
+only ``neo4j start`` and ``demo`` ever start anything. Expected failures print one line
+and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from graph import local_server
+from graph.connection import DatabaseUnavailable, check, database
+from graph.model import SchemaError
+from riskgraph.settings import settings
+
+app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
+neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A failure the user can fix; printed as one line."""
+
+
+def _connect():
+    drv = check()
+    from graph.setup import ensure_schema, load_reference_data
+
+    ensure_schema(drv, database())
+    load_reference_data(drv, database())
+    return drv
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Start the local Neo4j; returns when it answers."""
+    cfg = settings()
+    if not cfg.local:
+        console.print(f"NEO4J_URI is set ({cfg.uri}): using that server, nothing to start")
+        return
+    began = time.monotonic()
+    state = local_server.start(cfg)
+    _connect()
+    console.print(
+        f"neo4j running on {state.uri} (pid {state.pid}, {time.monotonic() - began:.1f}s, data in {state.home})"
+    )
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j and leave no JVM behind."""
+    cfg = settings()
+    if not cfg.local:
+        console.print(f"NEO4J_URI is set ({cfg.uri}): not stopping a server this project did not start")
+        return
+    local_server.stop(cfg)
+    console.print("neo4j stopped")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the database answers; exit 1 when it does not."""
+    cfg = settings()
+    if cfg.local:
+        state = local_server.status(cfg)
+        console.print(f"neo4j {'running' if state.running else 'stopped'} on {state.uri} (data in {state.home})")
+        if not state.running:
+            raise typer.Exit(1)
+    else:
+        check(cfg)
+        console.print(f"neo4j answering at {cfg.uri}")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Node counts per label and relationship counts per type."""
+    from graph.stats import graph_stats
+
+    counts = graph_stats(check(), database())
+    if as_json:
+        print(json.dumps(counts))
+        return
+    for kind, table in counts.items():
+        console.print(f"[bold]{kind}[/bold]")
+        for name, n in table.items():
+            console.print(f"  {name:<16} {n:>12,}")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="folder to write the CSV files and truth/ into")],
+    declarations: Annotated[int, typer.Option(min=100, help="number of declarations")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
+) -> None:
+    """Write a realistic, labelled sample year of import declarations with planted risks."""
+    from ingest.generator import generate as run_generator
+
+    began = time.monotonic()
+    summary = run_generator(out, declarations, seed)
+    console.print(f"wrote {declarations:,} declarations to {out} in {time.monotonic() - began:.1f}s")
+    print(json.dumps(summary, default=str))
+
+
+def _count_rows(paths: list[Path]) -> int | None:
+    from ingest.readers import count_rows
+
+    try:
+        return count_rows(paths)
+    except Exception:  # only for the ETA; never fail an ingest over it
+        return None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON-lines files, or a generated folder")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping of your columns to canonical fields")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Load declarations into the graph; bad rows go to a quarantine file, nothing is lost."""
+    from ingest.mapping import load_mapping
+    from ingest.pipeline import ingest_files
+
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"no such file or folder: {path}")
+    rules = load_mapping(mapping) if mapping else None
+    drv = _connect()
+    cfg = settings()
+    total = _count_rows(paths)
+    began = time.monotonic()
+    with Progress(
+        TextColumn("[bold]ingest[/bold]"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} rows" if total else "{task.completed:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TextColumn("[red]{task.fields[errors]:,} quarantined"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("ingest", total=total, rate=0.0, errors=0)
+
+        def show(done: int, errors: int) -> None:
+            bar.update(task, completed=done, errors=errors, rate=done / max(time.monotonic() - began, 1e-6))
+
+        report = ingest_files(paths, drv, database(), cfg.home / "quarantine", rules, cfg.batch_size, show)
+    elapsed = time.monotonic() - began
+    console.print(
+        f"read {report.read:,}, stored {report.stored:,} ({report.created:,} new), "
+        f"quarantined {report.quarantined:,} in {elapsed:.1f}s ({report.read / max(elapsed, 1e-6):,.0f} rows/s)"
+        + (f"; quarantine: {report.quarantine_file}" if report.quarantine_file else "")
+    )
+    if as_json:
+        print(json.dumps({k: getattr(report, k) for k in ("read", "stored", "quarantined", "quarantine_file")}))
+
+
+def main() -> None:
+    """Entry point: turns expected failures into one line on stderr and exit status 1."""
+    import click
+
+    from ingest.mapping import MappingError
+    from ingest.readers import IngestError
+
+    try:
+        code = app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except (
+        UserError,
+        DatabaseUnavailable,
+        local_server.LocalServerError,
+        SchemaError,
+        IngestError,
+        MappingError,
+    ) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("interrupted; run the same command again to resume")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
