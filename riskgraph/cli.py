@@ -166,6 +166,27 @@ def ingest(
         print(json.dumps({k: getattr(report, k) for k in ("read", "stored", "quarantined", "quarantine_file")}))
 
 
+@app.command()
+def demo(
+    declarations: Annotated[int, typer.Option(min=100, help="sample size")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+) -> None:
+    """Generate a sample year, start the local Neo4j, load it, and say what to open."""
+    cfg = settings()
+    sample = cfg.home / "sample"
+    if not (sample / "truth" / "summary.json").exists():
+        console.print(f"generating {declarations:,} sample declarations into {sample}")
+        generate(out=sample, declarations=declarations, seed=seed)
+    if cfg.local:
+        neo4j_start()
+    ingest(paths=[sample], mapping=None, as_json=False)
+    stats(as_json=False)
+    console.print(
+        f"\n[bold]Next:[/bold] the graph is in Neo4j at {cfg.uri}; quarantined rows are under {cfg.home / 'quarantine'}; "
+        f"ground truth of the planted risks is in {sample / 'truth'}."
+    )
+
+
 def main() -> None:
     """Entry point: turns expected failures into one line on stderr and exit status 1."""
     import click

@@ -1,0 +1,80 @@
+"""Test fixtures.
+
+Every database test runs against a real local Neo4j, started once per session on its own port
+with its own ``RISKGRAPH_HOME`` (a temp folder) and stopped at the end. Tests that need an
+empty graph take ``empty_graph``; ingest tests use small files from the generator or written inline.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697"))
+
+
+@pytest.fixture(scope="session")
+def rg_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("riskgraph-home")
+
+
+@pytest.fixture(scope="session")
+def rg_env(rg_home) -> dict[str, str]:
+    """Environment for the CLI and the settings: the test server, never a user's NEO4J_URI."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env.update({"RISKGRAPH_HOME": str(rg_home), "RISKGRAPH_BOLT_PORT": str(TEST_PORT),
+                "RISKGRAPH_NEO4J_HEAP": "2g", "RISKGRAPH_NEO4J_PAGECACHE": "1g"})
+    return env
+
+
+@pytest.fixture(scope="session")
+def cfg(rg_env):
+    from riskgraph.settings import Settings
+
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(rg_env)
+    try:
+        yield Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(cfg):
+    from graph import local_server
+
+    local_server.start(cfg)
+    yield cfg
+    local_server.stop(cfg)
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_server):
+    from graph.connection import check
+
+    return check(neo4j_server)
+
+
+@pytest.fixture()
+def empty_graph(driver):
+    """A graph holding only the schema and the customs-office reference data."""
+    from graph.setup import ensure_schema, load_reference_data
+
+    with driver.session(database="neo4j") as session:  # CALL IN TRANSACTIONS needs an auto-commit query
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    ensure_schema(driver, "neo4j")
+    load_reference_data(driver, "neo4j")
+    return driver
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "riskgraph", *args], env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"riskgraph {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done

@@ -1,0 +1,61 @@
+"""The local Neo4j and the one-line error when the database is away."""
+
+from __future__ import annotations
+
+import socket
+
+from graph import local_server
+from graph.model import schema
+from graph.reference import DISTRICTS, SUB_CENTRES
+from tests.conftest import run_cli
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_start_is_harmless_when_running(neo4j_server):
+    before = local_server.status(neo4j_server)
+    again = local_server.start(neo4j_server)
+    assert before.running and again.running
+    assert again.pid == before.pid
+
+
+def test_status_command_reports_running(neo4j_server, rg_env):
+    done = run_cli(rg_env, "neo4j", "status")
+    assert "running" in done.stderr
+
+
+def test_unreachable_database_is_one_clear_line(rg_env, tmp_path):
+    env = dict(rg_env, RISKGRAPH_BOLT_PORT=str(_free_port()), RISKGRAPH_HOME=str(tmp_path))
+    done = run_cli(env, "stats", "--json", check=False)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert f"bolt://127.0.0.1:{env['RISKGRAPH_BOLT_PORT']}" in lines[0]
+    assert "riskgraph neo4j start" in lines[0]
+
+
+def test_external_uri_starts_nothing(rg_env, tmp_path):
+    port = _free_port()
+    env = dict(rg_env, NEO4J_URI=f"bolt://127.0.0.1:{port}", RISKGRAPH_HOME=str(tmp_path))
+    done = run_cli(env, "neo4j", "start")
+    assert "NEO4J_URI is set" in done.stderr
+    assert not (tmp_path / "neo4j").exists()
+    failed = run_cli(env, "stats", check=False)
+    assert failed.returncode == 1 and "NEO4J_URI" in failed.stderr
+
+
+def test_constraints_and_offices_from_schema(empty_graph):
+    names = {r["name"] for r in empty_graph.execute_query("SHOW CONSTRAINTS YIELD name").records}
+    assert {f"{label.lower()}_key" for label in schema().nodes} <= names
+    rows = empty_graph.execute_query(
+        "MATCH (d:CustomsOffice {level: 'district'})-[:PART_OF]->(s:CustomsOffice {level: 'sub-centre'})"
+        "-[:PART_OF]->(:CustomsOffice {level: 'department'}) RETURN s.code AS sc, count(d) AS n"
+    ).records
+    counts = {r["sc"]: r["n"] for r in rows}
+    assert counts == {sc.code: sum(d.parent == sc.code for d in DISTRICTS) for sc in SUB_CENTRES}
+    assert counts["SC-QINGDAO"] == 14 and counts["SC-SHANGHAI"] == 12 and counts["SC-HUANGPU"] == 16
