@@ -182,7 +182,8 @@ def demo(
     ingest(paths=[sample], mapping=None, as_json=False)
     stats(as_json=False)
     console.print(
-        f"\n[bold]Next:[/bold] the graph is in Neo4j at {cfg.uri}; quarantined rows are under {cfg.home / 'quarantine'}; "
+        f"\n[bold]Next:[/bold] the graph is in Neo4j at {cfg.uri}; "
+        f"quarantined rows are under {cfg.home / 'quarantine'}; "
         f"ground truth of the planted risks is in {sample / 'truth'}."
     )
 
