@@ -26,8 +26,14 @@ def rg_home(tmp_path_factory) -> Path:
 def rg_env(rg_home) -> dict[str, str]:
     """Environment for the CLI and the settings: the test server, never a user's NEO4J_URI."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-    env.update({"RISKGRAPH_HOME": str(rg_home), "RISKGRAPH_BOLT_PORT": str(TEST_PORT),
-                "RISKGRAPH_NEO4J_HEAP": "2g", "RISKGRAPH_NEO4J_PAGECACHE": "1g"})
+    env.update(
+        {
+            "RISKGRAPH_HOME": str(rg_home),
+            "RISKGRAPH_BOLT_PORT": str(TEST_PORT),
+            "RISKGRAPH_NEO4J_HEAP": "2g",
+            "RISKGRAPH_NEO4J_PAGECACHE": "1g",
+        }
+    )
     return env
 
 

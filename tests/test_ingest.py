@@ -1,0 +1,202 @@
+"""Ingest end to end against the real Neo4j: counts add up, reloads change nothing,
+interrupted loads resume, mappings and entity resolution work."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graph import local_server
+from graph.stats import graph_stats
+from ingest.generator import generate
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, 3000, 5)
+    return out
+
+
+def _summary(done: subprocess.CompletedProcess) -> dict:
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _declaration_count(driver) -> int:
+    return driver.execute_query("MATCH (d:Declaration) RETURN count(d) AS n").records[0]["n"]
+
+
+def test_counts_add_up_and_reload_changes_nothing(empty_graph, rg_env, sample):
+    first = _summary(run_cli(rg_env, "ingest", str(sample), "--json"))
+    assert first["read"] == 3000
+    assert first["read"] == first["stored"] + first["quarantined"]
+    bad = pd.read_csv(sample / "truth" / "bad_rows.csv", dtype=str)
+    assert first["quarantined"] == len(bad) > 0
+    quarantined = pd.read_csv(first["quarantine_file"], dtype=str)
+    assert len(quarantined) == first["quarantined"]
+    assert {"source", "row", "field", "reason", "original"} <= set(quarantined.columns)
+    assert quarantined["reason"].str.len().min() > 10
+
+    stats_before = _summary(run_cli(rg_env, "stats", "--json"))
+    assert stats_before["nodes"]["Declaration"] == first["stored"]
+    assert stats_before["relationships"]["FILED"] >= first["stored"]
+
+    second = _summary(run_cli(rg_env, "ingest", str(sample), "--json"))
+    assert {k: second[k] for k in ("read", "stored", "quarantined")} == {
+        k: first[k] for k in ("read", "stored", "quarantined")
+    }
+    assert _summary(run_cli(rg_env, "stats", "--json")) == stats_before
+
+
+def test_every_declaration_has_its_relationships(empty_graph, rg_env, sample):
+    run_cli(rg_env, "ingest", str(sample))
+    orphans = empty_graph.execute_query(
+        "MATCH (d:Declaration) WHERE NOT EXISTS { (:Enterprise)-[:FILED {role: 'consignee'}]->(d) } "
+        "OR NOT EXISTS { (d)-[:CLASSIFIED_AS]->(:Commodity) } RETURN count(d) AS n"
+    ).records[0]["n"]
+    assert orphans == 0
+    doubled = empty_graph.execute_query(
+        "MATCH (d:Declaration)<-[f:FILED {role: 'consignee'}]-() WITH d, count(f) AS n WHERE n > 1 RETURN count(d) AS n"
+    ).records[0]["n"]
+    assert doubled == 0
+
+
+def _wait_for_declarations(driver, at_least: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _declaration_count(driver) >= at_least:
+            return
+        assert proc.poll() is None, "ingest finished before it could be interrupted"
+        time.sleep(0.05)
+    raise AssertionError("ingest made no progress")
+
+
+def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env, tmp_path):
+    data = tmp_path / "big"
+    generate(data, 40_000, 9)
+    env = dict(rg_env, RISKGRAPH_BATCH_SIZE="1000")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "riskgraph", "ingest", str(data), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_declarations(empty_graph, 3000, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = _declaration_count(empty_graph)
+    assert 0 < partial < 40_000
+
+    final = _summary(run_cli(env, "ingest", str(data), "--json"))
+    assert final["read"] == final["stored"] + final["quarantined"] == 40_000
+    assert _declaration_count(empty_graph) == final["stored"]
+    again = graph_stats(empty_graph, "neo4j")
+    run_cli(env, "ingest", str(data))
+    assert graph_stats(empty_graph, "neo4j") == again
+
+
+def test_database_killed_mid_load_then_resumed(empty_graph, rg_env, neo4j_server, tmp_path):
+    data = tmp_path / "db-kill"
+    generate(data, 30_000, 13)
+    env = dict(rg_env, RISKGRAPH_BATCH_SIZE="1000")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "riskgraph", "ingest", str(data), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_declarations(empty_graph, 2000, proc)
+    pid = local_server.status(neo4j_server).pid
+    os.kill(pid, signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    local_server.start(neo4j_server)
+    final = _summary(run_cli(env, "ingest", str(data), "--json"))
+    assert final["read"] == final["stored"] + final["quarantined"] == 30_000
+    assert _declaration_count(empty_graph) == final["stored"] - _duplicates_in(data)
+
+
+def _duplicates_in(folder: Path) -> int:
+    """Rows that repeat an earlier declaration id (stored as updates of the same declaration)."""
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False, usecols=["declaration_id"]) for p in folder.glob("*.csv")
+    ]
+    ids = pd.concat(frames)["declaration_id"]
+    return int(ids[ids != ""].duplicated().sum())
+
+
+MAPPED_CSV = """ENTRY_NO,ENTRY_DATE,CONSIGNEE,CONSIGNEE_NAME,ADDR,TEL,HS,CIF,CTYPE
+E-1,2026/05/30,91310000AAA,Shanghai Alpha Trading Co. Ltd,"Room 12, No. 8 Huaihai Rd, Shanghai",+86 21 5555 1234,90121,1000,40HC
+E-2,20260531,91310000BBB,SHANGHAI BETA TRADING CO LTD,No.8 Huaihai Road Rm 12 Shanghai,0086-21-55551234,0901210000,2500.5,20GP
+E-3,2026-06-01,91310000CCC,Gamma Ltd,No.9 Huaihai Road Rm 12 Shanghai,021 5555 9999,851712,300,20GP
+E-4,not a date,91310000DDD,Delta Ltd,,,851712,300,20GP
+"""
+
+MAPPING_YAML = """
+fields:
+  declaration_id: ENTRY_NO
+  date: ENTRY_DATE
+  importer_id: CONSIGNEE
+  importer_name: CONSIGNEE_NAME
+  importer_address: ADDR
+  importer_phone: TEL
+  hs_code: HS
+  value: CIF
+constants:
+  direction: I
+  currency: USD
+features:
+  - CTYPE
+"""
+
+
+def test_mapping_dates_hs_repair_and_entity_resolution(empty_graph, rg_env, tmp_path):
+    (tmp_path / "entries.csv").write_text(MAPPED_CSV)
+    (tmp_path / "mapping.yaml").write_text(MAPPING_YAML)
+    summary = _summary(
+        run_cli(rg_env, "ingest", str(tmp_path / "entries.csv"), "--mapping", str(tmp_path / "mapping.yaml"), "--json")
+    )
+    assert summary == {"read": 4, "stored": 3, "quarantined": 1, "quarantine_file": summary["quarantine_file"]}
+    bad = pd.read_csv(summary["quarantine_file"], dtype=str)
+    assert bad.loc[0, "row"] == "4" and bad.loc[0, "field"] == "date"
+
+    rows = empty_graph.execute_query(
+        "MATCH (d:Declaration) RETURN d.id AS id, toString(d.date) AS date, d.hs_code AS hs, d.currency AS cur, "
+        "d.feature_CTYPE AS ctype ORDER BY id"
+    ).records
+    assert [(r["id"], r["date"], r["hs"], r["cur"], r["ctype"]) for r in rows] == [
+        ("E-1", "2026-05-30", "090121", "USD", "40HC"),
+        ("E-2", "2026-05-31", "0901210000", "USD", "20GP"),
+        ("E-3", "2026-06-01", "851712", "USD", "20GP"),
+    ]
+    shared = empty_graph.execute_query(
+        "MATCH (e:Enterprise)-[:HAS_ADDRESS]->(a:Address) RETURN a.key AS key, collect(e.id) AS firms"
+    ).records
+    firms = sorted(sorted(r["firms"]) for r in shared)
+    assert firms == [["91310000AAA", "91310000BBB"], ["91310000CCC"]]
+    phones = empty_graph.execute_query(
+        "MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN p.number AS n, count(e) AS firms ORDER BY firms DESC"
+    ).records
+    assert phones[0]["firms"] == 2 and len(phones) == 2
+
+
+def test_bad_mapping_is_refused_with_a_clear_line(rg_env, tmp_path):
+    (tmp_path / "entries.csv").write_text(MAPPED_CSV)
+    (tmp_path / "mapping.yaml").write_text("fields:\n  declaration_number: ENTRY_NO\n")
+    done = run_cli(
+        rg_env, "ingest", str(tmp_path / "entries.csv"), "--mapping", str(tmp_path / "mapping.yaml"), check=False
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "declaration_number" in done.stderr
