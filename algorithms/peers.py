@@ -1,0 +1,188 @@
+"""Horizontal analogy: a declaration's unit value against its peers' (same goods, same origin).
+
+Unit value is ``value / net_mass`` (per kg) or, without a usable mass, ``value / quantity``
+(per unit); the two are never compared with each other. Peers are the declarations with the
+same HS6 and origin and the same basis; when that group has fewer than ``min_peers`` other
+declarations the HS6 alone is used, and with fewer still the declaration is not scored.
+
+The score is a robust z-score on the log scale,
+``z = (log uv - median(log uv)) / (1.4826 * MAD)``, with the scale floored at ``min_scale``
+so a group of identical prices does not make a cent's difference look extreme. The peer
+median includes the declaration itself (with ``min_peers >= 5`` one value barely moves it).
+
+References: P. J. Rousseeuw and C. Croux, "Alternatives to the median absolute deviation",
+JASA 88 (1993); World Customs Organization, *Guide to Customs Valuation and Transfer Pricing*
+(price comparison with identical and similar goods).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from algorithms._frames import _require_columns
+
+__all__ = ["unit_value_anomalies", "enterprise_peer_stats"]
+
+_MAD_TO_SIGMA = 1.4826
+_REQUIRED = ("id", "importer_id", "hs6", "origin", "value")
+
+
+def _unit_values(declarations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    value = pd.to_numeric(declarations["value"], errors="coerce")
+    mass = pd.to_numeric(declarations.get("net_mass"), errors="coerce") if "net_mass" in declarations else None
+    qty = pd.to_numeric(declarations.get("quantity"), errors="coerce") if "quantity" in declarations else None
+    uv = pd.Series(np.nan, index=declarations.index)
+    basis = pd.Series(None, index=declarations.index, dtype=object)
+    if mass is not None:
+        ok = mass > 0
+        uv[ok] = value[ok] / mass[ok]
+        basis[ok] = "kg"
+    if qty is not None:
+        ok = uv.isna() & (qty > 0)
+        uv[ok] = value[ok] / qty[ok]
+        basis[ok] = "unit"
+    uv[~(uv > 0)] = np.nan
+    basis[uv.isna()] = None
+    return uv, basis
+
+
+def _group_stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    grouped = frame.groupby(keys, sort=False, dropna=False)["log_uv"]
+    median = grouped.transform("median")
+    mad = (
+        (frame["log_uv"] - median).abs().groupby([frame[k] for k in keys], sort=False, dropna=False).transform("median")
+    )
+    count = grouped.transform("size")
+    return pd.DataFrame({"median": median, "mad": mad, "count": count})
+
+
+def unit_value_anomalies(
+    declarations: pd.DataFrame,
+    *,
+    min_peers: int = 5,
+    min_scale: float = 0.1,
+    strong_z: float = 3.0,
+) -> pd.DataFrame:
+    """Robust z-score of every declaration's unit value against its peer group.
+
+    Parameters
+    ----------
+    declarations : DataFrame
+        Needs ``id``, ``importer_id``, ``hs6``, ``origin``, ``value`` and at least one of
+        ``net_mass`` / ``quantity``; uses ``tax_rate`` (fraction) when present.
+    min_peers : int
+        Minimum number of *other* declarations in the peer group.
+    min_scale : float
+        Floor of the robust standard deviation on the natural-log scale (0.1 ~ 10 % spread).
+    strong_z : float
+        A declaration is ``strongly_below`` when ``robust_z <= -strong_z``.
+
+    Returns
+    -------
+    DataFrame
+        One row per declaration (same order): ``id``, ``importer_id``, ``unit_value``, ``basis``
+        (``"kg"``/``"unit"``), ``peer_group`` (``"hs6+origin"``, ``"hs6"`` or None), ``peer_count``,
+        ``peer_median`` (unit value), ``robust_z`` (NaN when not compared), ``strongly_below``,
+        ``shortfall`` (value at the peer median minus declared value, when below, else 0) and
+        ``tax_at_stake`` (``shortfall * tax_rate``, NaN without a rate).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"id": list("abcdefg"), "importer_id": list("xxxxxxy"), "hs6": ["850440"] * 7,
+    ...                   "origin": ["CN"] * 7, "value": [100, 104, 98, 101, 99, 102, 10.0], "net_mass": [10.0] * 7})
+    >>> bool(unit_value_anomalies(d).set_index("id").loc["g", "strongly_below"])
+    True
+    """
+    _require_columns(declarations, _REQUIRED, "declarations")
+    if "net_mass" not in declarations and "quantity" not in declarations:
+        raise ValueError("declarations is missing columns: net_mass or quantity")
+    if min_peers < 1:
+        raise ValueError(f"min_peers must be at least 1, got {min_peers}")
+
+    uv, basis = _unit_values(declarations)
+    frame = pd.DataFrame(
+        {
+            "hs6": declarations["hs6"].astype("string"),
+            "origin": declarations["origin"].astype("string").fillna(""),
+            "basis": basis,
+            "log_uv": np.log(uv),
+        }
+    )
+    scored = frame[frame["log_uv"].notna() & frame["hs6"].notna()]
+    fine = _group_stats(scored, ["hs6", "origin", "basis"]).reindex(frame.index)
+    coarse = _group_stats(scored, ["hs6", "basis"]).reindex(frame.index)
+
+    use_fine = fine["count"] - 1 >= min_peers
+    use_coarse = ~use_fine & (coarse["count"] - 1 >= min_peers)
+    stats = fine.where(use_fine, coarse)
+    peer_group = np.where(use_fine, "hs6+origin", np.where(use_coarse, "hs6", None))
+    compared = use_fine | use_coarse
+
+    scale = np.maximum(_MAD_TO_SIGMA * stats["mad"], min_scale)
+    z = ((frame["log_uv"] - stats["median"]) / scale).where(compared)
+    peer_median = np.exp(stats["median"]).where(compared)
+    value = pd.to_numeric(declarations["value"], errors="coerce")
+    expected = value * (peer_median / uv)  # the same quantity at the peer median price
+    shortfall = (expected - value).clip(lower=0).where(compared, 0.0).fillna(0.0)
+    if "tax_rate" in declarations:
+        tax = shortfall * pd.to_numeric(declarations["tax_rate"], errors="coerce")
+    else:
+        tax = pd.Series(np.nan, index=declarations.index)
+
+    return pd.DataFrame(
+        {
+            "id": declarations["id"].to_numpy(),
+            "importer_id": declarations["importer_id"].astype(str).to_numpy(),
+            "unit_value": uv.to_numpy(),
+            "basis": basis.to_numpy(),
+            "peer_group": peer_group,
+            "peer_count": (stats["count"] - 1).where(compared).to_numpy(),
+            "peer_median": peer_median.to_numpy(),
+            "robust_z": z.to_numpy(),
+            "strongly_below": (z <= -strong_z).to_numpy(),
+            "shortfall": shortfall.to_numpy(),
+            "tax_at_stake": tax.to_numpy(),
+        }
+    )
+
+
+def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate :func:`unit_value_anomalies` per importer.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``id`` (importer): ``peer_compared`` (declarations with a peer group),
+        ``peer_share_below`` (share of those strongly below peers), ``peer_median_z``,
+        ``value_shortfall`` (sum of shortfalls of strongly-below declarations) and
+        ``tax_at_stake`` (their tax, NaN when no rate was known).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"importer_id": ["x", "x"], "robust_z": [-5.0, 0.0], "strongly_below": [True, False],
+    ...                   "shortfall": [90.0, 0.0], "tax_at_stake": [9.0, 0.0]})
+    >>> float(enterprise_peer_stats(a).loc["x", "peer_share_below"])
+    0.5
+    """
+    _require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
+    compared = anomalies[anomalies["robust_z"].notna()]
+    below = compared["strongly_below"].astype(bool)
+    grouped = compared.assign(
+        below=below,
+        short=compared["shortfall"].where(below, 0.0),
+        tax=compared["tax_at_stake"].where(below),
+    ).groupby("importer_id", sort=True)
+    n_below = grouped["below"].sum()
+    tax = grouped["tax"].sum(min_count=1).where(n_below > 0, 0.0)
+    out = pd.DataFrame(
+        {
+            "peer_compared": grouped.size(),
+            "peer_share_below": grouped["below"].mean(),
+            "peer_median_z": grouped["robust_z"].median(),
+            "value_shortfall": grouped["short"].sum(),
+            "tax_at_stake": tax,
+        }
+    )
+    out.index.name = "id"
+    return out

@@ -1,0 +1,191 @@
+"""Project the customs graph onto an enterprise-to-enterprise graph of shared identifiers.
+
+Two importers are linked when they share an identifier: an address, a phone, a legal
+representative (from their own records), or a broker, an overseas seller or a consignment
+(from their declarations). Each shared identifier adds to the pair's weight, damped by how
+many enterprises share it, so one rare identifier counts for much and a business-centre
+address or a broker used by thousands counts for nothing.
+
+The damping follows the link-prediction literature: ``"idf"`` is the Adamic-Adar weight
+``1 / log2(1 + k)`` and ``"resource_allocation"`` is ``1 / (k - 1)``, where ``k`` is the
+number of enterprises holding the identifier. Identifiers held by more than ``max_degree``
+enterprises are dropped before the self-join, which also bounds its cost: at most
+``max_degree**2 / 2`` pairs per identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from algorithms._frames import _require_columns
+
+__all__ = [
+    "OWN_LINK_KINDS",
+    "DECLARATION_LINK_KINDS",
+    "declaration_links",
+    "enterprise_graph",
+]
+
+#: link kinds an enterprise's own records provide
+OWN_LINK_KINDS: tuple[str, ...] = ("address", "phone", "legal_rep")
+#: link kinds derived from declarations: declaration column -> kind
+DECLARATION_LINK_KINDS: dict[str, str] = {
+    "declarant_id": "declarant",
+    "seller_id": "seller",
+    "consignment_id": "consignment",
+}
+
+_LINK_COLUMNS = ("enterprise", "kind", "target")
+
+
+def declaration_links(declarations: pd.DataFrame) -> pd.DataFrame:
+    """Links from each importer to the brokers, sellers and consignments it used.
+
+    Parameters
+    ----------
+    declarations : DataFrame
+        Needs ``importer_id``; uses whichever of ``declarant_id``, ``seller_id`` and
+        ``consignment_id`` are present. Missing values are skipped.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``enterprise``, ``kind`` (``"declarant"``, ``"seller"``, ``"consignment"``),
+        ``target`` and ``n`` (number of declarations behind the link), one row per distinct
+        (enterprise, kind, target).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"importer_id": ["a", "a", "b"], "declarant_id": ["x", "x", "x"]})
+    >>> declaration_links(d).values.tolist()
+    [['a', 'declarant', 'x', 2], ['b', 'declarant', 'x', 1]]
+    """
+    _require_columns(declarations, ["importer_id"], "declarations")
+    parts = []
+    for column, kind in DECLARATION_LINK_KINDS.items():
+        if column not in declarations.columns:
+            continue
+        pairs = declarations[["importer_id", column]].dropna()
+        pairs = pairs[pairs[column].astype(str) != ""]
+        counts = pairs.groupby(["importer_id", column], sort=True, observed=True).size()
+        part = counts.reset_index()
+        part.columns = ["enterprise", "target", "n"]
+        part.insert(1, "kind", kind)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({"enterprise": [], "kind": [], "target": [], "n": []})
+    out = pd.concat(parts, ignore_index=True)
+    out["enterprise"] = out["enterprise"].astype(str)
+    out["target"] = out["target"].astype(str)
+    out["n"] = out["n"].astype("int64")
+    return out[["enterprise", "kind", "target", "n"]]
+
+
+def _identifier_weight(degree: np.ndarray, weighting: str) -> np.ndarray:
+    if weighting == "idf":
+        return 1.0 / np.log2(1.0 + degree)
+    if weighting == "resource_allocation":
+        return 1.0 / (degree - 1.0)
+    raise ValueError(f"weighting must be 'idf' or 'resource_allocation', got {weighting!r}")
+
+
+def enterprise_graph(
+    links: pd.DataFrame,
+    *,
+    enterprises: Iterable[str] | None = None,
+    max_degree: int = 50,
+    weighting: str = "idf",
+    kind_weights: Mapping[str, float] | None = None,
+) -> ig.Graph:
+    """Undirected weighted graph of enterprises that share identifiers.
+
+    Parameters
+    ----------
+    links : DataFrame
+        Columns ``enterprise``, ``kind``, ``target`` (see :func:`declaration_links` for the
+        declaration-derived kinds). Duplicate rows are ignored.
+    enterprises : iterable of str, optional
+        Ids to include as vertices even without any shared identifier (isolated vertices).
+    max_degree : int
+        Identifiers held by more than this many enterprises contribute nothing.
+    weighting : {"idf", "resource_allocation"}
+        Damping of an identifier held by ``k`` enterprises: ``1/log2(1+k)`` or ``1/(k-1)``.
+    kind_weights : mapping, optional
+        Multiplier per kind (default 1.0 for every kind), e.g. ``{"consignment": 0.5}``.
+
+    Returns
+    -------
+    igraph.Graph
+        Vertex attribute ``name`` (enterprise id, vertices sorted by id); edge attributes
+        ``weight`` (sum over shared identifiers), ``kinds`` (sorted tuple of the distinct
+        kinds shared) and ``shared`` (number of shared identifiers).
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"enterprise": ["a", "b", "a", "b"], "kind": ["address", "address", "phone", "phone"],
+    ...                       "target": ["A1", "A1", "P1", "P1"]})
+    >>> g = enterprise_graph(links)
+    >>> g.es[0]["kinds"], round(g.es[0]["weight"], 3)
+    (('address', 'phone'), 1.262)
+
+    References
+    ----------
+    .. [1] L. Adamic, E. Adar, "Friends and neighbors on the Web", Social Networks 25 (2003).
+    .. [2] T. Zhou, L. Lü, Y.-C. Zhang, "Predicting missing links via local information",
+       Eur. Phys. J. B 71 (2009) (resource allocation).
+    """
+    _require_columns(links, _LINK_COLUMNS, "links")
+    if max_degree < 2:
+        raise ValueError(f"max_degree must be at least 2, got {max_degree}")
+    _identifier_weight(np.array([2.0]), weighting)  # validates the name early
+
+    frame = links[list(_LINK_COLUMNS)].dropna().astype(str).drop_duplicates()
+    ids = set(frame["enterprise"])
+    if enterprises is not None:
+        ids.update(str(e) for e in enterprises)
+    names = np.array(sorted(ids), dtype=object)
+    index = pd.Index(names)
+
+    ent = index.get_indexer(frame["enterprise"]).astype(np.int64)
+    kind_codes, kind_names = pd.factorize(frame["kind"], sort=True)
+    group, _ = pd.factorize(pd.MultiIndex.from_arrays([frame["kind"], frame["target"]]))
+    degree = np.bincount(group)
+    keep = (degree[group] >= 2) & (degree[group] <= max_degree)
+    ent, group, kind_codes = ent[keep], group[keep], kind_codes[keep]
+
+    g = ig.Graph(n=len(names), directed=False)
+    g.vs["name"] = names.tolist()
+    if len(ent) == 0:
+        g.es["weight"], g.es["kinds"], g.es["shared"] = [], [], []
+        return g
+
+    factors = np.ones(len(kind_names))
+    if kind_weights:
+        factors = np.array([float(kind_weights.get(k, 1.0)) for k in kind_names])
+    ident_w = _identifier_weight(degree.astype(float), weighting)
+
+    members = pd.DataFrame({"g": group, "e": ent, "k": kind_codes})
+    pairs = members.merge(members[["g", "e"]], on="g", suffixes=("", "_b"))
+    pairs = pairs[pairs["e"] < pairs["e_b"]]
+    w = ident_w[pairs["g"].to_numpy()] * factors[pairs["k"].to_numpy()]
+    pairs = pd.DataFrame({"a": pairs["e"].to_numpy(), "b": pairs["e_b"].to_numpy(), "k": pairs["k"].to_numpy(), "w": w})
+
+    # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once.
+    per_kind = pairs.groupby(["a", "b", "k"], sort=False).agg(w=("w", "sum"), n=("w", "size")).reset_index()
+    per_kind["bit"] = np.left_shift(np.int64(1), per_kind["k"].to_numpy().astype(np.int64))
+    edges = per_kind.groupby(["a", "b"], sort=True).agg(w=("w", "sum"), n=("n", "sum"), mask=("bit", "sum"))
+    edges = edges.reset_index()
+
+    masks = edges["mask"].to_numpy()
+    decoded = {
+        int(m): tuple(kind_names[i] for i in range(len(kind_names)) if int(m) >> i & 1) for m in np.unique(masks)
+    }
+    g.add_edges(np.column_stack([edges["a"].to_numpy(), edges["b"].to_numpy()]).tolist())
+    g.es["weight"] = edges["w"].astype(float).tolist()
+    g.es["shared"] = edges["n"].astype(int).tolist()
+    g.es["kinds"] = [decoded[int(m)] for m in masks]
+    return g

@@ -1,0 +1,147 @@
+"""Risk propagation from known violators: personalised PageRank with the violators as reset set.
+
+A random walker restarts at a known violator (closed cases) with probability ``1 - damping``
+and otherwise follows shared-identifier links in proportion to their weight; the share of
+time it spends at an enterprise is that enterprise's exposure to the violators.
+
+A violator's own restart mass would make every violator look maximally exposed, so for a
+violator ``v`` the score is *leave-one-out*: the exposure it receives from the *other*
+violators. By linearity of personalised PageRank, with ``V`` the violator set,
+``loo(v) = (|V| * ppr_V(v) - ppr_v(v)) / (|V| - 1)``, where ``ppr_v(v)`` (the walker's return
+to its own start) is computed exactly for up to ``exact_max_violators`` violators and
+otherwise approximated by the two-step return series ``(1-d) / (1 - d**2 * r_v)``, which
+ignores longer returns: it under-estimates the self-return, so a violator's leave-one-out
+score errs high (towards risk), never low.
+Whether an enterprise is itself a violator is reported separately (``is_violator``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from algorithms._frames import _as_id_set
+
+__all__ = ["propagated_risk"]
+
+
+def _two_step_return(g: ig.Graph, vertices: list[int], weights: str | None, damping: float) -> np.ndarray:
+    """Approximate ppr_v(v): restart mass plus walks that return in exactly 2, 4, ... steps via one neighbour."""
+    edges = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(g.es[weights], dtype=float) if weights else np.ones(len(edges))
+    strength = np.asarray(g.strength(weights=weights), dtype=float)
+    strength[strength == 0] = 1.0
+    # r_v = sum_u P(v->u) P(u->v) = sum_u w_vu^2 / (s_v s_u), summed over both edge directions.
+    a, b = edges[:, 0], edges[:, 1]
+    term = w * w / (strength[a] * strength[b])
+    r = np.bincount(a, weights=term, minlength=g.vcount()) + np.bincount(b, weights=term, minlength=g.vcount())
+    return (1.0 - damping) / (1.0 - damping**2 * r[vertices])
+
+
+def propagated_risk(
+    g: ig.Graph,
+    violators: Iterable[str] | pd.Series | None,
+    *,
+    damping: float = 0.85,
+    weights: str | None = "weight",
+    exact_max_violators: int = 256,
+) -> pd.DataFrame:
+    """Exposure of every enterprise to known violators through shared identifiers.
+
+    Parameters
+    ----------
+    g : igraph.Graph
+        Enterprise graph (vertex attribute ``name``), e.g. from ``enterprise_graph``.
+    violators : iterable of str
+        Ids of enterprises with confirmed past violations; ids not in the graph are ignored.
+    damping : float
+        Probability of following a link rather than restarting at a violator.
+    weights : str or None
+        Edge attribute with link strengths.
+    exact_max_violators : int
+        Up to this many violators the leave-one-out score is exact (one extra PageRank each).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``id``: ``propagated_risk`` (0..1, divided by the largest exposure in the
+        graph), ``propagated_raw`` (probability mass), ``is_violator`` (bool) and
+        ``violator_neighbours`` (tuple of directly linked violator ids). Enterprises with no
+        path to a violator score exactly 0.
+
+    Examples
+    --------
+    >>> g = ig.Graph([(0, 1), (1, 2)]); g.vs["name"] = list("abc"); g.es["weight"] = [1.0, 1.0]
+    >>> _ = g.add_vertex("d")
+    >>> r = propagated_risk(g, {"a"})
+    >>> bool(r.loc["b", "propagated_risk"] > r.loc["c", "propagated_risk"] > r.loc["d", "propagated_risk"] == 0)
+    True
+
+    References
+    ----------
+    .. [1] T. Haveliwala, "Topic-sensitive PageRank", WWW 2002.
+    .. [2] S. Pandit, D. Chau, S. Wang, C. Faloutsos, "NetProbe: a fast and scalable system for
+       fraud detection in online auction networks", WWW 2007 (guilt by association).
+    """
+    if not 0.0 < damping < 1.0:
+        raise ValueError(f"damping must be in (0, 1), got {damping}")
+    if g.vcount() and "name" not in g.vs.attributes():
+        raise ValueError("graph vertices need a 'name' attribute")
+    names = g.vs["name"] if g.vcount() else []
+    if weights is not None and g.ecount() and weights not in g.es.attributes():
+        raise ValueError(f"graph has no edge attribute {weights!r}")
+    if g.ecount() == 0:
+        weights = None
+    known = _as_id_set(violators)
+    position = {name: i for i, name in enumerate(names)}
+    sources = sorted(position[v] for v in known if v in position)
+    n = g.vcount()
+    raw = np.zeros(n)
+    if sources:
+        ppr = np.asarray(
+            g.personalized_pagerank(directed=False, damping=damping, reset_vertices=sources, weights=weights),
+            dtype=float,
+        )
+        k = len(sources)
+        if k == 1:
+            self_return = ppr[sources]  # nobody else to receive risk from: loo = 0
+        elif k <= exact_max_violators:
+            self_return = np.array(
+                [
+                    g.personalized_pagerank(
+                        vertices=[s], directed=False, damping=damping, reset_vertices=[s], weights=weights
+                    )[0]
+                    for s in sources
+                ]
+            )
+        else:
+            self_return = _two_step_return(g, sources, weights, damping)
+        raw = ppr.copy()
+        if k == 1:
+            raw[sources] = 0.0
+        else:
+            raw[sources] = np.clip((k * ppr[sources] - self_return) / (k - 1), 0.0, None)
+        raw[raw < 1e-12] = 0.0
+    top = raw.max() if n else 0.0
+    score = raw / top if top > 0 else raw
+
+    is_violator = np.zeros(n, dtype=bool)
+    is_violator[sources] = True
+    neighbours: list[list[str]] = [[] for _ in range(n)]
+    for a, b in g.get_edgelist() if sources else []:
+        if is_violator[b]:
+            neighbours[a].append(names[b])
+        if is_violator[a]:
+            neighbours[b].append(names[a])
+    return pd.DataFrame(
+        {
+            "propagated_risk": score,
+            "propagated_raw": raw,
+            "is_violator": is_violator,
+            "violator_neighbours": [tuple(sorted(x)) for x in neighbours],
+        },
+        index=pd.Index(names, name="id"),
+    )

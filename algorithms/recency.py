@@ -1,0 +1,147 @@
+"""Dynamic focus: what changed recently for each enterprise, against its own history.
+
+Everything is relative to an ``as_of`` date; declarations after it are ignored, so the
+signals can be recomputed for any past date without leaking the future. The *window* is
+``(as_of - window_days, as_of]`` and the *history* the ``history_days`` before it.
+
+Signals (each a flag plus the numbers behind it):
+
+- **young**: registered less than ``young_days`` before ``as_of``;
+- **volume spike**: declarations in the window at least ``spike_ratio`` times the rate
+  expected from the enterprise's own history (or a sudden start from nothing), with at least
+  ``min_recent`` declarations;
+- **new route / new HS chapter**: used in the window but never in the history;
+- **broker switch**: the window's main broker was never used in the history.
+
+New routes, chapters and brokers are only flagged for enterprises with at least
+``min_history`` declarations in the history, since for a newcomer everything is new.
+This is change-point screening in its simplest form (a ratio to the own baseline), cf.
+WCO *Risk Management Compendium*, "dynamic" risk indicators.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from algorithms._frames import _require_columns
+
+__all__ = ["recency_signals"]
+
+
+def _new_values(recent: pd.DataFrame, history: pd.DataFrame, column: str) -> pd.Series:
+    """Per importer: sorted tuple of ``column`` values seen in ``recent`` but not in ``history``."""
+    r = recent[["importer_id", column]].dropna().drop_duplicates()
+    h = history[["importer_id", column]].dropna().drop_duplicates()
+    merged = r.merge(h, on=["importer_id", column], how="left", indicator=True)
+    new = merged[merged["_merge"] == "left_only"]
+    found: dict[str, list[str]] = {}
+    for importer, value in zip(new["importer_id"], new[column], strict=True):
+        found.setdefault(importer, []).append(str(value))
+    return pd.Series({k: tuple(sorted(v)) for k, v in found.items()}, dtype=object)
+
+
+def _main_value(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Per importer: the most frequent ``column`` value (ties to the smallest)."""
+    counts = frame.groupby(["importer_id", column]).size().reset_index(name="n")
+    counts = counts.sort_values(["importer_id", "n", column], ascending=[True, False, True])
+    return counts.drop_duplicates("importer_id").set_index("importer_id")[column]
+
+
+def recency_signals(
+    enterprises: pd.DataFrame,
+    declarations: pd.DataFrame,
+    as_of,
+    *,
+    window_days: int = 90,
+    history_days: int = 365,
+    young_days: int = 365,
+    spike_ratio: float = 3.0,
+    min_recent: int = 5,
+    min_history: int = 5,
+) -> pd.DataFrame:
+    """Recent-change signals per enterprise relative to ``as_of``.
+
+    Parameters
+    ----------
+    enterprises : DataFrame
+        Columns ``id`` and ``registered`` (datetime or NaT).
+    declarations : DataFrame
+        Columns ``importer_id`` and ``date``; uses ``route``, ``hs6`` and ``declarant_id``.
+    as_of : date-like
+        The reference date.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``id`` (every enterprise and every importer): ``age_days``, ``young``,
+        ``recent_count``, ``history_count``, ``expected_recent``, ``volume_ratio``,
+        ``volume_spike``, ``young_with_volume``, ``new_routes`` / ``new_chapters`` (tuples),
+        ``new_route``, ``new_chapter``, ``main_broker_before``, ``main_broker_now`` and
+        ``broker_switch``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"id": ["x"], "registered": pd.to_datetime(["2025-11-01"])})
+    >>> d = pd.DataFrame({"importer_id": ["x"] * 6, "date": pd.to_datetime(["2025-12-15"] * 6)})
+    >>> r = recency_signals(e, d, "2026-01-01")
+    >>> bool(r.loc["x", "young_with_volume"]), int(r.loc["x", "recent_count"])
+    (True, 6)
+    """
+    _require_columns(enterprises, ["id", "registered"], "enterprises")
+    _require_columns(declarations, ["importer_id", "date"], "declarations")
+    if window_days < 1 or history_days < 1:
+        raise ValueError("window_days and history_days must be positive")
+    as_of = pd.Timestamp(as_of)
+    window_start = as_of - pd.Timedelta(days=window_days)
+    history_start = window_start - pd.Timedelta(days=history_days)
+
+    decl = declarations.assign(
+        importer_id=declarations["importer_id"].astype(str), date=pd.to_datetime(declarations["date"])
+    )
+    decl = decl[(decl["date"] <= as_of) & (decl["date"] > history_start)]
+    if "hs6" in decl:
+        decl = decl.assign(chapter=decl["hs6"].astype("string").str[:2])
+    recent = decl[decl["date"] > window_start]
+    history = decl[decl["date"] <= window_start]
+
+    ids = pd.Index(sorted(set(enterprises["id"].astype(str)) | set(decl["importer_id"])), name="id")
+    registered = pd.to_datetime(enterprises.set_index(enterprises["id"].astype(str))["registered"])
+    registered = registered[~registered.index.duplicated()].reindex(ids)
+    out = pd.DataFrame(index=ids)
+    out["age_days"] = (as_of - registered).dt.days.astype(float)
+    out["young"] = (out["age_days"] < young_days).fillna(False).astype(bool)
+
+    out["recent_count"] = recent.groupby("importer_id").size().reindex(ids, fill_value=0)
+    out["history_count"] = history.groupby("importer_id").size().reindex(ids, fill_value=0)
+    # Baseline over the span the enterprise was actually observed, not before its first declaration.
+    first_seen = history.groupby("importer_id")["date"].min().reindex(ids)
+    span = (window_start - first_seen.fillna(window_start)).dt.days.clip(lower=window_days, upper=history_days)
+    out["expected_recent"] = np.where(out["history_count"] > 0, out["history_count"] * window_days / span, 0.0)
+    out["volume_ratio"] = out["recent_count"] / np.maximum(out["expected_recent"], 1.0)
+    out["volume_spike"] = (out["recent_count"] >= min_recent) & (out["volume_ratio"] >= spike_ratio)
+    out["young_with_volume"] = out["young"] & (out["recent_count"] >= min_recent)
+
+    seasoned = out["history_count"] >= min_history
+    for column, name in (("route", "routes"), ("chapter", "chapters")):
+        if column in decl:
+            new = _new_values(recent, history, column).reindex(ids)
+            new = new.where(seasoned & new.notna(), None)
+            out[f"new_{name}"] = [v if isinstance(v, tuple) else () for v in new]
+        else:
+            out[f"new_{name}"] = [()] * len(ids)
+        out[f"new_{name[:-1]}"] = out[f"new_{name}"].map(len) > 0
+
+    if "declarant_id" in decl:
+        before = _main_value(history.dropna(subset=["declarant_id"]), "declarant_id").reindex(ids)
+        now = _main_value(recent.dropna(subset=["declarant_id"]), "declarant_id").reindex(ids)
+        used = set(zip(history["importer_id"], history["declarant_id"].astype(str), strict=True))
+        never_used = [pd.notna(b) and (i, str(b)) not in used for i, b in zip(ids, now, strict=True)]
+        out["main_broker_before"] = before.astype(object).where(before.notna(), None)
+        out["main_broker_now"] = now.astype(object).where(now.notna(), None)
+        out["broker_switch"] = seasoned & pd.Series(never_used, index=ids) & before.notna()
+    else:
+        out["main_broker_before"] = None
+        out["main_broker_now"] = None
+        out["broker_switch"] = False
+    return out

@@ -1,0 +1,145 @@
+"""Network and enterprise risk, end to end on the named shell-ring scenario."""
+
+from __future__ import annotations
+
+import igraph as ig
+import pandas as pd
+import pytest
+
+from algorithms.analysis import AnalysisResult, analyze_frames
+from algorithms.networks import enterprise_risk, network_risk
+from algorithms.scenarios import shell_ring_scenario
+
+RING = [f"RING{i}" for i in range(1, 6)]
+BUSINESS_CENTRE = [f"BC{i:02d}" for i in range(1, 41)]
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return shell_ring_scenario()
+
+
+@pytest.fixture(scope="module")
+def result(scenario) -> AnalysisResult:
+    s = scenario
+    return analyze_frames(s["enterprises"], s["declarations"], s["links"], s["known_violators"], s["as_of"], seed=1)
+
+
+def test_shell_ring_is_one_community_and_the_top_network(result):
+    top = result.networks[0]
+    assert top["members"] == RING
+    assert top["score"] >= 70 and top["kind"] == "anti-smuggling"
+    signals = [r["signal"] for r in top["reasons"]]
+    assert signals[0] == "shell_ring" and {"young_members", "strong_links", "exclusive_intermediaries"} <= set(signals)
+    assert all(0 < r["strength"] <= 1 and r["detail"] for r in top["reasons"])
+    assert "RING1" in next(r["detail"] for r in top["reasons"] if r["signal"] == "young_members")
+    table = result.enterprises.set_index("id")
+    assert table.loc[RING, "community"].nunique() == 1 and (table.loc[RING, "community_size"] == 5).all()
+
+
+def test_honest_look_alikes_score_low(result):
+    table = result.enterprises.set_index("id")
+    for net in result.networks:
+        if set(net["members"]) & set(BUSINESS_CENTRE + ["BIGIMP"]):
+            assert net["score"] < 20, net
+    assert table.loc[BUSINESS_CENTRE + ["BIGIMP"], "risk"].max() < 0.1
+    assert table.loc[RING, "risk"].min() > 0.5
+
+
+def test_propagation_reaches_neighbours_of_the_violator_only(result):
+    table = result.enterprises.set_index("id")
+    assert table.loc["NEAR1", "propagated_risk"] > table.loc["NEAR2", "propagated_risk"] > 0
+    assert table.loc["ALONE", "propagated_risk"] == 0 and table.loc["RING1", "propagated_risk"] == 0
+    assert table.loc["VIOL", "is_violator"] and table.loc["VIOL", "propagated_risk"] == 0
+    near = next(n for n in result.networks if "VIOL" in n["members"])
+    assert near["kind"] == "anti-smuggling"  # its past violation was smuggling
+
+
+def test_cheap_declaration_shows_in_the_enterprise_reasons(result):
+    table = result.enterprises.set_index("id")
+    assert table.loc["CHEAP", "peer_share_below"] == 1.0 and table.loc["CHEAP", "tax_at_stake"] > 0
+    assert any(r["signal"] == "undervaluation" for r in table.loc["CHEAP", "reasons"])
+    assert table.loc["OLD05", "peer_share_below"] == 0.0
+
+
+def test_result_shape_and_timings(result):
+    columns = {
+        "id",
+        "community",
+        "pagerank",
+        "betweenness",
+        "degree",
+        "propagated_risk",
+        "peer_share_below",
+        "young",
+        "volume_spike",
+        "new_route",
+        "broker_switch",
+        "risk",
+        "reasons",
+    }
+    assert columns <= set(result.enterprises.columns)
+    assert result.enterprises["risk"].between(0, 1).all()
+    assert result.enterprises["risk"].is_monotonic_decreasing
+    assert set(result.timings) >= {"projection", "communities", "centrality", "propagation", "peers", "recency"}
+    assert all(0 <= n["score"] <= 100 for n in result.networks)
+    assert result.betweenness_method == "exact"
+
+
+def test_deterministic_for_a_fixed_seed(scenario, result):
+    s = scenario
+    again = analyze_frames(s["enterprises"], s["declarations"], s["links"], s["known_violators"], s["as_of"], seed=1)
+    assert again.networks == result.networks
+    pd.testing.assert_frame_equal(again.enterprises, result.enterprises)
+
+
+def test_future_declarations_are_ignored(scenario, result):
+    s = scenario
+    future = (
+        s["declarations"]
+        .iloc[:1]
+        .assign(
+            id="FUT",
+            date=s["as_of"] + pd.Timedelta(days=3),
+            importer_id="ALONE",
+            declarant_id="BRK-RING",
+            seller_id="SELL-RING",
+        )
+    )
+    d = pd.concat([s["declarations"], future], ignore_index=True)
+    again = analyze_frames(s["enterprises"], d, s["links"], s["known_violators"], s["as_of"], seed=1)
+    assert again.networks == result.networks
+
+
+def test_undervaluing_pair_routes_to_audit():
+    g = ig.Graph([(0, 1)])
+    g.vs["name"] = ["x", "y"]
+    g.es["weight"], g.es["kinds"] = [0.6], [("seller",)]
+    table = pd.DataFrame(
+        {
+            "community": [0, 0],
+            "young": [False, False],
+            "peer_share_below": [0.6, 0.4],
+            "peer_compared": [10, 10],
+            "value_shortfall": [5e5, 2e5],
+            "tax_at_stake": [5e4, 2e4],
+        },
+        index=["x", "y"],
+    )
+    (net,) = network_risk(g, table)
+    assert net["kind"] == "audit" and net["reasons"][0]["signal"] == "undervaluation"
+    assert net["value_at_stake"] == pytest.approx(7e4)
+    risk = enterprise_risk(table, [net])
+    assert risk.loc["x", "risk"] > risk.loc["y", "risk"] > 0
+
+
+def test_bad_input(scenario):
+    s = scenario
+    with pytest.raises(ValueError, match="enterprises is missing columns: registered"):
+        analyze_frames(s["enterprises"].drop(columns="registered"), s["declarations"], s["links"], set(), s["as_of"])
+    with pytest.raises(ValueError, match="declarations is missing columns: hs6"):
+        analyze_frames(s["enterprises"], s["declarations"].drop(columns="hs6"), s["links"], set(), s["as_of"])
+    with pytest.raises(ValueError, match="links must be a pandas DataFrame"):
+        analyze_frames(s["enterprises"], s["declarations"], [("a", "phone", "p")], set(), s["as_of"])
+    with pytest.raises(ValueError, match="table is missing columns: community"):
+        network_risk(ig.Graph(), pd.DataFrame({"x": [1]}))

@@ -1,0 +1,106 @@
+"""Enterprise graph projection on hand-built link tables."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from algorithms.projection import declaration_links, enterprise_graph
+
+
+def _links(rows):
+    return pd.DataFrame(rows, columns=["enterprise", "kind", "target"])
+
+
+def _edge(g, a, b):
+    return g.es[g.get_eid(a, b)]
+
+
+def test_declaration_links_derives_broker_seller_consignment():
+    d = pd.DataFrame(
+        {
+            "importer_id": ["a", "a", "b"],
+            "declarant_id": ["BRK", "BRK", None],
+            "seller_id": ["S1", "S2", "S1"],
+            "consignment_id": ["C1", "C2", "C3"],
+        }
+    )
+    out = declaration_links(d)
+    assert set(out.columns) == {"enterprise", "kind", "target", "n"}
+    assert out[out.kind == "declarant"].values.tolist() == [["a", "declarant", "BRK", 2]]
+    assert sorted(out[out.kind == "seller"][["enterprise", "target"]].values.tolist()) == [
+        ["a", "S1"],
+        ["a", "S2"],
+        ["b", "S1"],
+    ]
+    assert len(out[out.kind == "consignment"]) == 3
+
+
+def test_several_shared_identifiers_add_up():
+    g = enterprise_graph(
+        _links(
+            [
+                ("a", "address", "A"),
+                ("b", "address", "A"),
+                ("a", "phone", "P"),
+                ("b", "phone", "P"),
+                ("c", "phone", "Q"),
+            ]
+        )
+    )
+    assert g.vs["name"] == ["a", "b", "c"]
+    e = _edge(g, "a", "b")
+    assert e["kinds"] == ("address", "phone")
+    assert e["shared"] == 2
+    assert e["weight"] == pytest.approx(2 / math.log2(3))
+    assert g.degree(g.vs.find(name="c").index) == 0  # an identifier nobody else holds links nobody
+
+
+def test_common_identifier_is_damped_and_capped():
+    rows = [("x", "address", "RARE"), ("y", "address", "RARE")]
+    rows += [(f"f{i}", "declarant", "BIG") for i in range(10)] + [("x", "declarant", "BIG"), ("y", "declarant", "BIG")]
+    g = enterprise_graph(_links(rows), max_degree=50)
+    rare_and_big = _edge(g, "x", "y")["weight"]
+    big_only = _edge(g, "f0", "f1")["weight"]
+    assert big_only == pytest.approx(1 / math.log2(13))
+    assert rare_and_big > 2 * big_only
+    capped = enterprise_graph(_links(rows), max_degree=5)
+    assert capped.ecount() == 1 and _edge(capped, "x", "y")["kinds"] == ("address",)
+
+
+def test_two_sellers_count_once_as_kind_twice_in_weight():
+    rows = [(e, "seller", s) for e in "ab" for s in ("S1", "S2")]
+    e = _edge(enterprise_graph(_links(rows), weighting="resource_allocation"), "a", "b")
+    assert e["kinds"] == ("seller",) and e["shared"] == 2 and e["weight"] == pytest.approx(2.0)
+
+
+def test_kind_weights_and_isolated_enterprises():
+    rows = [("a", "consignment", "C"), ("b", "consignment", "C")]
+    g = enterprise_graph(
+        _links(rows), enterprises=["z"], kind_weights={"consignment": 0.5}, weighting="resource_allocation"
+    )
+    assert g.vs["name"] == ["a", "b", "z"]
+    assert _edge(g, "a", "b")["weight"] == pytest.approx(0.5)
+
+
+def test_duplicate_rows_do_not_inflate_degree():
+    rows = [("a", "phone", "P")] * 3 + [("b", "phone", "P")]
+    assert enterprise_graph(_links(rows), weighting="resource_allocation").es[0]["weight"] == pytest.approx(1.0)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="links is missing columns: target"):
+        enterprise_graph(pd.DataFrame({"enterprise": ["a"], "kind": ["phone"]}))
+    with pytest.raises(ValueError, match="weighting must be"):
+        enterprise_graph(_links([("a", "phone", "P")]), weighting="jaccard")
+    with pytest.raises(ValueError, match="max_degree"):
+        enterprise_graph(_links([("a", "phone", "P")]), max_degree=1)
+    with pytest.raises(ValueError, match="declarations is missing columns: importer_id"):
+        declaration_links(pd.DataFrame({"seller_id": ["S"]}))
+
+
+def test_empty_links():
+    g = enterprise_graph(_links([]), enterprises=["a"])
+    assert g.vcount() == 1 and g.ecount() == 0
