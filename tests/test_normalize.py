@@ -1,0 +1,158 @@
+"""Entity-resolution normalisers: the surface forms a declaration writes collapse to one key."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ingest import normalize as nz
+
+
+def _values(s: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in s]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Shanghai Alpha Trading Co., Ltd.", "SHANGHAI ALPHA TRADING CO LTD", "shanghai  alpha trading company limited"],
+)
+def test_enterprise_name_suffix_forms_agree(name):
+    assert nz.normalize_name(name) == "SHANGHAI ALPHA TRADING CO LTD"
+
+
+def test_enterprise_names_other_forms():
+    assert nz.normalize_name("A&B Corporation") == "A AND B CORP"
+    assert nz.normalize_name("Acme L.L.C.") == "ACME LLC"
+    assert nz.normalize_name("Ｇａｍｍａ Ltd") == "GAMMA LTD"  # full-width letters
+    assert nz.normalize_name("  ") is None
+    s = pd.Series(["Alpha Co., Ltd.", "ALPHA CO LTD", "", None], index=[10, 11, 12, 13])
+    out = nz.normalize_names(s)
+    assert list(out.index) == [10, 11, 12, 13]
+    assert _values(out) == ["ALPHA CO LTD", "ALPHA CO LTD", None, None]
+
+
+def test_person_names_keep_order():
+    assert nz.normalize_person_name(" Zhang,  Wei ") == "ZHANG WEI"
+    assert nz.normalize_person_name("O'Brien-Smith") == "O BRIEN SMITH"
+    assert nz.normalize_person_name("Li Wei") != nz.normalize_person_name("Wei Li")
+    assert _values(nz.normalize_person_names(pd.Series(["wang fang", "WANG  FANG."]))) == ["WANG FANG"] * 2
+
+
+SAME_ADDRESS = [
+    "Room 12, No. 8 Huaihai Rd, Shanghai",
+    "No.8 Huaihai Road Rm 12 Shanghai",
+    "RM 12 NO 8 HUAIHAI RD. SHANGHAI",
+    "Shanghai Huaihai Road No. 8, Room 12",
+    "12 Room, 8 Huaihai Road, Shanghai, China",
+]
+
+
+@pytest.mark.parametrize("address", SAME_ADDRESS)
+def test_address_forms_share_one_key(address):
+    assert nz.address_key(address) == nz.address_key(SAME_ADDRESS[0]) == "HUAIHAI NO8 RD RM12 SHANGHAI"
+
+
+def test_address_keys_tell_rooms_and_numbers_apart():
+    base = nz.address_key("Room 12, No. 8 Huaihai Rd, Shanghai")
+    assert nz.address_key("Room 13, No. 8 Huaihai Rd, Shanghai") != base
+    assert nz.address_key("Room 12, No. 9 Huaihai Rd, Shanghai") != base
+    assert nz.address_key("Room 8, No. 12 Huaihai Rd, Shanghai") != base  # numbers swapped
+
+
+def test_address_abbreviations_and_district_words():
+    assert nz.address_key("Bldg 3, 5th Ave, Floor 2") == nz.address_key("Building 3 5th Avenue 2F")
+    assert nz.address_key("Room 503, No. 18 Nanjing West Street, Jing'an District, Shanghai") == nz.address_key(
+        "503 Room, 18 Nanjing West St, Jing'an, Shanghai, China"
+    )
+    assert nz.address_key("No. 1 Binhai Rd, Binhai New Area, Tianjin") == nz.address_key(
+        "No 1 Binhai Road Binhai Tianjin"
+    )
+
+
+def test_address_series_and_display_text():
+    out = nz.address_keys(pd.Series(SAME_ADDRESS + ["", None]))
+    assert out.iloc[:5].nunique() == 1
+    assert out.iloc[5:].isna().all()
+    assert nz.address_text("  Room 12,  No. 8 Huaihai Rd ,") == "Room 12, No. 8 Huaihai Rd"
+
+
+@pytest.mark.parametrize("phone", ["+86 21 5555 1234", "0086-21-55551234", "021-55551234", "(021) 5555-1234"])
+def test_chinese_landline_forms_agree(phone):
+    assert nz.normalize_phone(phone) == "2155551234"
+
+
+def test_phones_mobile_foreign_and_junk():
+    assert {nz.normalize_phone(p) for p in ("+86 138 1234 5678", "13812345678", "0086-13812345678")} == {"13812345678"}
+    assert nz.normalize_phone("862155551234") == "2155551234"  # bare 86 before a full national number
+    assert nz.normalize_phone("+86 (0)21 5555 1234") == "2155551234"
+    assert nz.normalize_phone("+44 20 7946 0958") == "442079460958"  # foreign: country code kept
+    assert nz.normalize_phone("0044 20 7946 0958") == "442079460958"
+    assert nz.normalize_phone("n/a") is None
+    assert nz.normalize_phone("123") is None
+    assert _values(nz.normalize_phones(pd.Series(["021-55551234", "(021) 5555-1234", ""]))) == [
+        "2155551234",
+        "2155551234",
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-05-30", "2026/05/30", "20260530", "2026.05.30", "2026-5-30", "2026-05-30T08:15:00"]
+)
+def test_year_first_dates_parse(text):
+    assert nz.parse_date(text) == "2026-05-30"
+
+
+@pytest.mark.parametrize("text", ["30/05/2026", "05/30/2026", "2026-02-30", "2026-13-01", "2026/05-30", "soon", ""])
+def test_ambiguous_or_invalid_dates_are_refused(text):
+    assert nz.parse_date(text) is None
+
+
+def test_dates_series():
+    assert _values(nz.parse_dates(pd.Series(["20260101", None, "x", "2026/12/31"]))) == [
+        "2026-01-01",
+        None,
+        None,
+        "2026-12-31",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("90121", "090121"),
+        ("901210000", "0901210000"),
+        ("9012100", "09012100"),
+        ("0901.21", "090121"),
+        ("8517.13.00", "85171300"),
+        ("851712", "851712"),
+        ("8517130000", "8517130000"),
+        ("90121.0", "090121"),
+    ],
+)
+def test_hs_codes_repaired(raw, code):
+    assert nz.repair_hs_code(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["1234", "12345678901", "ABC123", "", "000000"])
+def test_invalid_hs_codes(raw):
+    assert nz.repair_hs_code(raw) is None
+
+
+def test_hs6_and_chapter():
+    codes = nz.repair_hs_codes(pd.Series(["901210000", "851712", "bad"]))
+    assert _values(codes) == ["0901210000", "851712", None]
+    assert _values(nz.hs6(codes)) == ["090121", "851712", None]
+    assert _values(nz.hs_chapter(codes)) == ["09", "85", None]
+
+
+def test_countries_and_ports():
+    assert nz.normalize_country(" cn ") == "CN"
+    assert nz.normalize_country("CHN") is None
+    assert nz.normalize_port("cn sha") == "CNSHA"
+    assert nz.normalize_port("CN-SHA") == "CNSHA"
+    assert nz.normalize_port("SHA") is None
+    assert nz.normalize_port_list(" sgsin ; hkhkg;;") == "SGSIN;HKHKG"
+    assert nz.normalize_port_list("SGSIN>KRPUS") == "SGSIN;KRPUS"
+    assert nz.normalize_port_list("") is None
+    assert _values(nz.normalize_ports(pd.Series(["deham", "xx"]))) == ["DEHAM", None]
