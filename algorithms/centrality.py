@@ -62,7 +62,7 @@ def betweenness_centrality(
     *,
     normalized: bool = True,
     exact_max_vertices: int = 5000,
-    samples: int = 256,
+    samples: int = 100,
     seed: int | None = None,
 ) -> pd.Series:
     """Betweenness of every vertex: exact for small graphs, pivot-sampled for large ones.

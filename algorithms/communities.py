@@ -1,8 +1,12 @@
-"""Communities of the enterprise graph: Louvain modularity optimisation.
+"""Communities of the enterprise graph: Louvain (modularity) and Leiden (constant Potts model).
 
-:func:`louvain_communities` runs igraph's C implementation and is the one to use;
+:func:`louvain_communities` runs igraph's C implementation of Louvain;
 :func:`louvain_communities_python` runs python-louvain on a networkx copy, kept for
-comparison (the design brief measured it an order of magnitude slower).
+comparison (an order of magnitude slower). Modularity has a resolution limit: on a large graph
+it merges small tight groups into big communities (on a synthetic 40k-importer graph, rings of
+3-8 firms landed in communities of median size ~300). :func:`leiden_communities` with the
+constant Potts model (CPM) has no such limit: a group is kept when its internal link weight per
+pair exceeds ``resolution``, so small rings stay small; it is what the analysis uses by default.
 
 Both return a mapping ``enterprise id -> community number``. Numbers are canonical:
 communities are numbered by decreasing size, ties broken by the smallest member id, so a
@@ -20,6 +24,7 @@ import igraph as ig
 __all__ = [
     "louvain_communities",
     "louvain_communities_python",
+    "leiden_communities",
     "community_members",
 ]
 
@@ -126,6 +131,62 @@ def louvain_communities_python(
     partition = community_louvain.best_partition(nxg, weight="weight", resolution=resolution, random_state=seed)
     names = g.vs["name"]
     return _canonical(names, [partition[i] for i in range(g.vcount())])
+
+
+def leiden_communities(
+    g: ig.Graph,
+    seed: int | None = None,
+    *,
+    weights: str | None = "weight",
+    resolution: float = 0.5,
+    objective: str = "CPM",
+    n_iterations: int = -1,
+) -> dict[str, int]:
+    """Leiden communities (igraph ``community_leiden``, C implementation).
+
+    Parameters
+    ----------
+    g : igraph.Graph
+        Undirected graph with vertex attribute ``name``.
+    seed : int, optional
+        Seed for the refinement's random choices.
+    weights : str or None
+        Edge attribute holding weights.
+    resolution : float
+        For ``"CPM"``: the link weight per member pair a community must exceed (in the units of
+        ``weights``; with the default ``idf`` projection 0.5 is one identifier shared by three).
+    objective : {"CPM", "modularity"}
+        Quality function.
+    n_iterations : int
+        Leiden iterations; negative runs until stable.
+
+    Returns
+    -------
+    dict
+        ``name -> community number`` (0 is the largest community).
+
+    Examples
+    --------
+    >>> g = ig.Graph([(0, 1), (1, 2), (0, 2), (2, 3)]); g.vs["name"] = list("abcd"); g.es["weight"] = [1.0] * 4
+    >>> leiden_communities(g, seed=1, resolution=0.9)
+    {'a': 0, 'b': 0, 'c': 0, 'd': 1}
+
+    References
+    ----------
+    .. [1] V. A. Traag, L. Waltman, N. J. van Eck, "From Louvain to Leiden: guaranteeing
+       well-connected communities", Sci. Rep. 9, 5233 (2019).
+    .. [2] S. Fortunato, M. Barthélemy, "Resolution limit in community detection", PNAS 104 (2007).
+    """
+    if objective not in ("CPM", "modularity"):
+        raise ValueError(f"objective must be 'CPM' or 'modularity', got {objective!r}")
+    weights = _weights(g, weights)
+    if g.vcount() == 0:
+        return {}
+    with _igraph_seed(seed):
+        clustering = g.community_leiden(
+            objective_function=objective, weights=weights, resolution=resolution, n_iterations=n_iterations
+        )
+    return _canonical(g.vs["name"], clustering.membership)
 
 
 def community_members(membership: Mapping[str, int], min_size: int = 1) -> dict[int, list[str]]:

@@ -57,9 +57,8 @@ _ENTERPRISE_FLAG_WEIGHTS = {
 }
 
 
-def _label(table: pd.DataFrame, ids: list[str], limit: int = 5) -> str:
-    names = table.get("name")
-    shown = [f"{names.get(i)} ({i})" if names is not None and isinstance(names.get(i), str) else i for i in ids[:limit]]
+def _label(names: dict, ids: list[str], limit: int = 5) -> str:
+    shown = [f"{names[i]} ({i})" if isinstance(names.get(i), str) else i for i in ids[:limit]]
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
     return ", ".join(shown) + more
 
@@ -186,7 +185,13 @@ def network_risk(
     for flag in _RECENCY_FLAGS:
         recent_any |= _column(table, flag, False).fillna(False).astype(bool)
     col["recent"] = recent_any.to_dict()
-    groups = {c: sorted(ids) for c, ids in community.groupby(community).groups.items() if c in set(eligible)}
+    labels = table["name"].to_dict() if "name" in table else {}
+    wanted = set(eligible)
+    groups: dict = {}
+    for name, c in community.items():
+        if c in wanted:
+            groups.setdefault(c, []).append(name)
+    groups = {c: sorted(ids) for c, ids in groups.items()}
 
     broker = seller = pd.DataFrame(columns=["top", "share", "exclusive"])
     violations: dict = {}
@@ -223,12 +228,12 @@ def network_risk(
             "strong_links",
             density,
             f"{strong_pairs.get(c, 0)} of {n * (n - 1) // 2} member pairs share at "
-            f"least two rare identifiers ({kinds_text}): {_label(table, members)}",
+            f"least two rare identifiers ({kinds_text}): {_label(labels, members)}",
         )
         add(
             "young_members",
             young_share,
-            f"{len(young_ids)} of {n} members registered recently: {_label(table, young_ids)}",
+            f"{len(young_ids)} of {n} members registered recently: {_label(labels, young_ids)}",
         )
 
         parts = []
@@ -256,7 +261,7 @@ def network_risk(
             "undervaluation",
             2 * below,
             f"{below:.0%} of members' declarations are strongly below peer unit "
-            f"values ({_label(table, flagged)}); shortfall {short:,.0f}",
+            f"values ({_label(labels, flagged)}); shortfall {short:,.0f}",
         )
 
         exposure = float(max(col["propagated"][m] for m in members))
@@ -264,7 +269,7 @@ def network_risk(
         add(
             "violator_links",
             exposure,
-            f"linked to known violators ({_label(table, known) or 'outside the network'}); "
+            f"linked to known violators ({_label(labels, known) or 'outside the network'}); "
             f"highest propagated risk {exposure:.2f}",
         )
 
@@ -273,7 +278,7 @@ def network_risk(
             "recent_changes",
             len(changed) / n,
             f"{len(changed)} of {n} members changed recently "
-            f"(volume spike, new route or chapter, broker switch): {_label(table, changed)}",
+            f"(volume spike, new route or chapter, broker switch): {_label(labels, changed)}",
         )
 
         strengths = {r["signal"]: r["strength"] for r in reasons}

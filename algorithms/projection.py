@@ -143,16 +143,22 @@ def enterprise_graph(
         raise ValueError(f"max_degree must be at least 2, got {max_degree}")
     _identifier_weight(np.array([2.0]), weighting)  # validates the name early
 
-    frame = links[list(_LINK_COLUMNS)].dropna().astype(str).drop_duplicates()
-    ids = set(frame["enterprise"])
+    frame = links[list(_LINK_COLUMNS)].dropna()
+    # Work on integer codes: factorising each column once is far cheaper than hashing string tuples.
+    ent_codes, ent_names = pd.factorize(frame["enterprise"].astype(str), sort=True)
+    kind_codes, kind_names = pd.factorize(frame["kind"].astype(str), sort=True)
+    target_codes, target_names = pd.factorize(frame["target"].astype(str))
+    ids = set(ent_names)
     if enterprises is not None:
         ids.update(str(e) for e in enterprises)
     names = np.array(sorted(ids), dtype=object)
-    index = pd.Index(names)
-
-    ent = index.get_indexer(frame["enterprise"]).astype(np.int64)
-    kind_codes, kind_names = pd.factorize(frame["kind"], sort=True)
-    group, _ = pd.factorize(pd.MultiIndex.from_arrays([frame["kind"], frame["target"]]))
+    ent = pd.Index(names).get_indexer(ent_names)[ent_codes].astype(np.int64)
+    group = kind_codes.astype(np.int64) * max(len(target_names), 1) + target_codes
+    n_ent = max(len(names), 1)
+    pair_key = np.sort(pd.unique(group * n_ent + ent))  # drops duplicate (identifier, enterprise) rows
+    group, ent = pair_key // n_ent, pair_key % n_ent
+    kind_codes = group // max(len(target_names), 1)
+    group, _ = pd.factorize(group, sort=True)
     degree = np.bincount(group)
     keep = (degree[group] >= 2) & (degree[group] <= max_degree)
     ent, group, kind_codes = ent[keep], group[keep], kind_codes[keep]
@@ -184,7 +190,7 @@ def enterprise_graph(
     decoded = {
         int(m): tuple(kind_names[i] for i in range(len(kind_names)) if int(m) >> i & 1) for m in np.unique(masks)
     }
-    g.add_edges(np.column_stack([edges["a"].to_numpy(), edges["b"].to_numpy()]).tolist())
+    g.add_edges(list(zip(edges["a"].tolist(), edges["b"].tolist(), strict=True)))
     g.es["weight"] = edges["w"].astype(float).tolist()
     g.es["shared"] = edges["n"].astype(int).tolist()
     g.es["kinds"] = [decoded[int(m)] for m in masks]

@@ -47,7 +47,7 @@ def propagated_risk(
     *,
     damping: float = 0.85,
     weights: str | None = "weight",
-    exact_max_violators: int = 256,
+    exact_max_violators: int = 32,
 ) -> pd.DataFrame:
     """Exposure of every enterprise to known violators through shared identifiers.
 
@@ -62,7 +62,8 @@ def propagated_risk(
     weights : str or None
         Edge attribute with link strengths.
     exact_max_violators : int
-        Up to this many violators the leave-one-out score is exact (one extra PageRank each).
+        Up to this many violators the leave-one-out score is exact (one extra PageRank each,
+        ~0.13 s on a 40k-vertex, 580k-edge graph); above it, the two-step approximation.
 
     Returns
     -------

@@ -5,11 +5,16 @@ from __future__ import annotations
 import igraph as ig
 import pytest
 
-from algorithms.communities import community_members, louvain_communities, louvain_communities_python
+from algorithms.communities import (
+    community_members,
+    leiden_communities,
+    louvain_communities,
+    louvain_communities_python,
+)
 from algorithms.scenarios import bridged_cliques
 
 
-@pytest.mark.parametrize("detect", [louvain_communities, louvain_communities_python])
+@pytest.mark.parametrize("detect", [louvain_communities, louvain_communities_python, leiden_communities])
 def test_two_cliques_are_two_communities(detect):
     membership = detect(bridged_cliques(), seed=7)
     groups = community_members(membership, min_size=2)
@@ -19,7 +24,7 @@ def test_two_cliques_are_two_communities(detect):
     assert membership["a1"] != membership["b1"]
 
 
-@pytest.mark.parametrize("detect", [louvain_communities, louvain_communities_python])
+@pytest.mark.parametrize("detect", [louvain_communities, louvain_communities_python, leiden_communities])
 def test_fixed_seed_is_deterministic(detect):
     g = ig.Graph.Famous("Zachary")
     g.vs["name"] = [f"v{i:02d}" for i in range(g.vcount())]
@@ -39,3 +44,13 @@ def test_unweighted_and_errors():
     with pytest.raises(ValueError, match="no edge attribute 'strength'"):
         louvain_communities(g, seed=1, weights="strength")
     assert louvain_communities(ig.Graph(), seed=1) == {}
+
+
+def test_leiden_cpm_keeps_a_heavy_triangle_apart_from_light_hangers_on():
+    g = ig.Graph([(0, 1), (1, 2), (0, 2), (2, 3), (3, 4)])
+    g.vs["name"] = ["r1", "r2", "r3", "x", "y"]
+    g.es["weight"] = [2.0, 2.0, 2.0, 0.2, 0.2]
+    groups = community_members(leiden_communities(g, seed=1, resolution=0.5), min_size=2)
+    assert list(groups.values()) == [["r1", "r2", "r3"]]
+    with pytest.raises(ValueError, match="objective must be"):
+        leiden_communities(g, seed=1, objective="infomap")

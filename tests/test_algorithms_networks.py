@@ -111,6 +111,21 @@ def test_future_declarations_are_ignored(scenario, result):
     assert again.networks == result.networks
 
 
+def test_louvain_finds_the_ring_too(scenario):
+    s = scenario
+    r = analyze_frames(
+        s["enterprises"],
+        s["declarations"],
+        s["links"],
+        s["known_violators"],
+        s["as_of"],
+        seed=1,
+        community_method="louvain",
+    )
+    assert r.networks[0]["members"] == RING
+    assert all(n["score"] < 20 for n in r.networks if set(n["members"]) & set(BUSINESS_CENTRE))
+
+
 def test_undervaluing_pair_routes_to_audit():
     g = ig.Graph([(0, 1)])
     g.vs["name"] = ["x", "y"]
@@ -141,5 +156,7 @@ def test_bad_input(scenario):
         analyze_frames(s["enterprises"], s["declarations"].drop(columns="hs6"), s["links"], set(), s["as_of"])
     with pytest.raises(ValueError, match="links must be a pandas DataFrame"):
         analyze_frames(s["enterprises"], s["declarations"], [("a", "phone", "p")], set(), s["as_of"])
+    with pytest.raises(ValueError, match="community_method must be"):
+        analyze_frames(s["enterprises"], s["declarations"], s["links"], set(), s["as_of"], community_method="kmeans")
     with pytest.raises(ValueError, match="table is missing columns: community"):
         network_risk(ig.Graph(), pd.DataFrame({"x": [1]}))
