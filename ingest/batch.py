@@ -64,11 +64,13 @@ class Batch:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts without empty values, so Cypher ``SET +=`` never overwrites with null."""
-    out = []
-    for row in frame.to_dict("records"):
-        out.append({k: v for k, v in row.items() if v is not None and v == v and v != ""})
-    return out
+    """Rows as dicts with ``None`` for missing values (pandas NA and NaN are not Bolt values).
+
+    A null in ``SET d = row`` simply leaves the property out, so no per-row filtering is needed.
+    """
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    keys = [str(c) for c in frame.columns]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _nonempty(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -117,16 +119,12 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     )
 
     countries = pd.concat([clean[c] for c in ("origin_country", "departure_country", "seller_country")])
-    countries = sorted({c for c in countries.dropna() if c})
+    countries = sorted(set(countries.dropna().astype(str)) - {""})
     routed = _nonempty(clean, "route").drop_duplicates("route")
+    vias = routed["transit_ports"].fillna("").astype(str).str.split(";")
     routes = [
-        {
-            "id": r.route,
-            "from": r.loading_port,
-            "to": r.discharge_port,
-            "via": [p for p in (r.transit_ports or "").split(";") if p],
-        }
-        for r in routed.itertuples()
+        {"id": route, "from": start, "to": end, "via": [p for p in via if p]}
+        for route, start, end, via in zip(routed["route"], routed["loading_port"], routed["discharge_port"], vias)
     ]
     port_codes = sorted({p for r in routes for p in (r["from"], r["to"], *r["via"])})
     commodities = (

@@ -17,7 +17,7 @@ import neo4j
 from ingest.batch import build_batch
 from ingest.mapping import Mapping
 from ingest.readers import read_chunks
-from ingest.validate import QuarantineWriter, validate
+from ingest.validate import QuarantineWriter, drop_repeats, validate
 from ingest.writer import GraphWriter
 
 __all__ = ["IngestReport", "ingest_files"]
@@ -71,13 +71,16 @@ def ingest_files(
 
     thread = threading.Thread(target=write_loop, name="graph-writer", daemon=True)
     thread.start()
+    seen: dict[str, str] = {}
     try:
         for chunk in read_chunks(paths, batch_rows):
             frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
             clean, bad = validate(frame, chunk.source, chunk.rows)
-            quarantine.write(bad)
+            clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
+            for rejected in (bad, repeats):
+                quarantine.write(rejected)
+                report.quarantined += len(rejected)
             report.read += len(chunk.frame)
-            report.quarantined += len(bad)
             if len(clean):
                 pending.put(build_batch(clean))
             if progress:

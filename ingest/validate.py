@@ -22,7 +22,7 @@ from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, REQUIRED_FIELDS
 from ingest.mapping import canonical_columns, raw_rows
 from ingest.readers import IngestError
 
-__all__ = ["validate", "QuarantineWriter", "QUARANTINE_COLUMNS"]
+__all__ = ["validate", "drop_repeats", "QuarantineWriter", "QUARANTINE_COLUMNS"]
 
 QUARANTINE_COLUMNS = ("source", "row", "field", "reason", "original")
 
@@ -168,6 +168,38 @@ def validate(
     clean["source"] = str(source)
     clean["row"] = rows[good]
     return clean.reset_index(drop=True), quarantined
+
+
+def drop_repeats(
+    clean: pd.DataFrame, frame: pd.DataFrame, source: object, rows: np.ndarray, seen: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarantine clean rows whose declaration_id an earlier chunk of the same load already had.
+
+    ``validate`` sees one chunk; ``seen`` (id → "file row N", updated here) carries the whole load, so
+    a duplicate split across chunks or files is caught too. Loading a file again is not a repeat:
+    ``seen`` starts empty on every run and an already stored declaration is updated, not doubled.
+    """
+    ids = clean["declaration_id"].astype(str)
+    repeated = np.fromiter((i in seen for i in ids.tolist()), dtype=bool, count=len(ids))
+    name = Path(str(source)).name
+    if repeated.any():
+        by_row = dict(zip(np.asarray(rows).tolist(), range(len(rows)), strict=True))
+        positions = [by_row[r] for r in clean["row"][repeated].tolist()]
+        raw = raw_rows(frame).iloc[positions].to_dict("records")
+        quarantined = pd.DataFrame(
+            {
+                "source": str(source),
+                "row": clean["row"][repeated].to_numpy(),
+                "field": "declaration_id",
+                "reason": [f"duplicate declaration_id '{i}' (first at {seen[i]})" for i in ids[repeated]],
+                "original": [json.dumps(r, ensure_ascii=False, default=str) for r in raw],
+            }
+        )
+        clean = clean[~repeated].reset_index(drop=True)
+    else:
+        quarantined = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
+    seen.update(zip(clean["declaration_id"].astype(str), (f"{name} row {r}" for r in clean["row"].tolist())))
+    return clean, quarantined
 
 
 def _offices(text: pd.Series) -> pd.Series:

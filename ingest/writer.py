@@ -26,7 +26,8 @@ RETURN collect(id) AS ids
 MERGE_ENTERPRISES = """
 UNWIND $rows AS row
 MERGE (e:Enterprise {id: row.id})
-SET e += row {.name, .name_norm, .category, .country},
+SET e.name = coalesce(row.name, e.name), e.name_norm = coalesce(row.name_norm, e.name_norm),
+    e.category = coalesce(row.category, e.category), e.country = coalesce(row.country, e.country),
     e.registered = coalesce(date(row.registered), e.registered)
 WITH e, row WHERE row.country IS NOT NULL
 MERGE (c:Country {code: row.country})

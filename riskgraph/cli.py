@@ -191,6 +191,7 @@ def demo(
 def main() -> None:
     """Entry point: turns expected failures into one line on stderr and exit status 1."""
     import click
+    from neo4j import exceptions as neo4j_errors
 
     from ingest.mapping import MappingError
     from ingest.readers import IngestError
@@ -210,7 +211,16 @@ def main() -> None:
         IngestError,
         MappingError,
     ) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+        where = settings().uri
+        console.print(
+            f"[red]error:[/red] lost the connection to Neo4j at {where} ({type(exc).__name__}); "
+            "once it is back up, run the same command again: it resumes where it stopped",
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         console.print("interrupted; run the same command again to resume")

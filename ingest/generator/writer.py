@@ -28,7 +28,7 @@ _BAD_KINDS = (
 )
 _BAD_VALUES = ("N/A", "12,5OO.00", "USD 4 200", "see invoice")
 _BAD_DATES = ("2025-02-30", "31.13.2025", "TBD", "2025-14-03")
-_BAD_HS = ("84713O0000", "HS8517", "99999")
+_BAD_HS = ("84713O0000", "HS8517", "9999")
 
 
 def generate(out_dir: Path, declarations: int, seed: int) -> dict:
