@@ -9,15 +9,15 @@ database; the Neo4j projection and write-back wrap it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import igraph as ig
 import pandas as pd
 
 from algorithms._frames import _require_columns
-from algorithms.centrality import betweenness_centrality, degree_centrality, pagerank_centrality
-from algorithms.communities import leiden_communities, louvain_communities
+from algorithms.centrality import degree_centrality
+from algorithms.engines import GraphEngine, InProcessEngine
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
 from algorithms.projection import declaration_links, enterprise_graph
@@ -81,6 +81,8 @@ def analyze_frames(
     betweenness_samples: int = 100,
     window_days: int = 90,
     young_days: int = 365,
+    engine: GraphEngine | None = None,
+    on_stage: Callable[[str, float], None] | None = None,
 ) -> AnalysisResult:
     """Run the whole network analysis on in-memory frames.
 
@@ -103,6 +105,11 @@ def analyze_frames(
     community_method : {"leiden", "louvain"}
         ``"leiden"`` (constant Potts model, keeps small rings small; resolution default 0.5) or
         ``"louvain"`` (modularity; resolution default 1.0).
+    engine : GraphEngine, optional
+        Where communities, PageRank and betweenness run: in this process (default) or, with
+        :class:`algorithms.gds.GdsEngine`, inside Neo4j Graph Data Science.
+    on_stage : callable, optional
+        Called with ``(stage, seconds)`` as each stage finishes, for a progress display.
 
     Returns
     -------
@@ -132,6 +139,8 @@ def analyze_frames(
         now = time.perf_counter()
         timings[stage] = round(now - clock, 4)
         clock = now
+        if on_stage is not None:
+            on_stage(stage, timings[stage])
 
     as_of = pd.Timestamp(as_of)
     decl = declarations[pd.to_datetime(declarations["date"]) <= as_of]
@@ -140,15 +149,12 @@ def analyze_frames(
     g = enterprise_graph(all_links, enterprises=ids, max_degree=max_degree, weighting=weighting)
     lap("projection")
 
-    if community_method == "leiden":
-        membership = leiden_communities(g, seed=seed, resolution=community_resolution or 0.5)
-    else:
-        membership = louvain_communities(g, seed=seed, resolution=community_resolution or 1.0)
+    engine = engine or InProcessEngine()
+    membership = engine.communities(g, seed=seed, method=community_method, resolution=community_resolution)
     lap("communities")
 
-    pagerank = pagerank_centrality(g)
-    betweenness = betweenness_centrality(
-        g, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples, seed=seed
+    pagerank, betweenness = engine.centrality(
+        g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples
     )
     degrees = degree_centrality(g)
     lap("centrality")

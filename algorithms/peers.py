@@ -22,7 +22,7 @@ import pandas as pd
 
 from algorithms._frames import _require_columns
 
-__all__ = ["unit_value_anomalies", "enterprise_peer_stats"]
+__all__ = ["unit_value_anomalies", "enterprise_peer_stats", "peer_reference"]
 
 _MAD_TO_SIGMA = 1.4826
 _REQUIRED = ("id", "importer_id", "hs6", "origin", "value")
@@ -186,3 +186,35 @@ def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     )
     out.index.name = "id"
     return out
+
+
+def peer_reference(declarations: pd.DataFrame) -> pd.DataFrame:
+    """Unit-value reference per HS6, origin and basis, for scoring a new declaration without the graph.
+
+    Returns
+    -------
+    DataFrame
+        ``hs6``, ``origin``, ``basis``, ``count``, ``median_log_uv`` and ``mad_log_uv`` (natural log
+        of the unit value), one row per group seen.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"hs6": ["850440"] * 3, "origin": ["CN"] * 3, "value": [10.0, 20.0, 40.0],
+    ...                   "net_mass": [1.0] * 3})
+    >>> round(float(np.exp(peer_reference(d).loc[0, "median_log_uv"])), 1)
+    20.0
+    """
+    uv, basis = _unit_values(declarations)
+    frame = pd.DataFrame(
+        {
+            "hs6": declarations["hs6"].astype("string"),
+            "origin": declarations["origin"].astype("string").fillna(""),
+            "basis": basis,
+            "log_uv": np.log(uv),
+        }
+    ).dropna(subset=["hs6", "log_uv"])
+    grouped = frame.groupby(["hs6", "origin", "basis"], sort=True)["log_uv"]
+    median = grouped.transform("median")
+    mad = (frame["log_uv"] - median).abs().groupby([frame["hs6"], frame["origin"], frame["basis"]], sort=True).median()
+    out = pd.DataFrame({"count": grouped.size(), "median_log_uv": grouped.median(), "mad_log_uv": mad})
+    return out.reset_index()

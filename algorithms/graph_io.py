@@ -1,0 +1,158 @@
+"""Reading the four input frames of :func:`algorithms.analysis.analyze_frames` from Neo4j.
+
+Each frame is read page by page, one read transaction per frame, every page returned as a single
+record holding a list of rows (``collect``): per-record overhead in the driver made streaming one
+record per row four times slower. Dates come back as ISO strings: parsing a column of strings is
+far cheaper than converting a million ``neo4j.time.Date`` objects. Labels and relationship types are checked
+against the declared schema when this module loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+import pandas as pd
+
+from graph.model import schema
+
+__all__ = ["AnalysisInput", "CONFIRMED_CASE_OUTCOMES", "read_analysis_input"]
+
+#: a case concerning an enterprise makes it a known violator when its outcome is one of these
+CONFIRMED_CASE_OUTCOMES = ("confirmed", "violation", "violation_found", "penalised", "convicted")
+
+PAGE_SIZE = 100_000
+
+# Every label and relationship type used below must be declared; a rename fails here, not at query time.
+for _label in ("Enterprise", "Declaration", "Address", "Phone", "Person", "Case"):
+    schema().node(_label)
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "CONCERNS", "FILED"):
+    schema().relationship(_rel)
+
+ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
+ENTERPRISES = """
+MATCH (e:Enterprise)
+WITH e SKIP $skip LIMIT $limit
+RETURN collect([e.id, e.name, e.category, toString(e.registered), e.country]) AS rows
+"""
+
+DECLARATION_COLUMNS = (
+    "id",
+    "date",
+    "importer_id",
+    "declarant_id",
+    "seller_id",
+    "consignment_id",
+    "route",
+    "hs6",
+    "origin",
+    "value",
+    "net_mass",
+    "quantity",
+    "tax_rate",
+    "violation",
+    "violation_type",
+)
+
+DECLARATIONS = """
+MATCH (d:Declaration)
+WITH d SKIP $skip LIMIT $limit
+RETURN collect([d.id, toString(d.date), d.importer_id, d.declarant_id, d.seller_id, d.consignment_id, d.route,
+                d.hs6, d.origin, d.value, d.net_mass, d.quantity, d.tax_rate, d.violation, d.violation_type]) AS rows
+"""
+
+LINK_COLUMNS = ("enterprise", "kind", "target")
+LINKS = """
+CALL () {
+  MATCH (e:Enterprise)-[:HAS_ADDRESS]->(a:Address) RETURN e.id AS enterprise, 'address' AS kind, a.key AS target
+  UNION ALL
+  MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN e.id AS enterprise, 'phone' AS kind, p.number AS target
+  UNION ALL
+  MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(p:Person) RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS target
+}
+WITH enterprise, kind, target SKIP $skip LIMIT $limit
+RETURN collect([enterprise, kind, target]) AS rows
+"""
+
+# A case may concern the enterprise itself or one of its declarations (then its importer).
+CASE_VIOLATORS = """
+MATCH (c:Case)-[:CONCERNS]->(x)
+WHERE toLower(c.outcome) IN $outcomes
+WITH DISTINCT CASE WHEN x:Enterprise THEN x.id ELSE x.importer_id END AS id
+SKIP $skip LIMIT $limit
+RETURN collect([id]) AS rows
+"""
+
+
+@dataclass
+class AnalysisInput:
+    """What the analysis reads from the graph, ready for ``analyze_frames``."""
+
+    enterprises: pd.DataFrame
+    declarations: pd.DataFrame
+    links: pd.DataFrame
+    known_violators: set[str]
+    as_of: pd.Timestamp | None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "enterprises": len(self.enterprises),
+            "declarations": len(self.declarations),
+            "links": len(self.links),
+            "known_violators": len(self.known_violators),
+        }
+
+
+def _read_pages(
+    driver: neo4j.Driver, database: str, query: str, columns: tuple[str, ...], page_size: int = PAGE_SIZE, **params
+) -> pd.DataFrame:
+    """Run a paged ``SKIP $skip LIMIT $limit ... collect`` query until a page comes back short."""
+
+    def work(tx: neo4j.ManagedTransaction) -> list[pd.DataFrame]:
+        parts, skip = [], 0
+        while True:
+            rows = tx.run(query, skip=skip, limit=page_size, **params).single()["rows"]
+            parts.append(pd.DataFrame.from_records(rows, columns=list(columns)))
+            if len(rows) < page_size:
+                return parts
+            skip += page_size
+
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        parts = session.execute_read(work)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+
+
+def read_analysis_input(driver: neo4j.Driver, database: str, as_of=None) -> AnalysisInput:
+    """Read enterprises, declarations, shared-identifier links and known violators.
+
+    Only enterprises that import or hold an address, phone or representative are kept: overseas
+    sellers and brokers enter the analysis as shared intermediaries, not as vertices.
+    Known violators are importers with a past violation found on a declaration plus enterprises
+    concerned by a case whose outcome is in :data:`CONFIRMED_CASE_OUTCOMES`.
+    ``as_of`` defaults to the date of the latest declaration.
+    """
+    declarations = _read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
+    declarations["date"] = _dates(declarations["date"])
+    for column in ("value", "net_mass", "quantity", "tax_rate", "violation"):
+        declarations[column] = pd.to_numeric(declarations[column], errors="coerce")
+
+    links = _read_pages(driver, database, LINKS, LINK_COLUMNS)
+    enterprises = _read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
+    keep = set(declarations["importer_id"].dropna()) | set(links["enterprise"])
+    enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
+    enterprises["registered"] = _dates(enterprises["registered"])
+
+    violators = set(declarations.loc[declarations["violation"] == 1, "importer_id"].dropna().astype(str))
+    cases = _read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    violators |= set(cases["id"].dropna().astype(str))
+
+    if as_of is None and declarations["date"].notna().any():
+        as_of = declarations["date"].max()
+    return AnalysisInput(
+        enterprises, declarations, links, violators, pd.Timestamp(as_of) if as_of is not None else None
+    )

@@ -1,0 +1,72 @@
+"""Reading analysis results back from the graph: ranked networks and one enterprise's view."""
+
+from __future__ import annotations
+
+import json
+
+import neo4j
+
+from graph.model import schema
+
+__all__ = ["top_networks", "network_count", "enterprise_view"]
+
+for _label in ("Enterprise", "Network", "Address", "Phone", "Person"):
+    schema().node(_label)
+for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP"):
+    schema().relationship(_rel)
+
+NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
+
+TOP_NETWORKS = """
+MATCH (n:Network)
+WHERE $kind IS NULL OR n.kind = $kind
+WITH n ORDER BY n.score DESC, n.id LIMIT $top
+MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
+WITH n, e ORDER BY e.id
+RETURN n.id AS id, n.score AS score, n.kind AS kind, n.value_at_stake AS value_at_stake,
+       collect(e.id) AS members, n.reasons AS reasons
+ORDER BY score DESC, id
+"""
+
+ENTERPRISE = """
+MATCH (e:Enterprise {id: $id})
+OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
+RETURN e {.id, .name, .category, .country, .risk, .community, .community_size, .pagerank, .betweenness,
+          .degree, .propagated_risk, .reasons, registered: toString(e.registered),
+          analysed_at: toString(e.analysed_at)} AS enterprise,
+       n {.id, .score, .kind, .size} AS network
+"""
+
+# Who shares an address, phone or legal representative with it (the identifiers themselves, not declarations).
+LINKED = """
+MATCH (e:Enterprise {id: $id})-[r:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]->(x)<-[:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]-(o)
+WITH o, collect(DISTINCT type(r)) AS via
+RETURN o.id AS id, o.name AS name, o.risk AS risk, via
+ORDER BY size(via) DESC, coalesce(o.risk, 0.0) DESC, id
+LIMIT $limit
+"""
+
+_VIA = {"HAS_ADDRESS": "address", "HAS_PHONE": "phone", "HAS_LEGAL_REP": "legal_rep"}
+
+
+def network_count(driver: neo4j.Driver, database: str) -> int:
+    return driver.execute_query(NETWORK_COUNT, database_=database).records[0]["n"]
+
+
+def top_networks(driver: neo4j.Driver, database: str, top: int, kind: str | None = None) -> list[dict]:
+    """The ``top`` highest-scoring networks (optionally of one kind), members sorted, reasons decoded."""
+    records = driver.execute_query(TOP_NETWORKS, top=top, kind=kind, database_=database).records
+    return [{**r.data(), "reasons": json.loads(r["reasons"] or "[]")} for r in records]
+
+
+def enterprise_view(driver: neo4j.Driver, database: str, enterprise_id: str, linked_limit: int = 20) -> dict | None:
+    """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown."""
+    records = driver.execute_query(ENTERPRISE, id=enterprise_id, database_=database).records
+    if not records:
+        return None
+    view = dict(records[0]["enterprise"])
+    view["reasons"] = json.loads(view["reasons"]) if view.get("reasons") else []
+    view["network"] = records[0]["network"]
+    linked = driver.execute_query(LINKED, id=enterprise_id, limit=linked_limit, database_=database).records
+    view["linked"] = [{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked]
+    return view

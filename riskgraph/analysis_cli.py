@@ -1,0 +1,216 @@
+"""Network analysis commands: ``analyze``, ``networks`` and ``enterprise``.
+
+Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
+``UserError`` (imported when a command runs, as that module imports this one), so they print as
+one line with exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+__all__ = ["register", "STAGES"]
+
+console = Console(stderr=True)
+
+#: stages of ``riskgraph analyze`` in the order they run
+STAGES = (
+    "read",
+    "projection",
+    "communities",
+    "centrality",
+    "propagation",
+    "peers",
+    "recency",
+    "networks",
+    "enterprise_risk",
+    "write_back",
+    "snapshot",
+)
+KINDS = ("audit", "anti-smuggling")
+
+
+def _user_error(message: str) -> Exception:
+    from riskgraph.cli import UserError
+
+    return UserError(message)
+
+
+def _connect():
+    from graph.connection import check, database
+    from graph.setup import ensure_schema
+
+    drv = check()
+    ensure_schema(drv, database())
+    return drv, database()
+
+
+def _engine(name: str, drv, db: str, stack: ExitStack):
+    from algorithms.engines import InProcessEngine
+    from algorithms.gds import GdsEngine, GdsUnavailable
+
+    if name == "inprocess":
+        return InProcessEngine()
+    try:
+        return stack.enter_context(GdsEngine(drv, db))
+    except GdsUnavailable as exc:
+        raise _user_error(str(exc)) from None
+
+
+def analyze(
+    engine: Annotated[str, typer.Option(help="where whole-graph algorithms run: inprocess or gds")] = "inprocess",
+    seed: Annotated[int, typer.Option(help="seed for community detection and sampled betweenness")] = 0,
+    as_of: Annotated[str | None, typer.Option(help="reference date (default: the latest declaration)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals."""
+    from algorithms.run import ENGINES, NothingToAnalyse, run_analysis
+    from riskgraph.settings import settings
+
+    if engine not in ENGINES:
+        raise _user_error(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    drv, db = _connect()
+    with ExitStack() as stack:
+        chosen = _engine(engine, drv, db, stack)
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<16}"),
+            TextColumn("{task.fields[took]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        )
+        tasks = {s: progress.add_task(s, total=1, start=False, took="") for s in STAGES}
+        progress.start_task(tasks[STAGES[0]])
+
+        def on_stage(stage: str, seconds: float) -> None:
+            if stage in tasks:
+                progress.update(tasks[stage], completed=1, took=f"{seconds:7.2f}s")
+                progress.stop_task(tasks[stage])
+                following = STAGES.index(stage) + 1
+                if following < len(STAGES):
+                    progress.start_task(tasks[STAGES[following]])
+            if not console.is_terminal:
+                console.print(f"{stage:<16} {seconds:8.2f}s", highlight=False)
+
+        with progress:
+            try:
+                run = run_analysis(drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, on_stage=on_stage)
+            except NothingToAnalyse as exc:
+                raise _user_error(str(exc)) from None
+    networks = run.result.networks
+    console.print(
+        f"analysed {run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
+        f"{len(networks):,} networks, top score {networks[0]['score'] if networks else 0:.0f}; "
+        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if as_json:
+        summary = {
+            "as_of": run.as_of,
+            "engine": run.engine,
+            "counts": run.counts,
+            "timings": run.timings,
+            "snapshot": str(run.snapshot),
+            "top_networks": [_network_json(n) for n in networks[:5]],
+        }
+        print(json.dumps(summary, default=str))
+
+
+def _network_json(net: dict) -> dict:
+    return {k: net[k] for k in ("id", "score", "kind", "members", "reasons")}
+
+
+def networks(
+    top: Annotated[int, typer.Option(min=1, max=10_000, help="how many networks")] = 10,
+    kind: Annotated[str | None, typer.Option(help="only audit or anti-smuggling leads")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Ranked suspicious networks from the last analysis."""
+    from algorithms.queries import network_count, top_networks
+
+    if kind is not None and kind not in KINDS:
+        raise _user_error(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    drv, db = _connect()
+    if network_count(drv, db) == 0:
+        raise _user_error("no analysed networks in the graph: run `riskgraph analyze` first")
+    found = top_networks(drv, db, top, kind)
+    if as_json:
+        print(json.dumps([_network_json(n) for n in found]))
+        return
+    for rank, net in enumerate(found, 1):
+        lead = net["reasons"][0]["detail"] if net["reasons"] else ""
+        console.print(
+            f"{rank:>3}. network {net['id']:<6} score {net['score']:5.1f}  {net['kind']:<14} "
+            f"{len(net['members']):>3} firms  {lead}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def enterprise(
+    enterprise_id: Annotated[str, typer.Argument(metavar="ID", help="enterprise id (customs code)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """One enterprise: its risk, community, centralities, peers and reasons."""
+    from algorithms.queries import enterprise_view
+    from algorithms.snapshot import SnapshotMissing, load_snapshot
+    from riskgraph.settings import settings
+
+    drv, db = _connect()
+    view = enterprise_view(drv, db, enterprise_id)
+    if view is None:
+        raise _user_error(f"no enterprise with id {enterprise_id!r} in the graph")
+    try:
+        row = load_snapshot(settings().home).enterprise(enterprise_id) or {}
+    except SnapshotMissing:
+        row = {}
+    view["peers"] = {
+        k: _plain(row.get(k)) for k in ("peer_compared", "peer_share_below", "value_shortfall", "tax_at_stake")
+    }
+    if as_json:
+        print(json.dumps(view, default=str))
+        return
+    risk = "not analysed" if view.get("risk") is None else f"{view['risk']:.2f}"
+    console.print(f"[bold]{view['id']}[/bold] {view.get('name') or ''}  risk {risk}", highlight=False)
+    net = view["network"]
+    if net:
+        console.print(f"  network {net['id']} ({net['size']} firms, score {net['score']:.0f}, {net['kind']})")
+    console.print(
+        f"  community {view.get('community')} ({view.get('community_size')} firms); pagerank "
+        f"{view.get('pagerank') or 0:.2e}, betweenness {view.get('betweenness') or 0:.2e}, degree {view.get('degree')}",
+        highlight=False,
+    )
+    peers = view["peers"]
+    if peers["peer_compared"]:
+        console.print(
+            f"  peers: {peers['peer_share_below']:.0%} of {peers['peer_compared']:.0f} declarations strongly below "
+            f"peer unit values (shortfall {peers['value_shortfall']:,.0f})",
+            highlight=False,
+        )
+    for reason in view["reasons"]:
+        console.print(f"  - {reason['signal']} ({reason['strength']:.2f}): {reason['detail']}", highlight=False)
+    for other in view["linked"]:
+        console.print(f"  shares {', '.join(other['via'])} with {other['id']} {other.get('name') or ''}")
+
+
+def _plain(value):
+    """A JSON-ready scalar: numpy unwrapped, NaN and missing as None."""
+    if value is None:
+        return None
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and value != value else value
+
+
+def register(app: typer.Typer) -> None:
+    """Add the analysis commands to the main ``riskgraph`` app."""
+    app.command()(analyze)
+    app.command()(networks)
+    app.command()(enterprise)
