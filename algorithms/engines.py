@@ -19,6 +19,9 @@ __all__ = ["GraphEngine", "InProcessEngine", "DEFAULT_RESOLUTION"]
 
 #: resolution per community method when the caller gives none (CPM link weight per pair; modularity)
 DEFAULT_RESOLUTION = {"leiden": 0.5, "louvain": 1.0}
+#: Leiden passes: on the 1M-declaration graph (88k firms, 2.6M links) two took 5.7 s and found 14,946
+#: communities of 2+; running until stable took 38 s for 14,942.
+LEIDEN_ITERATIONS = 2
 
 
 class GraphEngine(Protocol):
@@ -41,7 +44,7 @@ class InProcessEngine:
     def communities(self, g: ig.Graph, *, seed: int, method: str, resolution: float | None) -> dict[str, int]:
         resolution = resolution or DEFAULT_RESOLUTION[method]
         if method == "leiden":
-            return leiden_communities(g, seed=seed, resolution=resolution)
+            return leiden_communities(g, seed=seed, resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
         return louvain_communities(g, seed=seed, resolution=resolution)
 
     def centrality(

@@ -1,0 +1,126 @@
+"""Analysis benchmark: the whole ``riskgraph analyze`` on a 1M-declaration graph (bar: <= 2 min).
+
+Prints the time of every stage, reading from Neo4j and writing back included, then, on the same
+projected enterprise graph, the community step the analysis uses (Leiden, CPM) next to igraph's
+``community_multilevel`` (Louvain) and python-louvain (in a child process, given up after
+``--python-louvain-timeout`` seconds).
+
+Usage: python -m benchmarks.analyze [--declarations N] [--port P] [--home DIR] [--reuse]
+``--reuse`` keeps a home that already holds the loaded graph (generate + ingest take minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import igraph as ig
+
+from algorithms.communities import leiden_communities, louvain_communities, louvain_communities_python
+from algorithms.run import run_analysis
+from graph import local_server
+from graph.connection import check
+from graph.setup import ensure_schema, load_reference_data
+from ingest.generator import generate
+from ingest.pipeline import ingest_files
+from riskgraph.settings import Settings
+
+
+def _declarations(driver) -> int:
+    return driver.execute_query("MATCH (d:Declaration) RETURN count(d) AS n").records[0]["n"]
+
+
+def _load(driver, cfg: Settings, data: Path, declarations: int) -> None:
+    if not (data / "truth").exists():
+        began = time.perf_counter()
+        generate(data, declarations, 11)
+        print(f"generate: {declarations:,} declarations in {time.perf_counter() - began:.1f}s")
+    ensure_schema(driver, "neo4j")
+    load_reference_data(driver, "neo4j")
+    began = time.perf_counter()
+    report = ingest_files([data], driver, "neo4j", cfg.home / "quarantine", batch_rows=cfg.batch_size)
+    print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s")
+
+
+def _python_louvain(edges, weights, names, seed, queue) -> None:
+    g = ig.Graph(n=len(names), edges=edges)
+    g.vs["name"], g.es["weight"] = names, weights
+    began = time.perf_counter()
+    found = louvain_communities_python(g, seed=seed)
+    queue.put((time.perf_counter() - began, len(set(found.values()))))
+
+
+def _timed(label: str, fn, g: ig.Graph) -> float:
+    began = time.perf_counter()
+    found = fn(g, seed=0)
+    took = time.perf_counter() - began
+    sizes = {}
+    for c in found.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    multi = sum(1 for s in sizes.values() if s >= 2)
+    print(f"  {label:<40} {took:8.2f}s  {multi:,} communities of 2+, largest {max(sizes.values(), default=0):,}")
+    return took
+
+
+def compare_community_steps(g: ig.Graph, timeout: float) -> None:
+    print(f"community step on the projection ({g.vcount():,} enterprises, {g.ecount():,} links):")
+    chosen = _timed("leiden CPM (used by analyze)", leiden_communities, g)
+    multilevel = _timed("igraph community_multilevel (Louvain)", louvain_communities, g)
+    print(f"  ratio leiden / multilevel: {chosen / multilevel:.2f}")
+    queue: mp.Queue = mp.Queue()
+    child = mp.Process(target=_python_louvain, args=(g.get_edgelist(), g.es["weight"], g.vs["name"], 0, queue))
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        print(f"  python-louvain                           gave up after {timeout:.0f}s")
+    else:
+        took, count = queue.get()
+        print(f"  python-louvain                           {took:8.2f}s  {count:,} communities")
+        print(f"  ratio python-louvain / multilevel: {took / multilevel:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--declarations", type=int, default=1_000_000)
+    parser.add_argument("--port", type=int, default=7711)
+    parser.add_argument("--home", type=Path, default=Path("/tmp/rg-bench-analyze"))
+    parser.add_argument("--data", type=Path, default=None, help="generated files (default: HOME/data)")
+    parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
+    parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
+    parser.add_argument("--python-louvain-timeout", type=float, default=300.0)
+    args = parser.parse_args()
+
+    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="6g", neo4j_pagecache="4g")
+    local_server.start(cfg)
+    try:
+        driver = check(cfg)
+        if not (args.reuse and _declarations(driver) > 0):
+            with driver.session(database="neo4j") as session:
+                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            _load(driver, cfg, args.data or args.home / "data", args.declarations)
+        ensure_schema(driver, "neo4j")
+        print(f"graph: {_declarations(driver):,} declarations")
+
+        def show(stage: str, seconds: float) -> None:
+            print(f"  {stage:<16} {seconds:8.2f}s", flush=True)
+
+        print("analyze (in-process engine):")
+        run = run_analysis(driver, "neo4j", cfg.home, on_stage=show)
+        total = run.timings["total"]
+        print(f"  {'total':<16} {total:8.2f}s  (bar: <= 120s) {'OK' if total <= 120 else 'OVER'}")
+        print(
+            f"  {run.counts['analysed']:,} enterprises, {run.counts['graph_edges']:,} links, "
+            f"{run.counts['networks']:,} networks, betweenness {run.result.betweenness_method}"
+        )
+        compare_community_steps(run.result.graph, args.python_louvain_timeout)
+    finally:
+        if not args.keep_running:
+            local_server.stop(cfg)
+
+
+if __name__ == "__main__":
+    main()
