@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from graph import local_server
-from graph.connection import check
-from graph.setup import ensure_schema, load_reference_data
-from graph.stats import graph_stats
-from ingest.batch import build_batch
-from ingest.generator import generate
-from ingest.pipeline import ingest_files
-from ingest.readers import read_chunks
-from ingest.validate import validate
-from ingest.writer import GraphWriter
-from riskgraph.settings import Settings
+# This file is named like the ``ingest`` package; keep its folder off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from graph import local_server  # noqa: E402
+from graph.connection import check  # noqa: E402
+from graph.setup import ensure_schema, load_reference_data  # noqa: E402
+from graph.stats import graph_stats  # noqa: E402
+from ingest.batch import build_batch  # noqa: E402
+from ingest.generator import generate  # noqa: E402
+from ingest.pipeline import ingest_files  # noqa: E402
+from ingest.readers import read_chunks  # noqa: E402
+from ingest.validate import validate  # noqa: E402
+from ingest.writer import GraphWriter  # noqa: E402
+from riskgraph.settings import Settings  # noqa: E402
 
 
 def _wipe(driver) -> None:

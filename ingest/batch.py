@@ -7,6 +7,7 @@ entities de-duplicated so each batch merges an entity once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,6 +93,7 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     clean["origin"] = clean["origin_country"]
     clean["departure"] = clean["departure_country"]
     clean["route"] = _route_ids(clean)
+    clean["source"] = clean["source"].map(lambda path: Path(str(path)).name)  # one file per chunk: cheap
     features = [c for c in clean.columns if c.startswith("feature_")]
     props = [c for c in DECLARATION_PROPERTIES if c in clean.columns] + features
     declarations = _records(clean[props + ["date"]])
@@ -124,7 +126,9 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     vias = routed["transit_ports"].fillna("").astype(str).str.split(";")
     routes = [
         {"id": route, "from": start, "to": end, "via": [p for p in via if p]}
-        for route, start, end, via in zip(routed["route"], routed["loading_port"], routed["discharge_port"], vias)
+        for route, start, end, via in zip(
+            routed["route"], routed["loading_port"], routed["discharge_port"], vias, strict=True
+        )
     ]
     port_codes = sorted({p for r in routes for p in (r["from"], r["to"], *r["via"])})
     commodities = (

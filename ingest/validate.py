@@ -198,7 +198,8 @@ def drop_repeats(
         clean = clean[~repeated].reset_index(drop=True)
     else:
         quarantined = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
-    seen.update(zip(clean["declaration_id"].astype(str), (f"{name} row {r}" for r in clean["row"].tolist())))
+    where = [f"{name} row {r}" for r in clean["row"].tolist()]
+    seen.update(zip(clean["declaration_id"].astype(str), where, strict=True))
     return clean, quarantined
 
 

@@ -145,15 +145,6 @@ MATCH (d:Declaration {id: row.id})
 SET d += row, d.date = date(row.date)
 """
 
-# Only for declarations created in this transaction, so repeated loads never count twice.
-ADD_TRADE = """
-UNWIND $rows AS row
-MATCH (i:Enterprise {id: row.importer}), (s:Enterprise {id: row.seller})
-MERGE (i)-[t:TRADES_WITH]->(s)
-SET t.declarations = coalesce(t.declarations, 0) + row.declarations,
-    t.value = coalesce(t.value, 0.0) + row.value
-"""
-
 _ENTITY_STATEMENTS = (
     ("enterprises", MERGE_ENTERPRISES),
     ("addresses", MERGE_ADDRESSES),
@@ -177,16 +168,6 @@ def _freeze(row: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in row.items()))
 
 
-def _trade_rows(declarations: list[dict]) -> list[dict]:
-    totals: dict[tuple[str, str], list] = {}
-    for d in declarations:
-        if d.get("seller_id"):
-            acc = totals.setdefault((d["importer_id"], d["seller_id"]), [0, 0.0])
-            acc[0] += 1
-            acc[1] += float(d.get("value", 0.0))
-    return [{"importer": i, "seller": s, "declarations": n, "value": v} for (i, s), (n, v) in totals.items()]
-
-
 def _write_batch_tx(tx: neo4j.ManagedTransaction, entities: dict[str, list[dict]], batch: Batch) -> WriteResult:
     existing = set(tx.run(EXISTING_DECLARATIONS, ids=batch.ids).single()["ids"])
     for name, statement in _ENTITY_STATEMENTS:
@@ -196,7 +177,6 @@ def _write_batch_tx(tx: neo4j.ManagedTransaction, entities: dict[str, list[dict]
     old = [d for d in batch.declarations if d["id"] in existing]
     if new:
         tx.run(CREATE_DECLARATIONS, rows=new).consume()
-        tx.run(ADD_TRADE, rows=_trade_rows(new)).consume()
     if old:
         tx.run(UPDATE_DECLARATIONS, rows=old).consume()
     return WriteResult(len(new), len(old))

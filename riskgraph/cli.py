@@ -102,7 +102,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = 
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="folder to write the CSV files and truth/ into")],
-    declarations: Annotated[int, typer.Option(min=100, help="number of declarations")] = 20_000,
+    declarations: Annotated[int, typer.Option(min=500, help="number of declarations (500 or more)")] = 20_000,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
@@ -170,7 +170,7 @@ def ingest(
 
 @app.command()
 def demo(
-    declarations: Annotated[int, typer.Option(min=100, help="sample size")] = 20_000,
+    declarations: Annotated[int, typer.Option(min=500, help="sample size")] = 20_000,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
 ) -> None:
     """Generate a sample year, start the local Neo4j, load it, and say what to open."""
