@@ -10,6 +10,9 @@ signal                 strength                                                 
 ``young_members``      share of members registered less than ``young_days`` ago                 0.15
 ``exclusive_intermediaries``  members' declarations through their top broker / seller, times   0.25
                        the share of that broker's / seller's clients inside the community
+``closed_group``       density of strong links x exclusive intermediaries (the two together):  0.50
+                       firms tied by rare identifiers trading through a broker / seller of
+                       their own, whatever their age
 ``undervaluation``     2 x share of members' declarations strongly below peer unit values     0.50
 ``violator_links``     highest propagated risk from known violators among members             0.40
 ``recent_changes``     share of members with a volume spike, new route/chapter, broker switch  0.25
@@ -41,6 +44,7 @@ NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
     "strong_links": 0.30,
     "young_members": 0.15,
     "exclusive_intermediaries": 0.25,
+    "closed_group": 0.50,
     "undervaluation": 0.50,
     "violator_links": 0.40,
     "recent_changes": 0.25,
@@ -249,6 +253,12 @@ def network_risk(
                 for _, label, row in parts
             )
             add("exclusive_intermediaries", strength, detail)
+            add(
+                "closed_group",
+                density * strength,
+                f"{density:.0%} of member pairs share several rare identifiers and trade through "
+                f"intermediaries of their own ({detail})",
+            )
 
         n_compared = sum(col["compared"][m] for m in members)
         n_below = sum(col["below"][m] * col["compared"][m] for m in members)
