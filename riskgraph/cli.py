@@ -21,12 +21,14 @@ from graph import local_server
 from graph.connection import DatabaseUnavailable, check, database
 from graph.model import SchemaError
 from riskgraph.analysis_cli import register as register_analysis_commands
+from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.settings import settings
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
+register_scoring_commands(app)
 
 console = Console(stderr=True)
 

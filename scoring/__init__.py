@@ -1,0 +1,1 @@
+"""Clearance risk engine: risk parameters (rules), the learned model, the scoring snapshot and scoring."""

@@ -1,0 +1,229 @@
+"""Risk parameters ("set parameters before clearance"): one rule, its validation and its matching.
+
+A rule is a conjunction of conditions on a declaration, its importer and its network, with a weight
+(how much a hit raises the score), a risk target, an owner sub-centre and effective dates. The owner
+may only aim a rule at offices in its own jurisdiction (``graph.reference``); the national department
+may aim anywhere. Validation refuses a rule with one sentence per fault, naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from graph.reference import DEPARTMENT, SUB_CENTRES, jurisdiction, resolve_office
+
+__all__ = [
+    "TARGETS",
+    "CATEGORIES",
+    "TRANSPORT_MODES",
+    "Conditions",
+    "Rule",
+    "RuleError",
+    "RuleView",
+    "parse_rule",
+    "compile_rule",
+]
+
+TARGETS = ("tax", "security", "ipr", "drugs")
+CATEGORIES = ("AA", "A", "B", "C", "D")
+TRANSPORT_MODES = ("sea", "air", "road", "rail", "post")
+OWNERS = (DEPARTMENT.code, *(sc.code for sc in SUB_CENTRES))
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+
+
+class RuleError(ValueError):
+    """A rule that cannot be stored or applied; the message says what is wrong."""
+
+
+def _upper_list(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
+    out = []
+    for v in values:
+        v = str(v).strip().upper()
+        if not pattern.match(v):
+            raise ValueError(f"{v!r} is not {what}")
+        out.append(v)
+    return out
+
+
+class Conditions(BaseModel):
+    """Every condition given must hold for the rule to hit; at least one is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    importer_category: list[Literal["AA", "A", "B", "C", "D"]] | None = Field(None, min_length=1)
+    hs_prefix: list[str] | None = Field(None, min_length=1, description="HS code prefixes, 2 to 10 digits")
+    value_min: float | None = Field(None, ge=0)
+    value_max: float | None = Field(None, ge=0)
+    unit_value_min: float | None = Field(None, ge=0, description="value per kg (per unit without a mass)")
+    unit_value_max: float | None = Field(None, ge=0)
+    missing_licence: bool | None = Field(None, description="true: hits when no licence or certificate is declared")
+    origin: list[str] | None = Field(None, min_length=1)
+    departure: list[str] | None = Field(None, min_length=1)
+    transit_country: list[str] | None = Field(None, min_length=1)
+    port: list[str] | None = Field(None, min_length=1, description="loading, transit or discharge port")
+    route: list[str] | None = Field(None, min_length=1, description="route id LOADING>TRANSIT...>DISCHARGE")
+    transport_mode: list[Literal["sea", "air", "road", "rail", "post"]] | None = Field(None, min_length=1)
+    network_risk_min: float | None = Field(None, ge=0, le=1, description="importer's network risk from analyze")
+
+    @field_validator("hs_prefix")
+    @classmethod
+    def _hs(cls, values: list[str] | None) -> list[str] | None:
+        if values is not None:
+            for v in values:
+                if not re.fullmatch(r"\d{2,10}", str(v)):
+                    raise ValueError(f"{v!r} is not an HS prefix of 2 to 10 digits")
+        return values
+
+    @field_validator("origin", "departure", "transit_country")
+    @classmethod
+    def _countries(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _upper_list(values, _COUNTRY, "an ISO 3166 alpha-2 country code")
+
+    @field_validator("port")
+    @classmethod
+    def _ports(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _upper_list(values, _LOCODE, "a UN/LOCODE port code")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Conditions:
+        if not any(v is not None for v in self.__dict__.values()):
+            raise ValueError("a rule needs at least one condition")
+        for low, high in (("value_min", "value_max"), ("unit_value_min", "unit_value_max")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{low} ({a}) is above {high} ({b})")
+        return self
+
+
+class Rule(BaseModel):
+    """One version of a risk parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="lower-case slug, unique")
+    description: str = Field(min_length=3, max_length=500)
+    target: Literal["tax", "security", "ipr", "drugs"]
+    weight: float = Field(gt=0, le=1, description="how far one hit moves the score towards 100")
+    owner: str = Field(description="sub-centre code (or the department) that maintains the rule")
+    offices: list[str] = Field(default_factory=list, description="district codes; empty = the owner's jurisdiction")
+    effective_from: date
+    effective_to: date | None = None
+    conditions: Conditions
+    enabled: bool = True
+    version: int = Field(1, ge=1)
+    changed_by: str = Field(min_length=1, max_length=100)
+    changed_at: datetime | None = None
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in OWNERS:
+            raise ValueError(f"{value!r} is not a sub-centre; owner must be one of {', '.join(OWNERS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _scope(self) -> Rule:
+        allowed = jurisdiction(self.owner)
+        codes = []
+        for given in self.offices:
+            office = resolve_office(given)
+            if office is None:
+                raise ValueError(f"offices: {given!r} is not a customs office code or name")
+            if office.code not in allowed:
+                raise ValueError(f"offices: {office.code} is outside the jurisdiction of {self.owner}")
+            codes.append(office.code)
+        self.offices = sorted(set(codes))
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"effective_to: {self.effective_to} is before effective_from ({self.effective_from})")
+        return self
+
+    def scope(self) -> frozenset[str] | None:
+        """District codes the rule applies at; ``None`` means every office (a department rule without offices)."""
+        if self.offices:
+            return frozenset(self.offices)
+        return None if self.owner == DEPARTMENT.code else frozenset(jurisdiction(self.owner))
+
+
+def parse_rule(data: object) -> Rule:
+    """A validated rule, or :class:`RuleError` with one sentence per fault (``field: problem``)."""
+    if not isinstance(data, dict):
+        raise RuleError("a rule must be a mapping of fields")
+    try:
+        return Rule.model_validate(data)
+    except ValidationError as exc:
+        faults = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            message = err["msg"].removeprefix("Value error, ")
+            faults.append(f"{where}: {message}" if where else message)
+        raise RuleError(f"rule {data.get('id', '?')!r} refused: " + "; ".join(faults)) from None
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """What rule matching reads from one declaration, prepared once per declaration."""
+
+    date: date | None
+    office: str | None
+    importer_category: str | None
+    hs_code: str
+    value: float | None
+    unit_value: float | None
+    has_licence: bool
+    origin: str | None
+    departure: str | None
+    transit_countries: frozenset[str]
+    ports: frozenset[str]
+    route: str | None
+    transport_mode: str | None
+    network_risk: float
+
+
+def compile_rule(rule: Rule):
+    """A fast predicate ``view -> bool`` for an enabled rule (scope and dates included)."""
+    c = rule.conditions
+    scope = rule.scope()
+    checks = []
+    if c.importer_category:
+        cats = frozenset(c.importer_category)
+        checks.append(lambda v: v.importer_category in cats)
+    if c.hs_prefix:
+        prefixes = tuple(c.hs_prefix)
+        checks.append(lambda v: v.hs_code.startswith(prefixes))
+    if c.value_min is not None:
+        checks.append(lambda v, x=c.value_min: v.value is not None and v.value >= x)
+    if c.value_max is not None:
+        checks.append(lambda v, x=c.value_max: v.value is not None and v.value <= x)
+    if c.unit_value_min is not None:
+        checks.append(lambda v, x=c.unit_value_min: v.unit_value is not None and v.unit_value >= x)
+    if c.unit_value_max is not None:
+        checks.append(lambda v, x=c.unit_value_max: v.unit_value is not None and v.unit_value <= x)
+    if c.missing_licence is not None:
+        checks.append(lambda v, want=c.missing_licence: (not v.has_licence) == want)
+    for name in ("origin", "departure", "route", "transport_mode"):
+        values = getattr(c, name)
+        if values:
+            checks.append(lambda v, s=frozenset(values), n=name: getattr(v, n) in s)
+    if c.transit_country:
+        checks.append(lambda v, s=frozenset(c.transit_country): not v.transit_countries.isdisjoint(s))
+    if c.port:
+        checks.append(lambda v, s=frozenset(c.port): not v.ports.isdisjoint(s))
+    if c.network_risk_min is not None:
+        checks.append(lambda v, x=c.network_risk_min: v.network_risk >= x)
+    start, end = rule.effective_from, rule.effective_to
+
+    def matches(view: RuleView) -> bool:
+        if scope is not None and view.office not in scope:
+            return False
+        if view.date is not None and (view.date < start or (end is not None and view.date > end)):
+            return False
+        return all(check(view) for check in checks)
+
+    return matches
