@@ -20,6 +20,8 @@ __all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status
 
 SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
+GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
+GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 60
 
@@ -62,26 +64,36 @@ def _bolt_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def build() -> str:
-    """Resolve the Neo4j jars with Maven (once) and return the JVM classpath."""
+def build(gds: bool = False) -> str:
+    """Resolve the Neo4j jars with Maven (once) and return the JVM classpath.
+
+    With ``gds``, the ``gds`` profile adds Graph Data Science and copies its jars into
+    ``GDS_PLUGINS_DIR``: the embedded server registers procedures only from a plugins folder,
+    while GDS's extension must be on the classpath, so the jars are in both.
+    """
+    target = GDS_CLASSPATH_FILE if gds else CLASSPATH_FILE
     sources = [SERVER_DIR / "pom.xml", *SERVER_DIR.glob("src/main/java/**/*.java")]
-    stale = not CLASSPATH_FILE.exists() or any(p.stat().st_mtime > CLASSPATH_FILE.stat().st_mtime for p in sources)
+    stale = not target.exists() or any(p.stat().st_mtime > target.stat().st_mtime for p in sources)
     if stale:
-        cmd = [
-            "mvn",
-            "-q",
-            "-B",
-            "-f",
-            str(SERVER_DIR / "pom.xml"),
-            "compile",
-            "dependency:build-classpath",
-            f"-Dmdep.outputFile={CLASSPATH_FILE}",
-        ]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-            raise LocalServerError(f"could not build the local Neo4j with Maven ({' '.join(cmd)}):\n{tail}")
-    return f"{SERVER_DIR / 'target' / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
+        mvn = ["mvn", "-q", "-B", "-f", str(SERVER_DIR / "pom.xml")] + (["-Pgds"] if gds else [])
+        # Two runs: the group filter of copy-dependencies would also filter build-classpath.
+        commands = [mvn + ["compile", "dependency:build-classpath", f"-Dmdep.outputFile={target}"]]
+        if gds:
+            commands.append(
+                mvn
+                + [
+                    "dependency:copy-dependencies",
+                    "-DincludeGroupIds=org.neo4j.gds",
+                    f"-DoutputDirectory={GDS_PLUGINS_DIR}",
+                ]
+            )
+        for cmd in commands:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                target.unlink(missing_ok=True)
+                tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+                raise LocalServerError(f"could not build the local Neo4j with Maven ({' '.join(cmd)}):\n{tail}")
+    return f"{SERVER_DIR / 'target' / 'classes'}{os.pathsep}{target.read_text().strip()}"
 
 
 def status(cfg: Settings) -> ServerStatus:
@@ -98,7 +110,7 @@ def start(cfg: Settings) -> ServerStatus:
         raise LocalServerError(
             f"port {cfg.bolt_port} is taken by another program; set RISKGRAPH_BOLT_PORT to a free port"
         )
-    classpath = build()
+    classpath = build(gds=cfg.neo4j_gds)
     home = _home(cfg)
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "console.log"
@@ -113,6 +125,8 @@ def start(cfg: Settings) -> ServerStatus:
         str(cfg.bolt_port),
         cfg.neo4j_pagecache,
     ]
+    if cfg.neo4j_gds:
+        cmd += ["dbms.security.procedures.unrestricted=gds.*", f"server.directories.plugins={GDS_PLUGINS_DIR}"]
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True

@@ -244,3 +244,39 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     assert lead["reasons"][0]["signal"] == "undervaluation"
     assert all(n["kind"] == "audit" for n in audit)
     assert driver.execute_query("MATCH (n:Network) RETURN count(n) AS n").records[0]["n"] == again["counts"]["networks"]
+
+
+@pytest.fixture(scope="module")
+def gds_env(rg_env, tmp_path_factory):
+    """A second local Neo4j, started with Graph Data Science (Maven profile ``gds``), on its own port and home."""
+    from graph import local_server
+    from riskgraph.settings import Settings
+
+    env = {
+        **rg_env,
+        "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("gds-home")),
+        "RISKGRAPH_BOLT_PORT": str(int(rg_env["RISKGRAPH_BOLT_PORT"]) + 20),
+        "RISKGRAPH_NEO4J_GDS": "1",
+        "RISKGRAPH_NEO4J_HEAP": "1g",
+        "RISKGRAPH_NEO4J_PAGECACHE": "256m",
+    }
+    cfg = Settings(
+        home=Path(env["RISKGRAPH_HOME"]),
+        bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),
+        neo4j_gds=True,
+        neo4j_heap="1g",
+        neo4j_pagecache="256m",
+    )
+    local_server.start(cfg)
+    yield env
+    local_server.stop(cfg)
+
+
+def test_gds_engine_finds_the_ring_inside_neo4j(gds_env, files):
+    loaded = _last_json(run_cli(gds_env, "ingest", str(files["base"]), "--json"))
+    assert loaded["quarantined"] == 0
+    done = _last_json(run_cli(gds_env, "analyze", "--engine", "gds", "--json"))
+    assert done["engine"] == "gds"
+    assert done["top_networks"][0]["members"] == RING and done["top_networks"][0]["kind"] == "anti-smuggling"
+    view = _last_json(run_cli(gds_env, "enterprise", "BC01", "--json"))
+    assert view["risk"] < 0.1 and view["pagerank"] > 0
