@@ -18,6 +18,7 @@ __all__ = ["register"]
 
 console = Console(stderr=True)
 rules_app = typer.Typer(help="Risk parameters: rules kept as data, with versions.", no_args_is_help=True)
+model_app = typer.Typer(help="The learned violation model and the scoring snapshot.", no_args_is_help=True)
 
 
 def _user_error(message: str) -> Exception:
@@ -102,6 +103,133 @@ def rules_disable(
     console.print(f"disabled rule {rule.id} (version {rule.version})", highlight=False)
 
 
+Physical = Annotated[float, typer.Option(min=0.0, max=1.0, help="share of declarations physically inspected")]
+Document = Annotated[float, typer.Option(min=0.0, max=1.0, help="share sent to document check")]
+RandomShare = Annotated[float, typer.Option(min=0.0, max=0.5, help="share selected at random (marked random)")]
+OfficeCapacity = Annotated[
+    list[str] | None, typer.Option("--capacity", help="OFFICE=SHARE physical inspection capacity of one office")
+]
+
+
+def _capacity(physical: float, document: float, random_share: float, capacity: list[str] | None):
+    from graph.reference import resolve_office
+    from scoring.pipeline import Capacity
+
+    offices = {}
+    for item in capacity or []:
+        name, _, share = item.partition("=")
+        office = resolve_office(name)
+        try:
+            value = float(share)
+        except ValueError:
+            value = -1.0
+        if office is None or not 0 <= value <= 1:
+            raise _user_error(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
+        offices[office.code] = value
+    return Capacity(physical=physical, document=document, random_share=random_share, offices=offices)
+
+
+def _connect():
+    from graph.connection import check, database
+
+    return check(), database()
+
+
+@model_app.command("train")
+def model_train(
+    physical: Physical = 0.03,
+    document: Document = 0.10,
+    random_share: RandomShare = 0.01,
+    capacity: OfficeCapacity = None,
+    test_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="newest share of labelled rows held out")] = 0.2,
+    seed: Annotated[int, typer.Option(help="random seed of the trees")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
+    from scoring.model import ModelError
+    from scoring.pipeline import train_and_publish
+
+    cap = _capacity(physical, document, random_share, capacity)
+    drv, db = _connect()
+    try:
+        summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
+    except ModelError as exc:
+        raise _user_error(str(exc)) from None
+    m = summary["metrics"]
+    console.print(
+        f"held out {m['test']:,} inspected declarations from {m['test_from']} to {m['test_to']} "
+        f"(trained on {m['train']:,} before); violation rate {m['base_rate']:.1%}, AUC {m['auc'] or 0:.3f}",
+        highlight=False,
+    )
+    console.print("inspection rate   precision (model)   revenue captured   precision (final score)", highlight=False)
+    for rate in ("1%", "2%", "5%", "10%"):
+        console.print(
+            f"{rate:>15}   {m['precision@' + rate]:>17.1%}   {m['revenue@' + rate]:>16.1%}   "
+            f"{m['final_score']['precision@' + rate]:>23.1%}",
+            highlight=False,
+        )
+    console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)
+    if as_json:
+        print(json.dumps(summary))
+
+
+@model_app.command("snapshot")
+def model_snapshot(
+    physical: Physical = 0.03,
+    document: Document = 0.10,
+    random_share: RandomShare = 0.01,
+    capacity: OfficeCapacity = None,
+) -> None:
+    """Rebuild the scoring snapshot from the latest model and the graph as it is now."""
+    from scoring.model import ModelError
+    from scoring.pipeline import rebuild_snapshot
+
+    cap = _capacity(physical, document, random_share, capacity)
+    drv, db = _connect()
+    try:
+        version = rebuild_snapshot(drv, db, _home(), cap)
+    except ModelError as exc:
+        raise _user_error(str(exc)) from None
+    console.print(f"scoring snapshot {version}", highlight=False)
+
+
+def score(
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE", help="CSV, Parquet or JSON-lines declarations")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write the decisions to")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping of your columns to canonical fields")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Score new declarations from the snapshot (no outcome fields needed); rank by score to select."""
+    import time
+
+    from ingest.mapping import load_mapping
+    from scoring.pipeline import score_file
+    from scoring.snapshot import SnapshotError, load_scorer
+
+    for path in paths:
+        if not path.exists():
+            raise _user_error(f"no such file or folder: {path}")
+    try:
+        scorer, meta = load_scorer(_home())
+    except SnapshotError as exc:
+        raise _user_error(str(exc)) from None
+    began = time.perf_counter()
+    counts = score_file(paths, load_mapping(mapping) if mapping else None, out, scorer, _home() / "quarantine")
+    counts["seconds"] = round(time.perf_counter() - began, 2)
+    counts["snapshot"] = meta["version"]
+    console.print(
+        f"scored {counts['scored']:,} of {counts['read']:,} declarations in {counts['seconds']}s "
+        f"({counts['physical inspection']:,} physical inspection, {counts['document check']:,} document check); "
+        f"quarantined {counts['quarantined']:,}; wrote {out}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if as_json:
+        print(json.dumps(counts))
+
+
 def register(app: typer.Typer) -> None:
     """Add the clearance risk commands to the main ``riskgraph`` app."""
     app.add_typer(rules_app, name="rules")
+    app.add_typer(model_app, name="model")
+    app.command()(score)

@@ -1,0 +1,323 @@
+"""Features of a declaration for the violation model, computed the same way in training and at clearance.
+
+Training (:func:`training_features`) is vectorised over the whole labelled history; clearance
+(:func:`declaration_features`) computes one declaration from a :class:`FeatureState`. A test checks
+that both give the same numbers.
+
+No leakage, by construction:
+
+* history features (trader, broker, seller, goods, origin, route, network community) count only
+  declarations lodged on *strictly earlier days* and their outcomes - never the declaration's own
+  outcome, nor any outcome from the same day or later;
+* peer unit-value references and category vocabularies are fitted on the training window only;
+* from ``riskgraph analyze`` the model takes the community (built from shared addresses, phones,
+  representatives - identifiers, not outcomes) and structural centralities; the analysed risk, which
+  already counts every known violator, enters the final score instead, not the model.
+
+Generator-specific fields are not used: every column is a canonical field or a mapped ``feature_*``
+column, so the model learns from whatever labelled history and mapping an administration has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "HISTORY_KEYS",
+    "CATEGORICAL",
+    "FeatureState",
+    "fit_state",
+    "training_features",
+    "declaration_features",
+    "feature_names",
+    "prepare_frame",
+]
+
+#: history is kept per value of these keys (a prepared declaration's columns)
+HISTORY_KEYS = ("importer_id", "declarant_id", "seller_id", "hs6", "origin", "route", "community")
+#: low-cardinality declaration fields, encoded against the training vocabulary
+CATEGORICAL = ("office", "transport_mode", "trade_mode", "currency", "chapter", "origin")
+_NUMERIC = (
+    "log_value",
+    "log_quantity",
+    "log_net_mass",
+    "tax_rate",
+    "log_unit_value",
+    "peer_z",
+    "peer_count",
+    "n_licences",
+    "transit_count",
+    "origin_is_departure",
+    "importer_category_rank",
+    "importer_age_days",
+    "community_size",
+    "log_degree",
+    "pagerank",
+)
+_HISTORY_STATS = ("prior_n", "prior_inspected", "prior_violations", "prior_rate")
+_CATEGORY_RANK = {"AA": 0, "A": 1, "B": 2, "C": 3, "D": 4}
+_PRIOR_WEIGHT = 5.0  # pseudo-inspections at the base rate, so one lucky inspection is not a 100 % rate
+_MIN_PEERS = 5
+_MIN_SCALE = 0.1
+_MAX_VOCAB = 100
+_MIN_COUNT = 10
+
+
+@dataclass
+class FeatureState:
+    """Everything clearance needs to compute features without the graph."""
+
+    base_rate: float
+    vocab: dict[str, dict[str, int]]
+    extra_numeric: list[str]
+    extra_categorical: list[str]
+    peers: dict[tuple, tuple[float, float, int]] = field(default_factory=dict)
+    history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    enterprises: dict[str, dict] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return feature_names(self.extra_numeric, self.extra_categorical)
+
+
+def feature_names(extra_numeric: list[str], extra_categorical: list[str]) -> list[str]:
+    history = [f"{key}_{stat}" for key in HISTORY_KEYS for stat in _HISTORY_STATS]
+    return [*_NUMERIC, *history, *(f"cat_{c}" for c in CATEGORICAL), *extra_numeric, *extra_categorical]
+
+
+# ---------------------------------------------------------------- preparing declarations
+
+
+def prepare_frame(decls: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Declarations read from the graph with the derived columns features read (vectorised)."""
+    out = decls.copy()
+    out["chapter"] = out["hs_code"].astype("string").str[:2]
+    out["hs6"] = out["hs6"].fillna(out["hs_code"].astype("string").str[:6])
+    route = out["route"].astype("string")
+    out["transit_count"] = (route.str.count(">") - 1).clip(lower=0).astype(float)
+    licences = out["licence_ids"].fillna("").astype(str)
+    out["n_licences"] = licences.map(lambda s: len([x for x in s.split(";") if x])).astype(float)
+    ent = enterprises.set_index("id")
+    imp = out["importer_id"]
+    out["importer_category"] = imp.map(ent["category"])
+    out["importer_registered"] = imp.map(ent["registered"])
+    for column in ("community", "community_size", "degree", "pagerank", "risk"):
+        out[column] = imp.map(ent[column]).astype(float)
+    out["community"] = out["community"].map(lambda c: None if pd.isna(c) else str(int(c)))
+    return out
+
+
+def _log_unit_values(value, net_mass, quantity) -> tuple[np.ndarray, np.ndarray]:
+    """log(value per kg), or per unit without a usable mass; basis 1 = kg, 2 = unit, 0 = none."""
+    value = np.asarray(value, dtype=float)
+    mass = np.asarray(net_mass, dtype=float)
+    qty = np.asarray(quantity, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_mass = np.where(mass > 0, value / mass, np.nan)
+        by_qty = np.where(qty > 0, value / qty, np.nan)
+    basis = np.where(~np.isnan(by_mass), 1, np.where(~np.isnan(by_qty), 2, 0))
+    uv = np.where(basis == 1, by_mass, by_qty)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_uv = np.where(uv > 0, np.log(uv), np.nan)
+    return log_uv, np.where(np.isnan(log_uv), 0, basis)
+
+
+# ---------------------------------------------------------------- fitting the state
+
+
+def _vocab(values: pd.Series) -> dict[str, int]:
+    counts = values.dropna().astype(str).value_counts()
+    kept = counts[counts >= _MIN_COUNT].index[:_MAX_VOCAB]
+    return {v: i for i, v in enumerate(sorted(kept))}
+
+
+def _peer_table(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
+    log_uv, basis = _log_unit_values(frame["value"], frame["net_mass"], frame["quantity"])
+    data = pd.DataFrame({"hs6": frame["hs6"], "origin": frame["origin"], "basis": basis, "log_uv": log_uv})
+    data = data[data["basis"] > 0]
+    table = {}
+    for keys in (["hs6", "origin", "basis"], ["hs6", "basis"]):
+        grouped = data.groupby(keys, dropna=True)["log_uv"]
+        median = grouped.median()
+        mad = (data["log_uv"] - grouped.transform("median")).abs().groupby([data[k] for k in keys]).median()
+        count = grouped.size()
+        for key in median.index:
+            if count[key] >= _MIN_PEERS:
+                scale = max(1.4826 * float(mad[key]), _MIN_SCALE)
+                table[tuple(key)] = (float(median[key]), scale, int(count[key]))
+    return table
+
+
+def _extra_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    numeric, categorical = [], []
+    for column in sorted(c for c in frame.columns if str(c).startswith("feature_")):
+        given = frame[column].dropna()
+        if given.empty:
+            continue
+        parsed = pd.to_numeric(given, errors="coerce")
+        (numeric if parsed.notna().mean() >= 0.95 else categorical).append(column)
+    return numeric, categorical
+
+
+def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureState:
+    """Vocabularies, peer references and history totals from prepared declarations.
+
+    ``window`` (a boolean mask) limits what vocabularies and peer references learn from - the
+    training period during validation; history totals always cover every row given.
+    """
+    fit = frame if window is None else frame[window]
+    inspected = fit["inspected"].sum()
+    base = float(fit["violation"].sum() / inspected) if inspected else 0.0
+    extra_numeric, extra_categorical = _extra_columns(fit)
+    vocab = {c: _vocab(fit[c]) for c in (*CATEGORICAL, *extra_categorical)}
+    state = FeatureState(base, vocab, extra_numeric, extra_categorical, peers=_peer_table(fit))
+    for key in HISTORY_KEYS:
+        totals = frame.groupby(key, dropna=True)[["inspected", "violation"]].agg(["size", "sum"])
+        n = totals[("inspected", "size")]
+        insp, viol = totals[("inspected", "sum")], totals[("violation", "sum")]
+        state.history[key] = {
+            str(k): [float(a), float(b), float(c)] for k, a, b, c in zip(n.index, n, insp, viol, strict=True)
+        }
+    ent = frame.drop_duplicates("importer_id", keep="last")
+    registered = ent["importer_registered"].map(lambda r: None if pd.isna(r) else pd.Timestamp(r).toordinal())
+    table = pd.DataFrame(
+        {
+            "category": ent["importer_category"],
+            "registered": registered,
+            "community": ent["community"],
+            **{c: ent[c] for c in ("community_size", "degree", "pagerank", "risk")},
+        }
+    )
+    table = table.astype(object).where(table.notna(), None)
+    state.enterprises = dict(zip(ent["importer_id"].astype(str), table.to_dict("records"), strict=True))
+    return state
+
+
+# ---------------------------------------------------------------- training (vectorised)
+
+
+def _prior_counts(key: pd.Series, day: np.ndarray, inspected: np.ndarray, violation: np.ndarray) -> np.ndarray:
+    """Per row: (declarations, inspections, violations) of the same key on strictly earlier days."""
+    data = pd.DataFrame({"key": key.astype(object), "day": day, "n": 1.0, "i": inspected, "v": violation})
+    grouped = data.groupby(["key", "day"], sort=True)[["n", "i", "v"]].sum()
+    earlier = grouped.groupby(level=0).cumsum() - grouped  # exclusive of the same day
+    rows = pd.MultiIndex.from_arrays([data["key"], data["day"]])
+    out = earlier.reindex(rows).to_numpy(dtype=float)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
+    """The feature matrix of every prepared declaration (history strictly from earlier days)."""
+    day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
+    cols: dict[str, np.ndarray] = {}
+    value = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
+    qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
+    mass = pd.to_numeric(frame["net_mass"], errors="coerce").to_numpy(dtype=float)
+    cols["log_value"] = np.log1p(value)
+    cols["log_quantity"] = np.log1p(qty)
+    cols["log_net_mass"] = np.log1p(mass)
+    cols["tax_rate"] = pd.to_numeric(frame["tax_rate"], errors="coerce").to_numpy(dtype=float)
+    log_uv, basis = _log_unit_values(value, mass, qty)
+    cols["log_unit_value"] = log_uv
+    peer_z, peer_n = np.full(len(frame), np.nan), np.zeros(len(frame))
+    for i, (h, o, b, uv) in enumerate(zip(frame["hs6"], frame["origin"], basis, log_uv, strict=True)):
+        ref = _peer(state, h, o, b)
+        if ref is not None and not math.isnan(uv):
+            peer_z[i], peer_n[i] = (uv - ref[0]) / ref[1], ref[2]
+    cols["peer_z"], cols["peer_count"] = peer_z, np.log1p(peer_n)
+    cols["n_licences"] = frame["n_licences"].to_numpy(dtype=float)
+    cols["transit_count"] = frame["transit_count"].to_numpy(dtype=float)
+    both = frame["origin"].notna() & frame["departure"].notna()
+    cols["origin_is_departure"] = np.where(both, (frame["origin"] == frame["departure"]).astype(float), np.nan)
+    cols["importer_category_rank"] = frame["importer_category"].map(_CATEGORY_RANK).to_numpy(dtype=float)
+    registered = frame["importer_registered"].map(lambda r: np.nan if pd.isna(r) else pd.Timestamp(r).toordinal())
+    cols["importer_age_days"] = day - registered.to_numpy(dtype=float)
+    cols["community_size"] = frame["community_size"].to_numpy(dtype=float)
+    cols["log_degree"] = np.log1p(frame["degree"].to_numpy(dtype=float))
+    cols["pagerank"] = frame["pagerank"].to_numpy(dtype=float)
+    inspected = frame["inspected"].to_numpy(dtype=float)
+    violation = frame["violation"].to_numpy(dtype=float)
+    for key in HISTORY_KEYS:
+        prior = _prior_counts(frame[key], day, inspected, violation)
+        cols[f"{key}_prior_n"] = np.log1p(prior[:, 0])
+        cols[f"{key}_prior_inspected"] = prior[:, 1]
+        cols[f"{key}_prior_violations"] = prior[:, 2]
+        cols[f"{key}_prior_rate"] = (prior[:, 2] + _PRIOR_WEIGHT * state.base_rate) / (prior[:, 1] + _PRIOR_WEIGHT)
+    for column in (*CATEGORICAL, *state.extra_categorical):
+        codes = frame[column].astype("string").map(state.vocab[column])
+        cols[f"cat_{column}" if column in CATEGORICAL else column] = pd.to_numeric(codes).to_numpy(dtype=float)
+    for column in state.extra_numeric:
+        cols[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame(cols, index=frame.index)[state.names()]
+
+
+def _peer(state: FeatureState, hs6, origin, basis) -> tuple[float, float, int] | None:
+    if not basis or hs6 is None or (isinstance(hs6, float) and math.isnan(hs6)):
+        return None
+    return state.peers.get((hs6, origin, basis)) or state.peers.get((hs6, basis))
+
+
+# ---------------------------------------------------------------- clearance (one declaration)
+
+
+def _float(value) -> float:
+    if value is None or value == "":
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def declaration_features(d: dict, state: FeatureState) -> list[float]:
+    """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`)."""
+    nan = math.nan
+    value, qty, mass = _float(d.get("value")), _float(d.get("quantity")), _float(d.get("net_mass"))
+    row = [
+        math.log1p(value) if value >= 0 else nan,
+        math.log1p(qty) if qty >= 0 else nan,
+        math.log1p(mass) if mass >= 0 else nan,
+        _float(d.get("tax_rate")),
+    ]
+    if mass > 0 and value > 0:
+        log_uv, basis = math.log(value / mass), 1
+    elif qty > 0 and value > 0:
+        log_uv, basis = math.log(value / qty), 2
+    else:
+        log_uv, basis = nan, 0
+    ref = _peer(state, d.get("hs6"), d.get("origin"), basis)
+    row += [log_uv, nan, 0.0] if ref is None or math.isnan(log_uv) else [log_uv, (log_uv - ref[0]) / ref[1], ref[2]]
+    row[-1] = math.log1p(row[-1])
+    origin, departure = d.get("origin"), d.get("departure")
+    ent = d["enterprise"]
+    registered = ent.get("registered")
+    row += [
+        float(d["n_licences"]),
+        float(d["transit_count"]),
+        nan if origin is None or departure is None else float(origin == departure),
+        _CATEGORY_RANK.get(d.get("importer_category"), nan),
+        nan if registered is None else float(d["day"] - registered),
+        _or_nan(ent.get("community_size")),
+        nan if ent.get("degree") is None else math.log1p(ent["degree"]),
+        _or_nan(ent.get("pagerank")),
+    ]
+    base = state.base_rate
+    for key in HISTORY_KEYS:
+        key_value = d.get(key)
+        n, insp, viol = state.history[key].get(key_value, (0.0, 0.0, 0.0)) if key_value is not None else (0, 0, 0)
+        row += [math.log1p(n), insp, viol, (viol + _PRIOR_WEIGHT * base) / (insp + _PRIOR_WEIGHT)]
+    for column in CATEGORICAL:
+        v = d.get(column)
+        row.append(nan if v is None else state.vocab[column].get(str(v), nan))
+    row += [_float(d.get(column)) for column in state.extra_numeric]
+    for column in state.extra_categorical:
+        v = d.get(column)
+        row.append(nan if v is None else state.vocab[column].get(str(v), nan))
+    return row
+
+
+def _or_nan(value) -> float:
+    return math.nan if value is None else float(value)

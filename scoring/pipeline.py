@@ -1,0 +1,128 @@
+"""The risk engine's runs as functions: train and publish, rebuild the snapshot, score a file.
+
+Each returns a plain summary, so the command line, the tests and the benchmark share one path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import neo4j
+
+from scoring.graph_read import read_declarations, read_enterprises
+from scoring.model import ModelError, load_model, ranking_metrics, save_model, train_model
+from scoring.rule_store import RuleStore
+from scoring.scorer import Scorer
+from scoring.snapshot import build_snapshot, final_scores, save_snapshot
+
+__all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "SCORE_COLUMNS"]
+
+SCORE_COLUMNS = ("declaration_id", "score", "probability", "level", "channel", "random", "reasons")
+
+
+@dataclass
+class Capacity:
+    """Inspection capacity as shares of declarations, overall and per office (physical inspection)."""
+
+    physical: float = 0.03
+    document: float = 0.10
+    random_share: float = 0.01
+    network_weight: float = 0.3
+    offices: dict[str, float] = field(default_factory=dict)
+
+
+def _publish(home: Path, model_version: str, booster, spec, declarations, enterprises, capacity: Capacity) -> str:
+    rules = RuleStore(home).current(include_disabled=False)
+    state, config = build_snapshot(
+        declarations,
+        enterprises,
+        booster,
+        spec,
+        rules,
+        physical=capacity.physical,
+        document=capacity.document,
+        random_share=capacity.random_share,
+        network_weight=capacity.network_weight,
+        capacity=capacity.offices,
+    )
+    return save_snapshot(home, model_version, state, config)
+
+
+def train_and_publish(
+    driver: neo4j.Driver, database: str, home: Path, capacity: Capacity, *, test_share: float = 0.2, seed: int = 0
+) -> dict:
+    """Read the graph, validate and save a model, then publish a scoring snapshot built on it."""
+    timings = {}
+    began = time.perf_counter()
+    declarations = read_declarations(driver, database)
+    enterprises = read_enterprises(driver, database)
+    timings["read"] = time.perf_counter() - began
+    if declarations.empty:
+        raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
+    trained = train_model(declarations, enterprises, test_share=test_share, seed=seed)
+    timings["train"] = time.perf_counter() - began - timings["read"]
+    rules = RuleStore(home).current(include_disabled=False)
+    test = trained.test
+    scores = final_scores(test, test["probability"].to_numpy(), rules, trained.state, capacity.network_weight)
+    final = ranking_metrics(scores, test["violation"].to_numpy(), test["revenue_recovered"].to_numpy())
+    trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
+    save_model(home, trained)
+    booster, spec = load_model(home, trained.version)
+    snapshot = _publish(home, trained.version, booster, spec, declarations, enterprises, capacity)
+    timings["total"] = time.perf_counter() - began
+    return {
+        "model_version": trained.version,
+        "snapshot": snapshot,
+        "metrics": trained.metrics,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:
+    """A new snapshot from the latest model and the graph as it is now (new history, new analysis)."""
+    booster, spec = load_model(home)
+    declarations = read_declarations(driver, database)
+    enterprises = read_enterprises(driver, database)
+    return _publish(home, spec["version"], booster, spec, declarations, enterprises, capacity)
+
+
+def score_file(
+    paths: list[Path], mapping, out: Path, scorer: Scorer, quarantine_dir: Path, chunk_rows: int = 50_000
+) -> dict:
+    """Score declaration files (validated as ingest does; bad rows to quarantine) into a CSV."""
+    from ingest.readers import read_chunks
+    from ingest.validate import QuarantineWriter, validate
+
+    quarantine = QuarantineWriter(quarantine_dir, "score-" + "-".join(p.stem for p in paths[:3]))
+    counts = {"read": 0, "scored": 0, "quarantined": 0, "physical inspection": 0, "document check": 0}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(SCORE_COLUMNS)
+        for chunk in read_chunks(paths, chunk_rows):
+            frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
+            clean, bad = validate(frame, chunk.source, chunk.rows)
+            quarantine.write(bad)
+            records = clean.astype(object).where(clean.notna(), None).to_dict("records")
+            for decision in scorer.score_many(records):
+                writer.writerow(
+                    [
+                        decision.declaration_id,
+                        decision.score,
+                        decision.probability,
+                        decision.level,
+                        decision.channel,
+                        int(decision.random),
+                        json.dumps(decision.reasons, ensure_ascii=False),
+                    ]
+                )
+                counts[decision.channel] = counts.get(decision.channel, 0) + 1
+            counts["read"] += len(chunk.frame)
+            counts["scored"] += len(clean)
+            counts["quarantined"] += len(bad)
+    counts["quarantine_file"] = str(quarantine.path) if quarantine.count else None
+    return counts

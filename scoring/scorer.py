@@ -1,0 +1,310 @@
+"""Clearance scoring of one declaration or many, from memory only (no graph query).
+
+score = 100 * (1 - (1 - p) * prod(1 - w_rule for each rule hit) * (1 - w_net * network_risk)):
+a noisy-OR of the model's probability ``p``, the weights of the risk parameters that hit, and the
+importer's analysed network risk. It is bounded 0-100, any one strong signal alone can push it
+up, and each part stays explainable. The level follows the office's thresholds (set from its
+inspection capacity when the snapshot is built): low -> fast release, medium -> document check,
+high -> physical inspection. A configurable random share goes to physical inspection whatever its
+score, marked ``random``, so the feedback also shows what the targeting misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import lightgbm as lgb
+import numpy as np
+
+from graph.reference import resolve_office
+from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
+from scoring.rules import Rule, RuleView, compile_rule
+
+__all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "combine"]
+
+LEVELS = ("low", "medium", "high")
+CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
+_TOP_CONTRIBUTIONS = 3
+
+
+@dataclass
+class ScoringConfig:
+    """Thresholds per office (``"*"`` for offices without enough history) and the mixing weights."""
+
+    thresholds: dict[str, tuple[float, float]]  # office -> (medium from, high from)
+    random_share: float = 0.01
+    network_weight: float = 0.3
+    salt: str = ""
+    capacity: dict = field(default_factory=dict)
+
+    def levels_for(self, office: str | None) -> tuple[float, float]:
+        return self.thresholds.get(office or "", self.thresholds["*"])
+
+
+@dataclass
+class Decision:
+    declaration_id: str
+    score: float
+    probability: float
+    level: str
+    channel: str
+    random: bool
+    reasons: list[dict]
+    rule_hits: list[str]
+
+    def as_dict(self) -> dict:
+        return {
+            "declaration_id": self.declaration_id,
+            "score": self.score,
+            "probability": self.probability,
+            "level": self.level,
+            "channel": self.channel,
+            "random": self.random,
+            "rule_hits": self.rule_hits,
+            "reasons": self.reasons,
+        }
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value if type(value) is date else value.date()
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def prepare_declaration(raw: dict, state: FeatureState) -> dict:
+    """Canonical fields (as the API or a mapped file gives them) -> what features and rules read.
+
+    Accepts either ``route`` (as stored in the graph) or ``loading_port``/``transit_ports``/
+    ``discharge_port``; office by code or name; the importer's category and registration from the
+    declaration when given, else from the snapshot.
+    """
+    hs = "".join(ch for ch in str(raw.get("hs_code") or "") if ch.isdigit())
+    office = _text(raw.get("office"))
+    if office is not None:
+        found = resolve_office(office)
+        office = found.code if found else office
+    route = _text(raw.get("route"))
+    if route is None:
+        ports = [_text(raw.get("loading_port")), *str(raw.get("transit_ports") or "").split(";")]
+        ports = [p.upper() for p in (*ports, _text(raw.get("discharge_port"))) if p and p.strip()]
+        route = ">".join(ports) if _text(raw.get("loading_port")) and _text(raw.get("discharge_port")) else None
+        port_list = ports
+    else:
+        port_list = route.split(">")
+    transit = port_list[1:-1] if route else []
+    licences = [x for x in str(raw.get("licence_ids") or "").replace(",", ";").split(";") if x.strip()]
+    importer = _text(raw.get("importer_id"))
+    ent = state.enterprises.get(importer, {}) if importer else {}
+    registered = _date(raw.get("importer_registered"))
+    if registered is not None:
+        ent = {**ent, "registered": registered.toordinal()}
+    when = _date(raw.get("date"))
+    d = {
+        "id": _text(raw.get("declaration_id") or raw.get("id")) or "",
+        "date": when,
+        "day": (when or date.today()).toordinal(),
+        "office": office,
+        "trade_mode": _text(raw.get("trade_mode")),
+        "transport_mode": (_text(raw.get("transport_mode")) or "").lower() or None,
+        "currency": (_text(raw.get("currency")) or "").upper() or None,
+        "importer_id": importer,
+        "declarant_id": _text(raw.get("declarant_id")),
+        "seller_id": _text(raw.get("seller_id")),
+        "hs_code": hs,
+        "hs6": hs[:6] or None,
+        "chapter": hs[:2] or None,
+        "origin": (_text(raw.get("origin_country") or raw.get("origin")) or "").upper() or None,
+        "departure": (_text(raw.get("departure_country") or raw.get("departure")) or "").upper() or None,
+        "route": route,
+        "ports": frozenset(port_list),
+        "transit_countries": frozenset(p[:2] for p in transit),
+        "transit_count": len(transit),
+        "n_licences": len(licences),
+        "value": raw.get("value"),
+        "quantity": raw.get("quantity"),
+        "net_mass": raw.get("net_mass"),
+        "tax_rate": raw.get("tax_rate"),
+        "importer_category": (_text(raw.get("importer_category")) or ent.get("category") or "").upper() or None,
+        "community": ent.get("community"),
+        "network_risk": float(ent.get("risk") or 0.0),
+        "enterprise": ent,
+    }
+    for key, value in raw.items():
+        if key.startswith("feature_"):
+            d[key] = _text(value)
+    return d
+
+
+def _rule_view(d: dict) -> RuleView:
+    value = _number(d["value"])
+    mass, qty = _number(d["net_mass"]), _number(d["quantity"])
+    unit = None
+    if value is not None and mass:
+        unit = value / mass
+    elif value is not None and qty:
+        unit = value / qty
+    return RuleView(
+        date=d["date"],
+        office=d["office"],
+        importer_category=d["importer_category"],
+        hs_code=d["hs_code"],
+        value=value,
+        unit_value=unit,
+        has_licence=d["n_licences"] > 0,
+        origin=d["origin"],
+        departure=d["departure"],
+        transit_countries=d["transit_countries"],
+        ports=d["ports"],
+        route=d["route"],
+        transport_mode=d["transport_mode"],
+        network_risk=d["network_risk"],
+    )
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _shown(name: str, value: float, d: dict):
+    """A feature's value as a person reads it: the category itself, not its code."""
+    if name.startswith("cat_") or name in d and name.startswith("feature_"):
+        return d.get(name.removeprefix("cat_"))
+    return None if math.isnan(value) else round(float(value), 4)
+
+
+def combine(probability: float, rule_weights: list[float], network_risk: float, network_weight: float) -> float:
+    """The 0-100 score (noisy-OR of model, rule hits and network risk)."""
+    keep = (1.0 - probability) * (1.0 - network_weight * min(max(network_risk, 0.0), 1.0))
+    for w in rule_weights:
+        keep *= 1.0 - w
+    return round(100.0 * (1.0 - keep), 2)
+
+
+_LABELS = {
+    "peer_z": "unit value against peers (robust z)",
+    "importer_age_days": "importer's age in days",
+    "importer_category_rank": "importer's credit category (AA=0 .. D=4)",
+    "community_size": "firms in the importer's network community",
+    "log_degree": "importer's links in the shared-identifier graph (log)",
+    "n_licences": "licences and certificates declared",
+    "transit_count": "transit ports",
+    "origin_is_departure": "origin equals departure country",
+}
+for _key in HISTORY_KEYS:
+    _who = _key.removesuffix("_id")
+    _LABELS[f"{_key}_prior_rate"] = f"{_who}: violation rate in earlier inspections"
+    _LABELS[f"{_key}_prior_violations"] = f"{_who}: violations found earlier"
+    _LABELS[f"{_key}_prior_inspected"] = f"{_who}: earlier inspections"
+    _LABELS[f"{_key}_prior_n"] = f"{_who}: earlier declarations (log)"
+
+
+class Scorer:
+    """Scores declarations from a model, its feature state, the rules and the scoring configuration."""
+
+    def __init__(self, booster: lgb.Booster, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
+        self.booster = booster
+        self.state = state
+        self.config = config
+        self.names = state.names()
+        self.set_rules(rules)
+
+    def set_rules(self, rules: list[Rule]) -> None:
+        self.rules = [(r, compile_rule(r)) for r in rules if r.enabled]
+
+    def score(self, raw: dict) -> Decision:
+        return self.score_many([raw])[0]
+
+    def score_many(self, raws: list[dict], explain: str = "targeted") -> list[Decision]:
+        """Decisions in input order; ``explain`` = ``all``, ``targeted`` (medium/high only) or ``none``."""
+        prepared = [prepare_declaration(r, self.state) for r in raws]
+        if not prepared:
+            return []
+        matrix = np.array([declaration_features(d, self.state) for d in prepared], dtype=float)
+        probabilities = self.booster.predict(matrix, num_threads=1)
+        decisions = []
+        for d, p in zip(prepared, probabilities, strict=True):
+            view = _rule_view(d)
+            hits = [r for r, matches in self.rules if matches(view)]
+            score = combine(float(p), [r.weight for r in hits], d["network_risk"], self.config.network_weight)
+            medium, high = self.config.levels_for(d["office"])
+            level = "high" if score >= high else "medium" if score >= medium else "low"
+            chosen = self._random(d["id"])
+            reasons = [
+                {"kind": "rule", "rule": r.id, "target": r.target, "weight": r.weight, "detail": r.description}
+                for r in hits
+            ]
+            if d["network_risk"] > 0:
+                reasons.append(
+                    {
+                        "kind": "network",
+                        "weight": round(self.config.network_weight * d["network_risk"], 3),
+                        "detail": f"importer's network risk {d['network_risk']:.2f} (riskgraph analyze)",
+                    }
+                )
+            if chosen:
+                reasons.insert(0, {"kind": "random", "detail": "random selection for unbiased feedback"})
+            decisions.append(
+                Decision(
+                    declaration_id=d["id"],
+                    score=score,
+                    probability=round(float(p), 4),
+                    level=level,
+                    channel=CHANNELS["high"] if chosen else CHANNELS[level],
+                    random=chosen,
+                    reasons=reasons,
+                    rule_hits=[r.id for r in hits],
+                )
+            )
+        wanted = [
+            i for i, dec in enumerate(decisions) if explain == "all" or (explain == "targeted" and dec.level != "low")
+        ]
+        if wanted:
+            self._explain([decisions[i] for i in wanted], [prepared[i] for i in wanted], matrix[wanted])
+        return decisions
+
+    def _random(self, declaration_id: str) -> bool:
+        share = self.config.random_share
+        if share <= 0:
+            return False
+        digest = hashlib.blake2b((self.config.salt + declaration_id).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") / 2**64 < share
+
+    def _explain(self, decisions: list[Decision], prepared: list[dict], matrix: np.ndarray) -> None:
+        """The model's strongest positive contributions (SHAP values from the trees) as reasons."""
+        contributions = self.booster.predict(matrix, pred_contrib=True, num_threads=1)[:, :-1]
+        for decision, d, row, values in zip(decisions, prepared, contributions, matrix, strict=True):
+            top = np.argsort(-row)[:_TOP_CONTRIBUTIONS]
+            model_reasons = [
+                {
+                    "kind": "model",
+                    "feature": self.names[i],
+                    "value": _shown(self.names[i], values[i], d),
+                    "contribution": round(float(row[i]), 4),
+                    "detail": _LABELS.get(self.names[i], self.names[i].removeprefix("cat_")),
+                }
+                for i in top
+                if row[i] > 0
+            ]
+            at = 1 if decision.random else 0
+            decision.reasons[at:at] = model_reasons

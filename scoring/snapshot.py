@@ -1,0 +1,173 @@
+"""The scoring snapshot: model, feature state (history, peers, enterprises) and thresholds, in one folder.
+
+Built from Neo4j by ``riskgraph model train`` (or ``riskgraph model snapshot`` after new data), loaded
+into memory by the API and ``riskgraph score``: clearance never queries the graph. Layout under
+``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``.
+A version is written under a temporary name, renamed when complete, and ``latest`` replaced
+atomically, so a running API picks up a new version without ever reading half of one. ``state.pkl``
+is a pickle of this project's own dataclass, written and read only under ``$RISKGRAPH_HOME``.
+
+Thresholds come from inspection capacity: with ``physical`` = 3 % an office's "high" threshold is
+the score its top 3 % of recent declarations reach (same for document checks below it), so the
+channel shares match what the office can handle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import secrets
+import shutil
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from scoring.features import FeatureState, fit_state, prepare_frame, training_features
+from scoring.rule_store import RuleStore
+from scoring.rules import Rule, compile_rule
+from scoring.scorer import Scorer, ScoringConfig, _rule_view, combine, prepare_declaration
+
+__all__ = [
+    "SnapshotError",
+    "build_snapshot",
+    "final_scores",
+    "thresholds_from_capacity",
+    "save_snapshot",
+    "load_scorer",
+    "latest_version",
+]
+
+RECENT_DAYS = 90
+MIN_OFFICE_ROWS = 200
+
+
+class SnapshotError(RuntimeError):
+    """No scoring snapshot yet, or it cannot be read."""
+
+
+def final_scores(
+    frame: pd.DataFrame, probabilities: np.ndarray, rules: list[Rule], state: FeatureState, network_weight: float
+) -> np.ndarray:
+    """Final 0-100 scores of prepared graph declarations, given their model probabilities."""
+    compiled = [(r, compile_rule(r)) for r in rules if r.enabled]
+    records = frame.to_dict("records")
+    out = np.empty(len(records))
+    for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
+        d = prepare_declaration(row, state)
+        view = _rule_view(d)
+        weights = [r.weight for r, matches in compiled if matches(view)]
+        risk = row.get("risk")
+        out[i] = combine(float(p), weights, 0.0 if pd.isna(risk) else float(risk), network_weight)
+    return out
+
+
+def thresholds_from_capacity(
+    scores: np.ndarray, offices: pd.Series, physical: float, document: float, capacity: dict[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Per office (and ``"*"`` overall): (medium from, high from) so the top shares fit its capacity."""
+
+    def cut(values: np.ndarray, phys: float) -> tuple[float, float]:
+        high = float(np.quantile(values, 1 - phys))
+        medium = float(np.quantile(values, max(0.0, 1 - phys - document)))
+        return round(min(medium, high), 2), round(high, 2)
+
+    out = {"*": cut(scores, physical)}
+    for office, values in pd.Series(scores).groupby(offices.to_numpy()):
+        if len(values) >= MIN_OFFICE_ROWS or office in capacity:
+            out[str(office)] = cut(values.to_numpy(), capacity.get(str(office), physical))
+    return out
+
+
+def build_snapshot(
+    declarations: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    booster: lgb.Booster,
+    spec: dict,
+    rules: list[Rule],
+    *,
+    physical: float = 0.03,
+    document: float = 0.10,
+    random_share: float = 0.01,
+    network_weight: float = 0.3,
+    capacity: dict[str, float] | None = None,
+) -> tuple[FeatureState, ScoringConfig]:
+    """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations."""
+    frame = prepare_frame(declarations, enterprises)
+    state = fit_state(frame)
+    state.vocab, state.extra_numeric, state.extra_categorical = (
+        spec["vocab"],
+        spec["extra_numeric"],
+        spec["extra_categorical"],
+    )
+    state.base_rate = spec["base_rate"]
+    recent = frame["date"] >= frame["date"].max() - pd.Timedelta(days=RECENT_DAYS)
+    features = training_features(frame, state)[recent]
+    probabilities = booster.predict(features, num_threads=1)
+    scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
+    capacity = capacity or {}
+    config = ScoringConfig(
+        thresholds=thresholds_from_capacity(
+            scores, frame.loc[recent, "office"].fillna(""), physical, document, capacity
+        ),
+        random_share=random_share,
+        network_weight=network_weight,
+        salt=secrets.token_hex(8),
+        capacity={"physical": physical, "document": document, "offices": capacity},
+    )
+    return state, config
+
+
+def _root(home: Path) -> Path:
+    return Path(home) / "scoring"
+
+
+def save_snapshot(home: Path, model_version: str, state: FeatureState, config: ScoringConfig, keep: int = 3) -> str:
+    """Write a new snapshot version and point ``latest`` at it; returns the version."""
+    root = _root(home)
+    root.mkdir(parents=True, exist_ok=True)
+    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    staging = root / f".{version}.tmp"
+    staging.mkdir()
+    shutil.copy(Path(home) / "models" / model_version / "model.txt", staging / "model.txt")
+    with (staging / "state.pkl").open("wb") as f:
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+    meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
+    (staging / "config.json").write_text(json.dumps({**asdict(config), **meta}, indent=1))
+    staging.rename(root / version)
+    pointer = root / ".latest.tmp"
+    pointer.write_text(version)
+    os.replace(pointer, root / "latest")
+    for old in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return version
+
+
+def latest_version(home: Path) -> str | None:
+    try:
+        return (_root(home) / "latest").read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
+    """A scorer from the latest (or named) snapshot and the current rules, with the snapshot's metadata."""
+    version = version or latest_version(home)
+    if version is None:
+        raise SnapshotError(f"no scoring snapshot under {_root(home)}: run `riskgraph model train` first")
+    folder = _root(home) / version
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        with (folder / "state.pkl").open("rb") as f:
+            state = pickle.load(f)
+        booster = lgb.Booster(model_file=str(folder / "model.txt"))
+    except FileNotFoundError:
+        raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
+    meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
+    config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
+    scorer = Scorer(booster, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
+    return scorer, meta
