@@ -228,8 +228,20 @@ def score(
         print(json.dumps(counts))
 
 
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (clearance scoring, rules; OpenAPI at /docs)."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
 def register(app: typer.Typer) -> None:
     """Add the clearance risk commands to the main ``riskgraph`` app."""
     app.add_typer(rules_app, name="rules")
     app.add_typer(model_app, name="model")
     app.command()(score)
+    app.command()(serve)

@@ -1,6 +1,6 @@
 """The learned model and batch scoring against the real local Neo4j, plus leakage and parity checks.
 
-Uses a generated sample of 6,000 declarations (seed 3), loaded and analysed once for the module.
+Uses ``trained`` (tests/scoring_setup.py): 6,000 generated declarations loaded, analysed and trained on once.
 """
 
 from __future__ import annotations
@@ -18,24 +18,7 @@ from scoring.scorer import prepare_declaration
 from scoring.snapshot import thresholds_from_capacity
 from tests.conftest import run_cli
 
-
-@pytest.fixture(scope="module")
-def trained(driver, rg_env, tmp_path_factory):
-    """The sample loaded, analysed and a model trained; returns (env, sample folder, train summary)."""
-    from graph.setup import ensure_schema, load_reference_data
-    from ingest.generator import generate
-
-    with driver.session(database="neo4j") as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    ensure_schema(driver, "neo4j")
-    load_reference_data(driver, "neo4j")
-    sample = tmp_path_factory.mktemp("scoring-sample")
-    generate(sample, 6000, 3)
-    env = {**rg_env, "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("scoring-home"))}
-    run_cli(env, "ingest", str(sample))
-    run_cli(env, "analyze")
-    summary = json.loads(run_cli(env, "model", "train", "--json").stdout.strip().splitlines()[-1])
-    return env, sample, summary
+pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
 
 def test_train_validates_on_newer_declarations_and_beats_random_selection(trained):
@@ -50,7 +33,8 @@ def test_train_validates_on_newer_declarations_and_beats_random_selection(traine
     home = Path(env["RISKGRAPH_HOME"])
     spec = json.loads((home / "models" / summary["model_version"] / "spec.json").read_text())
     assert spec["metrics"]["test"] == m["test"] and "importer_id_prior_rate" in spec["features"]
-    assert (home / "scoring" / "latest").read_text() == summary["snapshot"]
+    published = json.loads((home / "scoring" / summary["snapshot"] / "config.json").read_text())
+    assert published["model_version"] == summary["model_version"]
 
 
 def test_score_command_writes_a_ranked_decision_per_declaration(trained, tmp_path):

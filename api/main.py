@@ -1,0 +1,49 @@
+"""The FastAPI application: ``create_app()`` wires the routers, the error shape and the live scorer.
+
+The scorer is loaded from ``$RISKGRAPH_HOME`` at start-up (the lifespan) and follows new snapshots
+and rule changes by itself; clearance routes never open a graph connection, so they keep answering
+with Neo4j stopped. Request bodies are bounded (``MAX_BODY_BYTES``) before they are parsed.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.errors import install_error_handlers
+from api.routes import health, rules, score
+from scoring.live import LiveScorer
+
+__all__ = ["create_app", "MAX_BODY_BYTES"]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def create_app(home: Path | None = None) -> FastAPI:
+    if home is None:
+        from riskgraph.settings import settings
+
+        home = settings().home
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.live = LiveScorer(home)
+        yield
+
+    app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def bound_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            body = {"error": {"code": "too_large", "message": f"request body over {MAX_BODY_BYTES} bytes"}}
+            return JSONResponse(body, status_code=413)
+        return await call_next(request)
+
+    for module in (health, score, rules):
+        app.include_router(module.router)
+    return app

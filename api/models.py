@@ -1,0 +1,118 @@
+"""Request and response models of the API (one naming family: ``XCreate``, ``XPublic``, ``XsPublic``).
+
+A declaration to score carries canonical field names (README, "Canonical fields"); every field is
+bounded so one request cannot carry megabytes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DeclarationIn",
+    "DeclarationsIn",
+    "DecisionPublic",
+    "DecisionsPublic",
+    "RulesPublic",
+    "RuleDisable",
+    "HealthPublic",
+    "MAX_BATCH",
+]
+
+MAX_BATCH = 10_000
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Short = Annotated[str, Field(max_length=64)]
+Text = Annotated[str, Field(max_length=300)]
+Country = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
+Port = Annotated[str, Field(pattern=r"^[A-Za-z]{2}[A-Za-z2-9]{3}$")]
+Amount = Annotated[float, Field(ge=0, le=1e13)]
+
+
+class DeclarationIn(BaseModel):
+    """One declaration at lodging; outcome fields are not taken."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: Id
+    date: date
+    importer_id: Id
+    hs_code: Annotated[str, Field(pattern=r"^\d{6}(\d{2}){0,2}$")]
+    value: Amount
+    direction: Literal["I", "E"] | None = None
+    office: Short | None = None
+    trade_mode: Short | None = None
+    transport_mode: Literal["sea", "air", "road", "rail", "post"] | None = None
+    importer_name: Text | None = None
+    importer_category: Literal["AA", "A", "B", "C", "D"] | None = None
+    importer_registered: date | None = None
+    seller_id: Id | None = None
+    seller_country: Country | None = None
+    declarant_id: Id | None = None
+    carrier_id: Id | None = None
+    goods_description: Text | None = None
+    origin_country: Country | None = None
+    departure_country: Country | None = None
+    loading_port: Port | None = None
+    transit_ports: Annotated[str, Field(pattern=r"^([A-Za-z]{2}[A-Za-z2-9]{3};?){0,10}$")] | None = None
+    discharge_port: Port | None = None
+    consignment_id: Id | None = None
+    quantity: Amount | None = None
+    net_mass: Amount | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] | None = None
+    tax_rate: Annotated[float, Field(ge=0, le=10)] | None = None
+    licence_ids: Text | None = None
+    features: Annotated[dict[Short, str | float | None], Field(max_length=50)] = Field(
+        default_factory=dict, description="mapped extra columns, by feature name (without the feature_ prefix)"
+    )
+
+    def canonical(self) -> dict[str, Any]:
+        row = self.model_dump(exclude={"features"})
+        row.update({f"feature_{k}": v for k, v in self.features.items()})
+        return row
+
+
+class DeclarationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declarations: Annotated[list[DeclarationIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class DecisionPublic(BaseModel):
+    declaration_id: str
+    score: float = Field(description="0-100; ranking by score selects for inspection")
+    probability: float = Field(description="the model's P(violation)")
+    level: Literal["low", "medium", "high"]
+    channel: Literal["fast release", "document check", "physical inspection"]
+    random: bool = Field(description="selected at random for unbiased feedback, whatever the score")
+    rule_hits: list[str]
+    reasons: list[dict]
+    snapshot: str
+
+
+class DecisionsPublic(BaseModel):
+    data: list[DecisionPublic]
+    count: int
+    snapshot: str
+
+
+class RulesPublic(BaseModel):
+    data: list[dict]
+    count: int
+
+
+class RuleDisable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changed_by: Annotated[str, Field(min_length=1, max_length=100)]
+    acting_for: Annotated[str, Field(min_length=2, max_length=32, description="your sub-centre code")]
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "no_snapshot"]
+    snapshot: str | None
+    model_version: str | None
+    built_at: str | None
+    rules: int

@@ -1,0 +1,26 @@
+"""Clearance scoring: one declaration or a batch, answered from the in-memory snapshot only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import LiveScorerDep
+from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
+
+router = APIRouter(prefix="/v1/score", tags=["score"])
+
+
+@router.post("", response_model=DecisionPublic)
+async def create_score(declaration: DeclarationIn, live: LiveScorerDep) -> dict:
+    scorer = live.scorer()
+    decision = scorer.score_many([declaration.canonical()], explain="all")[0]
+    return {**decision.as_dict(), "snapshot": live.meta["version"]}
+
+
+@router.post("/batch", response_model=DecisionsPublic)
+def create_scores(body: DeclarationsIn, live: LiveScorerDep) -> dict:
+    scorer = live.scorer()
+    version = live.meta["version"]
+    decisions = scorer.score_many([d.canonical() for d in body.declarations])
+    data = [{**d.as_dict(), "snapshot": version} for d in decisions]
+    return {"data": data, "count": len(data), "snapshot": version}

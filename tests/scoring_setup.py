@@ -1,0 +1,101 @@
+"""Session fixture shared by the scoring and API tests: a sample loaded, analysed and trained on once.
+
+6,000 generated declarations (seed 3) go into the test Neo4j; ``riskgraph analyze`` and ``riskgraph
+model train`` run on them with their own ``RISKGRAPH_HOME``. Other test modules wipe the graph, so a
+test that needs the declarations in the graph again calls :func:`reload_sample`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+
+SAMPLE_SIZE, SAMPLE_SEED = 6000, 3
+
+
+def reload_sample(driver, env: dict[str, str], sample: Path) -> None:
+    """Make the graph hold exactly the sample again (idempotent ingest after a wipe)."""
+    from graph.setup import ensure_schema, load_reference_data
+
+    with driver.session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    ensure_schema(driver, "neo4j")
+    load_reference_data(driver, "neo4j")
+    run_cli(env, "ingest", str(sample))
+
+
+@pytest.fixture(scope="session")
+def trained(driver, rg_env, tmp_path_factory):
+    """(env, sample folder, ``model train --json`` summary)."""
+    from ingest.generator import generate
+
+    sample = tmp_path_factory.mktemp("scoring-sample")
+    generate(sample, SAMPLE_SIZE, SAMPLE_SEED)
+    env = {**rg_env, "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("scoring-home"))}
+    reload_sample(driver, env, sample)
+    run_cli(env, "analyze")
+    summary = json.loads(run_cli(env, "model", "train", "--json").stdout.strip().splitlines()[-1])
+    return env, sample, summary
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """A function starting ``riskgraph serve`` with an environment; each server is stopped at the end."""
+    started: list[Server] = []
+
+    def start(env: dict[str, str]) -> Server:
+        started.append(Server(env))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+class Server:
+    """``riskgraph serve`` in a subprocess on a free port; stopped by its own pid."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "riskgraph", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"riskgraph serve exited: {self.process.stderr.read()}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("riskgraph serve did not answer within 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
