@@ -25,7 +25,7 @@ in the projection (no strong links), old firms have no young-member signal, and 
 clients outside the community is not exclusive.
 
 ``kind`` routes the lead: ``"audit"`` when tax evidence (under-valuation, valuation or
-classification violations) outweighs smuggling evidence (shell ring, violator links whose
+classification violations) outweighs smuggling evidence (shell ring or closed group, violator links whose
 past violations are smuggling, drugs, counterfeits or origin), else ``"anti-smuggling"``.
 """
 
@@ -295,7 +295,8 @@ def network_risk(
         score = 100.0 * (1.0 - math.prod(1.0 - w[s] * v for s, v in strengths.items()))
         tax_n, smuggling_n = violations.get(c, (0, 0))
         tax_evidence = strengths.get("undervaluation", 0.0) + (0.5 if tax_n > smuggling_n else 0.0)
-        smuggling_evidence = strengths.get("shell_ring", 0.0) + (0.5 if smuggling_n > tax_n else 0.0)
+        ring = strengths.get("shell_ring", 0.0) + strengths.get("closed_group", 0.0)
+        smuggling_evidence = ring + (0.5 if smuggling_n > tax_n else 0.0)
         reasons.sort(key=lambda r: -w[r["signal"]] * r["strength"])
         results.append(
             {
