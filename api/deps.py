@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 from scoring.rule_store import RuleStore
 
-__all__ = ["LiveScorerDep", "RuleStoreDep"]
+__all__ = ["LiveScorerDep", "RuleStoreDep", "DecisionLogDep", "GraphDep"]
 
 
 def _live(request: Request) -> LiveScorer:
@@ -20,5 +21,18 @@ def _rules(request: Request) -> RuleStore:
     return request.app.state.live.rules
 
 
+def _log(request: Request) -> DecisionLog:
+    return request.app.state.log
+
+
+def _graph() -> tuple:
+    """(driver, database) once Neo4j answers; only feedback and performance need it, never scoring."""
+    from graph.connection import check, database
+
+    return check(), database()
+
+
 LiveScorerDep = Annotated[LiveScorer, Depends(_live)]
 RuleStoreDep = Annotated[RuleStore, Depends(_rules)]
+DecisionLogDep = Annotated[DecisionLog, Depends(_log)]
+GraphDep = Annotated[tuple, Depends(_graph)]

@@ -10,8 +10,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from neo4j.exceptions import ServiceUnavailable
 from starlette.exceptions import HTTPException
 
+from graph.connection import DatabaseUnavailable
 from scoring.rules import RuleError
 from scoring.snapshot import SnapshotError
 
@@ -26,7 +28,12 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-_DOMAIN = {RuleError: (422, "invalid_rule"), SnapshotError: (503, "no_snapshot")}
+_DOMAIN = {
+    RuleError: (422, "invalid_rule"),
+    SnapshotError: (503, "no_snapshot"),
+    DatabaseUnavailable: (503, "graph_unavailable"),
+    ServiceUnavailable: (503, "graph_unavailable"),
+}
 
 
 def _body(code: str, message: str, details=None) -> dict:

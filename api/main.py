@@ -1,8 +1,10 @@
 """The FastAPI application: ``create_app()`` wires the routers, the error shape and the live scorer.
 
 The scorer is loaded from ``$RISKGRAPH_HOME`` at start-up (the lifespan) and follows new snapshots
-and rule changes by itself; clearance routes never open a graph connection, so they keep answering
-with Neo4j stopped. Request bodies are bounded (``MAX_BODY_BYTES``) before they are parsed.
+and rule changes by itself; clearance routes never open a graph connection (decisions go to the
+local decision log), so they keep answering with Neo4j stopped. Feedback and performance do use
+the graph and answer 503 in the one error shape while it is away. Request bodies are bounded
+(``MAX_BODY_BYTES``) before they are parsed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
-from api.routes import health, rules, score
+from api.routes import charts, explore, feedback, health, networks, rules, score
+from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
@@ -31,7 +34,9 @@ def create_app(home: Path | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.live = LiveScorer(home)
+        app.state.log = DecisionLog(home)
         yield
+        app.state.log.close()
 
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
@@ -44,6 +49,6 @@ def create_app(home: Path | None = None) -> FastAPI:
             return JSONResponse(body, status_code=413)
         return await call_next(request)
 
-    for module in (health, score, rules):
+    for module in (health, score, rules, feedback, explore, networks, charts):
         app.include_router(module.router)
     return app

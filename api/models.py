@@ -19,6 +19,9 @@ __all__ = [
     "RulesPublic",
     "RuleDisable",
     "HealthPublic",
+    "OutcomeIn",
+    "OutcomesIn",
+    "FeedbackPublic",
     "MAX_BATCH",
 ]
 
@@ -108,6 +111,28 @@ class RuleDisable(BaseModel):
 
     changed_by: Annotated[str, Field(min_length=1, max_length=100)]
     acting_for: Annotated[str, Field(min_length=2, max_length=32, description="your sub-centre code")]
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: Id
+    violation: Literal[0, 1]
+    violation_type: Text | None = None
+    revenue_recovered: Amount = 0.0
+    kind: Literal["inspection", "audit"] = "inspection"
+
+
+class OutcomesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcomes: Annotated[list[OutcomeIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class FeedbackPublic(BaseModel):
+    recorded: int = Field(description="outcomes written onto declarations in the graph")
+    with_decision: int = Field(description="of those, how many were joined to their scoring decision")
+    unknown: list[str] = Field(description="declaration ids not in the graph (nothing recorded)")
 
 
 class HealthPublic(BaseModel):

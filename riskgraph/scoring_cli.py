@@ -203,6 +203,7 @@ def score(
     import time
 
     from ingest.mapping import load_mapping
+    from scoring.decision_log import DecisionLog
     from scoring.pipeline import score_file
     from scoring.snapshot import SnapshotError, load_scorer
 
@@ -214,7 +215,9 @@ def score(
     except SnapshotError as exc:
         raise _user_error(str(exc)) from None
     began = time.perf_counter()
-    counts = score_file(paths, load_mapping(mapping) if mapping else None, out, scorer, _home() / "quarantine")
+    rules = load_mapping(mapping) if mapping else None
+    log = DecisionLog(_home())
+    counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
     counts["seconds"] = round(time.perf_counter() - began, 2)
     counts["snapshot"] = meta["version"]
     console.print(
@@ -226,6 +229,71 @@ def score(
     )
     if as_json:
         print(json.dumps(counts))
+
+
+def feedback(
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE", help="outcomes: CSV, Parquet or JSON lines")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping of your columns to canonical fields")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Record inspection and audit outcomes on the declarations (with the decision that targeted them)."""
+    from ingest.mapping import load_mapping
+    from scoring.decision_log import DecisionLog
+    from scoring.pipeline import feedback_file
+
+    for path in paths:
+        if not path.exists():
+            raise _user_error(f"no such file or folder: {path}")
+    drv, db = _connect()
+    rules = load_mapping(mapping) if mapping else None
+    counts = feedback_file(paths, rules, drv, db, DecisionLog(_home()), _home() / "quarantine")
+    console.print(
+        f"recorded {counts['recorded']:,} of {counts['read']:,} outcomes ({counts['with_decision']:,} joined to "
+        f"their scoring decision); {counts['unknown']:,} unknown declarations; quarantined {counts['quarantined']:,}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if as_json:
+        print(json.dumps(counts))
+
+
+def performance(
+    since: Annotated[str | None, typer.Option("--from", help="first declaration date (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="last declaration date (YYYY-MM-DD)")] = None,
+    idle_days: Annotated[int, typer.Option(min=1, help="a rule without a hit this long is a retire candidate")] = 90,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Hit rates per rule, channel, office and sub-centre; what the random sample says targeting misses."""
+    from datetime import date
+
+    from scoring.decision_log import DecisionLog
+    from scoring.performance import performance_report
+    from scoring.rule_store import RuleStore
+
+    try:
+        period = [date.fromisoformat(d) if d else None for d in (since, until)]
+    except ValueError:
+        raise _user_error("--from and --to take dates as YYYY-MM-DD") from None
+    drv, db = _connect()
+    report = performance_report(drv, db, DecisionLog(_home()), RuleStore(_home()).current(), *period, idle_days)
+    if as_json:
+        print(json.dumps(report))
+        return
+    console.print(f"{report['outcomes']:,} recorded outcomes with a scoring decision", highlight=False)
+    for section in ("channels", "sub_centres", "offices", "rules"):
+        console.print(f"[bold]{section.replace('_', '-')}[/bold]")
+        for name, e in report[section].items():
+            rate = "-" if e["hit_rate"] is None else f"{e['hit_rate']:.1%}"
+            extra = f"  hits {e['hits']:,}" if section == "rules" else ""
+            retire = f"  [yellow]retire? {e['retire_candidate']}[/yellow]" if e.get("retire_candidate") else ""
+            console.print(
+                f"  {name:<28} inspected {e['inspected']:>6,}  violations {e['violations']:>5,}  hit rate {rate:>6}"
+                f"{extra}{retire}",
+                highlight=False,
+            )
+    missed = report["random_sample"]["missed_in_fast_release"]
+    rate = "-" if missed["violation_rate"] is None else f"{missed['violation_rate']:.1%}"
+    console.print(f"random sample: {rate} violations among {missed['inspected']:,} it would have released")
 
 
 def serve(
@@ -244,4 +312,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(rules_app, name="rules")
     app.add_typer(model_app, name="model")
     app.command()(score)
+    app.command()(feedback)
+    app.command()(performance)
     app.command()(serve)

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import neo4j
 
+from scoring.decision_log import DecisionLog
+from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises
 from scoring.model import ModelError, load_model, ranking_metrics, save_model, train_model
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import build_snapshot, final_scores, save_snapshot
 
-__all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "SCORE_COLUMNS"]
+__all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "feedback_file", "SCORE_COLUMNS"]
 
 SCORE_COLUMNS = ("declaration_id", "score", "probability", "level", "channel", "random", "reasons")
 
@@ -91,9 +93,19 @@ def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: 
 
 
 def score_file(
-    paths: list[Path], mapping, out: Path, scorer: Scorer, quarantine_dir: Path, chunk_rows: int = 50_000
+    paths: list[Path],
+    mapping,
+    out: Path,
+    scorer: Scorer,
+    quarantine_dir: Path,
+    log: DecisionLog | None = None,
+    snapshot: str = "",
+    chunk_rows: int = 50_000,
 ) -> dict:
-    """Score declaration files (validated as ingest does; bad rows to quarantine) into a CSV."""
+    """Score declaration files (validated as ingest does; bad rows to quarantine) into a CSV.
+
+    With a decision log, every decision is recorded, so later feedback can be joined to it.
+    """
     from ingest.readers import read_chunks
     from ingest.validate import QuarantineWriter, validate
 
@@ -108,7 +120,10 @@ def score_file(
             clean, bad = validate(frame, chunk.source, chunk.rows)
             quarantine.write(bad)
             records = clean.astype(object).where(clean.notna(), None).to_dict("records")
-            for decision in scorer.score_many(records):
+            decisions = scorer.score_many(records)
+            if log is not None:
+                log.record(decisions, snapshot)
+            for decision in decisions:
                 writer.writerow(
                     [
                         decision.declaration_id,
@@ -124,5 +139,37 @@ def score_file(
             counts["read"] += len(chunk.frame)
             counts["scored"] += len(clean)
             counts["quarantined"] += len(bad)
+    counts["quarantine_file"] = str(quarantine.path) if quarantine.count else None
+    return counts
+
+
+def feedback_file(
+    paths: list[Path], mapping, driver: neo4j.Driver, database: str, log: DecisionLog, quarantine_dir: Path
+) -> dict:
+    """Record outcomes from files (``declaration_id``, ``violation``, ``violation_type``, ``revenue_recovered``,
+    optional ``kind``); a row that cannot be read goes to quarantine with its reason, as in ingest."""
+    import pandas as pd
+
+    from ingest.readers import read_chunks
+    from ingest.validate import QUARANTINE_COLUMNS, QuarantineWriter
+
+    quarantine = QuarantineWriter(quarantine_dir, "feedback-" + "-".join(p.stem for p in paths[:3]))
+    counts = {"read": 0, "recorded": 0, "with_decision": 0, "quarantined": 0, "unknown": 0}
+    for chunk in read_chunks(paths, 50_000):
+        frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
+        outcomes, bad = [], []
+        for row_number, row in zip(chunk.rows, frame.to_dict("records"), strict=True):
+            try:
+                outcomes.append(parse_outcome(row))
+            except OutcomeError as exc:
+                field, _, reason = str(exc).partition(": ")
+                bad.append([str(chunk.source), int(row_number), field, reason, json.dumps(row, default=str)])
+        quarantine.write(pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS)))
+        result = record_outcomes(driver, database, log, outcomes)
+        counts["read"] += len(frame)
+        counts["recorded"] += result.recorded
+        counts["with_decision"] += result.with_decision
+        counts["unknown"] += len(result.unknown)
+        counts["quarantined"] += len(bad)
     counts["quarantine_file"] = str(quarantine.path) if quarantine.count else None
     return counts

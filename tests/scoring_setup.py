@@ -47,6 +47,12 @@ def trained(driver, rg_env, tmp_path_factory):
     return env, sample, summary
 
 
+@pytest.fixture(scope="session")
+def reload_graph(driver):
+    """:func:`reload_sample` as a fixture: ``reload_graph(env, sample)``."""
+    return lambda env, sample: reload_sample(driver, env, sample)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -136,3 +136,8 @@ def test_a_new_snapshot_is_picked_up_without_restart(server, trained):
     assert decision["snapshot"] == version and decision["reasons"][0]["kind"] == "random"
     scorer.config.random_share = share  # publish the usual share again for the tests that follow
     save_snapshot(env["RISKGRAPH_HOME"], meta["model_version"], scorer.state, scorer.config)
+
+
+def test_feedback_needs_the_graph_and_says_so(server):
+    response = httpx.post(server.url + "/v1/feedback", json={"outcomes": [{"declaration_id": "X", "violation": 1}]})
+    assert response.status_code == 503 and response.json()["error"]["code"] == "graph_unavailable"

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import LiveScorerDep
+from api.deps import DecisionLogDep, LiveScorerDep
 from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
 
 router = APIRouter(prefix="/v1/score", tags=["score"])
 
 
 @router.post("", response_model=DecisionPublic)
-async def create_score(declaration: DeclarationIn, live: LiveScorerDep) -> dict:
+async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
     scorer = live.scorer()
+    version = live.meta["version"]
     decision = scorer.score_many([declaration.canonical()], explain="all")[0]
-    return {**decision.as_dict(), "snapshot": live.meta["version"]}
+    log.record([decision], version)
+    return {**decision.as_dict(), "snapshot": version}
 
 
 @router.post("/batch", response_model=DecisionsPublic)
-def create_scores(body: DeclarationsIn, live: LiveScorerDep) -> dict:
+def create_scores(body: DeclarationsIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
     scorer = live.scorer()
     version = live.meta["version"]
     decisions = scorer.score_many([d.canonical() for d in body.declarations])
+    log.record(decisions, version)
     data = [{**d.as_dict(), "snapshot": version} for d in decisions]
     return {"data": data, "count": len(data), "snapshot": version}

@@ -1,0 +1,34 @@
+"""Performance feedback: record inspection and audit outcomes, read hit rates. These use the graph."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import DecisionLogDep, GraphDep, RuleStoreDep
+from api.models import FeedbackPublic, OutcomesIn
+from scoring.feedback import Outcome, record_outcomes
+from scoring.performance import performance_report
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+
+@router.post("/feedback", response_model=FeedbackPublic)
+def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep) -> FeedbackPublic:
+    outcomes = [Outcome(**o.model_dump()) for o in body.outcomes]
+    result = record_outcomes(*graph, log, outcomes)
+    return FeedbackPublic(recorded=result.recorded, with_decision=result.with_decision, unknown=result.unknown)
+
+
+@router.get("/performance")
+def read_performance(
+    graph: GraphDep,
+    log: DecisionLogDep,
+    store: RuleStoreDep,
+    since: Annotated[date | None, Query(alias="from")] = None,
+    until: Annotated[date | None, Query(alias="to")] = None,
+    idle_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+) -> dict:
+    return performance_report(*graph, log, store.current(), since, until, idle_days)

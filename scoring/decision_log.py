@@ -1,0 +1,94 @@
+"""The log of clearance decisions: what was scored, when, how, and which rules hit.
+
+A local SQLite file (``$RISKGRAPH_HOME/decisions.sqlite``, WAL mode) because the API must record
+every decision while Neo4j may be down, and several server processes may write at once. Feedback
+joins an outcome to its decision from here; performance reads rule hits from here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scoring.scorer import Decision
+
+__all__ = ["DecisionLog"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+  declaration_id TEXT PRIMARY KEY,
+  scored_at TEXT NOT NULL,
+  snapshot TEXT,
+  score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT
+)
+"""
+_INSERT = "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+class DecisionLog:
+    def __init__(self, home: Path) -> None:
+        self.path = Path(home) / "decisions.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def record(self, decisions: list[Decision], snapshot: str) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [
+            (
+                d.declaration_id,
+                now,
+                snapshot,
+                d.score,
+                d.probability,
+                d.level,
+                d.channel,
+                int(d.random),
+                json.dumps(d.rule_hits),
+            )
+            for d in decisions
+        ]
+        with self._lock, self._db:
+            self._db.executemany(_INSERT, rows)
+
+    def find(self, declaration_ids: list[str]) -> dict[str, dict]:
+        found = {}
+        with self._lock:
+            for start in range(0, len(declaration_ids), 500):
+                ids = declaration_ids[start : start + 500]
+                marks = ",".join("?" * len(ids))
+                cursor = self._db.execute(f"SELECT * FROM decisions WHERE declaration_id IN ({marks})", ids)
+                columns = [c[0] for c in cursor.description]
+                for row in cursor:
+                    item = dict(zip(columns, row, strict=True))
+                    item["rule_hits"] = json.loads(item["rule_hits"])
+                    found[item["declaration_id"]] = item
+        return found
+
+    def rule_activity(self, since: str | None = None, until: str | None = None) -> dict[str, dict]:
+        """Per rule id: hits and the last time it hit, among decisions scored in [since, until]."""
+        query = "SELECT rule_hits, scored_at FROM decisions WHERE rule_hits != '[]'"
+        params: list[str] = []
+        if since:
+            query += " AND scored_at >= ?"
+            params.append(since)
+        if until:
+            query += " AND scored_at < ?"
+            params.append(until)
+        out: dict[str, dict] = {}
+        with self._lock:
+            for hits, at in self._db.execute(query, params):
+                for rule in json.loads(hits):
+                    entry = out.setdefault(rule, {"hits": 0, "last_hit": at})
+                    entry["hits"] += 1
+                    entry["last_hit"] = max(entry["last_hit"], at)
+        return out
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,123 @@
+"""Performance feedback: inspection and audit outcomes written onto the declarations in the graph.
+
+Each outcome is stored with the decision that sent the declaration where it went (score, level,
+channel, random selection, rule hits, from the decision log), so hit rates can later be counted
+per rule, channel and office, and the random sample can show what the targeting misses. Writing
+the same outcome twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import neo4j
+
+from graph.model import schema
+from scoring.decision_log import DecisionLog
+
+__all__ = ["Outcome", "FeedbackResult", "OutcomeError", "parse_outcome", "record_outcomes"]
+
+schema().node("Declaration")
+KINDS = ("inspection", "audit")
+
+RECORD_OUTCOMES = """
+UNWIND $rows AS row
+MATCH (d:Declaration {id: row.id})
+SET d.inspected = 1, d.violation = row.violation, d.violation_type = row.violation_type,
+    d.revenue_recovered = row.revenue_recovered, d.feedback_kind = row.kind, d.feedback_at = datetime(row.at)
+FOREACH (_ IN CASE WHEN row.channel IS NULL THEN [] ELSE [1] END |
+  SET d.channel = row.channel, d.score = row.score, d.level = row.level, d.random_selected = row.random,
+      d.rule_hits = row.rule_hits)
+RETURN collect(row.id) AS ids
+"""
+
+
+class OutcomeError(ValueError):
+    """An outcome that cannot be recorded; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    declaration_id: str
+    violation: int
+    violation_type: str | None = None
+    revenue_recovered: float = 0.0
+    kind: str = "inspection"
+
+
+@dataclass
+class FeedbackResult:
+    recorded: int = 0
+    with_decision: int = 0
+    unknown: list[str] = field(default_factory=list)
+
+
+def _flag(value, name: str) -> int:
+    text = str(value).strip().lower()
+    if text in ("1", "1.0", "true", "yes"):
+        return 1
+    if text in ("0", "0.0", "false", "no"):
+        return 0
+    raise OutcomeError(f"{name}: must be 0 or 1, got {value!r}")
+
+
+def parse_outcome(row: dict) -> Outcome:
+    """An outcome from canonical fields (``declaration_id``, ``violation``, ``violation_type``,
+    ``revenue_recovered``, optional ``kind``); raises :class:`OutcomeError` naming the field."""
+    declaration_id = str(row.get("declaration_id") or "").strip()
+    if not declaration_id:
+        raise OutcomeError("declaration_id: missing")
+    if row.get("violation") in (None, ""):
+        raise OutcomeError("violation: missing (1 if a violation was found, else 0)")
+    violation = _flag(row["violation"], "violation")
+    revenue = row.get("revenue_recovered")
+    try:
+        revenue = 0.0 if revenue in (None, "") else float(str(revenue).replace(",", ""))
+    except ValueError:
+        raise OutcomeError(f"revenue_recovered: not a number: {revenue!r}") from None
+    if revenue < 0 or revenue != revenue:
+        raise OutcomeError(f"revenue_recovered: must be 0 or more, got {revenue}")
+    kind = str(row.get("kind") or "inspection").strip().lower()
+    if kind not in KINDS:
+        raise OutcomeError(f"kind: must be inspection or audit, got {kind!r}")
+    vtype = str(row.get("violation_type") or "").strip() or None
+    return Outcome(declaration_id, violation, vtype, revenue, kind)
+
+
+def _record_tx(tx: neo4j.ManagedTransaction, rows: list[dict]) -> list[str]:
+    return tx.run(RECORD_OUTCOMES, rows=rows).single()["ids"]
+
+
+def record_outcomes(
+    driver: neo4j.Driver, database: str, log: DecisionLog, outcomes: list[Outcome], batch: int = 5000
+) -> FeedbackResult:
+    result = FeedbackResult()
+    at = datetime.now(UTC).isoformat()
+    for start in range(0, len(outcomes), batch):
+        chunk = outcomes[start : start + batch]
+        decisions = log.find([o.declaration_id for o in chunk])
+        rows = []
+        for o in chunk:
+            d = decisions.get(o.declaration_id)
+            rows.append(
+                {
+                    "id": o.declaration_id,
+                    "violation": o.violation,
+                    "violation_type": o.violation_type,
+                    "revenue_recovered": o.revenue_recovered,
+                    "kind": o.kind,
+                    "at": at,
+                    "channel": d and d["channel"],
+                    "score": d and d["score"],
+                    "level": d and d["level"],
+                    "random": d and d["random"],
+                    "rule_hits": d and ";".join(d["rule_hits"]),
+                }
+            )
+        with driver.session(database=database) as session:
+            stored = set(session.execute_write(_record_tx, rows))
+        result.recorded += len(stored)
+        result.with_decision += sum(1 for o in chunk if o.declaration_id in stored and o.declaration_id in decisions)
+        result.unknown += [o.declaration_id for o in chunk if o.declaration_id not in stored]
+    return result
