@@ -174,22 +174,34 @@ def ingest(
 def demo(
     declarations: Annotated[int, typer.Option(min=500, help="sample size")] = 20_000,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="API port")] = 8000,
 ) -> None:
-    """Generate a sample year, start the local Neo4j, load it, and say what to open."""
+    """Sample year → local Neo4j → ingest → network analysis → model → API; says what to open."""
+    import subprocess
+
     cfg = settings()
     sample = cfg.home / "sample"
+    steps = [["neo4j", "start"], ["ingest", str(sample)], ["analyze"], ["networks", "--top", "5"], ["model", "train"]]
     if not (sample / "truth" / "summary.json").exists():
-        console.print(f"generating {declarations:,} sample declarations into {sample}")
-        generate(out=sample, declarations=declarations, seed=seed)
-    if cfg.local:
-        neo4j_start()
-    ingest(paths=[sample], mapping=None, as_json=False)
-    stats(as_json=False)
+        steps.insert(0, ["generate", "--out", str(sample), "--declarations", str(declarations), "--seed", str(seed)])
+    if not cfg.local:
+        steps = [step for step in steps if step[0] != "neo4j"]  # NEO4J_URI: a server we do not manage
+    for step in steps:
+        console.rule(f"riskgraph {' '.join(step)}")
+        if subprocess.run([sys.executable, "-m", "riskgraph", *step]).returncode != 0:
+            raise UserError(f"demo stopped: `riskgraph {' '.join(step)}` failed (see above)")
+    base = f"http://127.0.0.1:{port}"
+    console.rule("open")
     console.print(
-        f"\n[bold]Next:[/bold] the graph is in Neo4j at {cfg.uri}; "
-        f"quarantined rows are under {cfg.home / 'quarantine'}; "
-        f"ground truth of the planted risks is in {sample / 'truth'}."
+        f"investigator page  {base}/\n"
+        f"API docs           {base}/docs\n"
+        f"top networks       {base}/v1/networks\n"
+        f"Neo4j (Bolt)       {cfg.uri}\n"
+        f"ground truth       {sample / 'truth'}\n"
+        "Ctrl-C stops the API; `.venv/bin/riskgraph neo4j stop` stops the database.",
+        highlight=False,
     )
+    subprocess.run([sys.executable, "-m", "riskgraph", "serve", "--port", str(port)])
 
 
 def main() -> None:
