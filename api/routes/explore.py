@@ -1,0 +1,70 @@
+"""Exploring from one entity: search, an enterprise's profile, its neighbourhood, timeline, and paths."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from algorithms.queries import enterprise_view
+from api.errors import ApiError
+from api.graph_dep import Graph
+from graph import explore
+
+router = APIRouter(prefix="/v1", tags=["explore"])
+
+Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifiers or declarations")]
+NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
+
+
+def require_enterprise(graph: Graph, enterprise_id: str) -> None:
+    if not explore.node_exists(*graph, "Enterprise", enterprise_id):
+        raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
+
+
+@router.get("/search")
+def search(
+    graph: Graph,
+    q: Annotated[str, Query(min_length=2, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict:
+    items = explore.search(*graph, q, limit)
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/enterprises/{enterprise_id}")
+def read_enterprise(graph: Graph, enterprise_id: str) -> dict:
+    view = enterprise_view(*graph, enterprise_id)
+    if view is None:
+        raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
+    return view
+
+
+@router.get("/enterprises/{enterprise_id}/network")
+def read_neighbourhood(graph: Graph, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
+    require_enterprise(graph, enterprise_id)
+    return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
+
+
+@router.get("/enterprises/{enterprise_id}/timeline")
+def read_timeline(graph: Graph, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
+    require_enterprise(graph, enterprise_id)
+    return explore.timeline(*graph, enterprise_id, limit)
+
+
+@router.get("/paths")
+def read_paths(
+    graph: Graph,
+    source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],
+    target: Annotated[str, Query(alias="to", min_length=1, max_length=200, description="enterprise id or Label:key")],
+    max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+    limit: Annotated[int, Query(ge=1, le=25)] = 10,
+) -> dict:
+    ends = [explore.parse_ref(source), explore.parse_ref(target)]
+    for label, key in ends:
+        if not explore.node_exists(*graph, label, key):
+            raise ApiError(404, "not_found", f"no {label} {key!r}")
+    if ends[0] == ends[1]:
+        raise ApiError(422, "invalid_request", "from and to name the same entity")
+    found = explore.paths(*graph, ends[0], ends[1], max_hops, limit)
+    return {"from": source, "to": target, "max_hops": max_hops, "paths": found, "count": len(found)}

@@ -1,0 +1,290 @@
+"""Read-only exploration queries for investigators: search, neighbourhoods, paths, timelines, networks.
+
+Every label and relationship type written into Cypher here is checked against the schema when the
+module is imported; user input only ever travels as parameters. A node is named across labels by a
+reference ``Label:key`` (``Address:...``); a bare reference is an enterprise id.
+"""
+
+from __future__ import annotations
+
+import json
+
+import neo4j
+
+from graph.model import schema
+
+__all__ = [
+    "IDENTIFIER_TYPES",
+    "SEARCHABLE",
+    "node_ref",
+    "parse_ref",
+    "search",
+    "neighbourhood",
+    "paths",
+    "timeline",
+    "network",
+    "node_exists",
+]
+
+#: properties searched per label (case-insensitive substring)
+SEARCHABLE = {
+    "Enterprise": ("id", "name"),
+    "Address": ("text",),
+    "Phone": ("number",),
+    "Consignment": ("id",),
+}
+#: shared identifiers: the classic shell-company links
+IDENTIFIER_TYPES = ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP")
+#: relationships a path may follow; shared countries, commodities, offices and routes connect everyone
+PATH_TYPES = (*IDENTIFIER_TYPES, "FILED", "COVERS", "CONCERNS")
+_CAPTION = {"Enterprise": "name", "Address": "text", "Person": "name", "Phone": "number"}
+
+for _label, _props in SEARCHABLE.items():
+    for _prop in _props:
+        if _prop not in schema().node(_label).properties:
+            raise ValueError(f"{_label}.{_prop} is searched but not declared in graph/schema/")
+for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF"):
+    schema().relationship(_rel)
+for _label in ("Declaration", "Route", "Network", "Case"):
+    schema().node(_label)
+
+_IDENT = "|".join(IDENTIFIER_TYPES)
+
+
+def node_ref(label: str, key: str) -> str:
+    return key if label == "Enterprise" else f"{label}:{key}"
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    """``Label:key`` for a declared label, else an enterprise id (ids may contain colons)."""
+    label, sep, key = ref.partition(":")
+    if sep and label in schema().nodes and key:
+        return label, key
+    return "Enterprise", ref
+
+
+def _node(label: str, props: dict) -> dict:
+    key = props.get(schema().node(label).key)
+    caption = props.get(_CAPTION.get(label, "")) or key
+    node = {"id": node_ref(label, key), "label": label, "key": key, "caption": caption}
+    if label == "Enterprise":
+        node.update(
+            {
+                "risk": props.get("risk"),
+                "community": props.get("community"),
+                "network_id": props.get("network_id"),
+                "category": props.get("category"),
+                "registered": str(props["registered"]) if props.get("registered") else None,
+                "country": props.get("country"),
+            }
+        )
+    return node
+
+
+def _search_query(label: str, props: tuple[str, ...]) -> str:
+    where = " OR ".join(f"toLower(toString(n.{p})) CONTAINS $q" for p in props)
+    return f"MATCH (n:{label}) WHERE {where} RETURN properties(n) AS p LIMIT $limit"
+
+
+_SEARCH = {label: _search_query(label, props) for label, props in SEARCHABLE.items()}
+
+
+def search(driver: neo4j.Driver, database: str, q: str, limit: int) -> list[dict]:
+    """Entities whose id, name, address text, phone number or consignment id contains ``q``; exact keys first."""
+    needle = q.strip().lower()
+    found = []
+    for label, query in _SEARCH.items():
+        for record in driver.execute_query(query, q=needle, limit=limit, database_=database).records:
+            found.append(_node(label, record["p"]))
+    found.sort(key=lambda n: (str(n["key"]).lower() != needle, -(n.get("risk") or 0.0), n["label"], str(n["key"])))
+    return found[:limit]
+
+
+def _key_match(label: str, var: str, param: str) -> str:
+    return f"({var}:{label} {{{schema().node(label).key}: ${param}}})"
+
+
+def node_exists(driver: neo4j.Driver, database: str, label: str, key: str) -> bool:
+    query = f"MATCH {_key_match(label, 'n', 'key')} RETURN count(n) AS n"
+    return driver.execute_query(query, key=key, database_=database).records[0]["n"] > 0
+
+
+SHARED = f"""
+UNWIND $ids AS eid
+MATCH (e:Enterprise {{id: eid}})-[r:{_IDENT}]->(x)
+OPTIONAL MATCH (x)<-[:{_IDENT}]-(o:Enterprise) WHERE o <> e
+WITH e, r, x, o ORDER BY coalesce(o.risk, 0.0) DESC
+RETURN e.id AS source, type(r) AS type, labels(x)[0] AS label, properties(x) AS x,
+       collect(properties(o))[..$cap] AS others
+"""
+
+COUNTERPARTIES = """
+UNWIND $ids AS eid
+MATCH (e:Enterprise {id: eid})-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
+WHERE o <> e
+WITH e, o, f.role AS own, g.role AS role, count(d) AS n
+ORDER BY n DESC
+RETURN e.id AS source, own, role, properties(o) AS o, n
+LIMIT $cap
+"""
+
+
+class _Builder:
+    """Nodes and edges collected up to ``limit`` nodes; edges only between kept nodes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.nodes: dict[str, dict] = {}
+        self.edges: dict[tuple, dict] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.nodes) >= self.limit
+
+    def add_node(self, label: str, props: dict) -> str | None:
+        node = _node(label, props)
+        if node["id"] not in self.nodes:
+            if self.full:
+                return None
+            self.nodes[node["id"]] = node
+        return node["id"]
+
+    def add_edge(self, source: str | None, target: str | None, rel_type: str, **extra) -> None:
+        if source and target and source in self.nodes and target in self.nodes:
+            self.edges.setdefault(
+                (source, target, rel_type, extra.get("role")),
+                {"source": source, "target": target, "type": rel_type, **extra},
+            )
+
+    def result(self) -> dict:
+        return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.full}
+
+
+def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int) -> dict:
+    """Enterprises within ``depth`` steps, a step being a shared identifier or a shared declaration.
+
+    Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); trading through the same
+    declarations (broker, seller, carrier) is one ``FILED`` edge per pair and role with its count,
+    since hundreds of declaration nodes would hide the structure. Riskier neighbours come first when
+    ``limit`` nodes cut the breadth-first walk short.
+    """
+    built = _Builder(limit)
+    seeds = driver.execute_query(
+        "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN properties(e) AS p", ids=enterprise_ids, database_=database
+    ).records
+    for record in seeds:
+        built.add_node("Enterprise", record["p"])
+    frontier, seen = [n["key"] for n in built.nodes.values()], set()
+    for _ in range(depth):
+        seen.update(frontier)
+        reached: list[str] = []
+        cap = max(limit - len(built.nodes), 0)
+        if cap == 0:
+            break
+        for r in driver.execute_query(SHARED, ids=frontier, cap=cap, database_=database).records:
+            ident = built.add_node(r["label"], r["x"])
+            built.add_edge(r["source"], ident, r["type"])
+            for other in r["others"]:
+                oid = built.add_node("Enterprise", other)
+                built.add_edge(oid, ident, r["type"])
+                reached.append(other["id"])
+        for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, database_=database).records:
+            oid = built.add_node("Enterprise", r["o"])
+            if r["own"] == "consignee":
+                built.add_edge(oid, r["source"], "FILED", role=r["role"], declarations=r["n"])
+            else:
+                built.add_edge(r["source"], oid, "FILED", role=r["own"], declarations=r["n"])
+            reached.append(r["o"]["id"])
+        frontier = [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes]
+        if not frontier:
+            break
+    return built.result()
+
+
+def paths(
+    driver: neo4j.Driver, database: str, start: tuple[str, str], end: tuple[str, str], max_hops: int, limit: int
+) -> list[dict]:
+    """All shortest connections of at most ``max_hops`` relationships through identifiers and declarations."""
+    query = (
+        f"MATCH {_key_match(start[0], 'a', 'a')}, {_key_match(end[0], 'b', 'b')} "
+        f"MATCH p = allShortestPaths((a)-[:{'|'.join(PATH_TYPES)}*..{int(max_hops)}]-(b)) "
+        "RETURN [n IN nodes(p) | [labels(n)[0], properties(n)]] AS nodes, "
+        "[r IN relationships(p) | [type(r), r.role]] AS rels, "
+        "[r IN relationships(p) | elementId(startNode(r))] AS starts, [n IN nodes(p) | elementId(n)] AS ids "
+        "LIMIT $limit"
+    )
+    found = []
+    for r in driver.execute_query(query, a=start[1], b=end[1], limit=limit, database_=database).records:
+        nodes = [_node(label, props) for label, props in r["nodes"]]
+        edges = []
+        for i, ((rel_type, role), start_id) in enumerate(zip(r["rels"], r["starts"], strict=True)):
+            forward = r["ids"][i] == start_id
+            source, target = (nodes[i], nodes[i + 1]) if forward else (nodes[i + 1], nodes[i])
+            edge = {"source": source["id"], "target": target["id"], "type": rel_type}
+            if role:
+                edge["role"] = role
+            edges.append(edge)
+        found.append({"hops": len(edges), "nodes": nodes, "edges": edges})
+    return found
+
+
+TIMELINE = """
+MATCH (e:Enterprise {id: $id})-[f:FILED]->(d:Declaration)
+WITH e, f, d ORDER BY d.date, d.id LIMIT $limit
+OPTIONAL MATCH (d)-[:COVERS]->(c:Consignment)
+OPTIONAL MATCH (c)-[:FOLLOWS]->(r:Route)
+OPTIONAL MATCH (b:Enterprise)-[:FILED {role: 'declarant'}]->(d)
+OPTIONAL MATCH (s:Enterprise)-[:FILED {role: 'consignor'}]->(d)
+OPTIONAL MATCH (k:Case)-[:CONCERNS]->(d)
+RETURN d.id AS id, toString(d.date) AS date, f.role AS role, d.hs_code AS hs_code, d.origin AS origin,
+       d.value AS value, d.currency AS currency, d.channel AS channel, d.inspected AS inspected,
+       d.violation AS violation, d.violation_type AS violation_type, d.revenue_recovered AS revenue_recovered,
+       c.id AS consignment, r.id AS route, b.id AS broker, s.id AS seller, collect(DISTINCT k.id) AS cases
+ORDER BY date, id
+"""
+
+CASES = """
+MATCH (k:Case)-[:CONCERNS]->(:Enterprise {id: $id})
+RETURN k.id AS id, k.kind AS kind, k.status AS status, k.outcome AS outcome, toString(k.opened) AS opened
+ORDER BY opened, id
+"""
+
+_TRACKED = ("broker", "seller", "route")
+
+
+def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int) -> dict:
+    """Its declarations by date with outcomes, every change of broker, seller or route, and its cases."""
+    rows = [r.data() for r in driver.execute_query(TIMELINE, id=enterprise_id, limit=limit, database_=database).records]
+    changes, last = [], {}
+    for row in rows:
+        for field in _TRACKED:
+            value = row[field]
+            if value is None:
+                continue
+            if field in last and last[field] != value:
+                changes.append(
+                    {"date": row["date"], "declaration": row["id"], "field": field, "from": last[field], "to": value}
+                )
+            last[field] = value
+    cases = [r.data() for r in driver.execute_query(CASES, id=enterprise_id, database_=database).records]
+    return {"id": enterprise_id, "declarations": rows, "changes": changes, "cases": cases}
+
+
+NETWORK = """
+MATCH (n:Network {id: $id})
+OPTIONAL MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
+WITH n, e ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+RETURN n {.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: toString(n.analysed_at)} AS network,
+       collect(e {.id, .name, .risk, .category, registered: toString(e.registered)}) AS members
+"""
+
+
+def network(driver: neo4j.Driver, database: str, network_id: int) -> dict | None:
+    """One scored network with its members (riskiest first) and decoded reasons; ``None`` if unknown."""
+    records = driver.execute_query(NETWORK, id=network_id, database_=database).records
+    if not records:
+        return None
+    found = dict(records[0]["network"])
+    found["reasons"] = json.loads(found["reasons"] or "[]")
+    found["members"] = records[0]["members"]
+    return found

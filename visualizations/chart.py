@@ -1,0 +1,105 @@
+"""Self-contained link-chart pages: pyvis builds the nodes, edges and options, vis-network is inlined.
+
+pyvis's own template links Bootstrap from a CDN even with ``cdn_resources="in_line"``, and customs
+networks are often air-gapped, so the page is rendered from our template with the vis-network
+JavaScript and CSS that ship inside the pyvis package written into it. Physics stabilises in a
+bounded number of iterations and is then switched off, so 500 nodes settle and stay still.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pyvis
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyvis.network import Network
+
+from visualizations.style import SHAPES, community_colour, legend, risk_colour, style_tables, tooltip
+
+__all__ = ["vis_assets", "chart_options", "render_chart", "render_page"]
+
+VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+STATIC = Path(__file__).parent / "static"
+STABILIZATION_ITERATIONS = 300
+_EDGE_COLOURS = {"HAS_ADDRESS": "#5c6bc0", "HAS_PHONE": "#26a69a", "HAS_LEGAL_REP": "#ab47bc", "FILED": "#90a4ae"}
+
+
+@cache
+def vis_assets() -> dict[str, str]:
+    """vis-network's JavaScript and CSS as text, from the pyvis package (no network access)."""
+    return {"js": (VIS_DIR / "vis-network.min.js").read_text(), "css": (VIS_DIR / "vis-network.css").read_text()}
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(STATIC), autoescape=select_autoescape(["html"]))
+
+
+def chart_options() -> dict:
+    return {
+        "physics": {
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "avoidOverlap": 0.3},
+            "stabilization": {"enabled": True, "iterations": STABILIZATION_ITERATIONS, "updateInterval": 50},
+        },
+        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False},
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.4}}},
+        "nodes": {"font": {"size": 12}, "borderWidth": 3},
+    }
+
+
+def _network(graph: dict, focus: set[str]) -> Network:
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    for node in graph["nodes"]:
+        caption = str(node["caption"])
+        net.add_node(
+            node["id"],
+            label=caption if len(caption) <= 24 else caption[:23] + "…",
+            shape=SHAPES[node["label"]],
+            color={"background": risk_colour(node.get("risk")), "border": community_colour(node.get("community"))},
+            title=tooltip(node),
+            size=28 if node["id"] in focus else 12 + 14 * (node.get("risk") or 0.0),
+            kind=node["label"],
+        )
+    for edge in graph["edges"]:
+        label = edge.get("role") or edge["type"]
+        count = edge.get("declarations")
+        net.add_edge(
+            edge["source"],
+            edge["target"],
+            title=f"{edge['type']} ({label}, {count} declarations)" if count else label,
+            color=_EDGE_COLOURS.get(edge["type"], "#b0bec5"),
+            dashes=edge["type"] == "FILED",
+            width=1 + min(count or 0, 20) / 5,
+        )
+    net.options = chart_options()
+    return net
+
+
+def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozenset()) -> str:
+    """One link chart as a complete HTML page that needs no internet access."""
+    nodes, edges, _, _, _, options = _network(graph, set(focus)).get_network_data()
+    return (
+        _templates()
+        .get_template("chart.html")
+        .render(
+            title=title,
+            vis=vis_assets(),
+            nodes=nodes,
+            edges=edges,
+            options=json.loads(options),
+            legend=legend({n["label"] for n in graph["nodes"]}),
+            truncated=graph.get("truncated", False),
+        )
+    )
+
+
+def render_page() -> str:
+    """The investigator page: search, chart, expand; vis-network and the chart style inline."""
+    return (
+        _templates()
+        .get_template("investigator.html")
+        .render(vis=vis_assets(), style=style_tables(), options=chart_options())
+    )

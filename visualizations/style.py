@@ -1,0 +1,75 @@
+"""How the link charts look: colour by risk, shape by label, border by community.
+
+One table per visual channel, checked against the schema at import so every declared label has a
+shape and the legend names only declared labels. The investigator page gets the same tables as JSON,
+so a node looks the same in a saved chart and in the page.
+"""
+
+from __future__ import annotations
+
+from graph.model import schema
+
+__all__ = ["RISK_BANDS", "SHAPES", "risk_colour", "community_colour", "tooltip", "legend", "style_tables"]
+
+#: (upper bound, name, colour); risk is 0..1 as written by ``riskgraph analyze``
+RISK_BANDS = ((0.3, "low", "#43a047"), (0.6, "medium", "#fb8c00"), (1.01, "high", "#e53935"))
+UNSCORED = "#b0bec5"
+SHAPES = {
+    "Enterprise": "dot",
+    "Person": "star",
+    "Address": "square",
+    "Phone": "triangle",
+    "Declaration": "diamond",
+    "Consignment": "hexagon",
+    "Route": "triangleDown",
+    "Port": "ellipse",
+    "Country": "ellipse",
+    "Commodity": "ellipse",
+    "CustomsOffice": "ellipse",
+    "Case": "star",
+    "Network": "hexagon",
+}
+COMMUNITY_PALETTE = ("#1e88e5", "#8e24aa", "#00897b", "#6d4c41", "#3949ab", "#c0ca33", "#d81b60", "#546e7a")
+
+if set(SHAPES) != set(schema().nodes):
+    raise ValueError(f"chart shapes and schema labels differ: {sorted(set(SHAPES) ^ set(schema().nodes))}")
+
+
+def risk_colour(risk: float | None) -> str:
+    if risk is None:
+        return UNSCORED
+    return next(colour for bound, _, colour in RISK_BANDS if risk < bound)
+
+
+def community_colour(community: int | None) -> str:
+    return "#455a64" if community is None else COMMUNITY_PALETTE[community % len(COMMUNITY_PALETTE)]
+
+
+def tooltip(node: dict) -> str:
+    """Plain text, one fact a line: the page renders it as text, never as HTML."""
+    lines = [f"{node['label']}: {node['key']}"]
+    if node.get("caption") not in (None, node["key"]):
+        lines.append(str(node["caption"]))
+    for field in ("risk", "category", "registered", "community", "network_id", "country"):
+        value = node.get(field)
+        if value is not None:
+            lines.append(f"{field}: {round(value, 3) if isinstance(value, float) else value}")
+    return "\n".join(lines)
+
+
+def legend(labels: set[str]) -> dict:
+    """The legend of one chart: the shapes of the labels it shows and the risk bands."""
+    return {
+        "shapes": [{"label": label, "shape": SHAPES[label]} for label in SHAPES if label in labels],
+        "risk": [{"band": name, "colour": colour} for _, name, colour in RISK_BANDS]
+        + [{"band": "not scored", "colour": UNSCORED}],
+    }
+
+
+def style_tables() -> dict:
+    return {
+        "bands": [[bound, colour] for bound, _, colour in RISK_BANDS],
+        "unscored": UNSCORED,
+        "shapes": SHAPES,
+        "palette": COMMUNITY_PALETTE,
+    }
