@@ -40,7 +40,7 @@ __all__ = [
 RATES = (0.01, 0.02, 0.05, 0.10)
 PARAMS = {
     "objective": "binary",
-    "learning_rate": 0.03,
+    "learning_rate": 0.06,
     "num_leaves": 15,
     "min_data_in_leaf": 20,
     "feature_fraction": 0.8,
@@ -51,7 +51,7 @@ PARAMS = {
     "verbose": -1,
     "num_threads": 1,  # OpenMP threads spin against a busy JVM on 2 cores: 20x slower than one thread
 }
-ROUNDS = 300
+ROUNDS = 150  # half the trees of lr 0.03 x 300, same held-out precision at 5/10 %, half the cost of reasons
 MIN_LABELLED = 100
 
 

@@ -120,7 +120,7 @@ def score_file(
             clean, bad = validate(frame, chunk.source, chunk.rows)
             quarantine.write(bad)
             records = clean.astype(object).where(clean.notna(), None).to_dict("records")
-            decisions = scorer.score_many(records)
+            decisions = scorer.score_many(records, explain="inspection")
             if log is not None:
                 log.record(decisions, snapshot)
             for decision in decisions:

@@ -1,4 +1,8 @@
-"""Clearance scoring: one declaration or a batch, answered from the in-memory snapshot only."""
+"""Clearance scoring: one declaration or a batch, answered from the in-memory snapshot only.
+
+The model's contributions are among the reasons of every declaration not released (one) or sent to
+physical inspection (batch); rule hits and network risk always are.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ router = APIRouter(prefix="/v1/score", tags=["score"])
 async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
     scorer = live.scorer()
     version = live.meta["version"]
-    decision = scorer.score_many([declaration.canonical()], explain="all")[0]
+    decision = scorer.score_many([declaration.canonical()])[0]
     log.record([decision], version)
     return {**decision.as_dict(), "snapshot": version}
 
@@ -23,7 +27,7 @@ async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: Dec
 def create_scores(body: DeclarationsIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
     scorer = live.scorer()
     version = live.meta["version"]
-    decisions = scorer.score_many([d.canonical() for d in body.declarations])
+    decisions = scorer.score_many([d.canonical() for d in body.declarations], explain="inspection")
     log.record(decisions, version)
     data = [{**d.as_dict(), "snapshot": version} for d in decisions]
     return {"data": data, "count": len(data), "snapshot": version}
