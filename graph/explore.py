@@ -121,7 +121,7 @@ RETURN e.id AS source, type(r) AS type, labels(x)[0] AS label, properties(x) AS 
 COUNTERPARTIES = """
 UNWIND $ids AS eid
 MATCH (e:Enterprise {id: eid})-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
-WHERE o <> e
+WHERE o <> e AND (f.role = 'consignee' OR g.role = 'consignee')
 WITH e, o, f.role AS own, g.role AS role, count(d) AS n
 ORDER BY n DESC
 RETURN e.id AS source, own, role, properties(o) AS o, n
@@ -163,9 +163,10 @@ class _Builder:
 def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int) -> dict:
     """Enterprises within ``depth`` steps, a step being a shared identifier or a shared declaration.
 
-    Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); trading through the same
-    declarations (broker, seller, carrier) is one ``FILED`` edge per pair and role with its count,
-    since hundreds of declaration nodes would hide the structure. Riskier neighbours come first when
+    Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
+    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
+    hundreds of declaration nodes would hide the structure (two intermediaries of the same
+    declarations are not linked: every broker would join every seller). Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short.
     """
     built = _Builder(limit)

@@ -16,14 +16,21 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
-from visualizations.style import SHAPES, community_colour, legend, risk_colour, style_tables, tooltip
+from visualizations.style import (
+    EDGE_COLOURS,
+    SHAPES,
+    community_colour,
+    legend,
+    risk_colour,
+    style_tables,
+    tooltip,
+)
 
 __all__ = ["vis_assets", "chart_options", "render_chart", "render_page"]
 
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 STATIC = Path(__file__).parent / "static"
 STABILIZATION_ITERATIONS = 300
-_EDGE_COLOURS = {"HAS_ADDRESS": "#5c6bc0", "HAS_PHONE": "#26a69a", "HAS_LEGAL_REP": "#ab47bc", "FILED": "#90a4ae"}
 
 
 @cache
@@ -70,7 +77,7 @@ def _network(graph: dict, focus: set[str]) -> Network:
             edge["source"],
             edge["target"],
             title=f"{edge['type']} ({label}, {count} declarations)" if count else label,
-            color=_EDGE_COLOURS.get(edge["type"], "#b0bec5"),
+            color=EDGE_COLOURS.get(edge["type"], "#b0bec5"),
             dashes=edge["type"] == "FILED",
             width=1 + min(count or 0, 20) / 5,
         )
@@ -90,7 +97,7 @@ def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozense
             nodes=nodes,
             edges=edges,
             options=json.loads(options),
-            legend=legend({n["label"] for n in graph["nodes"]}),
+            legend=legend({n["label"] for n in graph["nodes"]}, {e["type"] for e in graph["edges"]}),
             truncated=graph.get("truncated", False),
         )
     )

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from graph.model import schema
 
-__all__ = ["RISK_BANDS", "SHAPES", "risk_colour", "community_colour", "tooltip", "legend", "style_tables"]
+__all__ = [
+    "RISK_BANDS",
+    "SHAPES",
+    "EDGE_COLOURS",
+    "risk_colour",
+    "community_colour",
+    "tooltip",
+    "legend",
+    "style_tables",
+]
 
 #: (upper bound, name, colour); risk is 0..1 as written by ``riskgraph analyze``
 RISK_BANDS = ((0.3, "low", "#43a047"), (0.6, "medium", "#fb8c00"), (1.01, "high", "#e53935"))
@@ -29,8 +38,12 @@ SHAPES = {
     "Case": "star",
     "Network": "hexagon",
 }
+#: link colours by relationship type; FILED (trading through the same declarations) is also dashed
+EDGE_COLOURS = {"HAS_ADDRESS": "#5c6bc0", "HAS_PHONE": "#26a69a", "HAS_LEGAL_REP": "#ab47bc", "FILED": "#90a4ae"}
 COMMUNITY_PALETTE = ("#1e88e5", "#8e24aa", "#00897b", "#6d4c41", "#3949ab", "#c0ca33", "#d81b60", "#546e7a")
 
+if not set(EDGE_COLOURS) <= set(schema().relationships):
+    raise ValueError("chart link colours name a relationship type the schema does not declare")
 if set(SHAPES) != set(schema().nodes):
     raise ValueError(f"chart shapes and schema labels differ: {sorted(set(SHAPES) ^ set(schema().nodes))}")
 
@@ -57,10 +70,11 @@ def tooltip(node: dict) -> str:
     return "\n".join(lines)
 
 
-def legend(labels: set[str]) -> dict:
-    """The legend of one chart: the shapes of the labels it shows and the risk bands."""
+def legend(labels: set[str], rel_types: set[str]) -> dict:
+    """The legend of one chart: the shapes of the labels and the colours of the links it shows, the risk bands."""
     return {
         "shapes": [{"label": label, "shape": SHAPES[label]} for label in SHAPES if label in labels],
+        "links": [{"type": t, "colour": c} for t, c in EDGE_COLOURS.items() if t in rel_types],
         "risk": [{"band": name, "colour": colour} for _, name, colour in RISK_BANDS]
         + [{"band": "not scored", "colour": UNSCORED}],
     }
@@ -72,4 +86,5 @@ def style_tables() -> dict:
         "unscored": UNSCORED,
         "shapes": SHAPES,
         "palette": COMMUNITY_PALETTE,
+        "edges": EDGE_COLOURS,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.graph_dep import Graph
+from api.deps import GraphDep
 from api.routes.explore import Depth, NodeLimit, require_enterprise
 from api.routes.networks import require_network
 from graph import explore
@@ -15,14 +15,14 @@ router = APIRouter(tags=["charts"])
 
 
 @router.get("/v1/enterprises/{enterprise_id}/chart", response_class=HTMLResponse)
-def enterprise_chart(graph: Graph, enterprise_id: str, depth: Depth = 2, limit: NodeLimit = 500) -> str:
+def enterprise_chart(graph: GraphDep, enterprise_id: str, depth: Depth = 2, limit: NodeLimit = 500) -> str:
     require_enterprise(graph, enterprise_id)
     data = explore.neighbourhood(*graph, [enterprise_id], depth, limit)
     return render_chart(data, f"Enterprise {enterprise_id}, {depth} step(s)", focus={enterprise_id})
 
 
 @router.get("/v1/networks/{network_id}/chart", response_class=HTMLResponse)
-def network_chart(graph: Graph, network_id: int, limit: NodeLimit = 500) -> str:
+def network_chart(graph: GraphDep, network_id: int, limit: NodeLimit = 500) -> str:
     found = require_network(graph, network_id)
     members = [m["id"] for m in found["members"]]
     data = explore.neighbourhood(*graph, members, 1, limit)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from algorithms.queries import enterprise_view
+from api.deps import GraphDep
 from api.errors import ApiError
-from api.graph_dep import Graph
 from graph import explore
 
 router = APIRouter(prefix="/v1", tags=["explore"])
@@ -17,14 +17,14 @@ Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifi
 NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
 
 
-def require_enterprise(graph: Graph, enterprise_id: str) -> None:
+def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:
     if not explore.node_exists(*graph, "Enterprise", enterprise_id):
         raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
 
 
 @router.get("/search")
 def search(
-    graph: Graph,
+    graph: GraphDep,
     q: Annotated[str, Query(min_length=2, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
@@ -33,7 +33,7 @@ def search(
 
 
 @router.get("/enterprises/{enterprise_id}")
-def read_enterprise(graph: Graph, enterprise_id: str) -> dict:
+def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id)
     if view is None:
         raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
@@ -41,20 +41,20 @@ def read_enterprise(graph: Graph, enterprise_id: str) -> dict:
 
 
 @router.get("/enterprises/{enterprise_id}/network")
-def read_neighbourhood(graph: Graph, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
+def read_neighbourhood(graph: GraphDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
     require_enterprise(graph, enterprise_id)
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
 
 
 @router.get("/enterprises/{enterprise_id}/timeline")
-def read_timeline(graph: Graph, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
+def read_timeline(graph: GraphDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     require_enterprise(graph, enterprise_id)
     return explore.timeline(*graph, enterprise_id, limit)
 
 
 @router.get("/paths")
 def read_paths(
-    graph: Graph,
+    graph: GraphDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],
     target: Annotated[str, Query(alias="to", min_length=1, max_length=200, description="enterprise id or Label:key")],
     max_hops: Annotated[int, Query(ge=1, le=6)] = 4,

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from algorithms.queries import top_networks
+from api.deps import GraphDep
 from api.errors import ApiError
-from api.graph_dep import Graph
 from graph import explore
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
 @router.get("")
 def read_networks(
-    graph: Graph,
+    graph: GraphDep,
     kind: Literal["audit", "anti-smuggling"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict:
@@ -25,7 +25,7 @@ def read_networks(
     return {"items": items, "count": len(items)}
 
 
-def require_network(graph: Graph, network_id: int) -> dict:
+def require_network(graph: GraphDep, network_id: int) -> dict:
     found = explore.network(*graph, network_id)
     if found is None:
         raise ApiError(404, "not_found", f"no network {network_id}")
@@ -33,5 +33,5 @@ def require_network(graph: Graph, network_id: int) -> dict:
 
 
 @router.get("/{network_id}")
-def read_network(graph: Graph, network_id: int) -> dict:
+def read_network(graph: GraphDep, network_id: int) -> dict:
     return require_network(graph, network_id)
