@@ -166,7 +166,7 @@ def parse_rule(data: object) -> Rule:
         raise RuleError(f"rule {data.get('id', '?')!r} refused: " + "; ".join(faults)) from None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RuleView:
     """What rule matching reads from one declaration, prepared once per declaration."""
 

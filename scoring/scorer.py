@@ -95,7 +95,9 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
     ``discharge_port``; office by code or name; the importer's category and registration from the
     declaration when given, else from the snapshot.
     """
-    hs = "".join(ch for ch in str(raw.get("hs_code") or "") if ch.isdigit())
+    hs = str(raw.get("hs_code") or "")
+    if not hs.isdigit():
+        hs = "".join(ch for ch in hs if ch.isdigit())
     office = _text(raw.get("office"))
     if office is not None:
         found = resolve_office(office)
@@ -146,9 +148,8 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
         "network_risk": float(ent.get("risk") or 0.0),
         "enterprise": ent,
     }
-    for key, value in raw.items():
-        if key.startswith("feature_"):
-            d[key] = _text(value)
+    for column in (*state.extra_numeric, *state.extra_categorical):  # only the mapped columns the model knows
+        d[column] = _text(raw.get(column))
     return d
 
 
@@ -258,8 +259,11 @@ class Scorer:
         probabilities = self.booster.predict(matrix, num_threads=1)
         decisions = []
         for d, p in zip(prepared, probabilities, strict=True):
-            view = _rule_view(d)
-            hits = [r for r, matches in self.rules if matches(view)]
+            if self.rules:
+                view = _rule_view(d)
+                hits = [r for r, matches in self.rules if matches(view)]
+            else:
+                hits = []
             score = combine(float(p), [r.weight for r in hits], d["network_risk"], self.config.network_weight)
             medium, high = self.config.levels_for(d["office"])
             level = "high" if score >= high else "medium" if score >= medium else "low"
