@@ -37,6 +37,9 @@ SEARCHABLE = {
 IDENTIFIER_TYPES = ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP")
 #: relationships a path may follow; shared countries, commodities, offices and routes connect everyone
 PATH_TYPES = (*IDENTIFIER_TYPES, "FILED", "COVERS", "CONCERNS")
+#: a party to more declarations than this (a shipping line, a big broker) is shown but not walked through:
+#: its clients share nothing but a service, and listing them would take seconds and bury the chart
+HUB = 250
 _CAPTION = {"Enterprise": "name", "Address": "text", "Person": "name", "Phone": "number"}
 
 for _label, _props in SEARCHABLE.items():
@@ -120,7 +123,8 @@ RETURN e.id AS source, type(r) AS type, labels(x)[0] AS label, properties(x) AS 
 
 COUNTERPARTIES = """
 UNWIND $ids AS eid
-MATCH (e:Enterprise {id: eid})-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
+MATCH (e:Enterprise {id: eid}) WHERE COUNT { (e)-[:FILED]->() } <= $hub
+MATCH (e)-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
 WHERE o <> e AND (f.role = 'consignee' OR g.role = 'consignee')
 WITH e, o, f.role AS own, g.role AS role, count(d) AS n
 ORDER BY n DESC
@@ -166,7 +170,8 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
     seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
     hundreds of declaration nodes would hide the structure (two intermediaries of the same
-    declarations are not linked: every broker would join every seller). Riskier neighbours come first when
+    declarations are not linked: every broker would join every seller). A party to more than
+    ``HUB`` declarations is not walked through. Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short.
     """
     built = _Builder(limit)
@@ -189,7 +194,7 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
                 oid = built.add_node("Enterprise", other)
                 built.add_edge(oid, ident, r["type"])
                 reached.append(other["id"])
-        for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, database_=database).records:
+        for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])
             if r["own"] == "consignee":
                 built.add_edge(oid, r["source"], "FILED", role=r["role"], declarations=r["n"])
