@@ -137,3 +137,30 @@ def test_thresholds_follow_inspection_capacity():
     assert (scores >= cut["*"][0]).mean() == pytest.approx(0.13, abs=0.002)
     qingdao = scores[500:]
     assert (qingdao >= cut["CD-QINGDAO"][1]).mean() == pytest.approx(0.10, abs=0.004)
+
+
+def test_score_command_reads_own_column_names_through_a_mapping(trained, tmp_path):
+    env, sample, _ = trained
+    rows = pd.read_csv(sample / "declarations-2025Q4.csv", dtype=str, keep_default_na=False).head(50)
+    own = pd.DataFrame(
+        {
+            "ENTRY_NO": rows["declaration_id"],
+            "ENTRY_DATE": rows["date"],
+            "CONSIGNEE": rows["importer_id"],
+            "HS": rows["hs_code"],
+            "CIF": rows["value"],
+            "PORT_OFFICE": rows["office"],
+        }
+    )
+    own.loc[7, "HS"] = "not-a-code"
+    own.to_csv(tmp_path / "own.csv", index=False)
+    (tmp_path / "map.yaml").write_text(
+        "fields: {declaration_id: ENTRY_NO, date: ENTRY_DATE, importer_id: CONSIGNEE, hs_code: HS, value: CIF, "
+        "office: PORT_OFFICE}\n"
+    )
+    out = tmp_path / "scored.csv"
+    args = ("score", str(tmp_path / "own.csv"), "--mapping", str(tmp_path / "map.yaml"), "--out", str(out), "--json")
+    counts = json.loads(run_cli(env, *args).stdout.strip().splitlines()[-1])
+    assert (counts["read"], counts["scored"], counts["quarantined"]) == (50, 49, 1)
+    scored = pd.read_csv(out, dtype=str)
+    assert scored["declaration_id"].tolist() == [i for n, i in enumerate(own["ENTRY_NO"]) if n != 7]
