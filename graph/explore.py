@@ -259,19 +259,21 @@ _TRACKED = ("broker", "seller", "route")
 
 
 def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int) -> dict:
-    """Its declarations by date with outcomes, every change of broker, seller or route, and its cases."""
+    """Its declarations by date with outcomes, its cases, and each switch to a broker, seller or route it
+    had not used before (going back to an old one is routine, a new one is what investigators look for)."""
     rows = [r.data() for r in driver.execute_query(TIMELINE, id=enterprise_id, limit=limit, database_=database).records]
-    changes, last = [], {}
+    changes, last, seen = [], {}, {field: set() for field in _TRACKED}
     for row in rows:
         for field in _TRACKED:
             value = row[field]
             if value is None:
                 continue
-            if field in last and last[field] != value:
+            if field in last and value not in seen[field]:
                 changes.append(
                     {"date": row["date"], "declaration": row["id"], "field": field, "from": last[field], "to": value}
                 )
             last[field] = value
+            seen[field].add(value)
     cases = [r.data() for r in driver.execute_query(CASES, id=enterprise_id, database_=database).records]
     return {"id": enterprise_id, "declarations": rows, "changes": changes, "cases": cases}
 

@@ -157,5 +157,6 @@ def test_bad_parameters_are_422(explore_server):
     _get(server, "/v1/paths", status=422, **{"from": "SHELL1", "to": "SHELL1"})
     _get(server, "/v1/paths", status=422, **{"from": "SHELL1"})
     _get(server, "/v1/search", status=422, q="x")
+    _get(server, "/v1/search", status=422, q="   ")
     _get(server, "/v1/networks", status=422, kind="tax")
     _get(server, "/v1/networks/abc", status=422)

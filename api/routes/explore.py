@@ -28,6 +28,8 @@ def search(
     q: Annotated[str, Query(min_length=2, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
+    if len(q.strip()) < 2:
+        raise ApiError(422, "invalid_request", "q: at least 2 characters besides spaces")
     items = explore.search(*graph, q, limit)
     return {"items": items, "count": len(items)}
 
