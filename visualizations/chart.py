@@ -18,10 +18,10 @@ from pyvis.network import Network
 
 from visualizations.style import (
     EDGE_COLOURS,
-    SHAPES,
     community_colour,
     legend,
     risk_colour,
+    shape,
     style_tables,
     tooltip,
 )
@@ -64,7 +64,7 @@ def _network(graph: dict, focus: set[str]) -> Network:
         net.add_node(
             node["id"],
             label=caption if len(caption) <= 24 else caption[:23] + "…",
-            shape=SHAPES[node["label"]],
+            shape=shape(node["label"]),
             color={"background": risk_colour(node.get("risk")), "border": community_colour(node.get("community"))},
             title=tooltip(node),
             size=28 if node["id"] in focus else 12 + 14 * (node.get("risk") or 0.0),

@@ -1,8 +1,8 @@
 """How the link charts look: colour by risk, shape by label, border by community.
 
-One table per visual channel, checked against the schema at import so every declared label has a
-shape and the legend names only declared labels. The investigator page gets the same tables as JSON,
-so a node looks the same in a saved chart and in the page.
+One table per visual channel, checked against the schema at import so it names only declared labels
+and relationship types; a label declared later is drawn as an ellipse until it is given a shape. The
+investigator page gets the same tables as JSON, so a node looks the same in a saved chart and in the page.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ __all__ = [
     "RISK_BANDS",
     "SHAPES",
     "EDGE_COLOURS",
+    "shape",
     "risk_colour",
     "community_colour",
     "tooltip",
@@ -44,8 +45,12 @@ COMMUNITY_PALETTE = ("#1e88e5", "#8e24aa", "#00897b", "#6d4c41", "#3949ab", "#c0
 
 if not set(EDGE_COLOURS) <= set(schema().relationships):
     raise ValueError("chart link colours name a relationship type the schema does not declare")
-if set(SHAPES) != set(schema().nodes):
-    raise ValueError(f"chart shapes and schema labels differ: {sorted(set(SHAPES) ^ set(schema().nodes))}")
+if not set(SHAPES) <= set(schema().nodes):
+    raise ValueError(f"chart shapes name undeclared labels: {sorted(set(SHAPES) - set(schema().nodes))}")
+
+
+def shape(label: str) -> str:
+    return SHAPES.get(label, "ellipse")
 
 
 def risk_colour(risk: float | None) -> str:
@@ -70,10 +75,16 @@ def tooltip(node: dict) -> str:
     return "\n".join(lines)
 
 
+def _rank(label: str) -> tuple[int, str]:
+    """Legend order: the order of ``SHAPES`` (enterprises first), then any other label by name."""
+    order = list(SHAPES)
+    return (order.index(label) if label in order else len(order), label)
+
+
 def legend(labels: set[str], rel_types: set[str]) -> dict:
     """The legend of one chart: the shapes of the labels and the colours of the links it shows, the risk bands."""
     return {
-        "shapes": [{"label": label, "shape": SHAPES[label]} for label in SHAPES if label in labels],
+        "shapes": [{"label": n, "shape": shape(n)} for n in sorted(labels & set(schema().nodes), key=_rank)],
         "links": [{"type": t, "colour": c} for t, c in EDGE_COLOURS.items() if t in rel_types],
         "risk": [{"band": name, "colour": colour} for _, name, colour in RISK_BANDS]
         + [{"band": "not scored", "colour": UNSCORED}],
@@ -84,7 +95,7 @@ def style_tables() -> dict:
     return {
         "bands": [[bound, colour] for bound, _, colour in RISK_BANDS],
         "unscored": UNSCORED,
-        "shapes": SHAPES,
+        "shapes": {label: shape(label) for label in schema().nodes},
         "palette": COMMUNITY_PALETTE,
         "edges": EDGE_COLOURS,
     }
