@@ -217,7 +217,10 @@ def score(
     began = time.perf_counter()
     rules = load_mapping(mapping) if mapping else None
     log = DecisionLog(_home())
-    counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
+    try:
+        counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
+    finally:
+        log.close()  # every decision committed before the command returns
     counts["seconds"] = round(time.perf_counter() - began, 2)
     counts["snapshot"] = meta["version"]
     console.print(

@@ -3,11 +3,15 @@
 A local SQLite file (``$RISKGRAPH_HOME/decisions.sqlite``, WAL mode) because the API must record
 every decision while Neo4j may be down, and several server processes may write at once. Feedback
 joins an outcome to its decision from here; performance reads rule hits from here.
+
+Recording only queues the rows: one writer thread commits them in batches, so a commit or a WAL
+checkpoint (an fsync) never holds up a clearance answer. Reads flush the queue first.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -37,27 +41,50 @@ class DecisionLog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
+        self._pending: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="decision-log", daemon=True)
+        self._writer.start()
 
     def record(self, decisions: list[Decision], snapshot: str) -> None:
+        """Queue the decisions; they are committed within moments by the writer thread."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [
-            (
-                d.declaration_id,
-                now,
-                snapshot,
-                d.score,
-                d.probability,
-                d.level,
-                d.channel,
-                int(d.random),
-                json.dumps(d.rule_hits),
-            )
-            for d in decisions
-        ]
-        with self._lock, self._db:
-            self._db.executemany(_INSERT, rows)
+        self._pending.put(
+            [
+                (
+                    d.declaration_id,
+                    now,
+                    snapshot,
+                    d.score,
+                    d.probability,
+                    d.level,
+                    d.channel,
+                    int(d.random),
+                    json.dumps(d.rule_hits),
+                )
+                for d in decisions
+            ]
+        )
+
+    def _write_loop(self) -> None:
+        while True:
+            batches = [self._pending.get()]
+            while not self._pending.empty():
+                batches.append(self._pending.get_nowait())
+            rows = [row for batch in batches if batch for row in batch]
+            if rows:
+                with self._lock, self._db:
+                    self._db.executemany(_INSERT, rows)
+            for _ in batches:
+                self._pending.task_done()
+            if None in batches:
+                return
+
+    def flush(self) -> None:
+        """Wait until every queued decision is committed."""
+        self._pending.join()
 
     def find(self, declaration_ids: list[str]) -> dict[str, dict]:
+        self.flush()
         found = {}
         with self._lock:
             for start in range(0, len(declaration_ids), 500):
@@ -82,6 +109,7 @@ class DecisionLog:
             query += " AND scored_at < ?"
             params.append(until)
         out: dict[str, dict] = {}
+        self.flush()
         with self._lock:
             for hits, at in self._db.execute(query, params):
                 for rule in json.loads(hits):
@@ -91,4 +119,6 @@ class DecisionLog:
         return out
 
     def close(self) -> None:
+        self._pending.put(None)
+        self._writer.join()
         self._db.close()

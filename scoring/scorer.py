@@ -23,7 +23,7 @@ from graph.reference import resolve_office
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.rules import Rule, RuleView, compile_rule
 
-__all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "combine"]
+__all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "rule_view", "combine"]
 
 LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
@@ -153,7 +153,7 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
     return d
 
 
-def _rule_view(d: dict) -> RuleView:
+def rule_view(d: dict) -> RuleView:
     value = _number(d["value"])
     mass, qty = _number(d["net_mass"]), _number(d["quantity"])
     unit = None
@@ -260,7 +260,7 @@ class Scorer:
         decisions = []
         for d, p in zip(prepared, probabilities, strict=True):
             if self.rules:
-                view = _rule_view(d)
+                view = rule_view(d)
                 hits = [r for r, matches in self.rules if matches(view)]
             else:
                 hits = []

@@ -30,7 +30,7 @@ import pandas as pd
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
-from scoring.scorer import Scorer, ScoringConfig, _rule_view, combine, prepare_declaration
+from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
 
 __all__ = [
     "SnapshotError",
@@ -59,7 +59,7 @@ def final_scores(
     out = np.empty(len(records))
     for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
         d = prepare_declaration(row, state)
-        view = _rule_view(d)
+        view = rule_view(d)
         weights = [r.weight for r, matches in compiled if matches(view)]
         risk = row.get("risk")
         out[i] = combine(float(p), weights, 0.0 if pd.isna(risk) else float(risk), network_weight)

@@ -125,6 +125,7 @@ def test_feedback_command_quarantines_bad_rows(setup, tmp_path):
     done = run_cli(env, "feedback", str(file), "--json")
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert (counts["read"], counts["recorded"], counts["quarantined"]) == (4, 2, 2)
+    assert counts["with_decision"] == 2  # the server's decisions, read from the shared decision log
     quarantined = pd.read_csv(counts["quarantine_file"])
     assert quarantined["row"].tolist() == [3, 4]
     assert quarantined["reason"].tolist()[0] == "must be 0 or 1, got 'maybe'"
