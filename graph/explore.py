@@ -134,12 +134,13 @@ LIMIT $cap
 
 
 class _Builder:
-    """Nodes and edges collected up to ``limit`` nodes; edges only between kept nodes."""
+    """Nodes and edges collected up to ``limit`` nodes; edges only between kept nodes; ``dropped`` once one was cut."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.nodes: dict[str, dict] = {}
         self.edges: dict[tuple, dict] = {}
+        self.dropped = False
 
     @property
     def full(self) -> bool:
@@ -149,6 +150,7 @@ class _Builder:
         node = _node(label, props)
         if node["id"] not in self.nodes:
             if self.full:
+                self.dropped = True
                 return None
             self.nodes[node["id"]] = node
         return node["id"]
@@ -161,7 +163,7 @@ class _Builder:
             )
 
     def result(self) -> dict:
-        return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.full}
+        return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.dropped}
 
 
 def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int) -> dict:
@@ -184,8 +186,9 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
     for _ in range(depth):
         seen.update(frontier)
         reached: list[str] = []
-        cap = max(limit - len(built.nodes), 0)
-        if cap == 0:
+        cap = limit - len(built.nodes)
+        if cap <= 0:  # more steps to walk and no room left
+            built.dropped = True
             break
         for r in driver.execute_query(SHARED, ids=frontier, cap=cap, database_=database).records:
             ident = built.add_node(r["label"], r["x"])
