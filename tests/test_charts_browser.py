@@ -85,6 +85,8 @@ def page():
 
 def test_investigator_searches_charts_and_expands_on_click(explore_server, page, tmp_path):
     server, _ = explore_server
+    html = httpx.get(server.url + "/", timeout=30).text
+    assert not REMOTE.search(html) and "vis.Network" in html  # works offline too
     page.open(server.url + "/")
     assert page.evaluate("document.getElementById('open-case').disabled") is True  # no cases yet
     page.evaluate("document.getElementById('q').value = 'shell1'; document.querySelector('#search button').click()")
