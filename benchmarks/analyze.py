@@ -21,28 +21,11 @@ import igraph as ig
 from algorithms.communities import louvain_communities, louvain_communities_python
 from algorithms.engines import InProcessEngine
 from algorithms.run import run_analysis
+from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.connection import check
-from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
-from ingest.pipeline import ingest_files
+from graph.setup import ensure_schema
 from riskgraph.settings import Settings
-
-
-def _declarations(driver) -> int:
-    return driver.execute_query("MATCH (d:Declaration) RETURN count(d) AS n").records[0]["n"]
-
-
-def _load(driver, cfg: Settings, data: Path, declarations: int) -> None:
-    if not (data / "truth").exists():
-        began = time.perf_counter()
-        generate(data, declarations, 11)
-        print(f"generate: {declarations:,} declarations in {time.perf_counter() - began:.1f}s")
-    ensure_schema(driver, "neo4j")
-    load_reference_data(driver, "neo4j")
-    began = time.perf_counter()
-    report = ingest_files([data], driver, "neo4j", cfg.home / "quarantine", batch_rows=cfg.batch_size)
-    print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s")
 
 
 def _python_louvain(edges, weights, names, seed, queue) -> None:
@@ -103,12 +86,10 @@ def main() -> None:
     local_server.start(cfg)
     try:
         driver = check(cfg)
-        if not (args.reuse and _declarations(driver) > 0):
-            with driver.session(database="neo4j") as session:
-                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-            _load(driver, cfg, args.data or args.home / "data", args.declarations)
+        if not (args.reuse and declaration_count(driver)):
+            load_generated(driver, cfg, args.data or args.home / "data", args.declarations, 11)
         ensure_schema(driver, "neo4j")
-        print(f"graph: {_declarations(driver):,} declarations")
+        print(f"graph: {declaration_count(driver):,} declarations")
 
         def show(stage: str, seconds: float) -> None:
             print(f"  {stage:<16} {seconds:8.2f}s", flush=True)

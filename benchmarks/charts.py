@@ -19,12 +19,10 @@ from pathlib import Path
 
 from algorithms.queries import top_networks
 from algorithms.run import run_analysis
+from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.connection import check
 from graph.explore import neighbourhood
-from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
-from ingest.pipeline import ingest_files
 from riskgraph.settings import Settings
 from visualizations.chart import render_chart
 
@@ -53,19 +51,12 @@ def main() -> None:
     args = parser.parse_args()
 
     data = args.home / f"data-{args.declarations}-{args.seed}"
-    if not (data / "truth").exists():
-        generate(data, args.declarations, args.seed)
     cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="2g", neo4j_pagecache="1g")
     local_server.start(cfg)
     try:
         driver = check(cfg)
-        loaded = driver.execute_query("MATCH (d:Declaration) RETURN count(d) AS n").records[0]["n"]
-        if not (args.reuse and loaded):
-            with driver.session(database="neo4j") as session:
-                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-            ensure_schema(driver, "neo4j")
-            load_reference_data(driver, "neo4j")
-            ingest_files([data], driver, "neo4j", cfg.home / "quarantine", batch_rows=cfg.batch_size)
+        if not (args.reuse and declaration_count(driver)):
+            load_generated(driver, cfg, data, args.declarations, args.seed)
             run_analysis(driver, "neo4j", cfg.home)
         ids = [m for n in top_networks(driver, "neo4j", 10) for m in n["members"][:3]]
         ids += [r["id"] for r in driver.execute_query(BUSIEST, top=10).records]

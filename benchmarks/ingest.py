@@ -14,12 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-# This file is named like the ``ingest`` package; keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# This file is named like the ``ingest`` package: run as a script, put the repo root, not its folder, on the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
+from benchmarks._graph import reset  # noqa: E402
 from graph import local_server  # noqa: E402
 from graph.connection import check  # noqa: E402
-from graph.setup import ensure_schema, load_reference_data  # noqa: E402
 from graph.stats import graph_stats  # noqa: E402
 from ingest.batch import build_batch  # noqa: E402
 from ingest.generator import generate  # noqa: E402
@@ -28,13 +29,6 @@ from ingest.readers import read_chunks  # noqa: E402
 from ingest.validate import validate  # noqa: E402
 from ingest.writer import GraphWriter  # noqa: E402
 from riskgraph.settings import Settings  # noqa: E402
-
-
-def _wipe(driver) -> None:
-    with driver.session(database="neo4j") as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    ensure_schema(driver, "neo4j")
-    load_reference_data(driver, "neo4j")
 
 
 def naive_rows_per_s(driver, sample_dir: Path, rows: int) -> float:
@@ -72,10 +66,10 @@ def main() -> None:
     local_server.start(cfg)
     try:
         driver = check(cfg)
-        _wipe(driver)
+        reset(driver)
         naive = naive_rows_per_s(driver, data, args.naive)
         print(f"naive (1 row / transaction, {args.naive:,} rows): {naive:,.0f} rows/s")
-        _wipe(driver)
+        reset(driver)
 
         began = time.perf_counter()
         report = ingest_files([data], driver, "neo4j", cfg.home / "quarantine", batch_rows=cfg.batch_size)

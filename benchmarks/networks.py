@@ -22,17 +22,15 @@ Usage: python -m benchmarks.networks [--declarations N] [--seed S] [--port P] [-
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from algorithms.run import run_analysis
+from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.connection import check
-from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
-from ingest.pipeline import ingest_files
+from graph.setup import ensure_schema
 from riskgraph.settings import Settings
 
 
@@ -92,21 +90,12 @@ def main() -> None:
     args = parser.parse_args()
 
     data = args.home / f"data-{args.declarations}-{args.seed}"
-    if not (data / "truth").exists():
-        generate(data, args.declarations, args.seed)
     cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="3g", neo4j_pagecache="2g")
     local_server.start(cfg)
     try:
         driver = check(cfg)
-        loaded = driver.execute_query("MATCH (d:Declaration) RETURN count(d) AS n").records[0]["n"]
-        if not (args.reuse and loaded):
-            with driver.session(database="neo4j") as session:
-                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-            ensure_schema(driver, "neo4j")
-            load_reference_data(driver, "neo4j")
-            began = time.perf_counter()
-            report = ingest_files([data], driver, "neo4j", cfg.home / "quarantine", batch_rows=cfg.batch_size)
-            print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s")
+        if not (args.reuse and declaration_count(driver)):
+            load_generated(driver, cfg, data, args.declarations, args.seed)
         ensure_schema(driver, "neo4j")
         run = run_analysis(driver, "neo4j", cfg.home)
         print(
