@@ -15,13 +15,13 @@ import neo4j
 import pandas as pd
 
 from graph.model import schema
+from graph.paging import read_pages
 
 __all__ = ["AnalysisInput", "CONFIRMED_CASE_OUTCOMES", "read_analysis_input"]
 
 #: a case concerning an enterprise makes it a known violator when its outcome is one of these
 CONFIRMED_CASE_OUTCOMES = ("confirmed", "violation", "violation_found", "penalised", "convicted")
 
-PAGE_SIZE = 100_000
 
 # Every label and relationship type used below must be declared; a rename fails here, not at query time.
 for _label in ("Enterprise", "Declaration", "Address", "Phone", "Person", "Case"):
@@ -104,25 +104,6 @@ class AnalysisInput:
         }
 
 
-def _read_pages(
-    driver: neo4j.Driver, database: str, query: str, columns: tuple[str, ...], page_size: int = PAGE_SIZE, **params
-) -> pd.DataFrame:
-    """Run a paged ``SKIP $skip LIMIT $limit ... collect`` query until a page comes back short."""
-
-    def work(tx: neo4j.ManagedTransaction) -> list[pd.DataFrame]:
-        parts, skip = [], 0
-        while True:
-            rows = tx.run(query, skip=skip, limit=page_size, **params).single()["rows"]
-            parts.append(pd.DataFrame.from_records(rows, columns=list(columns)))
-            if len(rows) < page_size:
-                return parts
-            skip += page_size
-
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        parts = session.execute_read(work)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
 def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
 
@@ -136,19 +117,19 @@ def read_analysis_input(driver: neo4j.Driver, database: str, as_of=None) -> Anal
     concerned by a case whose outcome is in :data:`CONFIRMED_CASE_OUTCOMES`.
     ``as_of`` defaults to the date of the latest declaration.
     """
-    declarations = _read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
+    declarations = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
     declarations["date"] = _dates(declarations["date"])
     for column in ("value", "net_mass", "quantity", "tax_rate", "violation"):
         declarations[column] = pd.to_numeric(declarations[column], errors="coerce")
 
-    links = _read_pages(driver, database, LINKS, LINK_COLUMNS)
-    enterprises = _read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
+    links = read_pages(driver, database, LINKS, LINK_COLUMNS)
+    enterprises = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
     keep = set(declarations["importer_id"].dropna()) | set(links["enterprise"])
     enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
     enterprises["registered"] = _dates(enterprises["registered"])
 
     violators = set(declarations.loc[declarations["violation"] == 1, "importer_id"].dropna().astype(str))
-    cases = _read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     violators |= set(cases["id"].dropna().astype(str))
 
     if as_of is None and declarations["date"].notna().any():

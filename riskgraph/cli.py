@@ -134,10 +134,9 @@ def ingest(
     """Load declarations into the graph; bad rows go to a quarantine file, nothing is lost."""
     from ingest.mapping import load_mapping
     from ingest.pipeline import ingest_files
+    from ingest.readers import input_files
 
-    for path in paths:
-        if not path.exists():
-            raise UserError(f"no such file or folder: {path}")
+    input_files(paths)  # a missing or unsupported input fails before any database work
     rules = load_mapping(mapping) if mapping else None
     drv = _connect()
     cfg = settings()

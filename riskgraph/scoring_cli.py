@@ -203,13 +203,12 @@ def score(
     import time
 
     from ingest.mapping import load_mapping
+    from ingest.readers import input_files
     from scoring.decision_log import DecisionLog
     from scoring.pipeline import score_file
     from scoring.snapshot import SnapshotError, load_scorer
 
-    for path in paths:
-        if not path.exists():
-            raise _user_error(f"no such file or folder: {path}")
+    input_files(paths)  # a missing or unsupported input fails before any work
     try:
         scorer, meta = load_scorer(_home())
     except SnapshotError as exc:
@@ -241,12 +240,11 @@ def feedback(
 ) -> None:
     """Record inspection and audit outcomes on the declarations (with the decision that targeted them)."""
     from ingest.mapping import load_mapping
+    from ingest.readers import input_files
     from scoring.decision_log import DecisionLog
     from scoring.pipeline import feedback_file
 
-    for path in paths:
-        if not path.exists():
-            raise _user_error(f"no such file or folder: {path}")
+    input_files(paths)  # a missing or unsupported input fails before any work
     drv, db = _connect()
     rules = load_mapping(mapping) if mapping else None
     counts = feedback_file(paths, rules, drv, db, DecisionLog(_home()), _home() / "quarantine")

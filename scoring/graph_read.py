@@ -1,7 +1,7 @@
 """Reading what the risk engine learns from: declarations with their outcomes, and enterprises.
 
 Read in pages, one read transaction per frame, each page one record holding a list of rows
-(the same pattern as ``algorithms.graph_io``). Mapped extra columns (``feature_*`` properties)
+(``graph.paging``). Mapped extra columns (``feature_*`` properties)
 come back as a map per declaration, so the model learns from whatever a mapping added.
 Enterprise network properties (``risk``, ``community``, ...) are the ones ``riskgraph analyze``
 writes back; they are null until it has run.
@@ -13,10 +13,9 @@ import neo4j
 import pandas as pd
 
 from graph.model import schema
+from graph.paging import read_pages
 
 __all__ = ["DECLARATION_COLUMNS", "ENTERPRISE_COLUMNS", "read_declarations", "read_enterprises"]
-
-PAGE_SIZE = 100_000
 
 for _label in ("Declaration", "Enterprise"):
     schema().node(_label)
@@ -65,24 +64,9 @@ RETURN collect([e.id, e.category, toString(e.registered), e.risk, e.community, e
 """
 
 
-def _read_pages(driver: neo4j.Driver, database: str, query: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    def work(tx: neo4j.ManagedTransaction) -> list[list]:
-        rows, skip = [], 0
-        while True:
-            page = tx.run(query, skip=skip, limit=PAGE_SIZE).single()["rows"]
-            rows.extend(page)
-            if len(page) < PAGE_SIZE:
-                return rows
-            skip += PAGE_SIZE
-
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        rows = session.execute_read(work)
-    return pd.DataFrame.from_records(rows, columns=list(columns))
-
-
 def read_declarations(driver: neo4j.Driver, database: str) -> pd.DataFrame:
     """Every declaration, oldest first; ``feature_*`` properties as columns; outcomes as 0/1 (0 when absent)."""
-    frame = _read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
+    frame = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
     extras = pd.DataFrame.from_records([dict(pairs) for pairs in frame.pop("features")], index=frame.index)
     frame = pd.concat([frame, extras], axis=1)
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
@@ -96,7 +80,7 @@ def read_declarations(driver: neo4j.Driver, database: str) -> pd.DataFrame:
 
 
 def read_enterprises(driver: neo4j.Driver, database: str) -> pd.DataFrame:
-    frame = _read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
+    frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
     frame["registered"] = pd.to_datetime(frame["registered"], format="%Y-%m-%d", errors="coerce")
     for column in ("risk", "community", "community_size", "degree", "pagerank"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
