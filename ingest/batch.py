@@ -67,7 +67,8 @@ class Batch:
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with ``None`` for missing values (pandas NA and NaN are not Bolt values).
 
-    A null in ``SET d = row`` simply leaves the property out, so no per-row filtering is needed.
+    A null in ``SET d = row`` leaves the property out (and in ``SET d += row`` removes a stale one),
+    so no per-row filtering is needed; entity merges that must keep a known value use ``coalesce``.
     """
     columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
     keys = [str(c) for c in frame.columns]
@@ -93,7 +94,7 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     clean["origin"] = clean["origin_country"]
     clean["departure"] = clean["departure_country"]
     clean["route"] = _route_ids(clean)
-    clean["source"] = clean["source"].map(lambda path: Path(str(path)).name)  # one file per chunk: cheap
+    clean["source"] = clean["source"].map({path: Path(str(path)).name for path in clean["source"].unique()})
     features = [c for c in clean.columns if c.startswith("feature_")]
     props = [c for c in DECLARATION_PROPERTIES if c in clean.columns] + features
     declarations = _records(clean[props + ["date"]])
