@@ -74,7 +74,11 @@ def start_server():
 
 
 class Server:
-    """``riskgraph serve`` in a subprocess on a free port; stopped by its own pid."""
+    """``riskgraph serve`` in a subprocess on a free port; stopped by its own pid.
+
+    Tests call the API through ``server.client`` (base URL and credentials set), so that access
+    control is configured in one place.
+    """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -92,6 +96,7 @@ class Server:
                 raise RuntimeError(f"riskgraph serve exited: {self.process.stderr.read()}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    self.client = httpx.Client(base_url=self.url, timeout=60)
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -99,6 +104,8 @@ class Server:
         raise RuntimeError("riskgraph serve did not answer within 30 s")
 
     def stop(self) -> None:
+        if hasattr(self, "client"):
+            self.client.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
