@@ -12,14 +12,19 @@ __all__ = ["top_networks", "network_count", "enterprise_view"]
 
 for _label in ("Enterprise", "Network", "Address", "Phone", "Person"):
     schema().node(_label)
-for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP"):
+for _label in ("Declaration", "CustomsOffice"):
+    schema().node(_label)
+for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
 
 NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 
 TOP_NETWORKS = """
 MATCH (n:Network)
-WHERE $kind IS NULL OR n.kind = $kind
+WHERE ($kind IS NULL OR n.kind = $kind)
+  AND ($districts IS NULL OR EXISTS {
+        (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
+        WHERE o.code IN $districts })
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id
@@ -53,9 +58,17 @@ def network_count(driver: neo4j.Driver, database: str) -> int:
     return driver.execute_query(NETWORK_COUNT, database_=database).records[0]["n"]
 
 
-def top_networks(driver: neo4j.Driver, database: str, top: int, kind: str | None = None) -> list[dict]:
-    """The ``top`` highest-scoring networks (optionally of one kind), members sorted, reasons decoded."""
-    records = driver.execute_query(TOP_NETWORKS, top=top, kind=kind, database_=database).records
+def top_networks(
+    driver: neo4j.Driver,
+    database: str,
+    top: int,
+    kind: str | None = None,
+    districts: frozenset[str] | None = None,
+) -> list[dict]:
+    """The ``top`` highest-scoring networks (optionally of one kind, or with a member that lodged at one of
+    ``districts``), members sorted, reasons decoded."""
+    scope = None if districts is None else sorted(districts)
+    records = driver.execute_query(TOP_NETWORKS, top=top, kind=kind, districts=scope, database_=database).records
     return [{**r.data(), "reasons": json.loads(r["reasons"] or "[]")} for r in records]
 
 

@@ -4,7 +4,8 @@ The scorer is loaded from ``$RISKGRAPH_HOME`` at start-up (the lifespan) and fol
 and rule changes by itself; clearance routes never open a graph connection (decisions go to the
 local decision log), so they keep answering with Neo4j stopped. Feedback and performance do use
 the graph and answer 503 in the one error shape while it is away. Request bodies are bounded
-(``MAX_BODY_BYTES``) before they are parsed.
+(``MAX_BODY_BYTES``) before they are parsed. Every router but the health check and the page needs an
+API key (``api.access``); the audit trail records who touched what (``api.audit_log``).
 """
 
 from __future__ import annotations
@@ -12,17 +13,36 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
+from api.access import READERS, allow, scope_graph_request
+from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
-from api.routes import charts, explore, feedback, health, networks, rules, score
+from api.keys import KeyStore
+from api.routes import audit, charts, explore, feedback, health, networks, page, rules, score
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+
+SCOPED = Depends(scope_graph_request)
+# Each router and who may use it: (roles that may read, roles that may change); admin may do all.
+# None = open (the health check and the page, which holds no data). Routes naming an enterprise,
+# network or case are also held to the key's jurisdiction (SCOPED).
+ROUTERS = (
+    (health, None),
+    (page, None),
+    (score, allow(read=(), write=("clearance-system",))),
+    (rules, allow(read=("analyst",), write=("analyst",))),
+    (feedback, allow(read=("analyst", "auditor"), write=("clearance-system", "auditor"))),
+    (explore, allow(read=READERS), SCOPED),
+    (networks, allow(read=READERS), SCOPED),
+    (charts, allow(read=READERS), SCOPED),
+    (audit, allow(read=())),
+)
 
 
 class BodyLimit:
@@ -58,7 +78,11 @@ def create_app(home: Path | None = None) -> FastAPI:
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
 
+    app.state.keys = KeyStore(home)
+    app.state.audit = AuditLog(home)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for module in (health, score, rules, feedback, explore, networks, charts):
-        app.include_router(module.router)
+    app.add_middleware(AuditTrail, log=app.state.audit)
+    for module, access, *extra in ROUTERS:
+        dependencies = [] if access is None else [Depends(access), *extra]
+        app.include_router(module.router, dependencies=dependencies)
     return app

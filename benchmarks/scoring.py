@@ -113,7 +113,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _load_client(port: int, bodies: list[bytes], rate: float, seconds: float, out) -> None:
+def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds: float, out) -> None:
     """Runs in its own process: open-loop requests at ``rate`` per second over keep-alive connections.
 
     A minimal HTTP/1.1 client on asyncio streams: httpx's async client costs several times more CPU
@@ -133,6 +133,7 @@ def _load_client(port: int, bodies: list[bytes], rate: float, seconds: float, ou
                 sent = time.perf_counter()
                 writer.write(
                     b"POST /v1/score HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                    b"X-API-Key: " + key.encode() + b"\r\n"
                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
                 )
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -168,7 +169,10 @@ def _load_client(port: int, bodies: list[bytes], rate: float, seconds: float, ou
 
 
 def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
+    from api.keys import KeyStore
+
     port = _free_port()
+    key = KeyStore(home).create("clearance-system", name="benchmark")[1]  # the real key check is measured
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env |= {"RISKGRAPH_HOME": str(home), "NEO4J_URI": f"bolt://127.0.0.1:{_free_port()}"}
     server = subprocess.Popen(
@@ -189,10 +193,10 @@ def bench_http(home: Path, records: list[dict], rate: float, seconds: float, wor
                 time.sleep(0.2)
         bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records[:5000]]
         for body in bodies[:200]:  # warm up
-            httpx.post(url + "/v1/score", content=body, headers={"content-type": "application/json"})
+            httpx.post(url + "/v1/score", content=body, headers={"content-type": "application/json", "X-API-Key": key})
         spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's state
         queue = spawn.Queue()
-        client = spawn.Process(target=_load_client, args=(port, bodies, rate, seconds, queue))
+        client = spawn.Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))
         client.start()
         result = queue.get()
         client.join()

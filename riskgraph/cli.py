@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from graph import local_server
 from graph.connection import DatabaseUnavailable, check, database
 from graph.model import SchemaError
+from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.settings import settings
@@ -28,6 +29,7 @@ app = typer.Typer(help="RiskGraph: graph intelligence for customs risk managemen
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
+register_access_commands(app)
 register_scoring_commands(app)
 
 console = Console(stderr=True)
@@ -190,17 +192,30 @@ def demo(
         if subprocess.run([sys.executable, "-m", "riskgraph", *step]).returncode != 0:
             raise UserError(f"demo stopped: `riskgraph {' '.join(step)}` failed (see above)")
     base = f"http://127.0.0.1:{port}"
+    secret = _demo_key(cfg.home)
     console.rule("open")
     console.print(
-        f"investigator page  {base}/\n"
+        f"investigator page  {base}/  (paste the API key below into it)\n"
+        f"API key (admin)    {secret}\n"
         f"API docs           {base}/docs\n"
-        f"top networks       {base}/v1/networks\n"
+        f'top networks       curl -H "X-API-Key: {secret}" {base}/v1/networks\n'
         f"Neo4j (Bolt)       {cfg.uri}\n"
         f"ground truth       {sample / 'truth'}\n"
         "Ctrl-C stops the API; `.venv/bin/riskgraph neo4j stop` stops the database.",
         highlight=False,
     )
     subprocess.run([sys.executable, "-m", "riskgraph", "serve", "--port", str(port)])
+
+
+def _demo_key(home: Path) -> str:
+    """A fresh admin key for this demo run; the previous run's demo key is revoked."""
+    from api.keys import KeyStore
+
+    store = KeyStore(home)
+    for key in store.list():
+        if key.name == "demo" and not key.revoked:
+            store.revoke(key.id)
+    return store.create("admin", name="demo")[1]
 
 
 def main() -> None:

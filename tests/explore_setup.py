@@ -7,6 +7,9 @@
 - ``BRIDGE`` shares the shells' phone and ``HONEST1``'s address: the only link between the two sides,
   so the shortest connection ``SHELL1`` to ``HONEST1`` is four hops (phone, phone, address, address).
 - ``HONEST1``, ``HONEST2``: old firms with their own identifiers, broker ``BRK-BIG``.
+
+Everything is lodged at Shanghai Customs (Shanghai sub-centre) except ``HONEST2``, at Qingdao (Qingdao
+sub-centre), so that jurisdiction scoping has something to tell apart.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def _row(n: int, importer: str, date: str, broker: str, seller: str, **extra) ->
         "declaration_id": f"EXD{n:03d}",
         "date": date,
         "direction": "I",
+        "office": "Shanghai",
         "importer_id": importer,
         "importer_name": f"{importer.title()} Trading Co.",
         "importer_registered": "2025-09-01" if importer.startswith("SHELL") else "2006-03-01",
@@ -84,6 +88,7 @@ def declarations() -> pd.DataFrame:
             "importer_address": "No. 9 River Road, Ningbo",
             "importer_phone": "+86 574 8000 2222",
             "importer_legal_rep": "Zhao Lei",
+            "office": "Qingdao",
         },
     }
     for firm, idents in others.items():

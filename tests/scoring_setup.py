@@ -76,11 +76,13 @@ def start_server():
 class Server:
     """``riskgraph serve`` in a subprocess on a free port; stopped by its own pid.
 
-    Tests call the API through ``server.client`` (base URL and credentials set), so that access
-    control is configured in one place.
+    Tests call the API through ``server.client``: base URL set, and an admin key made for the
+    occasion in the server's ``RISKGRAPH_HOME``. :meth:`client_as` gives a client in another role.
     """
 
     def __init__(self, env: dict[str, str]) -> None:
+        self.home = Path(env["RISKGRAPH_HOME"])
+        self._clients: list[httpx.Client] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -96,16 +98,26 @@ class Server:
                 raise RuntimeError(f"riskgraph serve exited: {self.process.stderr.read()}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    self.client = httpx.Client(base_url=self.url, timeout=60)
+                    self.client = self.client_as("admin")
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("riskgraph serve did not answer within 30 s")
 
+    def client_as(self, role: str, jurisdiction: str | None = None) -> httpx.Client:
+        """A client sending a new key of ``role`` (limited to ``jurisdiction`` when given)."""
+        from api.keys import KeyStore
+
+        key, secret = KeyStore(self.home).create(role, jurisdiction, name=f"test-{role}")
+        client = httpx.Client(base_url=self.url, timeout=60, headers={"X-API-Key": secret})
+        client.key_id = key.id
+        self._clients.append(client)
+        return client
+
     def stop(self) -> None:
-        if hasattr(self, "client"):
-            self.client.close()
+        for client in self._clients:
+            client.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)

@@ -11,7 +11,6 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 
@@ -73,7 +72,7 @@ def _declarations(rows: pd.DataFrame) -> list[dict]:
 
 def test_outcomes_flow_back_into_hit_rates(setup, driver):
     env, server, rows, prefix = setup
-    scored = httpx.post(server.url + "/v1/score/batch", json={"declarations": _declarations(rows)}, timeout=60)
+    scored = server.client.post("/v1/score/batch", json={"declarations": _declarations(rows)}, timeout=60)
     assert scored.status_code == 200, scored.text
     decisions = {d["declaration_id"]: d for d in scored.json()["data"]}
     hit = {i for i, d in decisions.items() if d["rule_hits"] == ["busy-heading"]}
@@ -85,9 +84,9 @@ def test_outcomes_flow_back_into_hit_rates(setup, driver):
     outcomes = [{"declaration_id": i, "violation": int(i in hit), "revenue_recovered": 100.0 * (i in hit)} for i in fed]
     outcomes.append({"declaration_id": "NOT-IN-THE-GRAPH", "violation": 0})
     body = {"outcomes": outcomes}
-    first = httpx.post(server.url + "/v1/feedback", json=body, timeout=60).json()
+    first = server.client.post("/v1/feedback", json=body, timeout=60).json()
     assert first == {"recorded": 120, "with_decision": 120, "unknown": ["NOT-IN-THE-GRAPH"]}
-    httpx.post(server.url + "/v1/feedback", json=body, timeout=60)  # the same outcomes again change nothing
+    server.client.post("/v1/feedback", json=body, timeout=60)  # the same outcomes again change nothing
 
     stored = driver.execute_query(
         "MATCH (d:Declaration {id: $id}) RETURN d.channel AS channel, d.score AS score, d.rule_hits AS hits",
@@ -96,7 +95,7 @@ def test_outcomes_flow_back_into_hit_rates(setup, driver):
     ).records[0]
     assert stored["channel"] == decisions[fed[0]]["channel"] and stored["score"] == decisions[fed[0]]["score"]
 
-    report = httpx.get(server.url + "/v1/performance", timeout=60).json()
+    report = server.client.get("/v1/performance", timeout=60).json()
     assert report["outcomes"] == 120
     assert sum(c["inspected"] for c in report["channels"].values()) == 120
     busy = report["rules"]["busy-heading"]
@@ -110,7 +109,7 @@ def test_outcomes_flow_back_into_hit_rates(setup, driver):
     assert missed["violation_rate"] == round(len(hit & set(random_low)) / len(random_low), 4)
     assert sum(e["inspected"] for e in report["sub_centres"].values()) == 120
 
-    dated = httpx.get(server.url + "/v1/performance", params={"from": "2030-01-01"}).json()
+    dated = server.client.get("/v1/performance", params={"from": "2030-01-01"}).json()
     assert dated["outcomes"] == 0 and dated["period"]["from"] == "2030-01-01"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import time
 
-import httpx
 import pytest
 
 DECLARATION = {
@@ -51,13 +50,13 @@ def server(trained, start_server):
 
 
 def _score(server, declaration=DECLARATION) -> dict:
-    response = httpx.post(server.url + "/v1/score", json=declaration, timeout=10)
+    response = server.client.post("/v1/score", json=declaration, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_health_names_the_snapshot(server, trained):
-    body = httpx.get(server.url + "/health").json()
+    body = server.client.get("/health").json()
     assert body["status"] == "ok" and body["snapshot"] == trained[2]["snapshot"]
     assert body["model_version"] == trained[2]["model_version"]
 
@@ -73,50 +72,50 @@ def test_score_one_declaration(server):
 
 def test_batch_keeps_order_and_agrees_with_single_scores(server):
     batch = [{**DECLARATION, "declaration_id": f"API-{i}", "value": 1000 * (i + 1)} for i in range(50)]
-    body = httpx.post(server.url + "/v1/score/batch", json={"declarations": batch}, timeout=30).json()
+    body = server.client.post("/v1/score/batch", json={"declarations": batch}, timeout=30).json()
     assert body["count"] == 50 and [d["declaration_id"] for d in body["data"]] == [f"API-{i}" for i in range(50)]
     single = _score(server, batch[7])
     assert body["data"][7]["score"] == single["score"] and body["data"][7]["level"] == single["level"]
 
 
 def test_bad_requests_answer_in_one_error_shape(server):
-    bad = httpx.post(server.url + "/v1/score", json={**DECLARATION, "hs_code": "85", "colour": "red", "value": -1})
+    bad = server.client.post("/v1/score", json={**DECLARATION, "hs_code": "85", "colour": "red", "value": -1})
     assert bad.status_code == 422
     error = bad.json()["error"]
     assert error["code"] == "invalid_request"
     assert {d["field"] for d in error["details"]} == {"hs_code", "colour", "value"}
     assert "Traceback" not in bad.text
-    missing = httpx.get(server.url + "/v1/nowhere")
+    missing = server.client.get("/v1/nowhere")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "http_404"
-    not_json = httpx.post(server.url + "/v1/score", content=b"{oops", headers={"content-type": "application/json"})
+    not_json = server.client.post("/v1/score", content=b"{oops", headers={"content-type": "application/json"})
     assert not_json.status_code == 422 and not_json.json()["error"]["code"] == "invalid_request"
-    huge = httpx.post(server.url + "/v1/score/batch", content=b" " * (17 * 1024 * 1024))
+    huge = server.client.post("/v1/score/batch", content=b" " * (17 * 1024 * 1024))
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"
-    empty = httpx.post(server.url + "/v1/score/batch", json={"declarations": []})
+    empty = server.client.post("/v1/score/batch", json={"declarations": []})
     assert empty.status_code == 422
 
 
 def test_rules_through_the_api_take_effect_without_restart(server):
     before = _score(server)
     assert "phones-via-yantian" not in before["rule_hits"]
-    outside = httpx.post(server.url + "/v1/rules", json={**RULE, "offices": ["Ningbo"]})
+    outside = server.client.post("/v1/rules", json={**RULE, "offices": ["Ningbo"]})
     assert outside.status_code == 422
     assert "CD-NINGBO is outside the jurisdiction of SC-HUANGPU" in outside.json()["error"]["message"]
-    created = httpx.post(server.url + "/v1/rules", json=RULE)
+    created = server.client.post("/v1/rules", json=RULE)
     assert created.status_code == 201 and created.json()["version"] == 1
     time.sleep(1.2)  # the live scorer looks for changes at most once a second
     hit = _score(server)
     assert hit["rule_hits"] == ["phones-via-yantian"]
     assert hit["score"] == pytest.approx(100 - (100 - before["score"]) * 0.2, abs=0.02)
     assert any(r["kind"] == "rule" and r["rule"] == "phones-via-yantian" for r in hit["reasons"])
-    listed = httpx.get(server.url + "/v1/rules").json()
+    listed = server.client.get("/v1/rules").json()
     assert listed["count"] == 1 and listed["data"][0]["changed_by"] == "analyst-huangpu"
-    refused = httpx.post(
-        server.url + "/v1/rules/phones-via-yantian/disable", json={"changed_by": "x", "acting_for": "SC-QINGDAO"}
+    refused = server.client.post(
+        "/v1/rules/phones-via-yantian/disable", json={"changed_by": "x", "acting_for": "SC-QINGDAO"}
     )
     assert refused.status_code == 422 and "belongs to SC-HUANGPU" in refused.json()["error"]["message"]
-    disabled = httpx.post(
-        server.url + "/v1/rules/phones-via-yantian/disable", json={"changed_by": "chen", "acting_for": "SC-HUANGPU"}
+    disabled = server.client.post(
+        "/v1/rules/phones-via-yantian/disable", json={"changed_by": "chen", "acting_for": "SC-HUANGPU"}
     )
     assert disabled.status_code == 200 and disabled.json()["enabled"] is False
     time.sleep(1.2)
@@ -131,7 +130,7 @@ def test_a_new_snapshot_is_picked_up_without_restart(server, trained):
     share, scorer.config.random_share = scorer.config.random_share, 1.0  # a snapshot selecting all at random
     version = save_snapshot(env["RISKGRAPH_HOME"], meta["model_version"], scorer.state, scorer.config)
     time.sleep(1.2)
-    assert httpx.get(server.url + "/health").json()["snapshot"] == version
+    assert server.client.get("/health").json()["snapshot"] == version
     decision = _score(server)
     assert decision["random"] is True and decision["channel"] == "physical inspection"
     assert decision["snapshot"] == version and decision["reasons"][0]["kind"] == "random"
@@ -140,5 +139,5 @@ def test_a_new_snapshot_is_picked_up_without_restart(server, trained):
 
 
 def test_feedback_needs_the_graph_and_says_so(server):
-    response = httpx.post(server.url + "/v1/feedback", json={"outcomes": [{"declaration_id": "X", "violation": 1}]})
+    response = server.client.post("/v1/feedback", json={"outcomes": [{"declaration_id": "X", "violation": 1}]})
     assert response.status_code == 503 and response.json()["error"]["code"] == "graph_unavailable"

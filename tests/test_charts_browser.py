@@ -7,6 +7,7 @@ assertions count inked and high-risk (red) pixels in the chart area, away from t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,19 +23,21 @@ HIGH_RISK = tuple(int(RISK_BANDS[-1][2][i : i + 2], 16) for i in (1, 3, 5))
 REMOTE = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//", re.IGNORECASE)
 
 
-def _chart(server, path: str) -> str:
-    response = httpx.get(server.url + path, timeout=30)
+def _chart(server, path: str, saved: Path) -> str:
+    """The chart page as served, saved to a file: a browser opens it from disk, with no server."""
+    response = server.client.get(path)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert not REMOTE.search(response.text), "the page loads something from the network"
     assert "vis.Network" in response.text and "vis-network" in response.text  # the library itself is inline
-    return response.text
+    saved.write_text(response.text)
+    return saved.as_uri()
 
 
 def test_enterprise_chart_draws_offline(explore_server, tmp_path):
     server, _ = explore_server
-    html = _chart(server, "/v1/enterprises/SHELL1/chart")
+    url = _chart(server, "/v1/enterprises/SHELL1/chart", tmp_path / "enterprise.html")
+    html = (tmp_path / "enterprise.html").read_text()
     assert "Risk" in html and "Enterprise" in html and "Address" in html  # the legend
-    url = server.url + "/v1/enterprises/SHELL1/chart"
     image = screenshot(url, tmp_path / "chart-enterprise.png")
     assert inked(image, CHART_AREA) > 3000
     assert inked(image, CHART_AREA, HIGH_RISK) > 1000  # the three shells, filled red
@@ -44,8 +47,8 @@ def test_enterprise_chart_draws_offline(explore_server, tmp_path):
 def test_network_chart_draws_offline(explore_server, tmp_path):
     server, summary = explore_server
     ring = summary["top_networks"][0]["id"]
-    _chart(server, f"/v1/networks/{ring}/chart")
-    image = screenshot(f"{server.url}/v1/networks/{ring}/chart", tmp_path / "chart-network.png")
+    url = _chart(server, f"/v1/networks/{ring}/chart", tmp_path / "network.html")
+    image = screenshot(url, tmp_path / "chart-network.png")
     assert inked(image, CHART_AREA, HIGH_RISK) > 1000
 
 
@@ -88,6 +91,13 @@ def test_investigator_searches_charts_and_expands_on_click(explore_server, page,
     html = httpx.get(server.url + "/", timeout=30).text
     assert not REMOTE.search(html) and "vis.Network" in html  # works offline too
     page.open(server.url + "/")
+    page.evaluate("document.getElementById('q').value = 'shell1'; document.querySelector('#search button').click()")
+    page.wait_for("document.getElementById('results').innerText.includes('API key')")  # no key yet: refused
+    secret = server.client.headers["X-API-Key"]
+    page.evaluate(
+        f"document.getElementById('key').value = {secret!r}; document.querySelector('#key-form button').click()"
+    )
+    assert page.evaluate("document.getElementById('key-form').hidden") is True
     assert page.evaluate("document.getElementById('open-case').disabled") is True  # no cases yet
     page.evaluate("document.getElementById('q').value = 'shell1'; document.querySelector('#search button').click()")
     page.wait_for("document.querySelectorAll('#results li').length > 0")

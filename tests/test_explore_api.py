@@ -6,8 +6,6 @@ honest firm's address, and SHELL1's change of broker and route.
 
 from __future__ import annotations
 
-import httpx
-
 pytest_plugins = ("tests.explore_setup",)
 
 SHELLS = ["SHELL1", "SHELL2", "SHELL3"]
@@ -17,7 +15,7 @@ PARK = "Address:AVE IND NO1 PARK SUZHOU"
 
 
 def _get(server, path: str, status: int = 200, **params) -> dict:
-    response = httpx.get(server.url + path, params=params, timeout=30)
+    response = server.client.get(path, params=params, timeout=30)
     assert response.status_code == status, response.text
     return response.json()
 

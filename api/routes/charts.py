@@ -1,4 +1,4 @@
-"""Link charts as self-contained HTML pages, and the investigator page at ``/``."""
+"""Link charts as self-contained HTML pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from api.deps import GraphDep
 from api.routes.explore import Depth, NodeLimit, require_enterprise
 from api.routes.networks import require_network
 from graph import explore
-from visualizations.chart import render_chart, render_page
+from visualizations.chart import render_chart
 
 router = APIRouter(tags=["charts"])
 
@@ -28,8 +28,3 @@ def network_chart(graph: GraphDep, network_id: int, limit: NodeLimit = 500) -> s
     data = explore.neighbourhood(*graph, members, 1, limit)
     title = f"Network {network_id} ({found['kind']}, score {found['score']:.0f})"
     return render_chart(data, title, focus=set(members))
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def investigator_page() -> str:
-    return render_page()

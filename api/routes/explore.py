@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from algorithms.queries import enterprise_view
+from api.access import districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
 from graph import explore
@@ -24,6 +25,7 @@ def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:
 
 @router.get("/search")
 def search(
+    request: Request,
     graph: GraphDep,
     q: Annotated[str, Query(min_length=2, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -31,6 +33,11 @@ def search(
     if len(q.strip()) < 2:
         raise ApiError(422, "invalid_request", "q: at least 2 characters besides spaces")
     items = explore.search(*graph, q, limit)
+    districts = districts_of(request)
+    if districts is not None:  # enterprises outside the key's jurisdiction are left out
+        firms = [i["key"] for i in items if i["label"] == "Enterprise"]
+        seen = visible_enterprises(graph, districts, firms)
+        items = [i for i in items if i["label"] != "Enterprise" or i["key"] in seen]
     return {"items": items, "count": len(items)}
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from algorithms.queries import top_networks
+from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
 from graph import explore
@@ -16,12 +17,14 @@ router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
 @router.get("")
 def read_networks(
+    request: Request,
     graph: GraphDep,
     kind: Literal["audit", "anti-smuggling"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict:
     fields = ("id", "score", "kind", "members", "reasons")
-    items = [{k: n[k] for k in fields} for n in top_networks(*graph, limit, kind)]
+    ranked = top_networks(*graph, limit, kind, districts_of(request))
+    items = [{k: n[k] for k in fields} for n in ranked]
     return {"items": items, "count": len(items)}
 
 

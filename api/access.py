@@ -1,0 +1,132 @@
+"""Who may call what: roles, the ``X-API-Key`` check, and jurisdiction scoping.
+
+Each router is mounted in ``api.main`` behind one :func:`allow` dependency naming the roles that
+may read (GET) and the roles that may change (other methods). A key limited to a sub-centre or a
+district sees an enterprise only when it lodged a declaration at one of that jurisdiction's
+districts; networks and cases follow their member or concerned enterprises. The check reads the
+path (``enterprise_id``, ``network_id``, ``case_id``) and ``/v1/paths``' ``from``/``to``, so every
+route that names one of those is scoped without code of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.errors import ApiError
+from api.keys import ApiKey, KeyStore
+from graph.explore import parse_ref
+
+__all__ = ["ADMIN", "READERS", "allow", "PrincipalDep", "districts_of", "scope_graph_request", "visible_enterprises"]
+
+ADMIN = "admin"
+READERS = ("investigator", "auditor", "analyst")
+HEADER = "X-API-Key"
+
+IN_JURISDICTION = {
+    "enterprise": """
+OPTIONAL MATCH (e:Enterprise {id: $key})
+RETURN e IS NULL AS missing,
+       EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts } AS inside
+""",
+    "network": """
+OPTIONAL MATCH (n:Network {id: $key})
+RETURN n IS NULL AS missing,
+       EXISTS { (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
+                WHERE o.code IN $districts } AS inside
+""",
+    "case": """
+OPTIONAL MATCH (k:Case {id: $key})
+RETURN k IS NULL AS missing,
+       EXISTS { (k)-[:CONCERNS]->(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
+                WHERE o.code IN $districts } AS inside
+""",
+}
+VISIBLE_ENTERPRISES = """
+UNWIND $keys AS key
+MATCH (e:Enterprise {id: key})
+WHERE EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts }
+RETURN key
+"""
+PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}
+
+
+def _key(request: Request) -> ApiKey:
+    secret = request.headers.get(HEADER)
+    if not secret:
+        raise ApiError(401, "unauthenticated", f"send an API key in the {HEADER} header (riskgraph keys create)")
+    store: KeyStore = request.app.state.keys
+    key = store.lookup(secret)
+    if key is None:
+        raise ApiError(401, "unauthenticated", "this API key is unknown or revoked")
+    request.state.principal = key
+    return key
+
+
+def allow(read: Iterable[str], write: Iterable[str] = ()):
+    """A dependency letting ``read`` roles GET and ``write`` roles change; admin may always do both."""
+    readers, writers = frozenset((*read, ADMIN)), frozenset((*write, ADMIN))
+
+    async def check(request: Request) -> ApiKey:
+        key = _key(request)
+        allowed = readers if request.method in ("GET", "HEAD") else writers
+        if key.role not in allowed:
+            verb = "read" if request.method in ("GET", "HEAD") else "change"
+            raise ApiError(403, "forbidden", f"role {key.role} may not {verb} {request.url.path}")
+        return key
+
+    return check
+
+
+async def _principal(request: Request) -> ApiKey:
+    return request.state.principal
+
+
+PrincipalDep = Annotated[ApiKey, Depends(_principal)]
+
+
+def districts_of(request: Request) -> frozenset[str] | None:
+    """The districts the caller may see, or None when it is not limited."""
+    return request.state.principal.districts
+
+
+def visible_enterprises(graph: tuple, districts: frozenset[str], ids: list[str]) -> set[str]:
+    """Which of these enterprises a key limited to ``districts`` may see."""
+    driver, db = graph
+    records = driver.execute_query(VISIBLE_ENTERPRISES, keys=ids, districts=sorted(districts), database_=db).records
+    return {r["key"] for r in records}
+
+
+def scope_graph_request(request: Request) -> None:
+    """403 when the request names an enterprise, network or case outside the caller's jurisdiction.
+
+    Runs after :func:`allow`. Unknown ids pass, so the route answers its own 404.
+    """
+    districts = districts_of(request)
+    if districts is None:
+        return
+    named = [(kind, request.path_params[p]) for p, kind in PATH_PARAMS.items() if p in request.path_params]
+    if request.url.path == "/v1/paths":
+        for end in ("from", "to"):
+            label, key = parse_ref(request.query_params.get(end, ""))
+            if label == "Enterprise" and key:
+                named.append(("enterprise", key))
+    if not named:
+        return
+    from graph.connection import check, database
+
+    driver, db = check(), database()
+    for kind, key in named:
+        if kind == "network":
+            try:
+                key = int(key)
+            except ValueError:
+                continue  # the route's own validation answers 422
+        record = driver.execute_query(
+            IN_JURISDICTION[kind], key=key, districts=sorted(districts), database_=db
+        ).records[0]
+        if not record["missing"] and not record["inside"]:
+            office = request.state.principal.jurisdiction
+            raise ApiError(403, "outside_jurisdiction", f"{kind} {key} is outside the jurisdiction of {office}")

@@ -1,0 +1,97 @@
+"""The audit log: who read or changed which enterprise, network, case or rule, and when.
+
+One JSON line per request under ``$RISKGRAPH_HOME/audit/audit-YYYY-MM.jsonl``, appended after the
+response so the status is known, refused attempts (401/403) included. Kept in files rather than in
+Neo4j so that it is written even when the graph is down and cannot be edited through the API.
+Clearance scoring is not logged here (the decision log holds every decision), nor are ``/health``
+and the static page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["AuditLog", "AuditTrail"]
+
+SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc")
+RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case", "rule_id": "rule"}
+
+
+class AuditLog:
+    def __init__(self, home: Path) -> None:
+        self.folder = Path(home) / "audit"
+        self._lock = threading.Lock()
+
+    def append(self, entry: dict) -> None:
+        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        path = self.folder / f"audit-{entry['at'][:7]}.jsonl"
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(line)
+
+    def tail(self, limit: int, key_id: str | None = None, resource: str | None = None) -> list[dict]:
+        """The newest ``limit`` entries, newest first, optionally for one key or one resource id."""
+        found: deque[dict] = deque(maxlen=limit)
+        for path in sorted(self.folder.glob("audit-*.jsonl")):
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    entry = json.loads(line)
+                    if key_id and entry.get("key") != key_id:
+                        continue
+                    if resource and resource not in entry.get("resources", {}).values():
+                        continue
+                    found.append(entry)
+        return list(reversed(found))
+
+
+class AuditTrail:
+    """Plain ASGI middleware writing one :class:`AuditLog` entry per audited request."""
+
+    def __init__(self, app, log: AuditLog) -> None:
+        self.app, self.log = app, log
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(SKIPPED):
+            await self.app(scope, receive, send)
+            return
+        status, location = 500, None
+
+        async def remember(message) -> None:
+            nonlocal status, location
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                location = dict(message.get("headers", [])).get(b"location")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send=remember)
+        finally:
+            self.log.append(_entry(scope, status, location.decode("latin-1") if location else None))
+
+
+def _entry(scope, status: int, location: str | None) -> dict:
+    """``location`` is where a created resource lives (the Location header of a 201)."""
+    key = scope.get("state", {}).get("principal")
+    route = scope.get("route")
+    params = scope.get("path_params", {})
+    resources = {RESOURCES[p]: str(v) for p, v in params.items() if p in RESOURCES}
+    query = scope.get("query_string", b"").decode("latin-1")
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "key": key.id if key else None,
+        "name": key.name if key else None,
+        "role": key.role if key else None,
+        "method": scope["method"],
+        "path": scope["path"],
+        "route": getattr(route, "path", None),
+        "query": query or None,
+        "resources": resources,
+        "status": status,
+        "created": location,
+        "client": (scope.get("client") or [None])[0],
+    }

@@ -1,0 +1,157 @@
+"""Access control over real HTTP: API keys, roles, jurisdiction scoping and the audit log.
+
+The hand-built graph of ``tests.explore_setup`` is lodged at Shanghai (the shell ring, BRIDGE, HONEST1)
+and Qingdao (HONEST2), so a key of the Qingdao sub-centre must not see the ring and one of the Shanghai
+sub-centre must.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+
+from tests.conftest import run_cli
+
+pytest_plugins = ("tests.explore_setup",)
+
+RULE = {
+    "id": "huangpu-phones",
+    "description": "phones from the Huangpu sub-centre's list",
+    "target": "tax",
+    "weight": 0.5,
+    "owner": "SC-HUANGPU",
+    "effective_from": "2025-01-01",
+    "conditions": {"hs_prefix": ["61"]},
+}
+
+
+def test_no_key_or_a_wrong_key_is_401_and_the_page_and_health_stay_open(explore_server):
+    server, _ = explore_server
+    for method, path in (
+        ("GET", "/v1/search?q=shell"),
+        ("POST", "/v1/score"),
+        ("GET", "/v1/rules"),
+        ("GET", "/v1/audit"),
+    ):
+        bare = httpx.request(method, server.url + path, json={}, timeout=30)
+        assert bare.status_code == 401 and bare.json()["error"]["code"] == "unauthenticated", (path, bare.text)
+        forged = httpx.request(method, server.url + path, json={}, headers={"X-API-Key": "rg_0000_guess"}, timeout=30)
+        assert forged.status_code == 401 and "unknown or revoked" in forged.json()["error"]["message"]
+    assert httpx.get(server.url + "/health", timeout=30).status_code == 200
+    assert httpx.get(server.url + "/", timeout=30).status_code == 200
+
+
+def test_each_role_reaches_its_own_work_only(explore_server):
+    server, _ = explore_server
+    clearance = server.client_as("clearance-system")
+    investigator = server.client_as("investigator")
+    auditor = server.client_as("auditor")
+    analyst = server.client_as("analyst", "SC-SHANGHAI")  # the ring is lodged at Shanghai
+
+    assert clearance.get("/v1/search", params={"q": "shell"}).status_code == 403
+    assert clearance.get("/v1/rules").status_code == 403
+    assert clearance.post("/v1/score", json={}).status_code == 422  # let through; the body is what is wrong
+    for reader in (investigator, auditor, analyst):
+        assert reader.get("/v1/enterprises/SHELL1").status_code == 200
+        assert reader.post("/v1/score", json={}).status_code == 403
+        assert reader.get("/v1/audit").status_code == 403
+    assert investigator.get("/v1/rules").status_code == 403
+    assert auditor.post("/v1/rules", json=RULE).status_code == 403
+    assert analyst.get("/v1/rules").status_code == 200
+    refused = investigator.post("/v1/score", json={})
+    assert refused.json()["error"] == {"code": "forbidden", "message": "role investigator may not change /v1/score"}
+
+
+def test_a_sub_centre_key_sees_only_enterprises_lodged_in_its_districts(explore_server):
+    server, summary = explore_server
+    ring = summary["top_networks"][0]["id"]
+    qingdao = server.client_as("investigator", "SC-QINGDAO")
+    shanghai = server.client_as("investigator", "Shanghai Parameter Sub-centre")
+
+    outside = qingdao.get("/v1/enterprises/SHELL1")
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "outside_jurisdiction"
+    for path in ("/v1/enterprises/SHELL1/network", "/v1/enterprises/SHELL1/timeline", "/v1/enterprises/SHELL1/chart"):
+        assert qingdao.get(path).status_code == 403, path
+    assert qingdao.get(f"/v1/networks/{ring}").status_code == 403
+    assert qingdao.get(f"/v1/networks/{ring}/chart").status_code == 403
+    assert qingdao.get("/v1/paths", params={"from": "SHELL1", "to": "HONEST2"}).status_code == 403
+    assert qingdao.get("/v1/enterprises/HONEST2").status_code == 200
+    assert qingdao.get("/v1/enterprises/NOBODY").status_code == 404  # unknown stays unknown, not forbidden
+    assert qingdao.get("/v1/search", params={"q": "shell"}).json()["items"] == []
+    assert ring not in [n["id"] for n in qingdao.get("/v1/networks").json()["items"]]
+
+    assert shanghai.get("/v1/enterprises/SHELL1").status_code == 200
+    assert shanghai.get(f"/v1/networks/{ring}").status_code == 200
+    assert {n["id"] for n in shanghai.get("/v1/search", params={"q": "shell"}).json()["items"]} == {
+        "SHELL1",
+        "SHELL2",
+        "SHELL3",
+    }
+    assert ring in [n["id"] for n in shanghai.get("/v1/networks").json()["items"]]
+    district = server.client_as("investigator", "Qingdao")  # a district key: the same rule, narrower
+    assert district.get("/v1/enterprises/HONEST2").status_code == 200
+    assert district.get("/v1/enterprises/HONEST1").status_code == 403
+
+
+def test_an_analyst_changes_only_its_own_sub_centres_rules(explore_server):
+    server, _ = explore_server
+    huangpu = server.client_as("analyst", "SC-HUANGPU")
+    qingdao = server.client_as("analyst", "SC-QINGDAO")
+
+    created = huangpu.post("/v1/rules", json=RULE)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == "/v1/rules/huangpu-phones"
+    assert created.json()["changed_by"] == "test-analyst"  # the key's name when the body names nobody
+    foreign = qingdao.post("/v1/rules", json={**RULE, "id": "qingdao-try"})
+    assert foreign.status_code == 403 and "acts for SC-QINGDAO" in foreign.json()["error"]["message"]
+    taking = qingdao.post("/v1/rules/huangpu-phones/disable", json={"changed_by": "x", "acting_for": "SC-HUANGPU"})
+    assert taking.status_code == 403
+    assert "huangpu-phones" not in [r["id"] for r in qingdao.get("/v1/rules").json()["data"]]
+    assert "huangpu-phones" in [r["id"] for r in huangpu.get("/v1/rules").json()["data"]]
+    own = huangpu.post("/v1/rules/huangpu-phones/disable", json={"changed_by": "li", "acting_for": "SC-HUANGPU"})
+    assert own.status_code == 200 and own.json()["enabled"] is False
+
+
+def test_the_audit_log_says_who_read_or_changed_what(explore_server, rg_env):
+    server, _ = explore_server
+    reader = server.client_as("auditor", "SC-QINGDAO")
+    assert reader.get("/v1/enterprises/HONEST2").status_code == 200
+    assert reader.get("/v1/enterprises/SHELL2").status_code == 403
+
+    entries = server.client.get("/v1/audit", params={"key": reader.key_id}).json()["items"]
+    assert [(e["path"], e["status"]) for e in entries] == [
+        ("/v1/enterprises/SHELL2", 403),
+        ("/v1/enterprises/HONEST2", 200),
+    ]
+    assert entries[1]["resources"] == {"enterprise": "HONEST2"} and entries[1]["role"] == "auditor"
+    assert entries[1]["route"] == "/v1/enterprises/{enterprise_id}" and entries[1]["at"].startswith("20")
+    about = server.client.get("/v1/audit", params={"resource": "SHELL2"}).json()["items"]
+    assert reader.key_id in [e["key"] for e in about]
+
+    env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}
+    lines = run_cli(env, "audit", "--key", reader.key_id, "--json").stdout.strip().splitlines()
+    assert [json.loads(line)["status"] for line in lines] == [403, 200]
+
+
+def test_keys_from_the_cli_are_hashed_scoped_and_revocable(explore_server, rg_env):
+    server, _ = explore_server
+    env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}
+    made = run_cli(env, "keys", "create", "--role", "investigator", "--jurisdiction", "Qingdao", "--name", "wang")
+    secret = made.stdout.strip().splitlines()[-1]
+    assert secret.startswith("rg_") and secret not in (server.home / "keys.json").read_text()
+    client = httpx.Client(base_url=server.url, headers={"X-API-Key": secret}, timeout=30)
+    assert client.get("/v1/enterprises/HONEST2").status_code == 200
+    assert client.get("/v1/enterprises/SHELL1").status_code == 403
+
+    listed = json.loads(run_cli(env, "keys", "list", "--json").stdout)
+    mine = next(k for k in listed if k["name"] == "wang")
+    assert mine["jurisdiction"] == "CD-QINGDAO" and "hash" not in mine
+    run_cli(env, "keys", "revoke", mine["id"])
+    time.sleep(1.2)  # the server re-reads the key file at most once a second
+    assert client.get("/v1/enterprises/HONEST2").status_code == 401
+
+    for bad in (["--role", "boss"], ["--role", "analyst"], ["--role", "analyst", "--jurisdiction", "Ningbo"]):
+        refused = run_cli(env, "keys", "create", *bad, check=False)
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and "error:" in refused.stderr, bad
