@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir"]
+__all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
 
 _LATEST = "latest"
 
@@ -55,6 +55,14 @@ def snapshot_dir(home: Path) -> Path:
     return Path(home) / "snapshots"
 
 
+def snapshot_versions(home: Path) -> list[str]:
+    """The complete versions kept under ``home``, oldest first (names are UTC timestamps)."""
+    root = snapshot_dir(home)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 def save_snapshot(
     home: Path,
     enterprises: pd.DataFrame,
@@ -80,8 +88,8 @@ def save_snapshot(
     pointer = root / f".{_LATEST}.tmp"
     pointer.write_text(version)
     os.replace(pointer, root / _LATEST)
-    for old in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    for old in snapshot_versions(home)[:-keep]:
+        shutil.rmtree(root / old, ignore_errors=True)
     return final
 
 

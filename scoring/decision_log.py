@@ -118,6 +118,22 @@ class DecisionLog:
                     entry["last_hit"] = max(entry["last_hit"], at)
         return out
 
+    def channel_mix(self) -> dict:
+        """Decisions per channel and level over the whole log, with the first and last time scored."""
+        self.flush()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel, level, count(*), min(scored_at), max(scored_at) FROM decisions GROUP BY channel, level"
+            ).fetchall()
+        mix: dict = {"decisions": 0, "channels": {}, "levels": {}, "first": None, "last": None}
+        for channel, level, n, first, last in rows:
+            mix["decisions"] += n
+            mix["channels"][channel] = mix["channels"].get(channel, 0) + n
+            mix["levels"][level] = mix["levels"].get(level, 0) + n
+            mix["first"] = min(filter(None, (mix["first"], first)))
+            mix["last"] = max(filter(None, (mix["last"], last)))
+        return mix
+
     def close(self) -> None:
         self._pending.put(None)
         self._writer.join()

@@ -26,7 +26,7 @@ from visualizations.style import (
     tooltip,
 )
 
-__all__ = ["vis_assets", "chart_options", "render_chart", "render_page"]
+__all__ = ["vis_assets", "chart_options", "chart_data", "render_chart", "render_page"]
 
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 STATIC = Path(__file__).parent / "static"
@@ -83,6 +83,12 @@ def _network(graph: dict, focus: set[str]) -> Network:
         )
     net.options = chart_options()
     return net
+
+
+def chart_data(graph: dict, focus: set[str] | frozenset = frozenset()) -> tuple[list[dict], list[dict]]:
+    """vis-network nodes and edges for a neighbourhood, styled as in every chart (for pages drawing several)."""
+    nodes, edges, *_ = _network(graph, set(focus)).get_network_data()
+    return nodes, edges
 
 
 def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozenset()) -> str:

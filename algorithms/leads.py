@@ -1,0 +1,237 @@
+"""Post-clearance leads: whom to audit and which networks to hand to anti-smuggling, best first.
+
+**Audit leads** are importers, ranked by the expected value of auditing them::
+
+    expected_value = probability x revenue_at_stake
+    probability    = the enterprise's analysed risk (0..1, noisy-OR of its own and its network's signals)
+    revenue_at_stake = duty_declared + tax_shortfall
+    duty_declared  = sum of value x tax_rate over its declarations in the audit period
+    tax_shortfall  = duty missing on its declarations strongly below peer unit values (latest snapshot)
+
+The audit period is the three years before the latest declaration in the graph, the span a
+post-clearance audit may reach back. Revenue at stake is the duty those declarations should have
+borne: what they declared plus what the peer comparison says is missing, so an under-valuer is not
+ranked low for having declared little. Amounts are in the declared currency (the graph holds no
+exchange rates). Members of anti-smuggling networks are left out: a ring is a case to open, not an
+audit to plan, and it is listed as an anti-smuggling lead.
+
+**Anti-smuggling leads** are the networks ``riskgraph analyze`` routed to anti-smuggling, ranked by
+network score (0..100), each with its members (riskiest first, the key enterprises) and the trade
+behind it in the same period.
+
+Both accept ``districts``: only enterprises that lodged a declaration at one of those district
+offices (networks: with such a member), so a caller can hold a user to a jurisdiction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import neo4j
+
+from graph.model import schema
+
+__all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
+
+KINDS = ("audit", "anti-smuggling")
+AUDIT_YEARS = 3
+
+for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
+    schema().node(_label)
+for _rel in ("MEMBER_OF", "FILED", "LODGED_AT"):
+    schema().relationship(_rel)
+
+LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
+
+IN_DISTRICTS = (
+    "($districts IS NULL OR EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) "
+    "WHERE o.code IN $districts })"
+)
+
+AUDIT_CANDIDATES = f"""
+MATCH (d:Declaration)
+WHERE d.date >= date($since) AND d.date <= date($until) AND d.importer_id IS NOT NULL
+WITH d.importer_id AS id, count(d) AS declarations, sum(coalesce(d.value, 0.0)) AS declared_value,
+     sum(coalesce(d.value, 0.0) * coalesce(d.tax_rate, 0.0)) AS duty_declared,
+     sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
+MATCH (e:Enterprise {{id: id}})
+WHERE e.risk > 0 AND {IN_DISTRICTS}
+OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
+WITH e, n, declarations, declared_value, duty_declared, inspected, violations
+WHERE n IS NULL OR n.kind <> 'anti-smuggling'
+RETURN e.id AS id, e.name AS name, e.category AS category, e.risk AS risk, e.reasons AS reasons,
+       n.id AS network_id, declarations, declared_value, duty_declared, inspected, violations
+"""
+
+NETWORK_LEADS = f"""
+MATCH (n:Network {{kind: 'anti-smuggling'}})
+WHERE $districts IS NULL OR EXISTS {{
+  MATCH (e:Enterprise)-[:MEMBER_OF]->(n) WHERE {IN_DISTRICTS} }}
+WITH n ORDER BY n.score DESC, n.id LIMIT $limit
+MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
+OPTIONAL CALL (e) {{
+  MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
+  WHERE d.date >= date($since) AND d.date <= date($until)
+  RETURN count(d) AS declarations, sum(coalesce(d.value, 0.0)) AS declared_value,
+         sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
+}}
+WITH n, e, declarations, declared_value, inspected, violations
+ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+RETURN n.id AS id, n.score AS score, n.size AS size, n.value_at_stake AS value_at_stake, n.reasons AS reasons,
+       collect(e {{.id, .name, .risk}}) AS members, sum(declarations) AS declarations,
+       sum(declared_value) AS declared_value, sum(inspected) AS inspected, sum(violations) AS violations
+ORDER BY score DESC, id
+"""
+
+
+def snapshot_shortfalls(home: Path) -> dict[str, float]:
+    """Per enterprise, the tax missing on its declarations strongly below peers, from the latest snapshot.
+
+    Empty when no analysis has been saved under ``home`` (the leads then rest on declared duty alone).
+    """
+    from algorithms.snapshot import SnapshotMissing, load_snapshot
+
+    try:
+        table = load_snapshot(home).enterprises
+    except SnapshotMissing:
+        return {}
+    if "tax_at_stake" not in table:
+        return {}
+    taxes = table.set_index("id")["tax_at_stake"].dropna()
+    return {str(k): float(v) for k, v in taxes.items() if v > 0}
+
+
+def _period(driver: neo4j.Driver, database: str) -> tuple[str, str] | None:
+    """(from, to) ISO dates of the audit period, or None when there are no declarations."""
+    record = driver.execute_query(LATEST_DATE, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
+    if record["latest"] is None:
+        return None
+    latest = record["latest"].to_native()
+    return (latest - timedelta(days=round(365.25 * AUDIT_YEARS))).isoformat(), latest.isoformat()
+
+
+def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping[str, float]) -> list[dict]:
+    records = driver.execute_query(
+        AUDIT_CANDIDATES,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    ).records
+    leads = []
+    for r in records:
+        shortfall = shortfalls.get(r["id"], 0.0)
+        stake = r["duty_declared"] + shortfall
+        value = r["risk"] * stake
+        if value <= 0:
+            continue
+        leads.append(
+            {
+                "id": r["id"],
+                "kind": "audit",
+                "subject": "enterprise",
+                "name": r["name"],
+                "score": round(value, 2),
+                "figures": {
+                    "expected_value": round(value, 2),
+                    "probability": round(r["risk"], 4),
+                    "revenue_at_stake": round(stake, 2),
+                    "duty_declared": round(r["duty_declared"], 2),
+                    "tax_shortfall": round(shortfall, 2),
+                    "declarations": r["declarations"],
+                    "declared_value": round(r["declared_value"], 2),
+                    "inspected": r["inspected"],
+                    "violations": r["violations"],
+                    "category": r["category"],
+                    "network_id": r["network_id"],
+                    "period_from": period[0],
+                    "period_to": period[1],
+                },
+                "reasons": json.loads(r["reasons"] or "[]"),
+                "members": [],
+            }
+        )
+    leads.sort(key=lambda lead: (-lead["score"], lead["id"]))
+    return leads[:limit]
+
+
+def _network_leads(driver, database, period, limit, districts) -> list[dict]:
+    records = driver.execute_query(
+        NETWORK_LEADS,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        limit=limit,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    ).records
+    return [
+        {
+            "id": r["id"],
+            "kind": "anti-smuggling",
+            "subject": "network",
+            "name": f"network {r['id']} ({r['size']} firms)",
+            "score": r["score"],
+            "figures": {
+                "network_score": r["score"],
+                "size": r["size"],
+                "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
+                "declarations": r["declarations"],
+                "declared_value": round(r["declared_value"], 2),
+                "inspected": r["inspected"],
+                "violations": r["violations"],
+                "period_from": period[0],
+                "period_to": period[1],
+            },
+            "reasons": json.loads(r["reasons"] or "[]"),
+            "members": [
+                {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
+                for m in r["members"]
+            ],
+        }
+        for r in records
+    ]
+
+
+def rank_leads(
+    driver: neo4j.Driver,
+    database: str,
+    kind: str,
+    limit: int = 100,
+    *,
+    districts: frozenset[str] | None = None,
+    shortfalls: Mapping[str, float] | None = None,
+) -> list[dict]:
+    """The ``limit`` best leads of ``kind``, best first.
+
+    Parameters
+    ----------
+    kind : {"audit", "anti-smuggling"}
+    districts : frozenset of str, optional
+        District office codes; None means everywhere.
+    shortfalls : mapping, optional
+        Enterprise id -> tax shortfall (:func:`snapshot_shortfalls`); audit leads only.
+
+    Returns
+    -------
+    list of dict
+        ``{"id", "kind", "subject" ("enterprise" | "network"), "name", "score" (expected value for
+        audit, network score for anti-smuggling), "figures" (what the score was computed from),
+        "reasons" ([{signal, strength, detail}], strongest first), "members" ([{id, name, risk}],
+        networks only)}``. Empty when the graph holds no declarations.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    period = _period(driver, database)
+    if period is None:
+        return []
+    scope = None if districts is None else sorted(districts)
+    if kind == "audit":
+        return _audit_leads(driver, database, period, limit, scope, shortfalls or {})
+    return _network_leads(driver, database, period, limit, scope)

@@ -1,0 +1,370 @@
+"""The figures of the analysis report for decision makers, computed once for the HTML page and the JSON.
+
+What a monthly report answers, in the seed's terms (step 2's results: an *analysis report*, a
+*warning*, *instructions*):
+
+- **trends**: declarations, declared value and the share lodged by high-risk importers, per month,
+  with inspections, violations found and the hit rate (violations / inspections);
+- **channel mix**: the clearance decisions logged by the risk engine, per channel and level;
+- **where inspection capacity went**: inspections per district, sub-centre, channel and level, each
+  with its hit rate and revenue recovered (a place that inspects a lot and finds little is capacity
+  to move);
+- **top networks** with their links, for a small chart each;
+- **warnings**: high-risk networks in the latest analysis run that the previous run did not have
+  (networks are renumbered every run, so they are matched by members: a network is new when none of
+  its members was in a high-risk network before);
+- **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
+  leads of :mod:`algorithms.leads`) and their latest declarations never inspected, each with why.
+
+Trends, capacity and hit rates cover the ``months`` months up to the latest declaration.
+``districts`` limits everything to declarations lodged at those district offices and to the
+enterprises and networks with one there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import suppress
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import neo4j
+
+from algorithms.leads import rank_leads, snapshot_shortfalls
+from algorithms.queries import top_networks
+from algorithms.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
+from graph import explore
+from graph.model import schema
+from graph.reference import office_by_code
+
+__all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
+
+#: an enterprise is high-risk from this analysed risk (the red band of the charts)
+HIGH_RISK = 0.6
+#: a network is high-risk from this score (0..100), the same line on its scale
+HIGH_NETWORK_SCORE = 60.0
+CHART_NODES = 60
+
+for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
+    schema().node(_label)
+for _rel in ("FILED", "LODGED_AT", "MEMBER_OF"):
+    schema().relationship(_rel)
+
+LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
+
+MONTHS = """
+MATCH (d:Declaration)
+WHERE d.date >= date($since) AND d.date <= date($until) AND ($districts IS NULL OR d.office IN $districts)
+WITH substring(toString(d.date), 0, 7) AS month, d
+RETURN month, count(d) AS declarations, sum(coalesce(d.value, 0.0)) AS declared_value,
+       sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations,
+       sum(coalesce(d.revenue_recovered, 0.0)) AS revenue_recovered
+ORDER BY month
+"""
+
+HIGH_RISK_MONTHS = """
+MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration)
+WHERE e.risk >= $high AND d.date >= date($since) AND d.date <= date($until)
+  AND ($districts IS NULL OR d.office IN $districts)
+RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
+"""
+
+INSPECTIONS = """
+MATCH (d:Declaration)
+WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
+  AND ($districts IS NULL OR d.office IN $districts)
+RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
+       sum(coalesce(d.violation, 0)) AS violations, sum(coalesce(d.revenue_recovered, 0.0)) AS revenue_recovered
+"""
+
+VISIBLE = """
+UNWIND $ids AS id
+MATCH (e:Enterprise {id: id})
+WHERE EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts }
+RETURN collect(id) AS ids
+"""
+
+UNINSPECTED = """
+UNWIND $ids AS id
+MATCH (e:Enterprise {id: id})-[:FILED {role: 'consignee'}]->(d:Declaration)
+WHERE coalesce(d.inspected, 0) = 0 AND ($districts IS NULL OR d.office IN $districts)
+WITH e, d ORDER BY d.date DESC, d.id
+WITH e, collect(d)[..$per] AS latest
+UNWIND latest AS d
+RETURN e.id AS enterprise, d.id AS id, toString(d.date) AS date, d.office AS office, d.hs6 AS hs6,
+       d.origin AS origin, d.value AS value, d.currency AS currency
+"""
+
+
+def _read(driver: neo4j.Driver, database: str, query: str, **params) -> list[dict]:
+    records = driver.execute_query(query, params, database_=database, routing_=neo4j.RoutingControl.READ).records
+    return [r.data() for r in records]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _month_keys(latest: date, months: int) -> list[str]:
+    """``YYYY-MM`` of the ``months`` months ending with the month of ``latest``, oldest first."""
+    last = latest.year * 12 + latest.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
+
+
+def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
+    """One row per month of the period, months without declarations included (as zeros)."""
+    rows = _read(driver, database, MONTHS, since=period[0], until=period[1], districts=districts)
+    found = {r["month"]: r for r in rows}
+    empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
+    rows = [found.get(month, {"month": month, **empty}) for month in months]
+    high = {
+        r["month"]: r["declarations"]
+        for r in _read(
+            driver, database, HIGH_RISK_MONTHS, since=period[0], until=period[1], districts=districts, high=HIGH_RISK
+        )
+    }
+    return [
+        {
+            **row,
+            "declared_value": round(row["declared_value"], 2),
+            "revenue_recovered": round(row["revenue_recovered"], 2),
+            "high_risk_declarations": high.get(row["month"], 0),
+            "high_risk_share": _rate(high.get(row["month"], 0), row["declarations"]),
+            "hit_rate": _rate(row["violations"], row["inspected"]),
+        }
+        for row in rows
+    ]
+
+
+def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
+    """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
+    rows = _read(driver, database, INSPECTIONS, since=period[0], until=period[1], districts=districts)
+    total = sum(r["inspected"] for r in rows)
+    groups: dict[str, dict] = {
+        k: defaultdict(lambda: [0, 0, 0.0]) for k in ("office", "sub_centre", "channel", "level")
+    }
+    for r in rows:
+        office = office_by_code(r["office"] or "")
+        keys = {
+            "office": office.name if office else "not recorded",
+            "sub_centre": (office_by_code(office.parent).name if office and office.parent else "not recorded"),
+            "channel": r["channel"] or "before risk scoring",
+            "level": r["level"] or "before risk scoring",
+        }
+        for dimension, key in keys.items():
+            entry = groups[dimension][key]
+            entry[0] += r["inspected"]
+            entry[1] += r["violations"]
+            entry[2] += r["revenue_recovered"]
+    return {
+        "inspected": total,
+        **{
+            f"by_{dimension}": [
+                {
+                    "name": key,
+                    "inspected": n,
+                    "share": round(n / total, 4) if total else None,
+                    "violations": found,
+                    "hit_rate": _rate(found, n),
+                    "revenue_recovered": round(recovered, 2),
+                }
+                for key, (n, found, recovered) in sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            ]
+            for dimension, table in groups.items()
+        },
+    }
+
+
+def _visible(driver, database, ids: list[str], districts) -> set[str]:
+    if districts is None:
+        return set(ids)
+    return set(_read(driver, database, VISIBLE, ids=ids, districts=districts)[0]["ids"])
+
+
+def _top_networks(driver, database, top: int, districts) -> list[dict]:
+    ranked = top_networks(driver, database, top if districts is None else 20 * top)
+    seen = _visible(driver, database, [m for n in ranked for m in n["members"]], districts)
+    chosen = [n for n in ranked if seen.intersection(n["members"])][:top]
+    for net in chosen:
+        net["reasons"] = net["reasons"][:3]
+        net["chart"] = explore.neighbourhood(driver, database, net["members"], 1, CHART_NODES)
+    return chosen
+
+
+def new_high_risk_networks(latest: list[dict], previous: list[dict], threshold: float = HIGH_NETWORK_SCORE) -> list:
+    """Networks of ``latest`` scoring at least ``threshold`` none of whose members was in one before.
+
+    Each comes back with ``previous_score``: the highest score among earlier networks sharing a
+    member (None when its members were in none), so "escalated" reads apart from "appeared".
+    """
+    before_high = {m for net in previous if net["score"] >= threshold for m in net["members"]}
+    before_score: dict[str, float] = {}
+    for net in previous:
+        for m in net["members"]:
+            before_score[m] = max(before_score.get(m, 0.0), net["score"])
+    found = []
+    for net in latest:
+        if net["score"] >= threshold and not before_high.intersection(net["members"]):
+            scores = [before_score[m] for m in net["members"] if m in before_score]
+            found.append({**net, "previous_score": max(scores) if scores else None})
+    return found
+
+
+def _warnings(driver, database, home: Path, districts) -> dict:
+    versions = snapshot_versions(home)
+    try:
+        latest = load_snapshot(home)
+    except SnapshotMissing:
+        return {"latest": None, "previous": None, "items": []}
+    earlier = [v for v in versions if v < latest.version]
+    if not earlier:
+        return {"latest": latest.version, "previous": None, "items": []}
+    previous = load_snapshot(home, earlier[-1])
+    found = new_high_risk_networks(latest.networks, previous.networks)
+    seen = _visible(driver, database, [m for n in found for m in n["members"]], districts)
+    items = []
+    for net in found:
+        if not seen.intersection(net["members"]):
+            continue
+        how = (
+            "appeared since the previous run"
+            if net["previous_score"] is None
+            else f"rose from score {net['previous_score']:.0f}"
+        )
+        lead = net["reasons"][0]["detail"] if net["reasons"] else ""
+        items.append(
+            {
+                "network_id": net["id"],
+                "score": net["score"],
+                "kind": net["kind"],
+                "members": net["members"],
+                "previous_score": net["previous_score"],
+                "detail": f"network {net['id']} ({len(net['members'])} firms, score {net['score']:.0f}, "
+                f"{net['kind']}) {how}: {lead}",
+            }
+        )
+    return {
+        "latest": latest.version,
+        "latest_as_of": latest.metadata.get("as_of"),
+        "previous": previous.version,
+        "previous_as_of": previous.metadata.get("as_of"),
+        "items": items,
+    }
+
+
+def _instructions(driver, database, home: Path, districts, count: int) -> list[dict]:
+    """Cases to open, audits to plan and declarations to check, each with its reason."""
+    out = []
+    scope = None if districts is None else frozenset(districts)
+    for lead in rank_leads(driver, database, "anti-smuggling", max(1, count // 3), districts=scope):
+        members = ", ".join(m["id"] for m in lead["members"][:6]) + (" …" if len(lead["members"]) > 6 else "")
+        why = lead["reasons"][0]["detail"] if lead["reasons"] else f"network score {lead['score']:.0f}"
+        out.append(
+            {
+                "action": "open an anti-smuggling case",
+                "target": f"network {lead['id']}: {members}",
+                "enterprises": [m["id"] for m in lead["members"]],
+                "why": f"score {lead['score']:.0f}; {why}",
+            }
+        )
+    shortfalls = snapshot_shortfalls(home)
+    for lead in rank_leads(driver, database, "audit", count, districts=scope, shortfalls=shortfalls):
+        figures = lead["figures"]
+        why = lead["reasons"][0]["detail"] if lead["reasons"] else "analysed risk"
+        out.append(
+            {
+                "action": "targeted customs audit",
+                "target": f"{lead['id']} {lead['name'] or ''}".strip(),
+                "enterprises": [lead["id"]],
+                "why": f"expected value {figures['expected_value']:,.0f} (risk {figures['probability']:.2f} x "
+                f"revenue at stake {figures['revenue_at_stake']:,.0f}); {why}",
+            }
+        )
+    firms = list(dict.fromkeys(e for item in out for e in item["enterprises"]))
+    reason_of = {e: item["action"] for item in out for e in reversed(item["enterprises"])}
+    rows = _read(driver, database, UNINSPECTED, ids=firms, per=2, districts=districts)
+    rows.sort(key=lambda r: (firms.index(r["enterprise"]), r["date"] or "", r["id"]))
+    for r in rows[: 2 * count]:
+        office = office_by_code(r["office"] or "")
+        out.append(
+            {
+                "action": "check declaration",
+                "target": f"{r['id']} of {r['date']} at {office.name if office else 'unknown office'}",
+                "enterprises": [r["enterprise"]],
+                "why": f"latest uninspected declaration of {r['enterprise']} (to {reason_of[r['enterprise']]}): "
+                f"HS {r['hs6']} from {r['origin']}, value {r['value'] or 0:,.0f} {r['currency'] or ''}".rstrip(),
+            }
+        )
+    return out
+
+
+def analysis_report(
+    driver: neo4j.Driver,
+    database: str,
+    home: Path,
+    *,
+    decisions: dict | None = None,
+    months: int = 12,
+    top: int = 5,
+    instructions: int = 6,
+    districts: frozenset[str] | None = None,
+) -> dict:
+    """Every figure of the report as plain JSON-ready data.
+
+    Parameters
+    ----------
+    home : Path
+        ``$RISKGRAPH_HOME``: the analysis snapshots to compare and the tax shortfalls.
+    decisions : dict, optional
+        :meth:`scoring.decision_log.DecisionLog.channel_mix` (None: no clearance decisions to show).
+    months : int
+        How many months of trends, ending with the month of the latest declaration.
+    top : int
+        How many networks to show with a chart.
+    instructions : int
+        How many audits to instruct (cases: a third of it; declarations: twice it).
+    """
+    if months < 1 or top < 1 or instructions < 1:
+        raise ValueError("months, top and instructions must be at least 1")
+    scope = None if districts is None else sorted(districts)
+    latest = _read(driver, database, LATEST_DATE)[0]["latest"]
+    snapshot_meta = None
+    with suppress(SnapshotMissing):
+        snapshot_meta = load_snapshot(home).metadata
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "districts": scope,
+        "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
+        "decisions": decisions,
+    }
+    report["warnings"] = _warnings(driver, database, home, scope)
+    if latest is None:  # nothing ingested yet: the report says so instead of failing
+        return {
+            **report,
+            "period": None,
+            "totals": None,
+            "months": [],
+            "capacity": None,
+            "networks": [],
+            "instructions": [],
+        }
+    latest = latest.to_native()
+    keys = _month_keys(latest, months)
+    period = (f"{keys[0]}-01", latest.isoformat())
+    trend = _trends(driver, database, period, scope, keys)
+    totals = {
+        k: sum(m[k] for m in trend)
+        for k in ("declarations", "declared_value", "inspected", "violations", "revenue_recovered")
+    }
+    totals["hit_rate"] = _rate(totals["violations"], totals["inspected"])
+    totals["declared_value"] = round(totals["declared_value"], 2)
+    totals["revenue_recovered"] = round(totals["revenue_recovered"], 2)
+    return {
+        **report,
+        "period": {"from": period[0], "to": period[1], "months": months},
+        "totals": totals,
+        "months": trend,
+        "capacity": _capacity(driver, database, period, scope),
+        "networks": _top_networks(driver, database, top, scope),
+        "instructions": _instructions(driver, database, home, scope, instructions),
+    }

@@ -1,0 +1,35 @@
+"""The analysis report for decision makers: the HTML page, or its figures as JSON with ``?format=json``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from algorithms.report import analysis_report
+from api.access import districts_of
+from api.deps import DecisionLogDep, GraphDep
+from visualizations.report import render_report
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+@router.get("/analysis", response_model=None)
+def read_analysis_report(
+    request: Request,
+    graph: GraphDep,
+    log: DecisionLogDep,
+    format: Literal["html", "json"] = "html",
+    months: Annotated[int, Query(ge=1, le=120)] = 12,
+    top: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> HTMLResponse | dict:
+    figures = analysis_report(
+        *graph,
+        request.app.state.live.home,
+        decisions=log.channel_mix(),
+        months=months,
+        top=top,
+        districts=districts_of(request),
+    )
+    return figures if format == "json" else HTMLResponse(render_report(figures))

@@ -1,0 +1,86 @@
+"""Outputs for people: ``leads`` (a spreadsheet of post-clearance leads) and ``report`` (the analysis report).
+
+Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
+``UserError`` so they print as one line with exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+__all__ = ["register"]
+
+console = Console(stderr=True)
+
+
+def _user_error(message: str) -> Exception:
+    from riskgraph.cli import UserError
+
+    return UserError(message)
+
+
+def _connect():
+    from graph.connection import check, database
+
+    return check(), database()
+
+
+def leads(
+    kind: Annotated[str, typer.Option(help="audit (importers) or anti-smuggling (networks)")],
+    out: Annotated[Path, typer.Option(help="file to write: .csv or .xlsx")],
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="most leads written")] = 100,
+) -> None:
+    """Write the ranked post-clearance leads, with their figures and reasons, to a CSV or Excel file."""
+    from algorithms.leads import KINDS, rank_leads, snapshot_shortfalls
+    from riskgraph.settings import settings
+    from visualizations.lead_sheets import FORMATS, leads_csv, leads_xlsx
+
+    if kind not in KINDS:
+        raise _user_error(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise _user_error(f"--out must end in .csv or .xlsx, got {out.name!r}")
+    shortfalls = snapshot_shortfalls(settings().home) if kind == "audit" else None
+    found = rank_leads(*_connect(), kind, limit, shortfalls=shortfalls)
+    out.write_bytes((leads_csv if fmt == "csv" else leads_xlsx)(found, kind))
+    console.print(f"wrote {len(found):,} {kind} leads to {out}", highlight=False)
+
+
+def report(
+    out: Annotated[Path, typer.Option(help="HTML file to write")],
+    months: Annotated[int, typer.Option(min=1, max=120, help="months of trends")] = 12,
+    top: Annotated[int, typer.Option(min=1, max=20, help="networks shown with a chart")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="also print the figures as JSON")] = False,
+) -> None:
+    """The analysis report for decision makers: trends, hit rates, capacity, top networks, warnings, instructions."""
+    from algorithms.report import analysis_report
+    from riskgraph.settings import settings
+    from scoring.decision_log import DecisionLog
+    from visualizations.report import render_report
+
+    home = settings().home
+    log = DecisionLog(home)
+    try:
+        figures = analysis_report(*_connect(), home, decisions=log.channel_mix(), months=months, top=top)
+    finally:
+        log.close()
+    out.write_text(render_report(figures), encoding="utf-8")
+    warnings = len(figures["warnings"]["items"])
+    console.print(
+        f"wrote the report to {out}: {len(figures['networks'])} networks, {warnings} warnings, "
+        f"{len(figures['instructions'])} instructions",
+        highlight=False,
+    )
+    if as_json:
+        print(json.dumps(figures, default=str))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``leads`` and ``report`` commands to the main ``riskgraph`` app."""
+    app.command()(leads)
+    app.command()(report)
