@@ -48,7 +48,7 @@ def leads(
     shortfalls = snapshot_shortfalls(settings().home) if kind == "audit" else None
     found = rank_leads(*_connect(), kind, limit, shortfalls=shortfalls)
     out.write_bytes((leads_csv if fmt == "csv" else leads_xlsx)(found, kind))
-    console.print(f"wrote {len(found):,} {kind} leads to {out}", highlight=False)
+    console.print(f"wrote {len(found):,} {kind} leads to {out}", highlight=False, soft_wrap=True)
 
 
 def report(
@@ -75,6 +75,7 @@ def report(
         f"wrote the report to {out}: {len(figures['networks'])} networks, {warnings} warnings, "
         f"{len(figures['instructions'])} instructions",
         highlight=False,
+        soft_wrap=True,
     )
     if as_json:
         print(json.dumps(figures, default=str))
