@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
+from graph.cases import CONFIRMED_OUTCOMES
 from graph.model import schema
 from graph.paging import read_pages
 
 __all__ = ["AnalysisInput", "CONFIRMED_CASE_OUTCOMES", "read_analysis_input"]
 
-#: a case concerning an enterprise makes it a known violator when its outcome is one of these
-CONFIRMED_CASE_OUTCOMES = ("confirmed", "violation", "violation_found", "penalised", "convicted")
+#: a case concerning an enterprise makes it a known violator when its outcome is one of these (graph/cases.py)
+CONFIRMED_CASE_OUTCOMES = CONFIRMED_OUTCOMES
 
 
 # Every label and relationship type used below must be declared; a rename fails here, not at query time.

@@ -254,7 +254,8 @@ ORDER BY date, id
 
 CASES = """
 MATCH (k:Case)-[:CONCERNS]->(:Enterprise {id: $id})
-RETURN k.id AS id, k.kind AS kind, k.status AS status, k.outcome AS outcome, toString(k.opened) AS opened
+RETURN k.id AS id, k.kind AS kind, k.title AS title, k.status AS status, k.outcome AS outcome,
+       k.assignee AS assignee, toString(k.opened) AS opened, toString(k.closed) AS closed
 ORDER BY opened, id
 """
 

@@ -1,0 +1,128 @@
+"""Cases: open one on an enterprise or a network with its evidence, list them, read one, work it.
+
+The author of every change is the caller's API key (its name and id). A key limited to a
+jurisdiction opens cases only on enterprises it may see and lists only cases concerning them;
+reading and changing one case is scoped by ``api.access`` from the ``case_id`` in the path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.access import PrincipalDep, districts_of, visible_enterprises
+from api.deps import GraphDep
+from api.errors import ApiError
+from graph import cases, explore
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+# The library's vocabularies, so the API cannot drift from them (a tuple subscript lists its values).
+Kind = Literal[cases.KINDS]
+Status = Literal[cases.STATUSES]
+Outcome = Literal[cases.OUTCOMES]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+Text = Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")]
+
+_STATUS = {
+    cases.CaseNotFound: (404, "not_found"),
+    cases.IllegalTransition: (409, "illegal_transition"),
+    cases.InvalidCase: (422, "invalid_request"),
+}
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    network_id: int | None = None
+    kind: Kind | None = Field(None, description="defaults to the network's kind")
+    title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+    assignee: Name | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> CaseCreate:
+        if (self.enterprise_id is None) == (self.network_id is None):
+            raise ValueError("name exactly one of enterprise_id and network_id")
+        return self
+
+
+class CaseUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    assignee: Name | None = None
+    outcome: Outcome | None = Field(None, description="required when closing, only then")
+    notes: Text | None = Field(None, description="appended to the case's notes with author and time")
+
+
+def _author(principal) -> str:
+    return f"{principal.name} ({principal.id})"
+
+
+def _call(fn, *args, **kwargs) -> dict:
+    try:
+        return fn(*args, **kwargs)
+    except cases.CaseError as exc:
+        status, code = _STATUS[type(exc)]
+        raise ApiError(status, code, str(exc)) from None
+
+
+@router.post("", status_code=201)
+def create_case(request: Request, graph: GraphDep, principal: PrincipalDep, body: CaseCreate) -> dict:
+    districts = districts_of(request)
+    if districts is not None:
+        if body.enterprise_id is not None:
+            named = [body.enterprise_id]
+        else:
+            named = [m["id"] for m in (explore.network(*graph, body.network_id) or {"members": []})["members"]]
+        if named and not visible_enterprises(graph, districts, named):
+            office = principal.jurisdiction
+            raise ApiError(
+                403, "outside_jurisdiction", f"the case's enterprises are outside the jurisdiction of {office}"
+            )
+    return _call(
+        cases.create_case,
+        *graph,
+        title=body.title,
+        opened_by=_author(principal),
+        enterprise_id=body.enterprise_id,
+        network_id=body.network_id,
+        kind=body.kind,
+        assignee=body.assignee,
+        notes=body.notes,
+    )
+
+
+@router.get("")
+def read_cases(
+    request: Request,
+    graph: GraphDep,
+    status: Status | None = None,
+    assignee: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict:
+    items = cases.list_cases(*graph, status, assignee, limit, districts_of(request))
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/{case_id}")
+def read_case(graph: GraphDep, case_id: str) -> dict:
+    return _call(cases.read_case, *graph, case_id)
+
+
+@router.patch("/{case_id}")
+def update_case(graph: GraphDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
+    return _call(
+        cases.update_case,
+        *graph,
+        case_id,
+        by=_author(principal),
+        status=body.status,
+        assignee=body.assignee,
+        outcome=body.outcome,
+        note=body.notes,
+    )

@@ -1,0 +1,360 @@
+"""Cases: an audit or anti-smuggling case opened on an enterprise or a network, worked to an outcome.
+
+A case ``CONCERNS`` its enterprise (or every member of its network) and keeps, on the ``Case`` node
+itself, an **evidence snapshot**: the neighbourhood the investigator was looking at (nodes and edges
+as :func:`graph.explore.neighbourhood` returns them, at the link chart's depth and size) and the
+scores of that moment (risk, propagated risk and reasons of the concerned enterprises, and the
+network's score, kind and reasons). It is a JSON property rather than a file under
+``$RISKGRAPH_HOME``: the case and its evidence are created in one transaction (no case without its
+evidence, no orphan file), they live in the system of record with the same backups, and every API
+server pointed at the same database sees them. ``riskgraph analyze`` rewrites enterprise scores and
+rebuilds ``Network`` nodes (renumbering them) but never touches ``Case`` nodes, so the evidence
+still shows what was seen. A snapshot is bounded by ``EVIDENCE_NODE_LIMIT`` nodes (~100 kB).
+
+Ids read ``CASE-2026-000123``: the year's ``CaseCounter`` node is incremented in the creating
+transaction (``SET c.last = c.last + 1`` reads and writes under the node's write lock, the key
+constraint on ``CaseCounter.year`` keeps one counter per year), and the key constraint on
+``Case.id`` refuses a duplicate rather than merging it.
+
+Work on a case is a read-modify-write of its notes and history under the case's write lock
+(taken first, so two concurrent changes queue instead of losing one): notes are appended with
+author and time, never rewritten, and every change is appended to the history with who and when.
+Status moves along :data:`TRANSITIONS`; closing needs an outcome from :data:`OUTCOMES`, and a
+closed case is final (only notes may still be added). Cases closed with an outcome in
+:data:`CONFIRMED_OUTCOMES` make their enterprises known violators for the next analysis.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import neo4j
+
+from graph import explore
+from graph.model import schema
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "TRANSITIONS",
+    "OUTCOMES",
+    "CONFIRMED_OUTCOMES",
+    "CaseError",
+    "CaseNotFound",
+    "InvalidCase",
+    "IllegalTransition",
+    "create_case",
+    "read_case",
+    "list_cases",
+    "update_case",
+]
+
+KINDS = ("audit", "anti-smuggling")
+STATUSES = ("open", "investigating", "referred", "closed")
+#: where each status may go; a referral can come back for more investigation, a closed case is final
+TRANSITIONS = {
+    "open": ("investigating", "closed"),
+    "investigating": ("referred", "closed"),
+    "referred": ("investigating", "closed"),
+    "closed": (),
+}
+#: the outcome of a closed case
+OUTCOMES = ("confirmed", "no_violation", "insufficient_evidence")
+#: outcomes that make the concerned enterprises known violators (read by ``algorithms.graph_io``)
+CONFIRMED_OUTCOMES = ("confirmed",)
+#: the evidence subgraph: the link chart's view (2 steps around an enterprise, 1 around a network's members)
+EVIDENCE_NODE_LIMIT = 500
+_EVIDENCE_DEPTH = {"enterprise": 2, "network": 1}
+_FINAL_FIELDS = ("status", "assignee", "outcome")
+
+for _label in ("Case", "CaseCounter", "Enterprise", "Declaration", "CustomsOffice"):
+    schema().node(_label)
+for _rel in ("CONCERNS", "FILED", "LODGED_AT"):
+    schema().relationship(_rel)
+
+
+class CaseError(ValueError):
+    """A request about a case that cannot be done as asked; the subclass says why."""
+
+
+class CaseNotFound(CaseError):
+    """The case, enterprise or network named does not exist."""
+
+
+class InvalidCase(CaseError):
+    """The request itself is wrong (a missing kind, an outcome without closing, nothing to change)."""
+
+
+class IllegalTransition(CaseError):
+    """The change conflicts with the case's current state (a status it cannot move to, a closed case)."""
+
+
+NEXT_NUMBER = """
+MERGE (c:CaseCounter {year: $year})
+ON CREATE SET c.last = 0
+SET c.last = c.last + 1
+RETURN c.last AS n
+"""
+
+CREATE = """
+CREATE (k:Case {id: $id, kind: $kind, title: $title, status: 'open', assignee: $assignee, opened: $now,
+                updated: $now, opened_by: $by, enterprise_id: $enterprise_id, network_id: $network_id,
+                notes: $notes, history: $history, evidence: $evidence})
+WITH k
+CALL (k) {
+  UNWIND $concerns AS eid
+  MATCH (e:Enterprise {id: eid})
+  CREATE (k)-[:CONCERNS]->(e)
+}
+RETURN k.id AS id
+"""
+
+SCORES = """
+UNWIND $ids AS eid
+MATCH (e:Enterprise {id: eid})
+RETURN e {.id, .name, .category, .risk, .propagated_risk, .community, .network_id,
+          analysed_at: toString(e.analysed_at)} AS enterprise, e.reasons AS reasons
+ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+"""
+
+_FIELDS = """k {.id, .kind, .title, .status, .outcome, .assignee, .opened_by, .enterprise_id, .network_id,
+       opened: toString(k.opened), updated: toString(k.updated), closed: toString(k.closed)}"""
+
+READ = f"""
+MATCH (k:Case {{id: $id}})
+OPTIONAL MATCH (k)-[:CONCERNS]->(e:Enterprise)
+WITH k, e ORDER BY e.id
+RETURN {_FIELDS} AS case, k.notes AS notes, k.history AS history, k.evidence AS evidence,
+       collect(e.id) AS concerns
+"""
+
+LIST = f"""
+MATCH (k:Case)
+WHERE ($status IS NULL OR k.status = $status) AND ($assignee IS NULL OR k.assignee = $assignee)
+  AND ($districts IS NULL OR EXISTS {{
+        (k)-[:CONCERNS]->(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
+        WHERE o.code IN $districts }})
+WITH k ORDER BY k.opened DESC, k.id DESC LIMIT $limit
+OPTIONAL MATCH (k)-[:CONCERNS]->(e:Enterprise)
+WITH k, e ORDER BY e.id
+RETURN {_FIELDS} AS case, collect(e.id) AS concerns
+ORDER BY case.opened DESC, case.id DESC
+"""
+
+# Setting ``updated`` first takes the case's write lock: the read that follows sees the latest commit.
+LOCK = "MATCH (k:Case {id: $id}) SET k.updated = $now RETURN count(k) AS n"
+CURRENT = (
+    "MATCH (k:Case {id: $id}) RETURN k.status AS status, k.assignee AS assignee, k.outcome AS outcome, "
+    "k.notes AS notes, k.history AS history"
+)
+SAVE = "MATCH (k:Case {id: $id}) SET k += $props"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _entry(now: datetime, by: str, action: str, changes: dict) -> dict:
+    return {"at": now.isoformat(), "by": by, "action": action, "changes": changes}
+
+
+def _scores(driver: neo4j.Driver, database: str, ids: list[str]) -> list[dict]:
+    found = []
+    for r in driver.execute_query(SCORES, ids=ids, database_=database).records:
+        found.append({**r["enterprise"], "reasons": json.loads(r["reasons"]) if r["reasons"] else []})
+    return found
+
+
+def _network_view(found: dict) -> dict:
+    return {k: found[k] for k in ("id", "score", "kind", "size", "value_at_stake", "reasons", "analysed_at")} | {
+        "members": [m["id"] for m in found["members"]]
+    }
+
+
+def _subject(driver: neo4j.Driver, database: str, enterprise_id: str | None, network_id: int | None):
+    """(concerned enterprise ids, their scores, the network view or None) of the thing a case is opened on."""
+    if network_id is not None:
+        found = explore.network(driver, database, network_id)
+        if found is None or not found["members"]:
+            raise CaseNotFound(f"no network {network_id} (network ids change with every analysis)")
+        network = _network_view(found)
+        return network["members"], _scores(driver, database, network["members"]), network
+    scores = _scores(driver, database, [enterprise_id])
+    if not scores:
+        raise CaseNotFound(f"no enterprise {enterprise_id!r}")
+    own = scores[0]["network_id"]
+    found = explore.network(driver, database, own) if own is not None else None
+    return [enterprise_id], scores, _network_view(found) if found else None
+
+
+def create_case(
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    title: str,
+    opened_by: str,
+    enterprise_id: str | None = None,
+    network_id: int | None = None,
+    kind: str | None = None,
+    assignee: str | None = None,
+    notes: str | None = None,
+) -> dict:
+    """Open a case on one enterprise or one network (exactly one) and return it as :func:`read_case` does.
+
+    ``kind`` defaults to the network's kind (the enterprise's network for an enterprise); an enterprise
+    in no scored network needs it. Raises :class:`CaseNotFound` for an unknown enterprise or network,
+    :class:`InvalidCase` for a bad combination.
+    """
+    if (enterprise_id is None) == (network_id is None):
+        raise InvalidCase("name exactly one of enterprise_id and network_id")
+    if kind is not None and kind not in KINDS:
+        raise InvalidCase(f"kind {kind!r}: choose one of {', '.join(KINDS)}")
+    concerns, scores, network = _subject(driver, database, enterprise_id, network_id)
+    kind = kind or (network or {}).get("kind")
+    if kind is None:
+        raise InvalidCase(f"enterprise {enterprise_id!r} is in no scored network: give the kind ({' or '.join(KINDS)})")
+    subject = "network" if network_id is not None else "enterprise"
+    depth = _EVIDENCE_DEPTH[subject]
+    now = _now()
+    evidence = {
+        "taken_at": now.isoformat(),
+        "subject": {"type": subject, "id": network_id if network_id is not None else enterprise_id},
+        "network": network,
+        "enterprises": scores,
+        "graph": {"depth": depth, **explore.neighbourhood(driver, database, concerns, depth, EVIDENCE_NODE_LIMIT)},
+    }
+    changes = {"status": {"from": None, "to": "open"}, "kind": kind, "title": title}
+    if assignee:
+        changes["assignee"] = {"from": None, "to": assignee}
+    if notes:
+        changes["note"] = notes
+    params = {
+        "kind": kind,
+        "title": title,
+        "assignee": assignee,
+        "now": now,
+        "by": opened_by,
+        "enterprise_id": enterprise_id,
+        "network_id": network_id,
+        "notes": json.dumps([{"at": now.isoformat(), "by": opened_by, "text": notes}] if notes else []),
+        "history": json.dumps([_entry(now, opened_by, "opened", changes)]),
+        "evidence": json.dumps(evidence),
+        "concerns": concerns,
+    }
+
+    def create_tx(tx: neo4j.ManagedTransaction) -> str:
+        number = tx.run(NEXT_NUMBER, year=now.year).single()["n"]
+        case_id = f"CASE-{now.year}-{number:06d}"
+        tx.run(CREATE, id=case_id, **params).consume()
+        return case_id
+
+    with driver.session(database=database) as session:
+        case_id = session.execute_write(create_tx)
+    return read_case(driver, database, case_id)
+
+
+def read_case(driver: neo4j.Driver, database: str, case_id: str) -> dict:
+    """The case with its concerned enterprises, notes, history and evidence; :class:`CaseNotFound` if unknown."""
+    records = driver.execute_query(READ, id=case_id, database_=database).records
+    if not records:
+        raise CaseNotFound(f"no case {case_id!r}")
+    r = records[0]
+    return {
+        **r["case"],
+        "concerns": r["concerns"],
+        "notes": json.loads(r["notes"] or "[]"),
+        "history": json.loads(r["history"] or "[]"),
+        "evidence": json.loads(r["evidence"] or "{}"),
+    }
+
+
+def list_cases(
+    driver: neo4j.Driver,
+    database: str,
+    status: str | None = None,
+    assignee: str | None = None,
+    limit: int = 50,
+    districts: frozenset[str] | None = None,
+) -> list[dict]:
+    """Cases newest first, without notes, history or evidence; optionally only those concerning an
+    enterprise that lodged at one of ``districts``."""
+    scope = None if districts is None else sorted(districts)
+    records = driver.execute_query(
+        LIST, status=status, assignee=assignee, limit=limit, districts=scope, database_=database
+    ).records
+    return [{**r["case"], "concerns": r["concerns"]} for r in records]
+
+
+def _changes(current: dict, status: str | None, assignee: str | None, outcome: str | None, case_id: str) -> dict:
+    """What the request changes, after checking it against the case's current state."""
+    if current["status"] == "closed" and any(v is not None for v in (status, assignee, outcome)):
+        raise IllegalTransition(
+            f"case {case_id} is closed ({current['outcome']}): its {', '.join(_FINAL_FIELDS)} are final; "
+            "notes can still be added, or open a new case"
+        )
+    changes = {}
+    if status is not None:
+        allowed = TRANSITIONS[current["status"]]
+        if status not in allowed:
+            raise IllegalTransition(
+                f"case {case_id} is {current['status']}: it can move to {' or '.join(allowed)}, not {status}"
+            )
+        changes["status"] = {"from": current["status"], "to": status}
+    if status == "closed" and outcome is None:
+        raise InvalidCase(f"closing needs an outcome: one of {', '.join(OUTCOMES)}")
+    if outcome is not None:
+        if status != "closed":
+            raise InvalidCase("an outcome is given when the case is closed: send status 'closed' with it")
+        changes["outcome"] = {"from": None, "to": outcome}
+    if assignee is not None and assignee != current["assignee"]:
+        changes["assignee"] = {"from": current["assignee"], "to": assignee}
+    return changes
+
+
+def update_case(
+    driver: neo4j.Driver,
+    database: str,
+    case_id: str,
+    *,
+    by: str,
+    status: str | None = None,
+    assignee: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> dict:
+    """Move the status, reassign, close with an outcome and/or append a note; one history entry per call.
+
+    Raises :class:`CaseNotFound`, :class:`IllegalTransition` (a status the case cannot move to, a
+    change to a closed case) or :class:`InvalidCase` (closing without an outcome, an outcome without
+    closing, an unknown value, nothing to change). Nothing is written when it raises.
+    """
+    if status is not None and status not in STATUSES:
+        raise InvalidCase(f"status {status!r}: choose one of {', '.join(STATUSES)}")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise InvalidCase(f"outcome {outcome!r}: choose one of {', '.join(OUTCOMES)}")
+
+    def update_tx(tx: neo4j.ManagedTransaction) -> None:
+        now = _now()
+        if tx.run(LOCK, id=case_id, now=now).single()["n"] == 0:
+            raise CaseNotFound(f"no case {case_id!r}")
+        current = tx.run(CURRENT, id=case_id).single().data()
+        changes = _changes(current, status, assignee, outcome, case_id)
+        props = {k: v["to"] for k, v in changes.items()}
+        if status == "closed":
+            props["closed"] = now
+        if note:
+            notes = json.loads(current["notes"] or "[]")
+            notes.append({"at": now.isoformat(), "by": by, "text": note})
+            props["notes"] = json.dumps(notes)
+            changes["note"] = note
+        if not changes:
+            raise InvalidCase("nothing to change: send status, assignee, outcome or notes that differ from the case")
+        history = json.loads(current["history"] or "[]")
+        history.append(_entry(now, by, "updated", changes))
+        props["history"] = json.dumps(history)
+        tx.run(SAVE, id=case_id, props=props).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(update_tx)
+    return read_case(driver, database, case_id)
