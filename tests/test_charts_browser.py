@@ -98,7 +98,6 @@ def test_investigator_searches_charts_and_expands_on_click(explore_server, page,
         f"document.getElementById('key').value = {secret!r}; document.querySelector('#key-form button').click()"
     )
     assert page.evaluate("document.getElementById('key-form').hidden") is True
-    assert page.evaluate("document.getElementById('open-case').disabled") is True  # no cases yet
     page.evaluate("document.getElementById('q').value = 'shell1'; document.querySelector('#search button').click()")
     page.wait_for("document.querySelectorAll('#results li').length > 0")
     assert page.evaluate("document.querySelector('#results li').innerText").startswith("Enterprise SHELL1")
