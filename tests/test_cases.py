@@ -248,3 +248,22 @@ def test_confirmed_outcome_raises_a_neighbours_propagated_risk_and_evidence_keep
             assert (scores["risk"], scores["propagated_risk"]) == (before["risk"], before["propagated_risk"])
     finally:
         fresh.stop()
+
+
+def test_a_key_limited_to_a_jurisdiction_opens_and_lists_only_cases_inside_it(server):
+    qingdao = server.client_as("investigator", "SC-QINGDAO")  # only HONEST2 lodged at Qingdao
+    _error(qingdao.post("/v1/cases", json={"enterprise_id": "SHELL1", "title": "x"}), 403, "outside_jurisdiction")
+    ring = server.client.get("/v1/networks").json()["items"][0]
+    _error(qingdao.post("/v1/cases", json={"network_id": ring["id"], "title": "x"}), 403, "outside_jurisdiction")
+    inside = _open(server, client=qingdao, enterprise_id="HONEST2", kind="audit", title="Qingdao's own")
+    outside = _open(server, enterprise_id="SHELL1", title="Shanghai's")
+
+    listed = qingdao.get("/v1/cases", params={"limit": 500}).json()["items"]
+    assert inside["id"] in [c["id"] for c in listed] and all(c["concerns"] == ["HONEST2"] for c in listed)
+    assert outside["id"] in [c["id"] for c in server.client.get("/v1/cases", params={"limit": 500}).json()["items"]]
+    _error(qingdao.get(f"/v1/cases/{outside['id']}"), 403, "outside_jurisdiction")
+    _error(
+        server.client_as("analyst", "SC-QINGDAO").post("/v1/cases", json={"enterprise_id": "HONEST2", "title": "x"}),
+        403,
+        "forbidden",
+    )
