@@ -11,8 +11,9 @@
 The audit period is the three years before the latest declaration in the graph, the span a
 post-clearance audit may reach back. Revenue at stake is the duty those declarations should have
 borne: what they declared plus what the peer comparison says is missing, so an under-valuer is not
-ranked low for having declared little. Amounts are in the declared currency (the graph holds no
-exchange rates). Members of anti-smuggling networks are left out: a ring is a case to open, not an
+ranked low for having declared little. Declared amounts are converted to US dollars at
+:data:`USD_RATES` (a currency missing from it is taken at par); the shortfall comes from the analysis
+in the declared currency. Members of anti-smuggling networks are left out: a ring is a case to open, not an
 audit to plan, and it is listed as an anti-smuggling lead.
 
 **Anti-smuggling leads** are the networks ``riskgraph analyze`` routed to anti-smuggling, ranked by
@@ -34,10 +35,15 @@ import neo4j
 
 from graph.model import schema
 
-__all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
+__all__ = ["KINDS", "AUDIT_YEARS", "USD_RATES", "rank_leads", "snapshot_shortfalls"]
 
 KINDS = ("audit", "anti-smuggling")
 AUDIT_YEARS = 3
+#: units of each invoice currency per US dollar (2025 averages): summing yen with dollars would put every
+#: Japanese supplier's client at the top. Customs publishes reference rates; replace these with yours.
+USD_RATES = {"USD": 1.0, "EUR": 0.92, "JPY": 150.0, "GBP": 0.79, "AUD": 1.52, "HKD": 7.8, "CNY": 7.2, "CHF": 0.88}
+#: a declaration's value in US dollars, in Cypher (``$rates`` is :data:`USD_RATES`)
+USD_VALUE = "coalesce(d.value, 0.0) / coalesce($rates[d.currency], 1.0)"
 
 for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
     schema().node(_label)
@@ -54,8 +60,8 @@ IN_DISTRICTS = (
 AUDIT_CANDIDATES = f"""
 MATCH (d:Declaration)
 WHERE d.date >= date($since) AND d.date <= date($until) AND d.importer_id IS NOT NULL
-WITH d.importer_id AS id, count(d) AS declarations, sum(coalesce(d.value, 0.0)) AS declared_value,
-     sum(coalesce(d.value, 0.0) * coalesce(d.tax_rate, 0.0)) AS duty_declared,
+WITH d.importer_id AS id, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
+     sum({USD_VALUE} * coalesce(d.tax_rate, 0.0)) AS duty_declared,
      sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
 MATCH (e:Enterprise {{id: id}})
 WHERE e.risk > 0 AND {IN_DISTRICTS}
@@ -75,7 +81,7 @@ MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 OPTIONAL CALL (e) {{
   MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
   WHERE d.date >= date($since) AND d.date <= date($until)
-  RETURN count(d) AS declarations, sum(coalesce(d.value, 0.0)) AS declared_value,
+  RETURN count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
          sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
 }}
 WITH n, e, declarations, declared_value, inspected, violations
@@ -119,6 +125,7 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
         since=period[0],
         until=period[1],
         districts=districts,
+        rates=USD_RATES,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records
@@ -166,6 +173,7 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
         until=period[1],
         districts=districts,
         limit=limit,
+        rates=USD_RATES,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records

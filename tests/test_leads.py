@@ -114,7 +114,7 @@ def test_csv_and_xlsx_parse_back_to_the_same_items(served, kind):
     from_xlsx = [dict(zip(header, r, strict=True)) for r in body]
     assert sheet.freeze_panes == "A2"
     id_column = "Enterprise" if kind == "audit" else "Network"
-    score_column = "Expected value" if kind == "audit" else "Score"
+    score_column = "Expected value (USD)" if kind == "audit" else "Score"
     assert len(from_csv) == len(from_xlsx) == len(items) > 0
     for item, a, b in zip(items, from_csv, from_xlsx, strict=True):
         assert a[id_column] == str(b[id_column]) == str(item["id"])
