@@ -7,6 +7,7 @@ concurrent notes, the effect of a confirmed outcome on risk propagation, and ref
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -174,7 +175,7 @@ def test_concurrent_creation_gives_distinct_consecutive_ids(server):
     assert set(ids) <= {c["id"] for c in listed}
 
 
-def test_list_filters_by_status_and_assignee(server):
+def test_list_filters_by_status_and_assignee_over_http_and_the_command_line(server, rg_env):
     mine = _open(server, enterprise_id="SHELL3", title="for chen", assignee="chen.jie")
     _open(server, enterprise_id="SHELL3", title="for someone else", assignee="wu.hao")
     _patch(server, mine["id"], status="investigating").raise_for_status()
@@ -187,6 +188,14 @@ def test_list_filters_by_status_and_assignee(server):
     everything = server.client.get("/v1/cases").json()["items"]
     assert [c["opened"] for c in everything] == sorted((c["opened"] for c in everything), reverse=True)
     assert len(server.client.get("/v1/cases", params={"limit": 1}).json()["items"]) == 1
+
+    env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}
+    lines = run_cli(env, "cases", "list", "--assignee", "chen.jie", "--json").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == by_chen["items"]
+    table = run_cli(env, "cases", "list", "--status", "investigating").stdout
+    assert mine["id"] in table and "chen.jie" in table and "for chen" in table
+    refused = run_cli(env, "cases", "list", "--status", "lost", check=False)
+    assert refused.returncode == 1 and "choose one of open" in refused.stderr
 
 
 def test_refused_requests_answer_in_the_error_shape_and_change_nothing(server):
