@@ -119,20 +119,25 @@ def test_the_audit_log_says_who_read_or_changed_what(explore_server, rg_env):
     reader = server.client_as("auditor", "SC-QINGDAO")
     assert reader.get("/v1/enterprises/HONEST2").status_code == 200
     assert reader.get("/v1/enterprises/SHELL2").status_code == 403
+    opened = reader.post("/v1/cases", json={"enterprise_id": "HONEST2", "title": "duty check", "kind": "audit"})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()["id"]
 
     entries = server.client.get("/v1/audit", params={"key": reader.key_id}).json()["items"]
-    assert [(e["path"], e["status"]) for e in entries] == [
-        ("/v1/enterprises/SHELL2", 403),
-        ("/v1/enterprises/HONEST2", 200),
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("POST", "/v1/cases", 201),
+        ("GET", "/v1/enterprises/SHELL2", 403),
+        ("GET", "/v1/enterprises/HONEST2", 200),
     ]
-    assert entries[1]["resources"] == {"enterprise": "HONEST2"} and entries[1]["role"] == "auditor"
-    assert entries[1]["route"] == "/v1/enterprises/{enterprise_id}" and entries[1]["at"].startswith("20")
+    assert entries[0]["created"] == f"/v1/cases/{case}"
+    assert entries[2]["resources"] == {"enterprise": "HONEST2"} and entries[2]["role"] == "auditor"
+    assert entries[2]["route"] == "/v1/enterprises/{enterprise_id}" and entries[2]["at"].startswith("20")
     about = server.client.get("/v1/audit", params={"resource": "SHELL2"}).json()["items"]
     assert reader.key_id in [e["key"] for e in about]
 
     env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}
     lines = run_cli(env, "audit", "--key", reader.key_id, "--json").stdout.strip().splitlines()
-    assert [json.loads(line)["status"] for line in lines] == [403, 200]
+    assert [json.loads(line)["status"] for line in lines] == [201, 403, 200]
 
 
 def test_keys_from_the_cli_are_hashed_scoped_and_revocable(explore_server, rg_env):

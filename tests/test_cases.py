@@ -29,6 +29,7 @@ def server(explore_server):
 def _open(server, client=None, **body) -> dict:
     response = (client or server.client).post("/v1/cases", json={"title": "look into it", **body})
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/v1/cases/{response.json()['id']}"
     return response.json()
 
 

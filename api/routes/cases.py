@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.access import PrincipalDep, districts_of, visible_enterprises
@@ -72,7 +72,9 @@ def _call(fn, *args, **kwargs) -> dict:
 
 
 @router.post("", status_code=201)
-def create_case(request: Request, graph: GraphDep, principal: PrincipalDep, body: CaseCreate) -> dict:
+def create_case(
+    request: Request, response: Response, graph: GraphDep, principal: PrincipalDep, body: CaseCreate
+) -> dict:
     districts = districts_of(request)
     if districts is not None:
         if body.enterprise_id is not None:
@@ -84,7 +86,7 @@ def create_case(request: Request, graph: GraphDep, principal: PrincipalDep, body
             raise ApiError(
                 403, "outside_jurisdiction", f"the case's enterprises are outside the jurisdiction of {office}"
             )
-    return _call(
+    created = _call(
         cases.create_case,
         *graph,
         title=body.title,
@@ -95,6 +97,8 @@ def create_case(request: Request, graph: GraphDep, principal: PrincipalDep, body
         assignee=body.assignee,
         notes=body.notes,
     )
+    response.headers["Location"] = f"/v1/cases/{created['id']}"  # also what the audit log records as created
+    return created
 
 
 @router.get("")
