@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 from websockets.sync.client import connect
 
+from tests.conftest import stop_process
 from tests.scoring_setup import free_port
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1200,900"]
@@ -148,10 +149,5 @@ class Page:
         return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.profile.cleanup()

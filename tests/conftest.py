@@ -79,6 +79,29 @@ def empty_graph(driver):
     return driver
 
 
+@pytest.fixture()
+def page():
+    """A fresh headless Chromium tab driven over DevTools (``tests.browser.Page``); closed after the test."""
+    from tests.browser import Page
+
+    opened = Page()
+    try:
+        with opened.connect():
+            yield opened
+    finally:
+        opened.close()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate, and kill if it has not gone within 10 s: no test leaves a server or browser behind."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, "-m", "riskgraph", *args], env=env, capture_output=True, text=True)
     if check and done.returncode != 0:

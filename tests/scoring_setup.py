@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, stop_process
 
 SAMPLE_SIZE, SAMPLE_SEED = 6000, 3
 
@@ -118,9 +118,4 @@ class Server:
     def stop(self) -> None:
         for client in self._clients:
             client.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)

@@ -4,21 +4,9 @@ pytest's tmp folder for a person to look at."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.browser import Page, inked
+from tests.browser import inked
 
 pytest_plugins = ("tests.explore_setup",)
-
-
-@pytest.fixture()
-def page():
-    opened = Page()
-    try:
-        with opened.connect():
-            yield opened
-    finally:
-        opened.close()
 
 
 def _select(page, q: str) -> None:

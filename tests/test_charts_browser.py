@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.browser import Page, dump_dom, inked, screenshot
+from tests.browser import dump_dom, inked, screenshot
 from visualizations.chart import render_chart
 from visualizations.style import RISK_BANDS
 
@@ -74,16 +73,6 @@ def test_five_hundred_nodes_settle(tmp_path):
     assert not REMOTE.search(page.read_text())
     dom = dump_dom(page.as_uri(), budget_ms=60000)
     assert 'data-settled="1"' in dom and "500 nodes, 600 links" in dom
-
-
-@pytest.fixture()
-def page():
-    opened = Page()
-    try:
-        with opened.connect():
-            yield opened
-    finally:
-        opened.close()
 
 
 def test_investigator_searches_charts_and_expands_on_click(explore_server, page, tmp_path):
