@@ -41,8 +41,8 @@ class AnalysisResult:
         One row per enterprise (column ``id``): ``name``, ``category``, ``community``,
         ``community_size``, ``pagerank``, ``betweenness``, ``degree``, ``weighted_degree``,
         ``propagated_risk``, ``is_violator``, ``violator_neighbours``, peer statistics
-        (``peer_compared``, ``peer_share_below``, ``peer_median_z``, ``value_shortfall``,
-        ``tax_at_stake``), recency signals (``age_days``, ``young``, ``recent_count``,
+        (``peer_compared``, ``peer_share_below``, ``peer_median_z``, ``value_shortfall`` and
+        ``tax_at_stake`` in US dollars), recency signals (``age_days``, ``young``, ``recent_count``,
         ``volume_spike``, ``new_route``, ``new_chapter``, ``broker_switch``, ...), ``risk``
         (0..1) and ``reasons``; sorted by ``risk``, highest first.
     networks : list of dict
@@ -92,7 +92,8 @@ def analyze_frames(
         ``id``, ``name``, ``category``, ``registered``, ``country``.
     declarations : DataFrame
         ``id``, ``date``, ``importer_id``, ``hs6``, ``origin``, ``value`` and ``net_mass`` or
-        ``quantity``; optionally ``declarant_id``, ``seller_id``, ``consignment_id``, ``route``,
+        ``quantity``; optionally ``currency`` (values are compared in US dollars; without the column
+        they are taken as dollars), ``declarant_id``, ``seller_id``, ``consignment_id``, ``route``,
         ``tax_rate``, ``violation``, ``violation_type``. Rows dated after ``as_of`` are ignored.
     links : DataFrame
         ``enterprise``, ``kind``, ``target`` (address, phone, legal_rep).

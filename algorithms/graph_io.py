@@ -48,6 +48,7 @@ DECLARATION_COLUMNS = (
     "hs6",
     "origin",
     "value",
+    "currency",
     "net_mass",
     "quantity",
     "tax_rate",
@@ -59,7 +60,8 @@ DECLARATIONS = """
 MATCH (d:Declaration)
 WITH d SKIP $skip LIMIT $limit
 RETURN collect([d.id, toString(d.date), d.importer_id, d.declarant_id, d.seller_id, d.consignment_id, d.route,
-                d.hs6, d.origin, d.value, d.net_mass, d.quantity, d.tax_rate, d.violation, d.violation_type]) AS rows
+                d.hs6, d.origin, d.value, d.currency, d.net_mass, d.quantity, d.tax_rate, d.violation,
+                d.violation_type]) AS rows
 """
 
 LINK_COLUMNS = ("enterprise", "kind", "target")

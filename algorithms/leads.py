@@ -11,10 +11,11 @@
 The audit period is the three years before the latest declaration in the graph, the span a
 post-clearance audit may reach back. Revenue at stake is the duty those declarations should have
 borne: what they declared plus what the peer comparison says is missing, so an under-valuer is not
-ranked low for having declared little. Declared amounts are converted to US dollars at
-:data:`USD_RATES` (a currency missing from it is taken at par); the shortfall comes from the analysis
-in the declared currency. Members of anti-smuggling networks are left out: a ring is a case to open, not an
-audit to plan, and it is listed as an anti-smuggling lead.
+ranked low for having declared little. Every amount is in US dollars at the reference rates of
+:mod:`graph.currency` (a declaration in a currency without a rate is left out of the sums, not taken
+at par); the shortfall comes from the analysis, which compares unit values in dollars too. Members of
+anti-smuggling networks are left out: a ring is a case to open, not an audit to plan, and it is listed
+as an anti-smuggling lead.
 
 **Anti-smuggling leads** are the networks ``riskgraph analyze`` routed to anti-smuggling, ranked by
 network score (0..100), each with its members (riskiest first, the key enterprises) and the trade
@@ -33,17 +34,13 @@ from pathlib import Path
 
 import neo4j
 
+from graph.currency import CURRENCY_PER_USD, USD_VALUE
 from graph.model import schema
 
-__all__ = ["KINDS", "AUDIT_YEARS", "USD_RATES", "rank_leads", "snapshot_shortfalls"]
+__all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
 
 KINDS = ("audit", "anti-smuggling")
 AUDIT_YEARS = 3
-#: units of each invoice currency per US dollar (2025 averages): summing yen with dollars would put every
-#: Japanese supplier's client at the top. Customs publishes reference rates; replace these with yours.
-USD_RATES = {"USD": 1.0, "EUR": 0.92, "JPY": 150.0, "GBP": 0.79, "AUD": 1.52, "HKD": 7.8, "CNY": 7.2, "CHF": 0.88}
-#: a declaration's value in US dollars, in Cypher (``$rates`` is :data:`USD_RATES`)
-USD_VALUE = "coalesce(d.value, 0.0) / coalesce($rates[d.currency], 1.0)"
 
 for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
     schema().node(_label)
@@ -94,7 +91,7 @@ ORDER BY score DESC, id
 
 
 def snapshot_shortfalls(home: Path) -> dict[str, float]:
-    """Per enterprise, the tax missing on its declarations strongly below peers, from the latest snapshot.
+    """Per enterprise, the tax (US dollars) missing on its declarations strongly below peers, from the latest snapshot.
 
     Empty when no analysis has been saved under ``home`` (the leads then rest on declared duty alone).
     """
@@ -125,7 +122,7 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
         since=period[0],
         until=period[1],
         districts=districts,
-        rates=USD_RATES,
+        per_usd=CURRENCY_PER_USD,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records
@@ -173,7 +170,7 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
         until=period[1],
         districts=districts,
         limit=limit,
-        rates=USD_RATES,
+        per_usd=CURRENCY_PER_USD,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records

@@ -121,7 +121,7 @@ def network_risk(
         Enterprise graph with edge attributes ``weight`` and ``kinds``.
     table : DataFrame
         Indexed by enterprise id with a ``community`` column; uses, when present, ``young``,
-        ``peer_share_below``, ``peer_compared``, ``value_shortfall``, ``tax_at_stake``,
+        ``peer_share_below``, ``peer_compared``, ``value_shortfall``, ``tax_at_stake`` (US dollars),
         ``propagated_risk``, ``is_violator``, the recency flags and ``name``.
     declarations : DataFrame, optional
         With ``importer_id`` and optionally ``declarant_id``, ``seller_id``, ``violation``,
@@ -135,7 +135,8 @@ def network_risk(
     -------
     list of dict
         Sorted by score (highest first): ``{"id", "score" (0..100), "kind", "members",
-        "value_at_stake", "reasons": [{"signal", "strength", "detail"}]}``.
+        "value_at_stake" (members' tax at stake, or their value shortfall without tax rates; US dollars),
+        "reasons": [{"signal", "strength", "detail"}]}``.
 
     Examples
     --------
@@ -271,7 +272,7 @@ def network_risk(
             "undervaluation",
             2 * below,
             f"{below:.0%} of members' declarations are strongly below peer unit "
-            f"values ({_label(labels, flagged)}); shortfall {short:,.0f}",
+            f"values ({_label(labels, flagged)}); shortfall {short:,.0f} USD",
         )
 
         exposure = float(max(col["propagated"][m] for m in members))

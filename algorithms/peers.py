@@ -1,7 +1,11 @@
 """Horizontal analogy: a declaration's unit value against its peers' (same goods, same origin).
 
 Unit value is ``value / net_mass`` (per kg) or, without a usable mass, ``value / quantity``
-(per unit); the two are never compared with each other. Peers are the declarations with the
+(per unit); the two are never compared with each other. Values are first converted to US dollars
+from each declaration's ``currency`` (:mod:`graph.currency`): a dollar invoice priced fairly must not
+look cheap beside yen-invoiced peers. A declaration whose currency has no rate, or that has none, is
+not compared (NaN) and counts in nobody's peer group; a frame without a ``currency`` column is taken
+to be in dollars already. Peers are the declarations with the
 same HS6 and origin and the same basis; when that group has fewer than ``min_peers`` other
 declarations the HS6 alone is used, and with fewer still the declaration is not scored.
 
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _require_columns
+from graph.currency import to_usd
 
 __all__ = ["unit_value_anomalies", "enterprise_peer_stats", "peer_reference"]
 
@@ -28,8 +33,16 @@ _MAD_TO_SIGMA = 1.4826
 _REQUIRED = ("id", "importer_id", "hs6", "origin", "value")
 
 
-def _unit_values(declarations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def _values_usd(declarations: pd.DataFrame) -> pd.Series:
     value = pd.to_numeric(declarations["value"], errors="coerce")
+    if "currency" not in declarations:
+        return value
+    return pd.Series(to_usd(value, declarations["currency"]), index=declarations.index)
+
+
+def _unit_values(declarations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Unit value in US dollars per kg (or per unit) and its basis; NaN / None where not comparable."""
+    value = _values_usd(declarations)
     mass = pd.to_numeric(declarations.get("net_mass"), errors="coerce") if "net_mass" in declarations else None
     qty = pd.to_numeric(declarations.get("quantity"), errors="coerce") if "quantity" in declarations else None
     uv = pd.Series(np.nan, index=declarations.index)
@@ -70,7 +83,8 @@ def unit_value_anomalies(
     ----------
     declarations : DataFrame
         Needs ``id``, ``importer_id``, ``hs6``, ``origin``, ``value`` and at least one of
-        ``net_mass`` / ``quantity``; uses ``tax_rate`` (fraction) when present.
+        ``net_mass`` / ``quantity``; uses ``currency`` (ISO 4217; without the column values are
+        taken as US dollars) and ``tax_rate`` (fraction) when present.
     min_peers : int
         Minimum number of *other* declarations in the peer group.
     min_scale : float
@@ -81,11 +95,12 @@ def unit_value_anomalies(
     Returns
     -------
     DataFrame
-        One row per declaration (same order): ``id``, ``importer_id``, ``unit_value``, ``basis``
-        (``"kg"``/``"unit"``), ``peer_group`` (``"hs6+origin"``, ``"hs6"`` or None), ``peer_count``,
-        ``peer_median`` (unit value), ``robust_z`` (NaN when not compared), ``strongly_below``,
-        ``shortfall`` (value at the peer median minus declared value, when below, else 0) and
-        ``tax_at_stake`` (``shortfall * tax_rate``, NaN without a rate).
+        One row per declaration (same order), money in US dollars: ``id``, ``importer_id``,
+        ``unit_value``, ``basis`` (``"kg"``/``"unit"``), ``peer_group`` (``"hs6+origin"``, ``"hs6"``
+        or None), ``peer_count``, ``peer_median`` (unit value), ``robust_z`` (NaN when not compared,
+        e.g. in a currency without a rate), ``strongly_below``, ``shortfall`` (value at the peer
+        median minus declared value, when below, else 0) and ``tax_at_stake`` (``shortfall *
+        tax_rate``, NaN without a rate).
 
     Examples
     --------
@@ -122,7 +137,7 @@ def unit_value_anomalies(
     scale = np.maximum(_MAD_TO_SIGMA * stats["mad"], min_scale)
     z = ((frame["log_uv"] - stats["median"]) / scale).where(compared)
     peer_median = np.exp(stats["median"]).where(compared)
-    value = pd.to_numeric(declarations["value"], errors="coerce")
+    value = _values_usd(declarations)
     expected = value * (peer_median / uv)  # the same quantity at the peer median price
     shortfall = (expected - value).clip(lower=0).where(compared, 0.0).fillna(0.0)
     if "tax_rate" in declarations:
@@ -155,8 +170,8 @@ def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Indexed by ``id`` (importer): ``peer_compared`` (declarations with a peer group),
         ``peer_share_below`` (share of those strongly below peers), ``peer_median_z``,
-        ``value_shortfall`` (sum of shortfalls of strongly-below declarations) and
-        ``tax_at_stake`` (their tax, NaN when no rate was known).
+        ``value_shortfall`` (sum of shortfalls of strongly-below declarations, US dollars) and
+        ``tax_at_stake`` (their tax in US dollars, NaN when no tax rate was known).
 
     Examples
     --------
@@ -195,7 +210,8 @@ def peer_reference(declarations: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``hs6``, ``origin``, ``basis``, ``count``, ``median_log_uv`` and ``mad_log_uv`` (natural log
-        of the unit value), one row per group seen.
+        of the unit value in US dollars, see :func:`unit_value_anomalies` for currencies), one row per
+        group seen.
 
     Examples
     --------

@@ -16,7 +16,8 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
   leads of :mod:`algorithms.leads`) and their latest declarations never inspected, each with why.
 
-Amounts are in US dollars (:data:`algorithms.leads.USD_RATES`). Trends, capacity and hit rates
+Amounts are in US dollars at the reference rates of :mod:`graph.currency` (a declaration in a currency
+without a rate is left out of the sums). Trends, capacity and hit rates
 cover the ``months`` months up to the latest declaration.
 ``districts`` limits everything to declarations lodged at those district offices and to the
 enterprises and networks with one there.
@@ -31,10 +32,11 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.leads import USD_RATES, USD_VALUE, rank_leads, snapshot_shortfalls
+from algorithms.leads import rank_leads, snapshot_shortfalls
 from algorithms.queries import top_networks
 from algorithms.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from graph import explore
+from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
 from graph.model import schema
 from graph.reference import office_by_code
 
@@ -59,7 +61,7 @@ WHERE d.date >= date($since) AND d.date <= date($until) AND ($districts IS NULL 
 WITH substring(toString(d.date), 0, 7) AS month, d
 RETURN month, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
        sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations,
-       sum(coalesce(d.revenue_recovered, 0.0) / coalesce($rates[d.currency], 1.0)) AS revenue_recovered
+       sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
 ORDER BY month
 """
 
@@ -70,13 +72,13 @@ WHERE e.risk >= $high AND d.date >= date($since) AND d.date <= date($until)
 RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
 """
 
-INSPECTIONS = """
+INSPECTIONS = f"""
 MATCH (d:Declaration)
 WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
   AND ($districts IS NULL OR d.office IN $districts)
 RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
        sum(coalesce(d.violation, 0)) AS violations,
-       sum(coalesce(d.revenue_recovered, 0.0) / coalesce($rates[d.currency], 1.0)) AS revenue_recovered
+       sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
 """
 
 VISIBLE = """
@@ -115,7 +117,9 @@ def _month_keys(latest: date, months: int) -> list[str]:
 
 def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
     """One row per month of the period, months without declarations included (as zeros)."""
-    rows = _read(driver, database, MONTHS, since=period[0], until=period[1], districts=districts, rates=USD_RATES)
+    rows = _read(
+        driver, database, MONTHS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+    )
     found = {r["month"]: r for r in rows}
     empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
     rows = [found.get(month, {"month": month, **empty}) for month in months]
@@ -140,7 +144,9 @@ def _trends(driver, database, period: tuple[str, str], districts, months: list[s
 
 def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
     """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
-    rows = _read(driver, database, INSPECTIONS, since=period[0], until=period[1], districts=districts, rates=USD_RATES)
+    rows = _read(
+        driver, database, INSPECTIONS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+    )
     total = sum(r["inspected"] for r in rows)
     groups: dict[str, dict] = {
         k: defaultdict(lambda: [0, 0, 0.0]) for k in ("office", "sub_centre", "channel", "level")

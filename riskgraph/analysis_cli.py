@@ -192,7 +192,7 @@ def enterprise(
     if peers["peer_compared"]:
         console.print(
             f"  peers: {peers['peer_share_below']:.0%} of {peers['peer_compared']:.0f} declarations strongly below "
-            f"peer unit values (shortfall {peers['value_shortfall']:,.0f})",
+            f"peer unit values (shortfall {peers['value_shortfall']:,.0f} USD)",
             highlight=False,
         )
     for reason in view["reasons"]:

@@ -14,6 +14,11 @@ No leakage, by construction:
   representatives - identifiers, not outcomes) and structural centralities; the analysed risk, which
   already counts every known violator, enters the final score instead, not the model.
 
+Money is in US dollars (:mod:`graph.currency`): ``log_value``, ``log_unit_value`` and ``peer_z``
+compare a dollar invoice with yen-invoiced peers at the reference rate, not one yen to one dollar. A
+declaration in a currency without a rate has those features missing (NaN), as the model already
+handles for a declaration without a value.
+
 Generator-specific fields are not used: every column is a canonical field or a mapped ``feature_*``
 column, so the model learns from whatever labelled history and mapping an administration has.
 """
@@ -25,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from graph.currency import to_usd, value_in_usd
 
 __all__ = [
     "HISTORY_KEYS",
@@ -110,8 +117,15 @@ def prepare_frame(decls: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFram
     return out
 
 
+def _values_usd(frame: pd.DataFrame) -> np.ndarray:
+    return to_usd(pd.to_numeric(frame["value"], errors="coerce"), frame["currency"])
+
+
 def _log_unit_values(value, net_mass, quantity) -> tuple[np.ndarray, np.ndarray]:
-    """log(value per kg), or per unit without a usable mass; basis 1 = kg, 2 = unit, 0 = none."""
+    """log(value per kg), or per unit without a usable mass; basis 1 = kg, 2 = unit, 0 = none.
+
+    ``value`` in US dollars (:func:`_values_usd`), so that peers in other currencies compare.
+    """
     value = np.asarray(value, dtype=float)
     mass = np.asarray(net_mass, dtype=float)
     qty = np.asarray(quantity, dtype=float)
@@ -135,7 +149,7 @@ def _vocab(values: pd.Series) -> dict[str, int]:
 
 
 def _peer_table(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
-    log_uv, basis = _log_unit_values(frame["value"], frame["net_mass"], frame["quantity"])
+    log_uv, basis = _log_unit_values(_values_usd(frame), frame["net_mass"], frame["quantity"])
     data = pd.DataFrame({"hs6": frame["hs6"], "origin": frame["origin"], "basis": basis, "log_uv": log_uv})
     data = data[data["basis"] > 0]
     table = {}
@@ -213,7 +227,7 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
     """The feature matrix of every prepared declaration (history strictly from earlier days)."""
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}
-    value = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
+    value = _values_usd(frame)
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
     mass = pd.to_numeric(frame["net_mass"], errors="coerce").to_numpy(dtype=float)
     cols["log_value"] = np.log1p(value)
@@ -275,7 +289,8 @@ def _float(value) -> float:
 def declaration_features(d: dict, state: FeatureState) -> list[float]:
     """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`)."""
     nan = math.nan
-    value, qty, mass = _float(d.get("value")), _float(d.get("quantity")), _float(d.get("net_mass"))
+    value = value_in_usd(_float(d.get("value")), d.get("currency"))
+    qty, mass = _float(d.get("quantity")), _float(d.get("net_mass"))
     row = [
         math.log1p(value) if value >= 0 else nan,
         math.log1p(qty) if qty >= 0 else nan,

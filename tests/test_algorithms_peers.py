@@ -76,3 +76,32 @@ def test_bad_input():
         unit_value_anomalies(declarations(NORMAL).drop(columns="origin"))
     with pytest.raises(ValueError, match="net_mass or quantity"):
         unit_value_anomalies(declarations(NORMAL).drop(columns="net_mass"))
+
+
+def test_peers_compare_unit_values_in_us_dollars():
+    """Yen-invoiced peers at a fair price do not make a fair dollar price look cheap, nor the reverse."""
+    yen = declarations([p * 150.0 for p in NORMAL], importer="jp").assign(currency="JPY")  # 10 USD/kg in yen
+    fair = declarations([10.0], importer="fair").assign(currency="USD")
+    fair_yen = declarations([1500.0], importer="fairjp").assign(currency="JPY")
+    cheap = declarations([1.0], importer="cheap").assign(currency="USD")
+    cheap_yen = declarations([150.0], importer="cheapjp").assign(currency="JPY")
+    a = unit_value_anomalies(pd.concat([yen, fair, fair_yen, cheap, cheap_yen], ignore_index=True)).set_index("id")
+    assert not a.loc[["fair-CN-0", "fairjp-CN-0"], "strongly_below"].any()
+    assert a.loc["fair-CN-0", "robust_z"] == pytest.approx(a.loc["fairjp-CN-0", "robust_z"])
+    assert abs(a.loc["fair-CN-0", "robust_z"]) < 1
+    assert a.loc["fair-CN-0", "peer_median"] == pytest.approx(10.0, rel=0.03)  # US dollars per kg
+    assert not a.loc[yen["id"], "strongly_below"].any()
+    for firm in ("cheap-CN-0", "cheapjp-CN-0"):  # 1 USD/kg against 10: flagged, shortfall ~900 USD either way
+        assert a.loc[firm, "strongly_below"]
+        assert a.loc[firm, "shortfall"] == pytest.approx((10.0 - 1.0) * 100, rel=0.03)
+        assert a.loc[firm, "tax_at_stake"] == pytest.approx(a.loc[firm, "shortfall"] * 0.1)
+
+
+def test_a_currency_without_a_rate_is_not_compared_and_not_a_peer():
+    priced = declarations(NORMAL[:6]).assign(currency="USD")
+    odd = declarations([1.0, 1000.0], importer="odd").assign(currency=["XYZ", None])
+    a = unit_value_anomalies(pd.concat([priced, odd], ignore_index=True)).set_index("id")
+    assert a.loc["odd-CN-0":"odd-CN-1", "robust_z"].isna().all()
+    assert not a.loc["odd-CN-0":"odd-CN-1", "strongly_below"].any()
+    assert (a.loc["odd-CN-0":"odd-CN-1", "shortfall"] == 0).all()
+    assert (a.loc[priced["id"], "peer_count"] == 5).all()  # the other five dollar declarations only

@@ -129,6 +129,31 @@ def test_clearance_features_equal_training_features():
     np.testing.assert_allclose(online, last, equal_nan=True)
 
 
+def test_peer_z_compares_unit_values_in_us_dollars():
+    """The same goods at the same price get the same peer_z in dollars and in yen, in training and at clearance."""
+    decls, ents = _toy_history()
+    yen = decls.assign(id=decls["id"] + "-JP", currency="JPY", value=decls["value"] * 150.0)
+    frame = prepare_frame(pd.concat([decls, yen], ignore_index=True), ents)
+    state = fit_state(frame)
+    peer_z = training_features(frame, state)["peer_z"].to_numpy()
+    dollars_only = prepare_frame(decls, ents)
+    expected = training_features(dollars_only, fit_state(dollars_only))["peer_z"].to_numpy()
+    assert not np.isnan(expected).any()
+    np.testing.assert_allclose(peer_z[:6], expected)  # yen peers leave dollar declarations where they were
+    np.testing.assert_allclose(peer_z[6:], expected)
+    at = state.names().index("peer_z")
+    online = {
+        currency: declaration_features(prepare_declaration({**frame.iloc[5].to_dict(), **row}, state), state)[at]
+        for currency, row in {
+            "USD": {},
+            "JPY": {"currency": "jpy", "value": frame.iloc[5]["value"] * 150.0},
+            "XYZ": {"currency": "XYZ"},
+        }.items()
+    }
+    assert online["USD"] == pytest.approx(expected[5]) and online["JPY"] == pytest.approx(expected[5])
+    assert np.isnan(online["XYZ"])  # no rate: not compared rather than taken at par
+
+
 def test_thresholds_follow_inspection_capacity():
     scores = np.arange(1000) / 10.0  # 0.0 .. 99.9
     offices = pd.Series(["CD-NINGBO"] * 500 + ["CD-QINGDAO"] * 500)

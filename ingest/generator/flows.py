@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph.currency import per_usd
+
 from .actors import Actors
 from .identifiers import air_waybills, container_numbers, digits
 from .world import (
@@ -18,7 +20,6 @@ from .world import (
     AIR_TRANSIT,
     ANTI_DUMPING,
     COUNTRY_REGION,
-    CURRENCY_PER_USD,
     LAND_SHARE,
     LEASING_PREFIXES,
     OFFICES,
@@ -506,10 +507,8 @@ def currencies(firm: np.ndarray, seller: np.ndarray, seller_country: np.ndarray,
 
 
 def to_currency(value_usd: np.ndarray, currency: np.ndarray) -> np.ndarray:
-    rate = np.ones(len(currency))
-    for code, r in CURRENCY_PER_USD.items():
-        rate[currency == code] = r
-    return np.round(value_usd * rate, 2)
+    """US dollars into each row's invoice currency at the reference rates (every generated currency has one)."""
+    return np.round(value_usd * per_usd(currency), 2)
 
 
 def concat(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

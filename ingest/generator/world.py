@@ -25,7 +25,6 @@ __all__ = [
     "Product",
     "PRODUCTS",
     "ANTI_DUMPING",
-    "CURRENCY_PER_USD",
     "SEA_CARRIERS",
     "LEASING_PREFIXES",
     "AIR_CARRIERS",
@@ -469,10 +468,6 @@ ANTI_DUMPING: dict[str, tuple[tuple[str, ...], float]] = {
     "pom": (("US", "DE", "JP", "TW"), 0.35),
     "phenol": (("US", "KR", "JP", "TH", "NL"), 0.2),
 }
-
-CURRENCY_PER_USD: dict[str, float] = {
-    "USD": 1.0, "EUR": 0.92, "JPY": 150.0, "GBP": 0.79, "AUD": 1.52, "HKD": 7.8, "CNY": 7.2, "CHF": 0.88,
-}  # fmt: skip
 
 # (carrier code, container owner prefixes, weight)
 SEA_CARRIERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
