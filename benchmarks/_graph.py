@@ -10,6 +10,7 @@ import neo4j
 from graph.setup import ensure_schema, load_reference_data
 from ingest.generator import generate
 from ingest.pipeline import ingest_files
+from ingest.writer import GraphWriter
 from riskgraph.settings import Settings
 
 __all__ = ["declaration_count", "reset", "load_generated"]
@@ -38,5 +39,5 @@ def load_generated(driver: neo4j.Driver, cfg: Settings, data: Path, declarations
         print(f"generate: {declarations:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
     reset(driver)
     began = time.perf_counter()
-    report = ingest_files([data], driver, DATABASE, cfg.home / "quarantine", batch_rows=cfg.batch_size)
+    report = ingest_files([data], GraphWriter(driver, DATABASE), cfg.home / "quarantine", batch_rows=cfg.batch_size)
     print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)

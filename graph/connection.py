@@ -10,7 +10,7 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from riskgraph.settings import Settings, settings
 
-__all__ = ["DatabaseUnavailable", "driver", "check", "database"]
+__all__ = ["DatabaseUnavailable", "driver", "check", "database", "reconnect"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -58,3 +58,15 @@ def check(cfg: Settings | None = None) -> neo4j.Driver:
             f"Neo4j is not reachable at {cfg.uri} ({type(exc).__name__}); {_advice(cfg)}"
         ) from None
     return drv
+
+
+def reconnect(cfg: Settings | None = None) -> neo4j.Driver:
+    """A new driver once the local store was replaced (bulk import); the old one is closed.
+
+    The old driver's bookmarks name transactions the new store never had, so its queries would
+    wait for them and time out.
+    """
+    stale = driver(cfg)
+    _driver.cache_clear()
+    stale.close()
+    return check(cfg)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from riskgraph.settings import Settings
 
-__all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status"]
+__all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status", "import_full"]
 
 SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
@@ -172,4 +172,51 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    return not _exited(pid)
+
+
+def _exited(pid: int) -> bool:
+    """A process that has exited but that its parent has not collected yet (a zombie): when another
+    process started the server (a test runner, say), stopping it from here must not wait for that."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
+def import_full(cfg: Settings, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]]) -> str:
+    """Replace the stopped local database with CSV files, using Neo4j's own importer (``neo4j-admin
+    database import full``, shipped in the ``neo4j-import-tool`` jar already on the server's classpath).
+
+    ``nodes`` and ``relationships`` are (label or type, file with its header) pairs. Returns the
+    importer's summary; raises LocalServerError with its last lines when it fails.
+    """
+    if status(cfg).pid is not None:
+        raise LocalServerError("the local Neo4j must be stopped before a bulk import")
+    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "neo4j.conf").touch()
+    cmd = [
+        "java",
+        f"-Xmx{cfg.neo4j_heap}",
+        "-cp",
+        build(gds=cfg.neo4j_gds),
+        "org.neo4j.cli.AdminTool",
+        "database",
+        "import",
+        "full",
+        cfg.neo4j_database,  # before the file lists: --nodes and --relationships take several values
+        "--overwrite-destination=true",
+        "--multiline-fields=true",
+        f"--report-file={_home(cfg) / 'import.report'}",
+        *(f"--nodes={label}={path}" for label, path in nodes),
+        *(f"--relationships={rel}={path}" for rel, path in relationships),
+    ]
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        tail = "\n".join(output.splitlines()[-15:])
+        raise LocalServerError(f"the Neo4j importer failed (exit {done.returncode}):\n{tail}")
+    return output

@@ -1,26 +1,33 @@
 """One ingest run: read → map → validate (bad rows to quarantine) → batch → write.
 
-Reading and validation overlap with the database writes (one writer thread), so a 2-core
-machine keeps both Python and the JVM busy.
+Reading and validation overlap with the writes (one writer thread), so a 2-core machine keeps
+both Python and the JVM busy. The writer is the Cypher one (``ingest.writer``) or, for a first
+load into an empty local database, the importer's CSV files (``ingest.bulk``): same batches.
+With the importer nothing else needs the CPU while files are written, so chunks can be validated
+and batched in worker processes; repeats across chunks are still judged here, in file order.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
-import neo4j
+import pandas as pd
 
-from ingest.batch import build_batch
+from ingest.batch import Batch, build_batch
 from ingest.mapping import Mapping
-from ingest.readers import read_chunks
+from ingest.readers import Chunk, read_chunks
 from ingest.validate import QuarantineWriter, drop_repeats, validate
-from ingest.writer import GraphWriter
+from ingest.writer import WriteResult
 
-__all__ = ["IngestReport", "ingest_files"]
+__all__ = ["BatchWriter", "IngestReport", "ingest_files"]
 
 
 @dataclass
@@ -36,23 +43,53 @@ class IngestReport:
         return asdict(self)
 
 
+class BatchWriter(Protocol):
+    def write(self, batch: Batch) -> WriteResult: ...
+
+
 Progress = Callable[[int, int], None]  # (rows read so far, rows quarantined so far)
 
 _DONE = object()
 
+Prepared = tuple[pd.DataFrame, pd.DataFrame, Batch | None]  # clean rows, quarantined rows, their batch
+
+
+def _prepare(chunk: Chunk, mapping: Mapping | None) -> Prepared:
+    """Map, validate and batch one chunk; in a worker process when there are several."""
+    frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
+    clean, bad = validate(frame, chunk.source, chunk.rows)
+    return clean, bad, build_batch(clean) if len(clean) else None
+
+
+def _prepared(chunks: Iterator[Chunk], mapping: Mapping | None, workers: int) -> Iterator[tuple[Chunk, Prepared]]:
+    """Chunks with their preparation, in input order."""
+    if workers <= 1:
+        yield from ((chunk, _prepare(chunk, mapping)) for chunk in chunks)
+        return
+    # Spawned, not forked: the writer thread is already running and a fork would copy its locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        ahead: deque = deque()
+        for chunk in chunks:
+            ahead.append((chunk, pool.submit(_prepare, chunk, mapping)))
+            if len(ahead) > 2 * workers:
+                done, future = ahead.popleft()
+                yield done, future.result()
+        while ahead:
+            done, future = ahead.popleft()
+            yield done, future.result()
+
 
 def ingest_files(
     paths: list[Path],
-    driver: neo4j.Driver,
-    database: str,
+    writer: BatchWriter,
     quarantine_dir: Path,
     mapping: Mapping | None = None,
     batch_rows: int = 5000,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> IngestReport:
     report = IngestReport()
     quarantine = QuarantineWriter(quarantine_dir, "-".join(p.stem for p in paths[:3]))
-    writer = GraphWriter(driver, database)
     pending: queue.Queue = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
@@ -73,16 +110,17 @@ def ingest_files(
     thread.start()
     seen: dict[str, str] = {}
     try:
-        for chunk in read_chunks(paths, batch_rows):
+        for chunk, (clean, bad, batch) in _prepared(read_chunks(paths, batch_rows), mapping, workers):
             frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
-            clean, bad = validate(frame, chunk.source, chunk.rows)
             clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
+            if len(repeats):  # rare: the batch must not carry the repeated rows' entities either
+                batch = build_batch(clean) if len(clean) else None
             for rejected in (bad, repeats):
                 quarantine.write(rejected)
                 report.quarantined += len(rejected)
             report.read += len(chunk.frame)
-            if len(clean):
-                pending.put(build_batch(clean))
+            if batch is not None:
+                pending.put(batch)
             if progress:
                 progress(report.read, report.quarantined)
             if failure:

@@ -186,21 +186,37 @@ def _write_batch_tx(tx: neo4j.ManagedTransaction, entities: dict[str, list[dict]
 _REMEMBERED = {name for name, _ in _ENTITY_STATEMENTS} - {"consignments"}
 
 
+def _identity(name: str, row: dict, frozen: tuple) -> object:
+    """What a remembered row stands for: an enterprise by its id (a later row overwrites its
+    properties), anything else by the whole row (merging it again changes nothing)."""
+    return row["id"] if name == "enterprises" else frozen
+
+
 class GraphWriter:
-    """Writes batches; remembers entity rows already written by this process to skip re-merging them."""
+    """Writes batches; skips an entity row equal to the last one this process wrote for that entity.
+
+    Only the last row counts: an enterprise written as A, then B, then A again ends as A, as it
+    does when the files are loaded again or by the bulk importer.
+    """
 
     def __init__(self, driver: neo4j.Driver, database: str):
         self._driver = driver
         self._database = database
-        self._seen: set[tuple] = set()
+        self._written: dict[tuple, tuple] = {}
 
     def write(self, batch: Batch) -> WriteResult:
-        fresh = {}
+        fresh: dict[str, list[dict]] = {name: [] for name, _ in _ENTITY_STATEMENTS}
+        remember = []
         for name, _ in _ENTITY_STATEMENTS:
-            rows = getattr(batch, name)
-            fresh[name] = [r for r in rows if (name, _freeze(r)) not in self._seen]
+            for row in getattr(batch, name):
+                frozen = _freeze(row)
+                key = (name, _identity(name, row, frozen))
+                if self._written.get(key) != frozen:
+                    fresh[name].append(row)
+                    if name in _REMEMBERED:
+                        remember.append((key, frozen))
         with self._driver.session(database=self._database) as session:
             result = session.execute_write(_write_batch_tx, fresh, batch)
         # Remember only after the commit, so a retried or failed batch writes its entities again.
-        self._seen.update((name, _freeze(r)) for name, rows in fresh.items() if name in _REMEMBERED for r in rows)
+        self._written.update(remember)
         return result

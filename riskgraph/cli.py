@@ -136,17 +136,27 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON-lines files, or a generated folder")],
     mapping: Annotated[Path | None, typer.Option(help="YAML mapping of your columns to canonical fields")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+    bulk: Annotated[
+        bool | None,
+        typer.Option(
+            "--bulk/--no-bulk",
+            help="first load with Neo4j's importer (restarts the local Neo4j); default: when the local "
+            "graph is empty and the input has RISKGRAPH_BULK_MIN_ROWS (100,000) rows or more",
+        ),
+    ] = None,
 ) -> None:
     """Load declarations into the graph; bad rows go to a quarantine file, nothing is lost."""
+    from ingest.bulk import bulk_ingest
     from ingest.mapping import load_mapping
     from ingest.pipeline import ingest_files
     from ingest.readers import input_files
+    from ingest.writer import GraphWriter
 
     input_files(paths)  # a missing or unsupported input fails before any database work
     rules = load_mapping(mapping) if mapping else None
-    drv = _connect()
     cfg = settings()
     total = _count_rows(paths)
+    use_bulk = _bulk_first_load(bulk, total)
     began = time.monotonic()
     with Progress(
         TextColumn("[bold]ingest[/bold]"),
@@ -164,7 +174,11 @@ def ingest(
         def show(done: int, errors: int) -> None:
             bar.update(task, completed=done, errors=errors, rate=done / max(time.monotonic() - began, 1e-6))
 
-        report = ingest_files(paths, drv, database(), cfg.home / "quarantine", rules, cfg.batch_size, show)
+        if use_bulk:
+            report = bulk_ingest(paths, cfg, rules, show, stage=console.print)
+        else:
+            writer = GraphWriter(_connect(), database())
+            report = ingest_files(paths, writer, cfg.home / "quarantine", rules, cfg.batch_size, show)
     elapsed = time.monotonic() - began
     console.print(
         f"read {report.read:,}, stored {report.stored:,} ({report.created:,} new), "
@@ -173,6 +187,29 @@ def ingest(
     )
     if as_json:
         print(json.dumps({k: getattr(report, k) for k in ("read", "stored", "quarantined", "quarantine_file")}))
+
+
+def _bulk_first_load(wanted: bool | None, total: int | None) -> bool:
+    """Whether this ingest goes through the importer: only into the local Neo4j, only when the graph
+    holds nothing but reference data (or a bulk import was interrupted and must be redone)."""
+    from ingest.bulk import bulk_pending, only_reference_data
+
+    cfg = settings()
+    pending = cfg.local and bulk_pending(cfg)
+    if wanted is False:
+        if pending:
+            raise UserError("a bulk import was interrupted and left the local graph incomplete; run without --no-bulk")
+        return False
+    if not cfg.local:
+        if wanted:
+            raise UserError(f"--bulk loads only the local Neo4j, and NEO4J_URI is set ({cfg.uri})")
+        return False
+    if pending:
+        return True
+    empty = only_reference_data(_connect(), database())
+    if wanted and not empty:
+        raise UserError("--bulk needs an empty graph and this one holds data already; load without --bulk")
+    return empty and (bool(wanted) or (total or 0) >= cfg.bulk_min_rows)
 
 
 @app.command()

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     neo4j_heap: str = "4g"
     neo4j_pagecache: str = "4g"
     batch_size: int = Field(default=5000, ge=1, le=100_000)
+    bulk_min_rows: int = Field(
+        default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"
+    )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
