@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from graph.currency import to_usd
 from scoring.features import CATEGORICAL, FeatureState, fit_state, prepare_frame, training_features
 
 __all__ = [
@@ -64,7 +65,9 @@ class TrainedModel:
     booster: lgb.Booster
     state: FeatureState
     metrics: dict
-    test: pd.DataFrame  # held-out prepared declarations with their model probability (column ``probability``)
+    #: held-out prepared declarations with their model probability (``probability``) and the revenue their
+    #: inspection recovered in US dollars (``revenue_usd``: shares of revenue add up across currencies)
+    test: pd.DataFrame
     version: str = ""
 
 
@@ -114,8 +117,9 @@ def train_model(
     booster = _fit(features[train], frame.loc[train, "violation"].to_numpy(), held_out_state, seed)
     held_out = frame[test].copy()
     held_out["probability"] = booster.predict(features[test], num_threads=PARAMS["num_threads"])
+    held_out["revenue_usd"] = to_usd(held_out["revenue_recovered"], held_out["currency"])
     metrics = ranking_metrics(
-        held_out["probability"].to_numpy(), held_out["violation"].to_numpy(), held_out["revenue_recovered"].to_numpy()
+        held_out["probability"].to_numpy(), held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
     )
     metrics |= {
         "train": int(train.sum()),

@@ -5,7 +5,8 @@ Hit rate = violations found / declarations inspected with a recorded outcome. Th
 of the feedback: its violation rate among declarations the score would have *released*
 (level low) estimates how many violations the fast-release channel lets through. A rule that has
 not hit for ``idle_days`` (or hit ``MIN_INSPECTED`` inspected declarations without one violation)
-is listed as a candidate to retire.
+is listed as a candidate to retire. Revenue recovered is summed in US dollars (:mod:`graph.currency`;
+an outcome on a declaration in a currency without a rate adds nothing).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import neo4j
 
+from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED
 from graph.model import schema
 from graph.reference import office_by_code
 from scoring.decision_log import DecisionLog
@@ -25,11 +27,11 @@ __all__ = ["performance_report"]
 schema().node("Declaration")
 MIN_INSPECTED = 20
 
-OUTCOMES_WITH_DECISIONS = """
+OUTCOMES_WITH_DECISIONS = f"""
 MATCH (d:Declaration)
 WHERE d.channel IS NOT NULL AND d.inspected = 1
   AND ($since IS NULL OR d.date >= date($since)) AND ($until IS NULL OR d.date <= date($until))
-RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, d.revenue_recovered])
+RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, {USD_REVENUE_RECOVERED}])
        AS rows
 """
 
@@ -52,7 +54,7 @@ def performance_report(
     until: date | None = None,
     idle_days: int = 90,
 ) -> dict:
-    params = {"since": since and since.isoformat(), "until": until and until.isoformat()}
+    params = {"since": since and since.isoformat(), "until": until and until.isoformat(), "per_usd": CURRENCY_PER_USD}
     rows = driver.execute_query(
         OUTCOMES_WITH_DECISIONS, params, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]["rows"]

@@ -70,7 +70,7 @@ def train_and_publish(
     rules = RuleStore(home).current(include_disabled=False)
     test = trained.test
     scores = final_scores(test, test["probability"].to_numpy(), rules, trained.state, capacity.network_weight)
-    final = ranking_metrics(scores, test["violation"].to_numpy(), test["revenue_recovered"].to_numpy())
+    final = ranking_metrics(scores, test["violation"].to_numpy(), test["revenue_usd"].to_numpy())
     trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
     save_model(home, trained)
     booster, spec = load_model(home, trained.version)

@@ -1,4 +1,5 @@
-"""One table of reference rates: conversions, the generator's invoices, and the sums of leads and report in Neo4j.
+"""One table of reference rates: conversions, the generator's invoices, and the sums of leads, report and
+performance feedback in Neo4j.
 
 The database test builds its own tiny graph (one importer, declarations in dollars, yen and a currency
 without a rate) on the session Neo4j; expected figures are computed here from those rows.
@@ -15,6 +16,8 @@ from algorithms.leads import rank_leads
 from algorithms.report import analysis_report
 from graph.currency import CURRENCY_PER_USD, to_usd, value_in_usd
 from ingest.generator.flows import to_currency
+from scoring.decision_log import DecisionLog
+from scoring.performance import performance_report
 
 
 def test_vector_and_scalar_conversions_agree_and_leave_unknown_currencies_out():
@@ -47,12 +50,12 @@ WITH e
 UNWIND $rows AS row
 CREATE (d:Declaration {id: row.id, date: date('2025-12-01'), importer_id: 'JPIMP', office: 'CD-NINGBO',
                        value: row.value, currency: row.currency, tax_rate: row.tax_rate, inspected: 1,
-                       violation: 0, revenue_recovered: row.recovered})
+                       violation: 0, revenue_recovered: row.recovered, channel: 'document check'})
 CREATE (e)-[:FILED {role: 'consignee'}]->(d)
 """
 
 
-def test_leads_and_report_sum_in_dollars(empty_graph, tmp_path):
+def test_leads_report_and_performance_sum_in_dollars(empty_graph, tmp_path):
     rows = [
         {"id": f"CUR{i}", "value": v, "currency": c, "tax_rate": t, "recovered": r}
         for i, (v, c, t, r) in enumerate(ROWS)
@@ -71,3 +74,6 @@ def test_leads_and_report_sum_in_dollars(empty_graph, tmp_path):
     assert totals["declarations"] == len(ROWS)
     assert totals["declared_value"] == pytest.approx(3000.0)
     assert totals["revenue_recovered"] == pytest.approx(sum(r for _, _, r in known)) == pytest.approx(150.0)
+
+    channel = performance_report(empty_graph, "neo4j", DecisionLog(tmp_path), [])["channels"]["document check"]
+    assert channel["inspected"] == len(ROWS) and channel["revenue_recovered"] == pytest.approx(150.0)
