@@ -185,11 +185,14 @@ def _exited(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
-def import_full(cfg: Settings, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]]) -> str:
+def import_full(
+    cfg: Settings, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]], multiline: bool = False
+) -> str:
     """Replace the stopped local database with CSV files, using Neo4j's own importer (``neo4j-admin
     database import full``, shipped in the ``neo4j-import-tool`` jar already on the server's classpath).
 
-    ``nodes`` and ``relationships`` are (label or type, file with its header) pairs. Returns the
+    ``nodes`` and ``relationships`` are (label or type, file with its header) pairs; ``multiline`` when
+    a quoted value spans lines (the importer is much slower then). Returns the
     importer's summary; raises LocalServerError with its last lines when it fails.
     """
     if status(cfg).pid is not None:
@@ -208,7 +211,7 @@ def import_full(cfg: Settings, nodes: list[tuple[str, Path]], relationships: lis
         "full",
         cfg.neo4j_database,  # before the file lists: --nodes and --relationships take several values
         "--overwrite-destination=true",
-        "--multiline-fields=true",
+        f"--multiline-fields={str(multiline).lower()}",
         f"--report-file={_home(cfg) / 'import.report'}",
         *(f"--nodes={label}={path}" for label, path in nodes),
         *(f"--relationships={rel}={path}" for rel, path in relationships),

@@ -15,9 +15,10 @@ again, so a load interrupted there is redone by the next run rather than trusted
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import IO
@@ -67,16 +68,25 @@ def bulk_pending(cfg: Settings) -> bool:
 
 
 class _Csv:
-    """One CSV file with its header; writes rows of plain values (None is an empty, i.e. absent, field)."""
+    """One CSV file with its header; writes rows of plain values (None is an empty, i.e. absent, field).
+
+    Notes whether a value holds a line break: only then must the importer parse fields across lines,
+    which costs it much of its speed.
+    """
 
     def __init__(self, path: Path, header: Iterable[str]):
         self.path = path
+        self.multiline = False
         self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n")
-        self._csv.writerow(header)
+        self.rows([header])
 
-    def rows(self, rows: Iterable[Iterable]) -> None:
-        self._csv.writerows(rows)
+    def rows(self, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        text = buffer.getvalue()
+        self.multiline |= text.count("\n") != len(rows) or "\r" in text
+        self._file.write(text)
 
     def close(self) -> None:
         self._file.close()
@@ -159,19 +169,24 @@ class ImportFiles:
             if row["route"] is not None:
                 self._follows.add((row["id"], row["route"]))
 
-    def finish(self) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
-        """Write the entity files and close everything; returns the importer's (label, file) and (type, file)."""
+    def finish(self) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]], bool]:
+        """Write the entity files and close everything.
+
+        Returns the importer's (label, file) and (type, file) pairs, and whether a value spans lines.
+        """
         nodes = [("Declaration", out.path) for out in self._declarations.values()]
         relationships = [("FILED", self._filed.path)] + [(rel, out.path) for rel, out in self._own.items()]
-        for out in (*self._declarations.values(), self._filed, *self._own.values()):
+        written = [*self._declarations.values(), self._filed, *self._own.values()]
+        for out in written:
             out.close()
 
-        def node(label: str, header: list[str], rows: Iterable[Iterable]) -> None:
-            nodes.append((label, self._table(label, header, rows)))
+        def node(label: str, header: list[str], rows: Iterable[Sequence]) -> None:
+            written.append(self._table(label, header, rows))
+            nodes.append((label, written[-1].path))
 
-        def rel(rel_type: str, start: str, end: str, rows: Iterable[Iterable], *props: str) -> None:
-            header = [f":START_ID({start})", f":END_ID({end})", *props]
-            relationships.append((rel_type, self._table(rel_type, header, rows)))
+        def rel(rel_type: str, start: str, end: str, rows: Iterable[Sequence], *props: str) -> None:
+            written.append(self._table(rel_type, [f":START_ID({start})", f":END_ID({end})", *props], rows))
+            relationships.append((rel_type, written[-1].path))
 
         columns = ("name", "name_norm", "category", "country", "registered")
         node(
@@ -201,13 +216,13 @@ class ImportFiles:
         node("CustomsOffice", ["code:ID(CustomsOffice)", "name", "level"], ((o.code, o.name, o.level) for o in OFFICES))
         parts = ((o.code, o.parent) for o in OFFICES if o.parent is not None)
         rel("PART_OF", "CustomsOffice", "CustomsOffice", parts)
-        return nodes, relationships
+        return nodes, relationships, any(out.multiline for out in written)
 
-    def _table(self, name: str, header: list[str], rows: Iterable[Iterable]) -> Path:
+    def _table(self, name: str, header: list[str], rows: Iterable[Sequence]) -> _Csv:
         out = _Csv(self.folder / f"{name}.csv", header)
         out.rows(rows)
         out.close()
-        return out.path
+        return out
 
 
 Stage = Callable[[str], None]
@@ -232,14 +247,14 @@ def bulk_ingest(
     report = ingest_files(
         paths, files, cfg.home / "quarantine", mapping, cfg.batch_size, progress, workers=os.cpu_count() or 1
     )
-    nodes, relationships = files.finish()
+    nodes, relationships, multiline = files.finish()
     pending = cfg.path("neo4j", _PENDING)
     say("stopping the local Neo4j for the bulk import")
     local_server.stop(cfg)
     pending.touch()
     say("neo4j-admin database import full")
     try:
-        local_server.import_full(cfg, nodes, relationships)
+        local_server.import_full(cfg, nodes, relationships, multiline)
     finally:
         # Failed or not, the server comes back; after a failure the marker stays and the next run imports again.
         say("starting the local Neo4j; constraints, indexes and reference data")
