@@ -21,6 +21,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from graph.currency import CURRENCY_PER_USD
 from ingest.batch import Batch, build_batch
 from ingest.mapping import Mapping
 from ingest.readers import Chunk, read_chunks
@@ -38,6 +39,9 @@ class IngestReport:
     quarantine_file: str | None = None
     created: int = 0
     updated: int = 0
+    #: stored rows whose currency is missing or has no reference rate: left out of money sums and
+    #: unit-value comparisons (graph.currency), so the user is told
+    without_rate: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -115,6 +119,10 @@ def ingest_files(
             clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
             if len(repeats):  # rare: the batch must not carry the repeated rows' entities either
                 batch = build_batch(clean) if len(clean) else None
+            if "currency" in clean:
+                report.without_rate += int((~clean["currency"].isin(CURRENCY_PER_USD)).sum())
+            else:
+                report.without_rate += len(clean)
             for rejected in (bad, repeats):
                 quarantine.write(rejected)
                 report.quarantined += len(rejected)

@@ -185,6 +185,14 @@ def ingest(
         f"quarantined {report.quarantined:,} in {elapsed:.1f}s ({report.read / max(elapsed, 1e-6):,.0f} rows/s)"
         + (f"; quarantine: {report.quarantine_file}" if report.quarantine_file else "")
     )
+    if report.without_rate:
+        console.print(
+            f"[yellow]warning:[/yellow] {report.without_rate:,} stored rows have no currency with a reference rate "
+            "(graph/currency.py): they are left out of money sums and price comparisons; "
+            "set one with `constants: {currency: ...}` in a mapping",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         print(json.dumps({k: getattr(report, k) for k in ("read", "stored", "quarantined", "quarantine_file")}))
 

@@ -192,3 +192,22 @@ def test_bad_mapping_is_refused_with_a_clear_line(rg_env, tmp_path):
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "declaration_number" in done.stderr
+
+
+def test_rows_without_a_known_currency_are_stored_and_flagged(empty_graph, rg_env, tmp_path):
+    rows = pd.DataFrame(
+        {
+            "declaration_id": ["C-1", "C-2", "C-3", "C-4"],
+            "date": ["2026-05-30"] * 4,
+            "importer_id": ["IMP-1"] * 4,
+            "hs_code": ["851712"] * 4,
+            "value": [100.0, 15000.0, 50.0, 70.0],
+            "currency": ["USD", "jpy", "XYZ", None],
+        }
+    )
+    rows.to_csv(tmp_path / "money.csv", index=False)
+    done = run_cli(rg_env, "ingest", str(tmp_path / "money.csv"), "--json")
+    assert _summary(done)["stored"] == 4
+    assert "warning: 2 stored rows have no currency with a reference rate" in " ".join(done.stderr.split())
+    rows[rows["currency"].isin(["USD", "jpy"])].to_csv(tmp_path / "known.csv", index=False)
+    assert "warning" not in run_cli(rg_env, "ingest", str(tmp_path / "known.csv")).stderr
