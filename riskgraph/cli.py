@@ -252,6 +252,7 @@ def demo(
         f"ground truth       {sample / 'truth'}\n"
         "Ctrl-C stops the API; `.venv/bin/riskgraph neo4j stop` stops the database.",
         highlight=False,
+        soft_wrap=True,  # the key and the curl line must stay whole to be copied
     )
     subprocess.run([sys.executable, "-m", "riskgraph", "serve", "--port", str(port)])
 
