@@ -10,7 +10,7 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from riskgraph.settings import Settings, settings
 
-__all__ = ["DatabaseUnavailable", "driver", "check", "database", "reconnect"]
+__all__ = ["DatabaseUnavailable", "driver", "check", "database", "disconnect", "reconnect"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -60,13 +60,21 @@ def check(cfg: Settings | None = None) -> neo4j.Driver:
     return drv
 
 
+def disconnect(cfg: Settings | None = None) -> None:
+    """Close the process's driver; the next ``driver()`` opens a new one.
+
+    Before stopping the local server: Bolt waits seconds for open connections to go away.
+    """
+    stale = driver(cfg)
+    _driver.cache_clear()
+    stale.close()
+
+
 def reconnect(cfg: Settings | None = None) -> neo4j.Driver:
     """A new driver once the local store was replaced (bulk import); the old one is closed.
 
     The old driver's bookmarks name transactions the new store never had, so its queries would
     wait for them and time out.
     """
-    stale = driver(cfg)
-    _driver.cache_clear()
-    stale.close()
+    disconnect(cfg)
     return check(cfg)

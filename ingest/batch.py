@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Batch", "build_batch", "DECLARATION_PROPERTIES"]
+__all__ = ["Batch", "BatchTables", "batch_tables", "build_batch", "DECLARATION_PROPERTIES"]
 
 #: Declaration properties copied from the clean row. Party ids, office and route are kept on the
 #: declaration as well as on its relationships so whole-graph projections need no traversal.
@@ -87,8 +87,27 @@ def _route_ids(clean: pd.DataFrame) -> pd.Series:
     return route.where(has_ends, None)
 
 
-def build_batch(clean: pd.DataFrame) -> Batch:
-    """Parameter lists for one batch of validated rows (canonical, normalised columns)."""
+@dataclass
+class BatchTables:
+    """A batch as DataFrames: what :class:`Batch` holds, before the rows become dicts.
+
+    The bulk importer's files are written from these directly, column by column.
+    """
+
+    declarations: pd.DataFrame
+    enterprises: pd.DataFrame
+    addresses: pd.DataFrame
+    phones: pd.DataFrame
+    legal_reps: pd.DataFrame
+    countries: list[str]
+    ports: list[str]
+    routes: list[dict]
+    commodities: pd.DataFrame
+    consignments: pd.DataFrame
+
+
+def batch_tables(clean: pd.DataFrame) -> BatchTables:
+    """One batch of validated rows (canonical, normalised columns), entities de-duplicated."""
     clean = clean.copy()
     clean["id"] = clean["declaration_id"]
     clean["origin"] = clean["origin_country"]
@@ -97,7 +116,6 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     clean["source"] = clean["source"].map({path: Path(str(path)).name for path in clean["source"].unique()})
     features = [c for c in clean.columns if c.startswith("feature_")]
     props = [c for c in DECLARATION_PROPERTIES if c in clean.columns] + features
-    declarations = _records(clean[props + ["date"]])
 
     importers = clean[
         ["importer_id", "importer_name", "importer_name_norm", "importer_category", "importer_registered"]
@@ -131,7 +149,6 @@ def build_batch(clean: pd.DataFrame) -> Batch:
             routed["route"], routed["loading_port"], routed["discharge_port"], vias, strict=True
         )
     ]
-    port_codes = sorted({p for r in routes for p in (r["from"], r["to"], *r["via"])})
     commodities = (
         clean[["hs_code", "hs6", "chapter"]].drop_duplicates("hs_code").set_axis(["code", "hs6", "chapter"], axis=1)
     )
@@ -140,16 +157,32 @@ def build_batch(clean: pd.DataFrame) -> Batch:
         .drop_duplicates("consignment_id", keep="last")
         .set_axis(["id", "route"], axis=1)
     )
-
-    return Batch(
-        declarations=declarations,
-        enterprises=_records(enterprises),
-        addresses=_records(addresses),
-        phones=_records(phones),
-        legal_reps=_records(reps),
-        countries=[{"code": c} for c in countries],
-        ports=[{"code": p, "country": p[:2]} for p in port_codes],
+    return BatchTables(
+        declarations=clean[props + ["date"]],
+        enterprises=enterprises,
+        addresses=addresses,
+        phones=phones,
+        legal_reps=reps,
+        countries=countries,
+        ports=sorted({p for r in routes for p in (r["from"], r["to"], *r["via"])}),
         routes=routes,
-        commodities=_records(commodities),
-        consignments=_records(consignments),
+        commodities=commodities,
+        consignments=consignments,
+    )
+
+
+def build_batch(clean: pd.DataFrame) -> Batch:
+    """Parameter lists for one batch of validated rows (canonical, normalised columns)."""
+    tables = batch_tables(clean)
+    return Batch(
+        declarations=_records(tables.declarations),
+        enterprises=_records(tables.enterprises),
+        addresses=_records(tables.addresses),
+        phones=_records(tables.phones),
+        legal_reps=_records(tables.legal_reps),
+        countries=[{"code": c} for c in tables.countries],
+        ports=[{"code": p, "country": p[:2]} for p in tables.ports],
+        routes=tables.routes,
+        commodities=_records(tables.commodities),
+        consignments=_records(tables.consignments),
     )

@@ -4,7 +4,9 @@ Reading and validation overlap with the writes (one writer thread), so a 2-core 
 both Python and the JVM busy. The writer is the Cypher one (``ingest.writer``) or, for a first
 load into an empty local database, the importer's CSV files (``ingest.bulk``): same batches.
 With the importer nothing else needs the CPU while files are written, so chunks can be validated
-and batched in worker processes; repeats across chunks are still judged here, in file order.
+and turned into the writer's input (``prepare``: CSV text for the importer) in worker processes,
+which send back only that and the ids; repeats across chunks are still judged here, in file order
+(a chunk with one is prepared again here without it).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
 from graph.currency import CURRENCY_PER_USD
-from ingest.batch import Batch, build_batch
+from ingest.batch import build_batch
 from ingest.mapping import Mapping
 from ingest.readers import Chunk, read_chunks
 from ingest.validate import QuarantineWriter, drop_repeats, validate
@@ -48,33 +50,58 @@ class IngestReport:
 
 
 class BatchWriter(Protocol):
-    def write(self, batch: Batch) -> WriteResult: ...
+    def write(self, batch: Any) -> WriteResult: ...
+
+
+#: Turns clean rows into what the writer takes (a Batch by default); must be picklable for workers.
+Prepare = Callable[[pd.DataFrame], Any]
 
 
 Progress = Callable[[int, int], None]  # (rows read so far, rows quarantined so far)
 
 _DONE = object()
 
-Prepared = tuple[pd.DataFrame, pd.DataFrame, Batch | None]  # clean rows, quarantined rows, their batch
+
+@dataclass
+class Prepared:
+    """One chunk validated and prepared: all that comes back from a worker."""
+
+    ids: pd.DataFrame  # declaration_id and row of the clean rows
+    bad: pd.DataFrame  # quarantined rows
+    without_rate: int
+    batch: Any  # the writer's input, None without clean rows
 
 
-def _prepare(chunk: Chunk, mapping: Mapping | None) -> Prepared:
-    """Map, validate and batch one chunk; in a worker process when there are several."""
+def _without_rate(clean: pd.DataFrame) -> int:
+    if "currency" not in clean:
+        return len(clean)
+    return int((~clean["currency"].isin(CURRENCY_PER_USD)).sum())
+
+
+def _validated(chunk: Chunk, mapping: Mapping | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
-    clean, bad = validate(frame, chunk.source, chunk.rows)
-    return clean, bad, build_batch(clean) if len(clean) else None
+    return frame, *validate(frame, chunk.source, chunk.rows)
 
 
-def _prepared(chunks: Iterator[Chunk], mapping: Mapping | None, workers: int) -> Iterator[tuple[Chunk, Prepared]]:
+def _prepare(chunk: Chunk, mapping: Mapping | None, prepare: Prepare) -> Prepared:
+    """Map, validate and prepare one chunk; in a worker process when there are several."""
+    _, clean, bad = _validated(chunk, mapping)
+    batch = prepare(clean) if len(clean) else None
+    return Prepared(clean[["declaration_id", "row"]], bad, _without_rate(clean), batch)
+
+
+def _prepared(
+    chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int
+) -> Iterator[tuple[Chunk, Prepared]]:
     """Chunks with their preparation, in input order."""
     if workers <= 1:
-        yield from ((chunk, _prepare(chunk, mapping)) for chunk in chunks)
+        yield from ((chunk, _prepare(chunk, mapping, prepare)) for chunk in chunks)
         return
     # Spawned, not forked: the writer thread is already running and a fork would copy its locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         ahead: deque = deque()
         for chunk in chunks:
-            ahead.append((chunk, pool.submit(_prepare, chunk, mapping)))
+            ahead.append((chunk, pool.submit(_prepare, chunk, mapping, prepare)))
             if len(ahead) > 2 * workers:
                 done, future = ahead.popleft()
                 yield done, future.result()
@@ -91,6 +118,7 @@ def ingest_files(
     batch_rows: int = 5000,
     progress: Progress | None = None,
     workers: int = 1,
+    prepare: Prepare = build_batch,
 ) -> IngestReport:
     report = IngestReport()
     quarantine = QuarantineWriter(quarantine_dir, "-".join(p.stem for p in paths[:3]))
@@ -98,9 +126,10 @@ def ingest_files(
     failure: list[BaseException] = []
 
     def write_loop() -> None:
-        while (batch := pending.get()) is not _DONE:
+        while (item := pending.get()) is not _DONE:
             if failure:
                 continue  # drain so the reader never blocks after a failure
+            batch, rows = item
             try:
                 result = writer.write(batch)
             except BaseException as exc:  # re-raised in the caller's thread
@@ -108,27 +137,29 @@ def ingest_files(
                 continue
             report.created += result.created
             report.updated += result.updated
-            report.stored += len(batch.declarations)
+            report.stored += rows
 
     thread = threading.Thread(target=write_loop, name="graph-writer", daemon=True)
     thread.start()
     seen: dict[str, str] = {}
     try:
-        for chunk, (clean, bad, batch) in _prepared(read_chunks(paths, batch_rows), mapping, workers):
-            frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
-            clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
-            if len(repeats):  # rare: the batch must not carry the repeated rows' entities either
-                batch = build_batch(clean) if len(clean) else None
-            if "currency" in clean:
-                report.without_rate += int((~clean["currency"].isin(CURRENCY_PER_USD)).sum())
+        for chunk, ready in _prepared(read_chunks(paths, batch_rows), mapping, prepare, workers):
+            ids, bad, batch, without_rate = ready.ids, ready.bad, ready.batch, ready.without_rate
+            if any(i in seen for i in ids["declaration_id"].astype(str).tolist()):
+                # rare: prepared again without the repeated rows, whose entities must not be written either
+                frame, clean, bad = _validated(chunk, mapping)
+                clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
+                batch = prepare(clean) if len(clean) else None
+                ids, without_rate = clean, _without_rate(clean)
             else:
-                report.without_rate += len(clean)
+                ids, repeats = drop_repeats(ids, chunk.frame, chunk.source, chunk.rows, seen)
+            report.without_rate += without_rate
             for rejected in (bad, repeats):
                 quarantine.write(rejected)
                 report.quarantined += len(rejected)
             report.read += len(chunk.frame)
             if batch is not None:
-                pending.put(batch)
+                pending.put((batch, len(ids)))
             if progress:
                 progress(report.read, report.quarantined)
             if failure:

@@ -143,11 +143,12 @@ def test_import_killed_midway_is_redone_by_the_next_run(own_server, sample):
     )
     marker = cfg.home / "neo4j" / "bulk-import.pending"
     deadline = time.monotonic() + 180
-    while not marker.exists():
+    # The server stops while the files are written: kill once it is down (files or importer under way).
+    while not (marker.exists() and local_server.status(cfg).pid is None):
         assert proc.poll() is None, "ingest finished before the import could be interrupted"
         assert time.monotonic() < deadline, "the import never started"
         time.sleep(0.02)
-    time.sleep(1.0)  # the importer is running, the old store being replaced
+    time.sleep(1.0)  # the files being written or the importer replacing the old store
     os.killpg(proc.pid, signal.SIGKILL)  # the ingest and the importer it started
     proc.wait()
     assert not local_server.status(cfg).running

@@ -1,0 +1,212 @@
+"""The importer's CSV files, from the same validated batches the Cypher writer gets.
+
+Declarations and their own relationships are turned into CSV text in the validation worker
+processes (:func:`import_parts`, column-wise through pandas, no per-row Python), so the main process
+only appends text to files. Entities, shared across batches, come back as small per-batch tables and
+are merged once by :meth:`ImportFiles.finish` with the Cypher writer's rules: an enterprise property
+keeps its last non-null value, an address or person its first text, relationships are sets.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from graph.reference import OFFICES
+from ingest.batch import batch_tables
+from ingest.fields import NUMERIC_FIELDS
+from ingest.writer import WriteResult
+
+__all__ = ["ImportFiles", "ImportParts", "import_parts"]
+
+# Header suffixes for typed declaration properties; every other property is a string.
+_DECLARATION_TYPES = {"id": ":ID(Declaration)", "date": ":date", "inspected": ":long", "violation": ":long"}
+_DECLARATION_TYPES |= {name: ":double" for name in NUMERIC_FIELDS}
+
+# The declaration's own relationships: party key on the declaration row and FILED role; type, end label, key.
+_PARTIES = (("importer_id", "consignee"), ("seller_id", "consignor"), ("declarant_id", "declarant"))
+_PARTIES += (("carrier_id", "carrier"),)
+_OWN = (
+    ("CLASSIFIED_AS", "Commodity", "hs_code"),
+    ("ORIGINATES_IN", "Country", "origin"),
+    ("LODGED_AT", "CustomsOffice", "office"),
+    ("COVERS", "Consignment", "consignment_id"),
+)
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """Rows without header; a missing value is an empty (absent) field, as the importer reads it."""
+    return frame.to_csv(header=False, index=False, lineterminator="\n")
+
+
+def _spans_lines(text: str, rows: int) -> bool:
+    """Only then must the importer parse fields across lines, which costs it much of its speed."""
+    return text.count("\n") != rows or "\r" in text
+
+
+@dataclass
+class ImportParts:
+    """One batch for the importer: declaration and relationship CSV text, entity tables to merge."""
+
+    rows: int
+    keys: tuple[str, ...]  # declaration columns, in the text's order
+    declarations: str
+    filed: str
+    own: dict[str, str]  # relationship type -> text
+    multiline: bool
+    enterprises: pd.DataFrame
+    addresses: pd.DataFrame
+    phones: pd.DataFrame
+    legal_reps: pd.DataFrame
+    countries: list[str]
+    ports: list[str]
+    routes: list[dict]
+    commodities: pd.DataFrame
+    consignments: pd.DataFrame
+
+
+def import_parts(clean: pd.DataFrame) -> ImportParts:
+    """The ``prepare`` step of a bulk load, run in a worker process."""
+    tables = batch_tables(clean)
+    decl = tables.declarations
+    filed = pd.concat(
+        [
+            decl.loc[decl[key].notna(), [key, "id"]].set_axis(["start", "end"], axis=1).assign(role=role)
+            for key, role in _PARTIES
+        ]
+    )
+    texts = {"Declaration": (_csv(decl), len(decl)), "FILED": (_csv(filed), len(filed))}
+    for rel, _, key in _OWN:
+        own = decl.loc[decl[key].notna(), ["id", key]]
+        texts[rel] = (_csv(own), len(own))
+    return ImportParts(
+        rows=len(decl),
+        keys=tuple(decl.columns),
+        declarations=texts.pop("Declaration")[0],
+        filed=texts.pop("FILED")[0],
+        own={rel: text for rel, (text, _) in texts.items()},
+        multiline=any(_spans_lines(text, rows) for text, rows in texts.values()),
+        enterprises=tables.enterprises,
+        addresses=tables.addresses,
+        phones=tables.phones,
+        legal_reps=tables.legal_reps,
+        countries=tables.countries,
+        ports=tables.ports,
+        routes=tables.routes,
+        commodities=tables.commodities,
+        consignments=tables.consignments,
+    )
+
+
+class ImportFiles:
+    """A :class:`~ingest.pipeline.BatchWriter` of :class:`ImportParts`: the importer's files, not the graph.
+
+    Only for an empty graph: every declaration is new.
+    """
+
+    def __init__(self, folder: Path):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.multiline = False
+        self._declarations: dict[tuple[str, ...], tuple[Path, IO[str]]] = {}
+        self._filed = self._open("FILED", [":START_ID(Enterprise)", ":END_ID(Declaration)", "role"])
+        self._own = {rel: self._open(rel, [":START_ID(Declaration)", f":END_ID({label})"]) for rel, label, _ in _OWN}
+        self._parts: list[ImportParts] = []
+
+    def _open(self, name: str, header: list[str]) -> tuple[Path, IO[str]]:
+        path = self.folder / f"{name}.csv"
+        out = path.open("w", encoding="utf-8", newline="")
+        out.write(",".join(header) + "\n")
+        return path, out
+
+    def write(self, parts: ImportParts) -> WriteResult:
+        if parts.keys not in self._declarations:
+            header = [key + _DECLARATION_TYPES.get(key, "") for key in parts.keys]
+            self._declarations[parts.keys] = self._open(f"Declaration-{len(self._declarations)}", header)
+        self._declarations[parts.keys][1].write(parts.declarations)
+        self._filed[1].write(parts.filed)
+        for rel, text in parts.own.items():
+            self._own[rel][1].write(text)
+        self.multiline |= parts.multiline
+        parts.declarations = parts.filed = ""  # written: keep only the entity tables
+        parts.own = {}
+        self._parts.append(parts)
+        return WriteResult(created=parts.rows, updated=0)
+
+    def _table(self, name: str, header: list[str], frame: pd.DataFrame) -> Path:
+        path, out = self._open(name, header)
+        text = _csv(frame)
+        self.multiline |= _spans_lines(text, len(frame))
+        out.write(text)
+        out.close()
+        return path
+
+    def finish(self) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]], bool]:
+        """Merge and write the entity files, close everything.
+
+        Returns the importer's (label, file) and (type, file) pairs, and whether a value spans lines.
+        """
+        nodes = [("Declaration", path) for path, _ in self._declarations.values()]
+        relationships = [("FILED", self._filed[0])] + [(rel, path) for rel, (path, _) in self._own.items()]
+        for _, out in [*self._declarations.values(), self._filed, *self._own.values()]:
+            out.close()
+
+        def node(label: str, header: list[str], frame: pd.DataFrame) -> None:
+            nodes.append((label, self._table(label, header, frame)))
+
+        def rel(rel_type: str, start: str, end: str, frame: pd.DataFrame, *props: str) -> None:
+            header = [f":START_ID({start})", f":END_ID({end})", *props]
+            relationships.append((rel_type, self._table(rel_type, header, frame.drop_duplicates())))
+
+        def every(name: str, *columns: str) -> pd.DataFrame:
+            frames = [getattr(parts, name) for parts in self._parts] or [pd.DataFrame(columns=list(columns))]
+            return pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
+
+        columns = ["name", "name_norm", "category", "country", "registered"]
+        enterprises = every("enterprises", "id", *columns)
+        # SET e.x = coalesce(row.x, e.x): the last non-null value of each property
+        merged = enterprises.groupby("id", sort=False)[columns].last().reset_index()
+        node("Enterprise", ["id:ID(Enterprise)", *columns[:-1], "registered:date"], merged)
+        based_in = enterprises.loc[enterprises["country"].notna(), ["id", "country"]]
+        rel("BASED_IN", "Enterprise", "Country", based_in)
+        addresses = every("addresses", "enterprise", "key", "text")
+        node("Address", ["key:ID(Address)", "text"], addresses.drop_duplicates("key")[["key", "text"]])  # ON CREATE
+        rel("HAS_ADDRESS", "Enterprise", "Address", addresses[["enterprise", "key"]])
+        phones = every("phones", "enterprise", "number")
+        node("Phone", ["number:ID(Phone)"], phones[["number"]].drop_duplicates())
+        rel("HAS_PHONE", "Enterprise", "Phone", phones[["enterprise", "number"]])
+        reps = every("legal_reps", "enterprise", "id", "name")
+        node("Person", ["id:ID(Person)", "name"], reps.drop_duplicates("id")[["id", "name"]])  # ON CREATE
+        rel("HAS_LEGAL_REP", "Enterprise", "Person", reps[["enterprise", "id"]])
+        ports = sorted({p for parts in self._parts for p in parts.ports})
+        countries = {c for parts in self._parts for c in parts.countries} | {p[:2] for p in ports}
+        countries |= set(based_in["country"])
+        node("Country", ["code:ID(Country)"], pd.DataFrame({"code": sorted(countries)}))
+        located = pd.DataFrame({"code": ports, "country": [p[:2] for p in ports]})
+        node("Port", ["code:ID(Port)", "country"], located)
+        rel("LOCATED_IN", "Port", "Country", located)
+        routes: dict[str, dict] = {}
+        for parts in self._parts:
+            for route in parts.routes:
+                routes.setdefault(route["id"], route)
+        trips = pd.DataFrame(routes.values(), columns=["id", "from", "to", "via"])
+        node("Route", ["id:ID(Route)", "transit_count:long"], trips.assign(via=trips["via"].map(len))[["id", "via"]])
+        rel("FROM", "Route", "Port", trips[["id", "from"]])
+        rel("TO", "Route", "Port", trips[["id", "to"]])
+        vias = [(r["id"], port, i) for r in routes.values() for i, port in enumerate(r["via"], start=1)]
+        rel("VIA", "Route", "Port", pd.DataFrame(vias, columns=["id", "port", "order"]), "order:long")
+        commodities = every("commodities", "code", "hs6", "chapter").drop_duplicates("code", keep="last")  # plain SET
+        node("Commodity", ["code:ID(Commodity)", "hs6", "chapter"], commodities)
+        consignments = every("consignments", "id", "route")
+        node("Consignment", ["id:ID(Consignment)"], consignments[["id"]].drop_duplicates())
+        rel("FOLLOWS", "Consignment", "Route", consignments.loc[consignments["route"].notna(), ["id", "route"]])
+        offices = pd.DataFrame([(o.code, o.name, o.level) for o in OFFICES], columns=["code", "name", "level"])
+        node("CustomsOffice", ["code:ID(CustomsOffice)", "name", "level"], offices)
+        parts_of = pd.DataFrame([(o.code, o.parent) for o in OFFICES if o.parent is not None])
+        rel("PART_OF", "CustomsOffice", "CustomsOffice", parts_of)
+        return nodes, relationships, self.multiline
