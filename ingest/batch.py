@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Batch", "BatchTables", "batch_tables", "build_batch", "DECLARATION_PROPERTIES"]
+__all__ = ["Batch", "BatchTables", "EntityTables", "batch_tables", "build_batch", "DECLARATION_PROPERTIES"]
 
 #: Declaration properties copied from the clean row. Party ids, office and route are kept on the
 #: declaration as well as on its relationships so whole-graph projections need no traversal.
@@ -88,13 +88,9 @@ def _route_ids(clean: pd.DataFrame) -> pd.Series:
 
 
 @dataclass
-class BatchTables:
-    """A batch as DataFrames: what :class:`Batch` holds, before the rows become dicts.
+class EntityTables:
+    """A batch's entities, de-duplicated within the batch: what both writers merge into the graph."""
 
-    The bulk importer's files are written from these directly, column by column.
-    """
-
-    declarations: pd.DataFrame
     enterprises: pd.DataFrame
     addresses: pd.DataFrame
     phones: pd.DataFrame
@@ -104,6 +100,17 @@ class BatchTables:
     routes: list[dict]
     commodities: pd.DataFrame
     consignments: pd.DataFrame
+
+
+@dataclass
+class BatchTables:
+    """A batch as DataFrames: what :class:`Batch` holds, before the rows become dicts.
+
+    The bulk importer's files are written from these directly, column by column.
+    """
+
+    declarations: pd.DataFrame
+    entities: EntityTables
 
 
 def batch_tables(clean: pd.DataFrame) -> BatchTables:
@@ -157,8 +164,7 @@ def batch_tables(clean: pd.DataFrame) -> BatchTables:
         .drop_duplicates("consignment_id", keep="last")
         .set_axis(["id", "route"], axis=1)
     )
-    return BatchTables(
-        declarations=clean[props + ["date"]],
+    entities = EntityTables(
         enterprises=enterprises,
         addresses=addresses,
         phones=phones,
@@ -169,20 +175,22 @@ def batch_tables(clean: pd.DataFrame) -> BatchTables:
         commodities=commodities,
         consignments=consignments,
     )
+    return BatchTables(declarations=clean[props + ["date"]], entities=entities)
 
 
 def build_batch(clean: pd.DataFrame) -> Batch:
     """Parameter lists for one batch of validated rows (canonical, normalised columns)."""
     tables = batch_tables(clean)
+    entities = tables.entities
     return Batch(
         declarations=_records(tables.declarations),
-        enterprises=_records(tables.enterprises),
-        addresses=_records(tables.addresses),
-        phones=_records(tables.phones),
-        legal_reps=_records(tables.legal_reps),
-        countries=[{"code": c} for c in tables.countries],
-        ports=[{"code": p, "country": p[:2]} for p in tables.ports],
-        routes=tables.routes,
-        commodities=_records(tables.commodities),
-        consignments=_records(tables.consignments),
+        enterprises=_records(entities.enterprises),
+        addresses=_records(entities.addresses),
+        phones=_records(entities.phones),
+        legal_reps=_records(entities.legal_reps),
+        countries=[{"code": c} for c in entities.countries],
+        ports=[{"code": p, "country": p[:2]} for p in entities.ports],
+        routes=entities.routes,
+        commodities=_records(entities.commodities),
+        consignments=_records(entities.consignments),
     )

@@ -17,7 +17,7 @@ from typing import IO
 import pandas as pd
 
 from graph.reference import OFFICES
-from ingest.batch import batch_tables
+from ingest.batch import EntityTables, batch_tables
 from ingest.fields import NUMERIC_FIELDS
 from ingest.writer import WriteResult
 
@@ -58,15 +58,7 @@ class ImportParts:
     filed: str
     own: dict[str, str]  # relationship type -> text
     multiline: bool
-    enterprises: pd.DataFrame
-    addresses: pd.DataFrame
-    phones: pd.DataFrame
-    legal_reps: pd.DataFrame
-    countries: list[str]
-    ports: list[str]
-    routes: list[dict]
-    commodities: pd.DataFrame
-    consignments: pd.DataFrame
+    entities: EntityTables
 
 
 def import_parts(clean: pd.DataFrame) -> ImportParts:
@@ -90,15 +82,7 @@ def import_parts(clean: pd.DataFrame) -> ImportParts:
         filed=texts.pop("FILED")[0],
         own={rel: text for rel, (text, _) in texts.items()},
         multiline=any(_spans_lines(text, rows) for text, rows in texts.values()),
-        enterprises=tables.enterprises,
-        addresses=tables.addresses,
-        phones=tables.phones,
-        legal_reps=tables.legal_reps,
-        countries=tables.countries,
-        ports=tables.ports,
-        routes=tables.routes,
-        commodities=tables.commodities,
-        consignments=tables.consignments,
+        entities=tables.entities,
     )
 
 
@@ -164,7 +148,7 @@ class ImportFiles:
             relationships.append((rel_type, self._table(rel_type, header, frame.drop_duplicates())))
 
         def every(name: str, *columns: str) -> pd.DataFrame:
-            frames = [getattr(parts, name) for parts in self._parts] or [pd.DataFrame(columns=list(columns))]
+            frames = [getattr(parts.entities, name) for parts in self._parts] or [pd.DataFrame(columns=list(columns))]
             return pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
 
         columns = ["name", "name_norm", "category", "country", "registered"]
@@ -183,8 +167,8 @@ class ImportFiles:
         reps = every("legal_reps", "enterprise", "id", "name")
         node("Person", ["id:ID(Person)", "name"], reps.drop_duplicates("id")[["id", "name"]])  # ON CREATE
         rel("HAS_LEGAL_REP", "Enterprise", "Person", reps[["enterprise", "id"]])
-        ports = sorted({p for parts in self._parts for p in parts.ports})
-        countries = {c for parts in self._parts for c in parts.countries} | {p[:2] for p in ports}
+        ports = sorted({p for parts in self._parts for p in parts.entities.ports})
+        countries = {c for parts in self._parts for c in parts.entities.countries} | {p[:2] for p in ports}
         countries |= set(based_in["country"])
         node("Country", ["code:ID(Country)"], pd.DataFrame({"code": sorted(countries)}))
         located = pd.DataFrame({"code": ports, "country": [p[:2] for p in ports]})
@@ -192,7 +176,7 @@ class ImportFiles:
         rel("LOCATED_IN", "Port", "Country", located)
         routes: dict[str, dict] = {}
         for parts in self._parts:
-            for route in parts.routes:
+            for route in parts.entities.routes:
                 routes.setdefault(route["id"], route)
         trips = pd.DataFrame(routes.values(), columns=["id", "from", "to", "via"])
         node("Route", ["id:ID(Route)", "transit_count:long"], trips.assign(via=trips["via"].map(len))[["id", "via"]])
