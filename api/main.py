@@ -88,4 +88,5 @@ def create_app(home: Path | None = None) -> FastAPI:
     for module, access, *extra in ROUTERS:
         dependencies = [] if access is None else [Depends(access), *extra]
         app.include_router(module.router, dependencies=dependencies)
+    page.mount_static(app)
     return app

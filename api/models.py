@@ -19,6 +19,9 @@ __all__ = [
     "RulesPublic",
     "RuleDisable",
     "HealthPublic",
+    "GraphNodePublic",
+    "GraphEdgePublic",
+    "NeighbourhoodPublic",
     "OutcomeIn",
     "OutcomesIn",
     "FeedbackPublic",
@@ -141,3 +144,37 @@ class HealthPublic(BaseModel):
     model_version: str | None
     built_at: str | None
     rules: int
+
+
+Scalar = str | int | float | None
+
+
+class GraphNodePublic(BaseModel):
+    """A node of a link chart: enterprises also carry ``risk``, ``community``, ``network_id``, ``category``..."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    label: str
+    key: Scalar
+    caption: Scalar
+
+
+class GraphEdgePublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    source: str
+    target: str
+    type: str
+    role: str | None = Field(None, description="FILED links: the other party's role on the declarations")
+    declarations: int | None = Field(None, description="FILED links: declarations they share")
+    first: str | None = Field(None, description="FILED links: date of the first of them")
+    last: str | None = Field(None, description="FILED links: date of the last of them")
+
+
+class NeighbourhoodPublic(BaseModel):
+    id: str | int = Field(description="the enterprise or network drawn")
+    depth: int
+    nodes: list[GraphNodePublic]
+    edges: list[GraphEdgePublic]
+    truncated: bool = Field(description="true when the node limit cut the walk short")

@@ -126,9 +126,9 @@ UNWIND $ids AS eid
 MATCH (e:Enterprise {id: eid}) WHERE COUNT { (e)-[:FILED]->() } <= $hub
 MATCH (e)-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
 WHERE o <> e AND (f.role = 'consignee' OR g.role = 'consignee')
-WITH e, o, f.role AS own, g.role AS role, count(d) AS n
+WITH e, o, f.role AS own, g.role AS role, count(d) AS n, min(d.date) AS first, max(d.date) AS last
 ORDER BY n DESC
-RETURN e.id AS source, own, role, properties(o) AS o, n
+RETURN e.id AS source, own, role, properties(o) AS o, n, toString(first) AS first, toString(last) AS last
 LIMIT $cap
 """
 
@@ -170,8 +170,9 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
     """Enterprises within ``depth`` steps, a step being a shared identifier or a shared declaration.
 
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
-    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
-    hundreds of declaration nodes would hide the structure (two intermediaries of the same
+    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations and the
+    dates of the first and last (``first``, ``last``: a chart can then show the links active in a time
+    window), since hundreds of declaration nodes would hide the structure (two intermediaries of the same
     declarations are not linked: every broker would join every seller). A party to more than
     ``HUB`` declarations is not walked through. Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short.
@@ -199,10 +200,11 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
                 reached.append(other["id"])
         for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])
+            span = {"declarations": r["n"], "first": r["first"], "last": r["last"]}
             if r["own"] == "consignee":
-                built.add_edge(oid, r["source"], "FILED", role=r["role"], declarations=r["n"])
+                built.add_edge(oid, r["source"], "FILED", role=r["role"], **span)
             else:
-                built.add_edge(r["source"], oid, "FILED", role=r["own"], declarations=r["n"])
+                built.add_edge(r["source"], oid, "FILED", role=r["own"], **span)
             reached.append(r["o"]["id"])
         frontier = [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes]
         if not frontier:

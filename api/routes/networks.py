@@ -10,7 +10,9 @@ from algorithms.queries import top_networks
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.models import NeighbourhoodPublic
 from graph import explore
+from graph.reference import jurisdiction, resolve_office
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
@@ -21,10 +23,21 @@ def read_networks(
     graph: GraphDep,
     kind: Literal["audit", "anti-smuggling"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    min_score: Annotated[float | None, Query(ge=0, le=100, description="lowest network score, 0..100")] = None,
+    office: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="sub-centre or district, code or name")
+    ] = None,
 ) -> dict:
+    districts = districts_of(request)
+    if office is not None:  # networks with a member that lodged there, within the key's own jurisdiction
+        found = resolve_office(office)
+        if found is None:
+            raise ApiError(422, "invalid_request", f"office: {office!r} is not a customs office of the hierarchy")
+        there = frozenset(jurisdiction(found.code))
+        districts = there if districts is None else there & districts
     fields = ("id", "score", "kind", "members", "reasons")
-    ranked = top_networks(*graph, limit, kind, districts_of(request))
-    items = [{k: n[k] for k in fields} for n in ranked]
+    ranked = top_networks(*graph, limit, kind, districts, min_score)
+    items = [{k: n[k] for k in fields} | {"size": len(n["members"])} for n in ranked]
     return {"items": items, "count": len(items)}
 
 
@@ -38,3 +51,12 @@ def require_network(graph: GraphDep, network_id: int) -> dict:
 @router.get("/{network_id}")
 def read_network(graph: GraphDep, network_id: int) -> dict:
     return require_network(graph, network_id)
+
+
+@router.get("/{network_id}/neighbourhood", response_model=NeighbourhoodPublic)
+def read_network_neighbourhood(
+    graph: GraphDep, network_id: int, limit: Annotated[int, Query(ge=1, le=500, description="most nodes")] = 500
+) -> dict:
+    """Its members and what they share (one step), as the network's chart draws it, for the workbench."""
+    members = [m["id"] for m in require_network(graph, network_id)["members"]]
+    return {"id": network_id, "depth": 1, **explore.neighbourhood(*graph, members, 1, limit)}
