@@ -30,6 +30,15 @@ def _keep(image, name: str, tmp_path: Path) -> None:
         image.save(Path(folder) / name)
 
 
+def _wait(page, expression: str, timeout: float = 60):
+    """``page.wait_for`` with room for a loaded machine, saying what the page shows when it gives up."""
+    try:
+        return page.wait_for(expression, timeout)
+    except AssertionError:
+        shown = page.evaluate("location.hash + ' | ' + document.getElementById('view').innerText.slice(0, 500)")
+        raise AssertionError(f"timed out waiting for {expression}; the page shows {shown}") from None
+
+
 def _box(page, selector: str) -> tuple[int, int, int, int]:
     rect = page.evaluate(
         f"(function () {{ var r = document.querySelector({selector!r}).getBoundingClientRect();"
@@ -40,7 +49,7 @@ def _box(page, selector: str) -> tuple[int, int, int, int]:
 
 def _use_key(page, url: str, secret: str) -> None:
     page.open(url)
-    page.wait_for("document.body.dataset.ready")
+    _wait(page, "document.body.dataset.ready")
     page.evaluate(
         f"document.getElementById('key').value = {secret!r}; document.querySelector('#key-form button').click()"
     )
@@ -48,7 +57,7 @@ def _use_key(page, url: str, secret: str) -> None:
 
 def _go(page, hash_: str) -> None:
     page.evaluate(f"location.hash = {hash_!r}")
-    page.wait_for(f"location.hash === {hash_!r} && !document.body.dataset.rendering")
+    _wait(page, f"location.hash === {hash_!r} && !document.body.dataset.rendering")
 
 
 def _click_link(page, text: str) -> None:
@@ -70,12 +79,12 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
 
     # Search from the header.
     page.evaluate("document.getElementById('q').value = 'shell'; document.querySelector('#search button').click()")
-    page.wait_for("document.querySelectorAll('#results li').length === 3")
+    _wait(page, "document.querySelectorAll('#results li').length === 3")
     assert "risk" in page.evaluate("document.getElementById('results').innerText")
 
     # The ranked networks, then filtered to one kind through the form.
     page.evaluate("document.querySelector('header nav a[data-view=networks]').click()")
-    page.wait_for("document.querySelectorAll('#networks tbody tr').length > 0")
+    _wait(page, "document.querySelectorAll('#networks tbody tr').length > 0")
     ranked = api.get("/v1/networks", params={"limit": 100}).json()["items"]
     assert _rows(page, "networks") == len(ranked)
     first = page.evaluate("Array.from(document.querySelectorAll('#networks tbody tr')[0].cells).map(c => c.innerText)")
@@ -86,7 +95,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
         " document.getElementById('filter-min').value = '90';"
         " document.querySelector('#network-filters button').click()"
     )
-    page.wait_for("location.hash === '#/networks?kind=anti-smuggling&min=90' && !document.body.dataset.rendering")
+    _wait(page, "location.hash === '#/networks?kind=anti-smuggling&min=90' && !document.body.dataset.rendering")
     filtered = api.get("/v1/networks", params={"kind": "anti-smuggling", "min_score": 90}).json()
     assert _rows(page, "networks") == filtered["count"] >= 1
     _keep(page.screenshot(), "1-networks.png", tmp_path)
@@ -94,7 +103,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     # One network: its chart, members riskiest first, reasons.
     ring = filtered["items"][0]["id"]
     _click_link(page, f"network {ring}")
-    page.wait_for("document.getElementById('chart').dataset.settled")
+    _wait(page, "document.getElementById('chart').dataset.settled")
     network = api.get(f"/v1/networks/{ring}").json()
     assert _rows(page, "members") == network["size"] == len(network["members"])
     risks = page.evaluate("Array.from(document.querySelectorAll('#members tbody tr')).map(r => r.cells[2].innerText)")
@@ -106,9 +115,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
 
     # A member: profile, chart, timeline of its declarations with the switches marked, the table.
     _click_link(page, "SHELL1")
-    page.wait_for(
-        "document.getElementById('chart').dataset.settled && document.getElementById('timeline').dataset.items"
-    )
+    _wait(page, "document.getElementById('chart').dataset.settled && document.getElementById('timeline').dataset.items")
     timeline = api.get("/v1/enterprises/SHELL1/timeline").json()
     assert page.evaluate("document.getElementById('timeline').dataset.items") == str(len(timeline["declarations"]))
     assert page.evaluate("document.querySelectorAll('#timeline .vis-item.vis-point').length") == 4
@@ -132,7 +139,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
         " document.getElementById('window-to').value = '2025-12-31';"
         " document.getElementById('window-apply').click()"
     )
-    page.wait_for("document.getElementById('window-state').innerText.startsWith('2025-12-01 to 2025-12-31')")
+    _wait(page, "document.getElementById('window-state').innerText.startsWith('2025-12-01 to 2025-12-31')")
     shown = set(page.evaluate("edges.get({filter: function (e) { return !e.hidden; }}).map(e => e.from + '>' + e.to)"))
     assert "BRK-X>SHELL1" in shown and "BRK-R>SHELL1" not in shown
     assert 0 < int(page.evaluate("document.getElementById('chart').dataset.visibleLinks")) < links
@@ -145,9 +152,9 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
 
     # Open a case on its network; the link leads to the case page with the evidence snapshot.
     page.evaluate("document.getElementById('case-on').value = '1'; document.getElementById('open-case').click()")
-    case_id = page.wait_for("(document.getElementById('case-link') || {}).textContent")
+    case_id = _wait(page, "(document.getElementById('case-link') || {}).textContent")
     page.evaluate("document.getElementById('case-link').click()")
-    page.wait_for(f"location.hash === '#/cases/{case_id}' && document.getElementById('chart').dataset.settled")
+    _wait(page, f"location.hash === '#/cases/{case_id}' && document.getElementById('chart').dataset.settled")
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["status"] == "open" and case["network_id"] == ring and case["moves"] == ["investigating", "closed"]
     assert _rows(page, "evidence-enterprises") == len(case["evidence"]["enterprises"]) == network["size"]
@@ -159,7 +166,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
 
     # The chart as a PNG file.
     page.evaluate("document.querySelector('.png-export').click()")
-    saved = page.wait_for("document.body.dataset.lastDownload")
+    saved = _wait(page, "document.body.dataset.lastDownload")
     name, size = saved.split(" ")
     assert name == f"case-{case_id}.png" and int(size) > 5000
 
@@ -168,7 +175,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
         "document.getElementById('note').value = 'broker BRK-X also serves SHELL2';"
         " document.getElementById('add-note').click()"
     )
-    page.wait_for("document.querySelectorAll('#notes li').length === 1")
+    _wait(page, "document.querySelectorAll('#notes li').length === 1")
     page.evaluate("document.querySelector('#moves button[data-status=closed]').click()")
     assert page.evaluate("document.getElementById('close-form').hidden") is False
     page.evaluate("document.getElementById('confirm-close').click()")
@@ -177,7 +184,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     page.evaluate(
         "document.getElementById('outcome').value = 'confirmed'; document.getElementById('confirm-close').click()"
     )
-    page.wait_for("(document.getElementById('case-status') || {}).textContent === 'closed'")
+    _wait(page, "(document.getElementById('case-status') || {}).textContent === 'closed'")
     closed = api.get(f"/v1/cases/{case_id}").json()
     assert closed["status"] == "closed" and closed["outcome"] == "confirmed" and closed["moves"] == []
     assert [h["action"] for h in closed["history"]][0] == "opened" and len(closed["history"]) == 3
@@ -187,7 +194,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
 
     # The queue, by status.
     _go(page, "#/cases?status=closed")
-    page.wait_for("document.querySelectorAll('#cases tbody tr').length > 0")
+    _wait(page, "document.querySelectorAll('#cases tbody tr').length > 0")
     listed = page.evaluate("Array.from(document.querySelectorAll('#cases tbody tr')).map(r => r.cells[0].innerText)")
     assert case_id in listed and len(listed) == api.get("/v1/cases", params={"status": "closed"}).json()["count"]
 
@@ -196,7 +203,7 @@ def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):
     server, _ = explore_server
     api = server.client
     _use_key(page, server.url + "/#/leads?kind=anti-smuggling", api.headers["X-API-Key"])
-    page.wait_for("document.querySelectorAll('#leads tbody tr').length > 0")
+    _wait(page, "document.querySelectorAll('#leads tbody tr').length > 0")
     leads = api.get("/v1/leads", params={"kind": "anti-smuggling"}).json()["items"]
     assert _rows(page, "leads") == len(leads)
     cells = page.evaluate("Array.from(document.querySelectorAll('#leads tbody tr')[0].cells).map(c => c.innerText)")
@@ -209,11 +216,11 @@ def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):
 
     csv = api.get("/v1/leads.csv", params={"kind": "anti-smuggling"})
     page.evaluate("document.getElementById('export-csv').click()")
-    page.wait_for("(document.body.dataset.lastDownload || '').includes('.csv')")
+    _wait(page, "(document.body.dataset.lastDownload || '').includes('.csv')")
     name, size = page.evaluate("document.body.dataset.lastDownload").split(" ")
     assert name.startswith("leads-anti-smuggling-") and int(size) == len(csv.content)
     page.evaluate("document.getElementById('export-xlsx').click()")
-    page.wait_for("(document.body.dataset.lastDownload || '').includes('.xlsx')")
+    _wait(page, "(document.body.dataset.lastDownload || '').includes('.xlsx')")
     assert int(page.evaluate("document.body.dataset.lastDownload").split(" ")[1]) > 1000
 
 
@@ -222,12 +229,12 @@ def test_a_key_of_another_jurisdiction_sees_a_clear_refusal(explore_server, page
     qingdao = server.client_as("investigator", "Qingdao")
     ring = summary["top_networks"][0]["id"]
     _use_key(page, server.url + f"/#/networks/{ring}", qingdao.headers["X-API-Key"])
-    page.wait_for("document.querySelector('#side .denied')")
+    _wait(page, "document.querySelector('#side .denied')")
     refusal = page.evaluate("document.querySelector('#side .denied').innerText")
     assert refusal.startswith("Not allowed with this key") and "outside the jurisdiction" in refusal
     # the list holds only what this key may see, as the API answers it
     _go(page, "#/networks")
-    page.wait_for("document.getElementById('networks-count')")
+    _wait(page, "document.getElementById('networks-count')")
     assert _rows(page, "networks") == qingdao.get("/v1/networks").json()["count"]
 
 
@@ -235,7 +242,7 @@ def test_minimal_firm_shows_dashes_not_errors(explore_server, page):
     """A broker known only by its id: no name, category, registration, channel or network."""
     server, _ = explore_server
     _use_key(page, server.url + "/#/enterprises/BRK-R", server.client.headers["X-API-Key"])
-    page.wait_for("document.getElementById('chart').dataset.settled && document.getElementById('declarations')")
+    _wait(page, "document.getElementById('chart').dataset.settled && document.getElementById('declarations')")
     profile = page.evaluate("document.getElementById('profile').innerText")
     assert "Enterprise BRK-R" in profile and "—" in profile and "undefined" not in profile and "null" not in profile
     assert "in no scored network" in profile or "network" in profile
