@@ -23,9 +23,9 @@ from algorithms.engines import InProcessEngine
 from algorithms.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
 from graph.setup import ensure_schema
-from riskgraph.settings import Settings
 
 
 def _python_louvain(edges, weights, names, seed, queue) -> None:

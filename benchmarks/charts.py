@@ -21,9 +21,9 @@ from algorithms.queries import top_networks
 from algorithms.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
 from graph.explore import neighbourhood
-from riskgraph.settings import Settings
 from visualizations.chart import render_chart
 
 BUSIEST = """

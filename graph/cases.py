@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 import neo4j
 
 from graph import explore
+from graph.errors import RiskGraphError
 from graph.model import schema
 
 __all__ = [
@@ -74,20 +75,28 @@ for _rel in ("CONCERNS", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
 
 
-class CaseError(ValueError):
+class CaseError(RiskGraphError, ValueError):
     """A request about a case that cannot be done as asked; the subclass says why."""
+
+    status, code = 422, "invalid_request"
 
 
 class CaseNotFound(CaseError):
     """The case, enterprise or network named does not exist."""
 
+    status, code = 404, "not_found"
+
 
 class InvalidCase(CaseError):
     """The request itself is wrong (a missing kind, an outcome without closing, nothing to change)."""
 
+    status, code = 422, "invalid_request"
+
 
 class IllegalTransition(CaseError):
     """The change conflicts with the case's current state (a status it cannot move to, a closed case)."""
+
+    status, code = 409, "illegal_transition"
 
 
 NEXT_NUMBER = """

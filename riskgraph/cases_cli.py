@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from riskgraph.errors import UserError
+
 __all__ = ["register"]
 
 cases_app = typer.Typer(help="Audit and anti-smuggling cases.", no_args_is_help=True)
@@ -26,7 +28,6 @@ def cases_list(
     """Cases newest first: id, status, kind, assignee, title and the enterprises concerned."""
     from graph.cases import STATUSES, list_cases
     from graph.connection import check, database
-    from riskgraph.cli import UserError
 
     if status is not None and status not in STATUSES:
         raise UserError(f"--status {status!r}: choose one of {', '.join(STATUSES)}")

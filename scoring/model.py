@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from graph.currency import to_usd
+from graph.errors import RiskGraphError
 from scoring.features import CATEGORICAL, FeatureState, fit_state, prepare_frame, training_features
 
 __all__ = [
@@ -56,8 +57,10 @@ ROUNDS = 150  # half the trees of lr 0.03 x 300, same held-out precision at 5/10
 MIN_LABELLED = 100
 
 
-class ModelError(RuntimeError):
+class ModelError(RiskGraphError, RuntimeError):
     """Not enough labelled history to learn from, or no saved model."""
+
+    status, code = 503, "no_model"
 
 
 @dataclass

@@ -250,7 +250,7 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
 def gds_env(rg_env, tmp_path_factory):
     """A second local Neo4j, started with Graph Data Science (Maven profile ``gds``), on its own port and home."""
     from graph import local_server
-    from riskgraph.settings import Settings
+    from graph.config import Settings
 
     env = {
         **rg_env,
