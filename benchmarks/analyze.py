@@ -19,8 +19,8 @@ from pathlib import Path
 import igraph as ig
 
 from algorithms.communities import louvain_communities, louvain_communities_python
-from algorithms.engines import InProcessEngine
-from algorithms.run import run_analysis
+from analysis.engines import InProcessEngine
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.config import Settings

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from algorithms.run import run_analysis
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.config import Settings

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from graph.config import settings
+from investigate.scope import KINDS
 from riskgraph.errors import UserError
 
 __all__ = ["register", "STAGES"]
@@ -35,7 +36,6 @@ STAGES = (
     "write_back",
     "snapshot",
 )
-KINDS = ("audit", "anti-smuggling")
 
 
 def _connect():
@@ -48,8 +48,8 @@ def _connect():
 
 
 def _engine(name: str, drv, db: str, stack: ExitStack):
-    from algorithms.engines import InProcessEngine
-    from algorithms.gds import GdsEngine
+    from analysis.engines import InProcessEngine
+    from analysis.gds import GdsEngine
 
     if name == "inprocess":
         return InProcessEngine()
@@ -63,7 +63,7 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals."""
-    from algorithms.run import ENGINES, run_analysis
+    from analysis.run import ENGINES, run_analysis
 
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -123,7 +123,7 @@ def networks(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Ranked suspicious networks from the last analysis."""
-    from algorithms.queries import network_count, top_networks
+    from investigate.queries import network_count, top_networks
 
     if kind is not None and kind not in KINDS:
         raise UserError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -149,8 +149,8 @@ def enterprise(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """One enterprise: its risk, community, centralities, peers and reasons."""
-    from algorithms.queries import enterprise_view
-    from algorithms.snapshot import SnapshotMissing, load_snapshot
+    from analysis.snapshot import SnapshotMissing, load_snapshot
+    from investigate.queries import enterprise_view
 
     drv, db = _connect()
     view = enterprise_view(drv, db, enterprise_id)

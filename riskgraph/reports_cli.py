@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from graph.config import settings
+from investigate.scope import KINDS
 from riskgraph.errors import UserError
 
 __all__ = ["register"]
@@ -33,7 +34,7 @@ def leads(
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="most leads written")] = 100,
 ) -> None:
     """Write the ranked post-clearance leads, with their figures and reasons, to a CSV or Excel file."""
-    from algorithms.leads import KINDS, rank_leads, snapshot_shortfalls
+    from investigate.leads import rank_leads, snapshot_shortfalls
     from visualizations.lead_sheets import FORMATS, leads_csv, leads_xlsx
 
     if kind not in KINDS:
@@ -54,7 +55,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="also print the figures as JSON")] = False,
 ) -> None:
     """The analysis report for decision makers: trends, hit rates, capacity, top networks, warnings, instructions."""
-    from algorithms.report import analysis_report
+    from investigate.report import analysis_report
     from scoring.decision_log import DecisionLog
     from visualizations.report import render_report
 

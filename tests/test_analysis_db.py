@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from algorithms.graph_io import read_analysis_input
 from algorithms.scenarios import shell_ring_scenario
-from algorithms.snapshot import load_snapshot
-from algorithms.write_back import ENTERPRISE_RESULT_PROPERTIES
+from analysis.graph_io import read_analysis_input
+from analysis.snapshot import load_snapshot
+from analysis.write_back import ENTERPRISE_RESULT_PROPERTIES
 from tests.conftest import run_cli
 
 RING = [f"RING{i}" for i in range(1, 6)]

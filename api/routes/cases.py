@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.access import PrincipalDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import cases, explore
+from investigate import cases, explore
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
