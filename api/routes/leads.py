@@ -15,8 +15,8 @@ from fastapi.responses import Response
 
 from api.access import districts_of
 from api.deps import GraphDep
+from graph.scope import KINDS
 from investigate.leads import rank_leads, snapshot_shortfalls
-from investigate.scope import KINDS
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
 router = APIRouter(prefix="/v1", tags=["leads"])

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
+from graph.scope import KINDS
 from investigate import explore
 from investigate.queries import top_networks
-from investigate.scope import KINDS
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
