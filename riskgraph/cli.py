@@ -114,7 +114,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
-    from ingest.generator import generate as run_generator
+    from sample.generator import generate as run_generator
 
     began = time.monotonic()
     summary = run_generator(out, declarations, seed)
