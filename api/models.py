@@ -281,7 +281,7 @@ class ReportPublic(_Open):
 
 
 class AuditPublic(BaseModel):
-    items: list[dict[str, Any]] = Field(description="audit entries, newest last")
+    items: list[dict[str, Any]] = Field(description="audit entries, newest first")
     count: int
 
 
