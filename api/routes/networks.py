@@ -1,4 +1,4 @@
-"""Scored networks from the latest ``riskgraph analyze``: the ranked list and one network."""
+"""Scored networks from the latest ``riskgraph analyze``: the ranked list, one network, and its neighbourhood."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from algorithms.queries import top_networks
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
-from api.models import NeighbourhoodPublic
-from graph import explore
+from api.lookups import NodeLimit, require_network
+from api.models import NetworkNeighbourhoodPublic, NetworkPublic, NetworksPublic
 from graph.reference import jurisdiction, resolve_office
+from graph.scope import KINDS
+from investigate import explore
+from investigate.queries import top_networks
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
 
-@router.get("")
+@router.get("", response_model=NetworksPublic)
 def read_networks(
     request: Request,
     graph: GraphDep,
-    kind: Literal["audit", "anti-smuggling"] | None = None,
+    kind: Literal[KINDS] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     min_score: Annotated[float | None, Query(ge=0, le=100, description="lowest network score, 0..100")] = None,
     office: Annotated[
@@ -41,22 +43,13 @@ def read_networks(
     return {"items": items, "count": len(items)}
 
 
-def require_network(graph: GraphDep, network_id: int) -> dict:
-    found = explore.network(*graph, network_id)
-    if found is None:
-        raise ApiError(404, "not_found", f"no network {network_id}")
-    return found
-
-
-@router.get("/{network_id}")
+@router.get("/{network_id}", response_model=NetworkPublic)
 def read_network(graph: GraphDep, network_id: int) -> dict:
     return require_network(graph, network_id)
 
 
-@router.get("/{network_id}/neighbourhood", response_model=NeighbourhoodPublic)
-def read_network_neighbourhood(
-    graph: GraphDep, network_id: int, limit: Annotated[int, Query(ge=1, le=500, description="most nodes")] = 500
-) -> dict:
+@router.get("/{network_id}/neighbourhood", response_model=NetworkNeighbourhoodPublic)
+def read_network_neighbourhood(graph: GraphDep, network_id: int, limit: NodeLimit = 500) -> dict:
     """Its members and what they share (one step), as the network's chart draws it, for the workbench."""
     members = [m["id"] for m in require_network(graph, network_id)["members"]]
     return {"id": network_id, "depth": 1, **explore.neighbourhood(*graph, members, 1, limit)}
