@@ -129,7 +129,7 @@ def main() -> None:
     page = Page()
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while True:
             if server.poll() is not None:
                 raise RuntimeError("riskgraph serve exited")

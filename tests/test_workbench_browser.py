@@ -9,6 +9,7 @@ against what the API answers. Screenshots go to pytest's tmp folder, and also to
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -47,9 +48,15 @@ def _box(page, selector: str) -> tuple[int, int, int, int]:
     return tuple(int(v) for v in rect)
 
 
+def _percent(value: float, whole: float = 1.0) -> str:
+    """``value`` of ``whole`` as the page shows it, rounded half up (Math.round), not half to even."""
+    return f"{math.floor(value * 100 / whole + 0.5)}%"
+
+
 def _use_key(page, url: str, secret: str) -> None:
-    page.open(url)
-    _wait(page, "document.body.dataset.ready")
+    page.send("Page.enable")
+    page.send("Page.navigate", url=url)
+    _wait(page, "document.readyState === 'complete' && document.body.dataset.ready")
     page.evaluate(
         f"document.getElementById('key').value = {secret!r}; document.querySelector('#key-form button').click()"
     )
@@ -89,7 +96,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     assert _rows(page, "networks") == len(ranked)
     first = page.evaluate("Array.from(document.querySelectorAll('#networks tbody tr')[0].cells).map(c => c.innerText)")
     assert first[1] == f"network {ranked[0]['id']}" and first[2] == str(ranked[0]["size"])
-    assert first[3] == f"{round(ranked[0]['score'])}%" and first[4] == ranked[0]["kind"]
+    assert first[3] == _percent(ranked[0]["score"], 100) and first[4] == ranked[0]["kind"]
     page.evaluate(
         "document.getElementById('filter-kind').value = 'anti-smuggling';"
         " document.getElementById('filter-min').value = '90';"
@@ -107,7 +114,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     network = api.get(f"/v1/networks/{ring}").json()
     assert _rows(page, "members") == network["size"] == len(network["members"])
     risks = page.evaluate("Array.from(document.querySelectorAll('#members tbody tr')).map(r => r.cells[2].innerText)")
-    assert risks == [f"{round(m['risk'] * 100)}%" for m in network["members"]]
+    assert risks == [_percent(m["risk"]) for m in network["members"]]
     image = page.screenshot()
     _keep(image, "2-network.png", tmp_path)
     assert inked(image, _box(page, "#chart"), HIGH_RISK) > 1000  # the members, filled red
@@ -127,7 +134,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     assert _rows(page, "declarations") == 4
     profile = page.evaluate("document.getElementById('profile').innerText")
     risk = api.get("/v1/enterprises/SHELL1").json()["risk"]
-    assert f"{round(risk * 100)}%" in profile and not RAW_FLOAT.search(profile)
+    assert _percent(risk) in profile and not RAW_FLOAT.search(profile)
     image = page.screenshot()
     _keep(image, "3-enterprise.png", tmp_path)
     assert inked(image, _box(page, "#chart"), HIGH_RISK) > 1000
@@ -207,7 +214,7 @@ def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):
     leads = api.get("/v1/leads", params={"kind": "anti-smuggling"}).json()["items"]
     assert _rows(page, "leads") == len(leads)
     cells = page.evaluate("Array.from(document.querySelectorAll('#leads tbody tr')[0].cells).map(c => c.innerText)")
-    assert cells[1] == f"network {leads[0]['id']}" and cells[2] == f"{round(leads[0]['figures']['network_score'])}%"
+    assert cells[1] == f"network {leads[0]['id']}" and cells[2] == _percent(leads[0]["figures"]["network_score"], 100)
     assert cells[5] == str(leads[0]["figures"]["declarations"])
     # sorting by a column, then reversing it
     page.evaluate("document.querySelectorAll('#leads thead th')[5].click()")

@@ -97,7 +97,8 @@ export class Chart {
     delete this.container.dataset.settled;
     const large = this.nodes.length > LARGE;
     const iterations = large ? 80 : this.options.physics.stabilization.iterations;
-    if (large) this.network.setOptions({layout: {improvedLayout: false}});
+    // short layout batches keep the page answering input while a large chart settles
+    if (large) this.network.setOptions({layout: {improvedLayout: false}, physics: {stabilization: {updateInterval: 10}}});
     this.network.setOptions({physics: true});
     this.network.stabilize(iterations);
     this.container.dataset.nodes = String(this.nodes.length);
