@@ -127,10 +127,11 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     assert page.evaluate("document.getElementById('timeline').dataset.items") == str(len(timeline["declarations"]))
     assert page.evaluate("document.querySelectorAll('#timeline .vis-item.vis-point').length") == 4
     switches = page.evaluate(
-        "Array.from(document.querySelectorAll('#timeline .vis-item.switch')).map(i => i.innerText)"
+        "Array.from(document.querySelectorAll('#timeline .vis-item.vis-box.switch')).map(i => i.innerText)"
     )
-    assert sorted(switches) == ["broker → BRK-X", "route → THBKK>CNSHA"]
-    assert page.evaluate("document.querySelectorAll('#timeline .vis-item.out-violation').length") == 1
+    assert sorted(switches) == sorted(f"{c['field']} → {c['to']}" for c in timeline["changes"])
+    assert sorted(c["field"] for c in timeline["changes"]) == ["broker", "route"]  # BRK-X, then from THBKK
+    assert page.evaluate("document.querySelectorAll('#timeline .vis-point.out-violation').length") == 1
     assert _rows(page, "declarations") == 4
     profile = page.evaluate("document.getElementById('profile').innerText")
     risk = api.get("/v1/enterprises/SHELL1").json()["risk"]
@@ -165,7 +166,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["status"] == "open" and case["network_id"] == ring and case["moves"] == ["investigating", "closed"]
     assert _rows(page, "evidence-enterprises") == len(case["evidence"]["enterprises"]) == network["size"]
-    moves = page.evaluate("Array.from(document.querySelectorAll('#moves button')).map(b => b.dataset.status)")
+    moves = page.evaluate("Array.from(document.querySelectorAll('#moves button[data-status]')).map(b => b.dataset.status)")
     assert moves == ["investigating", "closed"]
     image = page.screenshot()
     _keep(image, "5-case.png", tmp_path)
@@ -236,12 +237,12 @@ def test_a_key_of_another_jurisdiction_sees_a_clear_refusal(explore_server, page
     qingdao = server.client_as("investigator", "Qingdao")
     ring = summary["top_networks"][0]["id"]
     _use_key(page, server.url + f"/#/networks/{ring}", qingdao.headers["X-API-Key"])
-    _wait(page, "document.querySelector('#side .denied')")
+    _wait(page, "!!document.querySelector('#side .denied')")
     refusal = page.evaluate("document.querySelector('#side .denied').innerText")
     assert refusal.startswith("Not allowed with this key") and "outside the jurisdiction" in refusal
     # the list holds only what this key may see, as the API answers it
     _go(page, "#/networks")
-    _wait(page, "document.getElementById('networks-count')")
+    _wait(page, "!!document.getElementById('networks-count')")
     assert _rows(page, "networks") == qingdao.get("/v1/networks").json()["count"]
 
 
@@ -249,10 +250,10 @@ def test_minimal_firm_shows_dashes_not_errors(explore_server, page):
     """A broker known only by its id: no name, category, registration, channel or network."""
     server, _ = explore_server
     _use_key(page, server.url + "/#/enterprises/BRK-R", server.client.headers["X-API-Key"])
-    _wait(page, "document.getElementById('chart').dataset.settled && document.getElementById('declarations')")
+    _wait(page, "document.getElementById('chart').dataset.settled && !!document.getElementById('declarations')")
     profile = page.evaluate("document.getElementById('profile').innerText")
     assert "Enterprise BRK-R" in profile and "—" in profile and "undefined" not in profile and "null" not in profile
     assert "in no scored network" in profile or "network" in profile
     table = page.evaluate("document.getElementById('declarations').innerText")
     assert "undefined" not in table and "null" not in table and "—" in table
-    assert page.evaluate("document.querySelectorAll('#timeline .vis-item.ch-none').length") > 0
+    assert page.evaluate("document.querySelectorAll('#timeline .vis-point.ch-none').length") > 0
