@@ -13,14 +13,17 @@ text itself is not kept: the reason quotes the value the declaration sent.
 
 How much a shared identifier weighs (:meth:`LinkIndex.evidence`):
 
-* each member has a *taint*: ``max(analysed risk, 0.9 * 0.5 ** (years since its last violation or
-  confirmed case / 2))`` - a known violator counts most, fading with a two-year half-life;
+* each member has a *taint*: ``max(analysed risk above the 90th percentile, rescaled to 0..1, 0.9 * 0.5 **
+  (years since its last violation or confirmed case / 2))`` - a known violator counts most, fading with a
+  two-year half-life, and a firm of a flagged network next; the ordinary risk most honest firms carry
+  counts for nothing, or every popular seller would taint its clients;
 * the group's taint is a noisy-OR of its three most tainted members (three violators behind one phone
   weigh more than one);
 * specificity divides by ``log2(1 + n)`` for ``n`` firms using the identifier, like an inverse document
   frequency: a phone used by one firm keeps its full weight, a business-centre address used by 60 firms
   keeps 17 %, and a broker with 500 clients 11 %; the identifier's kind weighs too (:data:`KIND_WEIGHT`);
-* identifiers combine as a noisy-OR into the declaration's *link risk*.
+* identifiers combine as a noisy-OR into the declaration's *link risk* (a seller found by id and by name
+  counts once).
 
 An importer the analysis knew was already scored through its own identifiers (its analysed risk), so
 for it an identifier it already uses counts only through members that became violators after the
@@ -65,6 +68,8 @@ KIND_WEIGHT = {
     "declarant": 0.5,
 }
 KINDS = tuple(KIND_WEIGHT)
+#: kinds naming the same party: a declaration's seller found by id and by name is one link, not two
+_FAMILY = {"seller_name": "seller"}
 _LABEL = {
     "phone": "phone",
     "legal_rep": "legal representative",
@@ -77,6 +82,8 @@ _LABEL = {
 }
 VIOLATOR_TAINT = 0.9
 HALF_LIFE_DAYS = 730
+#: analysed risk counts only above this quantile over the indexed importers (most honest firms have some)
+RISK_FLOOR_QUANTILE = 0.9
 #: a link weaker than this adds nothing and is not reported
 MIN_STRENGTH = 0.02
 _TOP = 3
@@ -200,7 +207,7 @@ class LinkIndex:
         if not len(found):
             return 0.0, []
         me = self.row_of.get(importer_id, -1) if importer_id else -1
-        keep, links = 1.0, []
+        best: dict[str, dict] = {}
         for j in found.tolist():
             i = int(at[j])
             members = self.members[self.starts[i] : self.starts[i + 1]]
@@ -220,12 +227,15 @@ class LinkIndex:
             group = 1.0 - float(np.prod(1.0 - top.astype(np.float64)))
             kind, key = identifiers[j]
             strength = KIND_WEIGHT[kind] * group / math.log2(1 + n)
-            if strength < MIN_STRENGTH:
+            family = _FAMILY.get(kind, kind)
+            if strength < MIN_STRENGTH or strength <= best.get(family, {}).get("weight", 0.0):
                 continue
-            keep *= 1.0 - strength
-            links.append(self._describe(kind, key, others, counted, strength))
-        links.sort(key=lambda x: -x["weight"])
-        return 1.0 - keep, links
+            best[family] = self._describe(kind, key, others, counted, strength)
+        links = sorted(best.values(), key=lambda x: -x["weight"])
+        risk = 1.0 - math.prod(1.0 - x["weight"] for x in links)
+        for x in links:
+            x["weight"] = round(x["weight"], 3)
+        return risk, links
 
     def _describe(self, kind: str, key: str, others: np.ndarray, counted: np.ndarray, strength: float) -> dict:
         """The link as a reason: what was shared, with how many firms, which network, which violators."""
@@ -260,7 +270,7 @@ class LinkIndex:
             "violators": len(violators),
             "cases": cases,
             "network": network,
-            "weight": round(strength, 3),
+            "weight": strength,
             "detail": text,
         }
 
@@ -345,7 +355,9 @@ def build_link_index(
             last[r] = max(int(last[r]), day)
     age = as_of.toordinal() - last.astype(np.int64)
     violator = np.where(last > 0, VIOLATOR_TAINT * 0.5 ** (np.maximum(age, 0) / HALF_LIFE_DAYS), 0.0)
-    taint = np.maximum(risk, violator).astype(np.float32)
+    floor = float(np.quantile(risk, RISK_FLOOR_QUANTILE)) if n else 0.0
+    excess = np.clip((risk - floor) / max(1.0 - floor, 1e-6), 0.0, 1.0)
+    taint = np.maximum(excess, violator).astype(np.float32)
     return LinkIndex(
         keys=keys.astype(np.uint64),
         starts=starts,
