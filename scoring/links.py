@@ -87,6 +87,7 @@ RISK_FLOOR_QUANTILE = 0.9
 #: a link weaker than this adds nothing and is not reported
 MIN_STRENGTH = 0.02
 _TOP = 3
+_SMALL = 32
 _SHOWN_FIRMS = 5
 
 
@@ -211,20 +212,26 @@ class LinkIndex:
         for j in found.tolist():
             i = int(at[j])
             members = self.members[self.starts[i] : self.starts[i + 1]]
-            others = members[members != me]
-            if not len(others):
-                continue
-            n = len(others)
-            counted = others
-            if len(others) < len(members):  # the importer's own identifier: only news since the snapshot
-                if not self.fresh:
+            if len(members) <= _SMALL:  # most identifiers: plain Python is several times cheaper here
+                rows = members.tolist()
+                others = [r for r in rows if r != me]
+                counted = others if len(others) == len(rows) else [r for r in others if r in self.fresh]
+                if not counted:  # nobody else, or only the importer's own known links and no news
                     continue
-                counted = np.array([m for m in others.tolist() if m in self.fresh], dtype=np.int32)
-                if not len(counted):
+                n = len(others)
+                taints = sorted((float(self.taint[r]) for r in counted), reverse=True)[:_TOP]
+                group = 1.0 - math.prod(1.0 - t for t in taints)
+            else:
+                others_arr = members[members != me]
+                n = len(others_arr)
+                if n < len(members):  # the importer's own identifier: only news since the snapshot
+                    fresh = np.fromiter(self.fresh, dtype=np.int32, count=len(self.fresh))
+                    others_arr = others_arr[np.isin(others_arr, fresh)] if len(fresh) else others_arr[:0]
+                if not len(others_arr):
                     continue
-            taints = self.taint[counted]
-            top = np.sort(taints)[-_TOP:] if len(taints) > _TOP else taints
-            group = 1.0 - float(np.prod(1.0 - top.astype(np.float64)))
+                top = np.sort(self.taint[others_arr])[-_TOP:].astype(np.float64)
+                group = 1.0 - float(np.prod(1.0 - top))
+                others, counted = members[members != me], others_arr
             kind, key = identifiers[j]
             strength = KIND_WEIGHT[kind] * group / math.log2(1 + n)
             family = _FAMILY.get(kind, kind)
@@ -237,36 +244,40 @@ class LinkIndex:
             x["weight"] = round(x["weight"], 3)
         return risk, links
 
-    def _describe(self, kind: str, key: str, others: np.ndarray, counted: np.ndarray, strength: float) -> dict:
-        """The link as a reason: what was shared, with how many firms, which network, which violators."""
-        rows = others.tolist()
-        violators = [r for r in counted.tolist() if self.last_violation[r] > 0]
-        cases = sorted({c for r in violators for c, _ in self.cases.get(r, ())})
-        networks: dict[int, int] = {}
-        for r in rows:
-            if self.network[r] >= 0:
-                networks[int(self.network[r])] = networks.get(int(self.network[r]), 0) + 1
+    def _describe(self, kind: str, key: str, others, counted, strength: float) -> dict:
+        """The link as a reason: what was shared, with how many firms, which network, which violators.
+
+        ``others`` are every other firm using the identifier, ``counted`` those whose taint counted.
+        """
+        rows = np.asarray(others, dtype=np.int32)
+        counted = np.asarray(counted, dtype=np.int32)
+        violators = counted[self.last_violation[counted] > 0]
+        cases = sorted({c for r in violators.tolist() for c, _ in self.cases.get(r, ())})
         text = f"shares {_LABEL[kind]} {key} with {len(rows)} firm{'s' if len(rows) != 1 else ''}"
         network = None
-        if networks:
-            net, count = max(networks.items(), key=lambda kv: (kv[1], self.networks.get(kv[0], ("", 0.0))[1]))
+        member_nets = self.network[rows]
+        member_nets = member_nets[member_nets >= 0]
+        if len(member_nets):
+            nets, counts = np.unique(member_nets, return_counts=True)
+            best = int(np.argmax(counts))  # the network most of them belong to
+            net, count = int(nets[best]), int(counts[best])
             net_kind, score = self.networks.get(net, ("", 0.0))
             network = {"id": net, "kind": net_kind, "score": score, "firms": count}
             if count == len(rows):
                 text += f" of network {net} ({net_kind}, score {score:.0f})"
             else:
                 text += f", {count} of network {net} ({net_kind}, score {score:.0f})"
-        if violators:
-            last = date.fromordinal(int(max(self.last_violation[r] for r in violators))).isoformat()
+        if len(violators):
+            last = date.fromordinal(int(self.last_violation[violators].max())).isoformat()
             text += f"; {len(violators)} known violator{'s' if len(violators) != 1 else ''} (latest {last})"
             if cases:
                 text += f", case{'s' if len(cases) != 1 else ''} {', '.join(cases[:3])}"
-        top = sorted(rows, key=lambda r: -float(self.taint[r]))[:_SHOWN_FIRMS]
+        top = rows[np.argsort(-self.taint[rows], kind="stable")[:_SHOWN_FIRMS]]
         return {
             "identifier": kind,
             "value": key,
             "firms": len(rows),
-            "with": [self.ids[r] for r in top],
+            "with": [self.ids[r] for r in top.tolist()],
             "violators": len(violators),
             "cases": cases,
             "network": network,
