@@ -8,12 +8,16 @@ firm's declaration is compared with the same declaration without its party field
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
+import pandas as pd
 import pytest
 
+from scoring.decision_log import DecisionLog
 from scoring.links import declaration_identifiers
+from tests.conftest import run_cli
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
@@ -53,7 +57,7 @@ def setup(trained, reload_graph, start_server, tmp_path_factory, driver):
     env = {**env, "RISKGRAPH_HOME": str(home)}
     reload_graph(env, sample)
     phones = [r.data() for r in driver.execute_query(PHONES, database_="neo4j").records]
-    return start_server(env), phones
+    return start_server(env), phones, env
 
 
 def _score(server, declaration: dict) -> dict:
@@ -76,7 +80,7 @@ def _links(decision: dict) -> list[dict]:
 
 
 def test_new_firm_sharing_a_violators_phone_is_seen_at_lodging(setup):
-    server, phones = setup
+    server, phones, _ = setup
     violator = next(p for p in phones if p["violator"] == 1)
     assert declaration_identifiers({"importer_phone": _spelled(violator["phone"])}) == [("phone", violator["phone"])]
     plain = _score(server, _new_firm(1))
@@ -87,10 +91,16 @@ def test_new_firm_sharing_a_violators_phone_is_seen_at_lodging(setup):
     assert link["detail"].startswith(f"shares phone {violator['phone']} with 1 firm")
     assert linked["score"] >= plain["score"] + 100 * link["weight"] * 0.5  # network risk added to the score
     assert linked["links"][0]["identifier"] == "phone" and plain["links"] == []
+    log = DecisionLog(server.home)  # the server's decision log keeps which links were used
+    deadline = time.monotonic() + 5
+    while not (logged := log.find(["LINK-2"])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log.close()
+    assert logged["LINK-2"]["links"] == linked["links"]
 
 
 def test_busy_business_centre_address_barely_moves(setup, driver):
-    server, _ = setup
+    server, _, _ = setup
     busiest = driver.execute_query(BUSIEST_ADDRESS, database_="neo4j").records[0]
     assert busiest["firms"] >= 10  # the sample's business centre
     plain = _score(server, _new_firm(3))
@@ -100,7 +110,7 @@ def test_busy_business_centre_address_barely_moves(setup, driver):
 
 
 def test_feedback_confirming_a_violation_changes_the_next_decision(setup):
-    server, phones = setup
+    server, phones, _ = setup
     clean = next(p for p in phones if p["violator"] == 0)
     before = _score(server, _new_firm(5, importer_phone=clean["phone"]))
     assert not any(link["violators"] for link in _links(before))
@@ -114,7 +124,7 @@ def test_feedback_confirming_a_violation_changes_the_next_decision(setup):
 
 
 def test_confirmed_case_names_the_case_for_the_next_declaration(setup):
-    server, phones = setup
+    server, phones, _ = setup
     firm = [p for p in phones if p["violator"] == 0][1]
     opened = server.client.post("/v1/cases", json={"enterprise_id": firm["firm"], "title": "phoenix check"})
     assert opened.status_code == 201, opened.text
@@ -127,3 +137,20 @@ def test_confirmed_case_names_the_case_for_the_next_declaration(setup):
         if case_id in link["cases"] or time.monotonic() > deadline:
             break
     assert link["cases"] == [case_id] and f"case {case_id}" in link["detail"]
+
+
+def test_score_command_links_party_fields_of_a_file(setup, tmp_path):
+    _, phones, env = setup
+    violator = next(p for p in phones if p["violator"] == 1)
+    rows = [
+        {**_new_firm(8), "importer_phone": _spelled(violator["phone"]), "importer_name": "Fresh Trading Co., Ltd."},
+        _new_firm(9),
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "new.csv", index=False)
+    env = {**env, "NEO4J_URI": "bolt://127.0.0.1:1"}  # scoring a file needs no graph
+    run_cli(env, "score", str(tmp_path / "new.csv"), "--out", str(tmp_path / "decisions.csv"))
+    decisions = pd.read_csv(tmp_path / "decisions.csv", dtype={"declaration_id": str}).set_index("declaration_id")
+    reasons = {i: json.loads(r) for i, r in decisions["reasons"].items()}
+    [link] = [r for r in reasons["LINK-8"] if r["kind"] == "link"]
+    assert link["identifier"] == "phone" and link["with"] == [violator["firm"]]
+    assert not any(r["kind"] == "link" for r in reasons["LINK-9"])
