@@ -34,16 +34,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from algorithms.run import run_analysis
+from analysis.run import run_analysis
 from benchmarks._graph import reset
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
-from ingest.generator import generate
 from ingest.pipeline import ingest_files
 from ingest.readers import input_files
 from ingest.validate import validate
 from ingest.writer import GraphWriter
-from riskgraph.settings import Settings
+from sample.generator import generate
 from scoring.pipeline import Capacity, train_and_publish
 from scoring.scorer import CHANNELS
 from scoring.snapshot import load_scorer

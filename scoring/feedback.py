@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import neo4j
 
+from graph.errors import RiskGraphError
 from graph.model import schema
 from scoring.decision_log import DecisionLog
 from scoring.violator_journal import ViolatorEvent
@@ -36,8 +37,10 @@ RETURN collect(row.id) AS ids,
 """
 
 
-class OutcomeError(ValueError):
+class OutcomeError(RiskGraphError, ValueError):
     """An outcome that cannot be recorded; the message names the field."""
+
+    status, code = 422, "invalid_request"
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import neo4j
 import pandas as pd
 
-from graph.cases import CONFIRMED_OUTCOMES
 from graph.model import schema
 from graph.paging import read_pages
+from graph.scope import CONFIRMED_OUTCOMES
 from scoring.links import LinkIndex, build_link_index, party_links
 
 __all__ = [

@@ -4,7 +4,9 @@ At most once per ``check_every`` seconds it compares the snapshot's ``latest`` p
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
 assigned in one step) when either changed; violators recorded since (feedback, confirmed cases:
 ``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
-the graph; if a new snapshot cannot be read, the one in memory keeps serving.
+the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
+snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
+a decision with another snapshot's version.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import gc
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
 from scoring.violator_journal import ViolatorEvent, ViolatorJournal
 
-__all__ = ["LiveScorer"]
+__all__ = ["Loaded", "LiveScorer"]
+
+
+class Loaded(NamedTuple):
+    """A scorer and the metadata (``version``, ``model_version``, ``built_at``) of the snapshot it was built from."""
+
+    scorer: Scorer
+    meta: dict
 
 
 class LiveScorer:
@@ -28,8 +38,7 @@ class LiveScorer:
         self.check_every = check_every
         self.rules = RuleStore(home)
         self.journal = ViolatorJournal(home)
-        self._scorer: Scorer | None = None
-        self.meta: dict = {}
+        self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -37,15 +46,31 @@ class LiveScorer:
 
     @property
     def ready(self) -> bool:
-        return self._scorer is not None
+        return self._loaded is not None
+
+    @property
+    def meta(self) -> dict:
+        """The serving snapshot's metadata; empty before any snapshot was loaded."""
+        loaded = self._loaded
+        return loaded.meta if loaded is not None else {}
+
+    def due(self) -> bool:
+        """True when the next :meth:`current` checks the files (and may load a new snapshot, which takes time)."""
+        return time.monotonic() - self._checked >= self.check_every
+
+    def current(self) -> Loaded:
+        """The serving scorer with its snapshot's metadata, read as one; raises :class:`SnapshotError` when no
+        snapshot was ever built."""
+        if self.due():
+            self.refresh()
+        loaded = self._loaded
+        if loaded is None:
+            raise SnapshotError(f"no scoring snapshot under {self.home / 'scoring'}: run `riskgraph model train`")
+        return loaded
 
     def scorer(self) -> Scorer:
         """The current scorer; raises :class:`SnapshotError` when no snapshot was ever built."""
-        if time.monotonic() - self._checked >= self.check_every:
-            self.refresh()
-        if self._scorer is None:
-            raise SnapshotError(f"no scoring snapshot under {self.home / 'scoring'}: run `riskgraph model train`")
-        return self._scorer
+        return self.current().scorer
 
     def note_violators(self, events: list[ViolatorEvent]) -> None:
         """Record new known violators for every scorer of this home, and apply them here at once."""
@@ -54,7 +79,7 @@ class LiveScorer:
             self._follow_journal()
 
     def _follow_journal(self) -> None:
-        scorer = self._scorer
+        scorer = self._loaded.scorer if self._loaded is not None else None
         if scorer is not None and scorer.state.links is not None and self.journal.size() > scorer.journal_offset:
             scorer.journal_offset = self.journal.apply(scorer.state.links, scorer.journal_offset)
 
@@ -67,7 +92,7 @@ class LiveScorer:
             if version is not None and (force or version != self.meta.get("version")):
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
-                    self._scorer, self.meta = load_scorer(self.home, version)
+                    self._loaded = Loaded(*load_scorer(self.home, version))
                     self._rules_mtime = mtime
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
@@ -77,8 +102,8 @@ class LiveScorer:
                     pass
             self._follow_journal()
             mtime = self.rules.mtime()
-            if self._scorer is not None and mtime != self._rules_mtime:
-                self._scorer.set_rules(self.rules.current(include_disabled=False))
+            if self._loaded is not None and mtime != self._rules_mtime:
+                self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
                 self._rules_mtime = mtime
         finally:
             self._lock.release()

@@ -2,7 +2,7 @@
 
 Feedback that finds a violation and a case closed ``confirmed`` are written to the graph at once, but
 the scoring snapshot is rebuilt only after the next analysis. Each such event is also appended, as one
-JSON line, to ``$RISKGRAPH_HOME/scoring/violators.jsonl``; every scorer (each server process, and
+JSON line, to ``$RISKGRAPH_HOME/violators.jsonl``; every scorer (each server process, and
 ``riskgraph score``) applies the lines written after its snapshot read the graph, and a running server
 reads new lines within a second (``scoring.live``), so the next declaration sharing an identifier with
 that firm already sees it. Appends of one short line are atomic under ``O_APPEND``, so several server
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from graph.home import VIOLATORS
 from scoring.links import LinkIndex
 
 __all__ = ["ViolatorEvent", "ViolatorJournal"]
@@ -32,12 +33,12 @@ class ViolatorEvent:
 
 class ViolatorJournal:
     def __init__(self, home: Path) -> None:
-        self.path = Path(home) / "scoring" / "violators.jsonl"
+        self.path = Path(home) / VIOLATORS
 
     def append(self, events: list[ViolatorEvent]) -> None:
         if not events:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # home exists once anything was published
         at = datetime.now(UTC).isoformat()
         lines = "".join(json.dumps({"at": at, **e.__dict__}) + "\n" for e in events)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
