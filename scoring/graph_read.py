@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import neo4j
 import pandas as pd
 
+from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
 from graph.model import schema
 from graph.paging import read_pages
 from graph.scope import CONFIRMED_OUTCOMES
@@ -28,10 +29,9 @@ __all__ = [
     "reading_started",
 ]
 
-for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Case", "Network"):
+for _label in ("Declaration", "Enterprise", "Case", "Network"):
     schema().node(_label)
-for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "CONCERNS"):
-    schema().relationship(_rel)
+schema().relationship("CONCERNS")
 
 DECLARATION_COLUMNS = (
     "id",
@@ -87,19 +87,6 @@ MATCH (e:Enterprise)
 WITH e SKIP $skip LIMIT $limit
 RETURN collect([e.id, e.category, toString(e.registered), e.risk, e.community, e.community_size, e.degree,
                 e.pagerank, e.network_id, e.name_norm]) AS rows
-"""
-
-IDENTIFIER_COLUMNS = ("enterprise", "kind", "key")
-IDENTIFIERS = """
-CALL () {
-  MATCH (e:Enterprise)-[:HAS_ADDRESS]->(a:Address) RETURN e.id AS enterprise, 'address' AS kind, a.key AS key
-  UNION ALL
-  MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN e.id AS enterprise, 'phone' AS kind, p.number AS key
-  UNION ALL
-  MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(p:Person) RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS key
-}
-WITH enterprise, kind, key SKIP $skip LIMIT $limit
-RETURN collect([enterprise, kind, key]) AS rows
 """
 
 CONFIRMED_CASE_COLUMNS = ("enterprise", "case_id", "closed")
@@ -159,7 +146,7 @@ def read_link_index(
     a confirmed case. Data without party fields gives an index without those kinds (possibly empty).
     ``read_at`` is when reading the graph began (see :func:`reading_started`).
     """
-    identifiers = read_pages(driver, database, IDENTIFIERS, IDENTIFIER_COLUMNS)
+    identifiers = read_pages(driver, database, LINKS, LINK_COLUMNS).rename(columns={"target": "key"})
     cases = read_pages(driver, database, CONFIRMED_CASES, CONFIRMED_CASE_COLUMNS, outcomes=list(CONFIRMED_OUTCOMES))
     networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS)
     names = enterprises.set_index("id")["name_norm"].dropna()
