@@ -155,6 +155,7 @@ class LinkIndex:
     violations: np.ndarray  # int32: declarations with a violation found
     last_violation: np.ndarray  # int32 ordinal day of the latest violation or confirmed case, 0 if none
     taint: np.ndarray  # float32, see the module docstring
+    key_taint: np.ndarray  # float32 per identifier: its most tainted user (lets a look-up skip clean groups)
     cases: dict[int, tuple[tuple[str, str], ...]]  # row -> ((case id, closed ISO date), ...)
     networks: dict[int, tuple[str, float]]  # network id -> (kind, score 0-100)
     as_of: int  # ordinal day the violator fading is counted from
@@ -169,10 +170,15 @@ class LinkIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "key_taint" not in state:  # pickled before identifiers kept their most tainted user
+            self.key_taint = _key_taint(self.taint, self.members, self.starts)
+
     def nbytes(self) -> int:
         """Approximate memory held (arrays, ids, dicts), for the scoring benchmark."""
         arrays = (self.keys, self.starts, self.members, self.risk, self.network, self.violations)
-        total = sum(a.nbytes for a in (*arrays, self.last_violation, self.taint))
+        total = sum(a.nbytes for a in (*arrays, self.last_violation, self.taint, self.key_taint))
         total += sys.getsizeof(self.ids) + sum(sys.getsizeof(s) for s in self.ids)
         total += sys.getsizeof(self.row_of) + sys.getsizeof(self.cases) + sys.getsizeof(self.networks)
         return total
@@ -193,6 +199,8 @@ class LinkIndex:
             self.violations[row] += 1
         self.last_violation[row] = max(int(self.last_violation[row]), ordinal)
         self.taint[row] = max(float(self.taint[row]), _violator_taint(self.as_of - int(self.last_violation[row])))
+        keys = np.searchsorted(self.starts, np.flatnonzero(self.members == row), side="right") - 1
+        self.key_taint[keys] = np.maximum(self.key_taint[keys], self.taint[row])
         self.fresh.add(row)
         return True
 
@@ -211,6 +219,10 @@ class LinkIndex:
         best: dict[str, dict] = {}
         for j in found.tolist():
             i = int(at[j])
+            size = int(self.starts[i + 1] - self.starts[i])
+            bound = 1.0 - (1.0 - float(self.key_taint[i])) ** min(size, _TOP)
+            if KIND_WEIGHT[identifiers[j][0]] * bound / math.log2(1 + max(size - 1, 1)) < MIN_STRENGTH:
+                continue  # no user tainted enough for this identifier to reach MIN_STRENGTH
             members = self.members[self.starts[i] : self.starts[i + 1]]
             if len(members) <= _SMALL:  # most identifiers: plain Python is several times cheaper here
                 rows = members.tolist()
@@ -284,6 +296,12 @@ class LinkIndex:
             "weight": strength,
             "detail": text,
         }
+
+
+def _key_taint(taint: np.ndarray, members: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    if len(starts) < 2:
+        return np.zeros(0, dtype=np.float32)
+    return np.maximum.reduceat(taint[members], starts[:-1]).astype(np.float32)
 
 
 def _violator_taint(age_days: int) -> float:
@@ -369,16 +387,18 @@ def build_link_index(
     floor = float(np.quantile(risk, RISK_FLOOR_QUANTILE)) if n else 0.0
     excess = np.clip((risk - floor) / max(1.0 - floor, 1e-6), 0.0, 1.0)
     taint = np.maximum(excess, violator).astype(np.float32)
+    members = rows.astype(np.int32)
     return LinkIndex(
         keys=keys.astype(np.uint64),
         starts=starts,
-        members=rows.astype(np.int32),
+        members=members,
         ids=[sys.intern(s) for s in ids],
         risk=risk,
         network=network,
         violations=count,
         last_violation=last,
         taint=taint,
+        key_taint=_key_taint(taint, members, starts),
         cases=case_map,
         networks={int(i): (str(k), float(s)) for i, k, s in networks},
         as_of=as_of.toordinal(),

@@ -54,6 +54,9 @@ def test_a_firm_is_not_linked_to_itself_and_known_links_count_only_news():
 def test_honest_firms_without_risk_give_no_link():
     index = _index([("H1", "phone", "111111"), ("H2", "phone", "111111")])
     assert index.evidence("NEW", [("phone", "111111"), ("phone", "999999")]) == (0.0, [])
+    index.mark_violator("H2", date(2026, 6, 2))  # the look-up's shortcut past clean groups must learn it
+    risk, [link] = index.evidence("NEW", [("phone", "111111")])
+    assert risk > 0.5 and link["with"][0] == "H2" and link["violators"] == 1
 
 
 def test_identifiers_come_from_the_ingest_normalisers():
