@@ -170,6 +170,8 @@ def normalize_person_name(value: object) -> str | None:
 #: rigour's canonical forms of the parts inside a building (room, floor, suite, block, ...): a number
 #: right after one is that part's number, not the street number
 _UNIT_KEYWORDS = frozenset({"rm", "fl", "ste", "apt", "blk", "bldg", "twr", "unt", "sec"})
+#: rigour's canonical form of district, area, quarter (Bezirk, район, ...): writers add it or leave it out
+_AREA_KEYWORD = "kv"
 
 
 def _is_home(token: str, home: str) -> bool:
@@ -179,19 +181,25 @@ def _is_home(token: str, home: str) -> bool:
     return territory is not None and territory.code == home
 
 
+def _segment_tokens(segment: str, home: str) -> list[str]:
+    fingerprint = address_fingerprint(segment)
+    tokens = [t for t in (fingerprint or "").split() if t != _AREA_KEYWORD and not _is_home(t, home)]
+    # A unit keyword ("rm", "fl") takes the number after it, else the number before it ("12 Room"),
+    # so sorting the tokens cannot swap a room number with a street number.
+    for i, token in enumerate(tokens):
+        if token not in _UNIT_KEYWORDS:
+            continue
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(tokens) and tokens[j].isdigit():
+                tokens[i], tokens[j] = token + tokens[j], ""
+                break
+    return [t for t in tokens if t]
+
+
 def _address_key(value: str, home: str) -> str | None:
-    fingerprint = address_fingerprint(value)
-    if not fingerprint:
-        return None
-    tokens: list[str] = []
-    for token in fingerprint.split():
-        if _is_home(token, home):
-            continue  # the home country: some writers add it, most leave it out
-        if token.isdigit() and tokens and tokens[-1] in _UNIT_KEYWORDS:
-            tokens[-1] += token  # "rm 12" stays one token: sorting cannot swap room and street numbers
-        else:
-            tokens.append(token)
-    return " ".join(sorted(set(tokens))) or None
+    # Segments are fingerprinted one by one: a comma is where "12 Room, 8 Huaihai Rd" separates its numbers.
+    tokens = {t for segment in re.split(r"[,;\n]", value) for t in _segment_tokens(segment, home)}
+    return " ".join(sorted(tokens)) or None
 
 
 @cache
@@ -203,12 +211,13 @@ def _address_transform(home: str) -> Callable[[pd.Series], pd.Series]:
 def address_keys(s: pd.Series, home: str | None = None) -> pd.Series:
     """Order-independent address keys from rigour's address fingerprint.
 
-    The fingerprint folds keywords (Road/Rd., Straße/Str -> st, Room -> rm), numbers ("No. 8" -> 8)
-    and territory names ("China", "PRC" -> cn; "Shanghai" -> cn-sh); the home country is then dropped
-    (``home``, ISO alpha-2, default the ``RISKGRAPH_HOME_COUNTRY`` setting), a number is tied to the
-    keyword before it, and the tokens are sorted. "Room 12, No. 8 Huaihai Rd, Shanghai" and
-    "RM 12 NO 8 HUAIHAI ROAD SHANGHAI CHINA" share a key for a Chinese administration; room 13 or
-    No. 18 give other keys.
+    Each comma-separated part is fingerprinted (keywords folded: Road/Rd. -> rd, Straße/Str -> st,
+    Room -> rm; "No. 8" -> 8; territory names to codes: "China", "PRC" -> cn, "Shanghai" -> cn-sh),
+    then the home country (``home``, ISO alpha-2, default the ``RISKGRAPH_HOME_COUNTRY`` setting) and
+    district/area words are dropped, since writers add or omit them, a room or floor number is tied to
+    its keyword, and the tokens are sorted. "Room 12, No. 8 Huaihai Rd, Shanghai" and "RM 12 NO 8
+    HUAIHAI ROAD SHANGHAI CHINA" share a key for a Chinese administration; room 13, No. 18 or the two
+    numbers swapped give other keys.
     """
     return _by_unique(s, _address_transform(_home(home)))
 
