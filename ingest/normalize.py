@@ -32,6 +32,7 @@ __all__ = [
     "normalize_person_name",
     "address_keys",
     "address_key",
+    "building_key",
     "address_texts",
     "address_text",
     "normalize_phones",
@@ -170,8 +171,9 @@ def normalize_person_name(value: object) -> str | None:
 #: rigour's canonical forms of the parts inside a building (room, floor, suite, block, ...): a number
 #: right after one is that part's number, not the street number
 _UNIT_KEYWORDS = frozenset({"rm", "fl", "ste", "apt", "blk", "bldg", "twr", "unt", "sec"})
-#: rigour's canonical form of district, area, quarter (Bezirk, район, ...): writers add it or leave it out
-_AREA_KEYWORD = "kv"
+#: rigour's canonical forms of words writers add or leave out: district/area/quarter (kv) and the
+#: number marker (No., Nr., №: no), which rigour keeps before some numbers and not others
+_OPTIONAL_KEYWORDS = frozenset({"kv", "no"})
 
 
 def _is_home(token: str, home: str) -> bool:
@@ -183,7 +185,7 @@ def _is_home(token: str, home: str) -> bool:
 
 def _segment_tokens(segment: str, home: str) -> list[str]:
     fingerprint = address_fingerprint(segment)
-    tokens = [t for t in (fingerprint or "").split() if t != _AREA_KEYWORD and not _is_home(t, home)]
+    tokens = [t for t in (fingerprint or "").split() if t not in _OPTIONAL_KEYWORDS and not _is_home(t, home)]
     # A unit keyword ("rm", "fl") takes the number after it, else the number before it ("12 Room"),
     # so sorting the tokens cannot swap a room number with a street number.
     for i, token in enumerate(tokens):
@@ -224,6 +226,20 @@ def address_keys(s: pd.Series, home: str | None = None) -> pd.Series:
 
 def address_key(value: object, home: str | None = None) -> str | None:
     return _scalar(_address_transform(_home(home)), value)
+
+
+_UNIT_TOKEN = re.compile(rf"^(?:{'|'.join(sorted(_UNIT_KEYWORDS))})\d+$")
+
+
+def building_key(key: object) -> str | None:
+    """An address key without its room, floor or suite: the building, shared by every firm inside it.
+
+    >>> building_key("8 cn-sh huaihai rd rm12")
+    '8 cn-sh huaihai rd'
+    """
+    if not isinstance(key, str):
+        return None
+    return " ".join(t for t in key.split() if not _UNIT_TOKEN.match(t)) or None
 
 
 def _address_texts(s: pd.Series) -> pd.Series:
