@@ -123,6 +123,13 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     return out, tuple(fields)
 
 
+#: EM training rules: pairs agreeing on both fields are mostly one firm
+_TRAINING_PAIRS = (
+    ("legal_rep", "building"),
+    ("name_token", "legal_rep"),
+    ("name_token", "building"),
+    ("phone", "name_token"),
+)
 #: the values pairs are compared within (a pair must share one of them)
 _BLOCKS = ("name", "name_token", "building", "phone", "legal_rep")
 
@@ -187,7 +194,7 @@ def same_firm_candidates(
     # EM learns m (agreement among records of one firm) where such pairs are common: pairs that agree on
     # two identifying fields. Each rule trains the fields it does not block on; a rule no pair satisfies
     # (minimal data) is skipped and those fields keep splink's starting values.
-    for pair in (("legal_rep", "building"), ("name_token", "legal_rep"), ("name_token", "building"), ("phone", "name_token")):
+    for pair in _TRAINING_PAIRS:
         if not set(pair) <= set(blocks_on):
             continue
         try:

@@ -19,8 +19,15 @@ from .identifiers import credit_codes
 
 __all__ = ["add_phoenix_firms", "add_resolution_lookalikes", "phoenix_name", "phoenix_count"]
 
-_TRADE_SWAP = {"Trading": "Trade", "Import & Export": "Imp. & Exp.", "International Trade": "Intl Trade",
-               "Technology": "Tech", "Electronics": "Electronic", "Commerce": "Commercial", "Industry": "Industrial"}  # fmt: skip
+_TRADE_SWAP = {
+    "Trading": "Trade",
+    "Import & Export": "Imp. & Exp.",
+    "International Trade": "Intl Trade",
+    "Technology": "Tech",
+    "Electronics": "Electronic",
+    "Commerce": "Commercial",
+    "Industry": "Industrial",
+}
 _OTHER_TRADES = ("Trading", "Technology", "Logistics", "Commerce", "Supply Chain Management", "Electronics")
 
 
@@ -41,7 +48,7 @@ def phoenix_name(rng: np.random.Generator, name: str) -> str:
     if how == 2:
         for long, short in _TRADE_SWAP.items():
             if tail.startswith(long + " "):
-                return f"{city} {brand} {short}{tail[len(long):]}"
+                return f"{city} {brand} {short}{tail[len(long) :]}"
     return f"{city} {brand}{rng.choice(['da', 'xin', 'hua', 'tong'])} {tail}"
 
 
@@ -54,9 +61,7 @@ def _other_room(forms: tuple[str, ...], rng: np.random.Generator) -> tuple[str, 
     return tuple(re.sub(rf"\b{room}\b", new, f) for f in forms)
 
 
-def add_phoenix_firms(
-    rng: np.random.Generator, actors: Actors, old: np.ndarray, registered: np.ndarray
-) -> np.ndarray:
+def add_phoenix_firms(rng: np.random.Generator, actors: Actors, old: np.ndarray, registered: np.ndarray) -> np.ndarray:
     """Append one re-registered enterprise per firm in ``old``; returns the new firms' indices.
 
     ``registered`` is each new firm's registration day. The representative is the old one's; the name
