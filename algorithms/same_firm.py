@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ingest.normalize import building_key
+
 __all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
 
 #: the enterprise columns linkage reads; any may be missing or empty. ``building`` is the address
-#: without its room or floor (``ingest.normalize.building_key``): a firm that moves rooms keeps it.
+#: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent).
 LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered")
-_IDENTIFYING = ("name", "name_token", "address", "building", "phone", "legal_rep")
 _OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed")
 
 
@@ -64,6 +65,8 @@ def _prepared(enterprises: pd.DataFrame) -> pd.DataFrame:
         else:
             frame[name] = None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
+    if frame["building"].isna().all():
+        frame["building"] = frame["address"].map(building_key)
     frame["name_token"] = _rarest_tokens(frame["name"])
     return frame
 
