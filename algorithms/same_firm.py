@@ -9,7 +9,9 @@ centre address shared by fifty honest firms, or a representative called Wang Wei
 rare one.
 
 The result is evidence, never a merge: candidate pairs with their match weight (log2 Bayes factor)
-and probability, for analysis to weigh and an investigator to confirm or reject.
+and probability, for analysis to weigh and an investigator to confirm or reject. A pair whose names
+are unrelated is never a candidate, however many identifiers it shares: a shell ring's fronts share
+address, phone and representative under different names, and the shared identifiers already link them.
 
 References
 ----------
@@ -90,7 +92,7 @@ def _shared(frame: pd.DataFrame, name: str) -> bool:
 def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     """One comparison per field present: levels from the most to the least telling agreement.
 
-    Names: identical, Jaro-Winkler >= 0.95, same rarest word (weighed by its frequency), >= 0.88.
+    Names: identical, Jaro-Winkler >= 0.94, same rarest word (weighed by its frequency), >= 0.88.
     Addresses: identical, same building (both weighed by frequency). Phones and representatives:
     identical, weighed by frequency. Registration dates: within 30 days, within 2 years.
     """
@@ -99,7 +101,7 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
 
     out, fields = [], []
     if frame["name"].notna().sum() >= 2:
-        levels = [cll.NullLevel("name"), cll.ExactMatchLevel("name"), cll.JaroWinklerLevel("name", 0.95)]
+        levels = [cll.NullLevel("name"), cll.ExactMatchLevel("name"), cll.JaroWinklerLevel("name", 0.94)]
         if _shared(frame, "name_token"):
             levels.append(cll.ExactMatchLevel("name_token").configure(tf_adjustment_column="name_token"))
         levels += [cll.JaroWinklerLevel("name", 0.88), cll.ElseLevel()]
@@ -210,6 +212,12 @@ def same_firm_candidates(
 
     lap = time.perf_counter()
     predicted = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    if "gamma_name" in predicted:
+        # Firms that share every identifier under unrelated names (a shell ring's fronts) are linked
+        # already through those identifiers; "the same firm" also needs the name, or most of it: the
+        # name's distinctive word or a Jaro-Winkler of 0.94 (levels 0 and 1 are "other" and ">= 0.88";
+        # -1, a missing name, cannot tell).
+        predicted = predicted[~predicted["gamma_name"].isin([0, 1])]
     timings["predict"] = time.perf_counter() - lap
     if predicted.empty:
         result = _empty("no pair reached the threshold", fields)
