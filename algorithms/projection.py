@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: link kinds an enterprise's own records provide; ``same_firm`` and ``probable_same_firm`` are the
-#: confirmed and candidate probable-same-firm links, each shared by its two firms (graph/same_firm.py)
+#: confirmed and candidate probable-same-firm links, each shared by its two firms (analysis/resolve.py)
 OWN_LINK_KINDS: tuple[str, ...] = ("address", "phone", "legal_rep", "same_firm", "probable_same_firm")
 #: default multipliers: a link no investigator has confirmed counts half a shared identifier
 DEFAULT_KIND_WEIGHTS: dict[str, float] = {"probable_same_firm": 0.5}

@@ -1,7 +1,7 @@
 """Probable-same-firm linkage: are the generator's phoenix firms found, and how fast at scale?
 
-Builds the generator's importers for N enterprises (``ingest.generator.actors.build_actors``) with its
-business centres, plants phoenix firms and the honest look-alikes (``ingest.generator.phoenix``),
+Builds the generator's importers for N enterprises (``sample.generator.actors.build_actors``) with its
+business centres, plants phoenix firms and the honest look-alikes (``sample.generator.phoenix``),
 writes each enterprise the way a declaration would (a random surface form of its name, address and
 phone), keys them with ``ingest.normalize`` and runs ``algorithms.same_firm.same_firm_candidates``.
 No Neo4j: this measures the linkage itself. Prints precision and recall of the candidates against the
@@ -26,10 +26,10 @@ import pandas as pd
 
 from algorithms.same_firm import same_firm_candidates
 from ingest import normalize as nz
-from ingest.generator import generate
-from ingest.generator.actors import build_actors, registered_iso
-from ingest.generator.identifiers import ADDRESS_FORMS, PHONE_FORMS
-from ingest.generator.phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
+from sample.generator import generate
+from sample.generator.actors import build_actors, registered_iso
+from sample.generator.identifiers import ADDRESS_FORMS, PHONE_FORMS
+from sample.generator.phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
 
 
 def _business_centres(rng: np.random.Generator, actors, honest: np.ndarray) -> None:

@@ -23,7 +23,7 @@ from rigour.territories import lookup_territory
 from rigour.text.normalize import Normalize, normalize
 from rigour.text.translit import ascii_text
 
-from riskgraph.settings import settings
+from graph.config import settings
 
 __all__ = [
     "normalize_names",

@@ -111,7 +111,7 @@ def test_phones_mobile_foreign_and_junk():
 
 
 def test_home_country_comes_from_the_settings(monkeypatch):
-    from riskgraph.settings import settings
+    from graph.config import settings
 
     monkeypatch.setenv("RISKGRAPH_HOME_COUNTRY", "KR")
     settings.cache_clear()

@@ -12,8 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from algorithms.graph_io import read_analysis_input
-from graph import same_firm
+from analysis.graph_io import read_analysis_input
+from analysis.resolve import write_candidates
+from investigate import same_firm
 from tests.conftest import run_cli
 
 pytest_plugins = ("tests.explore_setup",)
@@ -34,7 +35,7 @@ def linked(explore_server, driver):
         }
     )
     registered = pd.Series({"BRIDGE": "2006-03-01", "HONEST1": "2001-01-01"})
-    assert same_firm.write_candidates(driver, "neo4j", pairs, registered) == 1
+    assert write_candidates(driver, "neo4j", pairs, registered) == 1
     return server
 
 

@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import PrincipalDep
 from api.deps import GraphDep
-from api.errors import ApiError
-from graph import same_firm
+from investigate import same_firm
 
 router = APIRouter(prefix="/v1/enterprises/{enterprise_id}/same-firm", tags=["same firm"])
 
@@ -69,10 +68,8 @@ def read_same_firms(
 def review_same_firm(
     graph: GraphDep, principal: PrincipalDep, enterprise_id: str, other_id: EnterpriseId, body: SameFirmReview
 ) -> SameFirmPublic:
-    try:
-        link = same_firm.review_link(
-            *graph, enterprise_id, other_id, body.decision, f"{principal.name} ({principal.id})", body.note
-        )
-    except same_firm.LinkNotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+    # LinkNotFound is a RiskGraphError (404 not_found), answered by the one error handler
+    link = same_firm.review_link(
+        *graph, enterprise_id, other_id, body.decision, f"{principal.name} ({principal.id})", body.note
+    )
     return SameFirmPublic(**link)
