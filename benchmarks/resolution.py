@@ -46,6 +46,21 @@ def _business_centres(rng: np.random.Generator, actors, honest: np.ndarray) -> N
             actors.ent_address[f] = centre
 
 
+def _keyed(raw: pd.DataFrame) -> pd.DataFrame:
+    """Enterprise records as written (id, name, address, phone, legal_rep, registered) keyed as ingest keys them."""
+    text = raw.astype("str")
+    return pd.DataFrame(
+        {
+            "id": raw["id"],
+            "name": nz.normalize_names(text["name"]),
+            "address": nz.address_keys(text["address"], "CN"),
+            "phone": nz.normalize_phones(text["phone"], "CN"),
+            "legal_rep": nz.normalize_person_names(text["legal_rep"]),
+            "registered": nz.parse_dates(text["registered"]),
+        }
+    )
+
+
 def planted_enterprises(n: int, seed: int) -> tuple[pd.DataFrame, set[tuple[str, str]], dict[str, str]]:
     """Enterprise records as ingest keys them, the planted phoenix pairs (ids sorted), and look-alike kinds."""
     rng = np.random.default_rng(seed)
@@ -71,16 +86,7 @@ def planted_enterprises(n: int, seed: int) -> tuple[pd.DataFrame, set[tuple[str,
             "registered": registered_iso(np.array(actors.ent_registered)),
         }
     )
-    frame = pd.DataFrame(
-        {
-            "id": raw["id"],
-            "name": nz.normalize_names(raw["name"].astype("str")),
-            "address": nz.address_keys(raw["address"].astype("str"), "CN"),
-            "phone": nz.normalize_phones(raw["phone"].astype("str"), "CN"),
-            "legal_rep": nz.normalize_person_names(raw["legal_rep"].astype("str")),
-            "registered": raw["registered"],
-        }
-    )
+    frame = _keyed(raw)
     ids = np.array(actors.ent_id, dtype=object)
     truth = {tuple(sorted((ids[a], ids[b]))) for a, b in zip(old, new, strict=True)}
     kinds = {ids[f]: kind for kind, f in lookalikes}
@@ -93,17 +99,9 @@ def generated_year(declarations: int, seed: int) -> tuple[pd.DataFrame, set[tupl
     folder = Path(tempfile.mkdtemp(prefix="resolution-year-"))
     generate(folder, declarations, seed)
     rows = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(folder.glob("declarations-*.csv"))])
-    rows = rows.dropna(subset=["importer_id"]).drop_duplicates("importer_id")
-    frame = pd.DataFrame(
-        {
-            "id": rows["importer_id"],
-            "name": nz.normalize_names(rows["importer_name"].astype("str")),
-            "address": nz.address_keys(rows["importer_address"].astype("str"), "CN"),
-            "phone": nz.normalize_phones(rows["importer_phone"].astype("str"), "CN"),
-            "legal_rep": nz.normalize_person_names(rows["importer_legal_rep"].astype("str")),
-            "registered": nz.parse_dates(rows["importer_registered"].astype("str")),
-        }
-    ).reset_index(drop=True)
+    rows = rows.dropna(subset=["importer_id"]).drop_duplicates("importer_id").reset_index(drop=True)
+    raw = rows[[f"importer_{c}" for c in ("id", "name", "address", "phone", "legal_rep", "registered")]]
+    frame = _keyed(raw.set_axis(["id", "name", "address", "phone", "legal_rep", "registered"], axis=1))
     phoenix = pd.read_csv(folder / "truth" / "phoenix.csv", dtype=str)
     truth = {tuple(sorted(pair)) for pair in zip(phoenix["old_id"], phoenix["new_id"], strict=True)}
     look = pd.read_csv(folder / "truth" / "lookalikes.csv", dtype=str)
