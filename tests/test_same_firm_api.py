@@ -59,8 +59,7 @@ def test_candidate_is_drawn_dashed_with_its_weight(linked):
     edge = next(e for e in hood["edges"] if e["type"] == "PROBABLY_SAME_FIRM")
     assert (edge["source"], edge["target"], edge["weight"], edge["status"]) == ("HONEST1", "BRIDGE", 14.25, "candidate")
     html = linked.client.get("/v1/enterprises/HONEST1/chart", params={"depth": 1}).text
-    nodes_edges = html[html.index("PROBABLY_SAME_FIRM") - 2000 :]
-    assert '"label": "14.2"' in nodes_edges or '"label": "14.3"' in nodes_edges
+    assert '"label": "14.2"' in html or '"label": "14.3"' in html
     assert "probably the same firm (candidate), match weight" in html and '"dashes": true' in html
 
 
