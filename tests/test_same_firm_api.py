@@ -104,7 +104,7 @@ def test_review_errors(linked):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert investigator.post(LINK.format("BRIDGE") + "/HONEST1", json={"decision": "merge"}).status_code == 422
     assert (
-        linked.client_as("analyst").post(LINK.format("BRIDGE") + "/HONEST1", json={"decision": "confirmed"}).status_code
+        linked.client_as("auditor").post(LINK.format("BRIDGE") + "/HONEST1", json={"decision": "confirmed"}).status_code
         == 403
     )
     outside = linked.client_as("investigator", "SC-QINGDAO").get(LINK.format("BRIDGE"))
