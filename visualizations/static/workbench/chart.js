@@ -61,8 +61,12 @@ function edgeKey(e) {
 function visEdge(e) {
   const count = e.declarations;
   const when = e.first ? ", " + e.first + " to " + e.last : "";
-  return {id: edgeKey(e), from: e.source, to: e.target, dashes: e.type === "FILED", color: STYLE.edges[e.type],
-          title: count ? e.type + " (" + (e.role || "") + ", " + count + " declarations" + when + ")" : (e.role || e.type),
+  // a probable same firm is evidence, not yet a fact: dashed and labelled with its match weight
+  const sameFirm = e.type === "PROBABLY_SAME_FIRM" && typeof e.weight === "number";
+  return {id: edgeKey(e), from: e.source, to: e.target, dashes: (STYLE.dashed || ["FILED"]).indexOf(e.type) >= 0,
+          color: STYLE.edges[e.type], label: sameFirm ? e.weight.toFixed(1) : undefined,
+          title: sameFirm ? "probably the same firm (" + (e.status || "candidate") + "), match weight " + e.weight.toFixed(1)
+            : count ? e.type + " (" + (e.role || "") + ", " + count + " declarations" + when + ")" : (e.role || e.type),
           width: 1 + Math.min(count || 0, 20) / 5, first: e.first || null, last: e.last || null};
 }
 
