@@ -10,14 +10,14 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import ServiceUnavailable
+from neo4j.exceptions import Neo4jError, TransientError
 from starlette.exceptions import HTTPException
 
-from graph.connection import DatabaseUnavailable
+from graph.connection import UNREACHABLE, DatabaseUnavailable
 from scoring.rules import RuleError
 from scoring.snapshot import SnapshotError
 
-__all__ = ["ApiError", "install_error_handlers"]
+__all__ = ["ApiError", "BodyTooLarge", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("riskgraph.api")
 
@@ -28,15 +28,23 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+class BodyTooLarge(HTTPException):
+    """A body passed the limit while it was read (``api.request_guard``); an ``HTTPException`` so that
+    FastAPI's body parsing lets it through (it turns any other error there into a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
+
+
 _DOMAIN = {
     RuleError: (422, "invalid_rule"),
     SnapshotError: (503, "no_snapshot"),
     DatabaseUnavailable: (503, "graph_unavailable"),
-    ServiceUnavailable: (503, "graph_unavailable"),
+    **{kind: (503, "graph_unavailable") for kind in UNREACHABLE if kind is not OSError},
 }
 
 
-def _body(code: str, message: str, details=None) -> dict:
+def error_body(code: str, message: str, details=None) -> dict:
     error = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
@@ -46,27 +54,47 @@ def _body(code: str, message: str, details=None) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
     for kind, (status, code) in _DOMAIN.items():
 
         @app.exception_handler(kind)
         async def _domain(_: Request, exc: Exception, status=status, code=code) -> JSONResponse:
-            return JSONResponse(_body(code, str(exc)), status_code=status)
+            return JSONResponse(error_body(code, str(exc)), status_code=status)
+
+    @app.exception_handler(Neo4jError)
+    async def _graph(_: Request, exc: Neo4jError) -> JSONResponse:
+        # A query over its timeout (``graph.connection.serving``) or one the server could not run now.
+        if isinstance(exc, TransientError) or "TimedOut" in (exc.code or ""):
+            return JSONResponse(error_body("graph_timeout", "the graph did not answer in time; try again"), 503)
+        return _internal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()
-        ]
+        details = [_invalid_field(e) for e in exc.errors()]
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-        return JSONResponse(_body("invalid_request", message, details[:50]), status_code=422)
+        return JSONResponse(error_body("invalid_request", message, details[:50]), status_code=422)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        # The rest of the body is never read, so the connection cannot be reused.
+        return JSONResponse(error_body("too_large", exc.detail), status_code=413, headers={"Connection": "close"})
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code)
+        return JSONResponse(error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(_body("internal_error", "internal error; the server log has the details"), 500)
+        return _internal(exc)
+
+
+def _invalid_field(error: dict) -> dict:
+    if error["type"] == "json_invalid":  # the body is not JSON: say why, not at which byte offset
+        return {"field": "body", "message": f"not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"}
+    return {"field": ".".join(str(p) for p in error["loc"] if p != "body"), "message": error["msg"]}
+
+
+def _internal(exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "internal error; the server log has the details"), 500)

@@ -22,6 +22,7 @@ __all__ = [
     "OutcomeIn",
     "OutcomesIn",
     "FeedbackPublic",
+    "ErrorPublic",
     "MAX_BATCH",
 ]
 
@@ -141,3 +142,15 @@ class HealthPublic(BaseModel):
     model_version: str | None
     built_at: str | None
     rules: int
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, for programs: not_found, invalid_request, too_large, ...")
+    message: str = Field(description="for people")
+    details: list[dict] | None = Field(None, description="one entry per invalid field, when there are several")
+
+
+class ErrorPublic(BaseModel):
+    """The one shape of every failure, whatever its status."""
+
+    error: ErrorDetail

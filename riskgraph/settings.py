@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"
     )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
+    graph_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="seconds to connect to Neo4j or get a pooled connection; for the API, also each query's bound",
+    )
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")

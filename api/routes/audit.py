@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+from api.json_body import StrictJSONRoute
+
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("")

@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from algorithms.queries import enterprise_view
 from api.access import districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from graph import explore
 
-router = APIRouter(prefix="/v1", tags=["explore"])
+
+class EntityIdConvertor(PathConvertor):
+    """An enterprise id in a path, ``/`` included (ids are whatever the declarations carry): anything but
+    a trailing ``/network``, ``/timeline`` or ``/chart``, which name the routes below an enterprise."""
+
+    regex = r"(?:(?!/(?:network|timeline|chart)$).)+"
+
+
+register_url_convertor("entity", EntityIdConvertor())
+
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["explore"])
 
 Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifiers or declarations")]
 NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
@@ -41,7 +53,7 @@ def search(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/enterprises/{enterprise_id}")
+@router.get("/enterprises/{enterprise_id:entity}")
 def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id)
     if view is None:
@@ -49,19 +61,19 @@ def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     return view
 
 
-@router.get("/enterprises/{enterprise_id}/network")
+@router.get("/enterprises/{enterprise_id:entity}/network")
 def read_neighbourhood(graph: GraphDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
     require_enterprise(graph, enterprise_id)
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
 
 
-@router.get("/enterprises/{enterprise_id}/timeline")
+@router.get("/enterprises/{enterprise_id:entity}/timeline")
 def read_timeline(graph: GraphDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     require_enterprise(graph, enterprise_id)
     return explore.timeline(*graph, enterprise_id, limit)
 
 
-@router.get("/paths")
+@router.get("/paths", responses={404: {"description": "no entity at one end"}})
 def read_paths(
     graph: GraphDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],

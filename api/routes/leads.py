@@ -16,9 +16,10 @@ from fastapi.responses import Response
 from algorithms.leads import rank_leads, snapshot_shortfalls
 from api.access import districts_of
 from api.deps import GraphDep
+from api.json_body import StrictJSONRoute
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
-router = APIRouter(prefix="/v1", tags=["leads"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["leads"])
 
 Kind = Annotated[
     Literal["audit", "anti-smuggling"], Query(description="audit (importers) or anti-smuggling (networks)")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from algorithms.queries import top_networks
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from graph import explore
 
-router = APIRouter(prefix="/v1/networks", tags=["networks"])
+# Ids are what the graph stores: 64-bit integers; a larger number names no network (422, never a crash).
+NetworkId = Annotated[int, Path(ge=0, le=2**63 - 1, description="a network id from the latest analysis")]
+
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/networks", tags=["networks"])
 
 
 @router.get("")
@@ -36,5 +40,5 @@ def require_network(graph: GraphDep, network_id: int) -> dict:
 
 
 @router.get("/{network_id}")
-def read_network(graph: GraphDep, network_id: int) -> dict:
+def read_network(graph: GraphDep, network_id: NetworkId) -> dict:
     return require_network(graph, network_id)

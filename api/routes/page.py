@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api.json_body import StrictJSONRoute
 from visualizations.chart import render_page
 
-router = APIRouter(tags=["page"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["page"])
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse
 from algorithms.report import analysis_report
 from api.access import districts_of
 from api.deps import DecisionLogDep, GraphDep
+from api.json_body import StrictJSONRoute
 from visualizations.report import render_report
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/reports", tags=["reports"])
 
 
 @router.get("/analysis", response_model=None)

@@ -9,9 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import DecisionLogDep, LiveScorerDep
+from api.json_body import StrictJSONRoute
 from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
 
-router = APIRouter(prefix="/v1/score", tags=["score"])
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/v1/score",
+    tags=["score"],
+    responses={503: {"description": "no scoring snapshot yet (`riskgraph model train`)"}},
+)
 
 
 @router.post("", response_model=DecisionPublic)
