@@ -15,20 +15,16 @@ import httpx
 import pytest
 
 from api.main import MAX_BODY_BYTES
-from tests.conftest import run_cli
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
-GRAPH_TIMEOUT = 2.0
+GRAPH_TIMEOUT = 3.0
 MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def server(trained, reload_graph, start_server):
-    env, sample, _ = trained
-    reload_graph(env, sample)  # other modules wipe the graph
-    run_cli(env, "analyze")
-    return start_server({**env, "RISKGRAPH_GRAPH_TIMEOUT": str(GRAPH_TIMEOUT)})
+def server(live_server):
+    return live_server(RISKGRAPH_GRAPH_TIMEOUT=str(GRAPH_TIMEOUT))
 
 
 def _memory(pid: int) -> dict[str, int]:
@@ -182,3 +178,17 @@ def _declaration(server) -> dict:
         "hs_code": "851713",
         "value": 12000,
     }
+
+
+def test_metrics_for_admin_keys_only(server):
+    server.client.post("/v1/score", json=_declaration(server), timeout=10)
+    server.client.get("/v1/networks/1")
+    metrics = server.client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert 'riskgraph_http_requests_total{method="GET",route="/v1/networks/{network_id}",status=' in text
+    assert 'riskgraph_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/score"}' in text
+    assert 'riskgraph_decisions_total{channel="' in text
+    assert "riskgraph_graph_up 1.0" in text and "riskgraph_snapshot_age_seconds " in text
+    assert server.client_as("investigator").get("/metrics").status_code == 403
+    assert httpx.get(server.url + "/metrics").status_code == 401
