@@ -1,6 +1,8 @@
 """One error shape for every failure: ``{"error": {"code", "message", "details"}}``, never a stack trace.
 
-Domain exceptions map to a status here (one table), so routes just raise them.
+Every expected failure is a :class:`graph.errors.RiskGraphError` carrying its status and code, translated
+here by one handler, so routes just raise them; only the driver's own errors are mapped by name: a server
+that cannot be reached, or did not answer within ``RISKGRAPH_GRAPH_TIMEOUT``, answers 503.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, TransientError
 from starlette.exceptions import HTTPException
 
-from graph.connection import UNREACHABLE, DatabaseUnavailable
-from scoring.rules import RuleError
-from scoring.snapshot import SnapshotError
+from graph.connection import UNREACHABLE
+from graph.errors import RiskGraphError
 
 __all__ = ["ApiError", "BodyTooLarge", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("riskgraph.api")
 
 
-class ApiError(Exception):
+class ApiError(RiskGraphError):
+    """A refusal decided by the API itself (authentication, access, a missing resource), status given per case."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
@@ -36,14 +39,6 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over {limit} bytes")
 
 
-_DOMAIN = {
-    RuleError: (422, "invalid_rule"),
-    SnapshotError: (503, "no_snapshot"),
-    DatabaseUnavailable: (503, "graph_unavailable"),
-    **{kind: (503, "graph_unavailable") for kind in UNREACHABLE if kind is not OSError},
-}
-
-
 def error_body(code: str, message: str, details=None) -> dict:
     error = {"code": code, "message": message}
     if details is not None:
@@ -52,15 +47,16 @@ def error_body(code: str, message: str, details=None) -> dict:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+    @app.exception_handler(RiskGraphError)
+    async def _domain(_: Request, exc: RiskGraphError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, str(exc)), status_code=exc.status)
 
-    for kind, (status, code) in _DOMAIN.items():
+    for kind in UNREACHABLE:
+        if kind is not OSError:
 
-        @app.exception_handler(kind)
-        async def _domain(_: Request, exc: Exception, status=status, code=code) -> JSONResponse:
-            return JSONResponse(error_body(code, str(exc)), status_code=status)
+            @app.exception_handler(kind)
+            async def _unreachable(_: Request, exc: Exception) -> JSONResponse:
+                return JSONResponse(error_body("graph_unavailable", str(exc)), status_code=503)
 
     @app.exception_handler(Neo4jError)
     async def _graph(_: Request, exc: Neo4jError) -> JSONResponse:

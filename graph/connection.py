@@ -12,7 +12,8 @@ import neo4j
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ConnectionAcquisitionTimeoutError, ServiceUnavailable, SessionExpired
 
-from riskgraph.settings import Settings, settings
+from graph.config import Settings, settings
+from graph.errors import RiskGraphError
 
 __all__ = ["DatabaseUnavailable", "BoundedDriver", "driver", "check", "serving", "database", "disconnect", "reconnect"]
 
@@ -20,8 +21,10 @@ __all__ = ["DatabaseUnavailable", "BoundedDriver", "driver", "check", "serving",
 UNREACHABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError)
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(RiskGraphError, RuntimeError):
     """Neo4j cannot be reached; the message names the URI and what to do."""
+
+    status, code = 503, "graph_unavailable"
 
 
 def _advice(cfg: Settings) -> str:

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.json_body import StrictJSONRoute
+from api.models import AuditPublic
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("")
+@router.get("", response_model=AuditPublic)
 def read_audit(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,

@@ -5,37 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.convertors import PathConvertor, register_url_convertor
 
-from algorithms.queries import enterprise_view
 from api.access import districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
-from graph import explore
-
-
-class EntityIdConvertor(PathConvertor):
-    """An enterprise id in a path, ``/`` included (ids are whatever the declarations carry): anything but
-    a trailing ``/network``, ``/timeline`` or ``/chart``, which name the routes below an enterprise."""
-
-    regex = r"(?:(?!/(?:network|timeline|chart)$).)+"
-
-
-register_url_convertor("entity", EntityIdConvertor())
+from api.lookups import Depth, NodeLimit, require_enterprise
+from api.models import EnterpriseNeighbourhoodPublic, EnterprisePublic, PathsPublic, SearchPublic, TimelinePublic
+from investigate import explore
+from investigate.queries import enterprise_view
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["explore"])
 
-Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifiers or declarations")]
-NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
 
-
-def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:
-    if not explore.node_exists(*graph, "Enterprise", enterprise_id):
-        raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
-
-
-@router.get("/search")
+@router.get("/search", response_model=SearchPublic)
 def search(
     request: Request,
     graph: GraphDep,
@@ -53,7 +36,7 @@ def search(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/enterprises/{enterprise_id:entity}")
+@router.get("/enterprises/{enterprise_id:entity}", response_model=EnterprisePublic)
 def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id)
     if view is None:
@@ -61,19 +44,19 @@ def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     return view
 
 
-@router.get("/enterprises/{enterprise_id:entity}/network")
+@router.get("/enterprises/{enterprise_id:entity}/network", response_model=EnterpriseNeighbourhoodPublic)
 def read_neighbourhood(graph: GraphDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
     require_enterprise(graph, enterprise_id)
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
 
 
-@router.get("/enterprises/{enterprise_id:entity}/timeline")
+@router.get("/enterprises/{enterprise_id:entity}/timeline", response_model=TimelinePublic)
 def read_timeline(graph: GraphDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     require_enterprise(graph, enterprise_id)
     return explore.timeline(*graph, enterprise_id, limit)
 
 
-@router.get("/paths", responses={404: {"description": "no entity at one end"}})
+@router.get("/paths", response_model=PathsPublic, responses={404: {"description": "no entity at one end"}})
 def read_paths(
     graph: GraphDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import DecisionLogDep, GraphDep, RuleStoreDep
 from api.json_body import StrictJSONRoute
-from api.models import FeedbackPublic, OutcomesIn
+from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
 from scoring.feedback import Outcome, record_outcomes
 from scoring.performance import performance_report
 
@@ -23,7 +23,7 @@ def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep) -> F
     return FeedbackPublic(recorded=result.recorded, with_decision=result.with_decision, unknown=result.unknown)
 
 
-@router.get("/performance")
+@router.get("/performance", response_model=PerformancePublic)
 def read_performance(
     graph: GraphDep,
     log: DecisionLogDep,
