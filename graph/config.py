@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         le=600,
-        description="seconds to connect to Neo4j or get a pooled connection; for the API, also each query's bound",
+        description="the API's bound on connecting to Neo4j, taking a pooled connection and each query (seconds)",
     )
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")

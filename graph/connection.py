@@ -1,9 +1,9 @@
 """The one Neo4j driver of a process, and the error a user sees when the database is away.
 
-Connecting and taking a connection from the pool are bounded by ``RISKGRAPH_GRAPH_TIMEOUT`` in every
-process. The API goes further (:func:`serving`): each of its queries carries that timeout and is not
-retried, so a slow or frozen database costs a request about that long before it answers 503, instead
-of the driver's minute of waiting and retrying.
+The API's driver (:func:`serving`) is bounded by ``RISKGRAPH_GRAPH_TIMEOUT``: connecting, taking a
+connection from the pool and each query, with no retries, so a slow or frozen database costs a request
+about that long before it answers 503, instead of the driver's minute of waiting and retrying. The
+command line keeps the driver's patient defaults: a long analysis or load should wait, not fail.
 """
 
 from __future__ import annotations
@@ -33,26 +33,27 @@ def _advice(cfg: Settings) -> str:
     return "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD, and that the server is up"
 
 
-_open: dict[tuple, neo4j.Driver] = {}  # by settings and retry time: the CLI's and the API's
+_open: dict[tuple, neo4j.Driver] = {}  # by settings and bound: the command line's and the API's
 
 
-def _new_driver(uri: str, user: str, password: str, local: bool, timeout: float, retry_time: float) -> neo4j.Driver:
+def _new_driver(uri: str, user: str, password: str, local: bool, bound: float | None) -> neo4j.Driver:
     auth = None if local else (user, password)
+    limits = {"connection_timeout": 5.0}
+    if bound is not None:
+        limits = {"connection_timeout": bound, "connection_acquisition_timeout": bound, "max_transaction_retry_time": 0}
     # Counting a declared type that holds no data yet is normal here, not worth a warning on stderr.
     return GraphDatabase.driver(
         uri,
         auth=auth,
         max_connection_lifetime=3600,
-        connection_timeout=timeout,
-        connection_acquisition_timeout=timeout,
-        max_transaction_retry_time=retry_time,
         notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+        **limits,
     )
 
 
-def driver(cfg: Settings | None = None, retry_time: float = 30.0) -> neo4j.Driver:
+def driver(cfg: Settings | None = None, bounded: bool = False) -> neo4j.Driver:
     cfg = cfg or settings()
-    key = (cfg.uri, cfg.neo4j_user, cfg.neo4j_password, cfg.local, cfg.graph_timeout, retry_time)
+    key = (cfg.uri, cfg.neo4j_user, cfg.neo4j_password, cfg.local, cfg.graph_timeout if bounded else None)
     found = _open.get(key)
     return found if found is not None else _open.setdefault(key, _new_driver(*key))
 
@@ -61,17 +62,17 @@ def database(cfg: Settings | None = None) -> str:
     return (cfg or settings()).neo4j_database
 
 
-def check(cfg: Settings | None = None, retry_time: float = 30.0) -> neo4j.Driver:
+def check(cfg: Settings | None = None, bounded: bool = False) -> neo4j.Driver:
     """The driver, once the server has answered; raises DatabaseUnavailable with a one-line reason."""
     cfg = cfg or settings()
-    drv = driver(cfg, retry_time)
+    drv = driver(cfg, bounded)
     try:
         drv.verify_connectivity()
     except AuthError as exc:
         raise DatabaseUnavailable(f"Neo4j at {cfg.uri} refused the credentials: {exc.message}") from None
     except UNREACHABLE as exc:
         raise DatabaseUnavailable(
-            f"Neo4j is not reachable at {cfg.uri} within {cfg.graph_timeout:g}s ({type(exc).__name__}); {_advice(cfg)}"
+            f"Neo4j is not reachable at {cfg.uri} ({type(exc).__name__}); {_advice(cfg)}"
         ) from None
     return drv
 
@@ -79,7 +80,7 @@ def check(cfg: Settings | None = None, retry_time: float = 30.0) -> neo4j.Driver
 def serving(cfg: Settings | None = None) -> BoundedDriver:
     """The API's driver once the server has answered: queries bounded by ``graph_timeout``, no retries."""
     cfg = cfg or settings()
-    return BoundedDriver(check(cfg, retry_time=0.0), cfg.graph_timeout)
+    return BoundedDriver(check(cfg, bounded=True), cfg.graph_timeout)
 
 
 class BoundedDriver:
