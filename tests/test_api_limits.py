@@ -18,7 +18,7 @@ from api.main import MAX_BODY_BYTES
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
-GRAPH_TIMEOUT = 3.0
+GRAPH_TIMEOUT = 10.0  # generous: a loaded shared machine must not turn a plain query into a 503
 MiB = 1024 * 1024
 
 
@@ -127,7 +127,8 @@ def test_non_finite_numbers_are_refused_before_anything_is_stored(server, number
     body = json.dumps(rule).replace('"NUMBER"', number)
     response = server.client.post("/v1/rules", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request", response.text
-    assert "no-infinite-rules" not in (server.home / "rules" / "rules.json").read_text()
+    stored = server.client.get("/v1/rules", params={"all_versions": True}).json()
+    assert "no-infinite-rules" not in str(stored)
     declaration = (
         '{"declarations": [{"declaration_id": "D1", "date": "2026-01-05", "importer_id": "I1", '
         f'"hs_code": "851713", "value": 100, "features": {{"x": {number}}}}}]}}'
