@@ -24,6 +24,7 @@ __all__ = [
     "OutcomeIn",
     "OutcomesIn",
     "FeedbackPublic",
+    "ErrorPublic",
     "MAX_BATCH",
 ]
 
@@ -313,3 +314,15 @@ class PerformancePublic(_Open):
     sub_centres: dict[str, Any]
     rules: dict[str, Any] = Field(description="per rule id: its hits and outcomes")
     random_sample: dict[str, Any]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, for programs: not_found, invalid_request, too_large, ...")
+    message: str = Field(description="for people")
+    details: list[dict] | None = Field(None, description="one entry per invalid field, when there are several")
+
+
+class ErrorPublic(BaseModel):
+    """The one shape of every failure, whatever its status."""
+
+    error: ErrorDetail

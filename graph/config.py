@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         description="the administration's country (ISO alpha-2): local phone numbers and addresses are read as its",
     )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
+    graph_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="the API's bound on connecting to Neo4j, taking a pooled connection and each query (seconds)",
+    )
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")

@@ -24,7 +24,7 @@ SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
-START_TIMEOUT_S = 90
+START_TIMEOUT_S = 240  # a JVM on a busy shared machine can take minutes to open Bolt
 STOP_TIMEOUT_S = 60
 
 

@@ -57,7 +57,7 @@ def _upper_list(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
 class Conditions(BaseModel):
     """Every condition given must hold for the rule to hit; at least one is required."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # rules.json stays JSON
 
     importer_category: list[Literal["AA", "A", "B", "C", "D"]] | None = Field(None, min_length=1)
     hs_prefix: list[str] | None = Field(None, min_length=1, description="HS code prefixes, 2 to 10 digits")
@@ -107,7 +107,7 @@ class Conditions(BaseModel):
 class Rule(BaseModel):
     """One version of a risk parameter."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="lower-case slug, unique")
     description: str = Field(min_length=3, max_length=500)

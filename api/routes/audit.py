@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.json_body import StrictJSONRoute
 from api.models import AuditPublic
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPublic)

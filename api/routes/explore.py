@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request
 from api.access import districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from api.lookups import Depth, NodeLimit, require_enterprise
 from api.models import EnterpriseNeighbourhoodPublic, EnterprisePublic, PathsPublic, SearchPublic, TimelinePublic
 from investigate import explore
 from investigate.queries import enterprise_view
 
-router = APIRouter(prefix="/v1", tags=["explore"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["explore"])
 
 
 @router.get("/search", response_model=SearchPublic)
@@ -35,7 +36,7 @@ def search(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/enterprises/{enterprise_id}", response_model=EnterprisePublic)
+@router.get("/enterprises/{enterprise_id:entity}", response_model=EnterprisePublic)
 def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id)
     if view is None:
@@ -43,19 +44,19 @@ def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
     return view
 
 
-@router.get("/enterprises/{enterprise_id}/network", response_model=EnterpriseNeighbourhoodPublic)
+@router.get("/enterprises/{enterprise_id:entity}/network", response_model=EnterpriseNeighbourhoodPublic)
 def read_neighbourhood(graph: GraphDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
     require_enterprise(graph, enterprise_id)
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
 
 
-@router.get("/enterprises/{enterprise_id}/timeline", response_model=TimelinePublic)
+@router.get("/enterprises/{enterprise_id:entity}/timeline", response_model=TimelinePublic)
 def read_timeline(graph: GraphDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     require_enterprise(graph, enterprise_id)
     return explore.timeline(*graph, enterprise_id, limit)
 
 
-@router.get("/paths", response_model=PathsPublic)
+@router.get("/paths", response_model=PathsPublic, responses={404: {"description": "no entity at one end"}})
 def read_paths(
     graph: GraphDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],

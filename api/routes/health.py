@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import LiveScorerDep
+from api.json_body import StrictJSONRoute
 from api.models import HealthPublic
 from scoring.snapshot import SnapshotError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["health"])
 
 
 @router.get("/health", response_model=HealthPublic)

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Query, Request
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
-from api.lookups import NodeLimit, require_network
+from api.json_body import StrictJSONRoute
+from api.lookups import NetworkId, NodeLimit, require_network
 from api.models import NetworkNeighbourhoodPublic, NetworkPublic, NetworksPublic
 from graph.reference import jurisdiction, resolve_office
 from graph.scope import KINDS
 from investigate import explore
 from investigate.queries import top_networks
 
-router = APIRouter(prefix="/v1/networks", tags=["networks"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/networks", tags=["networks"])
 
 
 @router.get("", response_model=NetworksPublic)
@@ -44,12 +45,12 @@ def read_networks(
 
 
 @router.get("/{network_id}", response_model=NetworkPublic)
-def read_network(graph: GraphDep, network_id: int) -> dict:
+def read_network(graph: GraphDep, network_id: NetworkId) -> dict:
     return require_network(graph, network_id)
 
 
 @router.get("/{network_id}/neighbourhood", response_model=NetworkNeighbourhoodPublic)
-def read_network_neighbourhood(graph: GraphDep, network_id: int, limit: NodeLimit = 500) -> dict:
+def read_network_neighbourhood(graph: GraphDep, network_id: NetworkId, limit: NodeLimit = 500) -> dict:
     """Its members and what they share (one step), as the network's chart draws it, for the workbench."""
     members = [m["id"] for m in require_network(graph, network_id)["members"]]
     return {"id": network_id, "depth": 1, **explore.neighbourhood(*graph, members, 1, limit)}

@@ -12,11 +12,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.json_body import StrictJSONRoute
 from visualizations.chart import STATIC, VIS_DIR, render_page
 
 __all__ = ["router", "mount_static"]
 
-router = APIRouter(tags=["page"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["page"])
 
 #: URL prefix → folder; the most specific first (Starlette tries mounts in order)
 ASSETS = (

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse
 from api.access import PrincipalDep
 from api.deps import RuleStoreDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
 from graph.reference import DEPARTMENT
 from scoring.rules import Rule
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules"])
 
 
 def _office(key: ApiKey) -> str | None:
