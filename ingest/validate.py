@@ -22,7 +22,10 @@ from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, REQUIRED_FIELDS
 from ingest.mapping import canonical_columns, raw_rows
 from ingest.readers import IngestError
 
-__all__ = ["validate", "drop_repeats", "QuarantineWriter", "QUARANTINE_COLUMNS"]
+__all__ = ["validate", "drop_repeats", "new_offices", "QuarantineWriter", "QUARANTINE_COLUMNS", "UNKNOWN_OFFICES"]
+
+#: what ingest does with a row whose office the hierarchy does not know
+UNKNOWN_OFFICES = ("create", "quarantine")
 
 QUARANTINE_COLUMNS = ("source", "row", "field", "reason", "original")
 
@@ -64,7 +67,10 @@ def _numbers(text: pd.Series) -> pd.Series:
 
 
 def validate(
-    frame: pd.DataFrame, source: object, row_numbers: np.ndarray | list[int] | None = None
+    frame: pd.DataFrame,
+    source: object,
+    row_numbers: np.ndarray | list[int] | None = None,
+    unknown_offices: str = "create",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split one chunk of canonical rows into (clean, quarantined).
 
@@ -73,6 +79,11 @@ def validate(
     ``importer_address_key``, ``importer_phone_norm``, ``importer_legal_rep_norm``), the ``feature_*``
     columns, and ``source`` and ``row``; empty values are ``None``. ``quarantined`` has
     :data:`QUARANTINE_COLUMNS`, one row per bad input row with every fault found in it.
+
+    An office the hierarchy does not know is kept as written (``unknown_offices="create"``: the
+    caller registers it as an unassigned district, see :func:`new_offices`) or is a fault
+    (``"quarantine"``). A ``violation`` given without ``inspected`` means the declaration was
+    checked: ``inspected`` becomes 1.
     """
     raw = raw_rows(frame)
     frame = canonical_columns(frame).reset_index(drop=True)
@@ -126,6 +137,8 @@ def validate(
     )
 
     office = _offices(text["office"])
+    if unknown_offices == "create":
+        office = office.where(office.notna() | (text["office"] == ""), text["office"])
     fault(
         (text["office"] != "") & office.isna(),
         "office",
@@ -140,6 +153,7 @@ def validate(
             name,
             lambda m, f=name: f"'{f}' must be 0 or 1, got " + _quoted(text[f][m]),
         )
+    flags["inspected"] = flags["inspected"].where(flags["inspected"].notna() | flags["violation"].isna(), 1)
 
     bad = np.zeros(n, dtype=bool)
     for f in faults:
@@ -201,6 +215,13 @@ def drop_repeats(
     where = [f"{name} row {r}" for r in clean["row"].tolist()]
     seen.update(zip(clean["declaration_id"].astype(str), where, strict=True))
     return clean, quarantined
+
+
+def new_offices(clean: pd.DataFrame) -> set[str]:
+    """Offices of clean rows that the hierarchy in force does not know (kept as written)."""
+    if "office" not in clean or not len(clean):
+        return set()
+    return {o for o in clean["office"].dropna().unique().tolist() if resolve_office(o) is None}
 
 
 def _offices(text: pd.Series) -> pd.Series:

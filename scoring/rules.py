@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from graph.reference import DEPARTMENT, SUB_CENTRES, jurisdiction, resolve_office
+from graph.reference import department_code, jurisdiction, resolve_office, sub_centres
 
 __all__ = [
     "TARGETS",
@@ -32,7 +32,14 @@ __all__ = [
 TARGETS = ("tax", "security", "ipr", "drugs")
 CATEGORIES = ("AA", "A", "B", "C", "D")
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "post")
-OWNERS = (DEPARTMENT.code, *(sc.code for sc in SUB_CENTRES))
+
+
+def owners() -> tuple[str, ...]:
+    """Who may own a rule in the hierarchy in force: the department and its sub-centres."""
+    top = department_code()
+    return (*([top] if top else []), *(sc.code for sc in sub_centres()))
+
+
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
@@ -123,10 +130,11 @@ class Rule(BaseModel):
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str) -> str:
-        value = value.strip().upper()
-        if value not in OWNERS:
-            raise ValueError(f"{value!r} is not a sub-centre; owner must be one of {', '.join(OWNERS)}")
-        return value
+        office = resolve_office(value)
+        allowed = owners()
+        if office is None or office.code not in allowed:
+            raise ValueError(f"{value.strip()!r} is not a sub-centre; owner must be one of {', '.join(allowed)}")
+        return office.code
 
     @model_validator(mode="after")
     def _scope(self) -> Rule:
@@ -148,7 +156,7 @@ class Rule(BaseModel):
         """District codes the rule applies at; ``None`` means every office (a department rule without offices)."""
         if self.offices:
             return frozenset(self.offices)
-        return None if self.owner == DEPARTMENT.code else frozenset(jurisdiction(self.owner))
+        return None if self.owner == department_code() else frozenset(jurisdiction(self.owner))
 
 
 def parse_rule(data: object) -> Rule:

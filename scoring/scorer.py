@@ -19,6 +19,7 @@ from datetime import date
 import lightgbm as lgb
 import numpy as np
 
+from graph.currency import Money
 from graph.reference import resolve_office
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.rules import Rule, RuleView, compile_rule
@@ -78,7 +79,8 @@ def _text(value) -> str | None:
 
 
 def _date(value) -> date | None:
-    if value is None:
+    """A date from a date, a timestamp or text; None when absent (None, NaN, NaT) or unreadable."""
+    if value is None or value != value:  # NaN and NaT are the values not equal to themselves
         return None
     if isinstance(value, date):
         return value if type(value) is date else value.date()
@@ -233,6 +235,8 @@ class Scorer:
 
     def __init__(self, booster: lgb.Booster, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
         self.booster = booster
+        if not hasattr(state, "money"):  # a snapshot from before money had a basis: US dollars
+            state.money = Money()
         self.state = state
         self.config = config
         self.names = state.names()
