@@ -43,6 +43,11 @@ def _body(code: str, message: str, details=None) -> dict:
     return {"error": error}
 
 
+def _sentence(message: str) -> str:
+    """A check's own sentence (as ingest quarantines with), without pydantic's prefix."""
+    return message.removeprefix("Value error, ")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -57,7 +62,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()
+            {
+                "field": ".".join(str(p) for p in e["loc"] if p != "body"),
+                "message": e["msg"].removeprefix("Value error, "),
+            }
+            for e in exc.errors()
         ]
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return JSONResponse(_body("invalid_request", message, details[:50]), status_code=422)

@@ -31,6 +31,9 @@ __all__ = [
     "offices_file",
     "save_organisation",
     "register_offices",
+    "read_offices",
+    "load_offices",
+    "OfficesError",
 ]
 
 LEVELS = ("department", "sub-centre", "district")
@@ -244,3 +247,74 @@ def resolve_office(value: str) -> Office | None:
 def jurisdiction(code: str) -> set[str]:
     """The office itself and every office under it."""
     return organisation().jurisdiction(code)
+
+
+class OfficesError(ValueError):
+    """An offices file that cannot be used, with the row and the reason."""
+
+
+_KINDS = {"department": "department", "sub-centre": "sub-centre", "subcentre": "sub-centre", "district": "district"}
+
+
+def read_offices(path: Path | str) -> list[Office]:
+    """Offices from a CSV or YAML file (code, name, kind, parent, optional aliases ;-separated or a list)."""
+    import pandas as pd
+    import yaml
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            rows = doc.get("offices", doc) if isinstance(doc, dict) else doc
+        else:
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
+    except (OSError, yaml.YAMLError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise OfficesError(f"{path}: cannot read the offices file ({exc})".replace("\n", " ")) from exc
+    if not isinstance(rows, list) or not rows:
+        raise OfficesError(f"{path}: no offices (a CSV with code,name,kind,parent or a YAML list of them)")
+    found = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise OfficesError(f"{path} row {i}: an office is a mapping of code, name, kind, parent")
+        row = {str(k).strip().lower(): v for k, v in row.items()}
+        code, name = str(row.get("code") or "").strip(), str(row.get("name") or "").strip()
+        kind = _KINDS.get(str(row.get("kind") or row.get("level") or "").strip().lower())
+        if not code:
+            raise OfficesError(f"{path} row {i}: no code")
+        if kind is None:
+            raise OfficesError(f"{path} row {i}: kind {row.get('kind')!r} must be one of {', '.join(LEVELS)}")
+        aliases = row.get("aliases") or ()
+        if isinstance(aliases, str):
+            aliases = [a for a in aliases.split(";")]
+        parent = str(row.get("parent") or "").strip() or None
+        found.append(Office(code, name or code, kind, parent, tuple(str(a).strip() for a in aliases if str(a).strip())))
+    return found
+
+
+def load_offices(path: Path | str, replace: bool = False) -> list[Office]:
+    """Check an offices file and make it the hierarchy in force (``replace``) or add it to the current one.
+
+    Checked: unique codes, parents that exist, at most one department, no office its own ancestor.
+    Returns the hierarchy now in force.
+    """
+    given = read_offices(path)
+    codes = [o.code for o in given]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:
+        raise OfficesError(f"{path}: code {repeated[0]!r} appears twice")
+    kept = [] if replace else [o for o in offices() if o.code not in set(codes)]
+    merged = Organisation([*kept, *given])
+    for o in merged.offices:
+        if o.parent is not None and o.parent not in merged.by_code:
+            raise OfficesError(f"{path}: office {o.code!r} has parent {o.parent!r}, which is not an office")
+        seen, up = {o.code}, o.parent
+        while up is not None:
+            if up in seen:
+                raise OfficesError(f"{path}: office {o.code!r} is its own ancestor")
+            seen.add(up)
+            up = merged.by_code[up].parent
+    departments = [o.code for o in merged.offices if o.level == "department"]
+    if len(departments) > 1:
+        raise OfficesError(f"{path}: more than one department ({', '.join(departments)}); one heads the hierarchy")
+    save_organisation(merged.offices)
+    return list(merged.offices)

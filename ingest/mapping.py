@@ -71,13 +71,14 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical name -> {code: translation}
     origin: str = "<mapping>"
 
-    def apply(self, df: pd.DataFrame, source: object = "<input>") -> pd.DataFrame:
+    def apply(self, df: pd.DataFrame, source: object = "<input>", only_present: bool = False) -> pd.DataFrame:
         """Canonical columns (plus ``feature_<name>``) from a file's own columns.
 
         Raises :class:`MappingError` naming the column and the file when a mapped column is absent,
         unless it is an outcome field (new declarations have none). Source columns are matched
         exactly, then ignoring case and surrounding spaces. ``values:`` translations apply to the
-        text as written (spaces trimmed); other codes pass unchanged.
+        text as written (spaces trimmed); other codes pass unchanged. ``only_present`` skips every
+        mapped column the file lacks (an outcomes file has the declaration number and the outcome only).
         """
         lookup = {str(c).strip().lower(): c for c in df.columns}
 
@@ -97,7 +98,7 @@ class Mapping:
         data = {
             canon: column(src, canon).to_numpy()
             for canon, src in self.fields.items()
-            if canon not in OUTCOME_FIELDS or found(src) is not None
+            if (canon not in OUTCOME_FIELDS and not only_present) or found(src) is not None
         }
         data |= {canon: [value] * len(df) for canon, value in self.constants.items()}
         data |= {f"feature_{name}": column(src, f"feature {name!r}").to_numpy() for name, src in self.features.items()}

@@ -18,6 +18,7 @@ import pandas as pd
 
 from graph.reference import resolve_office
 from ingest import normalize as nz
+from ingest.contract import BAD_DATE, BAD_HS, DATE_FIELDS, MISSING, NEGATIVE, NOT_NUMBER
 from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, REQUIRED_FIELDS
 from ingest.mapping import canonical_columns, raw_rows
 from ingest.readers import IngestError
@@ -29,7 +30,7 @@ UNKNOWN_OFFICES = ("create", "quarantine")
 
 QUARANTINE_COLUMNS = ("source", "row", "field", "reason", "original")
 
-_DATE_FIELDS = ("date", "importer_registered")
+
 _FLAG_FIELDS = ("inspected", "violation")
 _FLAGS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 _DIRECTIONS = {"IMPORT": "I", "EXPORT": "E", "IMP": "I", "EXP": "E"}
@@ -107,33 +108,35 @@ def validate(
             faults.append(_Fault(mask, field, sentence(mask)))
 
     for name in REQUIRED_FIELDS:
-        fault(text[name] == "", name, lambda m, f=name: [f"missing required field '{f}'"] * int(m.sum()))
+        fault(text[name] == "", name, lambda m, f=name: [MISSING.format(field=f)] * int(m.sum()))
 
-    dates = {name: nz.parse_dates(text[name]) for name in _DATE_FIELDS}
-    for name in _DATE_FIELDS:
+    dates = {name: nz.parse_dates(text[name]) for name in DATE_FIELDS}
+    for name in DATE_FIELDS:
         fault(
             (text[name] != "") & dates[name].isna(),
             name,
-            lambda m, f=name: (
-                f"unparseable date in '{f}': " + _quoted(text[f][m]) + " (accepted: 2026-05-30, 2026/05/30, 20260530)"
-            ),
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: BAD_DATE.format(field=f, value=q)),
         )
 
     numbers = {name: _numbers(text[name]) for name in NUMERIC_FIELDS}
     for name in NUMERIC_FIELDS:
         given = text[name] != ""
-        fault(given & numbers[name].isna(), name, lambda m, f=name: f"non-numeric '{f}': " + _quoted(text[f][m]))
+        fault(
+            given & numbers[name].isna(),
+            name,
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: NOT_NUMBER.format(field=f, value=q)),
+        )
         fault(
             given & (numbers[name] < 0),
             name,
-            lambda m, f=name: f"negative '{f}': " + _quoted(text[f][m]) + " (must be 0 or more)",
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: NEGATIVE.format(field=f, value=q)),
         )
 
     hs = nz.repair_hs_codes(text["hs_code"])
     fault(
         (text["hs_code"] != "") & hs.isna(),
         "hs_code",
-        lambda m: "invalid HS code in 'hs_code': " + _quoted(text["hs_code"][m]) + " (needs 6, 8 or 10 digits)",
+        lambda m: _quoted(text["hs_code"][m]).map(lambda q: BAD_HS.format(field="hs_code", value=q)),
     )
 
     office = _offices(text["office"])

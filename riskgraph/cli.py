@@ -23,6 +23,7 @@ from graph.model import SchemaError
 from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
+from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.settings import settings
@@ -35,6 +36,7 @@ register_case_commands(app)
 register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)
+register_reference_commands(app)
 
 console = Console(stderr=True)
 
