@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -61,12 +61,18 @@ def _upper_list(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
     return out
 
 
+#: a code of the administration's own (transport mode, credit category ...): any short text
+_Code = Annotated[str, Field(min_length=1, max_length=32)]
+
+
 class Conditions(BaseModel):
     """Every condition given must hold for the rule to hit; at least one is required."""
 
     model_config = ConfigDict(extra="forbid")
 
-    importer_category: list[Literal["AA", "A", "B", "C", "D"]] | None = Field(None, min_length=1)
+    importer_category: list[_Code] | None = Field(
+        None, min_length=1, description="credit categories (AA, A, B, C, D, or the administration's own)"
+    )
     hs_prefix: list[str] | None = Field(None, min_length=1, description="HS code prefixes, 2 to 10 digits")
     value_min: float | None = Field(None, ge=0)
     value_max: float | None = Field(None, ge=0)
@@ -78,8 +84,20 @@ class Conditions(BaseModel):
     transit_country: list[str] | None = Field(None, min_length=1)
     port: list[str] | None = Field(None, min_length=1, description="loading, transit or discharge port")
     route: list[str] | None = Field(None, min_length=1, description="route id LOADING>TRANSIT...>DISCHARGE")
-    transport_mode: list[Literal["sea", "air", "road", "rail", "post"]] | None = Field(None, min_length=1)
+    transport_mode: list[_Code] | None = Field(
+        None, min_length=1, description="sea, air, road, rail, post, or the administration's own codes"
+    )
     network_risk_min: float | None = Field(None, ge=0, le=1, description="importer's network risk from analyze")
+
+    @field_validator("importer_category")
+    @classmethod
+    def _categories(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else [v.strip().upper() for v in values]
+
+    @field_validator("transport_mode")
+    @classmethod
+    def _modes(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else [v.strip().lower() for v in values]  # as scoring reads them
 
     @field_validator("hs_prefix")
     @classmethod

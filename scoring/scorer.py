@@ -213,7 +213,7 @@ def combine(probability: float, rule_weights: list[float], network_risk: float, 
 
 
 _LABELS = {
-    "peer_z": "unit value in US dollars against peers (robust z)",
+    "peer_z": "unit value against peers in the same money unit (robust z)",
     "importer_age_days": "importer's age in days",
     "importer_category_rank": "importer's credit category (AA=0 .. D=4)",
     "community_size": "firms in the importer's network community",

@@ -97,12 +97,28 @@ def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
     assert metrics["precision@5%"] > 2 * metrics["base_rate"]
 
 
-def test_score_new_declarations_with_the_same_mapping(minimal):
+def test_score_new_declarations_with_the_same_mapping_and_a_rule_on_own_codes(minimal):
     folder, env, _, _ = minimal
+    rule = {
+        "id": "road-at-namanga",
+        "description": "Road crossings at Namanga (mode code 30, kept untranslated)",
+        "target": "tax",
+        "weight": 0.5,
+        "owner": "Inland Region",  # a sub-centre of the loaded hierarchy, by name
+        "offices": ["40"],
+        "effective_from": "2025-01-01",
+        "conditions": {"transport_mode": ["30"]},
+    }
+    (folder / "rule.yaml").write_text(json.dumps(rule))
+    run_cli(env, "rules", "add", str(folder / "rule.yaml"), "--by", "analyst")
     out = folder / "decisions.csv"
     done = run_cli(env, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
-    decisions = list(csv.DictReader(out.open()))
-    assert len(decisions) == len(pd.read_csv(folder / "new.csv")) and "quarantined 0" in done.stderr
+    decisions = {d["declaration_id"]: d for d in csv.DictReader(out.open())}
+    new = pd.read_csv(folder / "new.csv", dtype=str)
+    assert set(decisions) == set(new["ENTRY_NO"]) and "quarantined 0" in done.stderr
+    at_namanga = set(new.loc[(new["STATION"] == "40") & (new["MODE"] == "30"), "ENTRY_NO"])
+    hit = {i for i, d in decisions.items() if "road-at-namanga" in d["reasons"]}
+    assert at_namanga and hit == at_namanga
 
 
 def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, start_server):
