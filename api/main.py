@@ -35,6 +35,7 @@ from api.routes import (
     rules,
     score,
 )
+from graph.config import settings
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
@@ -82,8 +83,6 @@ class BodyLimit:
 
 def create_app(home: Path | None = None) -> FastAPI:
     if home is None:
-        from riskgraph.settings import settings
-
         home = settings().home
 
     @asynccontextmanager

@@ -28,6 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graph.errors import RiskGraphError
+from graph.home import RATES
+
 __all__ = [
     "CURRENCY_PER_USD",
     "RATE_COLUMNS",
@@ -61,14 +64,16 @@ USD_VALUE = "d.value / $per_usd[d.currency]"
 USD_REVENUE_RECOVERED = "d.revenue_recovered / $per_usd[d.currency]"
 
 
-class RatesError(ValueError):
+class RatesError(RiskGraphError, ValueError):
     """A rates file that cannot be used, with the row and the reason."""
+
+    status, code = 422, "invalid_rates"
 
 
 def rates_file() -> Path:
-    from riskgraph.settings import settings
+    from graph.config import settings
 
-    return Path(settings().home) / "rates.csv"
+    return Path(settings().home) / RATES
 
 
 def read_rate_history() -> pd.DataFrame:

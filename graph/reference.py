@@ -14,6 +14,9 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from graph.errors import RiskGraphError
+from graph.home import OFFICES
+
 __all__ = [
     "Office",
     "Organisation",
@@ -177,9 +180,9 @@ _loaded: dict[str, tuple[float, Organisation]] = {}
 
 def offices_file() -> Path:
     """Where a loaded hierarchy is kept: ``$RISKGRAPH_HOME/offices.json``."""
-    from riskgraph.settings import settings
+    from graph.config import settings
 
-    return Path(settings().home) / "offices.json"
+    return Path(settings().home) / OFFICES
 
 
 def organisation() -> Organisation:
@@ -249,8 +252,10 @@ def jurisdiction(code: str) -> set[str]:
     return organisation().jurisdiction(code)
 
 
-class OfficesError(ValueError):
+class OfficesError(RiskGraphError, ValueError):
     """An offices file that cannot be used, with the row and the reason."""
+
+    status, code = 422, "invalid_offices"
 
 
 _KINDS = {"department": "department", "sub-centre": "sub-centre", "subcentre": "sub-centre", "district": "district"}

@@ -1,8 +1,10 @@
 """The ``riskgraph`` command line.
 
 Every command that needs the database uses ``NEO4J_URI`` when set, else the local Neo4j;
-only ``neo4j start`` and ``demo`` ever start anything. Expected failures print one line
-and exit non-zero, never a traceback.
+only ``neo4j start`` and ``demo`` ever start anything. Expected failures (the
+``RiskGraphError`` family) print one line and exit with their ``exit_code``, never a traceback.
+Commands import the heavy libraries they need (pandas, networkx, LightGBM, the API) inside their
+body, so ``riskgraph --help`` and the light commands start fast.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from graph import local_server
-from graph.connection import DatabaseUnavailable, check, database
-from graph.model import SchemaError
+from graph.config import settings
+from graph.connection import check, database
+from graph.errors import RiskGraphError
+from graph.home import QUARANTINE, SAMPLE
 from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
+from riskgraph.errors import UserError
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
-from riskgraph.settings import settings
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
@@ -39,10 +43,6 @@ register_scoring_commands(app)
 register_reference_commands(app)
 
 console = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A failure the user can fix; printed as one line."""
 
 
 def _connect():
@@ -125,8 +125,8 @@ def generate(
     ] = "standard",
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
-    from ingest.generator import generate as run_generator
-    from ingest.generator.minimal import generate_minimal
+    from sample.generator import generate as run_generator
+    from sample.generator.minimal import generate_minimal
 
     profiles = {"standard": run_generator, "minimal": generate_minimal}
     if profile not in profiles:
@@ -206,7 +206,7 @@ def ingest(
         else:
             writer = GraphWriter(_connect(), database())
             report = ingest_files(
-                paths, writer, cfg.home / "quarantine", rules, cfg.batch_size, show, unknown_offices=unknown_offices
+                paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show, unknown_offices=unknown_offices
             )
     elapsed = time.monotonic() - began
     console.print(
@@ -271,7 +271,7 @@ def demo(
     import subprocess
 
     cfg = settings()
-    sample = cfg.home / "sample"
+    sample = cfg.home / SAMPLE
     steps = [["neo4j", "start"], ["ingest", str(sample)], ["analyze"], ["networks", "--top", "5"], ["model", "train"]]
     if not (sample / "truth" / "summary.json").exists():
         steps.insert(0, ["generate", "--out", str(sample), "--declarations", str(declarations), "--seed", str(seed)])
@@ -314,9 +314,6 @@ def main() -> None:
     import click
     from neo4j import exceptions as neo4j_errors
 
-    from ingest.mapping import MappingError
-    from ingest.readers import IngestError
-
     try:
         code = app(standalone_mode=False)
     except click.ClickException as exc:
@@ -324,16 +321,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)
-    except (
-        UserError,
-        DatabaseUnavailable,
-        local_server.LocalServerError,
-        SchemaError,
-        IngestError,
-        MappingError,
-    ) as exc:
+    except RiskGraphError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
         where = settings().uri
         console.print(

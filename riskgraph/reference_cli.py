@@ -23,12 +23,6 @@ rates_app = typer.Typer(
 )
 
 
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
-
-
 @offices_app.command("load")
 def offices_load(
     path: Annotated[
@@ -40,12 +34,9 @@ def offices_load(
 ) -> None:
     """Make your organisation the hierarchy for jurisdictions, rule owners, capacity and performance."""
     from graph.connection import DatabaseUnavailable
-    from graph.reference import OfficesError, load_offices
+    from graph.reference import load_offices
 
-    try:
-        hierarchy = load_offices(path, replace=replace)
-    except OfficesError as exc:
-        raise _user_error(str(exc)) from None
+    hierarchy = load_offices(path, replace=replace)  # OfficesError: one line, from main()
     counts = {level: sum(o.level == level for o in hierarchy) for level in ("department", "sub-centre", "district")}
     unassigned = [o.code for o in hierarchy if o.unassigned]
     console.print(
@@ -83,12 +74,9 @@ def rates_load(
     path: Annotated[Path, typer.Argument(help="CSV: currency, per_usd (units per US dollar), valid_from")],
 ) -> None:
     """Add reference rates to the history; the rate valid today is used, the built-in table only by default."""
-    from graph.currency import RatesError, load_rates
+    from graph.currency import load_rates
 
-    try:
-        added = load_rates(path)
-    except RatesError as exc:
-        raise _user_error(str(exc)) from None
+    added = load_rates(path)  # RatesError: one line, from main()
     console.print(f"added {len(added)} rates for {', '.join(sorted(set(added['currency'])))}", highlight=False)
 
 

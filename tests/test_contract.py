@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from api.models import DeclarationIn
 from ingest.fields import CANONICAL_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS
-from ingest.generator import generate
 from ingest.validate import validate
+from sample.generator import generate
 
 GOOD = {"declaration_id": "D1", "date": "2025-07-10", "importer_id": "X1", "hs_code": "8517130000", "value": "100"}
 

@@ -21,7 +21,7 @@ OPTIONAL = sorted(set(CANONICAL_FIELDS) - set(REQUIRED_FIELDS))
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory) -> pd.DataFrame:
-    from ingest.generator import generate
+    from sample.generator import generate
 
     folder = tmp_path_factory.mktemp("optional-columns")
     generate(folder, 600, 11)
