@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"
     )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
+    neo4j_start_timeout: float = Field(default=90, ge=1, description="seconds the local Neo4j may take to answer")
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
