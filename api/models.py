@@ -3,6 +3,8 @@
 A declaration to score carries canonical field names (README, "Canonical fields"): its model is made
 from the same field table ingest reads, and checks each field as ingest does (``ingest.contract``);
 every field is bounded so one request cannot carry megabytes.
+The party fields (importer's name, address, phone and legal representative, seller, declarant,
+consignment) are optional and link a firm the graph does not know yet to the ones it does (``scoring.links``).
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ class DecisionPublic(BaseModel):
     random: bool = Field(description="selected at random for unbiased feedback, whatever the score")
     rule_hits: list[str]
     reasons: list[dict]
+    links: list[dict] = Field(
+        default_factory=list,
+        description="identifiers shared with known firms that raised the network risk (kept in the decision log)",
+    )
     snapshot: str
 
 

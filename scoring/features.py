@@ -89,6 +89,8 @@ class FeatureState:
     enterprises: dict[str, dict] = field(default_factory=dict)
     #: the unit values are compared in: the history's one currency, or US dollars (graph.currency)
     money: Money = field(default_factory=Money)
+    #: identifier index for links at lodging (``scoring.links.LinkIndex``); None in snapshots built before it
+    links: object = None
 
     def names(self) -> list[str]:
         return feature_names(self.extra_numeric, self.extra_categorical)
