@@ -1,6 +1,6 @@
 """Any optional column may be missing: every command finishes, and says plainly what it could not do.
 
-Property-based (hypothesis): from a small generated year (600 declarations, canonical columns), drop a
+Property-based (hypothesis): from a small generated year (800 declarations, canonical columns), drop a
 random subset of the optional columns, then run ingest → analyze → networks → model train → score →
 leads → report → performance through the CLI against the test Neo4j. Each command must exit 0, or exit
 1 with a one-line ``error:`` (never a traceback). Few examples, small files: about two minutes.
@@ -24,7 +24,7 @@ def year(tmp_path_factory) -> pd.DataFrame:
     from sample.generator import generate
 
     folder = tmp_path_factory.mktemp("optional-columns")
-    generate(folder, 600, 11)
+    generate(folder, 800, 11)
     files = sorted(folder.glob("*.csv"))
     return pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in files], ignore_index=True)
 
