@@ -74,10 +74,10 @@ def _column(table: pd.DataFrame, name: str, default) -> pd.Series:
 
 
 def _violation_kind(types: pd.Series) -> tuple[int, int]:
-    """Counts of (tax, smuggling) violation types."""
-    text = types.dropna().astype(str).str.lower()
-    tax = int(text.map(lambda t: any(w in t for w in _TAX_WORDS)).sum())
-    smuggling = int(text.map(lambda t: any(w in t for w in _SMUGGLING_WORDS)).sum())
+    """Counts of (tax, smuggling) violation types; (0, 0) when no violation has a type (a fraud flag alone)."""
+    text = [str(t).lower() for t in types.dropna().tolist()]
+    tax = sum(any(w in t for w in _TAX_WORDS) for t in text)
+    smuggling = sum(any(w in t for w in _SMUGGLING_WORDS) for t in text)
     return tax, smuggling
 
 

@@ -46,6 +46,11 @@ def error_body(code: str, message: str, details=None) -> dict:
     return {"error": error}
 
 
+def _sentence(message: str) -> str:
+    """A check's own sentence (as ingest quarantines with), without pydantic's prefix."""
+    return message.removeprefix("Value error, ")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RiskGraphError)
     async def _domain(_: Request, exc: RiskGraphError) -> JSONResponse:
@@ -88,7 +93,8 @@ def install_error_handlers(app: FastAPI) -> None:
 def _invalid_field(error: dict) -> dict:
     if error["type"] == "json_invalid":  # the body is not JSON: say why, not at which byte offset
         return {"field": "body", "message": f"not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"}
-    return {"field": ".".join(str(p) for p in error["loc"] if p != "body"), "message": error["msg"]}
+    field = ".".join(str(p) for p in error["loc"] if p != "body")
+    return {"field": field, "message": error["msg"].removeprefix("Value error, ")}  # ingest's own sentence
 
 
 def _internal(exc: Exception) -> JSONResponse:

@@ -24,7 +24,6 @@ SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
-START_TIMEOUT_S = 240  # a JVM on a busy shared machine can take minutes to open Bolt
 STOP_TIMEOUT_S = 60
 
 
@@ -136,7 +135,7 @@ def start(cfg: Settings) -> ServerStatus:
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
     _pid_file(cfg).write_text(str(proc.pid))
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + cfg.neo4j_start_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
@@ -145,7 +144,10 @@ def start(cfg: Settings) -> ServerStatus:
             return status(cfg)
         time.sleep(0.3)
     stop(cfg)
-    raise LocalServerError(f"the local Neo4j did not answer within {START_TIMEOUT_S}s (log: {log_path})")
+    raise LocalServerError(
+        f"the local Neo4j did not answer within {cfg.neo4j_start_timeout:g}s (log: {log_path}); "
+        "on a busy machine raise RISKGRAPH_NEO4J_START_TIMEOUT"
+    )
 
 
 def stop(cfg: Settings) -> ServerStatus:

@@ -33,7 +33,7 @@ from pathlib import Path
 import neo4j
 
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
-from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
+from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
 from graph.model import schema
 from graph.reference import office_by_code
 from graph.scope import DECLARATION, ENTERPRISE, LATEST_DATE, in_jurisdiction, lodged_in_districts
@@ -117,7 +117,13 @@ def _month_keys(latest: date, months: int) -> list[str]:
 def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
     """One row per month of the period, months without declarations included (as zeros)."""
     rows = _read(
-        driver, database, MONTHS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+        driver,
+        database,
+        MONTHS,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        per_usd=graph_money(driver, database).per_unit,
     )
     found = {r["month"]: r for r in rows}
     empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
@@ -144,7 +150,13 @@ def _trends(driver, database, period: tuple[str, str], districts, months: list[s
 def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
     """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
     rows = _read(
-        driver, database, INSPECTIONS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+        driver,
+        database,
+        INSPECTIONS,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        per_usd=graph_money(driver, database).per_unit,
     )
     total = sum(r["inspected"] for r in rows)
     groups: dict[str, dict] = {

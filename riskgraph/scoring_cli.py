@@ -147,12 +147,17 @@ def model_train(
         highlight=False,
     )
     console.print("inspection rate   precision (model)   revenue captured   precision (final score)", highlight=False)
-    for rate in ("1%", "2%", "5%", "10%"):
+    rates = ("1%", "2%", "5%", "10%")
+    revenue_known = any(m["revenue@" + rate] for rate in rates)
+    for rate in rates:
+        captured = f"{m['revenue@' + rate]:>16.1%}" if revenue_known else f"{'not recorded':>16}"
         console.print(
-            f"{rate:>15}   {m['precision@' + rate]:>17.1%}   {m['revenue@' + rate]:>16.1%}   "
+            f"{rate:>15}   {m['precision@' + rate]:>17.1%}   {captured}   "
             f"{m['final_score']['precision@' + rate]:>23.1%}",
             highlight=False,
         )
+    if not revenue_known:
+        console.print("no revenue_recovered in the held-out history: revenue captured not measured", highlight=False)
     console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)
     if as_json:
         print(json.dumps(summary))

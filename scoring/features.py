@@ -14,7 +14,8 @@ No leakage, by construction:
   representatives - identifiers, not outcomes) and structural centralities; the analysed risk, which
   already counts every known violator, enters the final score instead, not the model.
 
-Money is in US dollars (:mod:`graph.currency`): ``log_value``, ``log_unit_value`` and ``peer_z``
+Money is in one unit (:func:`graph.currency.money_basis`): the history's own currency when it has
+only one (no rate needed), else US dollars, so ``log_value``, ``log_unit_value`` and ``peer_z``
 compare a dollar invoice with yen-invoiced peers at the reference rate, not one yen to one dollar. A
 declaration in a currency without a rate has those features missing (NaN), as the model already
 handles for a declaration without a value.
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.peers import robust_scale, robust_z
-from graph.currency import to_usd, value_in_usd
+from graph.currency import Money, money_basis
 
 __all__ = [
     "HISTORY_KEYS",
@@ -86,6 +87,8 @@ class FeatureState:
     peers: dict[tuple, tuple[float, float, int]] = field(default_factory=dict)
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     enterprises: dict[str, dict] = field(default_factory=dict)
+    #: the unit values are compared in: the history's one currency, or US dollars (graph.currency)
+    money: Money = field(default_factory=Money)
     #: identifier index for links at lodging (``scoring.links.LinkIndex``); None in snapshots built before it
     links: object = None
 
@@ -120,14 +123,14 @@ def prepare_frame(decls: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def _values_usd(frame: pd.DataFrame) -> np.ndarray:
-    return to_usd(pd.to_numeric(frame["value"], errors="coerce"), frame["currency"])
+def _values(frame: pd.DataFrame, money: Money) -> np.ndarray:
+    return money.convert(pd.to_numeric(frame["value"], errors="coerce"), frame["currency"])
 
 
 def _log_unit_values(value, net_mass, quantity) -> tuple[np.ndarray, np.ndarray]:
     """log(value per kg), or per unit without a usable mass; basis 1 = kg, 2 = unit, 0 = none.
 
-    ``value`` in US dollars (:func:`_values_usd`), so that peers in other currencies compare.
+    ``value`` in the money unit (:func:`_values`), so that peers in other currencies compare.
     """
     value = np.asarray(value, dtype=float)
     mass = np.asarray(net_mass, dtype=float)
@@ -151,8 +154,8 @@ def _vocab(values: pd.Series) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(kept))}
 
 
-def _peer_table(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
-    log_uv, basis = _log_unit_values(_values_usd(frame), frame["net_mass"], frame["quantity"])
+def _peer_table(frame: pd.DataFrame, money: Money) -> dict[tuple, tuple[float, float, int]]:
+    log_uv, basis = _log_unit_values(_values(frame, money), frame["net_mass"], frame["quantity"])
     data = pd.DataFrame({"hs6": frame["hs6"], "origin": frame["origin"], "basis": basis, "log_uv": log_uv})
     data = data[data["basis"] > 0]
     table = {}
@@ -190,7 +193,8 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
     base = float(fit["violation"].sum() / inspected) if inspected else 0.0
     extra_numeric, extra_categorical = _extra_columns(fit)
     vocab = {c: _vocab(fit[c]) for c in (*CATEGORICAL, *extra_categorical)}
-    state = FeatureState(base, vocab, extra_numeric, extra_categorical, peers=_peer_table(fit))
+    money = money_basis(frame["currency"])
+    state = FeatureState(base, vocab, extra_numeric, extra_categorical, peers=_peer_table(fit, money), money=money)
     for key in HISTORY_KEYS:
         totals = frame.groupby(key, dropna=True)[["inspected", "violation"]].agg(["size", "sum"])
         n = totals[("inspected", "size")]
@@ -230,7 +234,7 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
     """The feature matrix of every prepared declaration (history strictly from earlier days)."""
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}
-    value = _values_usd(frame)
+    value = _values(frame, state.money)
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
     mass = pd.to_numeric(frame["net_mass"], errors="coerce").to_numpy(dtype=float)
     cols["log_value"] = np.log1p(value)
@@ -292,7 +296,8 @@ def _float(value) -> float:
 def declaration_features(d: dict, state: FeatureState) -> list[float]:
     """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`)."""
     nan = math.nan
-    value = value_in_usd(_float(d.get("value")), d.get("currency"))
+    rate = state.money.per_unit.get(d.get("currency"))
+    value = _float(d.get("value")) / rate if rate else nan
     qty, mass = _float(d.get("quantity")), _float(d.get("net_mass"))
     row = [
         math.log1p(value) if value >= 0 else nan,

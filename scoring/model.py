@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from graph.currency import to_usd
+from graph.currency import money_basis
 from graph.errors import RiskGraphError
 from graph.home import MODELS, VersionedStore
 from scoring.features import CATEGORICAL, FeatureState, fit_state, prepare_frame, training_features
@@ -119,7 +119,8 @@ def train_model(
     booster = _fit(features[train], frame.loc[train, "violation"].to_numpy(), held_out_state, seed)
     held_out = frame[test].copy()
     held_out["probability"] = booster.predict(features[test], num_threads=PARAMS["num_threads"])
-    held_out["revenue_usd"] = to_usd(held_out["revenue_recovered"], held_out["currency"])
+    money = money_basis(frame["currency"])
+    held_out["revenue_usd"] = money.convert(held_out["revenue_recovered"], held_out["currency"])
     metrics = ranking_metrics(
         held_out["probability"].to_numpy(), held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
     )

@@ -165,7 +165,7 @@ def feedback_file(
     quarantine = QuarantineWriter(quarantine_dir, "feedback-" + "-".join(p.stem for p in paths[:3]))
     counts = {"read": 0, "recorded": 0, "with_decision": 0, "quarantined": 0, "unknown": 0}
     for chunk in read_chunks(paths, 50_000):
-        frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
+        frame = mapping.apply(chunk.frame, chunk.source, only_present=True) if mapping else chunk.frame
         outcomes, bad = [], []
         for row_number, row in zip(chunk.rows, frame.to_dict("records"), strict=True):
             try:

@@ -21,6 +21,7 @@ from datetime import date
 import lightgbm as lgb
 import numpy as np
 
+from graph.currency import Money
 from graph.reference import resolve_office
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
@@ -83,7 +84,8 @@ def _text(value) -> str | None:
 
 
 def _date(value) -> date | None:
-    if value is None:
+    """A date from a date, a timestamp or text; None when absent (None, NaN, NaT) or unreadable."""
+    if value is None or value != value:  # NaN and NaT are the values not equal to themselves
         return None
     if isinstance(value, date):
         return value if type(value) is date else value.date()
@@ -230,7 +232,7 @@ def combine(probability: float, rule_weights: list[float], network_risk: float, 
 
 
 _LABELS = {
-    "peer_z": "unit value in US dollars against peers (robust z)",
+    "peer_z": "unit value against peers in the same money unit (robust z)",
     "importer_age_days": "importer's age in days",
     "importer_category_rank": "importer's credit category (AA=0 .. D=4)",
     "community_size": "firms in the importer's network community",
@@ -252,6 +254,8 @@ class Scorer:
 
     def __init__(self, booster: lgb.Booster, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
         self.booster = booster
+        if not hasattr(state, "money"):  # a snapshot from before money had a basis: US dollars
+            state.money = Money()
         self.state = state
         self.config = config
         self.names = state.names()

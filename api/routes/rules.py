@@ -18,7 +18,7 @@ from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
-from graph.reference import DEPARTMENT
+from graph.reference import department_code
 from scoring.rules import Rule
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules"])
@@ -26,7 +26,7 @@ router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules
 
 def _office(key: ApiKey) -> str | None:
     """The one owner this key may act for, or None when it may act for any."""
-    if key.role == "admin" or key.jurisdiction in (None, DEPARTMENT.code):
+    if key.role == "admin" or key.jurisdiction in (None, department_code()):
         return None
     return key.jurisdiction
 
@@ -42,7 +42,7 @@ def read_rules(store: RuleStoreDep, key: PrincipalDep, all_versions: Annotated[b
     rules = store.history() if all_versions else store.current()
     office = _office(key)
     if office is not None:
-        rules = [r for r in rules if r.owner in (office, DEPARTMENT.code)]
+        rules = [r for r in rules if r.owner in (office, department_code())]
     return {"data": [r.model_dump(mode="json") for r in rules], "count": len(rules)}
 
 
