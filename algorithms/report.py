@@ -39,6 +39,7 @@ from graph import explore
 from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
 from graph.model import schema
 from graph.reference import office_by_code
+from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -344,6 +345,7 @@ def analysis_report(
         "districts": scope,
         "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
         "decisions": decisions,
+        "model": model_card(home),
     }
     report["warnings"] = _warnings(driver, database, home, scope)
     if latest is None:  # nothing ingested yet: the report says so instead of failing

@@ -148,6 +148,7 @@ def model_train(
     """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
     from scoring.model import ModelError
     from scoring.pipeline import train_and_publish
+    from scoring.training_report import training_report
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
@@ -155,19 +156,8 @@ def model_train(
         summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
     except ModelError as exc:
         raise _user_error(str(exc)) from None
-    m = summary["metrics"]
-    console.print(
-        f"held out {m['test']:,} inspected declarations from {m['test_from']} to {m['test_to']} "
-        f"(trained on {m['train']:,} before); violation rate {m['base_rate']:.1%}, AUC {m['auc'] or 0:.3f}",
-        highlight=False,
-    )
-    console.print("inspection rate   precision (model)   revenue captured   precision (final score)", highlight=False)
-    for rate in ("1%", "2%", "5%", "10%"):
-        console.print(
-            f"{rate:>15}   {m['precision@' + rate]:>17.1%}   {m['revenue@' + rate]:>16.1%}   "
-            f"{m['final_score']['precision@' + rate]:>23.1%}",
-            highlight=False,
-        )
+    for line in training_report(summary["metrics"]):
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)
     if as_json:
         print(json.dumps(summary))

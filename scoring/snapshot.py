@@ -2,7 +2,8 @@
 
 Built from Neo4j by ``riskgraph model train`` (or ``riskgraph model snapshot`` after new data), loaded
 into memory by the API and ``riskgraph score``: clearance never queries the graph. Layout under
-``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``.
+``$RISKGRAPH_HOME/scoring/``: ``<version>/`` (the published model's files, ``state.pkl``, ``config.json``)
+and ``latest``.
 A version is written under a temporary name, renamed when complete, and ``latest`` replaced
 atomically, so a running API picks up a new version without ever reading half of one. ``state.pkl``
 is a pickle of this project's own dataclass, written and read only under ``$RISKGRAPH_HOME``.
@@ -23,11 +24,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
+from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
@@ -53,16 +54,17 @@ class SnapshotError(RuntimeError):
 def final_scores(
     frame: pd.DataFrame, probabilities: np.ndarray, rules: list[Rule], state: FeatureState, network_weight: float
 ) -> np.ndarray:
-    """Final 0-100 scores of prepared graph declarations, given their model probabilities."""
+    """Final 0-100 scores of prepared graph declarations, given their model probabilities; network risk is
+    the frame's ``risk`` column (in validation, as the analysis saw it before the window)."""
     compiled = [(r, compile_rule(r)) for r in rules if r.enabled]
     records = frame.to_dict("records")
     out = np.empty(len(records))
     for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
         d = prepare_declaration(row, state)
-        view = rule_view(d)
-        weights = [r.weight for r, matches in compiled if matches(view)]
         risk = row.get("risk")
-        out[i] = combine(float(p), weights, 0.0 if pd.isna(risk) else float(risk), network_weight)
+        d["network_risk"] = 0.0 if pd.isna(risk) else float(risk)  # the frame's (as-of) risk, for rules too
+        weights = [r.weight for r, matches in compiled if matches(rule_view(d))]
+        out[i] = combine(float(p), weights, d["network_risk"], network_weight)
     return out
 
 
@@ -86,7 +88,7 @@ def thresholds_from_capacity(
 def build_snapshot(
     declarations: pd.DataFrame,
     enterprises: pd.DataFrame,
-    booster: lgb.Booster,
+    model: PublishedModel,
     spec: dict,
     rules: list[Rule],
     *,
@@ -107,7 +109,7 @@ def build_snapshot(
     state.base_rate = spec["base_rate"]
     recent = frame["date"] >= frame["date"].max() - pd.Timedelta(days=RECENT_DAYS)
     features = training_features(frame, state)[recent]
-    probabilities = booster.predict(features, num_threads=1)
+    probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
     capacity = capacity or {}
     config = ScoringConfig(
@@ -133,7 +135,7 @@ def save_snapshot(home: Path, model_version: str, state: FeatureState, config: S
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staging = root / f".{version}.tmp"
     staging.mkdir()
-    shutil.copy(Path(home) / "models" / model_version / "model.txt", staging / "model.txt")
+    PublishedModel.copy_files(Path(home) / "models" / model_version, staging)
     with (staging / "state.pkl").open("wb") as f:
         pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
     meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
@@ -164,10 +166,10 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
         config = json.loads((folder / "config.json").read_text())
         with (folder / "state.pkl").open("rb") as f:
             state = pickle.load(f)
-        booster = lgb.Booster(model_file=str(folder / "model.txt"))
+        model = PublishedModel.load(folder)
     except FileNotFoundError:
         raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
-    scorer = Scorer(booster, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
+    scorer = Scorer(model, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
     return scorer, meta

@@ -1,4 +1,5 @@
-"""``GET /health``: is clearance scoring ready, and from which snapshot. Never touches the graph."""
+"""``GET /health``: is clearance scoring ready, from which snapshot, and how its model validated against
+the baseline. Never touches the graph."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import LiveScorerDep
 from api.models import HealthPublic
+from scoring.model import model_card
 
 router = APIRouter(tags=["health"])
 
@@ -20,4 +22,5 @@ def read_health(live: LiveScorerDep) -> HealthPublic:
         model_version=meta.get("model_version"),
         built_at=meta.get("built_at"),
         rules=len(live.scorer().rules) if live.ready else 0,
+        model=model_card(live.home, meta["model_version"]) if meta.get("model_version") else None,
     )
