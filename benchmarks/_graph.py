@@ -31,11 +31,16 @@ def reset(driver: neo4j.Driver) -> None:
     load_reference_data(driver, DATABASE)
 
 
-def load_generated(driver: neo4j.Driver, cfg: Settings, data: Path, declarations: int, seed: int) -> None:
-    """Generate ``data`` unless it exists, then load it into an emptied graph; prints both times."""
+def load_generated(
+    driver: neo4j.Driver, cfg: Settings, data: Path, declarations: int, seed: int, profile: str | None = None
+) -> None:
+    """Generate ``data`` unless it exists, then load it into an emptied graph; prints both times.
+
+    ``profile`` names a generator profile (``minimal``: another administration's data); None is the default.
+    """
     if not (data / "truth").exists():
         began = time.perf_counter()
-        generate(data, declarations, seed)
+        generate(data, declarations, seed, **({"profile": profile} if profile else {}))
         print(f"generate: {declarations:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
     reset(driver)
     began = time.perf_counter()

@@ -70,6 +70,7 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     shared = _share_containers(rng, batch)
     for c in shared:
         truth.lookalikes.append(("shared_consignment", c, "LCL container shared by different importers"))
+    _reuse_containers(rng, batch, actors, truth, max(4, declarations // 5000))
     category = np.array(actors.ent_category)
     registered = np.array(actors.ent_registered)
     label_outcomes(rng, batch, category, registered)
@@ -109,6 +110,39 @@ def _share_containers(rng: np.random.Generator, batch: dict) -> list[str]:
             batch[k][dst] = batch[k][src]
         shared.append(batch["consignment"][dst])
     return sorted(set(shared))
+
+
+def _reuse_containers(rng: np.random.Generator, batch: dict, actors, truth: Truth, pairs: int) -> None:
+    """Pairs of unrelated (mostly young) honest importers whose only tie is one container the shipping line
+    reused months apart and a seller with many buyers: a naive link count takes them for a ring."""
+    bulk = np.array([p.bulk for p in PRODUCTS])[batch["product"]]
+    ok = (batch["mode"] == "sea") & ~bulk & (batch["scheme"] == "")
+    kinds = np.array(actors.ent_kind)
+    young = np.array(actors.ent_registered) > -365
+    firms, counts = np.unique(batch["firm"][ok], return_counts=True)
+    firms = firms[(counts >= 3) & (kinds[firms] == "honest")]
+    firms = np.concatenate([rng.permutation(firms[young[firms]]), rng.permutation(firms[~young[firms]])])
+    buyers = pd.DataFrame({"s": batch["seller"], "f": batch["firm"]}).groupby("s")["f"].nunique()
+    common = buyers[(buyers >= 12) & (buyers <= 40)].index.to_numpy()
+    if len(common) == 0 or len(firms) < 2 * pairs:
+        return
+    for j in range(pairs):
+        a, b = firms[2 * j], firms[2 * j + 1]
+        rows_a = np.flatnonzero(ok & (batch["firm"] == a))
+        rows_b = np.flatnonzero(ok & (batch["firm"] == b))
+        first, second = rows_a[0], rows_b[-1]
+        if batch["day"][second] - batch["day"][first] < 60:
+            continue
+        for k in ("consignment", "carrier"):
+            batch[k][second] = batch[k][first]
+        seller = int(common[int(rng.integers(len(common)))])
+        for rows in (rows_a, rows_b):
+            batch["seller"][rng.choice(rows, size=min(3, len(rows)), replace=False)] = seller
+        gap = int(batch["day"][second] - batch["day"][first])
+        detail = f"container {batch['consignment'][first]} reused {gap} days apart; common seller"
+        detail += f" {actors.seller_id[seller]} ({int(buyers[seller])} buyers)"
+        for f in (a, b):
+            truth.lookalikes.append(("reused_container", actors.ent_id[f], detail))
 
 
 def _declaration_ids(rng: np.random.Generator, batch: dict) -> np.ndarray:
