@@ -121,7 +121,7 @@ def _transshipment(decl: pd.DataFrame) -> pd.Series:
 def _routing(density: float, markers: dict[str, float], tax: float, smuggling: float) -> tuple[str, str]:
     """(kind, why): a ring goes to anti-smuggling whatever its tax evidence."""
     present = [name for name, value in markers.items() if value > 0]
-    if density >= RING_DENSITY and present:
+    if density >= RING_DENSITY and set(present) - {"transshipment"}:  # a transit port alone is ordinary trade
         return (
             "anti-smuggling",
             f"ring: {density:.0%} of member pairs share rare identifiers, with {', '.join(present)}",

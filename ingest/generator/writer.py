@@ -120,7 +120,7 @@ def _reuse_containers(rng: np.random.Generator, batch: dict, actors, truth: Trut
     kinds = np.array(actors.ent_kind)
     young = np.array(actors.ent_registered) > -365
     firms, counts = np.unique(batch["firm"][ok], return_counts=True)
-    firms = firms[(counts >= 3) & (kinds[firms] == "honest")]
+    firms = firms[(counts >= 2) & (kinds[firms] == "honest")]
     firms = np.concatenate([rng.permutation(firms[young[firms]]), rng.permutation(firms[~young[firms]])])
     buyers = pd.DataFrame({"s": batch["seller"], "f": batch["firm"]}).groupby("s")["f"].nunique()
     common = buyers[(buyers >= 12) & (buyers <= 40)].index.to_numpy()
