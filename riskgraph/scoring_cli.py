@@ -142,7 +142,7 @@ def model_train(
     random_share: RandomShare = 0.01,
     capacity: OfficeCapacity = None,
     test_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="newest share of labelled rows held out")] = 0.2,
-    seed: Annotated[int, typer.Option(help="random seed of the trees")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the trees and the settings search")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""

@@ -113,15 +113,15 @@ def _share_containers(rng: np.random.Generator, batch: dict) -> list[str]:
 
 
 def _reuse_containers(rng: np.random.Generator, batch: dict, actors, truth: Truth, pairs: int) -> None:
-    """Pairs of unrelated (mostly young) honest importers whose only tie is one container the shipping line
-    reused months apart and a seller with many buyers: a naive link count takes them for a ring."""
+    """Pairs of unrelated young honest importers whose only tie is one container the shipping line reused
+    months apart and a seller with many buyers: a naive link count takes them for a shell ring."""
     bulk = np.array([p.bulk for p in PRODUCTS])[batch["product"]]
     ok = (batch["mode"] == "sea") & ~bulk & (batch["scheme"] == "")
     kinds = np.array(actors.ent_kind)
-    young = np.array(actors.ent_registered) > -365
+    first_day = pd.Series(batch["day"]).groupby(batch["firm"]).min()
     firms, counts = np.unique(batch["firm"][ok], return_counts=True)
-    firms = firms[(counts >= 2) & (kinds[firms] == "honest")]
-    firms = np.concatenate([rng.permutation(firms[young[firms]]), rng.permutation(firms[~young[firms]])])
+    firms = firms[(counts >= 2) & (kinds[firms] == "honest") & (first_day.reindex(firms).to_numpy() >= 120)]
+    firms = rng.permutation(firms)
     buyers = pd.DataFrame({"s": batch["seller"], "f": batch["firm"]}).groupby("s")["f"].nunique()
     common = buyers[(buyers >= 12) & (buyers <= 40)].index.to_numpy()
     if len(common) == 0 or len(firms) < 2 * pairs:
@@ -142,6 +142,7 @@ def _reuse_containers(rng: np.random.Generator, batch: dict, actors, truth: Trut
         detail = f"container {batch['consignment'][first]} reused {gap} days apart; common seller"
         detail += f" {actors.seller_id[seller]} ({int(buyers[seller])} buyers)"
         for f in (a, b):
+            actors.ent_registered[f] = int(first_day[f] - rng.integers(20, 90))  # set up shortly before trading
             truth.lookalikes.append(("reused_container", actors.ent_id[f], detail))
 
 
