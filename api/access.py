@@ -17,7 +17,8 @@ from fastapi import Depends, Request
 
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
-from graph.explore import parse_ref
+from investigate.explore import parse_ref
+from investigate.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
 
 __all__ = ["ADMIN", "READERS", "allow", "PrincipalDep", "districts_of", "scope_graph_request", "visible_enterprises"]
 
@@ -26,28 +27,23 @@ READERS = ("investigator", "auditor", "analyst")
 HEADER = "X-API-Key"
 
 IN_JURISDICTION = {
-    "enterprise": """
-OPTIONAL MATCH (e:Enterprise {id: $key})
-RETURN e IS NULL AS missing,
-       EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts } AS inside
+    "enterprise": f"""
+OPTIONAL MATCH (e:Enterprise {{id: $key}})
+RETURN e IS NULL AS missing, {lodged_in_districts(ENTERPRISE, "e")} AS inside
 """,
-    "network": """
-OPTIONAL MATCH (n:Network {id: $key})
-RETURN n IS NULL AS missing,
-       EXISTS { (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-                WHERE o.code IN $districts } AS inside
+    "network": f"""
+OPTIONAL MATCH (n:Network {{id: $key}})
+RETURN n IS NULL AS missing, {lodged_in_districts(NETWORK, "n")} AS inside
 """,
-    "case": """
-OPTIONAL MATCH (k:Case {id: $key})
-RETURN k IS NULL AS missing,
-       EXISTS { (k)-[:CONCERNS]->(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-                WHERE o.code IN $districts } AS inside
+    "case": f"""
+OPTIONAL MATCH (k:Case {{id: $key}})
+RETURN k IS NULL AS missing, {lodged_in_districts(CASE, "k")} AS inside
 """,
 }
-VISIBLE_ENTERPRISES = """
+VISIBLE_ENTERPRISES = f"""
 UNWIND $keys AS key
-MATCH (e:Enterprise {id: key})
-WHERE EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts }
+MATCH (e:Enterprise {{id: key}})
+WHERE {lodged_in_districts(ENTERPRISE, "e")}
 RETURN key
 """
 PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.errors import RiskGraphError
 from graph.reference import DEPARTMENT, jurisdiction, resolve_office
 
 __all__ = ["ROLES", "ApiKey", "KeyError_", "KeyStore"]
@@ -28,8 +29,10 @@ PREFIX = "rg_"
 RECHECK_SECONDS = 1.0
 
 
-class KeyError_(ValueError):
+class KeyError_(RiskGraphError, ValueError):
     """A key request a user can fix (unknown role, jurisdiction, key id)."""
+
+    status, code = 422, "invalid_request"
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from algorithms.run import run_analysis
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
 from graph.setup import ensure_schema
-from riskgraph.settings import Settings
 from scoring.features import categorical_names, fit_state, prepare_frame, raw_feature_names, training_features
 from scoring.graph_read import read_declarations, read_enterprises
 from scoring.model import SEARCH_BUDGET

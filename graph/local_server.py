@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskgraph.settings import Settings
+from graph.config import Settings
+from graph.errors import RiskGraphError
 
 __all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status", "import_full"]
 
@@ -26,8 +27,10 @@ START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 60
 
 
-class LocalServerError(RuntimeError):
+class LocalServerError(RiskGraphError, RuntimeError):
     """The local Neo4j could not be built, started or stopped; the message says what to do."""
+
+    status, code = 503, "graph_unavailable"
 
 
 @dataclass(frozen=True)

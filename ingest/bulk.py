@@ -23,12 +23,12 @@ from pathlib import Path
 import neo4j
 
 from graph import local_server
+from graph.config import Settings
 from graph.connection import disconnect, reconnect
 from graph.setup import ensure_schema, load_reference_data
 from ingest.import_files import ImportFiles, import_parts
 from ingest.mapping import Mapping
 from ingest.pipeline import IngestReport, Progress, ingest_files
-from riskgraph.settings import Settings
 
 __all__ = ["bulk_ingest", "bulk_pending", "only_reference_data"]
 

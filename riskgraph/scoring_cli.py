@@ -1,7 +1,7 @@
 """Clearance risk commands: ``rules``, ``model``, ``score``, ``serve``.
 
-Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
-``UserError`` so they print as one line with exit status 1.
+Registered on the main app by :func:`register`. Failures a user can fix raise ``UserError`` (or
+another ``RiskGraphError``), which ``riskgraph/cli.py`` prints as one line with exit status 1.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import typer
 import yaml
 from rich.console import Console
 
+from graph.config import settings
+from riskgraph.errors import UserError
+
 __all__ = ["register"]
 
 console = Console(stderr=True)
@@ -21,14 +24,7 @@ rules_app = typer.Typer(help="Risk parameters: rules kept as data, with versions
 model_app = typer.Typer(help="The learned violation model and the scoring snapshot.", no_args_is_help=True)
 
 
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
-
-
 def _home() -> Path:
-    from riskgraph.settings import settings
 
     return settings().home
 
@@ -66,24 +62,21 @@ def rules_add(
 ) -> None:
     """Add rules, or a new version of existing ones; an invalid rule is refused with the reason."""
     from scoring.rule_store import RuleStore
-    from scoring.rules import RuleError, parse_rule
+    from scoring.rules import parse_rule
 
     if not file.exists():
-        raise _user_error(f"no such file: {file}")
+        raise UserError(f"no such file: {file}")
     try:
         doc = yaml.safe_load(file.read_text())
     except yaml.YAMLError as exc:
-        raise _user_error(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
+        raise UserError(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
     items = doc if isinstance(doc, list) else [doc]
-    try:
-        for item in items:  # all or nothing: check every rule before storing any
-            parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
-        store = RuleStore(_home())
-        for item in items:
-            rule = store.add(item, by)
-            console.print(f"stored rule {rule.id} version {rule.version}", highlight=False)
-    except RuleError as exc:
-        raise _user_error(str(exc)) from None
+    for item in items:  # all or nothing: check every rule before storing any
+        parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
+    store = RuleStore(_home())
+    for item in items:
+        rule = store.add(item, by)
+        console.print(f"stored rule {rule.id} version {rule.version}", highlight=False)
 
 
 @rules_app.command("disable")
@@ -94,12 +87,8 @@ def rules_disable(
 ) -> None:
     """Disable a rule (a new version; the history keeps the old one)."""
     from scoring.rule_store import RuleStore
-    from scoring.rules import RuleError
 
-    try:
-        rule = RuleStore(_home()).disable(rule_id, by, acting_for)
-    except RuleError as exc:
-        raise _user_error(str(exc)) from None
+    rule = RuleStore(_home()).disable(rule_id, by, acting_for)
     console.print(f"disabled rule {rule.id} (version {rule.version})", highlight=False)
 
 
@@ -124,7 +113,7 @@ def _capacity(physical: float, document: float, random_share: float, capacity: l
         except ValueError:
             value = -1.0
         if office is None or not 0 <= value <= 1:
-            raise _user_error(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
+            raise UserError(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
         offices[office.code] = value
     return Capacity(physical=physical, document=document, random_share=random_share, offices=offices)
 
@@ -146,16 +135,12 @@ def model_train(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
-    from scoring.model import ModelError
     from scoring.pipeline import train_and_publish
     from scoring.training_report import training_report
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
-    try:
-        summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
-    except ModelError as exc:
-        raise _user_error(str(exc)) from None
+    summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
     for line in training_report(summary["metrics"]):
         console.print(line, highlight=False, soft_wrap=True)
     console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)
@@ -171,15 +156,11 @@ def model_snapshot(
     capacity: OfficeCapacity = None,
 ) -> None:
     """Rebuild the scoring snapshot from the latest model and the graph as it is now."""
-    from scoring.model import ModelError
     from scoring.pipeline import rebuild_snapshot
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
-    try:
-        version = rebuild_snapshot(drv, db, _home(), cap)
-    except ModelError as exc:
-        raise _user_error(str(exc)) from None
+    version = rebuild_snapshot(drv, db, _home(), cap)
     console.print(f"scoring snapshot {version}", highlight=False)
 
 
@@ -196,13 +177,10 @@ def score(
     from ingest.readers import input_files
     from scoring.decision_log import DecisionLog
     from scoring.pipeline import score_file
-    from scoring.snapshot import SnapshotError, load_scorer
+    from scoring.snapshot import load_scorer
 
     input_files(paths)  # a missing or unsupported input fails before any work
-    try:
-        scorer, meta = load_scorer(_home())
-    except SnapshotError as exc:
-        raise _user_error(str(exc)) from None
+    scorer, meta = load_scorer(_home())
     began = time.perf_counter()
     rules = load_mapping(mapping) if mapping else None
     log = DecisionLog(_home())
@@ -264,7 +242,7 @@ def performance(
     try:
         period = [date.fromisoformat(d) if d else None for d in (since, until)]
     except ValueError:
-        raise _user_error("--from and --to take dates as YYYY-MM-DD") from None
+        raise UserError("--from and --to take dates as YYYY-MM-DD") from None
     drv, db = _connect()
     report = performance_report(drv, db, DecisionLog(_home()), RuleStore(_home()).current(), *period, idle_days)
     if as_json:

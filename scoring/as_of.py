@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from algorithms.analysis import analyze_frames
-from algorithms.graph_io import AnalysisInput
+from analysis.graph_io import AnalysisInput
+from analysis.pipeline import analyze_frames
 
 __all__ = ["NETWORK_COLUMNS", "enterprises_as_of"]
 

@@ -34,6 +34,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from graph.currency import to_usd
+from graph.errors import RiskGraphError
 from scoring.calibration import calibration_report
 from scoring.features import (
     FeatureState,
@@ -66,8 +67,10 @@ MIN_LABELLED = 100
 SEARCH_BUDGET = 100.0
 
 
-class ModelError(RuntimeError):
+class ModelError(RiskGraphError, RuntimeError):
     """Not enough labelled history to learn from, or no saved model."""
+
+    status, code = 503, "no_model"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.graph_io import read_analysis_input
+from analysis.graph_io import read_analysis_input
 from scoring.as_of import enterprises_as_of
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graph.errors import RiskGraphError
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
@@ -47,8 +48,10 @@ RECENT_DAYS = 90
 MIN_OFFICE_ROWS = 200
 
 
-class SnapshotError(RuntimeError):
+class SnapshotError(RiskGraphError, RuntimeError):
     """No scoring snapshot yet, or it cannot be read."""
+
+    status, code = 503, "no_snapshot"
 
 
 def final_scores(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from algorithms.graph_io import read_analysis_input
 from algorithms.scenarios import shell_ring_scenario
-from algorithms.snapshot import load_snapshot
-from algorithms.write_back import ENTERPRISE_RESULT_PROPERTIES
+from analysis.graph_io import read_analysis_input
+from analysis.snapshot import load_snapshot
+from analysis.write_back import ENTERPRISE_RESULT_PROPERTIES
 from tests.conftest import run_cli
 
 RING = [f"RING{i}" for i in range(1, 6)]
@@ -250,7 +250,7 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
 def gds_env(rg_env, tmp_path_factory):
     """A second local Neo4j, started with Graph Data Science (Maven profile ``gds``), on its own port and home."""
     from graph import local_server
-    from riskgraph.settings import Settings
+    from graph.config import Settings
 
     env = {
         **rg_env,

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from graph import local_server
+from graph.config import Settings
 from graph.model import schema
 from graph.reference import OFFICES
 from graph.setup import ensure_schema, load_reference_data
 from ingest.generator import generate
-from riskgraph.settings import Settings
 from tests.conftest import run_cli
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms.graph_io import AnalysisInput
+from analysis.graph_io import AnalysisInput
 from scoring.as_of import enterprises_as_of
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
 from scoring.model import choose_published, train_model

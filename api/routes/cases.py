@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.access import PrincipalDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import cases, explore
+from investigate import cases, explore
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -25,12 +25,6 @@ Status = Literal[cases.STATUSES]
 Outcome = Literal[cases.OUTCOMES]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")]
-
-_STATUS = {
-    cases.CaseNotFound: (404, "not_found"),
-    cases.IllegalTransition: (409, "illegal_transition"),
-    cases.InvalidCase: (422, "invalid_request"),
-}
 
 
 class CaseCreate(BaseModel):
@@ -63,14 +57,6 @@ def _author(principal) -> str:
     return f"{principal.name} ({principal.id})"
 
 
-def _call(fn, *args, **kwargs) -> dict:
-    try:
-        return fn(*args, **kwargs)
-    except cases.CaseError as exc:
-        status, code = _STATUS[type(exc)]
-        raise ApiError(status, code, str(exc)) from None
-
-
 @router.post("", status_code=201)
 def create_case(
     request: Request, response: Response, graph: GraphDep, principal: PrincipalDep, body: CaseCreate
@@ -86,8 +72,7 @@ def create_case(
             raise ApiError(
                 403, "outside_jurisdiction", f"the case's enterprises are outside the jurisdiction of {office}"
             )
-    created = _call(
-        cases.create_case,
+    created = cases.create_case(
         *graph,
         title=body.title,
         opened_by=_author(principal),
@@ -115,13 +100,12 @@ def read_cases(
 
 @router.get("/{case_id}")
 def read_case(graph: GraphDep, case_id: str) -> dict:
-    return _call(cases.read_case, *graph, case_id)
+    return cases.read_case(*graph, case_id)
 
 
 @router.patch("/{case_id}")
 def update_case(graph: GraphDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
-    return _call(
-        cases.update_case,
+    return cases.update_case(
         *graph,
         case_id,
         by=_author(principal),

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from algorithms.queries import enterprise_view
 from api.access import districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import explore
+from investigate import explore
+from investigate.queries import enterprise_view
 
 router = APIRouter(prefix="/v1", tags=["explore"])
 

@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from algorithms.queries import top_networks
 from api.access import districts_of
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import explore
+from investigate import explore
+from investigate.queries import top_networks
+from investigate.scope import KINDS
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/v1/networks", tags=["networks"])
 def read_networks(
     request: Request,
     graph: GraphDep,
-    kind: Literal["audit", "anti-smuggling"] | None = None,
+    kind: Literal[KINDS] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict:
     fields = ("id", "score", "kind", "members", "reasons")

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from algorithms.report import analysis_report
 from api.access import districts_of
 from api.deps import DecisionLogDep, GraphDep
+from investigate.report import analysis_report
 from visualizations.report import render_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])

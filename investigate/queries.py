@@ -7,6 +7,7 @@ import json
 import neo4j
 
 from graph.model import schema
+from investigate.scope import NETWORK, in_jurisdiction
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
 
@@ -19,12 +20,10 @@ for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED", 
 
 NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 
-TOP_NETWORKS = """
+TOP_NETWORKS = f"""
 MATCH (n:Network)
 WHERE ($kind IS NULL OR n.kind = $kind)
-  AND ($districts IS NULL OR EXISTS {
-        (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-        WHERE o.code IN $districts })
+  AND {in_jurisdiction(NETWORK, "n")}
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id

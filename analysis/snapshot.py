@@ -24,13 +24,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.errors import RiskGraphError
+
 __all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
 
 _LATEST = "latest"
 
 
-class SnapshotMissing(FileNotFoundError):
+class SnapshotMissing(RiskGraphError, FileNotFoundError):
     """No analysis has been run yet under this home."""
+
+    status, code = 503, "no_snapshot"
 
 
 @dataclass

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.analysis import AnalysisResult, analyze_frames
-from algorithms.engines import GraphEngine, InProcessEngine
-from algorithms.graph_io import read_analysis_input
 from algorithms.peers import peer_reference
-from algorithms.snapshot import save_snapshot
-from algorithms.write_back import write_results
+from analysis.engines import GraphEngine, InProcessEngine
+from analysis.graph_io import read_analysis_input
+from analysis.pipeline import AnalysisResult, analyze_frames
+from analysis.snapshot import save_snapshot
+from analysis.write_back import write_results
+from graph.errors import RiskGraphError
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
@@ -49,8 +50,10 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-class NothingToAnalyse(RuntimeError):
+class NothingToAnalyse(RiskGraphError, RuntimeError):
     """The graph holds no declarations yet."""
+
+    status, code = 409, "nothing_to_analyse"
 
 
 @dataclass
