@@ -19,16 +19,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
 from analysis.run import run_analysis
-from benchmarks._graph import declaration_count, load_generated
-from graph import local_server
-from graph.config import Settings
-from graph.connection import check
-from graph.setup import ensure_schema
+from benchmarks._graph import generated_year, generated_year_arguments
 from scoring.features import categorical_names, fit_state, prepare_frame, raw_feature_names, training_features
 from scoring.graph_read import read_declarations, read_enterprises
 from scoring.model import SEARCH_BUDGET
@@ -61,24 +56,11 @@ def time_search(driver, rows: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--declarations", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", default=None, help="generator profile, e.g. minimal (default: the full one)")
-    parser.add_argument("--port", type=int, default=7714)
-    parser.add_argument("--home", type=Path, default=Path("/tmp/rg-bench-model"))
-    parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
+    generated_year_arguments(parser, declarations=50_000, port=7714, home="/tmp/rg-bench-model")
     parser.add_argument("--search-rows", type=int, default=0, help="also time the settings search on N rows")
-    parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
     args = parser.parse_args()
 
-    data = args.home / f"data-{args.declarations}-{args.seed}-{args.profile or 'full'}"
-    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="3g", neo4j_pagecache="2g")
-    local_server.start(cfg)
-    try:
-        driver = check(cfg)
-        if not (args.reuse and declaration_count(driver)):
-            load_generated(driver, cfg, data, args.declarations, args.seed, args.profile)
-        ensure_schema(driver, "neo4j")
+    with generated_year(args) as (cfg, driver, _):
         run = run_analysis(driver, "neo4j", cfg.home, seed=args.seed)
         print(f"analyze: {run.counts['networks']:,} networks in {run.timings['total']:.1f}s")
         summary = train_and_publish(driver, "neo4j", cfg.home, Capacity(), seed=args.seed)
@@ -92,9 +74,6 @@ def main() -> None:
         print(f"published >= baseline at 5 % and 10 %: {'yes' if ok else 'NO'}")
         if args.search_rows:
             time_search(driver, args.search_rows, args.seed)
-    finally:
-        if not args.keep_running:
-            local_server.stop(cfg)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,7 @@ import pandas as pd
 from analysis.graph_io import read_analysis_input
 from analysis.pipeline import analyze_frames
 from analysis.run import run_analysis
-from benchmarks._graph import declaration_count, load_generated
-from graph import local_server
-from graph.config import Settings
-from graph.connection import check
-from graph.setup import ensure_schema
+from benchmarks._graph import generated_year, generated_year_arguments
 
 
 def _majority(members: list[str], label_of: dict[str, str]) -> tuple[str | None, float]:
@@ -113,23 +109,10 @@ def _print_summary(label: str, found: dict, rings: int, wide: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--declarations", type=int, default=20_000, help="20k plants 18 rings (<= 20)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", default=None, help="generator profile, e.g. minimal (default: the full one)")
-    parser.add_argument("--port", type=int, default=7713)
-    parser.add_argument("--home", type=Path, default=Path("/tmp/rg-bench-networks"))
-    parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
-    parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
+    generated_year_arguments(parser, declarations=20_000, port=7713, home="/tmp/rg-bench-networks")
     args = parser.parse_args()
 
-    data = args.home / f"data-{args.declarations}-{args.seed}-{args.profile or 'full'}"
-    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="3g", neo4j_pagecache="2g")
-    local_server.start(cfg)
-    try:
-        driver = check(cfg)
-        if not (args.reuse and declaration_count(driver)):
-            load_generated(driver, cfg, data, args.declarations, args.seed, args.profile)
-        ensure_schema(driver, "neo4j")
+    with generated_year(args) as (cfg, driver, data):
         run = run_analysis(driver, "neo4j", cfg.home)
         print(
             f"analyze: {run.counts['analysed']:,} enterprises, {run.counts['networks']:,} networks "
@@ -156,9 +139,6 @@ def main() -> None:
             "naive links", evaluate(naive, data / "truth"), rings,
             evaluate(naive, data / "truth", top_recall=max(rings, 20)),
         )  # fmt: skip
-    finally:
-        if not args.keep_running:
-            local_server.stop(cfg)
 
 
 if __name__ == "__main__":
