@@ -16,11 +16,11 @@ import pandas as pd
 
 from graph.model import schema
 from graph.paging import read_pages
-from investigate.scope import CONFIRMED_OUTCOMES
+from graph.scope import CONFIRMED_OUTCOMES
 
 __all__ = ["AnalysisInput", "CONFIRMED_CASE_OUTCOMES", "read_analysis_input"]
 
-#: a case concerning an enterprise makes it a known violator when its outcome is one of these (investigate/scope.py)
+#: a case concerning an enterprise makes it a known violator when its outcome is one of these (graph/scope.py)
 CONFIRMED_CASE_OUTCOMES = CONFIRMED_OUTCOMES
 
 

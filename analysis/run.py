@@ -14,7 +14,6 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.peers import peer_reference
 from analysis.engines import GraphEngine, InProcessEngine
 from analysis.graph_io import read_analysis_input
 from analysis.pipeline import AnalysisResult, analyze_frames
@@ -133,9 +132,7 @@ def run_analysis(
         "timings": dict(timings),
     }
     columns = [c for c in SNAPSHOT_COLUMNS if c in result.enterprises.columns]
-    folder = save_snapshot(
-        home, result.enterprises[columns], result.networks, peer_reference(data.declarations), metadata
-    )
+    folder = save_snapshot(home, result.enterprises[columns], result.networks, metadata)
     lap("snapshot")
     timings["total"] = round(time.perf_counter() - began, 3)
     return AnalysisRun(

@@ -4,31 +4,25 @@ Layout under ``$RISKGRAPH_HOME/snapshots/``::
 
     <version>/enterprises.parquet   one row per analysed enterprise (risk, community, centralities, reasons as JSON)
     <version>/networks.json         scored networks, highest first
-    <version>/peers.parquet         unit-value reference per HS6 and origin (median and spread of log unit value)
     <version>/metadata.json         version, as_of, engine, counts, timings
     latest                          the name of the newest complete version
 
-A version folder is written under a temporary name and renamed when complete, then ``latest`` is
-replaced atomically (``os.replace``), so a reader never sees a half-written snapshot. The newest
-``keep`` versions are kept.
+Written through :class:`graph.home.VersionedStore` (staged, renamed when complete, ``latest`` swapped
+atomically), so a reader never sees a half-written snapshot. The newest ``keep`` versions are kept.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from graph.errors import RiskGraphError
+from graph.home import ANALYSIS_SNAPSHOTS, VersionedStore
 
 __all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
-
-_LATEST = "latest"
 
 
 class SnapshotMissing(RiskGraphError, FileNotFoundError):
@@ -42,7 +36,6 @@ class Snapshot:
     version: str
     enterprises: pd.DataFrame
     networks: list[dict]
-    peers: pd.DataFrame
     metadata: dict
 
     def enterprise(self, enterprise_id: str) -> dict | None:
@@ -55,63 +48,51 @@ class Snapshot:
         return row
 
 
+def _store(home: Path, keep: int = 5) -> VersionedStore:
+    return VersionedStore(home, ANALYSIS_SNAPSHOTS, keep)
+
+
 def snapshot_dir(home: Path) -> Path:
-    return Path(home) / "snapshots"
+    return _store(home).root
 
 
 def snapshot_versions(home: Path) -> list[str]:
     """The complete versions kept under ``home``, oldest first (names are UTC timestamps)."""
-    root = snapshot_dir(home)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return _store(home).versions()
 
 
 def save_snapshot(
     home: Path,
     enterprises: pd.DataFrame,
     networks: list[dict],
-    peers: pd.DataFrame,
     metadata: dict,
     keep: int = 5,
 ) -> Path:
     """Write a new version and point ``latest`` at it; returns the version folder."""
-    root = snapshot_dir(home)
-    root.mkdir(parents=True, exist_ok=True)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    staging = root / f".{version}.tmp"
-    staging.mkdir()
+    store = _store(home, keep)
     table = enterprises.copy()
     table["reasons"] = [json.dumps(r) if not isinstance(r, str) else r for r in table["reasons"]]
-    table.to_parquet(staging / "enterprises.parquet", index=False)
-    peers.to_parquet(staging / "peers.parquet", index=False)
-    (staging / "networks.json").write_text(json.dumps(networks, default=_plain))
-    (staging / "metadata.json").write_text(json.dumps({**metadata, "version": version}, default=_plain, indent=2))
-    final = root / version
-    staging.rename(final)
-    pointer = root / f".{_LATEST}.tmp"
-    pointer.write_text(version)
-    os.replace(pointer, root / _LATEST)
-    for old in snapshot_versions(home)[:-keep]:
-        shutil.rmtree(root / old, ignore_errors=True)
-    return final
+    with store.stage() as (version, staging):
+        table.to_parquet(staging / "enterprises.parquet", index=False)
+        (staging / "networks.json").write_text(json.dumps(networks, default=_plain))
+        (staging / "metadata.json").write_text(json.dumps({**metadata, "version": version}, default=_plain, indent=2))
+    return store.folder(version)
 
 
 def load_snapshot(home: Path, version: str | None = None) -> Snapshot:
     """The latest (or the named) snapshot; raises :class:`SnapshotMissing` when there is none."""
-    root = snapshot_dir(home)
-    try:
-        version = version or (root / _LATEST).read_text().strip()
-    except FileNotFoundError:
-        raise SnapshotMissing(f"no risk snapshot under {root}: run `riskgraph analyze` first") from None
-    folder = root / version
+    store = _store(home)
+    root = store.root
+    version = version or store.latest()
+    if version is None:
+        raise SnapshotMissing(f"no risk snapshot under {root}: run `riskgraph analyze` first")
+    folder = store.folder(version)
     if not folder.is_dir():
         raise SnapshotMissing(f"risk snapshot {version} is missing from {root}: run `riskgraph analyze` again")
     return Snapshot(
         version=version,
         enterprises=pd.read_parquet(folder / "enterprises.parquet"),
         networks=json.loads((folder / "networks.json").read_text()),
-        peers=pd.read_parquet(folder / "peers.parquet"),
         metadata=json.loads((folder / "metadata.json").read_text()),
     )
 

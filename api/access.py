@@ -17,8 +17,8 @@ from fastapi import Depends, Request
 
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
+from graph.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
 from investigate.explore import parse_ref
-from investigate.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
 
 __all__ = ["ADMIN", "READERS", "allow", "PrincipalDep", "districts_of", "scope_graph_request", "visible_enterprises"]
 

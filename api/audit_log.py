@@ -15,6 +15,8 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.home import AUDIT
+
 __all__ = ["AuditLog", "AuditTrail"]
 
 SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc")
@@ -23,7 +25,7 @@ RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": 
 
 class AuditLog:
     def __init__(self, home: Path) -> None:
-        self.folder = Path(home) / "audit"
+        self.folder = Path(home) / AUDIT
         self._lock = threading.Lock()
 
     def append(self, entry: dict) -> None:

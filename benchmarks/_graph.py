@@ -14,9 +14,9 @@ from graph import local_server
 from graph.config import Settings
 from graph.connection import check
 from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
+from sample.generator import generate
 
 __all__ = ["declaration_count", "reset", "load_generated", "generated_year_arguments", "generated_year"]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from graph.config import Settings
 from graph.errors import RiskGraphError
+from graph.home import NEO4J
 
 __all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status", "import_full"]
 
@@ -42,7 +43,7 @@ class ServerStatus:
 
 
 def _home(cfg: Settings) -> Path:
-    return cfg.home.resolve() / "neo4j"
+    return cfg.home.resolve() / NEO4J
 
 
 def _pid_file(cfg: Settings) -> Path:

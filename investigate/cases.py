@@ -33,8 +33,8 @@ import neo4j
 
 from graph.errors import RiskGraphError
 from graph.model import schema
+from graph.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
 from investigate import explore
-from investigate.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
 
 __all__ = [
     "KINDS",

@@ -36,7 +36,7 @@ import neo4j
 
 from graph.currency import CURRENCY_PER_USD, USD_VALUE
 from graph.model import schema
-from investigate.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
+from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
 
 __all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
 

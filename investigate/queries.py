@@ -7,7 +7,7 @@ import json
 import neo4j
 
 from graph.model import schema
-from investigate.scope import NETWORK, in_jurisdiction
+from graph.scope import NETWORK, in_jurisdiction
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
 

@@ -36,10 +36,10 @@ from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
 from graph.model import schema
 from graph.reference import office_by_code
+from graph.scope import DECLARATION, ENTERPRISE, LATEST_DATE, in_jurisdiction, lodged_in_districts
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
-from investigate.scope import DECLARATION, ENTERPRISE, LATEST_DATE, in_jurisdiction, lodged_in_districts
 from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]

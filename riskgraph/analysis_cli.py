@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from graph.config import settings
-from investigate.scope import KINDS
+from graph.scope import KINDS
 from riskgraph.errors import UserError
 
 __all__ = ["register", "STAGES"]

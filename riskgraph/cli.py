@@ -23,6 +23,7 @@ from graph import local_server
 from graph.config import settings
 from graph.connection import check, database
 from graph.errors import RiskGraphError
+from graph.home import QUARANTINE, SAMPLE
 from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
@@ -113,7 +114,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
-    from ingest.generator import generate as run_generator
+    from sample.generator import generate as run_generator
 
     began = time.monotonic()
     summary = run_generator(out, declarations, seed)
@@ -177,7 +178,7 @@ def ingest(
             report = bulk_ingest(paths, cfg, rules, show, stage=console.print)
         else:
             writer = GraphWriter(_connect(), database())
-            report = ingest_files(paths, writer, cfg.home / "quarantine", rules, cfg.batch_size, show)
+            report = ingest_files(paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show)
     elapsed = time.monotonic() - began
     console.print(
         f"read {report.read:,}, stored {report.stored:,} ({report.created:,} new), "
@@ -229,7 +230,7 @@ def demo(
     import subprocess
 
     cfg = settings()
-    sample = cfg.home / "sample"
+    sample = cfg.home / SAMPLE
     steps = [["neo4j", "start"], ["ingest", str(sample)], ["analyze"], ["networks", "--top", "5"], ["model", "train"]]
     if not (sample / "truth" / "summary.json").exists():
         steps.insert(0, ["generate", "--out", str(sample), "--declarations", str(declarations), "--seed", str(seed)])

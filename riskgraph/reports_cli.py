@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from graph.config import settings
-from investigate.scope import KINDS
+from graph.scope import KINDS
 from riskgraph.errors import UserError
 
 __all__ = ["register"]

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import lightgbm as lgb
@@ -35,6 +33,7 @@ from sklearn.metrics import roc_auc_score
 
 from graph.currency import to_usd
 from graph.errors import RiskGraphError
+from graph.home import MODELS, VersionedStore
 from scoring.calibration import calibration_report
 from scoring.features import (
     FeatureState,
@@ -234,49 +233,45 @@ def train_model(
     return TrainedModel(published, state, metrics, held_out, params)
 
 
+def _store(home: Path) -> VersionedStore:
+    return VersionedStore(home, MODELS)  # every model is kept: decisions name the model that made them
+
+
 def models_dir(home: Path) -> Path:
-    return Path(home) / "models"
+    return _store(home).root
 
 
 def save_model(home: Path, model: TrainedModel) -> Path:
     """Write a new model version and point ``latest`` at it."""
-    root = models_dir(home)
-    root.mkdir(parents=True, exist_ok=True)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    staging = root / f".{version}.tmp"
-    staging.mkdir()
-    model.published.save(staging)
-    spec = {
-        "version": version,
-        "features": model.state.names(),
-        "vocab": model.state.vocab,
-        "extra_numeric": model.state.extra_numeric,
-        "extra_categorical": model.state.extra_categorical,
-        "base_rate": model.state.base_rate,
-        "metrics": model.metrics,
-        "params": model.params,
-    }
-    (staging / "spec.json").write_text(json.dumps(spec, indent=1))
-    staging.rename(root / version)
-    pointer = root / ".latest.tmp"
-    pointer.write_text(version)
-    os.replace(pointer, root / "latest")
+    store = _store(home)
+    with store.stage() as (version, staging):
+        model.published.save(staging)
+        spec = {
+            "version": version,
+            "features": model.state.names(),
+            "vocab": model.state.vocab,
+            "extra_numeric": model.state.extra_numeric,
+            "extra_categorical": model.state.extra_categorical,
+            "base_rate": model.state.base_rate,
+            "metrics": model.metrics,
+            "params": model.params,
+        }
+        (staging / "spec.json").write_text(json.dumps(spec, indent=1))
     model.version = version
-    return root / version
+    return store.folder(version)
 
 
 def load_model(home: Path, version: str | None = None) -> tuple[PublishedModel, dict]:
     """The latest (or named) published model and its spec."""
-    root = models_dir(home)
-    try:
-        version = version or (root / "latest").read_text().strip()
-    except FileNotFoundError:
-        raise ModelError(f"no model under {root}: run `riskgraph model train` first") from None
-    folder = root / version
+    store = _store(home)
+    version = version or store.latest()
+    if version is None:
+        raise ModelError(f"no model under {store.root}: run `riskgraph model train` first")
+    folder = store.folder(version)
     try:
         return PublishedModel.load(folder), json.loads((folder / "spec.json").read_text())
     except FileNotFoundError:
-        raise ModelError(f"model {version} is missing from {root} or incomplete: train a new one") from None
+        raise ModelError(f"model {version} is missing from {store.root} or incomplete: train a new one") from None
 
 
 def _figures(m: dict) -> dict:
@@ -286,11 +281,13 @@ def _figures(m: dict) -> dict:
 def model_card(home: Path, version: str | None = None) -> dict | None:
     """The latest (or named) model's validation figures against its baseline, for ``GET /health`` and the
     report; None without a model."""
-    root = models_dir(home)
+    store = _store(home)
+    version = version or store.latest()
     try:
-        version = version or (root / "latest").read_text().strip()
-        spec = json.loads((root / version / "spec.json").read_text())
+        spec = json.loads((store.folder(version) / "spec.json").read_text()) if version else None
     except FileNotFoundError:
+        spec = None
+    if spec is None:
         return None
     m = spec["metrics"]
     return {

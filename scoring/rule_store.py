@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.home import RULES
 from graph.reference import DEPARTMENT
 from scoring.rules import Rule, RuleError, parse_rule
 
@@ -27,7 +28,7 @@ class RuleStore:
     """All versions of all rules; the current rule is the highest version of each id."""
 
     def __init__(self, home: Path) -> None:
-        self.folder = Path(home) / "rules"
+        self.folder = Path(home) / RULES
         self.path = self.folder / "rules.json"
 
     def mtime(self) -> int:

@@ -22,7 +22,7 @@ from graph.config import Settings
 from graph.model import schema
 from graph.reference import OFFICES
 from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
+from sample.generator import generate
 from tests.conftest import run_cli
 
 

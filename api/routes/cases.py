@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.access import PrincipalDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.models import CasePublic, CasesPublic
 from investigate import cases, explore
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -57,7 +58,7 @@ def _author(principal) -> str:
     return f"{principal.name} ({principal.id})"
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=CasePublic)
 def create_case(
     request: Request, response: Response, graph: GraphDep, principal: PrincipalDep, body: CaseCreate
 ) -> dict:
@@ -86,7 +87,7 @@ def create_case(
     return created
 
 
-@router.get("")
+@router.get("", response_model=CasesPublic)
 def read_cases(
     request: Request,
     graph: GraphDep,
@@ -98,12 +99,12 @@ def read_cases(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CasePublic)
 def read_case(graph: GraphDep, case_id: str) -> dict:
     return cases.read_case(*graph, case_id)
 
 
-@router.patch("/{case_id}")
+@router.patch("/{case_id}", response_model=CasePublic)
 def update_case(graph: GraphDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
     return cases.update_case(
         *graph,

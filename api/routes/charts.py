@@ -6,8 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from api.deps import GraphDep
-from api.routes.explore import Depth, NodeLimit, require_enterprise
-from api.routes.networks import require_network
+from api.lookups import Depth, NodeLimit, require_enterprise, require_network
 from investigate import explore
 from visualizations.chart import render_chart
 

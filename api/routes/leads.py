@@ -15,8 +15,9 @@ from fastapi.responses import Response
 
 from api.access import districts_of
 from api.deps import GraphDep
+from api.models import LeadsPublic
+from graph.scope import KINDS
 from investigate.leads import rank_leads, snapshot_shortfalls
-from investigate.scope import KINDS
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
 router = APIRouter(prefix="/v1", tags=["leads"])
@@ -31,7 +32,7 @@ def _leads(request: Request, graph: GraphDep, kind: str, limit: int) -> list[dic
     return rank_leads(*graph, kind, limit, districts=districts_of(request), shortfalls=shortfalls)
 
 
-@router.get("/leads")
+@router.get("/leads", response_model=LeadsPublic)
 def read_leads(request: Request, graph: GraphDep, kind: Kind, limit: Limit = 100) -> dict:
     items = _leads(request, graph, kind, limit)
     return {"items": items, "count": len(items)}

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Query, Request
 
 from api.access import districts_of
 from api.deps import GraphDep
-from api.errors import ApiError
-from investigate import explore
+from api.lookups import require_network
+from api.models import NetworkPublic, NetworksPublic
+from graph.scope import KINDS
 from investigate.queries import top_networks
-from investigate.scope import KINDS
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
 
-@router.get("")
+@router.get("", response_model=NetworksPublic)
 def read_networks(
     request: Request,
     graph: GraphDep,
@@ -29,13 +29,6 @@ def read_networks(
     return {"items": items, "count": len(items)}
 
 
-def require_network(graph: GraphDep, network_id: int) -> dict:
-    found = explore.network(*graph, network_id)
-    if found is None:
-        raise ApiError(404, "not_found", f"no network {network_id}")
-    return found
-
-
-@router.get("/{network_id}")
+@router.get("/{network_id}", response_model=NetworkPublic)
 def read_network(graph: GraphDep, network_id: int) -> dict:
     return require_network(graph, network_id)

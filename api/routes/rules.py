@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
 from graph.reference import DEPARTMENT
+from scoring.rules import Rule
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"])
 
@@ -44,7 +45,7 @@ def read_rules(store: RuleStoreDep, key: PrincipalDep, all_versions: Annotated[b
     return {"data": [r.model_dump(mode="json") for r in rules], "count": len(rules)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Rule)
 def create_rule(store: RuleStoreDep, key: PrincipalDep, rule: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     """The rule's fields, optionally ``changed_by`` (default: the key's name); an existing id gets a
     new version (owner only)."""
@@ -57,7 +58,7 @@ def create_rule(store: RuleStoreDep, key: PrincipalDep, rule: Annotated[dict[str
     return JSONResponse(stored, status_code=201, headers={"Location": f"/v1/rules/{stored['id']}"})
 
 
-@router.post("/{rule_id}/disable")
+@router.post("/{rule_id}/disable", response_model=Rule)
 def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: RuleDisable) -> dict:
     _acting(key, body.acting_for, "acting_for")
     return store.disable(rule_id, body.changed_by, body.acting_for).model_dump(mode="json")

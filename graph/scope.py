@@ -10,7 +10,8 @@ declaration, and the query's ``$districts`` parameter (``None`` = no limit).
 historical load reads the same as a live one.
 
 **Cases.** The kinds of lead and case (:data:`KINDS`), the case statuses and their moves, and the
-outcomes; :data:`CONFIRMED_OUTCOMES` also feed the analysis (its known violators).
+outcomes; :data:`CONFIRMED_OUTCOMES` also feed the analysis (its known violators). On the ground floor so
+both ``analysis/`` and ``investigate/`` (and the API's access check) read it without importing each other.
 """
 
 from __future__ import annotations
