@@ -240,6 +240,7 @@ class NetworkRanked(_Open):
     id: int
     score: float | None
     kind: str | None
+    routing: str | None = None
     members: list[str | int]
     reasons: list[dict[str, Any]]
 

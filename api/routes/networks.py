@@ -23,7 +23,7 @@ def read_networks(
     kind: Literal[KINDS] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict:
-    fields = ("id", "score", "kind", "members", "reasons")
+    fields = ("id", "score", "kind", "routing", "members", "reasons")
     ranked = top_networks(*graph, limit, kind, districts_of(request))
     items = [{k: n[k] for k in fields} for n in ranked]
     return {"items": items, "count": len(items)}
