@@ -17,11 +17,13 @@ from analysis.graph_io import read_analysis_input
 from scoring.as_of import enterprises_as_of
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
-from scoring.graph_read import read_declarations, read_enterprises
+from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
+from scoring.links import LinkIndex
 from scoring.model import ModelError, load_model, ranking_metrics, save_model, split_date, train_model
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import build_snapshot, final_scores, save_snapshot
+from scoring.violator_journal import ViolatorJournal
 
 __all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "feedback_file", "SCORE_COLUMNS"]
 
@@ -39,7 +41,9 @@ class Capacity:
     offices: dict[str, float] = field(default_factory=dict)
 
 
-def _publish(home: Path, model_version: str, model, spec, declarations, enterprises, capacity: Capacity) -> str:
+def _publish(
+    home: Path, model_version: str, model, spec, declarations, enterprises, links: LinkIndex, capacity: Capacity
+) -> str:
     rules = RuleStore(home).current(include_disabled=False)
     state, config = build_snapshot(
         declarations,
@@ -47,6 +51,7 @@ def _publish(home: Path, model_version: str, model, spec, declarations, enterpri
         model,
         spec,
         rules,
+        links=links,
         physical=capacity.physical,
         document=capacity.document,
         random_share=capacity.random_share,
@@ -66,8 +71,10 @@ def train_and_publish(
     """
     timings = {}
     began = time.perf_counter()
+    read_at = reading_started()
     declarations = read_declarations(driver, database)
     enterprises = read_enterprises(driver, database)
+    links = read_link_index(driver, database, declarations, enterprises, read_at)
     timings["read"] = time.perf_counter() - began
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -85,7 +92,7 @@ def train_and_publish(
     trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
     save_model(home, trained)
     model, spec = load_model(home, trained.version)
-    snapshot = _publish(home, trained.version, model, spec, declarations, enterprises, capacity)
+    snapshot = _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity)
     timings["total"] = time.perf_counter() - began
     return {
         "model_version": trained.version,
@@ -98,9 +105,11 @@ def train_and_publish(
 def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:
     """A new snapshot from the latest model and the graph as it is now (new history, new analysis)."""
     model, spec = load_model(home)
+    read_at = reading_started()
     declarations = read_declarations(driver, database)
     enterprises = read_enterprises(driver, database)
-    return _publish(home, spec["version"], model, spec, declarations, enterprises, capacity)
+    links = read_link_index(driver, database, declarations, enterprises, read_at)
+    return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity)
 
 
 def score_file(
@@ -177,6 +186,7 @@ def feedback_file(
                 bad.append([str(chunk.source), int(row_number), field, reason, json.dumps(row, default=str)])
         quarantine.write(pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS)))
         result = record_outcomes(driver, database, log, outcomes)
+        ViolatorJournal(log.path.parent).append(result.violators)
         counts["read"] += len(frame)
         counts["recorded"] += result.recorded
         counts["with_decision"] += result.with_decision
