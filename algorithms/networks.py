@@ -25,9 +25,9 @@ in the projection (no strong links), old firms have no young-member signal, and 
 clients outside the community is not exclusive.
 
 ``kind`` routes the lead. A **ring** - at least :data:`RING_DENSITY` of member pairs tied by several rare
-shared identifiers, plus at least one more ring marker (young members, an exclusive broker or seller,
-under-valuation, transshipment) - goes to ``"anti-smuggling"``: under-valuation inside a ring of shells is
-how smuggled goods are cleared, not a valuation dispute for an auditor. Otherwise ``"audit"`` when tax
+shared identifiers, plus young members or an exclusive broker or seller (under-valuation and transshipment
+are named with them but do not make a ring alone) - goes to ``"anti-smuggling"``: under-valuation inside a
+ring of shells is how smuggled goods are cleared, not a valuation dispute for an auditor. Otherwise ``"audit"`` when tax
 evidence (under-valuation, valuation or classification violations) outweighs smuggling evidence (violator
 links whose past violations are smuggling, drugs, counterfeits or origin), else ``"anti-smuggling"``.
 """
@@ -121,7 +121,8 @@ def _transshipment(decl: pd.DataFrame) -> pd.Series:
 def _routing(density: float, markers: dict[str, float], tax: float, smuggling: float) -> tuple[str, str]:
     """(kind, why): a ring goes to anti-smuggling whatever its tax evidence."""
     present = [name for name, value in markers.items() if value > 0]
-    if density >= RING_DENSITY and set(present) - {"transshipment"}:  # a transit port alone is ordinary trade
+    # a transit port or cheap invoices alone are ordinary trade or a valuation case: a ring needs a shell marker
+    if density >= RING_DENSITY and set(present) - {"transshipment", "under-valuation"}:
         return (
             "anti-smuggling",
             f"ring: {density:.0%} of member pairs share rare identifiers, with {', '.join(present)}",
