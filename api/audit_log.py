@@ -19,7 +19,7 @@ from graph.home import AUDIT
 
 __all__ = ["AuditLog", "AuditTrail"]
 
-SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc")
+SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc", "/static/")
 RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case", "rule_id": "rule"}
 
 

@@ -223,6 +223,13 @@ class EnterpriseNeighbourhoodPublic(NeighbourhoodPublic):
     depth: int
 
 
+class NetworkNeighbourhoodPublic(NeighbourhoodPublic):
+    """A network's members and what they share, one step out, as its chart draws it."""
+
+    id: int
+    depth: int
+
+
 class TimelinePublic(BaseModel):
     id: str
     declarations: list[dict[str, Any]]
@@ -251,6 +258,7 @@ class NetworkRanked(_Open):
     score: float | None
     kind: str | None
     routing: str | None = None
+    size: int = Field(description="members in the network")
     members: list[str | int]
     reasons: list[dict[str, Any]]
 

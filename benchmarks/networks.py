@@ -133,7 +133,7 @@ def main() -> None:
         data_in = read_analysis_input(driver, "neo4j")
         naive = analyze_frames(
             data_in.enterprises, data_in.declarations, data_in.links, data_in.known_violators, data_in.as_of,
-            reuse_days=10**6, kind_weights={},
+            reuse_days=10**6, kind_weights={"consignment": 1.0},
         ).networks  # fmt: skip
         _print_summary(
             "naive links", evaluate(naive, data / "truth"), rings,

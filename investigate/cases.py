@@ -250,13 +250,15 @@ def create_case(
 
 
 def read_case(driver: neo4j.Driver, database: str, case_id: str) -> dict:
-    """The case with its concerned enterprises, notes, history and evidence; :class:`CaseNotFound` if unknown."""
+    """The case with the statuses it may move to (``moves``), its concerned enterprises, notes, history and
+    evidence; :class:`CaseNotFound` if unknown."""
     records = driver.execute_query(READ, id=case_id, database_=database).records
     if not records:
         raise CaseNotFound(f"no case {case_id!r}")
     r = records[0]
     return {
         **r["case"],
+        "moves": list(TRANSITIONS[r["case"]["status"]]),
         "concerns": r["concerns"],
         "notes": json.loads(r["notes"] or "[]"),
         "history": json.loads(r["history"] or "[]"),

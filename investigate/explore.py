@@ -46,7 +46,9 @@ for _label, _props in SEARCHABLE.items():
     for _prop in _props:
         if _prop not in schema().node(_label).properties:
             raise ValueError(f"{_label}.{_prop} is searched but not declared in graph/schema/")
-for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF"):
+#: probable same firms (``riskgraph resolve``): drawn between the two enterprises with the match weight
+SAME_FIRM_TYPE = "PROBABLY_SAME_FIRM"
+for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF", SAME_FIRM_TYPE):
     schema().relationship(_rel)
 for _label in ("Declaration", "Route", "Network", "Case"):
     schema().node(_label)
@@ -126,9 +128,20 @@ UNWIND $ids AS eid
 MATCH (e:Enterprise {id: eid}) WHERE COUNT { (e)-[:FILED]->() } <= $hub
 MATCH (e)-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
 WHERE o <> e AND (f.role = 'consignee' OR g.role = 'consignee')
-WITH e, o, f.role AS own, g.role AS role, count(d) AS n
+WITH e, o, f.role AS own, g.role AS role, count(d) AS n, min(d.date) AS first, max(d.date) AS last
 ORDER BY n DESC
-RETURN e.id AS source, own, role, properties(o) AS o, n
+RETURN e.id AS source, own, role, properties(o) AS o, n, toString(first) AS first, toString(last) AS last
+LIMIT $cap
+"""
+
+
+SAME_FIRM = f"""
+UNWIND $ids AS eid
+MATCH (e:Enterprise {{id: eid}})-[r:{SAME_FIRM_TYPE}]-(o:Enterprise)
+WHERE r.status <> 'rejected'
+RETURN startNode(r).id AS a, endNode(r).id AS b, e.id AS source, properties(o) AS o,
+       r.match_weight AS weight, r.status AS status
+ORDER BY r.match_weight DESC
 LIMIT $cap
 """
 
@@ -167,11 +180,13 @@ class _Builder:
 
 
 def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int) -> dict:
-    """Enterprises within ``depth`` steps, a step being a shared identifier or a shared declaration.
+    """Enterprises within ``depth`` steps, a step being a shared identifier, a shared declaration or a
+    probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
 
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
-    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
-    hundreds of declaration nodes would hide the structure (two intermediaries of the same
+    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations and the
+    dates of the first and last (``first``, ``last``: a chart can then show the links active in a time
+    window), since hundreds of declaration nodes would hide the structure (two intermediaries of the same
     declarations are not linked: every broker would join every seller). A party to more than
     ``HUB`` declarations is not walked through. Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short.
@@ -197,12 +212,17 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
                 oid = built.add_node("Enterprise", other)
                 built.add_edge(oid, ident, r["type"])
                 reached.append(other["id"])
+        for r in driver.execute_query(SAME_FIRM, ids=frontier, cap=cap, database_=database).records:
+            built.add_node("Enterprise", r["o"])
+            built.add_edge(r["a"], r["b"], SAME_FIRM_TYPE, weight=r["weight"], status=r["status"])
+            reached.append(r["o"]["id"])
         for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])
+            span = {"declarations": r["n"], "first": r["first"], "last": r["last"]}
             if r["own"] == "consignee":
-                built.add_edge(oid, r["source"], "FILED", role=r["role"], declarations=r["n"])
+                built.add_edge(oid, r["source"], "FILED", role=r["role"], **span)
             else:
-                built.add_edge(r["source"], oid, "FILED", role=r["own"], declarations=r["n"])
+                built.add_edge(r["source"], oid, "FILED", role=r["own"], **span)
             reached.append(r["o"]["id"])
         frontier = [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes]
         if not frontier:

@@ -22,7 +22,7 @@ NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 
 TOP_NETWORKS = f"""
 MATCH (n:Network)
-WHERE ($kind IS NULL OR n.kind = $kind)
+WHERE ($kind IS NULL OR n.kind = $kind) AND ($min_score IS NULL OR n.score >= $min_score)
   AND {in_jurisdiction(NETWORK, "n")}
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
@@ -63,11 +63,14 @@ def top_networks(
     top: int,
     kind: str | None = None,
     districts: frozenset[str] | None = None,
+    min_score: float | None = None,
 ) -> list[dict]:
-    """The ``top`` highest-scoring networks (optionally of one kind, or with a member that lodged at one of
-    ``districts``), members sorted, reasons decoded."""
+    """The ``top`` highest-scoring networks (optionally of one kind, scoring at least ``min_score``, or with a
+    member that lodged at one of ``districts``), members sorted, reasons decoded."""
     scope = None if districts is None else sorted(districts)
-    records = driver.execute_query(TOP_NETWORKS, top=top, kind=kind, districts=scope, database_=database).records
+    records = driver.execute_query(
+        TOP_NETWORKS, top=top, kind=kind, districts=scope, min_score=min_score, database_=database
+    ).records
     return [{**r.data(), "reasons": json.loads(r["reasons"] or "[]")} for r in records]
 
 

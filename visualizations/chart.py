@@ -16,9 +16,12 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
+from graph.reference import OFFICES
 from visualizations.style import (
+    DASHED,
     EDGE_COLOURS,
     community_colour,
+    edge_caption,
     legend,
     risk_colour,
     shape,
@@ -71,15 +74,16 @@ def _network(graph: dict, focus: set[str]) -> Network:
             kind=node["label"],
         )
     for edge in graph["edges"]:
-        label = edge.get("role") or edge["type"]
-        count = edge.get("declarations")
+        shown, title = edge_caption(edge)
+        extra = {"label": shown, "arrows": {"to": {"enabled": False}}} if shown else {}
         net.add_edge(
             edge["source"],
             edge["target"],
-            title=f"{edge['type']} ({label}, {count} declarations)" if count else label,
+            title=title,
             color=EDGE_COLOURS.get(edge["type"], "#b0bec5"),
-            dashes=edge["type"] == "FILED",
-            width=1 + min(count or 0, 20) / 5,
+            dashes=edge["type"] in DASHED,
+            width=1 + min(edge.get("declarations") or 0, 20) / 5,
+            **extra,
         )
     net.options = chart_options()
     return net
@@ -110,9 +114,11 @@ def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozense
 
 
 def render_page() -> str:
-    """The investigator page: search, chart, expand; vis-network and the chart style inline."""
+    """The investigator's workbench: the chart style, chart options and the customs offices (for the
+    network filter) inline; its scripts and libraries are served from ``/static``."""
+    offices = [{"code": o.code, "name": o.name, "level": o.level} for o in OFFICES if o.level != "department"]
     return (
         _templates()
         .get_template("investigator.html")
-        .render(vis=vis_assets(), style=style_tables(), options=chart_options())
+        .render(config={"style": style_tables(), "options": chart_options(), "offices": offices})
     )
