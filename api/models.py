@@ -24,6 +24,7 @@ __all__ = [
     "RulesPublic",
     "RuleDisable",
     "HealthPublic",
+    "ModelCardPublic",
     "OutcomeIn",
     "OutcomesIn",
     "FeedbackPublic",
@@ -151,12 +152,27 @@ class FeedbackPublic(BaseModel):
     unknown: list[str] = Field(description="declaration ids not in the graph (nothing recorded)")
 
 
+class ModelCardPublic(BaseModel):
+    """The published model's validation figures next to the raw-column baseline's (same time split)."""
+
+    version: str
+    published: str | None
+    why: str | None
+    validation_window: list[str | None]
+    validated_on: int | None
+    model: dict[str, float | None]
+    baseline: dict[str, float | None] | None
+    final_score: dict[str, float | None]
+    brier: dict[str, float] | None
+
+
 class HealthPublic(BaseModel):
     status: Literal["ok", "no_snapshot"]
     snapshot: str | None
     model_version: str | None
     built_at: str | None
     rules: int
+    model: ModelCardPublic | None = None
 
 
 class OfficePublic(BaseModel):
@@ -261,6 +277,7 @@ class NetworkRanked(_Open):
     id: int
     score: float | None
     kind: str | None
+    routing: str | None = None
     size: int = Field(description="members in the network")
     members: list[str | int]
     reasons: list[dict[str, Any]]

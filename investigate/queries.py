@@ -27,7 +27,7 @@ WHERE ($kind IS NULL OR n.kind = $kind) AND ($min_score IS NULL OR n.score >= $m
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id
-RETURN n.id AS id, n.score AS score, n.kind AS kind, n.value_at_stake AS value_at_stake,
+RETURN n.id AS id, n.score AS score, n.kind AS kind, n.routing AS routing, n.value_at_stake AS value_at_stake,
        collect(e.id) AS members, n.reasons AS reasons
 ORDER BY score DESC, id
 """

@@ -40,6 +40,7 @@ from graph.scope import DECLARATION, ENTERPRISE, LATEST_DATE, in_jurisdiction, l
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
+from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -355,6 +356,7 @@ def analysis_report(
         "districts": scope,
         "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
         "decisions": decisions,
+        "model": model_card(home),
     }
     report["warnings"] = _warnings(driver, database, home, scope)
     if latest is None:  # nothing ingested yet: the report says so instead of failing

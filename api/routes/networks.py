@@ -38,7 +38,7 @@ def read_networks(
             raise ApiError(422, "invalid_request", f"office: {office!r} is not a customs office of the hierarchy")
         there = frozenset(jurisdiction(found.code))
         districts = there if districts is None else there & districts
-    fields = ("id", "score", "kind", "members", "reasons")
+    fields = ("id", "score", "kind", "routing", "members", "reasons")
     ranked = top_networks(*graph, limit, kind, districts, min_score)
     items = [{k: n[k] for k in fields} | {"size": len(n["members"])} for n in ranked]
     return {"items": items, "count": len(items)}
