@@ -16,7 +16,7 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
-from graph.reference import OFFICES
+from graph.reference import offices as hierarchy
 from visualizations.style import (
     DASHED,
     EDGE_COLOURS,
@@ -116,7 +116,7 @@ def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozense
 def render_page() -> str:
     """The investigator's workbench: the chart style, chart options and the customs offices (for the
     network filter) inline; its scripts and libraries are served from ``/static``."""
-    offices = [{"code": o.code, "name": o.name, "level": o.level} for o in OFFICES if o.level != "department"]
+    offices = [{"code": o.code, "name": o.name, "level": o.level} for o in hierarchy() if o.level != "department"]
     return (
         _templates()
         .get_template("investigator.html")
