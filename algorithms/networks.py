@@ -329,7 +329,8 @@ def network_risk(
         tax_evidence = strengths.get("undervaluation", 0.0) + (0.5 if tax_n > smuggling_n else 0.0)
         markers = {
             "young members": young_share,
-            "an exclusive broker or seller": exclusive if exclusive >= 0.25 else 0.0,
+            # two firms of one family sharing their supplier is ordinary trade; three or more tied to one is a ring's
+            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= 3 else 0.0,
             "under-valuation": below,
             "transshipment": float(transship.get(c, 0.0)),
         }
