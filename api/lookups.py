@@ -22,10 +22,10 @@ NetworkId = Annotated[int, Path(ge=0, le=2**63 - 1, description="a network id fr
 
 class EntityIdConvertor(PathConvertor):
     """``{enterprise_id:entity}``: an enterprise id in a path, ``/`` included (ids are whatever the
-    declarations carry), but not a trailing ``/network``, ``/timeline`` or ``/chart``, which name the
-    routes below an enterprise."""
+    declarations carry), but not a trailing ``/network``, ``/timeline``, ``/chart`` or ``/same-firm[/OTHER]``,
+    which name the routes below an enterprise."""
 
-    regex = r"(?:(?!/(?:network|timeline|chart)$).)+"
+    regex = r"(?:(?!/(?:network|timeline|chart|same-firm(?:/[^/]+)?)$).)+"
 
 
 register_url_convertor("entity", EntityIdConvertor())
