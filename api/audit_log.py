@@ -92,7 +92,7 @@ def _entry(scope, status: int, location: str | None) -> dict:
         "role": key.role if key else None,
         "method": scope["method"],
         "path": scope["path"],
-        "route": getattr(route, "path", None),
+        "route": getattr(route, "path_format", None),  # the template without converters (:entity)
         "query": query or None,
         "resources": resources,
         "status": status,
