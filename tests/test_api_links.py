@@ -123,7 +123,9 @@ def test_feedback_confirming_a_violation_changes_the_next_decision(setup):
 def test_confirmed_case_names_the_case_for_the_next_declaration(setup):
     server, phones, _ = setup
     firm = [p for p in phones if p["violator"] == 0][1]
-    opened = server.client.post("/v1/cases", json={"enterprise_id": firm["firm"], "title": "phoenix check"})
+    opened = server.client.post(
+        "/v1/cases", json={"enterprise_id": firm["firm"], "title": "phoenix check", "kind": "anti-smuggling"}
+    )
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["id"]
     closed = server.client.patch(f"/v1/cases/{case_id}", json={"status": "closed", "outcome": "confirmed"})
