@@ -14,9 +14,9 @@ from pathlib import Path
 
 import neo4j
 
+from analysis.aggregates import read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
-from analysis.graph_io import read_analysis_input
-from analysis.pipeline import AnalysisResult, analyze_frames
+from analysis.pipeline import AnalysisResult, analyze_inputs
 from analysis.snapshot import save_snapshot
 from analysis.write_back import write_results
 from graph.errors import RiskGraphError
@@ -91,8 +91,8 @@ def run_analysis(
         if on_stage is not None:
             on_stage(stage, timings[stage])
 
-    data = read_analysis_input(driver, database, as_of=as_of)
-    if data.declarations.empty or data.as_of is None:
+    data = read_analysis_inputs(driver, database, as_of=as_of)
+    if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     lap("read")
 
@@ -103,16 +103,7 @@ def run_analysis(
         if on_stage is not None:
             on_stage(stage, seconds)
 
-    result = analyze_frames(
-        data.enterprises,
-        data.declarations,
-        data.links,
-        data.known_violators,
-        data.as_of,
-        seed=seed,
-        engine=engine,
-        on_stage=inner,
-    )
+    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=inner)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 
@@ -123,7 +114,7 @@ def run_analysis(
     counts = {**data.counts, "analysed": written["enterprises"], "networks": written["networks"]}
     counts["graph_edges"] = result.graph.ecount()
     metadata = {
-        "as_of": data.as_of.date().isoformat(),
+        "as_of": data.activity.as_of.date().isoformat(),
         "analysed_at": analysed_at.isoformat(),
         "engine": engine.name,
         "seed": seed,

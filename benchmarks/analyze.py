@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--python-louvain-timeout", type=float, default=300.0)
     args = parser.parse_args()
 
-    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="6g", neo4j_pagecache="4g")
+    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="4g", neo4j_pagecache="3g")
     local_server.start(cfg)
     try:
         driver = check(cfg)
