@@ -201,11 +201,13 @@ def unit_value_anomalies(
 _PART_COLUMNS = ("compared", "below", "short", "tax", "taxed")
 
 
-def peer_stat_parts(anomalies: pd.DataFrame) -> pd.DataFrame:
-    """Per importer, sums of one slice of :func:`unit_value_anomalies` that add up across slices.
+def peer_stat_parts(anomalies: pd.DataFrame, hs6: pd.Series | None = None) -> pd.DataFrame:
+    """Per importer (and HS6 code, when ``hs6`` gives each row's), sums of one slice of
+    :func:`unit_value_anomalies` that add up across slices.
 
     Peer groups never cross an HS6 code, so the declarations can be compared one set of HS6 codes at a time
-    and only these per-importer sums kept (:func:`combine_peer_parts` turns them into the statistics).
+    and only these sums kept (:func:`combine_peer_parts` turns them into the statistics); kept per HS6 code,
+    the sums of the codes new data touched can be replaced alone.
     """
     _require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
     compared = anomalies[anomalies["robust_z"].notna()]
@@ -214,6 +216,7 @@ def peer_stat_parts(anomalies: pd.DataFrame) -> pd.DataFrame:
     parts = pd.DataFrame(
         {
             "importer_id": compared["importer_id"].astype(str),
+            **({"hs6": hs6.loc[compared.index].astype(str)} if hs6 is not None else {}),
             "compared": 1,
             "below": below.astype(int),
             "short": compared["shortfall"].where(below, 0.0),
@@ -221,16 +224,17 @@ def peer_stat_parts(anomalies: pd.DataFrame) -> pd.DataFrame:
             "taxed": tax.notna().astype(int),
         }
     )
-    return parts.groupby("importer_id", sort=True)[list(_PART_COLUMNS)].sum()
+    keys = ["importer_id", "hs6"] if hs6 is not None else ["importer_id"]
+    return parts.groupby(keys, sort=True)[list(_PART_COLUMNS)].sum()
 
 
 def combine_peer_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """:func:`enterprise_peer_stats` from the :func:`peer_stat_parts` of every slice."""
     frames = [p for p in parts if len(p)]
     if not frames:
-        total = pd.DataFrame(columns=list(_PART_COLUMNS), dtype=float)
+        total = pd.DataFrame(columns=list(_PART_COLUMNS), dtype=float, index=pd.Index([], name="importer_id"))
     else:
-        total = pd.concat(frames).groupby(level=0, sort=True).sum()
+        total = pd.concat(frames).groupby(level="importer_id", sort=True).sum()
     out = pd.DataFrame(
         {
             "peer_compared": total["compared"].astype(int),

@@ -33,9 +33,26 @@ from graph.currency import money_basis
 from graph.model import schema
 from graph.paging import read_pages
 
-__all__ = ["PAGE_ROWS", "PEER_SLICE_ROWS", "latest_declaration_date", "read_analysis_inputs"]
+__all__ = [
+    "PAGE_ROWS",
+    "PEER_SLICE_ROWS",
+    "ALL_DECLARATIONS",
+    "THEIR_DECLARATIONS",
+    "CONSIGNMENT_DECLARATIONS",
+    "THEIR_CONSIGNMENTS",
+    "latest_declaration_date",
+    "read_analysis_inputs",
+    "read_activity",
+    "activity_of",
+    "peer_parts",
+    "reading_session",
+    "window_params",
+]
 
-schema().node("Declaration")
+for _label in ("Declaration", "Enterprise", "Consignment"):
+    schema().node(_label)
+for _rel in ("FILED", "COVERS"):
+    schema().relationship(_rel)
 
 #: rows per record of an aggregated result
 PAGE_ROWS = 50_000
@@ -51,9 +68,13 @@ UNWIND range(0, size(rows) - 1, $page) AS start
 RETURN rows[start..start + $page] AS rows
 """
 
-IMPORTERS = (
-    """
-MATCH (d:Declaration) WHERE d.importer_id IS NOT NULL
+# Where the declarations come from: all of them, or those of the importers in $ids (from their FILED links).
+ALL_DECLARATIONS = "MATCH (d:Declaration) WHERE d.importer_id IS NOT NULL\n"
+THEIR_DECLARATIONS = (
+    "MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration) WHERE e.id IN $ids AND d.importer_id = e.id\n"
+)
+
+IMPORTERS = """
 WITH d.importer_id AS id, d.date AS day, d.route AS route, d.violation AS violation
 WITH id,
      sum(CASE WHEN day <= $as_of THEN 1 ELSE 0 END) AS n,
@@ -65,12 +86,9 @@ WITH id,
      max(CASE WHEN violation = 1 THEN 1 ELSE 0 END) AS violated
 WITH [id, n, recent, history, toString(first_history), routed, transit, violated] AS row
 """
-    + _PAGED
-)
 
-USAGE = (
-    """
-MATCH (d:Declaration) WHERE d.date <= $as_of AND d.importer_id IS NOT NULL
+USAGE = """
+WITH d WHERE d.date <= $as_of
 UNWIND [['declarant', d.declarant_id], ['seller', d.seller_id], ['route', d.route], ['chapter', left(d.hs6, 2)]]
        AS use
 WITH d.importer_id AS id, use[0] AS kind, use[1] AS value, d.date AS day
@@ -80,41 +98,39 @@ WITH id, kind, value, count(*) AS n,
      sum(CASE WHEN day > $history_start AND day <= $window_start THEN 1 ELSE 0 END) AS history
 WITH [id, kind, value, n, recent, history] AS row
 """
-    + _PAGED
-)
+
+VIOLATIONS = """
+WITH d WHERE d.violation = 1 AND d.date <= $as_of AND d.violation_type IS NOT NULL
+WITH d.importer_id AS id, d.violation_type AS type, count(*) AS n
+WITH [id, type, n] AS row
+"""
 
 # Only consignment ids two importers or more used can link anybody; all their uses come back (voyages).
-SHARED_CONSIGNMENTS = (
-    """
-MATCH (d:Declaration) WHERE d.date <= $as_of AND d.consignment_id IS NOT NULL AND d.consignment_id <> ''
-  AND d.importer_id IS NOT NULL
+SHARED_CONSIGNMENTS = """
+WITH d WHERE d.date <= $as_of AND d.consignment_id IS NOT NULL AND d.consignment_id <> ''
 WITH d.consignment_id AS consignment, collect([d.importer_id, toString(d.date)]) AS uses,
      count(DISTINCT d.importer_id) AS importers
 WHERE importers >= 2
 UNWIND uses AS use
 WITH [use[0], consignment, use[1]] AS row
 """
-    + _PAGED
-)
 
-VIOLATIONS = (
-    """
-MATCH (d:Declaration) WHERE d.violation = 1 AND d.date <= $as_of AND d.violation_type IS NOT NULL
-  AND d.importer_id IS NOT NULL
-WITH d.importer_id AS id, d.violation_type AS type, count(*) AS n
-WITH [id, type, n] AS row
+# Every use of the consignments in $consignments (those the importers in $ids used).
+CONSIGNMENT_DECLARATIONS = """
+MATCH (c:Consignment) WHERE c.id IN $consignments
+MATCH (d:Declaration)-[:COVERS]->(c) WHERE d.importer_id IS NOT NULL
 """
-    + _PAGED
-)
+THEIR_CONSIGNMENTS = """
+MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration) WHERE e.id IN $ids AND d.importer_id = e.id
+  AND d.consignment_id IS NOT NULL AND d.date <= $as_of
+RETURN collect(DISTINCT d.consignment_id) AS consignments
+"""
 
-HS6_COUNTS = (
-    """
-MATCH (d:Declaration) WHERE d.date <= $as_of AND d.hs6 IS NOT NULL
+HS6_COUNTS = """
+WITH d WHERE d.date <= $as_of AND d.hs6 IS NOT NULL
 WITH d.hs6 AS hs6, count(*) AS n
 WITH [hs6, n] AS row
 """
-    + _PAGED
-)
 
 CURRENCIES = """
 MATCH (d:Declaration) WHERE d.date <= $as_of AND d.currency IS NOT NULL
@@ -129,8 +145,11 @@ RETURN collect([d.id, d.importer_id, d.hs6, d.origin, d.value, d.currency, d.net
 """
 
 
-def read_aggregate(tx: neo4j.ManagedTransaction, query: str, columns: tuple[str, ...], **params) -> pd.DataFrame:
-    """An aggregation ending in :data:`_PAGED`, one page of rows at a time, as a frame."""
+def read_aggregate(
+    tx: neo4j.ManagedTransaction, scope: str, body: str, columns: tuple[str, ...], **params
+) -> pd.DataFrame:
+    """``scope`` (which declarations) then ``body`` (an aggregation into ``row``), fetched a page at a time."""
+    query = scope + body + _PAGED
     parts = [
         pd.DataFrame.from_records(r["rows"], columns=list(columns)) for r in tx.run(query, page=PAGE_ROWS, **params)
     ]
@@ -161,18 +180,26 @@ def _slices(counts: pd.DataFrame, size: int) -> list[list[str]]:
     return slices
 
 
-def _peer_stats(tx: neo4j.ManagedTransaction, params: dict, slice_rows: int) -> pd.DataFrame:
-    """Per-importer peer statistics, comparing one slice of HS6 codes at a time."""
+def peer_parts(tx: neo4j.ManagedTransaction, params: dict, slice_rows: int, codes: list[str] | None = None):
+    """Peer sums per (importer, HS6 code) (:func:`algorithms.peers.peer_stat_parts`) for the HS6 ``codes``
+    (default: all), comparing one slice of codes at a time against the whole peer groups."""
     money = money_basis(tx.run(CURRENCIES, **params).single()["currencies"])
-    counts = read_aggregate(tx, HS6_COUNTS, ("hs6", "n"), **params)
+    counts = read_aggregate(tx, ALL_DECLARATIONS, HS6_COUNTS, ("hs6", "n"), **params)
+    if codes is not None:
+        counts = counts[counts["hs6"].isin(codes)]
     parts = []
-    for codes in _slices(counts, slice_rows):
-        rows = tx.run(PEER_ROWS, codes=codes, **params).single()["rows"]
+    for chunk in _slices(counts, slice_rows):
+        rows = tx.run(PEER_ROWS, codes=chunk, **params).single()["rows"]
         frame = pd.DataFrame.from_records(rows, columns=list(PEER_COLUMNS))
         for column in ("value", "net_mass", "quantity", "tax_rate"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
-        parts.append(peer_stat_parts(unit_value_anomalies(frame, money=money)))
-    return combine_peer_parts(parts)
+        parts.append(peer_stat_parts(unit_value_anomalies(frame, money=money), hs6=frame["hs6"]))
+    if not parts:
+        return pd.DataFrame(
+            columns=["compared", "below", "short", "tax", "taxed"],
+            index=pd.MultiIndex.from_tuples([], names=["importer_id", "hs6"]),
+        )
+    return pd.concat(parts)
 
 
 def read_analysis_inputs(
@@ -192,29 +219,20 @@ def read_analysis_inputs(
     as_of = pd.Timestamp(as_of) if as_of is not None else latest_declaration_date(driver, database)
     if as_of is None:
         return None
-    window_start = as_of - pd.Timedelta(days=window_days)
-    params = {
-        "as_of": as_of.date(),
-        "window_start": window_start.date(),
-        "history_start": (window_start - pd.Timedelta(days=history_days)).date(),
-    }
+
+    params = window_params(as_of, window_days, history_days)
 
     def work(tx: neo4j.ManagedTransaction) -> dict:
-        importers = read_aggregate(tx, IMPORTERS, (*IMPORTER_COLUMNS, "violated"), **params)
-        return {
-            "importers": importers,
-            "usage": read_aggregate(tx, USAGE, USAGE_COLUMNS, **params),
-            "consignments": read_aggregate(tx, SHARED_CONSIGNMENTS, CONSIGNMENT_COLUMNS, **params),
-            "violations": read_aggregate(tx, VIOLATIONS, VIOLATION_COLUMNS, **params),
-            "peer_stats": _peer_stats(tx, params, slice_rows),
-        }
+        read = read_activity(tx, ALL_DECLARATIONS, ALL_DECLARATIONS, params)
+        read["peer_parts"] = peer_parts(tx, params, slice_rows)
+        return read
 
-    # fetch_size=1: each record is a page of rows; the driver must not buffer them all.
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS, fetch_size=1) as session:
+    with reading_session(driver, database) as session:
         read = session.execute_read(work)
 
     importers = read["importers"]
     links = read_pages(driver, database, OWN_LINKS, LINK_COLUMNS)
+    links["kind"] = links["kind"].astype(str)
     enterprises = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
     keep = set(importers["id"]) | set(links["enterprise"])
     enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
@@ -224,11 +242,48 @@ def read_analysis_inputs(
     cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     violators |= set(cases["id"].dropna().astype(str))
 
+    return AnalysisInputs(
+        enterprises=enterprises,
+        links=links,
+        activity=activity_of(read, as_of, window_days, history_days),
+        peer_stats=combine_peer_parts([read["peer_parts"]]),
+        known_violators=violators,
+        peer_parts=read["peer_parts"],
+    )
+
+
+def window_params(as_of: pd.Timestamp, window_days: int, history_days: int) -> dict:
+    window_start = as_of - pd.Timedelta(days=window_days)
+    return {
+        "as_of": as_of.date(),
+        "window_start": window_start.date(),
+        "history_start": (window_start - pd.Timedelta(days=history_days)).date(),
+    }
+
+
+def reading_session(driver: neo4j.Driver, database: str) -> neo4j.Session:
+    # fetch_size=1: each record is a page of rows; the driver must not buffer them all.
+    return driver.session(database=database, default_access_mode=neo4j.READ_ACCESS, fetch_size=1)
+
+
+def read_activity(tx: neo4j.ManagedTransaction, scope: str, consignment_scope: str, params: dict) -> dict:
+    """The raw activity tables of the declarations in ``scope``; shared consignments from ``consignment_scope``."""
+    return {
+        "importers": read_aggregate(tx, scope, IMPORTERS, (*IMPORTER_COLUMNS, "violated"), **params),
+        "usage": read_aggregate(tx, scope, USAGE, USAGE_COLUMNS, **params),
+        "consignments": read_aggregate(tx, consignment_scope, SHARED_CONSIGNMENTS, CONSIGNMENT_COLUMNS, **params),
+        "violations": read_aggregate(tx, scope, VIOLATIONS, VIOLATION_COLUMNS, **params),
+    }
+
+
+def activity_of(read: dict, as_of: pd.Timestamp, window_days: int, history_days: int) -> Activity:
+    """An :class:`Activity` from :func:`read_activity`'s tables (importers with nothing by ``as_of`` left out)."""
+    importers = read["importers"]
     dated = importers[importers["n"] > 0].drop(columns="violated").reset_index(drop=True)
     dated["first_history"] = _dates(dated["first_history"])
     consignments = read["consignments"]
     consignments["date"] = _dates(consignments["date"])
-    activity = Activity(
+    return Activity(
         importers=dated,
         usage=read["usage"],
         violations=read["violations"],
@@ -236,11 +291,4 @@ def read_analysis_inputs(
         as_of=as_of,
         window_days=window_days,
         history_days=history_days,
-    )
-    return AnalysisInputs(
-        enterprises=enterprises,
-        links=links,
-        activity=activity,
-        peer_stats=read["peer_stats"],
-        known_violators=violators,
     )

@@ -25,7 +25,7 @@ from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import GraphEngine, InProcessEngine
 
-__all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs"]
+__all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs", "enterprise_table"]
 
 _ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
 _DECLARATION_COLUMNS = ("id", "date", "importer_id", "hs6", "origin", "value")
@@ -47,6 +47,9 @@ class AnalysisInputs:
     peer_stats : DataFrame
         :func:`algorithms.peers.enterprise_peer_stats`, indexed by importer id.
     known_violators : set of str
+    peer_parts : DataFrame, optional
+        The peer sums per (importer, HS6 code) behind ``peer_stats`` (:func:`algorithms.peers.peer_stat_parts`),
+        kept so an incremental run can replace the codes new data touched.
     """
 
     enterprises: pd.DataFrame
@@ -54,6 +57,7 @@ class AnalysisInputs:
     activity: Activity
     peer_stats: pd.DataFrame
     known_violators: set[str]
+    peer_parts: pd.DataFrame | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -262,19 +266,15 @@ def analyze_inputs(
     recency = recency_from_activity(enterprises, activity, young_days=young_days)
     lap("recency")
 
-    info = enterprises.assign(id=enterprises["id"].astype(str)).drop_duplicates("id").set_index("id")
-    table = pd.DataFrame(index=pd.Index(ids, name="id"))
-    table = table.join(info[["name", "category"]])
-    table["community"] = pd.Series(membership).reindex(table.index)
-    table["community_size"] = table.groupby("community")["community"].transform("size")
-    table = table.join([pagerank, betweenness, degrees, propagation, inputs.peer_stats])
-    table = table.join(recency.drop(columns=[c for c in recency.columns if c in table.columns]))
-    table["peer_compared"] = table["peer_compared"].fillna(0).astype(int)
+    table = enterprise_table(
+        ids, enterprises, membership, [pagerank, betweenness, degrees, propagation, inputs.peer_stats], recency
+    )
     networks = network_risk(g, table, activity=activity)
     lap("networks")
 
-    scored = enterprise_risk(table, networks)
-    table = table.join(scored).sort_values(["risk", "id"], ascending=[False, True], kind="stable")
+    table = table.join(enterprise_risk(table, networks)).sort_values(
+        ["risk", "id"], ascending=[False, True], kind="stable"
+    )
     lap("enterprise_risk")
     return AnalysisResult(
         enterprises=table.reset_index(),
@@ -284,3 +284,22 @@ def analyze_inputs(
         timings=timings,
         betweenness_method=betweenness.attrs.get("method", "exact"),
     )
+
+
+def enterprise_table(
+    ids: list[str],
+    enterprises: pd.DataFrame,
+    membership: dict[str, int] | pd.Series,
+    signals: list[pd.DataFrame | pd.Series],
+    recency: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per enterprise in ``ids``: name, category, community and its size, then every signal joined."""
+    info = enterprises.assign(id=enterprises["id"].astype(str)).drop_duplicates("id").set_index("id")
+    table = pd.DataFrame(index=pd.Index(ids, name="id"))
+    table = table.join(info[["name", "category"]])
+    table["community"] = pd.Series(membership).reindex(table.index)
+    table["community_size"] = table.groupby("community")["community"].transform("size")
+    table = table.join(signals)
+    table = table.join(recency.drop(columns=[c for c in recency.columns if c in table.columns]))
+    table["peer_compared"] = table["peer_compared"].fillna(0).astype(int)
+    return table

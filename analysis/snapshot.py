@@ -22,7 +22,15 @@ import pandas as pd
 from graph.errors import RiskGraphError
 from graph.home import ANALYSIS_SNAPSHOTS, VersionedStore
 
-__all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
+__all__ = [
+    "Snapshot",
+    "SnapshotMissing",
+    "save_snapshot",
+    "load_snapshot",
+    "snapshot_dir",
+    "snapshot_versions",
+    "latest_snapshot",
+]
 
 
 class SnapshotMissing(RiskGraphError, FileNotFoundError):
@@ -54,6 +62,11 @@ def _store(home: Path, keep: int = 5) -> VersionedStore:
 
 def snapshot_dir(home: Path) -> Path:
     return _store(home).root
+
+
+def latest_snapshot(home: Path) -> str | None:
+    """The version readers load now, or None before the first analysis."""
+    return _store(home).latest()
 
 
 def snapshot_versions(home: Path) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from graph.model import SchemaError, schema
 
-__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results"]
+__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results", "write_changes"]
 
 #: Enterprise properties owned by the analysis (declared in graph/schema/Enterprise.yaml)
 ENTERPRISE_RESULT_PROPERTIES = (
@@ -64,6 +64,9 @@ UNWIND row.members AS member
 MATCH (e:Enterprise {id: member})
 CREATE (e)-[:MEMBER_OF]->(n)
 """
+
+
+DROP_THESE_NETWORKS = "MATCH (n:Network) WHERE n.id IN $ids DETACH DELETE n"
 
 
 def _plain(value):
@@ -152,4 +155,30 @@ def write_results(
             batch, members = [], 0
     if batch:
         driver.execute_query(CREATE_NETWORKS, rows=batch, at=at, database_=database)
+    return {"enterprises": len(rows), "networks": len(network_rows)}
+
+
+def write_changes(
+    driver: neo4j.Driver,
+    database: str,
+    enterprises: pd.DataFrame,
+    networks: list[dict],
+    removed_networks: list[int],
+    at: datetime,
+    batch_size: int = 10_000,
+) -> dict[str, int]:
+    """An incremental run's results, in one transaction: the rescored enterprises, their networks replacing
+    those numbered ``removed_networks``; everything else stays as the last run left it."""
+    rows = _enterprise_rows(enterprises, networks, at)
+    network_rows = _network_rows(networks)
+
+    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(DROP_THESE_NETWORKS, ids=[int(i) for i in removed_networks]).consume()
+        for batch in _batches(rows, batch_size):
+            tx.run(SET_ENTERPRISES, rows=batch).consume()
+        for batch in _batches(network_rows, max(1, batch_size // 50)):
+            tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(write_tx)
     return {"enterprises": len(rows), "networks": len(network_rows)}

@@ -185,6 +185,20 @@ class LinkIndex:
 
     # -------------------------------------------------------- live updates
 
+    def refresh_analysis(self, enterprises: pd.DataFrame, networks: Iterable[tuple[int, str, float]]) -> None:
+        """Take a newer analysis's ``risk`` and ``network_id`` (frame indexed by enterprise id) for the indexed
+        importers it covers, and its networks; taints follow."""
+        rows = pd.Series(self.row_of, dtype="int64")
+        both = rows.index.intersection(enterprises.index)
+        where = rows.loc[both].to_numpy()
+        risk = pd.to_numeric(enterprises.loc[both, "risk"], errors="coerce").fillna(0.0)
+        network = pd.to_numeric(enterprises.loc[both, "network_id"], errors="coerce").fillna(-1)
+        self.risk[where] = risk.to_numpy(dtype=np.float32)
+        self.network[where] = network.to_numpy(dtype=np.int32)
+        self.networks = {int(i): (str(k), float(s)) for i, k, s in networks}
+        self.taint = _taint(self.risk, self.last_violation, self.as_of)
+        self.key_taint = _key_taint(self.taint, self.members, self.starts)
+
     def mark_violator(self, enterprise_id: str, day: date, case_id: str | None = None) -> bool:
         """Make an importer a known violator now (feedback or a confirmed case); False if it is not indexed."""
         row = self.row_of.get(enterprise_id)
@@ -298,6 +312,15 @@ class LinkIndex:
         }
 
 
+def _taint(risk: np.ndarray, last: np.ndarray, as_of: int) -> np.ndarray:
+    """Each member's taint: analysed risk above the floor quantile, or a fading past violation."""
+    age = as_of - last.astype(np.int64)
+    violator = np.where(last > 0, VIOLATOR_TAINT * 0.5 ** (np.maximum(age, 0) / HALF_LIFE_DAYS), 0.0)
+    floor = float(np.quantile(risk, RISK_FLOOR_QUANTILE)) if len(risk) else 0.0
+    excess = np.clip((risk - floor) / max(1.0 - floor, 1e-6), 0.0, 1.0)
+    return np.maximum(excess, violator).astype(np.float32)
+
+
 def _key_taint(taint: np.ndarray, members: np.ndarray, starts: np.ndarray) -> np.ndarray:
     if len(starts) < 2:
         return np.zeros(0, dtype=np.float32)
@@ -382,11 +405,7 @@ def build_link_index(
             day = int(day) or as_of.toordinal()
             case_map[int(r)] = (*case_map.get(int(r), ()), (case_id, date.fromordinal(day).isoformat()))
             last[r] = max(int(last[r]), day)
-    age = as_of.toordinal() - last.astype(np.int64)
-    violator = np.where(last > 0, VIOLATOR_TAINT * 0.5 ** (np.maximum(age, 0) / HALF_LIFE_DAYS), 0.0)
-    floor = float(np.quantile(risk, RISK_FLOOR_QUANTILE)) if n else 0.0
-    excess = np.clip((risk - floor) / max(1.0 - floor, 1e-6), 0.0, 1.0)
-    taint = np.maximum(excess, violator).astype(np.float32)
+    taint = _taint(risk, last, as_of.toordinal())
     members = rows.astype(np.int32)
     return LinkIndex(
         keys=keys.astype(np.uint64),
