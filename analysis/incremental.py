@@ -53,12 +53,17 @@ from graph.paging import read_pages
 
 __all__ = ["Touched", "IncrementalResult", "SOURCE_COUNTS", "source_counts", "find_touched", "analyse_touched"]
 
-for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person"):
+for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network"):
     schema().node(_label)
 for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM"):
     schema().relationship(_rel)
 
 SOURCE_COUNTS = "MATCH (d:Declaration) RETURN coalesce(d.source, '') AS source, count(*) AS n"
+
+# What the graph shows of the last run: a graph emptied and loaded again since shows none of it.
+SHOWN = """
+RETURN COUNT { MATCH (e:Enterprise) WHERE e.risk IS NOT NULL } AS analysed, COUNT { MATCH (:Network) } AS networks
+"""
 
 TOUCHED = """
 MATCH (d:Declaration)
@@ -122,7 +127,11 @@ def source_counts(driver: neo4j.Driver, database: str) -> dict[str, int]:
 
 
 def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> Touched | None:
-    """The declarations new since ``state``; None when a source shrank or vanished (only a full run is right)."""
+    """The declarations new since ``state``; None when only a full run is right: a source shrank or vanished,
+    or the graph does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
+    shown = driver.execute_query(SHOWN, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
+    if (shown["analysed"], shown["networks"]) != (len(state.table), len(state.networks)):
+        return None
     sources = source_counts(driver, database)
     if any(sources.get(s, 0) < n for s, n in state.sources.items()):
         return None

@@ -66,6 +66,9 @@ class AnalysisInputs:
             "declarations": int(self.activity.importers["n"].sum()),
             "links": len(self.links),
             "known_violators": len(self.known_violators),
+            # what Python holds instead of the declarations
+            "usage_rows": len(self.activity.usage),
+            "shared_consignment_uses": len(self.activity.consignments),
         }
 
 

@@ -117,7 +117,7 @@ def run_analysis(
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
-    if not full and as_of is None:
+    if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
         state = load_state(home)
         if state is not None and state.settings == settings and state.snapshot == latest_snapshot(home):
             clock = _Clock(on_stage)

@@ -147,7 +147,8 @@ def main() -> None:
         print(f"  peak RSS of this process {peak_rss_mb():.0f} MB (target: <= 1024 MB)")
         print(
             f"  {run.counts['analysed']:,} enterprises, {run.counts['graph_edges']:,} links, "
-            f"{run.counts['networks']:,} networks, betweenness {run.result.betweenness_method}"
+            f"{run.counts['networks']:,} networks, betweenness {run.result.betweenness_method}; held in Python: "
+            f"{run.counts['usage_rows']:,} usage rows, {run.counts['shared_consignment_uses']:,} shared consignments"
         )
         if not args.skip_communities:
             compare_community_steps(run.result.graph, args.python_louvain_timeout)
