@@ -35,6 +35,7 @@ from pathlib import Path
 import neo4j
 
 from graph.currency import CURRENCY_PER_USD, USD_VALUE
+from graph.jurisdiction import Scope, lodged_inside
 from graph.model import schema
 
 __all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
@@ -49,10 +50,7 @@ for _rel in ("MEMBER_OF", "FILED", "LODGED_AT"):
 
 LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
 
-IN_DISTRICTS = (
-    "($districts IS NULL OR EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) "
-    "WHERE o.code IN $districts })"
-)
+IN_DISTRICTS = f"($districts IS NULL OR {lodged_inside('e')})"
 
 AUDIT_CANDIDATES = f"""
 MATCH (d:Declaration)
@@ -164,6 +162,7 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
 
 
 def _network_leads(driver, database, period, limit, districts) -> list[dict]:
+    scope = Scope(driver, database, districts)
     records = driver.execute_query(
         NETWORK_LEADS,
         since=period[0],
@@ -192,11 +191,13 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
                 "period_from": period[0],
                 "period_to": period[1],
             },
-            "reasons": json.loads(r["reasons"] or "[]"),
-            "members": [
-                {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
-                for m in r["members"]
-            ],
+            "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+            "members": scope.firms(
+                [
+                    {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
+                    for m in r["members"]
+                ]
+            ),
         }
         for r in records
     ]

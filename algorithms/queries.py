@@ -6,6 +6,7 @@ import json
 
 import neo4j
 
+from graph.jurisdiction import Scope, lodged_inside, unlimited
 from graph.model import schema
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
@@ -22,16 +23,14 @@ NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 TOP_NETWORKS = """
 MATCH (n:Network)
 WHERE ($kind IS NULL OR n.kind = $kind)
-  AND ($districts IS NULL OR EXISTS {
-        (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-        WHERE o.code IN $districts })
+  AND ($districts IS NULL OR EXISTS { (n)<-[:MEMBER_OF]-(e:Enterprise) WHERE {inside} })
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id
 RETURN n.id AS id, n.score AS score, n.kind AS kind, n.value_at_stake AS value_at_stake,
        collect(e.id) AS members, n.reasons AS reasons
 ORDER BY score DESC, id
-"""
+""".replace("{inside}", lodged_inside("e"))
 
 ENTERPRISE = """
 MATCH (e:Enterprise {id: $id})
@@ -63,23 +62,39 @@ def top_networks(
     database: str,
     top: int,
     kind: str | None = None,
-    districts: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> list[dict]:
-    """The ``top`` highest-scoring networks (optionally of one kind, or with a member that lodged at one of
-    ``districts``), members sorted, reasons decoded."""
-    scope = None if districts is None else sorted(districts)
-    records = driver.execute_query(TOP_NETWORKS, top=top, kind=kind, districts=scope, database_=database).records
-    return [{**r.data(), "reasons": json.loads(r["reasons"] or "[]")} for r in records]
+    """The ``top`` highest-scoring networks (optionally of one kind), members sorted, reasons decoded.
+
+    A limited ``scope`` gets the networks with a member it sees; the others read ``None`` in ``members``
+    and are not named in the reasons.
+    """
+    scope = scope or unlimited(driver, database)
+    records = driver.execute_query(
+        TOP_NETWORKS, top=top, kind=kind, districts=scope.districts, database_=database
+    ).records
+    return [
+        {
+            **r.data(),
+            "members": scope.ids(r["members"]),
+            "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+        }
+        for r in records
+    ]
 
 
-def enterprise_view(driver: neo4j.Driver, database: str, enterprise_id: str, linked_limit: int = 20) -> dict | None:
-    """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown."""
+def enterprise_view(
+    driver: neo4j.Driver, database: str, enterprise_id: str, linked_limit: int = 20, scope: Scope | None = None
+) -> dict | None:
+    """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown.
+    Linked firms outside ``scope`` are placeholders saying only how they are linked."""
+    scope = scope or unlimited(driver, database)
     records = driver.execute_query(ENTERPRISE, id=enterprise_id, database_=database).records
     if not records:
         return None
     view = dict(records[0]["enterprise"])
-    view["reasons"] = json.loads(view["reasons"]) if view.get("reasons") else []
+    view["reasons"] = scope.scrub_reasons(json.loads(view["reasons"]) if view.get("reasons") else [])
     view["network"] = records[0]["network"]
     linked = driver.execute_query(LINKED, id=enterprise_id, limit=linked_limit, database_=database).records
-    view["linked"] = [{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked]
+    view["linked"] = scope.firms([{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked])
     return view

@@ -3,7 +3,8 @@
 Each router is mounted in ``api.main`` behind one :func:`allow` dependency naming the roles that
 may read (GET) and the roles that may change (other methods). A key limited to a sub-centre or a
 district sees an enterprise only when it lodged a declaration at one of that jurisdiction's
-districts; networks and cases follow their member or concerned enterprises. The check reads the
+districts; networks and cases follow their member or concerned enterprises (the rule and the
+redaction of outside firms in results: :mod:`graph.jurisdiction`). The check reads the
 path (``enterprise_id``, ``network_id``, ``case_id``) and ``/v1/paths``' ``from``/``to``, so every
 route that names one of those is scoped without code of its own.
 """
@@ -15,41 +16,41 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.deps import GraphDep
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
 from graph.explore import parse_ref
+from graph.jurisdiction import Scope, lodged_inside
 
-__all__ = ["ADMIN", "READERS", "allow", "PrincipalDep", "districts_of", "scope_graph_request", "visible_enterprises"]
+__all__ = [
+    "ADMIN",
+    "READERS",
+    "allow",
+    "PrincipalDep",
+    "ScopeDep",
+    "districts_of",
+    "scope_graph_request",
+    "visible_enterprises",
+]
 
 ADMIN = "admin"
 READERS = ("investigator", "auditor", "analyst")
 HEADER = "X-API-Key"
 
 IN_JURISDICTION = {
-    "enterprise": """
-OPTIONAL MATCH (e:Enterprise {id: $key})
-RETURN e IS NULL AS missing,
-       EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts } AS inside
+    "enterprise": f"""
+OPTIONAL MATCH (e:Enterprise {{id: $key}})
+RETURN e IS NULL AS missing, {lodged_inside("e")} AS inside
 """,
-    "network": """
-OPTIONAL MATCH (n:Network {id: $key})
-RETURN n IS NULL AS missing,
-       EXISTS { (n)<-[:MEMBER_OF]-(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-                WHERE o.code IN $districts } AS inside
+    "network": f"""
+OPTIONAL MATCH (n:Network {{id: $key}})
+RETURN n IS NULL AS missing, EXISTS {{ (n)<-[:MEMBER_OF]-(e:Enterprise) WHERE {lodged_inside("e")} }} AS inside
 """,
-    "case": """
-OPTIONAL MATCH (k:Case {id: $key})
-RETURN k IS NULL AS missing,
-       EXISTS { (k)-[:CONCERNS]->(:Enterprise)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice)
-                WHERE o.code IN $districts } AS inside
+    "case": f"""
+OPTIONAL MATCH (k:Case {{id: $key}})
+RETURN k IS NULL AS missing, EXISTS {{ (k)-[:CONCERNS]->(e:Enterprise) WHERE {lodged_inside("e")} }} AS inside
 """,
 }
-VISIBLE_ENTERPRISES = """
-UNWIND $keys AS key
-MATCH (e:Enterprise {id: key})
-WHERE EXISTS { (e)-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts }
-RETURN key
-"""
 PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}
 
 
@@ -77,6 +78,7 @@ def allow(read: Iterable[str], write: Iterable[str] = ()):
             raise ApiError(403, "forbidden", f"role {key.role} may not {verb} {request.url.path}")
         return key
 
+    check.readers, check.writers = readers, writers  # the access table, for tests and documentation
     return check
 
 
@@ -94,9 +96,15 @@ def districts_of(request: Request) -> frozenset[str] | None:
 
 def visible_enterprises(graph: tuple, districts: frozenset[str], ids: list[str]) -> set[str]:
     """Which of these enterprises a key limited to ``districts`` may see."""
-    driver, db = graph
-    records = driver.execute_query(VISIBLE_ENTERPRISES, keys=ids, districts=sorted(districts), database_=db).records
-    return {r["key"] for r in records}
+    return Scope(*graph, districts).visible("Enterprise", ids)
+
+
+def _scope(request: Request, graph: GraphDep) -> Scope:
+    return Scope(*graph, districts_of(request))
+
+
+#: what the caller may see of a result (:mod:`graph.jurisdiction`)
+ScopeDep = Annotated[Scope, Depends(_scope)]
 
 
 def scope_graph_request(request: Request) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.access import PrincipalDep, districts_of, visible_enterprises
+from api.access import PrincipalDep, ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
 from graph import cases, explore
@@ -73,7 +73,7 @@ def _call(fn, *args, **kwargs) -> dict:
 
 @router.post("", status_code=201)
 def create_case(
-    request: Request, response: Response, graph: GraphDep, principal: PrincipalDep, body: CaseCreate
+    request: Request, response: Response, graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, body: CaseCreate
 ) -> dict:
     districts = districts_of(request)
     if districts is not None:
@@ -96,6 +96,7 @@ def create_case(
         kind=body.kind,
         assignee=body.assignee,
         notes=body.notes,
+        scope=scope,
     )
     response.headers["Location"] = f"/v1/cases/{created['id']}"  # also what the audit log records as created
     return created
@@ -114,12 +115,12 @@ def read_cases(
 
 
 @router.get("/{case_id}")
-def read_case(graph: GraphDep, case_id: str) -> dict:
-    return _call(cases.read_case, *graph, case_id)
+def read_case(graph: GraphDep, scope: ScopeDep, case_id: str) -> dict:
+    return _call(cases.read_case, *graph, case_id, scope)
 
 
 @router.patch("/{case_id}")
-def update_case(graph: GraphDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
+def update_case(graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
     return _call(
         cases.update_case,
         *graph,
@@ -129,4 +130,5 @@ def update_case(graph: GraphDep, principal: PrincipalDep, case_id: str, body: Ca
         assignee=body.assignee,
         outcome=body.outcome,
         note=body.notes,
+        scope=scope,
     )
