@@ -10,7 +10,7 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from riskgraph.settings import Settings, settings
 
-__all__ = ["DatabaseUnavailable", "driver", "check", "database", "disconnect", "reconnect"]
+__all__ = ["DatabaseUnavailable", "credentials", "driver", "check", "database", "disconnect", "reconnect"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -24,21 +24,29 @@ def _advice(cfg: Settings) -> str:
 
 
 @cache
-def _driver(uri: str, user: str, password: str, local: bool) -> neo4j.Driver:
-    auth = None if local else (user, password)
+def _driver(uri: str, user: str, password: str) -> neo4j.Driver:
     # Counting a declared type that holds no data yet is normal here, not worth a warning on stderr.
     return GraphDatabase.driver(
         uri,
-        auth=auth,
+        auth=(user, password),
         max_connection_lifetime=3600,
         connection_timeout=5.0,
         notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
     )
 
 
+def credentials(cfg: Settings) -> tuple[str, str]:
+    """(user, password): ``NEO4J_USER``/``NEO4J_PASSWORD`` for your server, the generated ones for the local one."""
+    if cfg.local:
+        from graph.local_server import USER, password
+
+        return USER, password(cfg)
+    return cfg.neo4j_user, cfg.neo4j_password
+
+
 def driver(cfg: Settings | None = None) -> neo4j.Driver:
     cfg = cfg or settings()
-    return _driver(cfg.uri, cfg.neo4j_user, cfg.neo4j_password, cfg.local)
+    return _driver(cfg.uri, *credentials(cfg))
 
 
 def database(cfg: Settings | None = None) -> str:

@@ -7,6 +7,7 @@ Used only when ``NEO4J_URI`` is not set. State (database, logs, pid) lives under
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,14 +17,29 @@ from pathlib import Path
 
 from riskgraph.settings import Settings
 
-__all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status", "import_full"]
+__all__ = [
+    "LocalServerError",
+    "ServerStatus",
+    "USER",
+    "build",
+    "start",
+    "stop",
+    "status",
+    "password",
+    "private_home",
+    "import_full",
+]
 
 SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
-START_TIMEOUT_S = 90
+START_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 60
+#: the local server's one user; its password is generated on first start (:func:`password`)
+USER = "neo4j"
+#: files and folders the project creates are its owner's only: state holds who is suspected of what
+PRIVATE_UMASK = 0o077
 
 
 class LocalServerError(RuntimeError):
@@ -44,6 +60,32 @@ def _home(cfg: Settings) -> Path:
 
 def _pid_file(cfg: Settings) -> Path:
     return _home(cfg) / "neo4j.pid"
+
+
+def private_home(cfg: Settings) -> Path:
+    """``$RISKGRAPH_HOME``, created readable by its owner only (an existing one is made so)."""
+    home = cfg.home.resolve()
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+    return home
+
+
+def password(cfg: Settings) -> str:
+    """The local Neo4j's password: generated once into ``$RISKGRAPH_HOME/neo4j/password`` (mode 0600)."""
+    path = private_home(cfg) / "neo4j" / "password"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    secret = secrets.token_urlsafe(24)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another command generated it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
+    return secret
 
 
 def _read_pid(cfg: Settings) -> int | None:
@@ -111,8 +153,10 @@ def start(cfg: Settings) -> ServerStatus:
             f"port {cfg.bolt_port} is taken by another program; set RISKGRAPH_BOLT_PORT to a free port"
         )
     classpath = build(gds=cfg.neo4j_gds)
+    secret = password(cfg)
     home = _home(cfg)
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
     log_path = home / "console.log"
     cmd = [
         "java",
@@ -129,7 +173,13 @@ def start(cfg: Settings) -> ServerStatus:
         cmd += ["dbms.security.procedures.unrestricted=gds.*", f"server.directories.plugins={GDS_PLUGINS_DIR}"]
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=dict(os.environ, RISKGRAPH_NEO4J_PASSWORD=secret),  # not in argv: `ps` shows that to all
+            umask=PRIVATE_UMASK,
         )
     _pid_file(cfg).write_text(str(proc.pid))
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -217,7 +267,7 @@ def import_full(
         *(f"--relationships={rel}={path}" for rel, path in relationships),
     ]
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK)
     output = done.stdout + done.stderr
     if done.returncode != 0:
         tail = "\n".join(output.splitlines()[-15:])

@@ -8,6 +8,7 @@ and exit non-zero, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -276,6 +277,7 @@ def main() -> None:
     from ingest.mapping import MappingError
     from ingest.readers import IngestError
 
+    os.umask(local_server.PRIVATE_UMASK)  # every file and folder this command creates is its owner's only
     try:
         code = app(standalone_mode=False)
     except click.ClickException as exc:

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from graph import local_server
+from graph.connection import credentials
 from graph.model import schema
 from graph.reference import OFFICES
 from graph.setup import ensure_schema, load_reference_data
@@ -52,12 +53,12 @@ def own_server(rg_env, tmp_path_factory):
 
 def _query(cfg: Settings, cypher: str) -> list[dict]:
     """A fresh driver each time: after an import the store is new and an old driver's bookmarks are not in it."""
-    with neo4j.GraphDatabase.driver(cfg.uri) as drv:
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=credentials(cfg)) as drv:
         return [r.data() for r in drv.execute_query(cypher, database_="neo4j").records]
 
 
 def _empty(cfg: Settings) -> None:
-    with neo4j.GraphDatabase.driver(cfg.uri) as drv:
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=credentials(cfg)) as drv:
         with drv.session(database="neo4j") as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         ensure_schema(drv, "neo4j")
