@@ -11,6 +11,12 @@ Layout under ``$RISKGRAPH_HOME/snapshots/``::
 A version folder is written under a temporary name and renamed when complete, then ``latest`` is
 replaced atomically (``os.replace``), so a reader never sees a half-written snapshot. The newest
 ``keep`` versions are kept.
+
+``riskgraph analyze`` publishes in two steps around its graph transaction: :func:`stage_snapshot`
+writes the complete folder under a hidden name (``.<version>.staged``), the graph commits its results
+naming that version, then :func:`publish_snapshot` renames it and moves ``latest``. A run killed in
+between leaves a staged folder: :func:`settle_staged` (at the start of the next run) publishes it if
+the graph committed that version, and deletes it if not.
 """
 
 from __future__ import annotations
@@ -24,7 +30,17 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
+__all__ = [
+    "Snapshot",
+    "SnapshotMissing",
+    "save_snapshot",
+    "stage_snapshot",
+    "publish_snapshot",
+    "settle_staged",
+    "load_snapshot",
+    "snapshot_dir",
+    "snapshot_versions",
+]
 
 _LATEST = "latest"
 
@@ -72,6 +88,17 @@ def save_snapshot(
     keep: int = 5,
 ) -> Path:
     """Write a new version and point ``latest`` at it; returns the version folder."""
+    return publish_snapshot(home, stage_snapshot(home, enterprises, networks, peers, metadata), keep)
+
+
+def _staged(root: Path, version: str) -> Path:
+    return root / f".{version}.staged"
+
+
+def stage_snapshot(
+    home: Path, enterprises: pd.DataFrame, networks: list[dict], peers: pd.DataFrame, metadata: dict
+) -> str:
+    """Write a complete new version under a hidden name (not yet what readers load); returns the version."""
     root = snapshot_dir(home)
     root.mkdir(parents=True, exist_ok=True)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -83,14 +110,37 @@ def save_snapshot(
     peers.to_parquet(staging / "peers.parquet", index=False)
     (staging / "networks.json").write_text(json.dumps(networks, default=_plain))
     (staging / "metadata.json").write_text(json.dumps({**metadata, "version": version}, default=_plain, indent=2))
+    staging.rename(_staged(root, version))
+    return version
+
+
+def publish_snapshot(home: Path, version: str, keep: int = 5) -> Path:
+    """Make a staged version the one readers load (``latest``); returns its folder."""
+    root = snapshot_dir(home)
     final = root / version
-    staging.rename(final)
+    _staged(root, version).rename(final)
     pointer = root / f".{_LATEST}.tmp"
     pointer.write_text(version)
     os.replace(pointer, root / _LATEST)
     for old in snapshot_versions(home)[:-keep]:
         shutil.rmtree(root / old, ignore_errors=True)
     return final
+
+
+def settle_staged(home: Path, committed: str | None) -> None:
+    """After a killed run: publish the staged version the graph committed (``committed``), delete the others."""
+    root = snapshot_dir(home)
+    if not root.is_dir():
+        return
+    for folder in root.glob(".*.staged"):
+        version = folder.name[1 : -len(".staged")]
+        if version == committed:
+            publish_snapshot(home, version)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in root.glob(".*.tmp"):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_snapshot(home: Path, version: str | None = None) -> Snapshot:
