@@ -14,6 +14,7 @@ from neo4j.exceptions import ServiceUnavailable
 from starlette.exceptions import HTTPException
 
 from graph.connection import DatabaseUnavailable
+from scoring.rule_store import RuleForbidden
 from scoring.rules import RuleError
 from scoring.snapshot import SnapshotError
 
@@ -30,6 +31,7 @@ class ApiError(Exception):
 
 _DOMAIN = {
     RuleError: (422, "invalid_rule"),
+    RuleForbidden: (403, "forbidden"),
     SnapshotError: (503, "no_snapshot"),
     DatabaseUnavailable: (503, "graph_unavailable"),
     ServiceUnavailable: (503, "graph_unavailable"),

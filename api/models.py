@@ -107,10 +107,13 @@ class RulesPublic(BaseModel):
 
 
 class RuleDisable(BaseModel):
+    """Who changes is the key's name; nobody else can be named."""
+
     model_config = ConfigDict(extra="forbid")
 
-    changed_by: Annotated[str, Field(min_length=1, max_length=100)]
-    acting_for: Annotated[str, Field(min_length=2, max_length=32, description="your sub-centre code")]
+    acting_for: Annotated[
+        str | None, Field(min_length=2, max_length=32, description="your sub-centre code (default: the rule's owner)")
+    ] = None
 
 
 class OutcomeIn(BaseModel):
