@@ -82,7 +82,9 @@ def create_app(home: Path | None = None) -> FastAPI:
     install_error_handlers(app)
 
     app.state.keys = KeyStore(home)
-    app.state.audit = AuditLog(home)
+    from riskgraph.settings import settings
+
+    app.state.audit = AuditLog(home, settings().audit_retention_months)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(AuditTrail, log=app.state.audit)
     for module, access, *extra in ROUTERS:

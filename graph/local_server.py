@@ -28,13 +28,15 @@ __all__ = [
     "password",
     "private_home",
     "import_full",
+    "dump",
+    "load",
 ]
 
 SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
-START_TIMEOUT_S = 180
+START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 60
 #: the local server's one user; its password is generated on first start (:func:`password`)
 USER = "neo4j"
@@ -235,6 +237,26 @@ def _exited(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
+def _admin(cfg: Settings, *args: str) -> str:
+    """Run ``neo4j-admin`` (``org.neo4j.cli.AdminTool``, from the jars already on the server's classpath)
+    on the stopped local store; its output, or LocalServerError with its last lines."""
+    if status(cfg).pid is not None:
+        raise LocalServerError("the local Neo4j must be stopped first (riskgraph neo4j stop)")
+    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "neo4j.conf").touch()
+    cmd = ["java", f"-Xmx{cfg.neo4j_heap}", "-cp", build(gds=cfg.neo4j_gds), "org.neo4j.cli.AdminTool", *args]
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK
+    )
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        tail = "\n".join(output.splitlines()[-15:])
+        raise LocalServerError(f"neo4j-admin {' '.join(args[:2])} failed (exit {done.returncode}):\n{tail}")
+    return output
+
+
 def import_full(
     cfg: Settings, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]], multiline: bool = False
 ) -> str:
@@ -245,17 +267,8 @@ def import_full(
     a quoted value spans lines (the importer is much slower then). Returns the
     importer's summary; raises LocalServerError with its last lines when it fails.
     """
-    if status(cfg).pid is not None:
-        raise LocalServerError("the local Neo4j must be stopped before a bulk import")
-    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "neo4j.conf").touch()
-    cmd = [
-        "java",
-        f"-Xmx{cfg.neo4j_heap}",
-        "-cp",
-        build(gds=cfg.neo4j_gds),
-        "org.neo4j.cli.AdminTool",
+    return _admin(
+        cfg,
         "database",
         "import",
         "full",
@@ -265,11 +278,16 @@ def import_full(
         f"--report-file={_home(cfg) / 'import.report'}",
         *(f"--nodes={label}={path}" for label, path in nodes),
         *(f"--relationships={rel}={path}" for rel, path in relationships),
-    ]
-    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK)
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
-        tail = "\n".join(output.splitlines()[-15:])
-        raise LocalServerError(f"the Neo4j importer failed (exit {done.returncode}):\n{tail}")
-    return output
+    )
+
+
+def dump(cfg: Settings, folder: Path) -> Path:
+    """Neo4j's own dump of the stopped local database into ``folder``; returns the dump file."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _admin(cfg, "database", "dump", cfg.neo4j_database, f"--to-path={folder}", "--overwrite-destination=true")
+    return folder / f"{cfg.neo4j_database}.dump"
+
+
+def load(cfg: Settings, folder: Path) -> None:
+    """Replace the stopped local database with the dump in ``folder`` (made by :func:`dump`)."""
+    _admin(cfg, "database", "load", cfg.neo4j_database, f"--from-path={folder}", "--overwrite-destination=true")

@@ -68,6 +68,29 @@ def neo4j_start() -> None:
     )
 
 
+@app.command("backup")
+def backup_command(folder: Annotated[Path, typer.Argument(help="a new or empty folder")]) -> None:
+    """Back up the local graph (Neo4j's dump, the server stopped for it) and the state files (keys, rules,
+    decisions, models, snapshots, audit log) into FOLDER."""
+    from riskgraph.backup import backup
+
+    manifest = backup(settings(), folder)
+    console.print(
+        f"backed up the graph ({manifest['graph_bytes']:,} bytes) and {', '.join(manifest['state']) or 'no state'} "
+        f"into {folder}",
+        highlight=False,
+    )
+
+
+@app.command("restore")
+def restore_command(folder: Annotated[Path, typer.Argument(help="a folder written by riskgraph backup")]) -> None:
+    """Replace the local graph and the state files with a backup (the server is stopped for it)."""
+    from riskgraph.backup import restore
+
+    manifest = restore(settings(), folder)
+    console.print(f"restored the backup of {manifest['created']} from {folder}", highlight=False)
+
+
 @neo4j_app.command("stop")
 def neo4j_stop() -> None:
     """Stop the local Neo4j and leave no JVM behind."""
@@ -276,6 +299,7 @@ def main() -> None:
 
     from ingest.mapping import MappingError
     from ingest.readers import IngestError
+    from riskgraph.backup import BackupError
 
     os.umask(local_server.PRIVATE_UMASK)  # every file and folder this command creates is its owner's only
     try:
@@ -287,6 +311,7 @@ def main() -> None:
         sys.exit(1)
     except (
         UserError,
+        BackupError,
         DatabaseUnavailable,
         local_server.LocalServerError,
         SchemaError,

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"
     )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
+    audit_retention_months: int = Field(
+        default=24, ge=0, description="monthly audit log files kept (the current one included); 0 keeps all"
+    )
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
