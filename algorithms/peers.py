@@ -11,7 +11,8 @@ declarations the HS6 alone is used, and with fewer still the declaration is not 
 
 The score is a robust z-score on the log scale,
 ``z = (log uv - median(log uv)) / (1.4826 * MAD)``, with the scale floored at ``min_scale``
-so a group of identical prices does not make a cent's difference look extreme. The peer
+so a group of identical prices does not make a cent's difference look extreme
+(:func:`robust_scale`, :func:`robust_z`; clearance scoring computes its ``peer_z`` with the same two). The peer
 median includes the declaration itself (with ``min_peers >= 5`` one value barely moves it).
 
 References: P. J. Rousseeuw and C. Croux, "Alternatives to the median absolute deviation",
@@ -27,9 +28,33 @@ import pandas as pd
 from algorithms._frames import _require_columns
 from graph.currency import to_usd
 
-__all__ = ["unit_value_anomalies", "enterprise_peer_stats", "peer_reference"]
+__all__ = ["unit_value_anomalies", "enterprise_peer_stats", "robust_scale", "robust_z"]
 
-_MAD_TO_SIGMA = 1.4826
+_MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this is its standard deviation
+
+
+def robust_scale(mad, min_scale: float):
+    """The robust standard deviation ``1.4826 * MAD``, floored at ``min_scale``; scalars or arrays.
+
+    Examples
+    --------
+    >>> float(robust_scale(1.0, 0.1)), float(robust_scale(0.0, 0.1))
+    (1.4826, 0.1)
+    """
+    return np.maximum(_MAD_TO_SIGMA * mad, min_scale)
+
+
+def robust_z(log_uv, median, scale):
+    """How many robust standard deviations (:func:`robust_scale`) a log unit value lies from its peers' median.
+
+    Examples
+    --------
+    >>> float(robust_z(1.0, 0.5, 0.25))
+    2.0
+    """
+    return (log_uv - median) / scale
+
+
 _REQUIRED = ("id", "importer_id", "hs6", "origin", "value")
 
 
@@ -134,8 +159,7 @@ def unit_value_anomalies(
     peer_group = np.where(use_fine, "hs6+origin", np.where(use_coarse, "hs6", None))
     compared = use_fine | use_coarse
 
-    scale = np.maximum(_MAD_TO_SIGMA * stats["mad"], min_scale)
-    z = ((frame["log_uv"] - stats["median"]) / scale).where(compared)
+    z = robust_z(frame["log_uv"], stats["median"], robust_scale(stats["mad"], min_scale)).where(compared)
     peer_median = np.exp(stats["median"]).where(compared)
     value = _values_usd(declarations)
     expected = value * (peer_median / uv)  # the same quantity at the peer median price
@@ -201,36 +225,3 @@ def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     )
     out.index.name = "id"
     return out
-
-
-def peer_reference(declarations: pd.DataFrame) -> pd.DataFrame:
-    """Unit-value reference per HS6, origin and basis, for scoring a new declaration without the graph.
-
-    Returns
-    -------
-    DataFrame
-        ``hs6``, ``origin``, ``basis``, ``count``, ``median_log_uv`` and ``mad_log_uv`` (natural log
-        of the unit value in US dollars, see :func:`unit_value_anomalies` for currencies), one row per
-        group seen.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"hs6": ["850440"] * 3, "origin": ["CN"] * 3, "value": [10.0, 20.0, 40.0],
-    ...                   "net_mass": [1.0] * 3})
-    >>> round(float(np.exp(peer_reference(d).loc[0, "median_log_uv"])), 1)
-    20.0
-    """
-    uv, basis = _unit_values(declarations)
-    frame = pd.DataFrame(
-        {
-            "hs6": declarations["hs6"].astype("string"),
-            "origin": declarations["origin"].astype("string").fillna(""),
-            "basis": basis,
-            "log_uv": np.log(uv),
-        }
-    ).dropna(subset=["hs6", "log_uv"])
-    grouped = frame.groupby(["hs6", "origin", "basis"], sort=True)["log_uv"]
-    median = grouped.transform("median")
-    mad = (frame["log_uv"] - median).abs().groupby([frame["hs6"], frame["origin"], frame["basis"]], sort=True).median()
-    out = pd.DataFrame({"count": grouped.size(), "median_log_uv": grouped.median(), "mad_log_uv": mad})
-    return out.reset_index()

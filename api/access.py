@@ -19,8 +19,9 @@ from fastapi import Depends, Request
 from api.deps import GraphDep
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
-from graph.explore import parse_ref
-from graph.jurisdiction import Scope, lodged_inside
+from graph.jurisdiction import Scope
+from graph.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
+from investigate.explore import parse_ref
 
 __all__ = [
     "ADMIN",
@@ -40,15 +41,15 @@ HEADER = "X-API-Key"
 IN_JURISDICTION = {
     "enterprise": f"""
 OPTIONAL MATCH (e:Enterprise {{id: $key}})
-RETURN e IS NULL AS missing, {lodged_inside("e")} AS inside
+RETURN e IS NULL AS missing, {lodged_in_districts(ENTERPRISE, "e")} AS inside
 """,
     "network": f"""
 OPTIONAL MATCH (n:Network {{id: $key}})
-RETURN n IS NULL AS missing, EXISTS {{ (n)<-[:MEMBER_OF]-(e:Enterprise) WHERE {lodged_inside("e")} }} AS inside
+RETURN n IS NULL AS missing, {lodged_in_districts(NETWORK, "n")} AS inside
 """,
     "case": f"""
 OPTIONAL MATCH (k:Case {{id: $key}})
-RETURN k IS NULL AS missing, EXISTS {{ (k)-[:CONCERNS]->(e:Enterprise) WHERE {lodged_inside("e")} }} AS inside
+RETURN k IS NULL AS missing, {lodged_in_districts(CASE, "k")} AS inside
 """,
 }
 PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}

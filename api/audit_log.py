@@ -16,6 +16,8 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.home import AUDIT
+
 __all__ = ["AuditLog", "AuditTrail"]
 
 SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc")
@@ -24,7 +26,7 @@ RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": 
 
 class AuditLog:
     def __init__(self, home: Path, retention_months: int = 0) -> None:
-        self.folder = Path(home) / "audit"
+        self.folder = Path(home) / AUDIT
         self.retention_months = retention_months
         self._lock = threading.Lock()
 

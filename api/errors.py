@@ -1,6 +1,7 @@
 """One error shape for every failure: ``{"error": {"code", "message", "details"}}``, never a stack trace.
 
-Domain exceptions map to a status here (one table), so routes just raise them.
+Every expected failure is a :class:`graph.errors.RiskGraphError` carrying its status and code, translated
+here by one handler, so routes just raise them; only the driver's own disconnect error is mapped by name.
 """
 
 from __future__ import annotations
@@ -13,29 +14,19 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable
 from starlette.exceptions import HTTPException
 
-from graph.connection import DatabaseUnavailable
-from scoring.rule_store import RuleForbidden
-from scoring.rules import RuleError
-from scoring.snapshot import SnapshotError
+from graph.errors import RiskGraphError
 
 __all__ = ["ApiError", "install_error_handlers"]
 
 log = logging.getLogger("riskgraph.api")
 
 
-class ApiError(Exception):
+class ApiError(RiskGraphError):
+    """A refusal decided by the API itself (authentication, access, a missing resource), status given per case."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-_DOMAIN = {
-    RuleError: (422, "invalid_rule"),
-    RuleForbidden: (403, "forbidden"),
-    SnapshotError: (503, "no_snapshot"),
-    DatabaseUnavailable: (503, "graph_unavailable"),
-    ServiceUnavailable: (503, "graph_unavailable"),
-}
 
 
 def _body(code: str, message: str, details=None) -> dict:
@@ -46,15 +37,13 @@ def _body(code: str, message: str, details=None) -> dict:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status)
+    @app.exception_handler(RiskGraphError)
+    async def _domain(_: Request, exc: RiskGraphError) -> JSONResponse:
+        return JSONResponse(_body(exc.code, str(exc)), status_code=exc.status)
 
-    for kind, (status, code) in _DOMAIN.items():
-
-        @app.exception_handler(kind)
-        async def _domain(_: Request, exc: Exception, status=status, code=code) -> JSONResponse:
-            return JSONResponse(_body(code, str(exc)), status_code=status)
+    @app.exception_handler(ServiceUnavailable)
+    async def _disconnected(_: Request, exc: ServiceUnavailable) -> JSONResponse:
+        return JSONResponse(_body("graph_unavailable", str(exc)), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

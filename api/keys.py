@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.errors import RiskGraphError
+from graph.home import KEYS
 from graph.reference import DEPARTMENT, jurisdiction, resolve_office
 
 __all__ = ["ROLES", "ApiKey", "KeyError_", "KeyStore"]
@@ -28,8 +30,10 @@ PREFIX = "rg_"
 RECHECK_SECONDS = 1.0
 
 
-class KeyError_(ValueError):
+class KeyError_(RiskGraphError, ValueError):
     """A key request a user can fix (unknown role, jurisdiction, key id)."""
+
+    status, code = 422, "invalid_request"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def _digest(secret: str) -> str:
 
 class KeyStore:
     def __init__(self, home: Path) -> None:
-        self.path = Path(home) / "keys.json"
+        self.path = Path(home) / KEYS
         self._by_hash: dict[str, ApiKey] = {}
         self._seen: tuple[int, int] | None = None
         self._checked = 0.0

@@ -21,6 +21,7 @@ from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
 from api.keys import KeyStore
 from api.routes import audit, cases, charts, explore, feedback, health, leads, networks, page, reports, rules, score
+from graph.config import settings
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
@@ -67,8 +68,6 @@ class BodyLimit:
 
 def create_app(home: Path | None = None) -> FastAPI:
     if home is None:
-        from riskgraph.settings import settings
-
         home = settings().home
 
     @asynccontextmanager
@@ -82,8 +81,6 @@ def create_app(home: Path | None = None) -> FastAPI:
     install_error_handlers(app)
 
     app.state.keys = KeyStore(home)
-    from riskgraph.settings import settings
-
     app.state.audit = AuditLog(home, settings().audit_retention_months)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(AuditTrail, log=app.state.audit)

@@ -144,3 +144,157 @@ class HealthPublic(BaseModel):
     model_version: str | None
     built_at: str | None
     rules: int
+
+
+# Exploration, networks, cases, leads, reports, audit: what the graph answers. Each model names the fields
+# every answer has; ``extra="allow"`` keeps the properties a loaded administration adds (the graph holds
+# whatever its mapping loaded), so a model documents the answer without cutting it down.
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class NodePublic(_Open):
+    """An entity of the graph: its reference (``Label:key``), label, key and caption."""
+
+    id: str
+    label: str
+    key: Any
+    caption: Any
+
+
+class SearchPublic(BaseModel):
+    items: list[NodePublic]
+    count: int
+
+
+class NetworkBrief(_Open):
+    id: int
+    score: float | None
+    kind: str | None
+    size: int | None
+
+
+class EnterprisePublic(_Open):
+    """An enterprise's analysis results, its network and the enterprises it shares identifiers with."""
+
+    id: str | int
+    name: str | None
+    risk: float | None
+    reasons: list[dict[str, Any]]
+    network: NetworkBrief | None
+    linked: list[dict[str, Any]]
+
+
+class NeighbourhoodPublic(_Open):
+    """Nodes and edges around the given enterprises, cut at the node limit (``truncated``)."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    truncated: bool
+
+
+class EnterpriseNeighbourhoodPublic(NeighbourhoodPublic):
+    id: str
+    depth: int
+
+
+class TimelinePublic(BaseModel):
+    id: str
+    declarations: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = Field(description="each switch to a broker, seller or route not used before")
+    cases: list[dict[str, Any]]
+
+
+class PathPublic(_Open):
+    hops: int
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+class PathsPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    max_hops: int
+    paths: list[PathPublic]
+    count: int
+
+
+class NetworkRanked(_Open):
+    id: int
+    score: float | None
+    kind: str | None
+    members: list[str | int | None] = Field(description="null: a member outside the key's jurisdiction")
+    reasons: list[dict[str, Any]]
+
+
+class NetworksPublic(BaseModel):
+    items: list[NetworkRanked]
+    count: int
+
+
+class NetworkPublic(_Open):
+    """One scored network with its members, riskiest first."""
+
+    id: int
+    score: float | None
+    kind: str | None
+    reasons: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+
+
+class CaseBrief(_Open):
+    id: str
+    kind: str | None
+    title: str | None
+    status: str
+    concerns: list[str | int | None] = Field(description="null: an enterprise outside the key's jurisdiction")
+
+
+class CasePublic(CaseBrief):
+    """A case with its notes, history and evidence snapshot."""
+
+    notes: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    evidence: dict[str, Any]
+
+
+class CasesPublic(BaseModel):
+    items: list[CaseBrief]
+    count: int
+
+
+class LeadsPublic(BaseModel):
+    items: list[dict[str, Any]] = Field(description="importers to audit or networks for anti-smuggling, best first")
+    count: int
+
+
+class ReportPublic(_Open):
+    """The analysis report's figures (``?format=json``)."""
+
+    period: dict[str, Any] | None
+    totals: dict[str, Any] | None
+    months: list[dict[str, Any]]
+    capacity: dict[str, Any] | None
+    networks: list[dict[str, Any]]
+    instructions: list[dict[str, Any]]
+
+
+class AuditPublic(BaseModel):
+    items: list[dict[str, Any]] = Field(description="audit entries, newest first")
+    count: int
+
+
+class PerformancePublic(_Open):
+    """Outcomes against decisions: hit rates by channel, office, sub-centre and rule, and the random sample."""
+
+    period: dict[str, Any]
+    outcomes: int
+    channels: dict[str, Any]
+    offices: dict[str, Any]
+    sub_centres: dict[str, Any]
+    rules: dict[str, Any] = Field(description="per rule id: its hits and outcomes")
+    random_sample: dict[str, Any]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import neo4j
 
+from graph.config import Settings
 from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
-from riskgraph.settings import Settings
+from sample.generator import generate
 
 __all__ = ["declaration_count", "reset", "load_generated"]
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import igraph as ig
 
 from algorithms.communities import louvain_communities, louvain_communities_python
-from algorithms.engines import InProcessEngine
-from algorithms.run import run_analysis
+from analysis.engines import InProcessEngine
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
 from graph.setup import ensure_schema
-from riskgraph.settings import Settings
 
 
 def _python_louvain(edges, weights, names, seed, queue) -> None:

@@ -1,7 +1,7 @@
 """Link-chart benchmark: the 2-hop neighbourhood of an enterprise (at most 500 nodes) queried and rendered.
 
 Generates a sample year, loads it into a local Neo4j of its own, runs the analysis, then for the
-members of the top networks and the busiest importers times :func:`graph.explore.neighbourhood`
+members of the top networks and the busiest importers times :func:`investigate.explore.neighbourhood`
 (depth 2, limit 500) and :func:`visualizations.chart.render_chart`, once on a cold page cache (the
 server was just started) and again warm, as a running server is. Bar: query + render <= 500 ms.
 Drawing in the browser is not timed here: physics stops after a bounded number of iterations
@@ -17,13 +17,13 @@ import statistics
 import time
 from pathlib import Path
 
-from algorithms.queries import top_networks
-from algorithms.run import run_analysis
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
-from graph.explore import neighbourhood
-from riskgraph.settings import Settings
+from investigate.explore import neighbourhood
+from investigate.queries import top_networks
 from visualizations.chart import render_chart
 
 BUSIEST = """

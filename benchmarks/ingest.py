@@ -23,16 +23,16 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 
 from benchmarks._graph import reset  # noqa: E402
 from graph import local_server  # noqa: E402
+from graph.config import Settings  # noqa: E402
 from graph.connection import check  # noqa: E402
 from graph.stats import graph_stats  # noqa: E402
 from ingest.batch import build_batch  # noqa: E402
 from ingest.bulk import bulk_ingest  # noqa: E402
-from ingest.generator import generate  # noqa: E402
 from ingest.pipeline import ingest_files  # noqa: E402
 from ingest.readers import read_chunks  # noqa: E402
 from ingest.validate import validate  # noqa: E402
 from ingest.writer import GraphWriter  # noqa: E402
-from riskgraph.settings import Settings  # noqa: E402
+from sample.generator import generate  # noqa: E402
 
 
 def naive_rows_per_s(driver, sample_dir: Path, rows: int) -> float:

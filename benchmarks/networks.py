@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from algorithms.run import run_analysis
+from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
+from graph.config import Settings
 from graph.connection import check
 from graph.setup import ensure_schema
-from riskgraph.settings import Settings
 
 
 def _majority(members: list[str], label_of: dict[str, str]) -> tuple[str | None, float]:

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest.generator import generate
 from ingest.readers import input_files
 from ingest.validate import validate
+from sample.generator import generate
 from scoring.pipeline import score_file
 from scoring.snapshot import load_scorer
 

@@ -8,13 +8,16 @@ import neo4j
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from riskgraph.settings import Settings, settings
+from graph.config import Settings, settings
+from graph.errors import RiskGraphError
 
 __all__ = ["DatabaseUnavailable", "credentials", "driver", "check", "database", "disconnect", "reconnect"]
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(RiskGraphError, RuntimeError):
     """Neo4j cannot be reached; the message names the URI and what to do."""
+
+    status, code = 503, "graph_unavailable"
 
 
 def _advice(cfg: Settings) -> str:

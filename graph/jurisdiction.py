@@ -1,9 +1,8 @@
-"""The one jurisdiction rule, and what a key limited by it may see of a result.
+"""What a key limited to a jurisdiction may see of a result: outside firms become placeholders.
 
-A key limited to a sub-centre or a district sees an enterprise only when the enterprise lodged (in
-any role) a declaration at one of the jurisdiction's districts; a declaration when it was lodged
-there; a case or a network when one of its enterprises is seen. Every query that scopes by
-jurisdiction takes its Cypher from :func:`lodged_inside`, and every result that can name a firm
+The rule itself is :mod:`graph.scope`'s (an enterprise is seen when it lodged, in any role, a
+declaration at one of the jurisdiction's districts; a declaration when it was lodged there; a case
+through its enterprises). Every result that can name a firm
 outside (a neighbourhood, a path, a member list, a reason's text) passes through :class:`Scope`,
 which replaces the outside firm with a placeholder: its kind of entity and nothing else (no id,
 name, risk or network), so an investigator sees that a link leaves the jurisdiction without seeing
@@ -18,42 +17,27 @@ from collections.abc import Iterable
 
 import neo4j
 
-from graph.model import schema
+from graph.scope import CASE, DECLARATION, ENTERPRISE, lodged_in_districts
 
-__all__ = ["OUTSIDE", "lodged_inside", "Scope", "placeholder", "unlimited"]
-
-for _label in ("Enterprise", "Declaration", "CustomsOffice", "Case"):
-    schema().node(_label)
-for _rel in ("FILED", "LODGED_AT", "CONCERNS"):
-    schema().relationship(_rel)
+__all__ = ["OUTSIDE", "Scope", "placeholder", "unlimited"]
 
 #: what replaces an outside firm's id, name and caption
 OUTSIDE = "outside jurisdiction"
 
-
-def lodged_inside(var: str) -> str:
-    """Cypher: enterprise ``var`` lodged a declaration at one of ``$districts``."""
-    if not var.isidentifier():
-        raise ValueError(f"not a Cypher variable: {var!r}")
-    return f"EXISTS {{ ({var})-[:FILED]->(:Declaration)-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts }}"
-
-
 _INSIDE = {
-    "Enterprise": f"UNWIND $keys AS key MATCH (e:Enterprise {{id: key}}) WHERE {lodged_inside('e')} RETURN key",
-    "Declaration": """
-UNWIND $keys AS key
-MATCH (:Declaration {id: key})-[:LODGED_AT]->(o:CustomsOffice) WHERE o.code IN $districts
-RETURN DISTINCT key
+    "Enterprise": f"""
+UNWIND $keys AS key MATCH (e:Enterprise {{id: key}}) WHERE {lodged_in_districts(ENTERPRISE, "e")} RETURN key
+""",
+    "Declaration": f"""
+UNWIND $keys AS key MATCH (d:Declaration {{id: key}}) WHERE {lodged_in_districts(DECLARATION, "d")} RETURN key
 """,
     "Case": f"""
-UNWIND $keys AS key
-MATCH (k:Case {{id: key}}) WHERE EXISTS {{ (k)-[:CONCERNS]->(e:Enterprise) WHERE {lodged_inside("e")} }}
-RETURN key
+UNWIND $keys AS key MATCH (k:Case {{id: key}}) WHERE {lodged_in_districts(CASE, "k")} RETURN key
 """,
 }
 OUTSIDE_FIRMS = f"""
 UNWIND $keys AS key
-MATCH (e:Enterprise {{id: key}}) WHERE NOT {lodged_inside("e")}
+MATCH (e:Enterprise {{id: key}}) WHERE NOT {lodged_in_districts(ENTERPRISE, "e")}
 RETURN key, e.name AS name
 """
 #: words of a reason's text that may be an enterprise id: runs of non-space characters, parentheses stripped

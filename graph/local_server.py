@@ -15,7 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskgraph.settings import Settings
+from graph.config import Settings
+from graph.errors import RiskGraphError
+from graph.home import NEO4J
 
 __all__ = [
     "LocalServerError",
@@ -44,8 +46,10 @@ USER = "neo4j"
 PRIVATE_UMASK = 0o077
 
 
-class LocalServerError(RuntimeError):
+class LocalServerError(RiskGraphError, RuntimeError):
     """The local Neo4j could not be built, started or stopped; the message says what to do."""
+
+    status, code = 503, "graph_unavailable"
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class ServerStatus:
 
 
 def _home(cfg: Settings) -> Path:
-    return cfg.home.resolve() / "neo4j"
+    return cfg.home.resolve() / NEO4J
 
 
 def _pid_file(cfg: Settings) -> Path:
@@ -247,9 +251,7 @@ def _admin(cfg: Settings, *args: str) -> str:
     (home / "neo4j.conf").touch()
     cmd = ["java", f"-Xmx{cfg.neo4j_heap}", "-cp", build(gds=cfg.neo4j_gds), "org.neo4j.cli.AdminTool", *args]
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
-    done = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK
-    )
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK)
     output = done.stdout + done.stderr
     if done.returncode != 0:
         tail = "\n".join(output.splitlines()[-15:])

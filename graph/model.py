@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from graph.errors import RiskGraphError
+
 __all__ = ["SchemaError", "NodeType", "RelationshipType", "Schema", "schema"]
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
@@ -20,8 +22,10 @@ PROPERTY_TYPES = {"string", "integer", "float", "date", "datetime", "boolean"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class SchemaError(ValueError):
+class SchemaError(RiskGraphError, ValueError):
     """The schema declaration is inconsistent; raised at load time, never at query time."""
+
+    status, code = 500, "invalid_schema"
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from pathlib import Path
 import neo4j
 
 from graph import local_server
+from graph.config import Settings
 from graph.connection import disconnect, reconnect
+from graph.home import IMPORT, NEO4J, QUARANTINE
 from graph.setup import ensure_schema, load_reference_data
 from ingest.import_files import ImportFiles, import_parts
 from ingest.mapping import Mapping
 from ingest.pipeline import IngestReport, Progress, ingest_files
-from riskgraph.settings import Settings
 
 __all__ = ["bulk_ingest", "bulk_pending", "only_reference_data"]
 
@@ -44,7 +45,7 @@ def only_reference_data(driver: neo4j.Driver, database: str) -> bool:
 
 def bulk_pending(cfg: Settings) -> bool:
     """True when a bulk import was interrupted after the server was stopped for it."""
-    return (cfg.home / "neo4j" / _PENDING).exists()
+    return (cfg.home / NEO4J / _PENDING).exists()
 
 
 Stage = Callable[[str], None]
@@ -63,9 +64,9 @@ def bulk_ingest(
     was interrupted). Quarantine and counts are those of the Cypher path.
     """
     say = stage or (lambda _: None)
-    folder = cfg.home / "import"
+    folder = cfg.home / IMPORT
     files = ImportFiles(folder)
-    pending = cfg.path("neo4j", _PENDING)
+    pending = cfg.path(NEO4J, _PENDING)
     # The graph is empty: Neo4j can go down at once and stop while the files are written.
     say("stopping the local Neo4j for the bulk import")
     disconnect(cfg)
@@ -78,7 +79,7 @@ def bulk_ingest(
         report = ingest_files(
             paths,
             files,
-            cfg.home / "quarantine",
+            cfg.home / QUARANTINE,
             mapping,
             cfg.batch_size,
             progress,

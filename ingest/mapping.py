@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from graph.errors import RiskGraphError
 from ingest.fields import CANONICAL_FIELDS, REQUIRED_FIELDS
 
 __all__ = ["Mapping", "MappingError", "load_mapping", "parse_mapping", "canonical_columns", "raw_rows", "RAW_ATTR"]
@@ -31,8 +32,10 @@ RAW_ATTR = "riskgraph_raw"
 _SECTIONS = ("fields", "constants", "features")
 
 
-class MappingError(ValueError):
+class MappingError(RiskGraphError, ValueError):
     """A mapping file that cannot be used, or a file that does not have the columns it names."""
+
+    status, code = 422, "invalid_mapping"
 
 
 class _Raw:

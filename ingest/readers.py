@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from graph.errors import RiskGraphError
+
 __all__ = ["Chunk", "IngestError", "SUPPORTED", "input_files", "read_chunks", "count_rows"]
 
 _CSV = (".csv",)
@@ -28,8 +30,10 @@ _JSONL = (".jsonl", ".ndjson")
 SUPPORTED: tuple[str, ...] = _CSV + _PARQUET + _JSONL
 
 
-class IngestError(RuntimeError):
+class IngestError(RiskGraphError, RuntimeError):
     """A file that cannot be read as declarations (unsupported, unreadable, malformed)."""
+
+    status, code = 422, "invalid_input"
 
 
 @dataclass

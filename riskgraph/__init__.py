@@ -1,1 +1,1 @@
-"""RiskGraph command line and settings."""
+"""The ``riskgraph`` command line: the top floor, importing every package and imported by none."""

@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from graph.config import settings
+
 __all__ = ["register"]
 
 console = Console(stderr=True)
@@ -20,15 +22,8 @@ keys_app = typer.Typer(help="API keys: who may call the API, in which role and j
 
 def _store():
     from api.keys import KeyStore
-    from riskgraph.settings import settings
 
     return KeyStore(settings().home)
-
-
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
 
 
 @keys_app.command("create")
@@ -40,12 +35,8 @@ def keys_create(
     name: Annotated[str, typer.Option(help="who or what uses the key (shown in the audit log)")] = "",
 ) -> None:
     """Create a key; its secret is the last line printed, shown once, stored only as a hash."""
-    from api.keys import KeyError_
 
-    try:
-        key, secret = _store().create(role, jurisdiction, name)
-    except KeyError_ as exc:
-        raise _user_error(str(exc)) from None
+    key, secret = _store().create(role, jurisdiction, name)
     scope = key.jurisdiction or "the whole country"
     console.print(
         f"key {key.id} ({key.name}): role {key.role}, jurisdiction {scope}; send it as X-API-Key", soft_wrap=True
@@ -68,12 +59,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key id from `riskgraph keys list`")]) -> None:
     """Refuse the key from now on (within a second on a running API)."""
-    from api.keys import KeyError_
 
-    try:
-        key = _store().revoke(key_id)
-    except KeyError_ as exc:
-        raise _user_error(str(exc)) from None
+    key = _store().revoke(key_id)
     console.print(f"revoked key {key.id} ({key.name}, {key.role})")
 
 
@@ -85,7 +72,6 @@ def audit(
 ) -> None:
     """Who read or changed what through the API, newest first."""
     from api.audit_log import AuditLog
-    from riskgraph.settings import settings
 
     for entry in AuditLog(settings().home).tail(limit, key, resource):
         if as_json:

@@ -1,8 +1,7 @@
 """Network analysis commands: ``analyze``, ``networks`` and ``enterprise``.
 
-Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
-``UserError`` (imported when a command runs, as that module imports this one), so they print as
-one line with exit status 1.
+Registered on the main app by :func:`register`. Failures a user can fix raise ``UserError`` (or
+another ``RiskGraphError``), which ``riskgraph/cli.py`` prints as one line with exit status 1.
 """
 
 from __future__ import annotations
@@ -14,6 +13,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from graph.config import settings
+from graph.scope import KINDS
+from riskgraph.errors import UserError
 
 __all__ = ["register", "STAGES"]
 
@@ -33,13 +36,6 @@ STAGES = (
     "write_back",
     "snapshot",
 )
-KINDS = ("audit", "anti-smuggling")
-
-
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
 
 
 def _connect():
@@ -52,15 +48,12 @@ def _connect():
 
 
 def _engine(name: str, drv, db: str, stack: ExitStack):
-    from algorithms.engines import InProcessEngine
-    from algorithms.gds import GdsEngine, GdsUnavailable
+    from analysis.engines import InProcessEngine
+    from analysis.gds import GdsEngine
 
     if name == "inprocess":
         return InProcessEngine()
-    try:
-        return stack.enter_context(GdsEngine(drv, db))
-    except GdsUnavailable as exc:
-        raise _user_error(str(exc)) from None
+    return stack.enter_context(GdsEngine(drv, db))
 
 
 def analyze(
@@ -70,11 +63,10 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals."""
-    from algorithms.run import ENGINES, NothingToAnalyse, run_analysis
-    from riskgraph.settings import settings
+    from analysis.run import ENGINES, run_analysis
 
     if engine not in ENGINES:
-        raise _user_error(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     drv, db = _connect()
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
@@ -100,10 +92,7 @@ def analyze(
                 console.print(f"{stage:<16} {seconds:8.2f}s", highlight=False)
 
         with progress:
-            try:
-                run = run_analysis(drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, on_stage=on_stage)
-            except NothingToAnalyse as exc:
-                raise _user_error(str(exc)) from None
+            run = run_analysis(drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, on_stage=on_stage)
     networks = run.result.networks
     console.print(
         f"analysed {run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
@@ -134,13 +123,13 @@ def networks(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Ranked suspicious networks from the last analysis."""
-    from algorithms.queries import network_count, top_networks
+    from investigate.queries import network_count, top_networks
 
     if kind is not None and kind not in KINDS:
-        raise _user_error(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise UserError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
     drv, db = _connect()
     if network_count(drv, db) == 0:
-        raise _user_error("no analysed networks in the graph: run `riskgraph analyze` first")
+        raise UserError("no analysed networks in the graph: run `riskgraph analyze` first")
     found = top_networks(drv, db, top, kind)
     if as_json:
         print(json.dumps([_network_json(n) for n in found]))
@@ -160,14 +149,13 @@ def enterprise(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """One enterprise: its risk, community, centralities, peers and reasons."""
-    from algorithms.queries import enterprise_view
-    from algorithms.snapshot import SnapshotMissing, load_snapshot
-    from riskgraph.settings import settings
+    from analysis.snapshot import SnapshotMissing, load_snapshot
+    from investigate.queries import enterprise_view
 
     drv, db = _connect()
     view = enterprise_view(drv, db, enterprise_id)
     if view is None:
-        raise _user_error(f"no enterprise with id {enterprise_id!r} in the graph")
+        raise UserError(f"no enterprise with id {enterprise_id!r} in the graph")
     try:
         row = load_snapshot(settings().home).enterprise(enterprise_id) or {}
     except SnapshotMissing:

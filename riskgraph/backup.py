@@ -18,20 +18,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graph import local_server
+from graph.config import Settings
 from graph.connection import disconnect
-from riskgraph.settings import Settings
+from graph.errors import RiskGraphError
+from graph.home import ANALYSIS_SNAPSHOTS, AUDIT, DECISIONS, KEYS, MODELS, RULES, SCORING_SNAPSHOTS
 
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
-STATE = ("keys.json", "rules", "models", "snapshots", "audit", "scoring")
-DECISIONS = "decisions.sqlite"
+STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS)
 GRAPH = "graph"
 MANIFEST = "manifest.json"
 
 
-class BackupError(RuntimeError):
+class BackupError(RiskGraphError, RuntimeError):
     """A backup or restore that cannot be done as asked; the message says why."""
+
+    status, code = 409, "backup_refused"
 
 
 def _local(cfg: Settings) -> None:

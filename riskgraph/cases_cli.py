@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from riskgraph.errors import UserError
+
 __all__ = ["register"]
 
 cases_app = typer.Typer(help="Audit and anti-smuggling cases.", no_args_is_help=True)
@@ -24,9 +26,8 @@ def cases_list(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Cases newest first: id, status, kind, assignee, title and the enterprises concerned."""
-    from graph.cases import STATUSES, list_cases
     from graph.connection import check, database
-    from riskgraph.cli import UserError
+    from investigate.cases import STATUSES, list_cases
 
     if status is not None and status not in STATUSES:
         raise UserError(f"--status {status!r}: choose one of {', '.join(STATUSES)}")

@@ -1,8 +1,10 @@
 """The ``riskgraph`` command line.
 
 Every command that needs the database uses ``NEO4J_URI`` when set, else the local Neo4j;
-only ``neo4j start`` and ``demo`` ever start anything. Expected failures print one line
-and exit non-zero, never a traceback.
+only ``neo4j start`` and ``demo`` ever start anything. Expected failures (the
+``RiskGraphError`` family) print one line and exit with their ``exit_code``, never a traceback.
+Commands import the heavy libraries they need (pandas, networkx, LightGBM, the API) inside their
+body, so ``riskgraph --help`` and the light commands start fast.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from graph import local_server
-from graph.connection import DatabaseUnavailable, check, database
-from graph.model import SchemaError
+from graph.config import settings
+from graph.connection import check, database
+from graph.errors import RiskGraphError
+from graph.home import QUARANTINE, SAMPLE
 from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
+from riskgraph.errors import UserError
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
-from riskgraph.settings import settings
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
@@ -38,10 +42,6 @@ register_report_commands(app)
 register_scoring_commands(app)
 
 console = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A failure the user can fix; printed as one line."""
 
 
 def _connect():
@@ -138,7 +138,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
-    from ingest.generator import generate as run_generator
+    from sample.generator import generate as run_generator
 
     began = time.monotonic()
     summary = run_generator(out, declarations, seed)
@@ -202,7 +202,7 @@ def ingest(
             report = bulk_ingest(paths, cfg, rules, show, stage=console.print)
         else:
             writer = GraphWriter(_connect(), database())
-            report = ingest_files(paths, writer, cfg.home / "quarantine", rules, cfg.batch_size, show)
+            report = ingest_files(paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show)
     elapsed = time.monotonic() - began
     console.print(
         f"read {report.read:,}, stored {report.stored:,} ({report.created:,} new), "
@@ -254,7 +254,7 @@ def demo(
     import subprocess
 
     cfg = settings()
-    sample = cfg.home / "sample"
+    sample = cfg.home / SAMPLE
     steps = [["neo4j", "start"], ["ingest", str(sample)], ["analyze"], ["networks", "--top", "5"], ["model", "train"]]
     if not (sample / "truth" / "summary.json").exists():
         steps.insert(0, ["generate", "--out", str(sample), "--declarations", str(declarations), "--seed", str(seed)])
@@ -297,10 +297,6 @@ def main() -> None:
     import click
     from neo4j import exceptions as neo4j_errors
 
-    from ingest.mapping import MappingError
-    from ingest.readers import IngestError
-    from riskgraph.backup import BackupError
-
     os.umask(local_server.PRIVATE_UMASK)  # every file and folder this command creates is its owner's only
     try:
         code = app(standalone_mode=False)
@@ -309,17 +305,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)
-    except (
-        UserError,
-        BackupError,
-        DatabaseUnavailable,
-        local_server.LocalServerError,
-        SchemaError,
-        IngestError,
-        MappingError,
-    ) as exc:
+    except RiskGraphError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
         where = settings().uri
         console.print(

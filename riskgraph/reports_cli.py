@@ -1,7 +1,7 @@
 """Outputs for people: ``leads`` (a spreadsheet of post-clearance leads) and ``report`` (the analysis report).
 
-Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
-``UserError`` so they print as one line with exit status 1.
+Registered on the main app by :func:`register`. Failures a user can fix raise ``UserError`` (or
+another ``RiskGraphError``), which ``riskgraph/cli.py`` prints as one line with exit status 1.
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from graph.config import settings
+from graph.scope import KINDS
+from riskgraph.errors import UserError
+
 __all__ = ["register"]
 
 console = Console(stderr=True)
-
-
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
 
 
 def _connect():
@@ -36,15 +34,14 @@ def leads(
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="most leads written")] = 100,
 ) -> None:
     """Write the ranked post-clearance leads, with their figures and reasons, to a CSV or Excel file."""
-    from algorithms.leads import KINDS, rank_leads, snapshot_shortfalls
-    from riskgraph.settings import settings
+    from investigate.leads import rank_leads, snapshot_shortfalls
     from visualizations.lead_sheets import FORMATS, leads_csv, leads_xlsx
 
     if kind not in KINDS:
-        raise _user_error(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise UserError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise _user_error(f"--out must end in .csv or .xlsx, got {out.name!r}")
+        raise UserError(f"--out must end in .csv or .xlsx, got {out.name!r}")
     shortfalls = snapshot_shortfalls(settings().home) if kind == "audit" else None
     found = rank_leads(*_connect(), kind, limit, shortfalls=shortfalls)
     out.write_bytes((leads_csv if fmt == "csv" else leads_xlsx)(found, kind))
@@ -58,8 +55,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="also print the figures as JSON")] = False,
 ) -> None:
     """The analysis report for decision makers: trends, hit rates, capacity, top networks, warnings, instructions."""
-    from algorithms.report import analysis_report
-    from riskgraph.settings import settings
+    from investigate.report import analysis_report
     from scoring.decision_log import DecisionLog
     from visualizations.report import render_report
 

@@ -1,7 +1,7 @@
 """Clearance risk commands: ``rules``, ``model``, ``score``, ``serve``.
 
-Registered on the main app by :func:`register`. Failures a user can fix raise the main CLI's
-``UserError`` so they print as one line with exit status 1.
+Registered on the main app by :func:`register`. Failures a user can fix raise ``UserError`` (or
+another ``RiskGraphError``), which ``riskgraph/cli.py`` prints as one line with exit status 1.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import typer
 import yaml
 from rich.console import Console
 
+from graph.config import settings
+from riskgraph.errors import UserError
+
 __all__ = ["register"]
 
 console = Console(stderr=True)
@@ -21,14 +24,7 @@ rules_app = typer.Typer(help="Risk parameters: rules kept as data, with versions
 model_app = typer.Typer(help="The learned violation model and the scoring snapshot.", no_args_is_help=True)
 
 
-def _user_error(message: str) -> Exception:
-    from riskgraph.cli import UserError
-
-    return UserError(message)
-
-
 def _home() -> Path:
-    from riskgraph.settings import settings
 
     return settings().home
 
@@ -67,24 +63,20 @@ def rules_add(
     """Propose rules, or new versions of existing ones; each takes effect once someone else approves it
     (`riskgraph rules approve`). An invalid rule is refused with the reason."""
     from scoring.rule_store import RuleStore
-    from scoring.rules import RuleError, parse_rule
+    from scoring.rules import parse_rule
 
     if not file.exists():
-        raise _user_error(f"no such file: {file}")
+        raise UserError(f"no such file: {file}")
     try:
         doc = yaml.safe_load(file.read_text())
     except yaml.YAMLError as exc:
-        raise _user_error(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
+        raise UserError(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
     items = doc if isinstance(doc, list) else [doc]
-    try:
-        for item in items:  # all or nothing: check every rule before storing any
-            parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
-        store = RuleStore(_home())
-        for item in items:
-            change = store.propose("add", by, rule=item)
-            _print_proposed(change)
-    except RuleError as exc:
-        raise _user_error(str(exc)) from None
+    for item in items:  # all or nothing: check every rule before storing any
+        parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
+    store = RuleStore(_home())
+    for item in items:
+        _print_proposed(store.propose("add", by, rule=item))
 
 
 def _print_proposed(change: dict) -> None:
@@ -120,12 +112,8 @@ def rules_approve(
 ) -> None:
     """Approve a proposed rule change: it takes effect now (four eyes: the proposer cannot approve)."""
     from scoring.rule_store import RuleStore
-    from scoring.rules import RuleError
 
-    try:
-        rule = RuleStore(_home()).approve(change_id, by)
-    except RuleError as exc:
-        raise _user_error(str(exc)) from None
+    rule = RuleStore(_home()).approve(change_id, by)
     state = "enabled" if rule.enabled else "disabled"
     console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
 
@@ -138,13 +126,8 @@ def rules_disable(
 ) -> None:
     """Propose to disable a rule (a new version once approved; the history keeps the old one)."""
     from scoring.rule_store import RuleStore
-    from scoring.rules import RuleError
 
-    try:
-        change = RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for)
-    except RuleError as exc:
-        raise _user_error(str(exc)) from None
-    _print_proposed(change)
+    _print_proposed(RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for))
 
 
 Physical = Annotated[float, typer.Option(min=0.0, max=1.0, help="share of declarations physically inspected")]
@@ -168,7 +151,7 @@ def _capacity(physical: float, document: float, random_share: float, capacity: l
         except ValueError:
             value = -1.0
         if office is None or not 0 <= value <= 1:
-            raise _user_error(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
+            raise UserError(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
         offices[office.code] = value
     return Capacity(physical=physical, document=document, random_share=random_share, offices=offices)
 
@@ -190,15 +173,11 @@ def model_train(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
-    from scoring.model import ModelError
     from scoring.pipeline import train_and_publish
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
-    try:
-        summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
-    except ModelError as exc:
-        raise _user_error(str(exc)) from None
+    summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
     m = summary["metrics"]
     console.print(
         f"held out {m['test']:,} inspected declarations from {m['test_from']} to {m['test_to']} "
@@ -225,15 +204,11 @@ def model_snapshot(
     capacity: OfficeCapacity = None,
 ) -> None:
     """Rebuild the scoring snapshot from the latest model and the graph as it is now."""
-    from scoring.model import ModelError
     from scoring.pipeline import rebuild_snapshot
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
-    try:
-        version = rebuild_snapshot(drv, db, _home(), cap)
-    except ModelError as exc:
-        raise _user_error(str(exc)) from None
+    version = rebuild_snapshot(drv, db, _home(), cap)
     console.print(f"scoring snapshot {version}", highlight=False)
 
 
@@ -250,13 +225,10 @@ def score(
     from ingest.readers import input_files
     from scoring.decision_log import DecisionLog
     from scoring.pipeline import score_file
-    from scoring.snapshot import SnapshotError, load_scorer
+    from scoring.snapshot import load_scorer
 
     input_files(paths)  # a missing or unsupported input fails before any work
-    try:
-        scorer, meta = load_scorer(_home())
-    except SnapshotError as exc:
-        raise _user_error(str(exc)) from None
+    scorer, meta = load_scorer(_home())
     began = time.perf_counter()
     rules = load_mapping(mapping) if mapping else None
     log = DecisionLog(_home())
@@ -318,7 +290,7 @@ def performance(
     try:
         period = [date.fromisoformat(d) if d else None for d in (since, until)]
     except ValueError:
-        raise _user_error("--from and --to take dates as YYYY-MM-DD") from None
+        raise UserError("--from and --to take dates as YYYY-MM-DD") from None
     drv, db = _connect()
     report = performance_report(drv, db, DecisionLog(_home()), RuleStore(_home()).current(), *period, idle_days)
     if as_json:

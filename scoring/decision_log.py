@@ -17,6 +17,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.home import DECISIONS
 from scoring.scorer import Decision
 
 __all__ = ["DecisionLog"]
@@ -34,7 +35,7 @@ _INSERT = "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 class DecisionLog:
     def __init__(self, home: Path) -> None:
-        self.path = Path(home) / "decisions.sqlite"
+        self.path = Path(home) / DECISIONS
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")

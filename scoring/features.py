@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from algorithms.peers import robust_scale, robust_z
 from graph.currency import to_usd, value_in_usd
 
 __all__ = [
@@ -160,7 +161,7 @@ def _peer_table(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
         count = grouped.size()
         for key in median.index:
             if count[key] >= _MIN_PEERS:
-                scale = max(1.4826 * float(mad[key]), _MIN_SCALE)
+                scale = float(robust_scale(float(mad[key]), _MIN_SCALE))
                 table[tuple(key)] = (float(median[key]), scale, int(count[key]))
     return table
 
@@ -240,7 +241,7 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
     for i, (h, o, b, uv) in enumerate(zip(frame["hs6"], frame["origin"], basis, log_uv, strict=True)):
         ref = _peer(state, h, o, b)
         if ref is not None and not math.isnan(uv):
-            peer_z[i], peer_n[i] = (uv - ref[0]) / ref[1], ref[2]
+            peer_z[i], peer_n[i] = robust_z(uv, ref[0], ref[1]), ref[2]
     cols["peer_z"], cols["peer_count"] = peer_z, np.log1p(peer_n)
     cols["n_licences"] = frame["n_licences"].to_numpy(dtype=float)
     cols["transit_count"] = frame["transit_count"].to_numpy(dtype=float)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import neo4j
 
+from graph.errors import RiskGraphError
 from graph.model import schema
 from scoring.decision_log import DecisionLog
 
@@ -33,8 +34,10 @@ RETURN collect(row.id) AS ids
 """
 
 
-class OutcomeError(ValueError):
+class OutcomeError(RiskGraphError, ValueError):
     """An outcome that cannot be recorded; the message names the field."""
+
+    status, code = 422, "invalid_request"
 
 
 @dataclass(frozen=True)

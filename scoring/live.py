@@ -3,7 +3,8 @@
 At most once per ``check_every`` seconds it compares the snapshot's ``latest`` pointer and the rule
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
 assigned in one step) when either changed. Requests never wait on the graph; if a new snapshot
-cannot be read, the one in memory keeps serving.
+cannot be read, the one in memory keeps serving. The scorer and its snapshot's metadata are held as one
+:class:`Loaded` pair, so a request that reads both never stamps a decision with another snapshot's version.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ import gc
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
 
-__all__ = ["LiveScorer"]
+__all__ = ["Loaded", "LiveScorer"]
+
+
+class Loaded(NamedTuple):
+    """A scorer and the metadata (``version``, ``model_version``, ``built_at``) of the snapshot it was built from."""
+
+    scorer: Scorer
+    meta: dict
 
 
 class LiveScorer:
@@ -25,8 +34,7 @@ class LiveScorer:
         self.home = Path(home)
         self.check_every = check_every
         self.rules = RuleStore(home)
-        self._scorer: Scorer | None = None
-        self.meta: dict = {}
+        self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -34,15 +42,31 @@ class LiveScorer:
 
     @property
     def ready(self) -> bool:
-        return self._scorer is not None
+        return self._loaded is not None
+
+    @property
+    def meta(self) -> dict:
+        """The serving snapshot's metadata; empty before any snapshot was loaded."""
+        loaded = self._loaded
+        return loaded.meta if loaded is not None else {}
+
+    def due(self) -> bool:
+        """True when the next :meth:`current` checks the files (and may load a new snapshot, which takes time)."""
+        return time.monotonic() - self._checked >= self.check_every
+
+    def current(self) -> Loaded:
+        """The serving scorer with its snapshot's metadata, read as one; raises :class:`SnapshotError` when no
+        snapshot was ever built."""
+        if self.due():
+            self.refresh()
+        loaded = self._loaded
+        if loaded is None:
+            raise SnapshotError(f"no scoring snapshot under {self.home / 'scoring'}: run `riskgraph model train`")
+        return loaded
 
     def scorer(self) -> Scorer:
         """The current scorer; raises :class:`SnapshotError` when no snapshot was ever built."""
-        if time.monotonic() - self._checked >= self.check_every:
-            self.refresh()
-        if self._scorer is None:
-            raise SnapshotError(f"no scoring snapshot under {self.home / 'scoring'}: run `riskgraph model train`")
-        return self._scorer
+        return self.current().scorer
 
     def refresh(self, force: bool = False) -> None:
         if not self._lock.acquire(blocking=force):
@@ -53,7 +77,7 @@ class LiveScorer:
             if version is not None and (force or version != self.meta.get("version")):
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
-                    self._scorer, self.meta = load_scorer(self.home, version)
+                    self._loaded = Loaded(*load_scorer(self.home, version))
                     self._rules_mtime = mtime
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
@@ -62,8 +86,8 @@ class LiveScorer:
                 except SnapshotError:
                     pass
             mtime = self.rules.mtime()
-            if self._scorer is not None and mtime != self._rules_mtime:
-                self._scorer.set_rules(self.rules.current(include_disabled=False))
+            if self._loaded is not None and mtime != self._rules_mtime:
+                self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
                 self._rules_mtime = mtime
         finally:
             self._lock.release()

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import lightgbm as lgb
@@ -25,6 +23,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from graph.currency import to_usd
+from graph.errors import RiskGraphError
+from graph.home import MODELS, VersionedStore
 from scoring.features import CATEGORICAL, FeatureState, fit_state, prepare_frame, training_features
 
 __all__ = [
@@ -56,8 +56,10 @@ ROUNDS = 150  # half the trees of lr 0.03 x 300, same held-out precision at 5/10
 MIN_LABELLED = 100
 
 
-class ModelError(RuntimeError):
+class ModelError(RiskGraphError, RuntimeError):
     """Not enough labelled history to learn from, or no saved model."""
+
+    status, code = 503, "no_model"
 
 
 @dataclass
@@ -140,45 +142,42 @@ def train_model(
     return TrainedModel(final, state, metrics, held_out)
 
 
+def _store(home: Path) -> VersionedStore:
+    return VersionedStore(home, MODELS)  # every model is kept: decisions name the model that made them
+
+
 def models_dir(home: Path) -> Path:
-    return Path(home) / "models"
+    return _store(home).root
 
 
 def save_model(home: Path, model: TrainedModel) -> Path:
     """Write a new model version and point ``latest`` at it."""
-    root = models_dir(home)
-    root.mkdir(parents=True, exist_ok=True)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    staging = root / f".{version}.tmp"
-    staging.mkdir()
-    model.booster.save_model(str(staging / "model.txt"))
-    spec = {
-        "version": version,
-        "features": model.state.names(),
-        "vocab": model.state.vocab,
-        "extra_numeric": model.state.extra_numeric,
-        "extra_categorical": model.state.extra_categorical,
-        "base_rate": model.state.base_rate,
-        "metrics": model.metrics,
-        "params": {**PARAMS, "rounds": ROUNDS},
-    }
-    (staging / "spec.json").write_text(json.dumps(spec, indent=1))
-    staging.rename(root / version)
-    pointer = root / ".latest.tmp"
-    pointer.write_text(version)
-    os.replace(pointer, root / "latest")
+    store = _store(home)
+    with store.stage() as (version, staging):
+        model.booster.save_model(str(staging / "model.txt"))
+        spec = {
+            "version": version,
+            "features": model.state.names(),
+            "vocab": model.state.vocab,
+            "extra_numeric": model.state.extra_numeric,
+            "extra_categorical": model.state.extra_categorical,
+            "base_rate": model.state.base_rate,
+            "metrics": model.metrics,
+            "params": {**PARAMS, "rounds": ROUNDS},
+        }
+        (staging / "spec.json").write_text(json.dumps(spec, indent=1))
     model.version = version
-    return root / version
+    return store.folder(version)
 
 
 def load_model(home: Path, version: str | None = None) -> tuple[lgb.Booster, dict]:
     """The latest (or named) model and its spec."""
-    root = models_dir(home)
-    try:
-        version = version or (root / "latest").read_text().strip()
-    except FileNotFoundError:
-        raise ModelError(f"no model under {root}: run `riskgraph model train` first") from None
-    folder = root / version
+    store = _store(home)
+    root = store.root
+    version = version or store.latest()
+    if version is None:
+        raise ModelError(f"no model under {root}: run `riskgraph model train` first")
+    folder = store.folder(version)
     if not folder.is_dir():
         raise ModelError(f"model {version} is missing from {root}")
     return lgb.Booster(model_file=str(folder / "model.txt")), json.loads((folder / "spec.json").read_text())

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.home import RULES
 from graph.reference import DEPARTMENT
 from scoring.rules import Rule, RuleError, parse_rule
 
@@ -32,12 +33,14 @@ __all__ = ["RuleStore", "RuleForbidden"]
 class RuleForbidden(RuleError):
     """The change is someone else's to make or approve (another sub-centre's rule, one's own proposal)."""
 
+    status, code = 403, "forbidden"
+
 
 class RuleStore:
     """All versions of all rules; the current rule is the highest version of each id."""
 
     def __init__(self, home: Path) -> None:
-        self.folder = Path(home) / "rules"
+        self.folder = Path(home) / RULES
         self.path = self.folder / "rules.json"
         self.pending_path = self.folder / "pending.json"
 

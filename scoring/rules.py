@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from graph.errors import RiskGraphError
 from graph.reference import DEPARTMENT, SUB_CENTRES, jurisdiction, resolve_office
 
 __all__ = [
@@ -37,8 +38,10 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
 
-class RuleError(ValueError):
+class RuleError(RiskGraphError, ValueError):
     """A rule that cannot be stored or applied; the message says what is wrong."""
+
+    status, code = 422, "invalid_rule"
 
 
 def _upper_list(values: list[str], pattern: re.Pattern, what: str) -> list[str]:

@@ -3,8 +3,8 @@
 Built from Neo4j by ``riskgraph model train`` (or ``riskgraph model snapshot`` after new data), loaded
 into memory by the API and ``riskgraph score``: clearance never queries the graph. Layout under
 ``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``.
-A version is written under a temporary name, renamed when complete, and ``latest`` replaced
-atomically, so a running API picks up a new version without ever reading half of one. ``state.pkl``
+Versions are written through :class:`graph.home.VersionedStore` (staged, renamed, ``latest`` swapped
+atomically), so a running API picks up a new version without ever reading half of one. ``state.pkl``
 is a pickle of this project's own dataclass, written and read only under ``$RISKGRAPH_HOME``.
 
 Thresholds come from inspection capacity: with ``physical`` = 3 % an office's "high" threshold is
@@ -15,7 +15,6 @@ channel shares match what the office can handle.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import secrets
 import shutil
@@ -27,6 +26,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from graph.errors import RiskGraphError
+from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
@@ -46,8 +47,10 @@ RECENT_DAYS = 90
 MIN_OFFICE_ROWS = 200
 
 
-class SnapshotError(RuntimeError):
+class SnapshotError(RiskGraphError, RuntimeError):
     """No scoring snapshot yet, or it cannot be read."""
+
+    status, code = 503, "no_snapshot"
 
 
 def final_scores(
@@ -122,36 +125,27 @@ def build_snapshot(
     return state, config
 
 
+def _store(home: Path, keep: int = 3) -> VersionedStore:
+    return VersionedStore(home, SCORING_SNAPSHOTS, keep)
+
+
 def _root(home: Path) -> Path:
-    return Path(home) / "scoring"
+    return _store(home).root
 
 
 def save_snapshot(home: Path, model_version: str, state: FeatureState, config: ScoringConfig, keep: int = 3) -> str:
     """Write a new snapshot version and point ``latest`` at it; returns the version."""
-    root = _root(home)
-    root.mkdir(parents=True, exist_ok=True)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    staging = root / f".{version}.tmp"
-    staging.mkdir()
-    shutil.copy(Path(home) / "models" / model_version / "model.txt", staging / "model.txt")
-    with (staging / "state.pkl").open("wb") as f:
-        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-    meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
-    (staging / "config.json").write_text(json.dumps({**asdict(config), **meta}, indent=1))
-    staging.rename(root / version)
-    pointer = root / ".latest.tmp"
-    pointer.write_text(version)
-    os.replace(pointer, root / "latest")
-    for old in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    with _store(home, keep).stage() as (version, staging):
+        shutil.copy(VersionedStore(home, MODELS).folder(model_version) / "model.txt", staging / "model.txt")
+        with (staging / "state.pkl").open("wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
+        (staging / "config.json").write_text(json.dumps({**asdict(config), **meta}, indent=1))
     return version
 
 
 def latest_version(home: Path) -> str | None:
-    try:
-        return (_root(home) / "latest").read_text().strip()
-    except FileNotFoundError:
-        return None
+    return _store(home).latest()
 
 
 def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:

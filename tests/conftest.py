@@ -39,7 +39,7 @@ def rg_env(rg_home) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def cfg(rg_env):
-    from riskgraph.settings import Settings
+    from graph.config import Settings
 
     old = dict(os.environ)
     os.environ.clear()

@@ -36,7 +36,7 @@ def reload_sample(driver, env: dict[str, str], sample: Path) -> None:
 @pytest.fixture(scope="session")
 def trained(driver, rg_env, tmp_path_factory):
     """(env, sample folder, ``model train --json`` summary)."""
-    from ingest.generator import generate
+    from sample.generator import generate
 
     sample = tmp_path_factory.mktemp("scoring-sample")
     generate(sample, SAMPLE_SIZE, SAMPLE_SEED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from algorithms.centrality import betweenness_centrality, degree_centrality, pagerank_centrality
-from algorithms.scenarios import bridged_cliques
+from sample.scenarios import bridged_cliques
 
 
 def test_bridge_has_highest_betweenness():

@@ -11,7 +11,7 @@ from algorithms.communities import (
     louvain_communities,
     louvain_communities_python,
 )
-from algorithms.scenarios import bridged_cliques
+from sample.scenarios import bridged_cliques
 
 
 @pytest.mark.parametrize("detect", [louvain_communities, louvain_communities_python, leiden_communities])

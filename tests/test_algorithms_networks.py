@@ -6,9 +6,9 @@ import igraph as ig
 import pandas as pd
 import pytest
 
-from algorithms.analysis import AnalysisResult, analyze_frames
 from algorithms.networks import enterprise_risk, network_risk
-from algorithms.scenarios import shell_ring_scenario
+from analysis.pipeline import AnalysisResult, analyze_frames
+from sample.scenarios import shell_ring_scenario
 
 RING = [f"RING{i}" for i in range(1, 6)]
 BUSINESS_CENTRE = [f"BC{i:02d}" for i in range(1, 41)]

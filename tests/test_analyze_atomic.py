@@ -15,9 +15,9 @@ import sys
 
 import pandas as pd
 
-from algorithms.queries import top_networks
-from algorithms.run import KILL_POINTS
-from algorithms.snapshot import load_snapshot
+from analysis.run import KILL_POINTS
+from analysis.snapshot import load_snapshot
+from investigate.queries import top_networks
 from tests.conftest import run_cli
 from tests.explore_setup import RING_PHONE, _row, load
 

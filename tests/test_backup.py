@@ -9,7 +9,7 @@ import sqlite3
 
 from api.audit_log import AuditLog
 from api.keys import KeyStore
-from graph.cases import create_case, read_case
+from investigate.cases import create_case, read_case
 from tests.conftest import run_cli
 from tests.explore_setup import load
 

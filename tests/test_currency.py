@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pytest
 
-from algorithms.leads import rank_leads
-from algorithms.report import analysis_report
 from graph.currency import CURRENCY_PER_USD, to_usd, value_in_usd
-from ingest.generator.flows import to_currency
+from investigate.leads import rank_leads
+from investigate.report import analysis_report
+from sample.generator.flows import to_currency
 from scoring.decision_log import DecisionLog
 from scoring.performance import performance_report
 

@@ -12,7 +12,7 @@ import pytest
 
 from graph.reference import DISTRICTS
 from ingest.fields import CANONICAL_FIELDS
-from ingest.generator import generate
+from sample.generator import generate
 
 N = 3000
 SEED = 11

@@ -16,7 +16,7 @@ import pytest
 
 from graph import local_server
 from graph.stats import graph_stats
-from ingest.generator import generate
+from sample.generator import generate
 from tests.conftest import run_cli
 
 

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 
 from graph import local_server
+from graph.config import Settings
 from graph.connection import credentials
 from graph.model import schema
 from graph.reference import OFFICES
 from graph.setup import ensure_schema, load_reference_data
-from ingest.generator import generate
-from riskgraph.settings import Settings
+from sample.generator import generate
 from tests.conftest import run_cli
 
 

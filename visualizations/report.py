@@ -1,4 +1,4 @@
-"""The analysis report as one self-contained HTML page: figures from :mod:`algorithms.report`, drawn.
+"""The analysis report as one self-contained HTML page: figures from :mod:`investigate.report`, drawn.
 
 Bar charts are inline SVG built here (no script needed to read them, and they print); the network
 charts use the same vis-network styling as the link charts, its JavaScript inlined once for all of
@@ -91,7 +91,7 @@ def _capacity_chart(rows: list[dict], limit: int = 12) -> Markup:
 
 
 def render_report(figures: dict) -> str:
-    """The report page for :func:`algorithms.report.analysis_report`'s figures."""
+    """The report page for :func:`investigate.report.analysis_report`'s figures."""
     months = figures["months"]
     charts = {
         "volume": bar_chart(

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.models import AuditPublic
+
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("")
+@router.get("", response_model=AuditPublic)
 def read_audit(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.access import PrincipalDep, ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import cases, explore
+from api.models import CasePublic, CasesPublic
+from investigate import cases, explore
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -25,12 +26,6 @@ Status = Literal[cases.STATUSES]
 Outcome = Literal[cases.OUTCOMES]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")]
-
-_STATUS = {
-    cases.CaseNotFound: (404, "not_found"),
-    cases.IllegalTransition: (409, "illegal_transition"),
-    cases.InvalidCase: (422, "invalid_request"),
-}
 
 
 class CaseCreate(BaseModel):
@@ -63,15 +58,7 @@ def _author(principal) -> str:
     return f"{principal.name} ({principal.id})"
 
 
-def _call(fn, *args, **kwargs) -> dict:
-    try:
-        return fn(*args, **kwargs)
-    except cases.CaseError as exc:
-        status, code = _STATUS[type(exc)]
-        raise ApiError(status, code, str(exc)) from None
-
-
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=CasePublic)
 def create_case(
     request: Request, response: Response, graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, body: CaseCreate
 ) -> dict:
@@ -86,8 +73,7 @@ def create_case(
             raise ApiError(
                 403, "outside_jurisdiction", f"the case's enterprises are outside the jurisdiction of {office}"
             )
-    created = _call(
-        cases.create_case,
+    created = cases.create_case(
         *graph,
         title=body.title,
         opened_by=_author(principal),
@@ -102,7 +88,7 @@ def create_case(
     return created
 
 
-@router.get("")
+@router.get("", response_model=CasesPublic)
 def read_cases(
     request: Request,
     graph: GraphDep,
@@ -114,15 +100,14 @@ def read_cases(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CasePublic)
 def read_case(graph: GraphDep, scope: ScopeDep, case_id: str) -> dict:
-    return _call(cases.read_case, *graph, case_id, scope)
+    return cases.read_case(*graph, case_id, scope)
 
 
-@router.patch("/{case_id}")
+@router.patch("/{case_id}", response_model=CasePublic)
 def update_case(graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
-    return _call(
-        cases.update_case,
+    return cases.update_case(
         *graph,
         case_id,
         by=_author(principal),

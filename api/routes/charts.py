@@ -7,9 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from api.access import ScopeDep
 from api.deps import GraphDep
-from api.routes.explore import Depth, NodeLimit, require_enterprise
-from api.routes.networks import require_network
-from graph import explore
+from api.lookups import Depth, NodeLimit, require_enterprise, require_network
+from investigate import explore
 from visualizations.chart import render_chart
 
 router = APIRouter(tags=["charts"])

@@ -6,24 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from algorithms.queries import enterprise_view
 from api.access import ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
-from graph import explore
+from api.lookups import Depth, NodeLimit, require_enterprise
+from api.models import EnterpriseNeighbourhoodPublic, EnterprisePublic, PathsPublic, SearchPublic, TimelinePublic
+from investigate import explore
+from investigate.queries import enterprise_view
 
 router = APIRouter(prefix="/v1", tags=["explore"])
 
-Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifiers or declarations")]
-NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
 
-
-def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:
-    if not explore.node_exists(*graph, "Enterprise", enterprise_id):
-        raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
-
-
-@router.get("/search")
+@router.get("/search", response_model=SearchPublic)
 def search(
     request: Request,
     graph: GraphDep,
@@ -41,7 +35,7 @@ def search(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/enterprises/{enterprise_id}")
+@router.get("/enterprises/{enterprise_id}", response_model=EnterprisePublic)
 def read_enterprise(graph: GraphDep, scope: ScopeDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id, scope=scope)
     if view is None:
@@ -49,7 +43,7 @@ def read_enterprise(graph: GraphDep, scope: ScopeDep, enterprise_id: str) -> dic
     return view
 
 
-@router.get("/enterprises/{enterprise_id}/network")
+@router.get("/enterprises/{enterprise_id}/network", response_model=EnterpriseNeighbourhoodPublic)
 def read_neighbourhood(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200
 ) -> dict:
@@ -57,7 +51,7 @@ def read_neighbourhood(
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope)}
 
 
-@router.get("/enterprises/{enterprise_id}/timeline")
+@router.get("/enterprises/{enterprise_id}/timeline", response_model=TimelinePublic)
 def read_timeline(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000
 ) -> dict:
@@ -65,7 +59,7 @@ def read_timeline(
     return explore.timeline(*graph, enterprise_id, limit, scope)
 
 
-@router.get("/paths")
+@router.get("/paths", response_model=PathsPublic)
 def read_paths(
     graph: GraphDep,
     scope: ScopeDep,

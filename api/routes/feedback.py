@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import DecisionLogDep, GraphDep, RuleStoreDep
-from api.models import FeedbackPublic, OutcomesIn
+from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
 from scoring.feedback import Outcome, record_outcomes
 from scoring.performance import performance_report
 
@@ -22,7 +22,7 @@ def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep) -> F
     return FeedbackPublic(recorded=result.recorded, with_decision=result.with_decision, unknown=result.unknown)
 
 
-@router.get("/performance")
+@router.get("/performance", response_model=PerformancePublic)
 def read_performance(
     graph: GraphDep,
     log: DecisionLogDep,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import LiveScorerDep
 from api.models import HealthPublic
+from scoring.snapshot import SnapshotError
 
 router = APIRouter(tags=["health"])
 
@@ -13,11 +14,14 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthPublic)
 def read_health(live: LiveScorerDep) -> HealthPublic:
     live.refresh()
-    meta = live.meta
+    try:
+        scorer, meta = live.current()
+    except SnapshotError:
+        return HealthPublic(status="no_snapshot", snapshot=None, model_version=None, built_at=None, rules=0)
     return HealthPublic(
-        status="ok" if live.ready else "no_snapshot",
+        status="ok",
         snapshot=meta.get("version"),
         model_version=meta.get("model_version"),
         built_at=meta.get("built_at"),
-        rules=len(live.scorer().rules) if live.ready else 0,
+        rules=len(scorer.rules),
     )

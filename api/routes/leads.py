@@ -1,7 +1,7 @@
 """Post-clearance leads, best first: importers to audit and networks for anti-smuggling, as JSON or a spreadsheet.
 
 ``GET /v1/leads`` answers ``{"items", "count"}``; ``GET /v1/leads.csv`` and ``GET /v1/leads.xlsx``
-the same leads as a file to download (see :mod:`algorithms.leads` for how they are ranked). A key
+the same leads as a file to download (see :mod:`investigate.leads` for how they are ranked). A key
 limited to a jurisdiction gets the leads of its districts only.
 """
 
@@ -13,16 +13,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from algorithms.leads import rank_leads, snapshot_shortfalls
 from api.access import districts_of
 from api.deps import GraphDep
+from api.models import LeadsPublic
+from graph.scope import KINDS
+from investigate.leads import rank_leads, snapshot_shortfalls
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
 router = APIRouter(prefix="/v1", tags=["leads"])
 
-Kind = Annotated[
-    Literal["audit", "anti-smuggling"], Query(description="audit (importers) or anti-smuggling (networks)")
-]
+Kind = Annotated[Literal[KINDS], Query(description="audit (importers) or anti-smuggling (networks)")]
 Limit = Annotated[int, Query(ge=1, le=5000, description="most leads returned")]
 _WRITERS = {"csv": leads_csv, "xlsx": leads_xlsx}
 
@@ -32,7 +32,7 @@ def _leads(request: Request, graph: GraphDep, kind: str, limit: int) -> list[dic
     return rank_leads(*graph, kind, limit, districts=districts_of(request), shortfalls=shortfalls)
 
 
-@router.get("/leads")
+@router.get("/leads", response_model=LeadsPublic)
 def read_leads(request: Request, graph: GraphDep, kind: Kind, limit: Limit = 100) -> dict:
     items = _leads(request, graph, kind, limit)
     return {"items": items, "count": len(items)}

@@ -6,21 +6,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from algorithms.queries import top_networks
 from api.access import ScopeDep
 from api.deps import GraphDep
-from api.errors import ApiError
-from graph import explore
-from graph.jurisdiction import Scope
+from api.lookups import require_network
+from api.models import NetworkPublic, NetworksPublic
+from graph.scope import KINDS
+from investigate.queries import top_networks
 
 router = APIRouter(prefix="/v1/networks", tags=["networks"])
 
 
-@router.get("")
+@router.get("", response_model=NetworksPublic)
 def read_networks(
     graph: GraphDep,
     scope: ScopeDep,
-    kind: Literal["audit", "anti-smuggling"] | None = None,
+    kind: Literal[KINDS] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> dict:
     fields = ("id", "score", "kind", "members", "reasons")
@@ -29,13 +29,6 @@ def read_networks(
     return {"items": items, "count": len(items)}
 
 
-def require_network(graph: GraphDep, network_id: int, scope: Scope | None = None) -> dict:
-    found = explore.network(*graph, network_id, scope)
-    if found is None:
-        raise ApiError(404, "not_found", f"no network {network_id}")
-    return found
-
-
-@router.get("/{network_id}")
+@router.get("/{network_id}", response_model=NetworkPublic)
 def read_network(graph: GraphDep, scope: ScopeDep, network_id: int) -> dict:
     return require_network(graph, network_id, scope)

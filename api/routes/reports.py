@@ -7,15 +7,20 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from algorithms.report import analysis_report
 from api.access import districts_of
 from api.deps import DecisionLogDep, GraphDep
+from api.models import ReportPublic
+from investigate.report import analysis_report
 from visualizations.report import render_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-@router.get("/analysis", response_model=None)
+@router.get(
+    "/analysis",
+    response_model=ReportPublic,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the report"}},
+)
 def read_analysis_report(
     request: Request,
     graph: GraphDep,

@@ -22,7 +22,7 @@ from api.errors import ApiError
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
 from graph.reference import DEPARTMENT
-from scoring.rules import RuleError
+from scoring.rules import Rule, RuleError
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"])
 
@@ -85,7 +85,7 @@ def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     return {"data": changes, "count": len(changes)}
 
 
-@router.post("/changes/{change_id}/approve")
+@router.post("/changes/{change_id}/approve", response_model=Rule)
 def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, change_id: str) -> dict:
     """Apply a pending change: by another person than its proposer, with the right to change that rule."""
     found = next((c for c in store.pending() if c["id"] == change_id), None)

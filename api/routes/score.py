@@ -7,6 +7,7 @@ physical inspection (batch); rule hits and network risk always are.
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import DecisionLogDep, LiveScorerDep
 from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
@@ -16,8 +17,9 @@ router = APIRouter(prefix="/v1/score", tags=["score"])
 
 @router.post("", response_model=DecisionPublic)
 async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
-    scorer = live.scorer()
-    version = live.meta["version"]
+    # async for speed (no thread hop per request), but a check that may load a new snapshot runs in the pool
+    scorer, meta = await run_in_threadpool(live.current) if live.due() else live.current()
+    version = meta["version"]
     decision = scorer.score_many([declaration.canonical()])[0]
     log.record([decision], version)
     return {**decision.as_dict(), "snapshot": version}
@@ -25,8 +27,8 @@ async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: Dec
 
 @router.post("/batch", response_model=DecisionsPublic)
 def create_scores(body: DeclarationsIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
-    scorer = live.scorer()
-    version = live.meta["version"]
+    scorer, meta = live.current()
+    version = meta["version"]
     decisions = scorer.score_many([d.canonical() for d in body.declarations], explain="inspection")
     log.record(decisions, version)
     data = [{**d.as_dict(), "snapshot": version} for d in decisions]

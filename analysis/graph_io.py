@@ -1,4 +1,4 @@
-"""Reading the four input frames of :func:`algorithms.analysis.analyze_frames` from Neo4j.
+"""Reading the four input frames of :func:`analysis.pipeline.analyze_frames` from Neo4j.
 
 Each frame is read page by page, one read transaction per frame, every page returned as a single
 record holding a list of rows (``collect``): per-record overhead in the driver made streaming one
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
-from graph.cases import CONFIRMED_OUTCOMES
 from graph.model import schema
 from graph.paging import read_pages
+from graph.scope import CONFIRMED_OUTCOMES
 
 __all__ = ["AnalysisInput", "CONFIRMED_CASE_OUTCOMES", "read_analysis_input"]
 
-#: a case concerning an enterprise makes it a known violator when its outcome is one of these (graph/cases.py)
+#: a case concerning an enterprise makes it a known violator when its outcome is one of these (graph/scope.py)
 CONFIRMED_CASE_OUTCOMES = CONFIRMED_OUTCOMES
 
 

@@ -2,7 +2,7 @@
 
 The analysis needs communities, PageRank and betweenness of the projected enterprise graph.
 :class:`InProcessEngine` computes them with igraph's C code in this process; a server with Neo4j
-Graph Data Science can run them in the database instead (:class:`algorithms.gds.GdsEngine`).
+Graph Data Science can run them in the database instead (:class:`analysis.gds.GdsEngine`).
 """
 
 from __future__ import annotations

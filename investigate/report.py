@@ -14,7 +14,7 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
   (networks are renumbered every run, so they are matched by members: a network is new when none of
   its members was in a high-risk network before);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
-  leads of :mod:`algorithms.leads`) and their latest declarations never inspected, each with why.
+  leads of :mod:`investigate.leads`) and their latest declarations never inspected, each with why.
 
 Amounts are in US dollars at the reference rates of :mod:`graph.currency` (a declaration in a currency
 without a rate is left out of the sums). Trends, capacity and hit rates
@@ -32,14 +32,15 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.leads import rank_leads, snapshot_shortfalls
-from algorithms.queries import top_networks
-from algorithms.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
-from graph import explore
+from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
+from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
+from investigate import explore
+from investigate.leads import rank_leads, snapshot_shortfalls
+from investigate.queries import top_networks
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -54,11 +55,9 @@ for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
 for _rel in ("FILED", "LODGED_AT", "MEMBER_OF"):
     schema().relationship(_rel)
 
-LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
-
 MONTHS = f"""
 MATCH (d:Declaration)
-WHERE d.date >= date($since) AND d.date <= date($until) AND ($districts IS NULL OR d.office IN $districts)
+WHERE d.date >= date($since) AND d.date <= date($until) AND {in_jurisdiction(DECLARATION, "d")}
 WITH substring(toString(d.date), 0, 7) AS month, d
 RETURN month, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
        sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations,
@@ -66,26 +65,26 @@ RETURN month, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
 ORDER BY month
 """
 
-HIGH_RISK_MONTHS = """
-MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration)
+HIGH_RISK_MONTHS = f"""
+MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
 WHERE e.risk >= $high AND d.date >= date($since) AND d.date <= date($until)
-  AND ($districts IS NULL OR d.office IN $districts)
+  AND {in_jurisdiction(DECLARATION, "d")}
 RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
 """
 
 INSPECTIONS = f"""
 MATCH (d:Declaration)
 WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
-  AND ($districts IS NULL OR d.office IN $districts)
+  AND {in_jurisdiction(DECLARATION, "d")}
 RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
        sum(coalesce(d.violation, 0)) AS violations,
        sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
 """
 
-UNINSPECTED = """
+UNINSPECTED = f"""
 UNWIND $ids AS id
-MATCH (e:Enterprise {id: id})-[:FILED {role: 'consignee'}]->(d:Declaration)
-WHERE coalesce(d.inspected, 0) = 0 AND ($districts IS NULL OR d.office IN $districts)
+MATCH (e:Enterprise {{id: id}})-[:FILED {{role: 'consignee'}}]->(d:Declaration)
+WHERE coalesce(d.inspected, 0) = 0 AND {in_jurisdiction(DECLARATION, "d")}
 WITH e, d ORDER BY d.date DESC, d.id
 WITH e, collect(d)[..$per] AS latest
 UNWIND latest AS d

@@ -6,8 +6,9 @@ import json
 
 import neo4j
 
-from graph.jurisdiction import Scope, lodged_inside, unlimited
+from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
+from graph.scope import NETWORK, in_jurisdiction
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
 
@@ -20,17 +21,17 @@ for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED", 
 
 NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 
-TOP_NETWORKS = """
+TOP_NETWORKS = f"""
 MATCH (n:Network)
 WHERE ($kind IS NULL OR n.kind = $kind)
-  AND ($districts IS NULL OR EXISTS { (n)<-[:MEMBER_OF]-(e:Enterprise) WHERE {inside} })
+  AND {in_jurisdiction(NETWORK, "n")}
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id
 RETURN n.id AS id, n.score AS score, n.kind AS kind, n.value_at_stake AS value_at_stake,
        collect(e.id) AS members, n.reasons AS reasons
 ORDER BY score DESC, id
-""".replace("{inside}", lodged_inside("e"))
+"""
 
 ENTERPRISE = """
 MATCH (e:Enterprise {id: $id})

@@ -4,8 +4,8 @@ Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, 
 line can show progress and a benchmark can print the same figures.
 
 The results appear all at once: the snapshot is staged, the graph results and the pointer to that
-snapshot are one transaction, then the snapshot is published (:mod:`algorithms.write_back`,
-:mod:`algorithms.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of :data:`KILL_POINTS` makes the
+snapshot are one transaction, then the snapshot is published (:mod:`analysis.write_back`,
+:mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of :data:`KILL_POINTS` makes the
 process kill itself (SIGKILL) there, for the tests that check a killed run leaves the previous one whole.
 """
 
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import neo4j
 
-from algorithms.analysis import AnalysisResult, analyze_frames
-from algorithms.engines import GraphEngine, InProcessEngine
-from algorithms.graph_io import read_analysis_input
-from algorithms.peers import peer_reference
-from algorithms.snapshot import publish_snapshot, settle_staged, stage_snapshot
-from algorithms.write_back import current_snapshot, write_results
+from analysis.engines import GraphEngine, InProcessEngine
+from analysis.graph_io import read_analysis_input
+from analysis.pipeline import AnalysisResult, analyze_frames
+from analysis.snapshot import publish_snapshot, settle_staged, stage_snapshot
+from analysis.write_back import current_snapshot, write_results
+from graph.errors import RiskGraphError
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
@@ -65,8 +65,10 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-class NothingToAnalyse(RuntimeError):
+class NothingToAnalyse(RiskGraphError, RuntimeError):
     """The graph holds no declarations yet."""
+
+    status, code = 409, "nothing_to_analyse"
 
 
 @dataclass
@@ -145,9 +147,7 @@ def run_analysis(
         "timings": dict(timings),
     }
     columns = [c for c in SNAPSHOT_COLUMNS if c in result.enterprises.columns]
-    version = stage_snapshot(
-        home, result.enterprises[columns], result.networks, peer_reference(data.declarations), metadata
-    )
+    version = stage_snapshot(home, result.enterprises[columns], result.networks, metadata)
     lap("snapshot")
     _kill_point("staged")
     write_results(

@@ -1,7 +1,7 @@
 """Small named scenarios with obvious answers, for tests, examples and demos.
 
 Like networkx's ``karate_club_graph``: hand-built frames in the input contract of
-:func:`algorithms.analysis.analyze_frames`, each population chosen so the right answer is
+:func:`analysis.pipeline.analyze_frames`, each population chosen so the right answer is
 plain to a customs officer.
 """
 

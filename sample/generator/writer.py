@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..fields import CANONICAL_FIELDS
+from ingest.fields import CANONICAL_FIELDS
+
 from .actors import CATEGORIES, build_actors, registered_iso
 from .flows import DAYS, Context, concat, honest_rows, take, to_currency
 from .identifiers import digits

@@ -1,6 +1,6 @@
 """Synthetic sample data: a Chinese port's year of import declarations with planted risks and ground truth.
 
-    from ingest.generator import generate
+    from sample.generator import generate
     summary = generate(Path("data/sample"), declarations=20_000, seed=7)
 
 Declaration files use exactly the canonical columns (``ingest.fields.CANONICAL_FIELDS``), one file per

@@ -35,12 +35,12 @@ from pathlib import Path
 import neo4j
 
 from graph.currency import CURRENCY_PER_USD, USD_VALUE
-from graph.jurisdiction import Scope, lodged_inside
+from graph.jurisdiction import Scope
 from graph.model import schema
+from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
 
 __all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
 
-KINDS = ("audit", "anti-smuggling")
 AUDIT_YEARS = 3
 
 for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
@@ -48,9 +48,7 @@ for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
 for _rel in ("MEMBER_OF", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
 
-LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
-
-IN_DISTRICTS = f"($districts IS NULL OR {lodged_inside('e')})"
+IN_DISTRICTS = in_jurisdiction(ENTERPRISE, "e")
 
 AUDIT_CANDIDATES = f"""
 MATCH (d:Declaration)
@@ -93,7 +91,7 @@ def snapshot_shortfalls(home: Path) -> dict[str, float]:
 
     Empty when no analysis has been saved under ``home`` (the leads then rest on declared duty alone).
     """
-    from algorithms.snapshot import SnapshotMissing, load_snapshot
+    from analysis.snapshot import SnapshotMissing, load_snapshot
 
     try:
         table = load_snapshot(home).enterprises

@@ -18,6 +18,7 @@ import pandas as pd
 from neo4j.exceptions import ClientError
 
 from algorithms.communities import _canonical
+from graph.errors import RiskGraphError
 from graph.model import schema
 
 __all__ = ["GdsEngine", "GdsUnavailable", "gds_version"]
@@ -55,8 +56,10 @@ BETWEENNESS = (
 DROP = "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName"
 
 
-class GdsUnavailable(RuntimeError):
+class GdsUnavailable(RiskGraphError, RuntimeError):
     """The server has no Graph Data Science procedures."""
+
+    status, code = 503, "gds_unavailable"
 
 
 def gds_version(driver: neo4j.Driver, database: str) -> str | None:

@@ -17,12 +17,12 @@ import pandas as pd
 
 from algorithms._frames import _require_columns
 from algorithms.centrality import degree_centrality
-from algorithms.engines import GraphEngine, InProcessEngine
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
 from algorithms.projection import declaration_links, enterprise_graph
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_signals
+from analysis.engines import GraphEngine, InProcessEngine
 
 __all__ = ["AnalysisResult", "analyze_frames"]
 
@@ -108,7 +108,7 @@ def analyze_frames(
         ``"louvain"`` (modularity; resolution default 1.0).
     engine : GraphEngine, optional
         Where communities, PageRank and betweenness run: in this process (default) or, with
-        :class:`algorithms.gds.GdsEngine`, inside Neo4j Graph Data Science.
+        :class:`analysis.gds.GdsEngine`, inside Neo4j Graph Data Science.
     on_stage : callable, optional
         Called with ``(stage, seconds)`` as each stage finishes, for a progress display.
 

@@ -2,7 +2,7 @@
 
 A case ``CONCERNS`` its enterprise (or every member of its network) and keeps, on the ``Case`` node
 itself, an **evidence snapshot**: the neighbourhood the investigator was looking at (nodes and edges
-as :func:`graph.explore.neighbourhood` returns them, at the link chart's depth and size) and the
+as :func:`investigate.explore.neighbourhood` returns them, at the link chart's depth and size) and the
 scores of that moment (risk, propagated risk and reasons of the concerned enterprises, and the
 network's score, kind and reasons). It is a JSON property rather than a file under
 ``$RISKGRAPH_HOME``: the case and its evidence are created in one transaction (no case without its
@@ -31,9 +31,11 @@ from datetime import UTC, datetime
 
 import neo4j
 
-from graph import explore
-from graph.jurisdiction import Scope, lodged_inside, unlimited
+from graph.errors import RiskGraphError
+from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
+from graph.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
+from investigate import explore
 
 __all__ = [
     "KINDS",
@@ -51,19 +53,6 @@ __all__ = [
     "update_case",
 ]
 
-KINDS = ("audit", "anti-smuggling")
-STATUSES = ("open", "investigating", "referred", "closed")
-#: where each status may go; a referral can come back for more investigation, a closed case is final
-TRANSITIONS = {
-    "open": ("investigating", "closed"),
-    "investigating": ("referred", "closed"),
-    "referred": ("investigating", "closed"),
-    "closed": (),
-}
-#: the outcome of a closed case
-OUTCOMES = ("confirmed", "no_violation", "insufficient_evidence")
-#: outcomes that make the concerned enterprises known violators (read by ``algorithms.graph_io``)
-CONFIRMED_OUTCOMES = ("confirmed",)
 #: the evidence subgraph: the link chart's view (2 steps around an enterprise, 1 around a network's members)
 EVIDENCE_NODE_LIMIT = 500
 _EVIDENCE_DEPTH = {"enterprise": 2, "network": 1}
@@ -75,20 +64,28 @@ for _rel in ("CONCERNS", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
 
 
-class CaseError(ValueError):
+class CaseError(RiskGraphError, ValueError):
     """A request about a case that cannot be done as asked; the subclass says why."""
+
+    status, code = 422, "invalid_request"
 
 
 class CaseNotFound(CaseError):
     """The case, enterprise or network named does not exist."""
 
+    status, code = 404, "not_found"
+
 
 class InvalidCase(CaseError):
     """The request itself is wrong (a missing kind, an outcome without closing, nothing to change)."""
 
+    status, code = 422, "invalid_request"
+
 
 class IllegalTransition(CaseError):
     """The change conflicts with the case's current state (a status it cannot move to, a closed case)."""
+
+    status, code = 409, "illegal_transition"
 
 
 NEXT_NUMBER = """
@@ -133,7 +130,7 @@ RETURN {_FIELDS} AS case, k.notes AS notes, k.history AS history, k.evidence AS 
 LIST = f"""
 MATCH (k:Case)
 WHERE ($status IS NULL OR k.status = $status) AND ($assignee IS NULL OR k.assignee = $assignee)
-  AND ($districts IS NULL OR EXISTS {{ (k)-[:CONCERNS]->(e:Enterprise) WHERE {lodged_inside("e")} }})
+  AND {in_jurisdiction(CASE, "k")}
 WITH k ORDER BY k.opened DESC, k.id DESC LIMIT $limit
 OPTIONAL MATCH (k)-[:CONCERNS]->(e:Enterprise)
 WITH k, e ORDER BY e.id

@@ -1,0 +1,136 @@
+"""The layout of ``$RISKGRAPH_HOME`` and the one versioned store for everything published under it.
+
+Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, default ``.riskgraph``)::
+
+    neo4j/              the local Neo4j (database, console log, pid file, bulk-import state)
+    import/             CSV files of a bulk first load, removed once loaded
+    quarantine/         rows refused by ingest, with the reason
+    sample/             the demo's generated data
+    snapshots/          analysis snapshots (``riskgraph analyze``), versioned
+    models/             trained violation models (``riskgraph model train``), versioned, all kept
+    scoring/            scoring snapshots served by the API, versioned
+    rules/              risk parameters, every version
+    decisions.sqlite    every scoring decision and its outcome
+    keys.json           API keys (hashes only)
+    audit/              the API's audit log
+
+A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
+file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
+version is staged under a hidden temporary name, renamed when complete, ``latest`` replaced atomically
+(``os.replace``), then the oldest versions beyond ``keep`` are removed; so a reader never sees a half-written
+version, and a crash leaves only a hidden folder behind. A version can also be *held* (staged complete
+but not published, ``stage(publish=False)``) until something else has committed (the analysis's graph
+transaction), then published with :meth:`VersionedStore.publish`; :meth:`VersionedStore.settle` deals
+with what a killed process held.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = [
+    "NEO4J",
+    "IMPORT",
+    "QUARANTINE",
+    "SAMPLE",
+    "ANALYSIS_SNAPSHOTS",
+    "MODELS",
+    "SCORING_SNAPSHOTS",
+    "RULES",
+    "DECISIONS",
+    "KEYS",
+    "AUDIT",
+    "VersionedStore",
+]
+
+NEO4J = "neo4j"
+IMPORT = "import"
+QUARANTINE = "quarantine"
+SAMPLE = "sample"
+ANALYSIS_SNAPSHOTS = "snapshots"
+MODELS = "models"
+SCORING_SNAPSHOTS = "scoring"
+RULES = "rules"
+DECISIONS = "decisions.sqlite"
+KEYS = "keys.json"
+AUDIT = "audit"
+
+_LATEST = "latest"
+
+
+class VersionedStore:
+    """Versions of one kind of output under ``home/name``; ``keep`` newest are kept (``None``: all)."""
+
+    def __init__(self, home: Path, name: str, keep: int | None = None) -> None:
+        self.root = Path(home) / name
+        self.keep = keep
+
+    def versions(self) -> list[str]:
+        """The complete versions, oldest first."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def latest(self) -> str | None:
+        """The newest published version, or ``None`` before the first."""
+        try:
+            return (self.root / _LATEST).read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    def folder(self, version: str) -> Path:
+        return self.root / version
+
+    @contextmanager
+    def stage(self, publish: bool = True) -> Iterator[tuple[str, Path]]:
+        """``(version, folder)`` to write a new version into; published when the block ends without error
+        (held for :meth:`publish` with ``publish=False``), the staging folder removed when it raises."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        staging = self.root / f".{version}.tmp"
+        staging.mkdir()
+        try:
+            yield version, staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if publish:
+            self._publish(version, staging)
+        else:
+            staging.rename(self._held(version))
+
+    def _held(self, version: str) -> Path:
+        return self.root / f".{version}.staged"
+
+    def publish(self, version: str) -> Path:
+        """Publish a held version; returns its folder."""
+        self._publish(version, self._held(version))
+        return self.folder(version)
+
+    def settle(self, committed: str | None) -> None:
+        """After a killed process: publish the held version ``committed`` (if held), remove every other one."""
+        if not self.root.is_dir():
+            return
+        for folder in self.root.glob(".*.staged"):
+            version = folder.name[1 : -len(".staged")]
+            if version == committed:
+                self.publish(version)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+        for folder in self.root.glob(".*.tmp"):
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _publish(self, version: str, staging: Path) -> None:
+        staging.rename(self.root / version)
+        pointer = self.root / f".{_LATEST}.tmp"
+        pointer.write_text(version)
+        os.replace(pointer, self.root / _LATEST)
+        if self.keep is not None:
+            for old in self.versions()[: -self.keep]:
+                shutil.rmtree(self.root / old, ignore_errors=True)
