@@ -77,8 +77,9 @@ def private_home(cfg: Settings) -> Path:
 
 
 def password(cfg: Settings) -> str:
-    """The local Neo4j's password: generated once into ``$RISKGRAPH_HOME/neo4j/password`` (mode 0600)."""
-    path = private_home(cfg) / "neo4j" / "password"
+    """The local Neo4j's password: generated once into ``$RISKGRAPH_HOME/neo4j/password`` (mode 0600), or
+    the file ``RISKGRAPH_NEO4J_PASSWORD_FILE`` names."""
+    path = cfg.neo4j_password_file or private_home(cfg) / "neo4j" / "password"
     try:
         return path.read_text().strip()
     except FileNotFoundError:

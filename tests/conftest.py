@@ -32,6 +32,8 @@ def rg_env(rg_home) -> dict[str, str]:
             "RISKGRAPH_BOLT_PORT": str(TEST_PORT),
             "RISKGRAPH_NEO4J_HEAP": "2g",
             "RISKGRAPH_NEO4J_PAGECACHE": "1g",
+            # tests point many homes at the one test server: they all use its password
+            "RISKGRAPH_NEO4J_PASSWORD_FILE": str(rg_home / "neo4j" / "password"),
         }
     )
     return env

@@ -45,7 +45,13 @@ def own_server(rg_env, tmp_path_factory):
     """(environment, settings) of a local Neo4j for this module; a first load of 1,000 rows is a bulk one."""
     home = tmp_path_factory.mktemp("bulk-home")
     env = dict(rg_env, RISKGRAPH_HOME=str(home), RISKGRAPH_BOLT_PORT=str(_free_port()), RISKGRAPH_BULK_MIN_ROWS="1000")
-    cfg = Settings(home=home, bolt_port=int(env["RISKGRAPH_BOLT_PORT"]), neo4j_heap="2g", neo4j_pagecache="1g")
+    cfg = Settings(
+        home=home,
+        bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),
+        neo4j_heap="2g",
+        neo4j_pagecache="1g",
+        neo4j_password_file=Path(env["RISKGRAPH_NEO4J_PASSWORD_FILE"]),
+    )
     local_server.start(cfg)
     yield env, cfg
     local_server.stop(cfg)

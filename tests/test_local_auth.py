@@ -35,7 +35,7 @@ def test_state_files_and_folders_are_private(neo4j_server, driver, rg_env, tmp_p
         json.dumps(
             {
                 "id": "private-check",
-                "description": "d",
+                "description": "private check",
                 "target": "tax",
                 "weight": 0.2,
                 "owner": "SC-HUANGPU",
