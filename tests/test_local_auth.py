@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 
 import httpx
@@ -45,7 +46,8 @@ def test_state_files_and_folders_are_private(neo4j_server, driver, rg_env, tmp_p
         )
     )
     run_cli(env, "keys", "create", "--role", "investigator")
-    run_cli(env, "rules", "add", str(rule), "--by", "ana")
+    proposed = run_cli(env, "rules", "add", str(rule), "--by", "ana").stderr
+    run_cli(env, "rules", "approve", re.search(r"chg-[0-9a-f]+", proposed).group(0), "--by", "bo")
     server = Server(env)
     try:
         assert server.client.get("/v1/cases").status_code == 200  # an audited call
@@ -54,7 +56,7 @@ def test_state_files_and_folders_are_private(neo4j_server, driver, rg_env, tmp_p
         server.stop()
     written = [home, *home.rglob("*")]
     names = {p.name for p in written}
-    assert {"keys.json", "rules.json", "decisions.sqlite"} <= names and any(n.startswith("audit-") for n in names)
+    assert {"keys.json", "rules.json", "pending.json", "decisions.sqlite"} <= names and any(n.startswith("audit-") for n in names)
     loose = [(str(p), oct(stat.S_IMODE(p.stat().st_mode))) for p in written if p.stat().st_mode & 0o077]
     assert not loose
     store = list((neo4j_server.home / "neo4j").rglob("*"))  # the database files, written by the JVM
