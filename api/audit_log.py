@@ -11,6 +11,7 @@ and the static page. A file per month; when a new month's file is started, the f
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import deque
 from datetime import UTC, datetime
@@ -37,7 +38,8 @@ class AuditLog:
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             started = not path.exists()
-            with open(path, "a", encoding="utf-8") as out:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # private, whoever writes it
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(line)
             if started:
                 self.prune(month)

@@ -89,6 +89,8 @@ def backup(cfg: Settings, folder: Path) -> dict:
         "state": copied,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    for path in (folder, *folder.rglob("*")):  # the backup holds what the home holds: its owner's only
+        path.chmod(path.stat().st_mode & 0o700)
     return manifest
 
 
