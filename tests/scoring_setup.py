@@ -19,6 +19,9 @@ import pytest
 
 from tests.conftest import run_cli, stop_process
 
+#: how long `riskgraph serve` may take to answer (imports alone take minutes on a loaded 2-core machine)
+SERVE_TIMEOUT_S = 180
+
 SAMPLE_SIZE, SAMPLE_SEED = 6000, 3
 
 
@@ -92,7 +95,7 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + SERVE_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"riskgraph serve exited: {self.process.stderr.read()}")
@@ -103,7 +106,7 @@ class Server:
             except httpx.TransportError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("riskgraph serve did not answer within 30 s")
+        raise RuntimeError(f"riskgraph serve did not answer within {SERVE_TIMEOUT_S} s")
 
     def client_as(self, role: str, jurisdiction: str | None = None) -> httpx.Client:
         """A client sending a new key of ``role`` (limited to ``jurisdiction`` when given)."""
