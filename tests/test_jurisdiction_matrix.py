@@ -125,6 +125,8 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("POST", "/v1/rules/{rule_id}/disable"): [
             {"path": {"rule_id": rule["id"]}, "json": {"changed_by": "x", "acting_for": OWNER[kind]}}
         ],
+        ("GET", "/v1/rules/changes"): [{}],
+        ("POST", "/v1/rules/changes/{change_id}/approve"): [{"path": {"change_id": "chg-unknown"}}],
         ("POST", "/v1/feedback"): [{"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}}],
         ("GET", "/v1/performance"): [{}],
         ("GET", "/v1/search"): [{"params": {"q": "trading"}}, {"params": {"q": "brk"}}, {"params": {"q": "sell"}}],

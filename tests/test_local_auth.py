@@ -56,7 +56,9 @@ def test_state_files_and_folders_are_private(neo4j_server, driver, rg_env, tmp_p
         server.stop()
     written = [home, *home.rglob("*")]
     names = {p.name for p in written}
-    assert {"keys.json", "rules.json", "pending.json", "decisions.sqlite"} <= names and any(n.startswith("audit-") for n in names)
+    assert {"keys.json", "rules.json", "pending.json", "decisions.sqlite"} <= names and any(
+        n.startswith("audit-") for n in names
+    )
     loose = [(str(p), oct(stat.S_IMODE(p.stat().st_mode))) for p in written if p.stat().st_mode & 0o077]
     assert not loose
     store = list((neo4j_server.home / "neo4j").rglob("*"))  # the database files, written by the JVM
