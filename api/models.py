@@ -1,7 +1,9 @@
 """Request and response models of the API (one naming family: ``XCreate``, ``XPublic``, ``XsPublic``).
 
 A declaration to score carries canonical field names (README, "Canonical fields"); every field is
-bounded so one request cannot carry megabytes.
+bounded so one request cannot carry megabytes. The party fields (importer's name, address, phone and
+legal representative, seller, declarant, consignment) are optional and link a firm the graph does not
+know yet to the ones it does (``scoring.links``).
 """
 
 from __future__ import annotations
@@ -49,9 +51,13 @@ class DeclarationIn(BaseModel):
     trade_mode: Short | None = None
     transport_mode: Literal["sea", "air", "road", "rail", "post"] | None = None
     importer_name: Text | None = None
+    importer_address: Text | None = None
+    importer_phone: Short | None = None
+    importer_legal_rep: Text | None = None
     importer_category: Literal["AA", "A", "B", "C", "D"] | None = None
     importer_registered: date | None = None
     seller_id: Id | None = None
+    seller_name: Text | None = None
     seller_country: Country | None = None
     declarant_id: Id | None = None
     carrier_id: Id | None = None
@@ -92,6 +98,10 @@ class DecisionPublic(BaseModel):
     random: bool = Field(description="selected at random for unbiased feedback, whatever the score")
     rule_hits: list[str]
     reasons: list[dict]
+    links: list[dict] = Field(
+        default_factory=list,
+        description="identifiers shared with known firms that raised the network risk (kept in the decision log)",
+    )
     snapshot: str
 
 

@@ -9,7 +9,11 @@ The HTTP server runs with ``NEO4J_URI`` pointing at a closed port: scoring must 
 The load generator is open-loop: latency counts from each request's scheduled send time, so a stall
 is not hidden by the client waiting (no coordinated omission).
 
-Usage: python -m benchmarks.scoring --home DIR [--data DIR] [--rate 300] [--seconds 60] [--batch 100000] [--workers 1]
+In-process and HTTP figures come with and without links at lodging (``scoring.links``) in the same run;
+``--index-at N`` also prints the identifier index's memory when built from N generated declarations.
+
+Usage: python -m benchmarks.scoring --home DIR [--data DIR] [--rate 300] [--seconds 60] [--batch 100000]
+       [--workers 1] [--index-at N] [--skip-batch]
 """
 
 from __future__ import annotations
@@ -32,9 +36,20 @@ import pandas as pd
 from ingest.readers import input_files
 from ingest.validate import validate
 from sample.generator import generate
+from scoring.links import build_link_index, party_links
 from scoring.pipeline import score_file
 from scoring.snapshot import load_scorer
 
+#: the party fields that link a declaration to known firms (scoring.links); the HTTP run is made without
+#: them too, as the same-run baseline
+_PARTY_FIELDS = (
+    "importer_name",
+    "importer_address",
+    "importer_phone",
+    "importer_legal_rep",
+    "seller_name",
+    "consignment_id",
+)
 _API_FIELDS = (
     "declaration_id",
     "date",
@@ -78,16 +93,71 @@ def _percentiles(ms: np.ndarray) -> str:
 
 
 def bench_in_process(home: Path, records: list[dict], n: int = 5000) -> None:
+    """One at a time, with the snapshot's identifier index (links at lodging) and without it (same run)."""
     scorer, meta = load_scorer(home)
+    index = scorer.state.links
+    if index is not None:
+        print(
+            f"snapshot identifier index: {len(index):,} identifiers, {len(index.ids):,} importers, "
+            f"{index.nbytes() / 1e6:.1f} MB"
+        )
     sample = records[:n]
-    for explain in ("none", "targeted"):
-        took = []
-        for raw in sample:
-            began = time.perf_counter()
-            scorer.score_many([raw], explain=explain)
-            took.append(time.perf_counter() - began)
-        label = "decision only" if explain == "none" else "decision + reasons (API default)"
-        print(f"in-process, one at a time, {label}: {_percentiles(np.array(took) * 1000)} over {len(sample):,}")
+    for links in (index, None) if index is not None else (None,):
+        scorer.state.links = links
+        for explain in ("none", "targeted"):
+            took, linked = [], 0
+            for raw in sample:
+                began = time.perf_counter()
+                decision = scorer.score_many([raw], explain=explain)[0]
+                took.append(time.perf_counter() - began)
+                linked += bool(decision.links)
+            label = "decision only" if explain == "none" else "decision + reasons (API default)"
+            label += ", with links" if links is not None else ", without links"
+            print(
+                f"in-process, one at a time, {label}: {_percentiles(np.array(took) * 1000)} over {len(sample):,}"
+                + (f" ({linked:,} with a link)" if links is not None else "")
+            )
+    scorer.state.links = index
+
+
+def bench_index_memory(folder: Path, limit: int) -> None:
+    """The identifier index built from generated declarations as a snapshot would (graph read skipped)."""
+    frames = []
+    for path in input_files([folder]):
+        frames.append(validate(pd.read_csv(path, dtype=str, keep_default_na=False), path.name)[0])
+    clean = pd.concat(frames, ignore_index=True).head(limit)
+    began = time.perf_counter()
+    columns = {
+        "address": "importer_address_key",
+        "phone": "importer_phone_norm",
+        "legal_rep": "importer_legal_rep_norm",
+    }
+    own = [
+        clean[["importer_id", column]].dropna().drop_duplicates().set_axis(["enterprise", "key"], axis=1)
+        for column in columns.values()
+    ]
+    own = [frame.assign(kind=kind) for frame, kind in zip(own, columns, strict=True)]
+    names = pd.concat(
+        [clean.set_index(f"{party}_id")[f"{party}_name_norm"].dropna() for party in ("importer", "seller")]
+    )
+    names = names[~names.index.duplicated(keep="last")]
+    links = party_links(pd.concat(own, ignore_index=True), clean, names)
+    enterprises = pd.DataFrame({"id": clean["importer_id"].unique(), "risk": 0.0, "network_id": None})
+    violations = clean.loc[clean["violation"] == 1, ["importer_id", "date"]]
+    index = build_link_index(
+        links,
+        enterprises,
+        violations,
+        pd.DataFrame(columns=["enterprise", "case_id", "closed"]),
+        [],
+        as_of=pd.Timestamp(clean["date"].max()).date(),
+        read_at="",
+    )
+    took = time.perf_counter() - began
+    print(
+        f"identifier index at {len(clean):,} declarations: {len(index):,} identifiers, {len(index.ids):,} importers, "
+        f"{index.nbytes() / 1e6:.1f} MB, built in {took:.1f} s"
+    )
 
 
 def bench_batch(home: Path, records: list[dict], folder: Path, limit: int) -> None:
@@ -169,6 +239,7 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
 
 
 def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
+    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
     from api.keys import KeyStore
 
     port = _free_port()
@@ -191,26 +262,29 @@ def bench_http(home: Path, records: list[dict], rate: float, seconds: float, wor
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records[:5000]]
-        for body in bodies[:200]:  # warm up
-            httpx.post(url + "/v1/score", content=body, headers={"content-type": "application/json", "X-API-Key": key})
-        spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's state
-        queue = spawn.Queue()
-        client = spawn.Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))
-        client.start()
-        result = queue.get()
-        client.join()
+        runs = (("without party fields", _API_FIELDS), ("with party fields", _API_FIELDS + _PARTY_FIELDS))
+        for label, fields in runs:
+            bodies = [json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]]
+            for body in bodies[:200]:  # warm up
+                headers = {"content-type": "application/json", "X-API-Key": key}
+                httpx.post(url + "/v1/score", content=body, headers=headers)
+            spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's state
+            queue = spawn.Queue()
+            client = spawn.Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))
+            client.start()
+            result = queue.get()
+            client.join()
+            achieved = result["sent"] / result["elapsed"]
+            print(
+                f"HTTP POST /v1/score {label}, {result['sent']:,} requests at {rate:.0f}/s for {seconds:.0f} s "
+                f"(achieved {achieved:.0f}/s), {workers} server process(es), graph unreachable, "
+                f"errors {len(result['errors'])}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
+            )
+            print(f"  from scheduled send: {_percentiles(np.array(result['scheduled']))}")
+            print(f"  from actual send:    {_percentiles(np.array(result['service']))}")
     finally:
         server.terminate()
         server.wait(timeout=10)
-    achieved = result["sent"] / result["elapsed"]
-    print(
-        f"HTTP POST /v1/score, {result['sent']:,} requests at {rate:.0f}/s for {seconds:.0f} s "
-        f"(achieved {achieved:.0f}/s), {workers} server process(es), graph unreachable, "
-        f"errors {len(result['errors'])}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
-    )
-    print(f"  from scheduled send: {_percentiles(np.array(result['scheduled']))}")
-    print(f"  from actual send:    {_percentiles(np.array(result['service']))}")
 
 
 def main() -> None:
@@ -221,6 +295,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1, help="server processes for the HTTP run")
+    parser.add_argument("--index-at", type=int, default=0, help="also build the identifier index from N generated")
+    parser.add_argument("--skip-batch", action="store_true", help="leave out the 100k batch and file runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.data
@@ -230,7 +306,12 @@ def main() -> None:
         records = _records(folder, args.batch)
         print(f"{len(records):,} validated declarations to score; snapshot under {args.home / 'scoring'}")
         bench_in_process(args.home, records)
-        bench_batch(args.home, records, folder, args.batch)
+        if args.index_at:
+            big = Path(tmp) / "index"
+            generate(big, args.index_at, 6)
+            bench_index_memory(big, args.index_at)
+        if not args.skip_batch:
+            bench_batch(args.home, records, folder, args.batch)
         bench_http(args.home, records, args.rate, args.seconds, args.workers)
 
 

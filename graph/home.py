@@ -11,6 +11,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     scoring/            scoring snapshots served by the API, versioned
     rules/              risk parameters, every version
     decisions.sqlite    every scoring decision and its outcome
+    violators.jsonl     known violators learnt since the scoring snapshot (feedback, confirmed cases)
     keys.json           API keys (hashes only)
     audit/              the API's audit log
 
@@ -43,6 +44,7 @@ __all__ = [
     "SCORING_SNAPSHOTS",
     "RULES",
     "DECISIONS",
+    "VIOLATORS",
     "KEYS",
     "AUDIT",
     "VersionedStore",
@@ -57,6 +59,7 @@ MODELS = "models"
 SCORING_SNAPSHOTS = "scoring"
 RULES = "rules"
 DECISIONS = "decisions.sqlite"
+VIOLATORS = "violators.jsonl"
 KEYS = "keys.json"
 AUDIT = "audit"
 

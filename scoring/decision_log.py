@@ -1,4 +1,4 @@
-"""The log of clearance decisions: what was scored, when, how, and which rules hit.
+"""The log of clearance decisions: what was scored, when, how, which rules hit and which links were used.
 
 A local SQLite file (``$RISKGRAPH_HOME/decisions.sqlite``, WAL mode) because the API must record
 every decision while Neo4j may be down, and several server processes may write at once. Feedback
@@ -27,10 +27,11 @@ CREATE TABLE IF NOT EXISTS decisions (
   declaration_id TEXT PRIMARY KEY,
   scored_at TEXT NOT NULL,
   snapshot TEXT,
-  score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT
+  score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT
 )
 """
-_INSERT = "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_COLUMNS = "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links"
+_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 class DecisionLog:
@@ -41,6 +42,8 @@ class DecisionLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
+        if "links" not in {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}:
+            self._db.execute("ALTER TABLE decisions ADD COLUMN links TEXT")  # a log written before links
         self._lock = threading.Lock()
         self._pending: queue.Queue = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="decision-log", daemon=True)
@@ -61,6 +64,7 @@ class DecisionLog:
                     d.channel,
                     int(d.random),
                     json.dumps(d.rule_hits),
+                    json.dumps(d.links, ensure_ascii=False) if d.links else None,
                 )
                 for d in decisions
             ]
@@ -96,6 +100,7 @@ class DecisionLog:
                 for row in cursor:
                     item = dict(zip(columns, row, strict=True))
                     item["rule_hits"] = json.loads(item["rule_hits"])
+                    item["links"] = json.loads(item["links"] or "[]")
                     found[item["declaration_id"]] = item
         return found
 

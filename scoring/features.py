@@ -86,6 +86,8 @@ class FeatureState:
     peers: dict[tuple, tuple[float, float, int]] = field(default_factory=dict)
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     enterprises: dict[str, dict] = field(default_factory=dict)
+    #: identifier index for links at lodging (``scoring.links.LinkIndex``); None in snapshots built before it
+    links: object = None
 
     def names(self) -> list[str]:
         return feature_names(self.extra_numeric, self.extra_categorical)

@@ -3,7 +3,8 @@
 Each outcome is stored with the decision that sent the declaration where it went (score, level,
 channel, random selection, rule hits, from the decision log), so hit rates can later be counted
 per rule, channel and office, and the random sample can show what the targeting misses. Writing
-the same outcome twice changes nothing.
+the same outcome twice changes nothing. The importers found violating are returned, so the scorers'
+identifier index can learn them before the next analysis (``scoring.violator_journal``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import neo4j
 from graph.errors import RiskGraphError
 from graph.model import schema
 from scoring.decision_log import DecisionLog
+from scoring.violator_journal import ViolatorEvent
 
 __all__ = ["Outcome", "FeedbackResult", "OutcomeError", "parse_outcome", "record_outcomes"]
 
@@ -30,7 +32,8 @@ SET d.inspected = 1, d.violation = row.violation, d.violation_type = row.violati
 FOREACH (_ IN CASE WHEN row.channel IS NULL THEN [] ELSE [1] END |
   SET d.channel = row.channel, d.score = row.score, d.level = row.level, d.random_selected = row.random,
       d.rule_hits = row.rule_hits)
-RETURN collect(row.id) AS ids
+RETURN collect(row.id) AS ids,
+       collect(CASE WHEN row.violation = 1 THEN [d.importer_id, toString(d.date), d.id] END) AS violators
 """
 
 
@@ -54,6 +57,8 @@ class FeedbackResult:
     recorded: int = 0
     with_decision: int = 0
     unknown: list[str] = field(default_factory=list)
+    #: importers found violating (the scorers' identifier index learns them before the next analysis)
+    violators: list[ViolatorEvent] = field(default_factory=list)
 
 
 def _flag(value, name: str) -> int:
@@ -88,8 +93,9 @@ def parse_outcome(row: dict) -> Outcome:
     return Outcome(declaration_id, violation, vtype, revenue, kind)
 
 
-def _record_tx(tx: neo4j.ManagedTransaction, rows: list[dict]) -> list[str]:
-    return tx.run(RECORD_OUTCOMES, rows=rows).single()["ids"]
+def _record_tx(tx: neo4j.ManagedTransaction, rows: list[dict]) -> tuple[list[str], list[list]]:
+    record = tx.run(RECORD_OUTCOMES, rows=rows).single()
+    return record["ids"], record["violators"]
 
 
 def record_outcomes(
@@ -119,7 +125,9 @@ def record_outcomes(
                 }
             )
         with driver.session(database=database) as session:
-            stored = set(session.execute_write(_record_tx, rows))
+            ids, violators = session.execute_write(_record_tx, rows)
+        stored = set(ids)
+        result.violators += [ViolatorEvent(e, day, declaration=d) for e, day, d in violators if e and day]
         result.recorded += len(stored)
         result.with_decision += sum(1 for o in chunk if o.declaration_id in stored and o.declaration_id in decisions)
         result.unknown += [o.declaration_id for o in chunk if o.declaration_id not in stored]

@@ -9,16 +9,29 @@ writes back; they are null until it has run.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import neo4j
 import pandas as pd
 
+from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
 from graph.model import schema
 from graph.paging import read_pages
+from graph.scope import CONFIRMED_OUTCOMES
+from scoring.links import LinkIndex, build_link_index, party_links
 
-__all__ = ["DECLARATION_COLUMNS", "ENTERPRISE_COLUMNS", "read_declarations", "read_enterprises"]
+__all__ = [
+    "DECLARATION_COLUMNS",
+    "ENTERPRISE_COLUMNS",
+    "read_declarations",
+    "read_enterprises",
+    "read_link_index",
+    "reading_started",
+]
 
-for _label in ("Declaration", "Enterprise"):
+for _label in ("Declaration", "Enterprise", "Case", "Network"):
     schema().node(_label)
+schema().relationship("CONCERNS")
 
 DECLARATION_COLUMNS = (
     "id",
@@ -41,6 +54,7 @@ DECLARATION_COLUMNS = (
     "net_mass",
     "tax_rate",
     "licence_ids",
+    "consignment_id",
     "inspected",
     "violation",
     "revenue_recovered",
@@ -51,16 +65,45 @@ MATCH (d:Declaration)
 WITH d SKIP $skip LIMIT $limit
 RETURN collect([d.id, toString(d.date), d.office, d.trade_mode, d.transport_mode, d.importer_id, d.seller_id,
                 d.declarant_id, d.carrier_id, d.hs_code, d.hs6, d.origin, d.departure, d.route, d.value, d.currency,
-                d.quantity, d.net_mass, d.tax_rate, d.licence_ids, d.inspected, d.violation, d.revenue_recovered,
+                d.quantity, d.net_mass, d.tax_rate, d.licence_ids, d.consignment_id, d.inspected, d.violation,
+                d.revenue_recovered,
                 [k IN keys(d) WHERE k STARTS WITH 'feature_' | [k, toString(d[k])]]]) AS rows
 """
 
-ENTERPRISE_COLUMNS = ("id", "category", "registered", "risk", "community", "community_size", "degree", "pagerank")
+ENTERPRISE_COLUMNS = (
+    "id",
+    "category",
+    "registered",
+    "risk",
+    "community",
+    "community_size",
+    "degree",
+    "pagerank",
+    "network_id",
+    "name_norm",
+)
 ENTERPRISES = """
 MATCH (e:Enterprise)
 WITH e SKIP $skip LIMIT $limit
 RETURN collect([e.id, e.category, toString(e.registered), e.risk, e.community, e.community_size, e.degree,
-                e.pagerank]) AS rows
+                e.pagerank, e.network_id, e.name_norm]) AS rows
+"""
+
+CONFIRMED_CASE_COLUMNS = ("enterprise", "case_id", "closed")
+# A case may concern the enterprise itself or one of its declarations (then its importer), as in the analysis.
+CONFIRMED_CASES = """
+MATCH (c:Case)-[:CONCERNS]->(x)
+WHERE toLower(c.outcome) IN $outcomes
+WITH c, CASE WHEN x:Enterprise THEN x.id ELSE x.importer_id END AS enterprise
+SKIP $skip LIMIT $limit
+RETURN collect([enterprise, c.id, toString(date(c.closed))]) AS rows
+"""
+
+NETWORK_COLUMNS = ("id", "kind", "score")
+NETWORKS = """
+MATCH (n:Network)
+WITH n SKIP $skip LIMIT $limit
+RETURN collect([n.id, n.kind, n.score]) AS rows
 """
 
 
@@ -82,6 +125,40 @@ def read_declarations(driver: neo4j.Driver, database: str) -> pd.DataFrame:
 def read_enterprises(driver: neo4j.Driver, database: str) -> pd.DataFrame:
     frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
     frame["registered"] = pd.to_datetime(frame["registered"], format="%Y-%m-%d", errors="coerce")
-    for column in ("risk", "community", "community_size", "degree", "pagerank"):
+    for column in ("risk", "community", "community_size", "degree", "pagerank", "network_id"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
+
+
+def reading_started() -> str:
+    """Now, as the time a snapshot's graph read began: violators recorded later are applied on top of it."""
+    return datetime.now(UTC).isoformat()
+
+
+def read_link_index(
+    driver: neo4j.Driver, database: str, declarations: pd.DataFrame, enterprises: pd.DataFrame, read_at: str
+) -> LinkIndex:
+    """The identifier index of the scoring snapshot (``scoring.links``) from the graph and the frames read above.
+
+    Identifiers per importer: its address, phone and legal representative (as ingest linked them), its
+    normalised name, and from its declarations the sellers (by id and by name), brokers and consignments.
+    Known violators: importers with a violation found on a declaration (dated) and enterprises concerned by
+    a confirmed case. Data without party fields gives an index without those kinds (possibly empty).
+    ``read_at`` is when reading the graph began (see :func:`reading_started`).
+    """
+    identifiers = read_pages(driver, database, LINKS, LINK_COLUMNS).rename(columns={"target": "key"})
+    cases = read_pages(driver, database, CONFIRMED_CASES, CONFIRMED_CASE_COLUMNS, outcomes=list(CONFIRMED_OUTCOMES))
+    networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS)
+    names = enterprises.set_index("id")["name_norm"].dropna()
+    links = party_links(identifiers, declarations, names)
+    violations = declarations.loc[declarations["violation"] == 1, ["importer_id", "date"]]
+    as_of = declarations["date"].max() if len(declarations) else pd.Timestamp.now()
+    return build_link_index(
+        links,
+        enterprises,
+        violations,
+        cases,
+        networks.itertuples(index=False, name=None),
+        as_of=pd.Timestamp(as_of).date(),
+        read_at=read_at,
+    )

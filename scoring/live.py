@@ -2,9 +2,11 @@
 
 At most once per ``check_every`` seconds it compares the snapshot's ``latest`` pointer and the rule
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
-assigned in one step) when either changed. Requests never wait on the graph; if a new snapshot
-cannot be read, the one in memory keeps serving. The scorer and its snapshot's metadata are held as one
-:class:`Loaded` pair, so a request that reads both never stamps a decision with another snapshot's version.
+assigned in one step) when either changed; violators recorded since (feedback, confirmed cases:
+``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
+the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
+snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
+a decision with another snapshot's version.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import NamedTuple
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
+from scoring.violator_journal import ViolatorEvent, ViolatorJournal
 
 __all__ = ["Loaded", "LiveScorer"]
 
@@ -34,6 +37,7 @@ class LiveScorer:
         self.home = Path(home)
         self.check_every = check_every
         self.rules = RuleStore(home)
+        self.journal = ViolatorJournal(home)
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._checked = 0.0
@@ -68,6 +72,17 @@ class LiveScorer:
         """The current scorer; raises :class:`SnapshotError` when no snapshot was ever built."""
         return self.current().scorer
 
+    def note_violators(self, events: list[ViolatorEvent]) -> None:
+        """Record new known violators for every scorer of this home, and apply them here at once."""
+        self.journal.append(events)
+        with self._lock:
+            self._follow_journal()
+
+    def _follow_journal(self) -> None:
+        scorer = self._loaded.scorer if self._loaded is not None else None
+        if scorer is not None and scorer.state.links is not None and self.journal.size() > scorer.journal_offset:
+            scorer.journal_offset = self.journal.apply(scorer.state.links, scorer.journal_offset)
+
     def refresh(self, force: bool = False) -> None:
         if not self._lock.acquire(blocking=force):
             return  # another request is already refreshing; keep serving the current scorer
@@ -85,6 +100,7 @@ class LiveScorer:
                     gc.freeze()
                 except SnapshotError:
                     pass
+            self._follow_journal()
             mtime = self.rules.mtime()
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))

@@ -15,11 +15,13 @@ import neo4j
 
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
-from scoring.graph_read import read_declarations, read_enterprises
+from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
+from scoring.links import LinkIndex
 from scoring.model import ModelError, load_model, ranking_metrics, save_model, train_model
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import build_snapshot, final_scores, save_snapshot
+from scoring.violator_journal import ViolatorJournal
 
 __all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "feedback_file", "SCORE_COLUMNS"]
 
@@ -37,7 +39,9 @@ class Capacity:
     offices: dict[str, float] = field(default_factory=dict)
 
 
-def _publish(home: Path, model_version: str, booster, spec, declarations, enterprises, capacity: Capacity) -> str:
+def _publish(
+    home: Path, model_version: str, booster, spec, declarations, enterprises, links: LinkIndex, capacity: Capacity
+) -> str:
     rules = RuleStore(home).current(include_disabled=False)
     state, config = build_snapshot(
         declarations,
@@ -45,6 +49,7 @@ def _publish(home: Path, model_version: str, booster, spec, declarations, enterp
         booster,
         spec,
         rules,
+        links=links,
         physical=capacity.physical,
         document=capacity.document,
         random_share=capacity.random_share,
@@ -60,8 +65,10 @@ def train_and_publish(
     """Read the graph, validate and save a model, then publish a scoring snapshot built on it."""
     timings = {}
     began = time.perf_counter()
+    read_at = reading_started()
     declarations = read_declarations(driver, database)
     enterprises = read_enterprises(driver, database)
+    links = read_link_index(driver, database, declarations, enterprises, read_at)
     timings["read"] = time.perf_counter() - began
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -74,7 +81,7 @@ def train_and_publish(
     trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
     save_model(home, trained)
     booster, spec = load_model(home, trained.version)
-    snapshot = _publish(home, trained.version, booster, spec, declarations, enterprises, capacity)
+    snapshot = _publish(home, trained.version, booster, spec, declarations, enterprises, links, capacity)
     timings["total"] = time.perf_counter() - began
     return {
         "model_version": trained.version,
@@ -87,9 +94,11 @@ def train_and_publish(
 def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:
     """A new snapshot from the latest model and the graph as it is now (new history, new analysis)."""
     booster, spec = load_model(home)
+    read_at = reading_started()
     declarations = read_declarations(driver, database)
     enterprises = read_enterprises(driver, database)
-    return _publish(home, spec["version"], booster, spec, declarations, enterprises, capacity)
+    links = read_link_index(driver, database, declarations, enterprises, read_at)
+    return _publish(home, spec["version"], booster, spec, declarations, enterprises, links, capacity)
 
 
 def score_file(
@@ -166,6 +175,7 @@ def feedback_file(
                 bad.append([str(chunk.source), int(row_number), field, reason, json.dumps(row, default=str)])
         quarantine.write(pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS)))
         result = record_outcomes(driver, database, log, outcomes)
+        ViolatorJournal(log.path.parent).append(result.violators)
         counts["read"] += len(frame)
         counts["recorded"] += result.recorded
         counts["with_decision"] += result.with_decision

@@ -2,7 +2,9 @@
 
 score = 100 * (1 - (1 - p) * prod(1 - w_rule for each rule hit) * (1 - w_net * network_risk)):
 a noisy-OR of the model's probability ``p``, the weights of the risk parameters that hit, and the
-importer's analysed network risk. It is bounded 0-100, any one strong signal alone can push it
+importer's network risk: its analysed risk, or the risk of what its party fields (address, phone,
+representative, name, seller, broker, consignment) link it to (``scoring.links``) when that is higher,
+which is how a firm lodging its first declaration is seen. It is bounded 0-100, any one strong signal alone can push it
 up, and each part stays explainable. The level follows the office's thresholds (set from its
 inspection capacity when the snapshot is built): low -> fast release, medium -> document check,
 high -> physical inspection. A configurable random share goes to physical inspection whatever its
@@ -21,6 +23,7 @@ import numpy as np
 
 from graph.reference import resolve_office
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
+from scoring.links import declaration_identifiers
 from scoring.rules import Rule, RuleView, compile_rule
 
 __all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "rule_view", "combine"]
@@ -54,6 +57,7 @@ class Decision:
     random: bool
     reasons: list[dict]
     rule_hits: list[str]
+    links: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -65,6 +69,7 @@ class Decision:
             "random": self.random,
             "rule_hits": self.rule_hits,
             "reasons": self.reasons,
+            "links": self.links,
         }
 
 
@@ -202,6 +207,20 @@ def _shown(name: str, value: float, d: dict):
     return None if math.isnan(value) else round(float(value), 4)
 
 
+def _link_used(link: dict) -> dict:
+    """What the decision log keeps of a link: the identifier, how many firms, violators, cases, network."""
+    net = link["network"]
+    return {
+        "identifier": link["identifier"],
+        "value": link["value"],
+        "firms": link["firms"],
+        "violators": link["violators"],
+        "cases": link["cases"],
+        "network": net and net["id"],
+        "strength": link["weight"],
+    }
+
+
 def combine(probability: float, rule_weights: list[float], network_risk: float, network_weight: float) -> float:
     """The 0-100 score (noisy-OR of model, rule hits and network risk)."""
     keep = (1.0 - probability) * (1.0 - network_weight * min(max(network_risk, 0.0), 1.0))
@@ -236,6 +255,7 @@ class Scorer:
         self.state = state
         self.config = config
         self.names = state.names()
+        self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
         self.set_rules(rules)
 
     def set_rules(self, rules: list[Rule]) -> None:
@@ -255,6 +275,12 @@ class Scorer:
         prepared = [prepare_declaration(r, self.state) for r in raws]
         if not prepared:
             return []
+        index = self.state.links
+        if index is not None and len(index):
+            for raw, d in zip(raws, prepared, strict=True):
+                risk, links = index.evidence(d["importer_id"], declaration_identifiers(raw))
+                if risk > d["network_risk"]:
+                    d["network_risk"], d["links"] = risk, links
         matrix = np.array([declaration_features(d, self.state) for d in prepared], dtype=float)
         probabilities = self.booster.predict(matrix, num_threads=1)
         decisions = []
@@ -272,7 +298,19 @@ class Scorer:
                 {"kind": "rule", "rule": r.id, "target": r.target, "weight": r.weight, "detail": r.description}
                 for r in hits
             ]
-            if d["network_risk"] > 0:
+            links = d.get("links")
+            if links:
+                reasons += [
+                    {
+                        "kind": "link",
+                        **_link_used(x),
+                        "weight": round(self.config.network_weight * x["weight"], 3),
+                        "with": x["with"],
+                        "detail": x["detail"],
+                    }  # fmt: skip
+                    for x in links
+                ]
+            elif d["network_risk"] > 0:
                 reasons.append(
                     {
                         "kind": "network",
@@ -292,6 +330,7 @@ class Scorer:
                     random=chosen,
                     reasons=reasons,
                     rule_hits=[r.id for r in hits],
+                    links=[_link_used(x) for x in links] if links else [],
                 )
             )
         wanted = [i for i, x in enumerate(decisions) if _explained(x, explain)]

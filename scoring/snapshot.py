@@ -2,7 +2,9 @@
 
 Built from Neo4j by ``riskgraph model train`` (or ``riskgraph model snapshot`` after new data), loaded
 into memory by the API and ``riskgraph score``: clearance never queries the graph. Layout under
-``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``.
+``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``; the state
+carries the identifier index for links at lodging (``scoring.links``), brought up to date on loading
+with the violators recorded since (``scoring.violator_journal``).
 Versions are written through :class:`graph.home.VersionedStore` (staged, renamed, ``latest`` swapped
 atomically), so a running API picks up a new version without ever reading half of one. ``state.pkl``
 is a pickle of this project's own dataclass, written and read only under ``$RISKGRAPH_HOME``.
@@ -29,9 +31,11 @@ import pandas as pd
 from graph.errors import RiskGraphError
 from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
+from scoring.links import LinkIndex
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
+from scoring.violator_journal import ViolatorJournal
 
 __all__ = [
     "SnapshotError",
@@ -98,10 +102,16 @@ def build_snapshot(
     random_share: float = 0.01,
     network_weight: float = 0.3,
     capacity: dict[str, float] | None = None,
+    links: LinkIndex | None = None,
 ) -> tuple[FeatureState, ScoringConfig]:
-    """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations."""
+    """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations.
+
+    ``links`` (the identifier index) travels in the state; thresholds are set without it, from the
+    declarations of importers the analysis knew, whose identifiers are already in their analysed risk.
+    """
     frame = prepare_frame(declarations, enterprises)
     state = fit_state(frame)
+    state.links = links
     state.vocab, state.extra_numeric, state.extra_categorical = (
         spec["vocab"],
         spec["extra_numeric"],
@@ -164,4 +174,6 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
     scorer = Scorer(booster, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
+    if state.links is not None:  # violators recorded since this snapshot read the graph
+        scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     return scorer, meta

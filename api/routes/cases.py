@@ -2,21 +2,25 @@
 
 The author of every change is the caller's API key (its name and id). A key limited to a
 jurisdiction opens cases only on enterprises it may see and lists only cases concerning them;
-reading and changing one case is scoped by ``api.access`` from the ``case_id`` in the path.
+reading and changing one case is scoped by ``api.access`` from the ``case_id`` in the path. A case
+closed ``confirmed`` makes its enterprises known violators for clearance scoring at once
+(``scoring.violator_journal``), not only for the next analysis.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.access import PrincipalDep, ScopeDep, districts_of, visible_enterprises
-from api.deps import GraphDep
+from api.deps import GraphDep, LiveScorerDep
 from api.errors import ApiError
 from api.models import CasePublic, CasesPublic
 from investigate import cases, explore
+from scoring.violator_journal import ViolatorEvent
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -106,8 +110,10 @@ def read_case(graph: GraphDep, scope: ScopeDep, case_id: str) -> dict:
 
 
 @router.patch("/{case_id}", response_model=CasePublic)
-def update_case(graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, case_id: str, body: CaseUpdate) -> dict:
-    return cases.update_case(
+def update_case(
+    graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, live: LiveScorerDep, case_id: str, body: CaseUpdate
+) -> dict:
+    case = cases.update_case(
         *graph,
         case_id,
         by=_author(principal),
@@ -115,5 +121,8 @@ def update_case(graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, case_
         assignee=body.assignee,
         outcome=body.outcome,
         note=body.notes,
-        scope=scope,
     )
+    if body.outcome in cases.CONFIRMED_OUTCOMES and case["status"] == "closed":  # every concerned firm, in or out
+        day = str(case.get("closed") or date.today())[:10]
+        live.note_violators([ViolatorEvent(e, day, case=case["id"]) for e in case["concerns"]])
+    return cases.read_case(*graph, case_id, scope) if scope.limited else case

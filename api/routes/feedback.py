@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import DecisionLogDep, GraphDep, RuleStoreDep
+from api.deps import DecisionLogDep, GraphDep, LiveScorerDep, RuleStoreDep
 from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
 from scoring.feedback import Outcome, record_outcomes
 from scoring.performance import performance_report
@@ -16,9 +16,10 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
 
 
 @router.post("/feedback", response_model=FeedbackPublic)
-def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep) -> FeedbackPublic:
+def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep, live: LiveScorerDep) -> FeedbackPublic:
     outcomes = [Outcome(**o.model_dump()) for o in body.outcomes]
     result = record_outcomes(*graph, log, outcomes)
+    live.note_violators(result.violators)  # the next declaration sharing an identifier sees them
     return FeedbackPublic(recorded=result.recorded, with_decision=result.with_decision, unknown=result.unknown)
 
 
