@@ -178,7 +178,7 @@ def start(cfg: Settings) -> ServerStatus:
     ]
     if cfg.neo4j_gds:
         cmd += ["dbms.security.procedures.unrestricted=gds.*", f"server.directories.plugins={GDS_PLUGINS_DIR}"]
-    with log_path.open("ab") as log:
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
         proc = subprocess.Popen(
             cmd,
             stdout=log,
@@ -188,7 +188,8 @@ def start(cfg: Settings) -> ServerStatus:
             env=dict(os.environ, RISKGRAPH_NEO4J_PASSWORD=secret),  # not in argv: `ps` shows that to all
             umask=PRIVATE_UMASK,
         )
-    _pid_file(cfg).write_text(str(proc.pid))
+    with os.fdopen(os.open(_pid_file(cfg), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid:
+        pid.write(str(proc.pid))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:

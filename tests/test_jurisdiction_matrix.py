@@ -208,7 +208,7 @@ def test_no_route_shows_a_limited_key_an_outside_firm(matrix):
                         if method == "GET":
                             expect = 403 if names_outsider and kind in outside else 200
                             assert response.status_code == expect, (role, kind, url, response.text[:300])
-                        if context not in outside:
+                        if context not in outside or names_outsider:  # a 403 repeats the id the caller sent
                             continue
                         found = _named(_text(response), outside[context])
                         if kind in outside and found:
