@@ -25,13 +25,17 @@ from algorithms._frames import _require_columns
 
 __all__ = [
     "OWN_LINK_KINDS",
+    "DEFAULT_KIND_WEIGHTS",
     "DECLARATION_LINK_KINDS",
     "declaration_links",
     "enterprise_graph",
 ]
 
-#: link kinds an enterprise's own records provide
-OWN_LINK_KINDS: tuple[str, ...] = ("address", "phone", "legal_rep")
+#: link kinds an enterprise's own records provide; ``same_firm`` and ``probable_same_firm`` are the
+#: confirmed and candidate probable-same-firm links, each shared by its two firms (analysis/resolve.py)
+OWN_LINK_KINDS: tuple[str, ...] = ("address", "phone", "legal_rep", "same_firm", "probable_same_firm")
+#: default multipliers: a link no investigator has confirmed counts half a shared identifier
+DEFAULT_KIND_WEIGHTS: dict[str, float] = {"probable_same_firm": 0.5}
 #: link kinds derived from declarations: declaration column -> kind
 DECLARATION_LINK_KINDS: dict[str, str] = {
     "declarant_id": "declarant",
@@ -115,7 +119,8 @@ def enterprise_graph(
     weighting : {"idf", "resource_allocation"}
         Damping of an identifier held by ``k`` enterprises: ``1/log2(1+k)`` or ``1/(k-1)``.
     kind_weights : mapping, optional
-        Multiplier per kind (default 1.0 for every kind), e.g. ``{"consignment": 0.5}``.
+        Multiplier per kind over :data:`DEFAULT_KIND_WEIGHTS` (1.0 for any other kind),
+        e.g. ``{"consignment": 0.5}``.
 
     Returns
     -------
@@ -169,9 +174,8 @@ def enterprise_graph(
         g.es["weight"], g.es["kinds"], g.es["shared"] = [], [], []
         return g
 
-    factors = np.ones(len(kind_names))
-    if kind_weights:
-        factors = np.array([float(kind_weights.get(k, 1.0)) for k in kind_names])
+    chosen = {**DEFAULT_KIND_WEIGHTS, **(kind_weights or {})}
+    factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
     ident_w = _identifier_weight(degree.astype(float), weighting)
 
     members = pd.DataFrame({"g": group, "e": ent, "k": kind_codes})

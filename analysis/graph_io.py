@@ -27,7 +27,7 @@ CONFIRMED_CASE_OUTCOMES = CONFIRMED_OUTCOMES
 # Every label and relationship type used below must be declared; a rename fails here, not at query time.
 for _label in ("Enterprise", "Declaration", "Address", "Phone", "Person", "Case"):
     schema().node(_label)
-for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "CONCERNS", "FILED"):
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "CONCERNS", "FILED", "PROBABLY_SAME_FIRM"):
     schema().relationship(_rel)
 
 ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
@@ -72,6 +72,12 @@ CALL () {
   MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN e.id AS enterprise, 'phone' AS kind, p.number AS target
   UNION ALL
   MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(p:Person) RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS target
+  UNION ALL
+  // A probable-same-firm link is an identifier the two firms share (rejected ones are not).
+  MATCH (a:Enterprise)-[r:PROBABLY_SAME_FIRM]->(b:Enterprise) WHERE r.status <> 'rejected'
+  UNWIND [a.id, b.id] AS enterprise
+  RETURN enterprise, CASE r.status WHEN 'confirmed' THEN 'same_firm' ELSE 'probable_same_firm' END AS kind,
+         a.id + '|' + b.id AS target
 }
 WITH enterprise, kind, target SKIP $skip LIMIT $limit
 RETURN collect([enterprise, kind, target]) AS rows
@@ -113,6 +119,9 @@ def _dates(values: pd.Series) -> pd.Series:
 
 def read_analysis_input(driver: neo4j.Driver, database: str, as_of=None) -> AnalysisInput:
     """Read enterprises, declarations, shared-identifier links and known violators.
+
+    A ``PROBABLY_SAME_FIRM`` link counts as an identifier its two firms share: kind ``same_firm`` once
+    confirmed, ``probable_same_firm`` while a candidate, left out once rejected.
 
     Only enterprises that import or hold an address, phone or representative are kept: overseas
     sellers and brokers enter the analysis as shared intermediaries, not as vertices.

@@ -20,7 +20,21 @@ from api.access import READERS, allow, scope_graph_request
 from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
 from api.keys import KeyStore
-from api.routes import audit, cases, charts, explore, feedback, health, leads, networks, page, reports, rules, score
+from api.routes import (
+    audit,
+    cases,
+    charts,
+    explore,
+    feedback,
+    health,
+    leads,
+    networks,
+    page,
+    reports,
+    rules,
+    same_firm,
+    score,
+)
 from graph.config import settings
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
@@ -43,6 +57,7 @@ ROUTERS = (
     (networks, allow(read=READERS), SCOPED),
     (charts, allow(read=READERS), SCOPED),
     (cases, allow(read=READERS, write=("investigator", "auditor")), SCOPED),
+    (same_firm, allow(read=READERS, write=("investigator",)), SCOPED),
     (leads, allow(read=READERS)),
     (reports, allow(read=READERS)),
     (audit, allow(read=())),

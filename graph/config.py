@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     bulk_min_rows: int = Field(
         default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"
     )
+    home_country: str = Field(
+        default="CN",
+        pattern=r"^[A-Za-z]{2}$",
+        description="the administration's country (ISO alpha-2): local phone numbers and addresses are read as its",
+    )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
     neo4j_password_file: Path | None = Field(
         default=None,

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
+import phonenumbers
+from cleanco import basename
+from rigour.addresses import address_fingerprint
+from rigour.names import replace_org_types_compare
+from rigour.territories import lookup_territory
+from rigour.text.normalize import Normalize, normalize
+from rigour.text.translit import ascii_text
+
+from graph.config import settings
 
 __all__ = [
     "normalize_names",
@@ -22,6 +32,7 @@ __all__ = [
     "normalize_person_name",
     "address_keys",
     "address_key",
+    "building_key",
     "address_texts",
     "address_text",
     "normalize_phones",
@@ -78,6 +89,11 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
     return s.where(s.str.len() > 0, None)
 
 
+def _home(region: str | None) -> str:
+    """The administration's country (ISO alpha-2), lower case as rigour writes territory codes."""
+    return (region or settings().home_country).strip().lower()
+
+
 def _clean_text(s: pd.Series) -> pd.Series:
     """Full-width forms to ASCII (common in Chinese files), upper case, runs of whitespace to one space."""
     return s.str.normalize("NFKC").str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
@@ -85,29 +101,41 @@ def _clean_text(s: pd.Series) -> pd.Series:
 
 # --- enterprise and person names -------------------------------------------------------------
 
-# Whole-word legal-form spellings folded onto one form, so "Co., Ltd.", "CO LTD" and
-# "Company Limited" agree. Applied after punctuation is gone.
-_LEGAL_FORMS = (
-    (r"\bCOMPANY\b", "CO"),
-    (r"\bLIMITED\b", "LTD"),
-    (r"\bCORPORATION\b", "CORP"),
-    (r"\bINCORPORATED\b", "INC"),
-    (r"\bPRIVATE\b", "PTE"),
-    (r"\bL L C\b", "LLC"),
-    (r"\bG M B H\b", "GMBH"),
-)
+# rigour's own input convention: its legal-form tables are built with these flags, so names are
+# normalised with the same flags before they are looked up.
+_NAME_FLAGS = Normalize.CASEFOLD | Normalize.NAME
+
+
+def _strip_legal_forms(name: str) -> str:
+    """Legal forms out of a normalised name: rigour folds them across jurisdictions onto a generic form
+    (GmbH, Ltd, Co., Ltd. -> llc; AG, Plc -> jsc), cleanco strips the trailing ones it knows (llc, Inc,
+    Corp, Company), repeated because "Company Limited" ends in two."""
+    name = replace_org_types_compare(name, normalize_flags=_NAME_FLAGS, generic=True)
+    while True:
+        stripped = normalize(basename(name), _NAME_FLAGS) or name
+        if stripped == name:
+            return name
+        name = stripped
+
+
+def _name_key(value: str) -> str | None:
+    name = normalize(value, _NAME_FLAGS | Normalize.NFKC)
+    if not name:
+        return None
+    return " ".join(ascii_text(_strip_legal_forms(name)).split()) or None
 
 
 def _names(s: pd.Series) -> pd.Series:
-    s = _clean_text(s).str.replace("&", " AND ", regex=False)
-    s = s.str.replace(r"[^\w]+|_", " ", regex=True)
-    for pattern, repl in _LEGAL_FORMS:
-        s = s.str.replace(pattern, repl, regex=True)
-    return _blank_to_none(s.str.replace(r"\s+", " ", regex=True).str.strip())
+    return s.map(_name_key)
 
 
 def normalize_names(s: pd.Series) -> pd.Series:
-    """Enterprise names to ``name_norm``: upper case, no punctuation, legal forms folded (CO LTD, CORP, INC)."""
+    """Enterprise names to ``name_norm``: case, punctuation and script folded, legal forms out.
+
+    "Shanghai Huaxin Trading Co., Ltd.", "SHANGHAI HUAXIN TRADING CO LTD" and "Shanghai Huaxin
+    Trading Company Limited" all give "shanghai huaxin trading"; "Siemens AG" and "Siemens
+    Aktiengesellschaft" give "siemens jsc". The legal-form tables are rigour's (OpenSanctions).
+    """
     return _by_unique(s, _names)
 
 
@@ -115,13 +143,19 @@ def normalize_name(value: object) -> str | None:
     return _scalar(_names, value)
 
 
+def _person_key(value: str) -> str | None:
+    name = normalize(value, _NAME_FLAGS | Normalize.NFKC)
+    if not name:
+        return None
+    return " ".join(ascii_text(name).split()).upper() or None
+
+
 def _persons(s: pd.Series) -> pd.Series:
-    s = _clean_text(s).str.replace(r"[^\w]+|_", " ", regex=True)
-    return _blank_to_none(s.str.replace(r"\s+", " ", regex=True).str.strip())
+    return s.map(_person_key)
 
 
 def normalize_person_names(s: pd.Series) -> pd.Series:
-    """Person names (legal representatives): upper case, punctuation and extra spaces removed, order kept.
+    """Person names (legal representatives): upper case, punctuation out, romanised, order kept.
 
     Token order is kept on purpose: "LI WEI" and "WEI LI" can be two different people.
     """
@@ -134,84 +168,78 @@ def normalize_person_name(value: object) -> str | None:
 
 # --- addresses -------------------------------------------------------------------------------
 
-_MARKERS = {
-    "ROOM": "RM",
-    "RM": "RM",
-    "FLOOR": "FL",
-    "FL": "FL",
-    "BUILDING": "BLDG",
-    "BLDG": "BLDG",
-    "BLD": "BLDG",
-    "BLOCK": "BLK",
-    "BLK": "BLK",
-    "UNIT": "UNIT",
-    "NO": "NO",
-    "NUMBER": "NO",
-    "NUM": "NO",
-}
-_MARKER = "|".join(sorted(_MARKERS, key=len, reverse=True))
-_NUM = r"\d+(?:-\d+)?[A-Z]?"
-# "Room 12", "No.8", "Rm#12": a marker followed by its number (whitespace only, a comma ends it).
-_PREFIXED = re.compile(rf"\b({_MARKER})\s*#?\s*({_NUM})\b")
-# "12 Room", "3F", "3/F": a number followed by its marker.
-_POSTFIXED = re.compile(rf"\b({_NUM})\s*(?:/\s*)?({_MARKER}|F)\b")
-_BARE_NUMBER = re.compile(rf"\b({_NUM})\b")
-_STREET_WORDS = {
-    "ROAD": "RD",
-    "STREET": "ST",
-    "AVENUE": "AVE",
-    "BOULEVARD": "BLVD",
-    "LANE": "LN",
-    "DRIVE": "DR",
-    "HIGHWAY": "HWY",
-    "SQUARE": "SQ",
-    "TOWER": "TWR",
-    "INDUSTRIAL": "IND",
-    "NORTH": "N",
-    "SOUTH": "S",
-    "EAST": "E",
-    "WEST": "W",
-    "MIDDLE": "MID",
-}
-# Words some writers add and others leave out: dropping them is what lets the forms agree.
-_NOISE = re.compile(
-    r"\b(?:NEW AREA|NEW DISTRICT|DISTRICT|CITY|PROVINCE|P R CHINA|PR CHINA|PRC|CHINA|COUNTY|TOWN|THE)\b"
-)
+#: rigour's canonical forms of the parts inside a building (room, floor, suite, block, ...): a number
+#: right after one is that part's number, not the street number
+_UNIT_KEYWORDS = frozenset({"rm", "fl", "ste", "apt", "blk", "bldg", "twr", "unt", "sec"})
+#: rigour's canonical forms of words writers add or leave out: district/area/quarter (kv) and the
+#: number marker (No., Nr., №: no), which rigour keeps before some numbers and not others
+_OPTIONAL_KEYWORDS = frozenset({"kv", "no"})
 
 
-def _marker_token(match: re.Match, number_group: int, marker_group: int) -> str:
-    marker = match.group(marker_group)
-    return f" {_MARKERS.get(marker, 'FL')}{match.group(number_group)} "
+def _is_home(token: str, home: str) -> bool:
+    if token == home:
+        return True
+    territory = lookup_territory(token) if len(token) > 1 else None
+    return territory is not None and territory.code == home
 
 
-def _address_key(text: str) -> str:
-    text = text.replace(".", " ").replace("'", "")
-    text = _PREFIXED.sub(lambda m: _marker_token(m, 2, 1), text)
-    text = _POSTFIXED.sub(lambda m: _marker_token(m, 1, 2), text)
-    text = _BARE_NUMBER.sub(lambda m: f" NO{m.group(1)} ", text)  # "8 Huaihai Rd" means No. 8
-    text = re.sub(r"[^A-Z0-9\u00c0-\uffff-]+", " ", text)
-    text = _NOISE.sub(" ", text)
-    tokens = {_STREET_WORDS.get(t, t) for t in text.split() if t.strip("-")}
-    return " ".join(sorted(tokens))
+def _segment_tokens(segment: str, home: str) -> list[str]:
+    fingerprint = address_fingerprint(segment)
+    tokens = [t for t in (fingerprint or "").split() if t not in _OPTIONAL_KEYWORDS and not _is_home(t, home)]
+    # A unit keyword ("rm", "fl") takes the number after it, else the number before it ("12 Room"),
+    # so sorting the tokens cannot swap a room number with a street number.
+    for i, token in enumerate(tokens):
+        if token not in _UNIT_KEYWORDS:
+            continue
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(tokens) and tokens[j].isdigit():
+                tokens[i], tokens[j] = token + tokens[j], ""
+                break
+    return [t for t in tokens if t]
 
 
-def _addresses(s: pd.Series) -> pd.Series:
-    s = _clean_text(s)
-    return _blank_to_none(s.map(_address_key))
+def _address_key(value: str, home: str) -> str | None:
+    # Segments are fingerprinted one by one: a comma is where "12 Room, 8 Huaihai Rd" separates its numbers.
+    tokens = {t for segment in re.split(r"[,;\n]", value) for t in _segment_tokens(segment, home)}
+    return " ".join(sorted(tokens)) or None
 
 
-def address_keys(s: pd.Series) -> pd.Series:
-    """Order-independent address keys: abbreviations folded, numbers tied to their marker, tokens sorted.
+@cache
+def _address_transform(home: str) -> Callable[[pd.Series], pd.Series]:
+    """One transform per home country, so the distinct-value cache never mixes two countries' keys."""
+    return lambda s: s.map(lambda v: _address_key(v, home))
 
-    "Room 12, No. 8 Huaihai Rd, Shanghai" and "RM 12 NO 8 HUAIHAI RD. SHANGHAI" give the same key
-    ("HUAIHAI NO8 RD RM12 SHANGHAI"); another room or street number gives another key. District and
-    country words (DISTRICT, NEW AREA, CHINA) are dropped because writers add or leave them out.
+
+def address_keys(s: pd.Series, home: str | None = None) -> pd.Series:
+    """Order-independent address keys from rigour's address fingerprint.
+
+    Each comma-separated part is fingerprinted (keywords folded: Road/Rd. -> rd, Straße/Str -> st,
+    Room -> rm; "No. 8" -> 8; territory names to codes: "China", "PRC" -> cn, "Shanghai" -> cn-sh),
+    then the home country (``home``, ISO alpha-2, default the ``RISKGRAPH_HOME_COUNTRY`` setting) and
+    district/area words are dropped, since writers add or omit them, a room or floor number is tied to
+    its keyword, and the tokens are sorted. "Room 12, No. 8 Huaihai Rd, Shanghai" and "RM 12 NO 8
+    HUAIHAI ROAD SHANGHAI CHINA" share a key for a Chinese administration; room 13, No. 18 or the two
+    numbers swapped give other keys.
     """
-    return _by_unique(s, _addresses)
+    return _by_unique(s, _address_transform(_home(home)))
 
 
-def address_key(value: object) -> str | None:
-    return _scalar(_addresses, value)
+def address_key(value: object, home: str | None = None) -> str | None:
+    return _scalar(_address_transform(_home(home)), value)
+
+
+_UNIT_TOKEN = re.compile(rf"^(?:{'|'.join(sorted(_UNIT_KEYWORDS))})\d+$")
+
+
+def building_key(key: object) -> str | None:
+    """An address key without its room, floor or suite: the building, shared by every firm inside it.
+
+    >>> building_key("8 cn-sh huaihai rd rm12")
+    '8 cn-sh huaihai rd'
+    """
+    if not isinstance(key, str):
+        return None
+    return " ".join(t for t in key.split() if not _UNIT_TOKEN.match(t)) or None
 
 
 def _address_texts(s: pd.Series) -> pd.Series:
@@ -231,35 +259,43 @@ def address_text(value: object) -> str | None:
 # --- phones ----------------------------------------------------------------------------------
 
 
-def _phones(s: pd.Series) -> pd.Series:
-    s = s.str.normalize("NFKC").str.strip().str.replace("(0)", "", regex=False)  # "+44 (0)20 ..."
-    international = s.str.match(r"^(?:\+|00)").to_numpy(dtype=bool)
-    digits = s.str.replace(r"\D", "", regex=True)
-    digits = digits.where(~s.str.startswith("00"), digits.str[2:])
-    # "+86 (0)21 ..." writes the trunk 0 after the country code; it is dropped with the code.
-    chinese = digits.str.startswith("86").to_numpy(dtype=bool)
-    national = digits.str[2:].str.lstrip("0")
-    # Without "+" or "00", a leading 86 is the country code only when what follows is a
-    # full national number (10 or 11 digits); Chinese area codes never begin with 86.
-    bare_86 = chinese & ~international & national.str.len().isin([10, 11]).to_numpy(dtype=bool)
-    strip_cc = (chinese & international) | bare_86
-    out = np.where(strip_cc, national, np.where(international, digits, digits.str.lstrip("0")))
-    out = pd.Series(out, index=s.index, dtype=object)
-    return out.where(out.str.len() >= 5, None)
+def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
-def normalize_phones(s: pd.Series) -> pd.Series:
-    """Phone numbers as digits, Chinese numbers without +86/0086/86 and without the trunk 0.
+def _phone_key(value: str, region: str) -> str | None:
+    text = value.strip()
+    number = _parsed(text, region)
+    if (number is None or not phonenumbers.is_valid_number(number)) and text.startswith("00"):
+        # "00" is the international prefix most files write, whatever the home region dials.
+        number = _parsed("+" + text[2:], region) or number
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-    "+86 21 5555 1234", "0086-21-55551234", "021-55551234" and "(021) 5555-1234" all give
-    "2155551234"; a foreign number written with "+" or "00" keeps its country code
-    ("+44 20 7946 0958" gives "442079460958"). Fewer than 5 digits is not a phone: ``None``.
+
+@cache
+def _phone_transform(region: str) -> Callable[[pd.Series], pd.Series]:
+    """One transform per home region, so the distinct-value cache never mixes two regions' keys."""
+    return lambda s: s.str.normalize("NFKC").map(lambda v: _phone_key(v, region))
+
+
+def normalize_phones(s: pd.Series, region: str | None = None) -> pd.Series:
+    """Phone numbers as E.164 keys (libphonenumber), local forms read against the home region.
+
+    ``region`` (ISO alpha-2) defaults to the ``RISKGRAPH_HOME_COUNTRY`` setting. For a Korean
+    administration "02-1234-5678", "(02) 1234-5678" and "+82 2 1234 5678" all give "+82212345678";
+    a number written with "+" or "00" keeps its own country. A value that cannot be a phone
+    number anywhere is ``None``.
     """
-    return _by_unique(s, _phones)
+    return _by_unique(s, _phone_transform(_home(region).upper()))
 
 
-def normalize_phone(value: object) -> str | None:
-    return _scalar(_phones, value)
+def normalize_phone(value: object, region: str | None = None) -> str | None:
+    return _scalar(_phone_transform(_home(region).upper()), value)
 
 
 # --- dates -----------------------------------------------------------------------------------

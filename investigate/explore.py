@@ -47,7 +47,9 @@ for _label, _props in SEARCHABLE.items():
     for _prop in _props:
         if _prop not in schema().node(_label).properties:
             raise ValueError(f"{_label}.{_prop} is searched but not declared in graph/schema/")
-for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF"):
+#: probable same firms (``riskgraph resolve``): drawn between the two enterprises with the match weight
+SAME_FIRM_TYPE = "PROBABLY_SAME_FIRM"
+for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF", SAME_FIRM_TYPE):
     schema().relationship(_rel)
 for _label in ("Declaration", "Route", "Network", "Case"):
     schema().node(_label)
@@ -134,6 +136,17 @@ LIMIT $cap
 """
 
 
+SAME_FIRM = f"""
+UNWIND $ids AS eid
+MATCH (e:Enterprise {{id: eid}})-[r:{SAME_FIRM_TYPE}]-(o:Enterprise)
+WHERE r.status <> 'rejected'
+RETURN startNode(r).id AS a, endNode(r).id AS b, e.id AS source, properties(o) AS o,
+       r.match_weight AS weight, r.status AS status
+ORDER BY r.match_weight DESC
+LIMIT $cap
+"""
+
+
 class _Builder:
     """Nodes and edges collected up to ``limit`` nodes; edges only between kept nodes; ``dropped`` once one was cut."""
 
@@ -176,7 +189,8 @@ def _walkable(scope: Scope, ids: list[str]) -> list[str]:
 def neighbourhood(
     driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int, scope: Scope | None = None
 ) -> dict:
-    """Enterprises within ``depth`` steps, a step being a shared identifier or a shared declaration.
+    """Enterprises within ``depth`` steps, a step being a shared identifier, a shared declaration or a
+    probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
 
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
     seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
@@ -208,6 +222,10 @@ def neighbourhood(
                 oid = built.add_node("Enterprise", other)
                 built.add_edge(oid, ident, r["type"])
                 reached.append(other["id"])
+        for r in driver.execute_query(SAME_FIRM, ids=frontier, cap=cap, database_=database).records:
+            built.add_node("Enterprise", r["o"])
+            built.add_edge(r["a"], r["b"], SAME_FIRM_TYPE, weight=r["weight"], status=r["status"])
+            reached.append(r["o"]["id"])
         for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])
             if r["own"] == "consignee":

@@ -189,6 +189,42 @@ def enterprise(
         console.print(f"  shares {', '.join(other['via'])} with {other['id']} {other.get('name') or ''}")
 
 
+def resolve(
+    threshold: Annotated[
+        float, typer.Option(min=0.5, max=1.0, help="keep pairs whose match probability is at least this")
+    ] = 0.9,
+    seed: Annotated[int, typer.Option(help="seed of the random sampling behind the model")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+) -> None:
+    """Find probable same firms (phoenix firms, duplicate records) by probabilistic record linkage.
+
+    Writes PROBABLY_SAME_FIRM candidates with their match weight for an investigator to confirm or reject;
+    links already reviewed are kept as they are. Run it after ingest; analyze then weighs the links.
+    """
+    from analysis.resolve import run_resolution
+
+    drv, db = _connect()
+    run = run_resolution(drv, db, threshold=threshold, seed=seed)
+    if run.message and not run.candidates:
+        console.print(f"{run.enterprises:,} enterprises: {run.message}", highlight=False, soft_wrap=True)
+    else:
+        console.print(
+            f"{run.enterprises:,} enterprises linked on {', '.join(run.fields)}: {run.candidates:,} probable "
+            f"same-firm candidates written; {run.timings['total']:.1f}s",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if as_json:
+        summary = {
+            "enterprises": run.enterprises,
+            "candidates": run.candidates,
+            "fields": list(run.fields),
+            "message": run.message,
+            "timings": run.timings,
+        }
+        print(json.dumps(summary))
+
+
 def _plain(value):
     """A JSON-ready scalar: numpy unwrapped, NaN and missing as None."""
     if value is None:
@@ -200,5 +236,6 @@ def _plain(value):
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to the main ``riskgraph`` app."""
     app.command()(analyze)
+    app.command()(resolve)
     app.command()(networks)
     app.command()(enterprise)

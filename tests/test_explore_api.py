@@ -6,12 +6,14 @@ honest firm's address, and SHELL1's change of broker and route.
 
 from __future__ import annotations
 
+from ingest import normalize as nz
+
 pytest_plugins = ("tests.explore_setup",)
 
 SHELLS = ["SHELL1", "SHELL2", "SHELL3"]
 
-RING_PHONE = "Phone:2155550001"
-PARK = "Address:AVE IND NO1 PARK SUZHOU"
+RING_PHONE = "Phone:" + nz.normalize_phone("+86 21 5555 0001", "CN")
+PARK = "Address:" + nz.address_key("No. 1 Industrial Park Avenue, Suzhou", "CN")
 
 
 def _get(server, path: str, status: int = 200, **params) -> dict:

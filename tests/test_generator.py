@@ -172,3 +172,19 @@ def test_repairable_forms_are_present(rows):
     assert lost_zero.any()
     assert rows.loc[lost_zero, "hs_code"].str.zfill(10).str.startswith("0").all()
     assert rows["hs_code"].str.fullmatch(r"0\d{9}").any()
+
+
+def test_phoenix_firms_reappear_under_a_new_code(year, rows):
+    """A planted phoenix: the old code stops after a violation, the new one goes on with the same representative."""
+    phoenix = pd.read_csv(year / "truth" / "phoenix.csv", dtype=str)
+    assert len(phoenix) >= 3
+    good = rows[rows["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}", na=False)]
+    for old, new, stopped in phoenix.itertuples(index=False):
+        before, after = good[good["importer_id"] == old], good[good["importer_id"] == new]
+        assert len(before) and len(after)
+        assert before["date"].max() <= stopped < after["date"].min()
+        assert (before.sort_values("date")["violation"].iloc[-1]) == "1"
+        assert set(before["importer_legal_rep"]) == set(after["importer_legal_rep"])
+        assert set(before["importer_name"]) != set(after["importer_name"])
+    look = pd.read_csv(year / "truth" / "lookalikes.csv", dtype=str)
+    assert {"namesake_in_business_centre", "shared_representative"} <= set(look["kind"])

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ingest import normalize as nz
 from ingest.mapping import Mapping, MappingError, load_mapping, parse_mapping
 from ingest.readers import IngestError, count_rows, input_files, read_chunks
 from ingest.validate import QUARANTINE_COLUMNS, QuarantineWriter, validate
@@ -225,10 +226,10 @@ def test_clean_rows_are_typed_and_normalised():
     assert row["office"] == "CD-NINGBO"
     assert (row["hs_code"], row["hs6"], row["chapter"]) == ("090121", "090121", "09")
     assert row["value"] == 1000.5 and row["quantity"] == 3.0 and np.isnan(row["net_mass"])
-    assert row["importer_name_norm"] == "ALPHA TRADING CO LTD"
-    assert row["importer_address_key"] == "HUAIHAI NO8 RD RM12 SHANGHAI"
+    assert row["importer_name_norm"] == "alpha trading"
+    assert row["importer_address_key"] == nz.address_key("RM 12 NO 8 HUAIHAI ROAD SHANGHAI CHINA", "CN")
     assert row["importer_address"] == "Room 12, No. 8 Huaihai Rd, Shanghai"
-    assert row["importer_phone_norm"] == "2155551234"
+    assert row["importer_phone_norm"] == "+862155551234"
     assert row["importer_legal_rep_norm"] == "ZHANG WEI"
     assert (row["origin_country"], row["loading_port"], row["transit_ports"]) == ("VN", "VNSGN", "SGSIN;HKHKG")
     assert row["violation"] == 1 and row["inspected"] is None

@@ -17,8 +17,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
 from visualizations.style import (
+    DASHED,
     EDGE_COLOURS,
     community_colour,
+    edge_caption,
     legend,
     risk_colour,
     shape,
@@ -71,15 +73,16 @@ def _network(graph: dict, focus: set[str]) -> Network:
             kind=node["label"],
         )
     for edge in graph["edges"]:
-        label = edge.get("role") or edge["type"]
-        count = edge.get("declarations")
+        shown, title = edge_caption(edge)
+        extra = {"label": shown, "arrows": {"to": {"enabled": False}}} if shown else {}
         net.add_edge(
             edge["source"],
             edge["target"],
-            title=f"{edge['type']} ({label}, {count} declarations)" if count else label,
+            title=title,
             color=EDGE_COLOURS.get(edge["type"], "#b0bec5"),
-            dashes=edge["type"] == "FILED",
-            width=1 + min(count or 0, 20) / 5,
+            dashes=edge["type"] in DASHED,
+            width=1 + min(edge.get("declarations") or 0, 20) / 5,
+            **extra,
         )
     net.options = chart_options()
     return net

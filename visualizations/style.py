@@ -13,6 +13,8 @@ __all__ = [
     "RISK_BANDS",
     "SHAPES",
     "EDGE_COLOURS",
+    "DASHED",
+    "edge_caption",
     "shape",
     "risk_colour",
     "community_colour",
@@ -39,11 +41,20 @@ SHAPES = {
     "Case": "star",
     "Network": "hexagon",
 }
-#: link colours by relationship type; FILED (trading through the same declarations) is also dashed
-EDGE_COLOURS = {"HAS_ADDRESS": "#5c6bc0", "HAS_PHONE": "#26a69a", "HAS_LEGAL_REP": "#ab47bc", "FILED": "#90a4ae"}
+#: link colours by relationship type
+EDGE_COLOURS = {
+    "HAS_ADDRESS": "#5c6bc0",
+    "HAS_PHONE": "#26a69a",
+    "HAS_LEGAL_REP": "#ab47bc",
+    "FILED": "#90a4ae",
+    "PROBABLY_SAME_FIRM": "#ef6c00",
+}
+#: links drawn dashed: trading through the same declarations, and evidence not yet a fact (a probable
+#: same firm, labelled with its match weight until an investigator confirms or rejects it)
+DASHED = ("FILED", "PROBABLY_SAME_FIRM")
 COMMUNITY_PALETTE = ("#1e88e5", "#8e24aa", "#00897b", "#6d4c41", "#3949ab", "#c0ca33", "#d81b60", "#546e7a")
 
-if not set(EDGE_COLOURS) <= set(schema().relationships):
+if not set(EDGE_COLOURS) | set(DASHED) <= set(schema().relationships):
     raise ValueError("chart link colours name a relationship type the schema does not declare")
 if not set(SHAPES) <= set(schema().nodes):
     raise ValueError(f"chart shapes name undeclared labels: {sorted(set(SHAPES) - set(schema().nodes))}")
@@ -77,6 +88,17 @@ def tooltip(node: dict) -> str:
     return "\n".join(lines)
 
 
+def edge_caption(edge: dict) -> tuple[str, str]:
+    """(label drawn on the link, hover text): a probable same firm shows its match weight and status."""
+    if edge["type"] == "PROBABLY_SAME_FIRM":
+        weight = edge.get("weight")
+        shown = f"{weight:.1f}" if isinstance(weight, int | float) else "?"
+        return shown, f"probably the same firm ({edge.get('status') or 'candidate'}), match weight {shown}"
+    label = edge.get("role") or edge["type"]
+    count = edge.get("declarations")
+    return "", f"{edge['type']} ({label}, {count} declarations)" if count else label
+
+
 def _rank(label: str) -> tuple[int, str]:
     """Legend order: the order of ``SHAPES`` (enterprises first), then any other label by name."""
     order = list(SHAPES)
@@ -100,4 +122,5 @@ def style_tables() -> dict:
         "shapes": {label: shape(label) for label in schema().nodes},
         "palette": COMMUNITY_PALETTE,
         "edges": EDGE_COLOURS,
+        "dashed": list(DASHED),
     }

@@ -14,6 +14,7 @@ from .actors import CATEGORIES, build_actors, registered_iso
 from .flows import DAYS, Context, concat, honest_rows, take, to_currency
 from .identifiers import digits
 from .outcomes import label_outcomes
+from .phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
 from .schemes import SCHEMES, SPLIT_THRESHOLD_USD, Truth, plant_lookalikes, plant_schemes
 from .world import OFFICES, PRODUCTS, YEAR
 
@@ -53,6 +54,9 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     ctx = Context.create(rng, actors, attrs)
     truth = Truth()
     look = plant_lookalikes(ctx, declarations, truth)
+    honest_firms = np.flatnonzero(np.isin(np.array(actors.ent_kind), ["honest", "lookalike"]))
+    for kind, f in add_resolution_lookalikes(rng, actors, honest_firms):
+        truth.lookalikes.append((kind, actors.ent_id[f], actors.ent_name[f][0]))
     planted = plant_schemes(ctx, declarations, truth)
     n_planted = sum(len(b["firm"]) for b in planted)
     if n_planted > declarations // 4:
@@ -68,6 +72,7 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     order = np.lexsort((rng.random(declarations), batch["day"]))
     batch = take(batch, order)
 
+    phoenix = _plant_phoenix(rng, actors, batch)
     shared = _share_containers(rng, batch)
     for c in shared:
         truth.lookalikes.append(("shared_consignment", c, "LCL container shared by different importers"))
@@ -76,6 +81,7 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     label_outcomes(rng, batch, category, registered)
     batch["decl_id"] = _declaration_ids(rng, batch)
     batch["declared_value"] = to_currency(batch["value_usd"] * batch["price_factor"], batch["currency"])
+    _phoenix_violations(batch, phoenix)
     forms = _surface_forms(rng, batch)
     bad = _bad_rows(rng, batch, declarations)
 
@@ -87,7 +93,61 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     files, bad_rows = _write_quarters(out_dir, batch, forms, bad, actors)
     summary = _write_truth(out_dir, batch, truth, bad_rows, files, forms, seed, actors)
+    _write_phoenix(out_dir, phoenix, actors, summary)
     return summary
+
+
+def _plant_phoenix(rng: np.random.Generator, actors, batch: dict) -> pd.DataFrame:
+    """Old honest importers that stop mid-year and go on under a new code (``phoenix`` module).
+
+    Each keeps trading until a cut day; every later declaration of it is filed by the new firm,
+    registered a few weeks before the cut. Returns old, new, cut day and the old firm's last row.
+    """
+    kinds = np.array(actors.ent_kind)
+    registered = np.array(actors.ent_registered)
+    per_firm = np.bincount(batch["firm"], minlength=len(kinds))
+    eligible = np.flatnonzero((kinds == "honest") & (registered < -1000) & (per_firm >= 6))
+    old = rng.choice(eligible, size=min(phoenix_count(int((kinds == "honest").sum())), len(eligible)), replace=False)
+    old = np.sort(old)
+    cuts, lasts = [], []
+    for f in old:
+        rows = np.flatnonzero(batch["firm"] == f)
+        days = np.sort(batch["day"][rows])
+        cuts.append(int(days[len(days) // 2]))
+    cuts = np.array(cuts, dtype=np.int64)
+    new = add_phoenix_firms(rng, actors, old, cuts - rng.integers(5, 40, len(old)))
+    for f, n, cut in zip(old, new, cuts, strict=True):
+        rows = np.flatnonzero(batch["firm"] == f)
+        batch["firm"][rows[batch["day"][rows] > cut]] = n
+        kept = rows[batch["day"][rows] <= cut]
+        lasts.append(int(kept[np.argmax(batch["day"][kept])]))
+    return pd.DataFrame({"old": old, "new": new, "cut_day": cuts, "last_row": np.array(lasts, dtype=np.int64)})
+
+
+def _phoenix_violations(batch: dict, phoenix: pd.DataFrame) -> None:
+    """The old firm's last declaration before it stops is where it was caught."""
+    rows = phoenix["last_row"].to_numpy()
+    if not len(rows):
+        return
+    batch["inspected"][rows] = 1
+    batch["violation"][rows] = 1
+    batch["violation_type"][rows] = "under-valuation"
+    batch["revenue"][rows] = np.round(batch["declared_value"][rows] * 0.3, 2)
+
+
+def _write_phoenix(out_dir: Path, phoenix: pd.DataFrame, actors, summary: dict) -> None:
+    ids = np.array(actors.ent_id, dtype=object)
+    table = pd.DataFrame(
+        {
+            "old_id": ids[phoenix["old"].to_numpy()],
+            "new_id": ids[phoenix["new"].to_numpy()],
+            "stopped": registered_iso(phoenix["cut_day"].to_numpy()),
+        }
+    )
+    table.to_csv(out_dir / "truth" / "phoenix.csv", index=False, lineterminator="\n")
+    summary["phoenix_firms"] = len(table)
+    summary["notes"]["phoenix.csv"] = "old_id stopped after a violation; new_id is the same firm under a new code"
+    (out_dir / "truth" / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
 
 
 def _share_containers(rng: np.random.Generator, batch: dict) -> list[str]:

@@ -1,0 +1,75 @@
+"""Probable same firms around an enterprise, and an investigator's verdict on one.
+
+``riskgraph resolve`` writes candidate links; here an investigator lists them and confirms or
+rejects one. The path names the enterprise, so the key's jurisdiction applies (``api.access``) and
+the audit log records who reviewed which firm. A confirmed link carries risk in the next
+``riskgraph analyze`` like a shared identifier; a rejected one no longer counts and is never
+proposed again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.access import PrincipalDep
+from api.deps import GraphDep
+from investigate import same_firm
+
+router = APIRouter(prefix="/v1/enterprises/{enterprise_id}/same-firm", tags=["same firm"])
+
+Status = Literal[same_firm.STATUSES]
+Decision = Literal[same_firm.DECISIONS]
+EnterpriseId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+class SameFirmPublic(BaseModel):
+    a: str = Field(description="the older registration")
+    a_name: str | None
+    b: str = Field(description="the newer registration")
+    b_name: str | None
+    match_weight: float | None = Field(description="log2 Bayes factor of the linkage model")
+    match_probability: float | None
+    agreed: list[str] = Field(description="fields on which the two records agree exactly")
+    status: Status
+    found_at: datetime | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    note: str | None
+
+
+class SameFirmsPublic(BaseModel):
+    data: list[SameFirmPublic]
+    count: int
+
+
+class SameFirmReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    note: Annotated[str | None, Field(min_length=1, max_length=2000, pattern=r"\S")] = None
+
+
+@router.get("", response_model=SameFirmsPublic)
+def read_same_firms(
+    graph: GraphDep,
+    enterprise_id: str,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SameFirmsPublic:
+    links = same_firm.list_links(*graph, enterprise_id, status, limit)
+    return SameFirmsPublic(data=[SameFirmPublic(**link) for link in links], count=len(links))
+
+
+@router.post("/{other_id}", response_model=SameFirmPublic)
+def review_same_firm(
+    graph: GraphDep, principal: PrincipalDep, enterprise_id: str, other_id: EnterpriseId, body: SameFirmReview
+) -> SameFirmPublic:
+    # LinkNotFound is a RiskGraphError (404 not_found), answered by the one error handler
+    link = same_firm.review_link(
+        *graph, enterprise_id, other_id, body.decision, f"{principal.name} ({principal.id})", body.note
+    )
+    return SameFirmPublic(**link)

@@ -1,0 +1,71 @@
+"""Probable-same-firm linkage (algorithms/same_firm.py) on the generator's planted firms and on minimal data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from algorithms.same_firm import same_firm_candidates
+from benchmarks.resolution import planted_enterprises
+
+#: a shell ring's fronts: one address, phone and representative under unrelated names
+RING = pd.DataFrame(
+    {
+        "id": ["RING1", "RING2", "RING3"],
+        "name": ["ningbo aoxiang trading", "ningbo kebao import export", "ningbo zhilan technology"],
+        "address": ["77 ningbo rd rm808 zhenhai"] * 3,
+        "phone": ["+8657400000077"] * 3,
+        "legal_rep": ["ZHENG HAORAN"] * 3,
+        "registered": ["2025-09-01", "2025-09-03", "2025-09-20"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    frame, truth, kinds = planted_enterprises(3000, 11)
+    frame = pd.concat([frame, RING], ignore_index=True)
+    return frame, truth, kinds, same_firm_candidates(frame, threshold=0.9, seed=11)
+
+
+def test_phoenix_firms_are_found_and_lookalikes_are_not(planted):
+    frame, truth, kinds, found = planted
+    pairs = {p for p in zip(found.pairs["a"], found.pairs["b"], strict=True) if not set(p) & set(RING["id"])}
+    assert len(truth) >= 10
+    precision, recall = len(pairs & truth) / max(len(pairs), 1), len(pairs & truth) / len(truth)
+    assert precision >= 0.9 and recall >= 0.8, (precision, recall)
+    wrong = {(a, b) for a, b in pairs - truth if a in kinds or b in kinds}
+    assert not wrong  # namesakes in one business centre, one person behind unrelated firms
+
+
+def test_candidates_carry_weight_and_evidence(planted):
+    _, truth, _, found = planted
+    assert list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed"]
+    assert (found.pairs["a"] < found.pairs["b"]).all()
+    assert found.pairs["match_weight"].is_monotonic_decreasing
+    assert (found.pairs["match_probability"] >= 0.9).all()
+    hit = found.pairs[[(a, b) in truth for a, b in zip(found.pairs["a"], found.pairs["b"], strict=True)]]
+    assert hit["agreed"].str.contains("legal_rep").all()  # a phoenix keeps its representative
+    assert set(found.fields) == {"name", "address", "phone", "legal_rep"}
+
+
+def test_shell_ring_fronts_are_not_one_firm(planted):
+    """Linked by the identifiers they share, not as one firm: the names are unrelated."""
+    found = planted[3].pairs
+    assert not (set(RING["id"]) & (set(found["a"]) | set(found["b"])))
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"id": ["A", "B", "C"]}),
+        pd.DataFrame({"id": ["A", "B"], "registered": ["2025-01-01", "2025-01-01"]}),
+        pd.DataFrame({"id": ["A", "B"], "phone": ["+861", "+862"], "address": [None, None]}),
+        pd.DataFrame({"id": ["A"], "name": ["alpha"]}),
+        pd.DataFrame({"id": pd.Series([], dtype=str)}),
+    ],
+)
+def test_minimal_data_has_nothing_to_link(frame):
+    found = same_firm_candidates(frame)
+    assert found.pairs.empty and list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed"]
+    assert found.message.startswith("nothing to link")
