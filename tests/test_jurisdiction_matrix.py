@@ -134,6 +134,10 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/enterprises/{enterprise_id}/network"): [
             {"path": {"enterprise_id": firm}, "params": {"depth": d}} for d in (1, 3)
         ],
+        ("GET", "/v1/enterprises/{enterprise_id}/same-firm"): [{"path": {"enterprise_id": firm}}],
+        ("POST", "/v1/enterprises/{enterprise_id}/same-firm/{other_id}"): [
+            {"path": {"enterprise_id": firm, "other_id": "NOBODY"}, "json": {}}
+        ],
         ("GET", "/v1/enterprises/{enterprise_id}/timeline"): [{"path": {"enterprise_id": firm}}],
         ("GET", "/v1/paths"): [{"params": {"from": firm, "to": to, "max_hops": 6}} for to in path_to[1:]]
         # naming an outside firm is refused outright
