@@ -24,9 +24,12 @@ look-alikes stay low by construction: a business-centre address or a big broker 
 in the projection (no strong links), old firms have no young-member signal, and a broker with
 clients outside the community is not exclusive.
 
-``kind`` routes the lead: ``"audit"`` when tax evidence (under-valuation, valuation or
-classification violations) outweighs smuggling evidence (shell ring or closed group, violator links whose
-past violations are smuggling, drugs, counterfeits or origin), else ``"anti-smuggling"``.
+``kind`` routes the lead. A **ring** - at least :data:`RING_DENSITY` of member pairs tied by several rare
+shared identifiers, plus young members or an exclusive broker or seller (under-valuation and transshipment
+are named with them but do not make a ring alone) - goes to ``"anti-smuggling"``: under-valuation inside a
+ring of shells is how smuggled goods are cleared, not a valuation dispute for an auditor. Otherwise ``"audit"`` when tax
+evidence (under-valuation, valuation or classification violations) outweighs smuggling evidence (violator
+links whose past violations are smuggling, drugs, counterfeits or origin), else ``"anti-smuggling"``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-__all__ = ["NETWORK_SIGNAL_WEIGHTS", "network_risk", "enterprise_risk"]
+__all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
 
 NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
     "shell_ring": 0.70,
@@ -49,6 +52,8 @@ NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
     "violator_links": 0.40,
     "recent_changes": 0.25,
 }
+#: share of member pairs with strong links from which a community is a ring (with one more marker)
+RING_DENSITY = 1 / 3
 _TAX_WORDS = ("valuation", "classification", "tax", "duty", "quota", "preference")
 _SMUGGLING_WORDS = ("smuggl", "drug", "narcotic", "counterfeit", "ipr", "origin", "launder", "weapon", "prohibited")
 _RECENCY_FLAGS = ("volume_spike", "young_with_volume", "new_route", "new_chapter", "broker_switch")
@@ -74,10 +79,10 @@ def _column(table: pd.DataFrame, name: str, default) -> pd.Series:
 
 
 def _violation_kind(types: pd.Series) -> tuple[int, int]:
-    """Counts of (tax, smuggling) violation types."""
-    text = types.dropna().astype(str).str.lower()
-    tax = int(text.map(lambda t: any(w in t for w in _TAX_WORDS)).sum())
-    smuggling = int(text.map(lambda t: any(w in t for w in _SMUGGLING_WORDS)).sum())
+    """Counts of (tax, smuggling) violation types; (0, 0) when no violation has a type (a fraud flag alone)."""
+    text = [str(t).lower() for t in types.dropna().tolist()]
+    tax = sum(any(w in t for w in _TAX_WORDS) for t in text)
+    smuggling = sum(any(w in t for w in _SMUGGLING_WORDS) for t in text)
     return tax, smuggling
 
 
@@ -104,6 +109,29 @@ def _top_share(decl: pd.DataFrame, column: str) -> pd.DataFrame:
     )
 
 
+def _transshipment(decl: pd.DataFrame) -> pd.Series:
+    """Per community: share of members' declarations routed through a transit port."""
+    if "route" not in decl or decl["route"].isna().all():
+        return pd.Series(dtype=float)
+    used = decl[decl["community"].notna() & decl["route"].notna()]
+    transit = used["route"].astype(str).str.count(">") >= 2
+    return transit.groupby(used["community"]).mean()
+
+
+def _routing(density: float, markers: dict[str, float], tax: float, smuggling: float) -> tuple[str, str]:
+    """(kind, why): a ring goes to anti-smuggling whatever its tax evidence."""
+    present = [name for name, value in markers.items() if value > 0]
+    # a transit port or cheap invoices alone are ordinary trade or a valuation case: a ring needs a shell marker
+    if density >= RING_DENSITY and set(present) - {"transshipment", "under-valuation"}:
+        return (
+            "anti-smuggling",
+            f"ring: {density:.0%} of member pairs share rare identifiers, with {', '.join(present)}",
+        )
+    if smuggling > tax:
+        return "anti-smuggling", "smuggling evidence outweighs tax evidence"
+    return "audit", "tax evidence without a ring" if tax > 0 else "no ring and no smuggling evidence"
+
+
 def network_risk(
     g: ig.Graph,
     table: pd.DataFrame,
@@ -124,8 +152,8 @@ def network_risk(
         ``peer_share_below``, ``peer_compared``, ``value_shortfall``, ``tax_at_stake`` (US dollars),
         ``propagated_risk``, ``is_violator``, the recency flags and ``name``.
     declarations : DataFrame, optional
-        With ``importer_id`` and optionally ``declarant_id``, ``seller_id``, ``violation``,
-        ``violation_type``: for intermediary concentration and for routing the kind.
+        With ``importer_id`` and optionally ``declarant_id``, ``seller_id``, ``route``, ``violation``,
+        ``violation_type``: for intermediary concentration, transshipment and for routing the kind.
     strong_weight : float
         A link is strong when it has at least two kinds and at least this weight.
     weights : dict, optional
@@ -134,7 +162,7 @@ def network_risk(
     Returns
     -------
     list of dict
-        Sorted by score (highest first): ``{"id", "score" (0..100), "kind", "members",
+        Sorted by score (highest first): ``{"id", "score" (0..100), "kind", "routing" (why that kind), "members",
         "value_at_stake" (members' tax at stake, or their value shortfall without tax rates; US dollars),
         "reasons": [{"signal", "strength", "detail"}]}``.
 
@@ -199,12 +227,14 @@ def network_risk(
     groups = {c: sorted(ids) for c, ids in groups.items()}
 
     broker = seller = pd.DataFrame(columns=["top", "share", "exclusive"])
+    transship = pd.Series(dtype=float)
     violations: dict = {}
     if declarations is not None and "importer_id" in declarations:
         decl = declarations.assign(importer_id=declarations["importer_id"].astype(str))
         decl = decl.assign(community=decl["importer_id"].map(community))
         broker = _top_share(decl, "declarant_id")
         seller = _top_share(decl, "seller_id")
+        transship = _transshipment(decl)
         if "violation" in decl and "violation_type" in decl:
             bad = decl[(decl["violation"] == 1) & decl["community"].isin(eligible)]
             violations = {c: _violation_kind(part["violation_type"]) for c, part in bad.groupby("community")}
@@ -241,13 +271,14 @@ def network_risk(
             f"{len(young_ids)} of {n} members registered recently: {_label(labels, young_ids)}",
         )
 
-        parts = []
+        parts, exclusive = [], 0.0
         for label, frame in (("broker", broker), ("seller", seller)):
             if c in frame.index:
                 row = frame.loc[c]
                 parts.append((float(row["share"] * row["exclusive"]), label, row))
         if parts:
             strength = sum(p[0] for p in parts) / 2.0
+            exclusive = max(p[0] for p in parts)
             detail = "; ".join(
                 f"{row['share']:.0%} of declarations via {label} {row['top']}, "
                 f"which serves {row['exclusive']:.0%} of its clients inside this network"
@@ -296,14 +327,22 @@ def network_risk(
         score = 100.0 * (1.0 - math.prod(1.0 - w[s] * v for s, v in strengths.items()))
         tax_n, smuggling_n = violations.get(c, (0, 0))
         tax_evidence = strengths.get("undervaluation", 0.0) + (0.5 if tax_n > smuggling_n else 0.0)
+        markers = {
+            "young members": young_share,
+            # two firms of one family sharing their supplier is ordinary trade; three or more tied to one is a ring's
+            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= 3 else 0.0,
+            "under-valuation": below,
+            "transshipment": float(transship.get(c, 0.0)),
+        }
         ring = strengths.get("shell_ring", 0.0) + strengths.get("closed_group", 0.0)
-        smuggling_evidence = ring + (0.5 if smuggling_n > tax_n else 0.0)
+        kind, routing = _routing(density, markers, tax_evidence, ring + (0.5 if smuggling_n > tax_n else 0.0))
         reasons.sort(key=lambda r: -w[r["signal"]] * r["strength"])
         results.append(
             {
                 "id": int(c) if isinstance(c, (int, np.integer)) else c,
                 "score": round(score, 1),
-                "kind": "anti-smuggling" if smuggling_evidence > tax_evidence else "audit",
+                "kind": kind,
+                "routing": routing,
                 "members": members,
                 "value_at_stake": round(stake, 2),
                 "reasons": reasons,

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _require_columns
-from graph.currency import to_usd
+from graph.currency import money_basis
 
 __all__ = ["unit_value_anomalies", "enterprise_peer_stats", "robust_scale", "robust_z"]
 
@@ -62,7 +62,8 @@ def _values_usd(declarations: pd.DataFrame) -> pd.Series:
     value = pd.to_numeric(declarations["value"], errors="coerce")
     if "currency" not in declarations:
         return value
-    return pd.Series(to_usd(value, declarations["currency"]), index=declarations.index)
+    money = money_basis(declarations["currency"])
+    return pd.Series(money.convert(value, declarations["currency"]), index=declarations.index)
 
 
 def _unit_values(declarations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

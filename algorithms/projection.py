@@ -11,10 +11,18 @@ The damping follows the link-prediction literature: ``"idf"`` is the Adamic-Adar
 number of enterprises holding the identifier. Identifiers held by more than ``max_degree``
 enterprises are dropped before the self-join, which also bounds its cost: at most
 ``max_degree**2 / 2`` pairs per identifier.
+
+Specificity also depends on time for containers: shipping lines reuse a container for unrelated
+shippers all year, so two importers share a container number only when their uses fall in one
+voyage (uses less than :data:`REUSE_DAYS` apart); months apart it is reuse and links nobody. A bill of
+lading or waybill names one shipment, so it links whenever it is shared. Even within one voyage a
+shared container is co-loading by a forwarder more often than a relation, so it counts for half an
+identifier by default (:data:`KIND_WEIGHTS`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import igraph as ig
@@ -27,6 +35,8 @@ __all__ = [
     "OWN_LINK_KINDS",
     "DEFAULT_KIND_WEIGHTS",
     "DECLARATION_LINK_KINDS",
+    "KIND_WEIGHTS",
+    "REUSE_DAYS",
     "declaration_links",
     "enterprise_graph",
 ]
@@ -43,17 +53,42 @@ DECLARATION_LINK_KINDS: dict[str, str] = {
     "consignment_id": "consignment",
 }
 
+#: default multiplier per kind of shared identifier (others 1.0)
+KIND_WEIGHTS: dict[str, float] = {"consignment": 0.5}
+#: uses of one container at least this many days apart belong to different voyages (reuse)
+REUSE_DAYS = 14
+#: ISO 6346 container number: owner code and category (4 letters), serial and check digit (7 digits)
+_CONTAINER = re.compile(r"^[A-Z]{4}[0-9]{7}$")
+
 _LINK_COLUMNS = ("enterprise", "kind", "target")
 
 
-def declaration_links(declarations: pd.DataFrame) -> pd.DataFrame:
+def _voyages(pairs: pd.DataFrame, column: str, dates: pd.Series, reuse_days: int) -> pd.Series:
+    """Container numbers made voyage-specific: ``ID`` for the first voyage, ``ID#2``, ``ID#3``... after
+    each gap of ``reuse_days`` or more between consecutive uses; other consignment ids unchanged."""
+    target = pairs[column].astype(str)
+    day = pd.to_datetime(dates.reindex(pairs.index), errors="coerce")
+    container = target.str.upper().str.match(_CONTAINER) & day.notna()
+    if not container.any():
+        return target
+    uses = pd.DataFrame({"id": target[container], "day": day[container]}).sort_values(["id", "day"], kind="stable")
+    gap = uses.groupby("id")["day"].diff().dt.days
+    voyage = (gap.isna() | (gap >= reuse_days)).groupby(uses["id"]).cumsum()
+    labelled = uses["id"].where(voyage == 1, uses["id"] + "#" + voyage.astype(str))
+    return target.where(~container, labelled.reindex(target.index))
+
+
+def declaration_links(declarations: pd.DataFrame, *, reuse_days: int = REUSE_DAYS) -> pd.DataFrame:
     """Links from each importer to the brokers, sellers and consignments it used.
 
     Parameters
     ----------
     declarations : DataFrame
         Needs ``importer_id``; uses whichever of ``declarant_id``, ``seller_id`` and
-        ``consignment_id`` are present. Missing values are skipped.
+        ``consignment_id`` are present. Missing values are skipped. With ``date``, a container
+        number is a different identifier on each voyage (see the module notes).
+    reuse_days : int
+        Uses of one container at least this many days apart are different voyages.
 
     Returns
     -------
@@ -75,6 +110,8 @@ def declaration_links(declarations: pd.DataFrame) -> pd.DataFrame:
             continue
         pairs = declarations[["importer_id", column]].dropna()
         pairs = pairs[pairs[column].astype(str) != ""]
+        if kind == "consignment" and "date" in declarations.columns:
+            pairs = pairs.assign(**{column: _voyages(pairs, column, declarations["date"], reuse_days)})
         counts = pairs.groupby(["importer_id", column], sort=True, observed=True).size()
         part = counts.reset_index()
         part.columns = ["enterprise", "target", "n"]
@@ -119,8 +156,7 @@ def enterprise_graph(
     weighting : {"idf", "resource_allocation"}
         Damping of an identifier held by ``k`` enterprises: ``1/log2(1+k)`` or ``1/(k-1)``.
     kind_weights : mapping, optional
-        Multiplier per kind over :data:`DEFAULT_KIND_WEIGHTS` (1.0 for any other kind),
-        e.g. ``{"consignment": 0.5}``.
+        Multiplier per kind over :data:`DEFAULT_KIND_WEIGHTS` and :data:`KIND_WEIGHTS` (1.0 for any other kind).
 
     Returns
     -------
@@ -174,7 +210,7 @@ def enterprise_graph(
         g.es["weight"], g.es["kinds"], g.es["shared"] = [], [], []
         return g
 
-    chosen = {**DEFAULT_KIND_WEIGHTS, **(kind_weights or {})}
+    chosen = {**DEFAULT_KIND_WEIGHTS, **KIND_WEIGHTS, **(kind_weights or {})}
     factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
     ident_w = _identifier_weight(degree.astype(float), weighting)
 

@@ -19,7 +19,7 @@ from algorithms._frames import _require_columns
 from algorithms.centrality import degree_centrality
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
-from algorithms.projection import declaration_links, enterprise_graph
+from algorithms.projection import REUSE_DAYS, declaration_links, enterprise_graph
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_signals
 from analysis.engines import GraphEngine, InProcessEngine
@@ -75,6 +75,8 @@ def analyze_frames(
     *,
     max_degree: int = 50,
     weighting: str = "idf",
+    reuse_days: int = REUSE_DAYS,
+    kind_weights: dict[str, float] | None = None,
     community_method: str = "leiden",
     community_resolution: float | None = None,
     exact_betweenness_max: int = 5000,
@@ -101,6 +103,9 @@ def analyze_frames(
         Enterprises with confirmed past violations.
     as_of : date-like
         Reference date for recency and for cutting off later declarations.
+    reuse_days, kind_weights :
+        How shared containers and each kind of identifier count in the projection
+        (:func:`algorithms.projection.declaration_links`, :func:`algorithms.projection.enterprise_graph`).
     seed : int
         Seed for community detection and sampled betweenness.
     community_method : {"leiden", "louvain"}
@@ -146,8 +151,11 @@ def analyze_frames(
     as_of = pd.Timestamp(as_of)
     decl = declarations[pd.to_datetime(declarations["date"]) <= as_of]
     ids = sorted(set(enterprises["id"].astype(str)) | set(decl["importer_id"].astype(str)))
-    all_links = pd.concat([links[list(_LINK_COLUMNS)], declaration_links(decl)[list(_LINK_COLUMNS)]])
-    g = enterprise_graph(all_links, enterprises=ids, max_degree=max_degree, weighting=weighting)
+    used = declaration_links(decl, reuse_days=reuse_days)[list(_LINK_COLUMNS)]
+    all_links = pd.concat([links[list(_LINK_COLUMNS)], used])
+    g = enterprise_graph(
+        all_links, enterprises=ids, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
+    )
     lap("projection")
 
     engine = engine or InProcessEngine()

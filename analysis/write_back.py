@@ -116,6 +116,7 @@ def _network_rows(networks: list[dict]) -> list[dict]:
                 "id": int(net["id"]),
                 "score": float(net["score"]),
                 "kind": net["kind"],
+                "routing": net.get("routing"),
                 "size": len(net["members"]),
                 "value_at_stake": float(net["value_at_stake"]),
                 "reasons": json.dumps(net["reasons"]),

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 
 from api.deps import GraphDep
 from api.errors import ApiError
@@ -26,7 +27,9 @@ from investigate.explore import parse_ref
 __all__ = [
     "ADMIN",
     "READERS",
+    "HEADER",
     "allow",
+    "authenticate",
     "PrincipalDep",
     "ScopeDep",
     "districts_of",
@@ -52,26 +55,33 @@ OPTIONAL MATCH (k:Case {{id: $key}})
 RETURN k IS NULL AS missing, {lodged_in_districts(CASE, "k")} AS inside
 """,
 }
+# Declares the key in the OpenAPI document; the request guard has already checked it.
+API_KEY = APIKeyHeader(name=HEADER, auto_error=False, description="a key from `riskgraph keys create`")
 PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}
 
 
-def _key(request: Request) -> ApiKey:
-    secret = request.headers.get(HEADER)
+def authenticate(store: KeyStore, secret: str) -> ApiKey:
+    """The active key with this secret; 401 otherwise. Called by ``api.request_guard`` from the
+    headers alone, before any body is read."""
     if not secret:
         raise ApiError(401, "unauthenticated", f"send an API key in the {HEADER} header (riskgraph keys create)")
-    store: KeyStore = request.app.state.keys
     key = store.lookup(secret)
     if key is None:
         raise ApiError(401, "unauthenticated", "this API key is unknown or revoked")
-    request.state.principal = key
     return key
+
+
+def _key(request: Request) -> ApiKey:
+    """The key the request guard authenticated (it runs before any route)."""
+    key = getattr(request.state, "principal", None)
+    return key if key is not None else authenticate(request.app.state.keys, request.headers.get(HEADER, ""))
 
 
 def allow(read: Iterable[str], write: Iterable[str] = ()):
     """A dependency letting ``read`` roles GET and ``write`` roles change; admin may always do both."""
     readers, writers = frozenset((*read, ADMIN)), frozenset((*write, ADMIN))
 
-    async def check(request: Request) -> ApiKey:
+    async def check(request: Request, _: Annotated[str | None, Security(API_KEY)] = None) -> ApiKey:
         key = _key(request)
         allowed = readers if request.method in ("GET", "HEAD") else writers
         if key.role not in allowed:
@@ -108,6 +118,15 @@ def _scope(request: Request, graph: GraphDep) -> Scope:
 ScopeDep = Annotated[Scope, Depends(_scope)]
 
 
+def _network_id(text: str) -> int | None:
+    """A path's network id as the graph stores it (a 64-bit integer), or None."""
+    try:
+        key = int(text)
+    except ValueError:
+        return None
+    return key if -(2**63) <= key < 2**63 else None
+
+
 def scope_graph_request(request: Request) -> None:
     """403 when the request names an enterprise, network or case outside the caller's jurisdiction.
 
@@ -124,14 +143,13 @@ def scope_graph_request(request: Request) -> None:
                 named.append(("enterprise", key))
     if not named:
         return
-    from graph.connection import check, database
+    from graph.connection import database, serving
 
-    driver, db = check(), database()
+    driver, db = serving(), database()
     for kind, key in named:
         if kind == "network":
-            try:
-                key = int(key)
-            except ValueError:
+            key = _network_id(key)
+            if key is None:
                 continue  # the route's own validation answers 422
         record = driver.execute_query(
             IN_JURISDICTION[kind], key=key, districts=sorted(districts), database_=db

@@ -16,12 +16,14 @@ import threading
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from graph.home import AUDIT
 
 __all__ = ["AuditLog", "AuditTrail"]
 
-SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc")
+SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc", "/static/")
+SECRET_PARAM = "x-api-key"
 RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case", "rule_id": "rule"}
 
 
@@ -102,7 +104,7 @@ def _entry(scope, status: int, location: str | None) -> dict:
     route = scope.get("route")
     params = scope.get("path_params", {})
     resources = {RESOURCES[p]: str(v) for p, v in params.items() if p in RESOURCES}
-    query = scope.get("query_string", b"").decode("latin-1")
+    query = _without_secrets(scope.get("query_string", b"").decode("latin-1"))
     return {
         "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "key": key.id if key else None,
@@ -110,10 +112,18 @@ def _entry(scope, status: int, location: str | None) -> dict:
         "role": key.role if key else None,
         "method": scope["method"],
         "path": scope["path"],
-        "route": getattr(route, "path", None),
+        "route": getattr(route, "path_format", None),  # the template without converters (:entity)
         "query": query or None,
         "resources": resources,
         "status": status,
         "created": location,
         "client": (scope.get("client") or [None])[0],
     }
+
+
+def _without_secrets(query: str) -> str:
+    """The query string with any API key in it blanked (such a request is refused, but still recorded)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(name.lower() == SECRET_PARAM for name, _ in pairs):
+        return query
+    return urlencode([(name, "[redacted]" if name.lower() == SECRET_PARAM else value) for name, value in pairs])

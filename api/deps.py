@@ -14,7 +14,7 @@ from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 from scoring.rule_store import RuleStore
 
-__all__ = ["LiveScorerDep", "RuleStoreDep", "DecisionLogDep", "GraphDep"]
+__all__ = ["LiveScorerDep", "RuleStoreDep", "DecisionLogDep", "GraphDep", "GRAPH_DEPENDENCIES"]
 
 
 async def _live(request: Request) -> LiveScorer:
@@ -30,11 +30,14 @@ async def _log(request: Request) -> DecisionLog:
 
 
 def _graph() -> tuple:
-    """(driver, database) once Neo4j answers; only feedback and performance need it, never scoring."""
-    from graph.connection import check, database
+    """(driver, database) once Neo4j answers, every query bounded in time; never needed by scoring."""
+    from graph.connection import database, serving
 
-    return check(), database()
+    return serving(), database()
 
+
+# Dependencies that answer 503 when the graph or the snapshot is away (the OpenAPI document says so).
+GRAPH_DEPENDENCIES = (_graph,)
 
 LiveScorerDep = Annotated[LiveScorer, Depends(_live)]
 RuleStoreDep = Annotated[RuleStore, Depends(_rules)]

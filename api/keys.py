@@ -21,7 +21,7 @@ from pathlib import Path
 
 from graph.errors import RiskGraphError
 from graph.home import KEYS
-from graph.reference import DEPARTMENT, jurisdiction, resolve_office
+from graph.reference import department_code, jurisdiction, resolve_office
 
 __all__ = ["ROLES", "ApiKey", "KeyError_", "KeyStore"]
 
@@ -49,7 +49,7 @@ class ApiKey:
     @property
     def districts(self) -> frozenset[str] | None:
         """District codes this key may see; None when it is not limited."""
-        if self.jurisdiction is None or self.jurisdiction == DEPARTMENT.code:
+        if self.jurisdiction is None or self.jurisdiction == department_code():
             return None
         return frozenset(jurisdiction(self.jurisdiction))
 

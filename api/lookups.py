@@ -5,17 +5,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.deps import GraphDep
 from api.errors import ApiError
 from graph.jurisdiction import Scope
 from investigate import explore
 
-__all__ = ["Depth", "NodeLimit", "require_enterprise", "require_network"]
+__all__ = ["Depth", "NodeLimit", "NetworkId", "require_enterprise", "require_network"]
 
 Depth = Annotated[int, Query(ge=1, le=3, description="steps over shared identifiers or declarations")]
 NodeLimit = Annotated[int, Query(ge=1, le=500, description="most nodes returned")]
+# Ids are what the graph stores: 64-bit integers; a larger number names no network (422, never a crash).
+NetworkId = Annotated[int, Path(ge=0, le=2**63 - 1, description="a network id from the latest analysis")]
+
+
+class EntityIdConvertor(PathConvertor):
+    """``{enterprise_id:entity}``: an enterprise id in a path, ``/`` included (ids are whatever the
+    declarations carry), but not a trailing ``/network``, ``/timeline``, ``/chart`` or ``/same-firm[/OTHER]``,
+    which name the routes below an enterprise."""
+
+    regex = r"(?:(?!/(?:network|timeline|chart|same-firm(?:/[^/]+)?)$).)+"
+
+
+register_url_convertor("entity", EntityIdConvertor())
 
 
 def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:

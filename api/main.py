@@ -3,9 +3,10 @@
 The scorer is loaded from ``$RISKGRAPH_HOME`` at start-up (the lifespan) and follows new snapshots
 and rule changes by itself; clearance routes never open a graph connection (decisions go to the
 local decision log), so they keep answering with Neo4j stopped. Feedback and performance do use
-the graph and answer 503 in the one error shape while it is away. Request bodies are bounded
-(``MAX_BODY_BYTES``) before they are parsed. Every router but the health check and the page needs an
-API key (``api.access``); the audit trail records who touched what (``api.audit_log``).
+the graph and answer 503 in the one error shape while it is away. Every router but the health check
+and the page needs an API key, checked from the headers before any body is read, and bodies are
+bounded (``MAX_BODY_BYTES``) as they stream (``api.request_guard``); roles and jurisdictions are
+``api.access``'s; the audit trail records who touched what (``api.audit_log``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
 
 from api.access import READERS, allow, scope_graph_request
 from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
 from api.keys import KeyStore
+from api.metrics import Metrics, RequestMetrics
+from api.openapi import describe_errors
+from api.request_guard import RequestGuard
 from api.routes import (
     audit,
     cases,
@@ -28,7 +31,9 @@ from api.routes import (
     feedback,
     health,
     leads,
+    metrics,
     networks,
+    offices,
     page,
     reports,
     rules,
@@ -59,26 +64,11 @@ ROUTERS = (
     (cases, allow(read=READERS, write=("investigator", "auditor")), SCOPED),
     (same_firm, allow(read=READERS, write=("investigator",)), SCOPED),
     (leads, allow(read=READERS)),
+    (offices, allow(read=(*READERS, "clearance-system"))),
     (reports, allow(read=READERS)),
     (audit, allow(read=())),
+    (metrics, allow(read=())),
 )
-
-
-class BodyLimit:
-    """Refuses a request whose declared body is over ``limit`` bytes before reading it (plain ASGI:
-    ``BaseHTTPMiddleware`` would cost a fifth of a scoring request)."""
-
-    def __init__(self, app, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                body = {"error": {"code": "too_large", "message": f"request body over {self.limit} bytes"}}
-                await JSONResponse(body, status_code=413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def create_app(home: Path | None = None) -> FastAPI:
@@ -97,9 +87,24 @@ def create_app(home: Path | None = None) -> FastAPI:
 
     app.state.keys = KeyStore(home)
     app.state.audit = AuditLog(home, settings().audit_retention_months)
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    app.add_middleware(AuditTrail, log=app.state.audit)
     for module, access, *extra in ROUTERS:
         dependencies = [] if access is None else [Depends(access), *extra]
         app.include_router(module.router, dependencies=dependencies)
+    page.mount_static(app)
+    open_paths = _open_paths(app)
+    describe_errors(app, ROUTERS, open_paths)
+    open_prefixes = tuple(f"{prefix}/" for prefix, _ in page.ASSETS)
+    app.add_middleware(
+        RequestGuard, keys=app.state.keys, limit=MAX_BODY_BYTES, open_paths=open_paths, open_prefixes=open_prefixes
+    )
+    app.add_middleware(AuditTrail, log=app.state.audit)  # refused requests are recorded too
+    app.state.metrics = Metrics(app)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: every request is counted
     return app
+
+
+def _open_paths(app: FastAPI) -> frozenset[str]:
+    """Paths answered without a key: the open routers' and the API's own documentation."""
+    paths = {route.path for module, access, *_ in ROUTERS if access is None for route in module.router.routes}
+    paths |= {app.openapi_url, app.docs_url, f"{app.docs_url}/oauth2-redirect", app.redoc_url}
+    return frozenset(paths)

@@ -1,17 +1,20 @@
 """Request and response models of the API (one naming family: ``XCreate``, ``XPublic``, ``XsPublic``).
 
-A declaration to score carries canonical field names (README, "Canonical fields"); every field is
-bounded so one request cannot carry megabytes. The party fields (importer's name, address, phone and
-legal representative, seller, declarant, consignment) are optional and link a firm the graph does not
-know yet to the ones it does (``scoring.links``).
+A declaration to score carries canonical field names (README, "Canonical fields"): its model is made
+from the same field table ingest reads, and checks each field as ingest does (``ingest.contract``);
+every field is bounded so one request cannot carry megabytes.
+The party fields (importer's name, address, phone and legal representative, seller, declarant,
+consignment) are optional and link a firm the graph does not know yet to the ones it does (``scoring.links``).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+
+from ingest.contract import ContractError, check_value
+from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS
 
 __all__ = [
     "DeclarationIn",
@@ -21,9 +24,11 @@ __all__ = [
     "RulesPublic",
     "RuleDisable",
     "HealthPublic",
+    "ModelCardPublic",
     "OutcomeIn",
     "OutcomesIn",
     "FeedbackPublic",
+    "ErrorPublic",
     "MAX_BATCH",
 ]
 
@@ -31,56 +36,58 @@ MAX_BATCH = 10_000
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Short = Annotated[str, Field(max_length=64)]
 Text = Annotated[str, Field(max_length=300)]
-Country = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
-Port = Annotated[str, Field(pattern=r"^[A-Za-z]{2}[A-Za-z2-9]{3}$")]
 Amount = Annotated[float, Field(ge=0, le=1e13)]
 
 
-class DeclarationIn(BaseModel):
-    """One declaration at lodging; outcome fields are not taken."""
+class _DeclarationBase(BaseModel):
+    """One declaration at lodging; outcome fields are not taken. Fields come from the canonical table."""
 
     model_config = ConfigDict(extra="forbid")
 
-    declaration_id: Id
-    date: date
-    importer_id: Id
-    hs_code: Annotated[str, Field(pattern=r"^\d{6}(\d{2}){0,2}$")]
-    value: Amount
-    direction: Literal["I", "E"] | None = None
-    office: Short | None = None
-    trade_mode: Short | None = None
-    transport_mode: Literal["sea", "air", "road", "rail", "post"] | None = None
-    importer_name: Text | None = None
-    importer_address: Text | None = None
-    importer_phone: Short | None = None
-    importer_legal_rep: Text | None = None
-    importer_category: Literal["AA", "A", "B", "C", "D"] | None = None
-    importer_registered: date | None = None
-    seller_id: Id | None = None
-    seller_name: Text | None = None
-    seller_country: Country | None = None
-    declarant_id: Id | None = None
-    carrier_id: Id | None = None
-    goods_description: Text | None = None
-    origin_country: Country | None = None
-    departure_country: Country | None = None
-    loading_port: Port | None = None
-    transit_ports: Annotated[str, Field(pattern=r"^([A-Za-z]{2}[A-Za-z2-9]{3};?){0,10}$")] | None = None
-    discharge_port: Port | None = None
-    consignment_id: Id | None = None
-    quantity: Amount | None = None
-    net_mass: Amount | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] | None = None
-    tax_rate: Annotated[float, Field(ge=0, le=10)] | None = None
-    licence_ids: Text | None = None
     features: Annotated[dict[Short, str | float | None], Field(max_length=50)] = Field(
         default_factory=dict, description="mapped extra columns, by feature name (without the feature_ prefix)"
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _as_ingest_stores(cls, value: Any, info: ValidationInfo) -> Any:
+        """The same checks and repairs as file ingest (ingest.contract), so both accept the same rows."""
+        if info.field_name == "features":
+            return value
+        try:
+            return check_value(info.field_name, value)
+        except ContractError as exc:
+            raise ValueError(str(exc)) from None
 
     def canonical(self) -> dict[str, Any]:
         row = self.model_dump(exclude={"features"})
         row.update({f"feature_{k}": v for k, v in self.features.items()})
         return row
+
+
+def _field_type(name: str) -> Any:
+    if name in NUMERIC_FIELDS:
+        return float | Annotated[str, Field(max_length=64)]
+    if name in ("declaration_id", "importer_id", "seller_id", "declarant_id", "carrier_id", "consignment_id"):
+        return Annotated[str, Field(max_length=64)]
+    return Annotated[str, Field(max_length=300)]
+
+
+def _declaration_model() -> type[_DeclarationBase]:
+    """``DeclarationIn`` from :data:`ingest.fields.CANONICAL_FIELDS`: every field but the outcomes, the
+    required ones required, each described as in the README table."""
+    fields: dict[str, Any] = {}
+    for name, meaning in CANONICAL_FIELDS.items():
+        if name in OUTCOME_FIELDS:
+            continue
+        if name in REQUIRED_FIELDS:
+            fields[name] = (_field_type(name), Field(description=meaning))
+        else:
+            fields[name] = (_field_type(name) | None, Field(default=None, description=meaning))
+    return create_model("DeclarationIn", __base__=_DeclarationBase, **fields)
+
+
+DeclarationIn = _declaration_model()
 
 
 class DeclarationsIn(BaseModel):
@@ -148,12 +155,41 @@ class FeedbackPublic(BaseModel):
     unknown: list[str] = Field(description="declaration ids not in the graph (nothing recorded)")
 
 
+class ModelCardPublic(BaseModel):
+    """The published model's validation figures next to the raw-column baseline's (same time split)."""
+
+    version: str
+    published: str | None
+    why: str | None
+    validation_window: list[str | None]
+    validated_on: int | None
+    model: dict[str, float | None]
+    baseline: dict[str, float | None] | None
+    final_score: dict[str, float | None]
+    brier: dict[str, float] | None
+
+
 class HealthPublic(BaseModel):
     status: Literal["ok", "no_snapshot"]
     snapshot: str | None
     model_version: str | None
     built_at: str | None
     rules: int
+    model: ModelCardPublic | None = None
+
+
+class OfficePublic(BaseModel):
+    code: str
+    name: str
+    kind: Literal["department", "sub-centre", "district"]
+    parent: str | None = Field(description="the office above; null for the department and unassigned districts")
+    aliases: list[str] = Field(default_factory=list, description="other names a file may write")
+    unassigned: bool = Field(description="a district first seen in a declaration, not yet placed in the hierarchy")
+
+
+class OfficesPublic(BaseModel):
+    data: list[OfficePublic]
+    count: int
 
 
 # Exploration, networks, cases, leads, reports, audit: what the graph answers. Each model names the fields
@@ -210,6 +246,13 @@ class EnterpriseNeighbourhoodPublic(NeighbourhoodPublic):
     depth: int
 
 
+class NetworkNeighbourhoodPublic(NeighbourhoodPublic):
+    """A network's members and what they share, one step out, as its chart draws it."""
+
+    id: int
+    depth: int
+
+
 class TimelinePublic(BaseModel):
     id: str
     declarations: list[dict[str, Any]]
@@ -237,6 +280,8 @@ class NetworkRanked(_Open):
     id: int
     score: float | None
     kind: str | None
+    routing: str | None = None
+    size: int = Field(description="members in the network")
     members: list[str | int | None] = Field(description="null: a member outside the key's jurisdiction")
     reasons: list[dict[str, Any]]
 
@@ -308,3 +353,15 @@ class PerformancePublic(_Open):
     sub_centres: dict[str, Any]
     rules: dict[str, Any] = Field(description="per rule id: its hits and outcomes")
     random_sample: dict[str, Any]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, for programs: not_found, invalid_request, too_large, ...")
+    message: str = Field(description="for people")
+    details: list[dict] | None = Field(None, description="one entry per invalid field, when there are several")
+
+
+class ErrorPublic(BaseModel):
+    """The one shape of every failure, whatever its status."""
+
+    error: ErrorDetail

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import neo4j
 
+from graph import local_server
 from graph.config import Settings
+from graph.connection import check
 from graph.setup import ensure_schema, load_reference_data
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
 from sample.generator import generate
 
-__all__ = ["declaration_count", "reset", "load_generated"]
+__all__ = ["declaration_count", "reset", "load_generated", "generated_year_arguments", "generated_year"]
 
 DATABASE = "neo4j"
 _WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
@@ -31,13 +36,46 @@ def reset(driver: neo4j.Driver) -> None:
     load_reference_data(driver, DATABASE)
 
 
-def load_generated(driver: neo4j.Driver, cfg: Settings, data: Path, declarations: int, seed: int) -> None:
-    """Generate ``data`` unless it exists, then load it into an emptied graph; prints both times."""
+def load_generated(
+    driver: neo4j.Driver, cfg: Settings, data: Path, declarations: int, seed: int, profile: str | None = None
+) -> None:
+    """Generate ``data`` unless it exists, then load it into an emptied graph; prints both times.
+
+    ``profile`` names a generator profile (``minimal``: another administration's data); None is the default.
+    """
     if not (data / "truth").exists():
         began = time.perf_counter()
-        generate(data, declarations, seed)
+        generate(data, declarations, seed, **({"profile": profile} if profile else {}))
         print(f"generate: {declarations:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
     reset(driver)
     began = time.perf_counter()
     report = ingest_files([data], GraphWriter(driver, DATABASE), cfg.home / "quarantine", batch_rows=cfg.batch_size)
     print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
+
+
+def generated_year_arguments(parser: argparse.ArgumentParser, *, declarations: int, port: int, home: str) -> None:
+    """The options of a benchmark on a generated year in a local Neo4j of its own."""
+    parser.add_argument("--declarations", type=int, default=declarations)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", default=None, help="generator profile, e.g. minimal (default: the full one)")
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--home", type=Path, default=Path(home))
+    parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
+    parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
+
+
+@contextmanager
+def generated_year(args: argparse.Namespace) -> Iterator[tuple[Settings, neo4j.Driver, Path]]:
+    """(settings, driver, data folder) with the year loaded (unless ``--reuse`` finds one); stops the server after."""
+    data = args.home / f"data-{args.declarations}-{args.seed}-{args.profile or 'full'}"
+    cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="3g", neo4j_pagecache="2g")
+    local_server.start(cfg)
+    try:
+        driver = check(cfg)
+        if not (args.reuse and declaration_count(driver)):
+            load_generated(driver, cfg, data, args.declarations, args.seed, args.profile)
+        ensure_schema(driver, DATABASE)
+        yield cfg, driver, data
+    finally:
+        if not args.keep_running:
+            local_server.stop(cfg)

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     audit_retention_months: int = Field(
         default=24, ge=0, description="monthly audit log files kept (the current one included); 0 keeps all"
     )
+    graph_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="the API's bound on connecting to Neo4j, taking a pooled connection and each query (seconds)",
+    )
+    neo4j_start_timeout: float = Field(default=240, ge=1, description="seconds the local Neo4j may take to answer")
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")

@@ -14,6 +14,8 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     violators.jsonl     known violators learnt since the scoring snapshot (feedback, confirmed cases)
     keys.json           API keys (hashes only)
     audit/              the API's audit log
+    offices.json        the customs organisation loaded by ``riskgraph offices load`` (else the seed's)
+    rates.csv           reference exchange rates loaded by ``riskgraph rates load``, every one kept
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -47,6 +49,8 @@ __all__ = [
     "VIOLATORS",
     "KEYS",
     "AUDIT",
+    "OFFICES",
+    "RATES",
     "VersionedStore",
 ]
 
@@ -62,6 +66,8 @@ DECISIONS = "decisions.sqlite"
 VIOLATORS = "violators.jsonl"
 KEYS = "keys.json"
 AUDIT = "audit"
+OFFICES = "offices.json"
+RATES = "rates.csv"
 
 _LATEST = "latest"
 

@@ -105,21 +105,23 @@ class Scope:
         """``text`` with every outside firm it names (``Name (ID)`` or a bare ``ID``) replaced by :data:`OUTSIDE`."""
         if not self.limited or not text:
             return text
-        words = list(dict.fromkeys(_WORD.findall(text)))
-        if not words:
-            return text
-        outside = {
-            r["key"]: r["name"]
-            for r in self.driver.execute_query(
-                OUTSIDE_FIRMS, keys=words, districts=self.districts, database_=self.database
-            ).records
-        }
+        outside = self.outside_firms(_WORD.findall(text))
         for key in sorted(outside, key=len, reverse=True):
             name = outside[key]
             if isinstance(name, str) and name:
                 text = text.replace(f"{name} ({key})", OUTSIDE)
             text = re.sub(rf"(?<![^\s(),;:]){re.escape(key)}(?![^\s(),;:])", OUTSIDE, text)
         return text
+
+    def outside_firms(self, words: Iterable[str]) -> dict[str, str | None]:
+        """Which of ``words`` are ids of firms outside the scope, with their names."""
+        words = [w for w in dict.fromkeys(words) if w]
+        if not self.limited or not words:
+            return {}
+        records = self.driver.execute_query(
+            OUTSIDE_FIRMS, keys=words, districts=self.districts, database_=self.database
+        ).records
+        return {r["key"]: r["name"] for r in records}
 
     def scrub_reasons(self, reasons: list[dict]) -> list[dict]:
         """Reasons (``{signal, strength, detail}``) with their details scrubbed."""

@@ -38,7 +38,6 @@ SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
-START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 60
 #: the local server's one user; its password is generated on first start (:func:`password`)
 USER = "neo4j"
@@ -190,7 +189,7 @@ def start(cfg: Settings) -> ServerStatus:
         )
     with os.fdopen(os.open(_pid_file(cfg), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid:
         pid.write(str(proc.pid))
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + cfg.neo4j_start_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
@@ -199,7 +198,10 @@ def start(cfg: Settings) -> ServerStatus:
             return status(cfg)
         time.sleep(0.3)
     stop(cfg)
-    raise LocalServerError(f"the local Neo4j did not answer within {START_TIMEOUT_S}s (log: {log_path})")
+    raise LocalServerError(
+        f"the local Neo4j did not answer within {cfg.neo4j_start_timeout:g}s (log: {log_path}); "
+        "on a busy machine raise RISKGRAPH_NEO4J_START_TIMEOUT"
+    )
 
 
 def stop(cfg: Settings) -> ServerStatus:

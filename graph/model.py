@@ -35,6 +35,8 @@ class NodeType:
     description: str
     properties: dict[str, str]
     indexed: tuple[str, ...]
+    #: properties every node has (a declaration's required canonical fields)
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _load_node(path: Path) -> NodeType:
     props = raw.get("properties") or {}
     if key not in props:
         raise SchemaError(f"{path.name}: key {key!r} is not among its properties")
-    types, indexed = {}, []
+    types, indexed, required = {}, [], []
     for name, spec in props.items():
         if not _NAME.match(name):
             raise SchemaError(f"{path.name}: property name {name!r} is not a plain identifier")
@@ -85,7 +87,9 @@ def _load_node(path: Path) -> NodeType:
         types[name] = spec["type"]
         if spec.get("indexed"):
             indexed.append(name)
-    return NodeType(label, key, raw.get("description", ""), types, tuple(indexed))
+        if spec.get("required") or name == key:
+            required.append(name)
+    return NodeType(label, key, raw.get("description", ""), types, tuple(indexed), tuple(required))
 
 
 def load_schema(folder: Path = SCHEMA_DIR) -> Schema:

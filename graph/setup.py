@@ -5,7 +5,7 @@ from __future__ import annotations
 import neo4j
 
 from graph.model import Schema, schema
-from graph.reference import OFFICES
+from graph.reference import offices
 
 __all__ = ["schema_statements", "ensure_schema", "load_reference_data"]
 
@@ -14,9 +14,22 @@ MERGE_OFFICES = """
 UNWIND $offices AS o
 MERGE (c:CustomsOffice {code: o.code})
 SET c.name = o.name, c.level = o.level
+"""
+# A reloaded hierarchy may move an office: its old parent link goes, the new one comes.
+LINK_OFFICES = """
+UNWIND $offices AS o
+MATCH (c:CustomsOffice {code: o.code})
+OPTIONAL MATCH (c)-[old:PART_OF]->(p:CustomsOffice)
+WITH c, o, collect(old) AS olds
+FOREACH (r IN olds | DELETE r)
 WITH c, o WHERE o.parent IS NOT NULL
 MATCH (p:CustomsOffice {code: o.parent})
 MERGE (c)-[:PART_OF]->(p)
+"""
+# Offices of a replaced hierarchy that no declaration was lodged at are removed.
+DROP_UNUSED_OFFICES = """
+MATCH (c:CustomsOffice) WHERE NOT c.code IN $codes AND NOT (c)<-[:LODGED_AT]-()
+DETACH DELETE c
 """
 
 
@@ -43,6 +56,9 @@ def ensure_schema(driver: neo4j.Driver, database: str) -> None:
 
 
 def load_reference_data(driver: neo4j.Driver, database: str) -> int:
-    rows = [{"code": o.code, "name": o.name, "level": o.level, "parent": o.parent} for o in OFFICES]
+    """The hierarchy in force (``graph.reference``) as ``CustomsOffice`` nodes and ``PART_OF`` links."""
+    rows = [{"code": o.code, "name": o.name, "level": o.level, "parent": o.parent} for o in offices()]
     driver.execute_query(MERGE_OFFICES, offices=rows, database_=database)
+    driver.execute_query(LINK_OFFICES, offices=rows, database_=database)
+    driver.execute_query(DROP_UNUSED_OFFICES, codes=[r["code"] for r in rows], database_=database)
     return len(rows)

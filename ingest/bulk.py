@@ -57,6 +57,7 @@ def bulk_ingest(
     mapping: Mapping | None = None,
     progress: Progress | None = None,
     stage: Stage | None = None,
+    unknown_offices: str = "create",
 ) -> IngestReport:
     """Load files into the empty local database through the importer; the server runs again afterwards.
 
@@ -85,6 +86,7 @@ def bulk_ingest(
             progress,
             workers=os.cpu_count() or 1,
             prepare=import_parts,
+            unknown_offices=unknown_offices,
         )
         nodes, relationships, multiline = files.finish()
         stopping.join()

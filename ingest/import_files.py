@@ -16,7 +16,7 @@ from typing import IO
 
 import pandas as pd
 
-from graph.reference import OFFICES
+from graph.reference import offices
 from ingest.batch import EntityTables, batch_tables
 from ingest.fields import NUMERIC_FIELDS
 from ingest.writer import WriteResult
@@ -189,8 +189,9 @@ class ImportFiles:
         consignments = every("consignments", "id", "route")
         node("Consignment", ["id:ID(Consignment)"], consignments[["id"]].drop_duplicates())
         rel("FOLLOWS", "Consignment", "Route", consignments.loc[consignments["route"].notna(), ["id", "route"]])
-        offices = pd.DataFrame([(o.code, o.name, o.level) for o in OFFICES], columns=["code", "name", "level"])
-        node("CustomsOffice", ["code:ID(CustomsOffice)", "name", "level"], offices)
-        parts_of = pd.DataFrame([(o.code, o.parent) for o in OFFICES if o.parent is not None])
+        hierarchy = offices()
+        table = pd.DataFrame([(o.code, o.name, o.level) for o in hierarchy], columns=["code", "name", "level"])
+        node("CustomsOffice", ["code:ID(CustomsOffice)", "name", "level"], table)
+        parts_of = pd.DataFrame([(o.code, o.parent) for o in hierarchy if o.parent is not None])
         rel("PART_OF", "CustomsOffice", "CustomsOffice", parts_of)
         return nodes, relationships, self.multiline

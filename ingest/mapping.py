@@ -10,6 +10,13 @@ read, with a message that names it and lists the valid ones::
       currency: USD
     features:          # extra columns kept on the declaration as feature_<name>
       - CONTAINER_TYPE          # or, as a mapping, container: CONTAINER_TYPE
+    values:            # canonical name: {the file's code: the value to store}
+      transport_mode: {"10": sea, "40": air}
+
+A code without a translation is kept as the file writes it: an administration's own codes are
+categories like any other for the model and the rules. Columns a mapping names but a file lacks are
+refused, except the outcome fields (``violation`` ...): new declarations have no outcome yet, so the
+mapping of the labelled history serves them too.
 """
 
 from __future__ import annotations
@@ -21,15 +28,24 @@ import pandas as pd
 import yaml
 
 from graph.errors import RiskGraphError
-from ingest.fields import CANONICAL_FIELDS, REQUIRED_FIELDS
+from ingest.fields import CANONICAL_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS
 
-__all__ = ["Mapping", "MappingError", "load_mapping", "parse_mapping", "canonical_columns", "raw_rows", "RAW_ATTR"]
+__all__ = [
+    "Mapping",
+    "MappingError",
+    "load_mapping",
+    "parse_mapping",
+    "canonical_columns",
+    "raw_rows",
+    "translate_codes",
+    "RAW_ATTR",
+]
 
 #: ``DataFrame.attrs`` key under which :meth:`Mapping.apply` leaves the file's own rows, so that
 #: validation can quarantine a bad row verbatim, in the file's own column names.
 RAW_ATTR = "riskgraph_raw"
 
-_SECTIONS = ("fields", "constants", "features")
+_SECTIONS = ("fields", "constants", "features", "values")
 
 
 class MappingError(RiskGraphError, ValueError):
@@ -55,32 +71,52 @@ class Mapping:
     fields: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)  # feature name -> source column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical name -> {code: translation}
     origin: str = "<mapping>"
 
-    def apply(self, df: pd.DataFrame, source: object = "<input>") -> pd.DataFrame:
+    def apply(self, df: pd.DataFrame, source: object = "<input>", only_present: bool = False) -> pd.DataFrame:
         """Canonical columns (plus ``feature_<name>``) from a file's own columns.
 
-        Raises :class:`MappingError` naming the column and the file when a mapped column is absent.
-        Source columns are matched exactly, then ignoring case and surrounding spaces.
+        Raises :class:`MappingError` naming the column and the file when a mapped column is absent,
+        unless it is an outcome field (new declarations have none). Source columns are matched
+        exactly, then ignoring case and surrounding spaces. ``values:`` translations apply to the
+        text as written (spaces trimmed); other codes pass unchanged. ``only_present`` skips every
+        mapped column the file lacks (an outcomes file has the declaration number and the outcome only).
         """
         lookup = {str(c).strip().lower(): c for c in df.columns}
 
-        def column(name: str, role: str) -> pd.Series:
+        def found(name: str) -> object | None:
             if name in df.columns:
-                return df[name]
-            if name.strip().lower() in lookup:
-                return df[lookup[name.strip().lower()]]
+                return name
+            return lookup.get(name.strip().lower())
+
+        def column(name: str, role: str) -> pd.Series:
+            if found(name) is not None:
+                return df[found(name)]
             raise MappingError(
                 f"{source}: no column {name!r} (mapped to {role} by {self.origin}); "
                 f"the file has: {', '.join(map(str, df.columns))}"
             )
 
-        data = {canon: column(src, canon).to_numpy() for canon, src in self.fields.items()}
+        data = {
+            canon: column(src, canon).to_numpy()
+            for canon, src in self.fields.items()
+            if (canon not in OUTCOME_FIELDS and not only_present) or found(src) is not None
+        }
         data |= {canon: [value] * len(df) for canon, value in self.constants.items()}
         data |= {f"feature_{name}": column(src, f"feature {name!r}").to_numpy() for name, src in self.features.items()}
         out = pd.DataFrame(data, index=df.index)
+        for canon, table in self.values.items():
+            if canon in out.columns:
+                out[canon] = translate_codes(out[canon], table)
         out.attrs[RAW_ATTR] = _Raw(df)
         return out
+
+
+def translate_codes(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Each value translated by ``table`` (keys compared as trimmed text); untranslated values unchanged."""
+    text = values.astype("string").str.strip()
+    return text.map(table).fillna(values.where(values.notna(), None)).astype(object)
 
 
 def raw_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -138,6 +174,14 @@ def parse_mapping(doc: object, origin: str = "<mapping>") -> Mapping:
             f"{origin}: required fields not mapped: {', '.join(missing)} (required: {', '.join(REQUIRED_FIELDS)})"
         )
 
+    values = _section(doc, "values", origin)
+    if isinstance(values, list):
+        raise MappingError(f"{origin}: 'values:' maps a canonical field to {{code: value}}")
+    _check_canonical(list(values), "values", origin)
+    for name, table in values.items():
+        if not isinstance(table, dict):
+            raise MappingError(f"{origin}: values of {name!r} must map codes to values, got {table!r}")
+
     raw_features = _section(doc, "features", origin)
     items = [(str(c), c) for c in raw_features] if isinstance(raw_features, list) else list(raw_features.items())
     features = {}
@@ -149,6 +193,7 @@ def parse_mapping(doc: object, origin: str = "<mapping>") -> Mapping:
         fields={k: str(v) for k, v in fields.items()},
         constants={k: "" if v is None else str(v) for k, v in constants.items()},
         features=features,
+        values={k: {str(code): str(v) for code, v in t.items()} for k, t in values.items()},
         origin=origin,
     )
 

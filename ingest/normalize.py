@@ -9,7 +9,9 @@ forms) for a value it cannot make sense of, and never raises.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -305,6 +307,7 @@ def normalize_phone(value: object, region: str | None = None) -> str | None:
 # day happens to exceed 12 would load part of a file and quarantine the rest.
 _DATE_SEPARATED = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_YEARS = (1800, 2200)  # a date outside is a typing slip (0000, 9999), not a lodging or registration
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -318,7 +321,7 @@ def _dates(s: pd.Series) -> pd.Series:
             "day": sep[3].fillna(compact[2]),
         }
     )
-    ok = parts.notna().all(axis=1)
+    ok = parts.notna().all(axis=1) & pd.to_numeric(parts["year"], errors="coerce").between(*_YEARS)
     result = pd.Series(None, index=s.index, dtype=object)
     if ok.any():
         numbers = parts[ok].astype(int)
@@ -337,8 +340,26 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return _by_unique(s, _dates)
 
 
+@functools.lru_cache(maxsize=4096)
+def _date_text(text: str) -> str | None:
+    text = unicodedata.normalize("NFKC", text).strip()
+    found = _DATE_SEPARATED.match(text)
+    parts = (found[1], found[3], found[4]) if found else None
+    if parts is None and (found := _DATE_COMPACT.match(text)):
+        parts = (found[1], found[2], found[3])
+    if parts is None or not _YEARS[0] <= int(parts[0]) <= _YEARS[1]:
+        return None
+    try:
+        return pd.Timestamp(*map(int, parts)).strftime("%Y-%m-%d")  # the bounds and calendar of _dates
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_date(value: object) -> str | None:
-    return _scalar(_dates, value)
+    """One date as :func:`parse_dates` reads it, in plain Python (the API's per-declaration path)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return _date_text(str(value))
 
 
 # --- HS codes --------------------------------------------------------------------------------
@@ -363,8 +384,27 @@ def repair_hs_codes(s: pd.Series) -> pd.Series:
     return _by_unique(s, _hs)
 
 
+_HS_FLOAT = re.compile(r"\.0$")
+_HS_SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"\d+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _hs_text(text: str) -> str | None:
+    text = _HS_FLOAT.sub("", unicodedata.normalize("NFKC", text).strip(), count=1)
+    digits = _HS_SEPARATORS.sub("", text)
+    if not _DIGITS.fullmatch(digits):
+        return None
+    if len(digits) % 2:
+        digits = "0" + digits
+    return digits if len(digits) in (6, 8, 10) and digits[:2] != "00" else None
+
+
 def repair_hs_code(value: object) -> str | None:
-    return _scalar(_hs, value)
+    """One HS code as :func:`repair_hs_codes` repairs it, in plain Python (the API's per-declaration path)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return _hs_text(str(value))
 
 
 def hs6(codes: pd.Series) -> pd.Series:

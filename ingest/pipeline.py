@@ -14,20 +14,21 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
-from graph.currency import CURRENCY_PER_USD
+from graph.currency import money_basis
+from graph.reference import register_offices
 from ingest.batch import build_batch
 from ingest.mapping import Mapping
 from ingest.readers import Chunk, read_chunks
-from ingest.validate import QuarantineWriter, drop_repeats, validate
+from ingest.validate import QuarantineWriter, drop_repeats, new_offices, validate
 from ingest.writer import WriteResult
 
 __all__ = ["BatchWriter", "IngestReport", "ingest_files"]
@@ -41,9 +42,15 @@ class IngestReport:
     quarantine_file: str | None = None
     created: int = 0
     updated: int = 0
-    #: stored rows whose currency is missing or has no reference rate: left out of money sums and
-    #: unit-value comparisons (graph.currency), so the user is told
+    #: stored rows whose value cannot be put in the common money unit (graph.currency.money_basis: their one
+    #: currency, or US dollars when there are several): left out of money sums and unit-value comparisons
     without_rate: int = 0
+    #: stored rows per currency ("" = none given)
+    currencies: dict[str, int] = field(default_factory=dict)
+    #: the unit money is added and compared in for these rows
+    money_unit: str = "USD"
+    #: offices the hierarchy did not know, registered as unassigned districts (``graph.reference``)
+    new_offices: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,40 +75,43 @@ class Prepared:
 
     ids: pd.DataFrame  # declaration_id and row of the clean rows
     bad: pd.DataFrame  # quarantined rows
-    without_rate: int
+    currencies: Counter
     batch: Any  # the writer's input, None without clean rows
+    offices: set[str]  # offices the hierarchy does not know
 
 
-def _without_rate(clean: pd.DataFrame) -> int:
+def _currencies(clean: pd.DataFrame) -> Counter:
     if "currency" not in clean:
-        return len(clean)
-    return int((~clean["currency"].isin(CURRENCY_PER_USD)).sum())
+        return Counter({"": len(clean)})
+    return Counter(clean["currency"].fillna("").astype(str).tolist())
 
 
-def _validated(chunk: Chunk, mapping: Mapping | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _validated(
+    chunk: Chunk, mapping: Mapping | None, unknown_offices: str = "create"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
-    return frame, *validate(frame, chunk.source, chunk.rows)
+    return frame, *validate(frame, chunk.source, chunk.rows, unknown_offices)
 
 
-def _prepare(chunk: Chunk, mapping: Mapping | None, prepare: Prepare) -> Prepared:
+def _prepare(chunk: Chunk, mapping: Mapping | None, prepare: Prepare, unknown_offices: str = "create") -> Prepared:
     """Map, validate and prepare one chunk; in a worker process when there are several."""
-    _, clean, bad = _validated(chunk, mapping)
+    _, clean, bad = _validated(chunk, mapping, unknown_offices)
     batch = prepare(clean) if len(clean) else None
-    return Prepared(clean[["declaration_id", "row"]], bad, _without_rate(clean), batch)
+    return Prepared(clean[["declaration_id", "row"]], bad, _currencies(clean), batch, new_offices(clean))
 
 
 def _prepared(
-    chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int
+    chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int, unknown_offices: str
 ) -> Iterator[tuple[Chunk, Prepared]]:
     """Chunks with their preparation, in input order."""
     if workers <= 1:
-        yield from ((chunk, _prepare(chunk, mapping, prepare)) for chunk in chunks)
+        yield from ((chunk, _prepare(chunk, mapping, prepare, unknown_offices)) for chunk in chunks)
         return
     # Spawned, not forked: the writer thread is already running and a fork would copy its locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         ahead: deque = deque()
         for chunk in chunks:
-            ahead.append((chunk, pool.submit(_prepare, chunk, mapping, prepare)))
+            ahead.append((chunk, pool.submit(_prepare, chunk, mapping, prepare, unknown_offices)))
             if len(ahead) > 2 * workers:
                 done, future = ahead.popleft()
                 yield done, future.result()
@@ -119,7 +129,9 @@ def ingest_files(
     progress: Progress | None = None,
     workers: int = 1,
     prepare: Prepare = build_batch,
+    unknown_offices: str = "create",
 ) -> IngestReport:
+    """Read, validate and write every file; offices first seen are registered as unassigned districts."""
     report = IngestReport()
     quarantine = QuarantineWriter(quarantine_dir, "-".join(p.stem for p in paths[:3]))
     pending: queue.Queue = queue.Queue(maxsize=2)
@@ -142,18 +154,23 @@ def ingest_files(
     thread = threading.Thread(target=write_loop, name="graph-writer", daemon=True)
     thread.start()
     seen: dict[str, str] = {}
+    stored_currencies: Counter = Counter()
     try:
-        for chunk, ready in _prepared(read_chunks(paths, batch_rows), mapping, prepare, workers):
-            ids, bad, batch, without_rate = ready.ids, ready.bad, ready.batch, ready.without_rate
+        chunks = read_chunks(paths, batch_rows)
+        for chunk, ready in _prepared(chunks, mapping, prepare, workers, unknown_offices):
+            ids, bad, batch, currencies = ready.ids, ready.bad, ready.batch, ready.currencies
+            if ready.offices - set(report.new_offices):
+                report.new_offices = sorted(set(report.new_offices) | ready.offices)
+                register_offices(ready.offices)
             if any(i in seen for i in ids["declaration_id"].astype(str).tolist()):
                 # rare: prepared again without the repeated rows, whose entities must not be written either
-                frame, clean, bad = _validated(chunk, mapping)
+                frame, clean, bad = _validated(chunk, mapping, unknown_offices)
                 clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
                 batch = prepare(clean) if len(clean) else None
-                ids, without_rate = clean, _without_rate(clean)
+                ids, currencies = clean, _currencies(clean)
             else:
                 ids, repeats = drop_repeats(ids, chunk.frame, chunk.source, chunk.rows, seen)
-            report.without_rate += without_rate
+            stored_currencies.update(currencies)
             for rejected in (bad, repeats):
                 quarantine.write(rejected)
                 report.quarantined += len(rejected)
@@ -170,4 +187,8 @@ def ingest_files(
     if failure:
         raise failure[0]
     report.quarantine_file = str(quarantine.path) if quarantine.count else None
+    report.currencies = dict(sorted(stored_currencies.items()))
+    money = money_basis([c for c in stored_currencies if c])
+    report.money_unit = money.unit
+    report.without_rate = sum(n for c, n in stored_currencies.items() if c not in money.per_unit)
     return report

@@ -18,15 +18,19 @@ import pandas as pd
 
 from graph.reference import resolve_office
 from ingest import normalize as nz
+from ingest.contract import BAD_DATE, BAD_HS, DATE_FIELDS, MISSING, NEGATIVE, NOT_NUMBER
 from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, REQUIRED_FIELDS
 from ingest.mapping import canonical_columns, raw_rows
 from ingest.readers import IngestError
 
-__all__ = ["validate", "drop_repeats", "QuarantineWriter", "QUARANTINE_COLUMNS"]
+__all__ = ["validate", "drop_repeats", "new_offices", "QuarantineWriter", "QUARANTINE_COLUMNS", "UNKNOWN_OFFICES"]
+
+#: what ingest does with a row whose office the hierarchy does not know
+UNKNOWN_OFFICES = ("create", "quarantine")
 
 QUARANTINE_COLUMNS = ("source", "row", "field", "reason", "original")
 
-_DATE_FIELDS = ("date", "importer_registered")
+
 _FLAG_FIELDS = ("inspected", "violation")
 _FLAGS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 _DIRECTIONS = {"IMPORT": "I", "EXPORT": "E", "IMP": "I", "EXP": "E"}
@@ -64,7 +68,10 @@ def _numbers(text: pd.Series) -> pd.Series:
 
 
 def validate(
-    frame: pd.DataFrame, source: object, row_numbers: np.ndarray | list[int] | None = None
+    frame: pd.DataFrame,
+    source: object,
+    row_numbers: np.ndarray | list[int] | None = None,
+    unknown_offices: str = "create",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split one chunk of canonical rows into (clean, quarantined).
 
@@ -73,6 +80,11 @@ def validate(
     ``importer_address_key``, ``importer_phone_norm``, ``importer_legal_rep_norm``), the ``feature_*``
     columns, and ``source`` and ``row``; empty values are ``None``. ``quarantined`` has
     :data:`QUARANTINE_COLUMNS`, one row per bad input row with every fault found in it.
+
+    An office the hierarchy does not know is kept as written (``unknown_offices="create"``: the
+    caller registers it as an unassigned district, see :func:`new_offices`) or is a fault
+    (``"quarantine"``). A ``violation`` given without ``inspected`` means the declaration was
+    checked: ``inspected`` becomes 1.
     """
     raw = raw_rows(frame)
     frame = canonical_columns(frame).reset_index(drop=True)
@@ -96,36 +108,40 @@ def validate(
             faults.append(_Fault(mask, field, sentence(mask)))
 
     for name in REQUIRED_FIELDS:
-        fault(text[name] == "", name, lambda m, f=name: [f"missing required field '{f}'"] * int(m.sum()))
+        fault(text[name] == "", name, lambda m, f=name: [MISSING.format(field=f)] * int(m.sum()))
 
-    dates = {name: nz.parse_dates(text[name]) for name in _DATE_FIELDS}
-    for name in _DATE_FIELDS:
+    dates = {name: nz.parse_dates(text[name]) for name in DATE_FIELDS}
+    for name in DATE_FIELDS:
         fault(
             (text[name] != "") & dates[name].isna(),
             name,
-            lambda m, f=name: (
-                f"unparseable date in '{f}': " + _quoted(text[f][m]) + " (accepted: 2026-05-30, 2026/05/30, 20260530)"
-            ),
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: BAD_DATE.format(field=f, value=q)),
         )
 
     numbers = {name: _numbers(text[name]) for name in NUMERIC_FIELDS}
     for name in NUMERIC_FIELDS:
         given = text[name] != ""
-        fault(given & numbers[name].isna(), name, lambda m, f=name: f"non-numeric '{f}': " + _quoted(text[f][m]))
+        fault(
+            given & numbers[name].isna(),
+            name,
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: NOT_NUMBER.format(field=f, value=q)),
+        )
         fault(
             given & (numbers[name] < 0),
             name,
-            lambda m, f=name: f"negative '{f}': " + _quoted(text[f][m]) + " (must be 0 or more)",
+            lambda m, f=name: _quoted(text[f][m]).map(lambda q, f=f: NEGATIVE.format(field=f, value=q)),
         )
 
     hs = nz.repair_hs_codes(text["hs_code"])
     fault(
         (text["hs_code"] != "") & hs.isna(),
         "hs_code",
-        lambda m: "invalid HS code in 'hs_code': " + _quoted(text["hs_code"][m]) + " (needs 6, 8 or 10 digits)",
+        lambda m: _quoted(text["hs_code"][m]).map(lambda q: BAD_HS.format(field="hs_code", value=q)),
     )
 
     office = _offices(text["office"])
+    if unknown_offices == "create":
+        office = office.where(office.notna() | (text["office"] == ""), text["office"])
     fault(
         (text["office"] != "") & office.isna(),
         "office",
@@ -140,6 +156,7 @@ def validate(
             name,
             lambda m, f=name: f"'{f}' must be 0 or 1, got " + _quoted(text[f][m]),
         )
+    flags["inspected"] = flags["inspected"].where(flags["inspected"].notna() | flags["violation"].isna(), 1)
 
     bad = np.zeros(n, dtype=bool)
     for f in faults:
@@ -201,6 +218,13 @@ def drop_repeats(
     where = [f"{name} row {r}" for r in clean["row"].tolist()]
     seen.update(zip(clean["declaration_id"].astype(str), where, strict=True))
     return clean, quarantined
+
+
+def new_offices(clean: pd.DataFrame) -> set[str]:
+    """Offices of clean rows that the hierarchy in force does not know (kept as written)."""
+    if "office" not in clean or not len(clean):
+        return set()
+    return {o for o in clean["office"].dropna().unique().tolist() if resolve_office(o) is None}
 
 
 def _offices(text: pd.Series) -> pd.Series:

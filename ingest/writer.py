@@ -129,7 +129,8 @@ CALL (d, row) {
 }
 CALL (d, row) {
   WITH d, row WHERE row.office IS NOT NULL
-  MATCH (o:CustomsOffice {code: row.office})
+  MERGE (o:CustomsOffice {code: row.office})
+  ON CREATE SET o.name = row.office, o.level = 'district'
   CREATE (d)-[:LODGED_AT]->(o)
 }
 CALL (d, row) {

@@ -252,7 +252,8 @@ def create_case(
 
 
 def read_case(driver: neo4j.Driver, database: str, case_id: str, scope: Scope | None = None) -> dict:
-    """The case with its concerned enterprises, notes, history and evidence; :class:`CaseNotFound` if unknown.
+    """The case with the statuses it may move to (``moves``), its concerned enterprises, notes, history and
+    evidence; :class:`CaseNotFound` if unknown.
 
     The evidence was taken by whoever opened the case; firms outside ``scope`` are placeholders in it
     (in the subgraph, the scores and the network) and ``None`` among the concerned enterprises.
@@ -264,6 +265,7 @@ def read_case(driver: neo4j.Driver, database: str, case_id: str, scope: Scope | 
     r = records[0]
     return {
         **r["case"],
+        "moves": list(TRANSITIONS[r["case"]["status"]]),
         "concerns": scope.ids(r["concerns"]),
         "notes": json.loads(r["notes"] or "[]"),
         "history": json.loads(r["history"] or "[]"),

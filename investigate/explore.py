@@ -129,9 +129,9 @@ UNWIND $ids AS eid
 MATCH (e:Enterprise {id: eid}) WHERE COUNT { (e)-[:FILED]->() } <= $hub
 MATCH (e)-[f:FILED]->(d:Declaration)<-[g:FILED]-(o:Enterprise)
 WHERE o <> e AND (f.role = 'consignee' OR g.role = 'consignee')
-WITH e, o, f.role AS own, g.role AS role, count(d) AS n
+WITH e, o, f.role AS own, g.role AS role, count(d) AS n, min(d.date) AS first, max(d.date) AS last
 ORDER BY n DESC
-RETURN e.id AS source, own, role, properties(o) AS o, n
+RETURN e.id AS source, own, role, properties(o) AS o, n, toString(first) AS first, toString(last) AS last
 LIMIT $cap
 """
 
@@ -193,8 +193,9 @@ def neighbourhood(
     probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
 
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
-    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations, since
-    hundreds of declaration nodes would hide the structure (two intermediaries of the same
+    seller or carrier is one ``FILED`` edge per pair and role with its count of declarations and the
+    dates of the first and last (``first``, ``last``: a chart can then show the links active in a time
+    window), since hundreds of declaration nodes would hide the structure (two intermediaries of the same
     declarations are not linked: every broker would join every seller). A party to more than
     ``HUB`` declarations is not walked through. Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short. Firms outside ``scope`` are placeholders and
@@ -228,10 +229,11 @@ def neighbourhood(
             reached.append(r["o"]["id"])
         for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])
+            span = {"declarations": r["n"], "first": r["first"], "last": r["last"]}
             if r["own"] == "consignee":
-                built.add_edge(oid, r["source"], "FILED", role=r["role"], declarations=r["n"])
+                built.add_edge(oid, r["source"], "FILED", role=r["role"], **span)
             else:
-                built.add_edge(r["source"], oid, "FILED", role=r["own"], declarations=r["n"])
+                built.add_edge(r["source"], oid, "FILED", role=r["own"], **span)
             reached.append(r["o"]["id"])
         frontier = _walkable(scope, [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes])
         if not frontier:
@@ -302,9 +304,13 @@ _TRACKED = ("broker", "seller", "route")
 def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int, scope: Scope | None = None) -> dict:
     """Its declarations by date with outcomes, its cases, and each switch to a broker, seller or route it
     had not used before (going back to an old one is routine, a new one is what investigators look for).
-    A broker or seller outside ``scope`` reads :data:`~graph.jurisdiction.OUTSIDE`."""
+    A broker or seller outside ``scope`` reads :data:`~graph.jurisdiction.OUTSIDE`; a declaration lodged outside
+    it keeps only its date and the firm's role (``outside: true``), and switches are those seen inside it."""
     scope = scope or unlimited(driver, database)
     rows = [r.data() for r in driver.execute_query(TIMELINE, id=enterprise_id, limit=limit, database_=database).records]
+    if scope.limited:
+        lodged_inside = scope.visible("Declaration", [r["id"] for r in rows])
+        rows = [r if r["id"] in lodged_inside else _outside_declaration(r) for r in rows]
     changes, last, seen = [], {}, {field: set() for field in _TRACKED}
     for row in rows:
         for field in _TRACKED:
@@ -326,6 +332,10 @@ def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int
             if change["field"] != "route":
                 change.update({end: OUTSIDE for end in ("from", "to") if change[end] not in seen})
     return {"id": enterprise_id, "declarations": rows, "changes": changes, "cases": cases}
+
+
+def _outside_declaration(row: dict) -> dict:
+    return {**{k: None for k in row}, "date": row["date"], "role": row["role"], "cases": [], "outside": True}
 
 
 NETWORK = """

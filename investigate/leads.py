@@ -34,7 +34,7 @@ from pathlib import Path
 
 import neo4j
 
-from graph.currency import CURRENCY_PER_USD, USD_VALUE
+from graph.currency import USD_VALUE, graph_money
 from graph.jurisdiction import Scope
 from graph.model import schema
 from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
@@ -54,15 +54,15 @@ AUDIT_CANDIDATES = f"""
 MATCH (d:Declaration)
 WHERE d.date >= date($since) AND d.date <= date($until) AND d.importer_id IS NOT NULL
 WITH d.importer_id AS id, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
-     sum({USD_VALUE} * coalesce(d.tax_rate, 0.0)) AS duty_declared,
+     sum({USD_VALUE} * coalesce(d.tax_rate, 0.0)) AS duty_declared, count(d.tax_rate) AS with_duty_rate,
      sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
 MATCH (e:Enterprise {{id: id}})
 WHERE e.risk > 0 AND {IN_DISTRICTS}
 OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
-WITH e, n, declarations, declared_value, duty_declared, inspected, violations
+WITH e, n, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
 WHERE n IS NULL OR n.kind <> 'anti-smuggling'
 RETURN e.id AS id, e.name AS name, e.category AS category, e.risk AS risk, e.reasons AS reasons,
-       n.id AS network_id, declarations, declared_value, duty_declared, inspected, violations
+       n.id AS network_id, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
 """
 
 NETWORK_LEADS = f"""
@@ -113,19 +113,23 @@ def _period(driver: neo4j.Driver, database: str) -> tuple[str, str] | None:
 
 
 def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping[str, float]) -> list[dict]:
+    money = graph_money(driver, database)
     records = driver.execute_query(
         AUDIT_CANDIDATES,
         since=period[0],
         until=period[1],
         districts=districts,
-        per_usd=CURRENCY_PER_USD,
+        per_usd=money.per_unit,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records
     leads = []
     for r in records:
         shortfall = shortfalls.get(r["id"], 0.0)
-        stake = r["duty_declared"] + shortfall
+        declared = r["declared_value"] or 0.0
+        # Without any duty rate the duty is unknown, not zero: the declared value is what an audit reaches.
+        by_value = r["with_duty_rate"] == 0 and shortfall == 0
+        stake = declared if by_value else r["duty_declared"] + shortfall
         value = r["risk"] * stake
         if value <= 0:
             continue
@@ -140,10 +144,12 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
                     "expected_value": round(value, 2),
                     "probability": round(r["risk"], 4),
                     "revenue_at_stake": round(stake, 2),
+                    "stake_basis": "declared value (no duty rate recorded)" if by_value else "duty",
+                    "currency": money.unit,
                     "duty_declared": round(r["duty_declared"], 2),
                     "tax_shortfall": round(shortfall, 2),
                     "declarations": r["declarations"],
-                    "declared_value": round(r["declared_value"], 2),
+                    "declared_value": round(declared, 2),
                     "inspected": r["inspected"],
                     "violations": r["violations"],
                     "category": r["category"],
@@ -167,7 +173,7 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
         until=period[1],
         districts=districts,
         limit=limit,
-        per_usd=CURRENCY_PER_USD,
+        per_usd=graph_money(driver, database).per_unit,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records
@@ -183,7 +189,7 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
                 "size": r["size"],
                 "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
                 "declarations": r["declarations"],
-                "declared_value": round(r["declared_value"], 2),
+                "declared_value": round(r["declared_value"] or 0.0, 2),
                 "inspected": r["inspected"],
                 "violations": r["violations"],
                 "period_from": period[0],

@@ -23,12 +23,12 @@ NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
 
 TOP_NETWORKS = f"""
 MATCH (n:Network)
-WHERE ($kind IS NULL OR n.kind = $kind)
+WHERE ($kind IS NULL OR n.kind = $kind) AND ($min_score IS NULL OR n.score >= $min_score)
   AND {in_jurisdiction(NETWORK, "n")}
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 WITH n, e ORDER BY e.id
-RETURN n.id AS id, n.score AS score, n.kind AS kind, n.value_at_stake AS value_at_stake,
+RETURN n.id AS id, n.score AS score, n.kind AS kind, n.routing AS routing, n.value_at_stake AS value_at_stake,
        collect(e.id) AS members, n.reasons AS reasons
 ORDER BY score DESC, id
 """
@@ -64,15 +64,21 @@ def top_networks(
     top: int,
     kind: str | None = None,
     scope: Scope | None = None,
+    min_score: float | None = None,
+    within: frozenset[str] | None = None,
 ) -> list[dict]:
-    """The ``top`` highest-scoring networks (optionally of one kind), members sorted, reasons decoded.
+    """The ``top`` highest-scoring networks (optionally of one kind, scoring at least ``min_score``, or with a
+    member that lodged at one of the districts ``within``), members sorted, reasons decoded.
 
     A limited ``scope`` gets the networks with a member it sees; the others read ``None`` in ``members``
     and are not named in the reasons.
     """
     scope = scope or unlimited(driver, database)
+    districts = scope.districts
+    if within is not None:
+        districts = sorted(within if districts is None else within & set(districts))
     records = driver.execute_query(
-        TOP_NETWORKS, top=top, kind=kind, districts=scope.districts, database_=database
+        TOP_NETWORKS, top=top, kind=kind, districts=districts, min_score=min_score, database_=database
     ).records
     return [
         {

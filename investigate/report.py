@@ -33,7 +33,7 @@ from pathlib import Path
 import neo4j
 
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
-from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED, USD_VALUE
+from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
@@ -41,6 +41,7 @@ from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
+from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -111,7 +112,13 @@ def _month_keys(latest: date, months: int) -> list[str]:
 def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
     """One row per month of the period, months without declarations included (as zeros)."""
     rows = _read(
-        driver, database, MONTHS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+        driver,
+        database,
+        MONTHS,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        per_usd=graph_money(driver, database).per_unit,
     )
     found = {r["month"]: r for r in rows}
     empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
@@ -138,7 +145,13 @@ def _trends(driver, database, period: tuple[str, str], districts, months: list[s
 def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
     """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
     rows = _read(
-        driver, database, INSPECTIONS, since=period[0], until=period[1], districts=districts, per_usd=CURRENCY_PER_USD
+        driver,
+        database,
+        INSPECTIONS,
+        since=period[0],
+        until=period[1],
+        districts=districts,
+        per_usd=graph_money(driver, database).per_unit,
     )
     total = sum(r["inspected"] for r in rows)
     groups: dict[str, dict] = {
@@ -334,6 +347,7 @@ def analysis_report(
         "districts": scope,
         "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
         "decisions": decisions,
+        "model": model_card(home),
     }
     limited = Scope(driver, database, scope)
     report["warnings"] = _warnings(limited, home)

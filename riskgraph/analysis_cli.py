@@ -114,7 +114,7 @@ def analyze(
 
 
 def _network_json(net: dict) -> dict:
-    return {k: net[k] for k in ("id", "score", "kind", "members", "reasons")}
+    return {k: net.get(k) for k in ("id", "score", "kind", "routing", "members", "reasons")}
 
 
 def networks(

@@ -29,6 +29,7 @@ from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
+from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 
@@ -40,6 +41,7 @@ register_case_commands(app)
 register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)
+register_reference_commands(app)
 
 console = Console(stderr=True)
 
@@ -134,14 +136,29 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = 
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="folder to write the CSV files and truth/ into")],
-    declarations: Annotated[int, typer.Option(min=500, help="number of declarations (500 or more)")] = 20_000,
+    declarations: Annotated[
+        int, typer.Option(min=200, help="number of declarations (500 or more; 200 or more for --profile minimal)")
+    ] = 20_000,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same files")] = 7,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="standard: a Chinese port's year in canonical columns; minimal: another administration's "
+            "(own columns, office codes, currency and codes, a fraud flag only, with mapping.yaml)"
+        ),
+    ] = "standard",
 ) -> None:
     """Write a realistic, labelled sample year of import declarations with planted risks."""
     from sample.generator import generate as run_generator
+    from sample.generator.minimal import generate_minimal
 
+    profiles = {"standard": run_generator, "minimal": generate_minimal}
+    if profile not in profiles:
+        raise UserError(f"unknown profile {profile!r}; choose {' or '.join(profiles)}")
+    if profile == "minimal" and declarations < 200:
+        raise UserError("the minimal profile needs 200 declarations or more")
     began = time.monotonic()
-    summary = run_generator(out, declarations, seed)
+    summary = profiles[profile](out, declarations, seed)
     console.print(f"wrote {declarations:,} declarations to {out} in {time.monotonic() - began:.1f}s")
     print(json.dumps(summary, default=str))
 
@@ -168,14 +185,24 @@ def ingest(
             "graph is empty and the input has RISKGRAPH_BULK_MIN_ROWS (100,000) rows or more",
         ),
     ] = None,
+    unknown_offices: Annotated[
+        str,
+        typer.Option(
+            help="a row whose office the hierarchy does not know: create (store it, add the office as an "
+            "unassigned district, and say so) or quarantine"
+        ),
+    ] = "create",
 ) -> None:
     """Load declarations into the graph; bad rows go to a quarantine file, nothing is lost."""
     from ingest.bulk import bulk_ingest
     from ingest.mapping import load_mapping
     from ingest.pipeline import ingest_files
     from ingest.readers import input_files
+    from ingest.validate import UNKNOWN_OFFICES
     from ingest.writer import GraphWriter
 
+    if unknown_offices not in UNKNOWN_OFFICES:
+        raise UserError(f"--unknown-offices {unknown_offices!r}: choose {' or '.join(UNKNOWN_OFFICES)}")
     input_files(paths)  # a missing or unsupported input fails before any database work
     rules = load_mapping(mapping) if mapping else None
     cfg = settings()
@@ -199,10 +226,12 @@ def ingest(
             bar.update(task, completed=done, errors=errors, rate=done / max(time.monotonic() - began, 1e-6))
 
         if use_bulk:
-            report = bulk_ingest(paths, cfg, rules, show, stage=console.print)
+            report = bulk_ingest(paths, cfg, rules, show, stage=console.print, unknown_offices=unknown_offices)
         else:
             writer = GraphWriter(_connect(), database())
-            report = ingest_files(paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show)
+            report = ingest_files(
+                paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show, unknown_offices=unknown_offices
+            )
     elapsed = time.monotonic() - began
     console.print(
         f"read {report.read:,}, stored {report.stored:,} ({report.created:,} new), "
@@ -211,14 +240,26 @@ def ingest(
     )
     if report.without_rate:
         console.print(
-            f"[yellow]warning:[/yellow] {report.without_rate:,} stored rows have no currency with a reference rate "
-            "(graph/currency.py): they are left out of money sums and price comparisons; "
-            "set one with `constants: {currency: ...}` in a mapping",
+            f"[yellow]warning:[/yellow] {report.without_rate:,} stored rows have no currency, or one without a "
+            f"reference rate to {report.money_unit}: they are left out of money sums and price comparisons; "
+            "set a currency with `constants: {currency: ...}` in a mapping, rates with `riskgraph rates load`",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif report.money_unit != "USD":
+        console.print(f"values are in {report.money_unit}: compared among themselves, no rate needed", highlight=False)
+    if report.new_offices:
+        console.print(
+            f"[yellow]warning:[/yellow] {len(report.new_offices):,} office(s) not in the hierarchy were added as "
+            f"unassigned districts: {', '.join(report.new_offices[:20])}"
+            + (" ..." if len(report.new_offices) > 20 else "")
+            + "; place them with `riskgraph offices load FILE`, or ingest with --unknown-offices quarantine",
             highlight=False,
             soft_wrap=True,
         )
     if as_json:
-        print(json.dumps({k: getattr(report, k) for k in ("read", "stored", "quarantined", "quarantine_file")}))
+        keys = ("read", "stored", "quarantined", "quarantine_file", "new_offices", "without_rate", "money_unit")
+        print(json.dumps({k: getattr(report, k) for k in keys}))
 
 
 def _bulk_first_load(wanted: bool | None, total: int | None) -> bool:

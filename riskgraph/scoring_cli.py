@@ -169,28 +169,18 @@ def model_train(
     random_share: RandomShare = 0.01,
     capacity: OfficeCapacity = None,
     test_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="newest share of labelled rows held out")] = 0.2,
-    seed: Annotated[int, typer.Option(help="random seed of the trees")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the trees and the settings search")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
     from scoring.pipeline import train_and_publish
+    from scoring.training_report import training_report
 
     cap = _capacity(physical, document, random_share, capacity)
     drv, db = _connect()
     summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
-    m = summary["metrics"]
-    console.print(
-        f"held out {m['test']:,} inspected declarations from {m['test_from']} to {m['test_to']} "
-        f"(trained on {m['train']:,} before); violation rate {m['base_rate']:.1%}, AUC {m['auc'] or 0:.3f}",
-        highlight=False,
-    )
-    console.print("inspection rate   precision (model)   revenue captured   precision (final score)", highlight=False)
-    for rate in ("1%", "2%", "5%", "10%"):
-        console.print(
-            f"{rate:>15}   {m['precision@' + rate]:>17.1%}   {m['revenue@' + rate]:>16.1%}   "
-            f"{m['final_score']['precision@' + rate]:>23.1%}",
-            highlight=False,
-        )
+    for line in training_report(summary["metrics"]):
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)
     if as_json:
         print(json.dumps(summary))

@@ -14,7 +14,8 @@ No leakage, by construction:
   representatives - identifiers, not outcomes) and structural centralities; the analysed risk, which
   already counts every known violator, enters the final score instead, not the model.
 
-Money is in US dollars (:mod:`graph.currency`): ``log_value``, ``log_unit_value`` and ``peer_z``
+Money is in one unit (:func:`graph.currency.money_basis`): the history's own currency when it has
+only one (no rate needed), else US dollars, so ``log_value``, ``log_unit_value`` and ``peer_z``
 compare a dollar invoice with yen-invoiced peers at the reference rate, not one yen to one dollar. A
 declaration in a currency without a rate has those features missing (NaN), as the model already
 handles for a declaration without a value.
@@ -32,11 +33,13 @@ import numpy as np
 import pandas as pd
 
 from algorithms.peers import robust_scale, robust_z
-from graph.currency import to_usd, value_in_usd
+from graph.currency import Money, money_basis
 
 __all__ = [
     "HISTORY_KEYS",
     "CATEGORICAL",
+    "IDENTITY",
+    "raw_feature_names",
     "FeatureState",
     "fit_state",
     "training_features",
@@ -49,7 +52,25 @@ __all__ = [
 HISTORY_KEYS = ("importer_id", "declarant_id", "seller_id", "hs6", "origin", "route", "community")
 #: low-cardinality declaration fields, encoded against the training vocabulary
 CATEGORICAL = ("office", "transport_mode", "trade_mode", "currency", "chapter", "origin")
+#: parties and fine-grained codes as raw-id categoricals (feature ``id_<column>``): real data carries
+#: identity signal (this importer, this seller) that smoothed history rates blur
+IDENTITY = ("importer_id", "seller_id", "declarant_id", "carrier_id", "hs6", "route", "departure")
+#: numeric features a plain model on the raw columns also has: value and unit value in the declaration's
+#: own currency (no rate needed), quantities, duty rate, licences, transits
+_RAW_NUMERIC = (
+    "log_value_declared",
+    "log_unit_value_declared",
+    "log_quantity",
+    "log_net_mass",
+    "tax_rate",
+    "n_licences",
+    "transit_count",
+    "origin_is_departure",
+    "importer_category_rank",
+)
 _NUMERIC = (
+    "log_value_declared",
+    "log_unit_value_declared",
     "log_value",
     "log_quantity",
     "log_net_mass",
@@ -71,8 +92,6 @@ _CATEGORY_RANK = {"AA": 0, "A": 1, "B": 2, "C": 3, "D": 4}
 _PRIOR_WEIGHT = 5.0  # pseudo-inspections at the base rate, so one lucky inspection is not a 100 % rate
 _MIN_PEERS = 5
 _MIN_SCALE = 0.1
-_MAX_VOCAB = 100
-_MIN_COUNT = 10
 
 
 @dataclass
@@ -86,6 +105,8 @@ class FeatureState:
     peers: dict[tuple, tuple[float, float, int]] = field(default_factory=dict)
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     enterprises: dict[str, dict] = field(default_factory=dict)
+    #: the unit values are compared in: the history's one currency, or US dollars (graph.currency)
+    money: Money = field(default_factory=Money)
     #: identifier index for links at lodging (``scoring.links.LinkIndex``); None in snapshots built before it
     links: object = None
 
@@ -95,7 +116,30 @@ class FeatureState:
 
 def feature_names(extra_numeric: list[str], extra_categorical: list[str]) -> list[str]:
     history = [f"{key}_{stat}" for key in HISTORY_KEYS for stat in _HISTORY_STATS]
-    return [*_NUMERIC, *history, *(f"cat_{c}" for c in CATEGORICAL), *extra_numeric, *extra_categorical]
+    return [
+        *_NUMERIC,
+        *history,
+        *(f"cat_{c}" for c in CATEGORICAL),
+        *(f"id_{c}" for c in IDENTITY),
+        *extra_numeric,
+        *extra_categorical,
+    ]
+
+
+def raw_feature_names(extra_numeric: list[str], extra_categorical: list[str]) -> list[str]:
+    """The baseline's features: raw mapped columns only (no history, peers or network), a subset of
+    :func:`feature_names`, so one feature row serves both models."""
+    return [
+        *_RAW_NUMERIC,
+        *(f"cat_{c}" for c in CATEGORICAL),
+        *(f"id_{c}" for c in IDENTITY),
+        *extra_numeric,
+        *extra_categorical,
+    ]
+
+
+def categorical_names(extra_categorical: list[str]) -> list[str]:
+    return [*(f"cat_{c}" for c in CATEGORICAL), *(f"id_{c}" for c in IDENTITY), *extra_categorical]
 
 
 # ---------------------------------------------------------------- preparing declarations
@@ -120,14 +164,14 @@ def prepare_frame(decls: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def _values_usd(frame: pd.DataFrame) -> np.ndarray:
-    return to_usd(pd.to_numeric(frame["value"], errors="coerce"), frame["currency"])
+def _values(frame: pd.DataFrame, money: Money) -> np.ndarray:
+    return money.convert(pd.to_numeric(frame["value"], errors="coerce"), frame["currency"])
 
 
 def _log_unit_values(value, net_mass, quantity) -> tuple[np.ndarray, np.ndarray]:
     """log(value per kg), or per unit without a usable mass; basis 1 = kg, 2 = unit, 0 = none.
 
-    ``value`` in US dollars (:func:`_values_usd`), so that peers in other currencies compare.
+    ``value`` in the money unit (:func:`_values`), so that peers in other currencies compare.
     """
     value = np.asarray(value, dtype=float)
     mass = np.asarray(net_mass, dtype=float)
@@ -146,13 +190,13 @@ def _log_unit_values(value, net_mass, quantity) -> tuple[np.ndarray, np.ndarray]
 
 
 def _vocab(values: pd.Series) -> dict[str, int]:
-    counts = values.dropna().astype(str).value_counts()
-    kept = counts[counts >= _MIN_COUNT].index[:_MAX_VOCAB]
-    return {v: i for i, v in enumerate(sorted(kept))}
+    """Every value seen, uncapped: how rare a category may be and still split is the booster's
+    ``min_data_per_group`` (tuned), not a vocabulary cut that throws identity away."""
+    return {v: i for i, v in enumerate(sorted(values.dropna().astype(str).unique()))}
 
 
-def _peer_table(frame: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
-    log_uv, basis = _log_unit_values(_values_usd(frame), frame["net_mass"], frame["quantity"])
+def _peer_table(frame: pd.DataFrame, money: Money) -> dict[tuple, tuple[float, float, int]]:
+    log_uv, basis = _log_unit_values(_values(frame, money), frame["net_mass"], frame["quantity"])
     data = pd.DataFrame({"hs6": frame["hs6"], "origin": frame["origin"], "basis": basis, "log_uv": log_uv})
     data = data[data["basis"] > 0]
     table = {}
@@ -189,8 +233,9 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
     inspected = fit["inspected"].sum()
     base = float(fit["violation"].sum() / inspected) if inspected else 0.0
     extra_numeric, extra_categorical = _extra_columns(fit)
-    vocab = {c: _vocab(fit[c]) for c in (*CATEGORICAL, *extra_categorical)}
-    state = FeatureState(base, vocab, extra_numeric, extra_categorical, peers=_peer_table(fit))
+    vocab = {c: _vocab(fit[c]) for c in (*CATEGORICAL, *IDENTITY, *extra_categorical)}
+    money = money_basis(frame["currency"])
+    state = FeatureState(base, vocab, extra_numeric, extra_categorical, peers=_peer_table(fit, money), money=money)
     for key in HISTORY_KEYS:
         totals = frame.groupby(key, dropna=True)[["inspected", "violation"]].agg(["size", "sum"])
         n = totals[("inspected", "size")]
@@ -230,9 +275,12 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
     """The feature matrix of every prepared declaration (history strictly from earlier days)."""
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}
-    value = _values_usd(frame)
+    value = _values(frame, state.money)
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
     mass = pd.to_numeric(frame["net_mass"], errors="coerce").to_numpy(dtype=float)
+    declared = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
+    cols["log_value_declared"] = np.log1p(declared)
+    cols["log_unit_value_declared"] = _log_unit_values(declared, mass, qty)[0]
     cols["log_value"] = np.log1p(value)
     cols["log_quantity"] = np.log1p(qty)
     cols["log_net_mass"] = np.log1p(mass)
@@ -263,12 +311,16 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
         cols[f"{key}_prior_inspected"] = prior[:, 1]
         cols[f"{key}_prior_violations"] = prior[:, 2]
         cols[f"{key}_prior_rate"] = (prior[:, 2] + _PRIOR_WEIGHT * state.base_rate) / (prior[:, 1] + _PRIOR_WEIGHT)
-    for column in (*CATEGORICAL, *state.extra_categorical):
+    for column in (*CATEGORICAL, *IDENTITY, *state.extra_categorical):
         codes = frame[column].astype("string").map(state.vocab[column])
-        cols[f"cat_{column}" if column in CATEGORICAL else column] = pd.to_numeric(codes).to_numpy(dtype=float)
+        cols[_encoded_name(column)] = pd.to_numeric(codes).to_numpy(dtype=float)
     for column in state.extra_numeric:
         cols[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     return pd.DataFrame(cols, index=frame.index)[state.names()]
+
+
+def _encoded_name(column: str) -> str:
+    return f"cat_{column}" if column in CATEGORICAL else f"id_{column}" if column in IDENTITY else column
 
 
 def _peer(state: FeatureState, hs6, origin, basis) -> tuple[float, float, int] | None:
@@ -292,9 +344,14 @@ def _float(value) -> float:
 def declaration_features(d: dict, state: FeatureState) -> list[float]:
     """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`)."""
     nan = math.nan
-    value = value_in_usd(_float(d.get("value")), d.get("currency"))
+    declared = _float(d.get("value"))
+    rate = state.money.per_unit.get(d.get("currency"))
+    value = declared / rate if rate else nan
     qty, mass = _float(d.get("quantity")), _float(d.get("net_mass"))
+    unit = mass if mass > 0 else qty if qty > 0 else nan
     row = [
+        math.log1p(declared) if declared >= 0 else nan,
+        math.log(declared / unit) if declared > 0 and unit > 0 else nan,
         math.log1p(value) if value >= 0 else nan,
         math.log1p(qty) if qty >= 0 else nan,
         math.log1p(mass) if mass >= 0 else nan,
@@ -327,7 +384,7 @@ def declaration_features(d: dict, state: FeatureState) -> list[float]:
         key_value = d.get(key)
         n, insp, viol = state.history[key].get(key_value, (0.0, 0.0, 0.0)) if key_value is not None else (0, 0, 0)
         row += [math.log1p(n), insp, viol, (viol + _PRIOR_WEIGHT * base) / (insp + _PRIOR_WEIGHT)]
-    for column in CATEGORICAL:
+    for column in (*CATEGORICAL, *IDENTITY):
         v = d.get(column)
         row.append(nan if v is None else state.vocab[column].get(str(v), nan))
     row += [_float(d.get(column)) for column in state.extra_numeric]

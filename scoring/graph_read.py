@@ -108,15 +108,19 @@ RETURN collect([n.id, n.kind, n.score]) AS rows
 
 
 def read_declarations(driver: neo4j.Driver, database: str) -> pd.DataFrame:
-    """Every declaration, oldest first; ``feature_*`` properties as columns; outcomes as 0/1 (0 when absent)."""
+    """Every declaration, oldest first; ``feature_*`` properties as columns; outcomes as 0/1 (0 when absent;
+    without an inspection field, a declaration carrying a violation flag counts as inspected)."""
     frame = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
     extras = pd.DataFrame.from_records([dict(pairs) for pairs in frame.pop("features")], index=frame.index)
     frame = pd.concat([frame, extras], axis=1)
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
     for column in ("value", "quantity", "net_mass", "tax_rate", "revenue_recovered"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    frame["inspected"] = pd.to_numeric(frame["inspected"], errors="coerce").fillna(0).astype(int)
-    frame["violation"] = (pd.to_numeric(frame["violation"], errors="coerce").fillna(0) == 1).astype(int)
+    flag = pd.to_numeric(frame["violation"], errors="coerce")
+    # a fraud flag as the only outcome (no inspection field): a declaration with a flag was examined
+    inspected = pd.to_numeric(frame["inspected"], errors="coerce").fillna(flag.notna().astype(int))
+    frame["inspected"] = inspected.astype(int)
+    frame["violation"] = (flag.fillna(0) == 1).astype(int)
     frame["violation"] *= frame["inspected"]
     frame = frame[frame["date"].notna()]
     return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True)

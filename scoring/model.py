@@ -1,13 +1,22 @@
 """The learned model ("regression analysis", "probability evaluation"): P(violation | inspected).
 
 Gradient-boosted trees (LightGBM) on :mod:`scoring.features`, learned from the inspected
-declarations in the graph. Validation is time-based: the model is trained on the older inspected
+declarations in the graph. Validation is time-based: models are trained on the older inspected
 declarations and measured on the newest ``test_share`` of them, as targeting is used in practice -
-precision among the top 1/2/5/10 % ranked, and the share of recovered revenue those catch. The
-saved model is then refitted on all labelled history.
+precision among the top 1/2/5/10 % ranked, and the share of recovered revenue those catch.
 
-Layout under ``$RISKGRAPH_HOME/models/``: ``<version>/model.txt`` (LightGBM), ``<version>/spec.json``
-(features, vocabularies, metrics) and ``latest`` naming the newest version.
+Every run also fits a **baseline**: a plain booster on the raw mapped columns only (declaration fields,
+mapped ``feature_*`` columns, party ids as native categoricals; no history, peers or network). The main
+model knows everything the baseline knows plus history and network features. Of the main model, the
+baseline and their average, the one with the best precision at 5 % and 10 % on the validation window
+is published, never one below the baseline at either rate; the reason is recorded. Booster settings
+come from a seeded time-split search (:mod:`scoring.search`); the published probability is calibrated
+on the validation window (:mod:`scoring.calibration`). The chosen boosters are then refitted on all
+labelled history.
+
+Layout under ``$RISKGRAPH_HOME/models/``: ``<version>/`` holding the published model's files
+(:mod:`scoring.published`) and ``spec.json`` (features, vocabularies, metrics, baseline figures), and
+``latest`` naming the newest version.
 """
 
 from __future__ import annotations
@@ -22,38 +31,39 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from graph.currency import to_usd
+from graph.currency import money_basis
 from graph.errors import RiskGraphError
 from graph.home import MODELS, VersionedStore
-from scoring.features import CATEGORICAL, FeatureState, fit_state, prepare_frame, training_features
+from scoring.calibration import calibration_report
+from scoring.features import (
+    FeatureState,
+    categorical_names,
+    fit_state,
+    prepare_frame,
+    raw_feature_names,
+    training_features,
+)
+from scoring.published import PublishedModel, platt
+from scoring.search import BASE_PARAMS, search_params
 
 __all__ = [
     "RATES",
     "ModelError",
     "TrainedModel",
     "train_model",
+    "split_date",
+    "choose_published",
     "ranking_metrics",
     "save_model",
     "load_model",
+    "model_card",
     "models_dir",
 ]
 
 RATES = (0.01, 0.02, 0.05, 0.10)
-PARAMS = {
-    "objective": "binary",
-    "learning_rate": 0.06,
-    "num_leaves": 15,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "cat_smooth": 10.0,
-    "verbose": -1,
-    "num_threads": 1,  # OpenMP threads spin against a busy JVM on 2 cores: 20x slower than one thread
-}
-ROUNDS = 150  # half the trees of lr 0.03 x 300, same held-out precision at 5/10 %, half the cost of reasons
 MIN_LABELLED = 100
+#: seconds the settings search may spend, shared between the main model and the baseline
+SEARCH_BUDGET = 100.0
 
 
 class ModelError(RiskGraphError, RuntimeError):
@@ -64,22 +74,20 @@ class ModelError(RiskGraphError, RuntimeError):
 
 @dataclass
 class TrainedModel:
-    booster: lgb.Booster
+    published: PublishedModel
     state: FeatureState
     metrics: dict
-    #: held-out prepared declarations with their model probability (``probability``) and the revenue their
-    #: inspection recovered in US dollars (``revenue_usd``: shares of revenue add up across currencies)
+    #: held-out prepared declarations with the published (calibrated) probability (``probability``) and the
+    #: revenue their inspection recovered in US dollars (``revenue_usd``: shares add up across currencies)
     test: pd.DataFrame
+    params: dict
     version: str = ""
 
 
-def _categorical_names(state: FeatureState) -> list[str]:
-    return [f"cat_{c}" for c in CATEGORICAL] + list(state.extra_categorical)
-
-
-def _fit(features: pd.DataFrame, labels: np.ndarray, state: FeatureState, seed: int) -> lgb.Booster:
-    data = lgb.Dataset(features, label=labels, categorical_feature=_categorical_names(state), free_raw_data=False)
-    return lgb.train({**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS)
+def _fit(features: pd.DataFrame, labels: np.ndarray, categorical: list[str], setting: dict, seed: int) -> lgb.Booster:
+    params = {**BASE_PARAMS, **{k: v for k, v in setting.items() if k != "rounds"}, "seed": seed}
+    data = lgb.Dataset(features, label=labels, categorical_feature=categorical, free_raw_data=False)
+    return lgb.train(params, data, num_boost_round=int(setting["rounds"]))
 
 
 def ranking_metrics(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray) -> dict:
@@ -96,50 +104,134 @@ def ranking_metrics(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray)
     return out
 
 
-def train_model(
-    declarations: pd.DataFrame, enterprises: pd.DataFrame, *, test_share: float = 0.2, seed: int = 0
-) -> TrainedModel:
-    """Validate on the newest ``test_share`` of inspected declarations, then refit on all of them."""
-    frame = prepare_frame(declarations, enterprises)
+def choose_published(candidates: dict[str, dict]) -> tuple[str, str]:
+    """Which of ``model``, ``blend`` and ``baseline`` to publish, and why, from their validation metrics.
+
+    Only a candidate at least as precise as the baseline at both 5 % and 10 % qualifies (the baseline
+    always does); of those, the best mean precision at 5 % and 10 %, then AUC, then the simpler in the
+    order main model, blend, baseline.
+    """
+    base = candidates["baseline"]
+    rates = ("precision@5%", "precision@10%")
+
+    def key(name: str) -> tuple:
+        m = candidates[name]
+        return (m[rates[0]] + m[rates[1]], m["auc"] or 0.0, -list(candidates).index(name))
+
+    eligible = [n for n in candidates if all(candidates[n][r] >= base[r] for r in rates)]
+    chosen = max(eligible, key=key)
+    figures = ", ".join(f"{n} {candidates[n][rates[0]]:.3f}/{candidates[n][rates[1]]:.3f}" for n in candidates)
+    below = [n for n in candidates if n not in eligible]
+    why = f"best precision at 5 %/10 % on the validation window ({figures})"
+    if below:
+        why += f"; {' and '.join(below)} below the baseline at 5 % or 10 %"
+    return chosen, why
+
+
+def _split(frame: pd.DataFrame, test_share: float) -> tuple[pd.Series, pd.Series, pd.Series, pd.Timestamp]:
     labelled = frame["inspected"] == 1
     if labelled.sum() < MIN_LABELLED or frame.loc[labelled, "violation"].nunique() < 2:
         raise ModelError(
             f"only {int(labelled.sum())} inspected declarations with outcomes in the graph "
             f"(need {MIN_LABELLED} or more, with and without violations): ingest labelled history first"
         )
-    dates = frame.loc[labelled, "date"]
-    cutoff = dates.quantile(1 - test_share, interpolation="higher")
+    cutoff = split_date(frame, test_share)
     train = labelled & (frame["date"] < cutoff)
     test = labelled & (frame["date"] >= cutoff)
     if frame.loc[train, "violation"].nunique() < 2 or test.sum() == 0:
         raise ModelError("the time split leaves no violations to learn from or nothing to test on")
+    return labelled, train, test, cutoff
 
-    held_out_state = fit_state(frame, window=frame["date"] < cutoff)
-    features = training_features(frame, held_out_state)
-    booster = _fit(features[train], frame.loc[train, "violation"].to_numpy(), held_out_state, seed)
+
+def split_date(declarations: pd.DataFrame, test_share: float = 0.2) -> pd.Timestamp:
+    """The first day of the validation window (what the graph may know for validation ends the day before)."""
+    inspected = pd.to_numeric(declarations["inspected"], errors="coerce").fillna(0) == 1
+    return declarations.loc[inspected, "date"].quantile(1 - test_share, interpolation="higher")
+
+
+def train_model(
+    declarations: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    *,
+    test_share: float = 0.2,
+    seed: int = 0,
+    validation_enterprises: pd.DataFrame | None = None,
+    search_budget: float = SEARCH_BUDGET,
+) -> TrainedModel:
+    """Validate main model, baseline and blend on the newest ``test_share`` of inspected declarations,
+    publish the best (calibrated), then refit it on all of them.
+
+    ``validation_enterprises`` is the enterprise table (communities, centralities, network risk) as the
+    analysis saw it before the validation window (:mod:`scoring.as_of`); without it the current table is
+    used for validation too.
+    """
+    frame = prepare_frame(declarations, validation_enterprises if validation_enterprises is not None else enterprises)
+    labelled, train, test, cutoff = _split(frame, test_share)
+    held_state = fit_state(frame, window=frame["date"] < cutoff)
+    features = training_features(frame, held_state)
+    names = held_state.names()
+    raw = raw_feature_names(held_state.extra_numeric, held_state.extra_categorical)
+    categorical = categorical_names(held_state.extra_categorical)
+    raw_categorical = [c for c in categorical if c in raw]
+    y = frame["violation"].to_numpy()
+
+    searches, params = {}, {}
+    for name, columns, cats, share in (("model", names, categorical, 0.6), ("baseline", raw, raw_categorical, 0.4)):
+        params[name], searches[name] = search_params(
+            features.loc[train, columns], y[train], frame.loc[train, "date"], cats,
+            seed=seed, budget=search_budget * share,
+        )  # fmt: skip
+    main = _fit(features.loc[train, names], y[train], categorical, params["model"], seed)
+    base = _fit(features.loc[train, raw], y[train], raw_categorical, params["baseline"], seed)
+
     held_out = frame[test].copy()
-    held_out["probability"] = booster.predict(features[test], num_threads=PARAMS["num_threads"])
-    held_out["revenue_usd"] = to_usd(held_out["revenue_recovered"], held_out["currency"])
-    metrics = ranking_metrics(
-        held_out["probability"].to_numpy(), held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
-    )
+    money = money_basis(frame["currency"])
+    held_out["revenue_usd"] = money.convert(held_out["revenue_recovered"], held_out["currency"])
+    p_main = main.predict(features.loc[test, names], num_threads=1)
+    p_base = base.predict(features.loc[test, raw], num_threads=1)
+    weights = {"model": 1.0, "blend": 0.5, "baseline": 0.0}
+    raw_p = {k: w * p_main + (1 - w) * p_base for k, w in weights.items()}
+    y_test, revenue = held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
+    candidates = {k: ranking_metrics(p, y_test, revenue) for k, p in raw_p.items()}
+    kind, why = choose_published(candidates)
+    calibration, calibration_check = calibration_report(raw_p[kind], y_test)
+    held_out["probability"] = platt(raw_p[kind], *calibration)
+
+    metrics = dict(candidates[kind])
     metrics |= {
         "train": int(train.sum()),
         "test": int(test.sum()),
         "train_until": str(cutoff.date()),
         "test_from": str(cutoff.date()),
-        "test_to": str(dates.max().date()),
+        "test_to": str(frame.loc[labelled, "date"].max().date()),
+        "published": kind,
+        "why": why,
+        "candidates": candidates,
+        "baseline": candidates["baseline"],
+        "calibration": calibration_check,
+        "search": searches,
     }
 
-    state = fit_state(frame)
-    state.vocab, state.extra_numeric, state.extra_categorical = (
-        held_out_state.vocab,
-        held_out_state.extra_numeric,
-        held_out_state.extra_categorical,
+    final_frame = prepare_frame(declarations, enterprises)
+    state = fit_state(final_frame)
+    state.extra_numeric, state.extra_categorical = held_state.extra_numeric, held_state.extra_categorical
+    for column in held_state.vocab:  # a mapped column only the later data fills still gets a vocabulary
+        state.vocab.setdefault(column, held_state.vocab[column])
+    features = training_features(final_frame, state)
+    y = final_frame["violation"].to_numpy()
+    w = weights[kind]
+    published = PublishedModel(
+        kind=kind,
+        main=_fit(features.loc[labelled, names], y[labelled], categorical, params["model"], seed) if w > 0 else None,
+        baseline=_fit(features.loc[labelled, raw], y[labelled], raw_categorical, params["baseline"], seed)
+        if w < 1
+        else None,
+        raw_index=[names.index(c) for c in raw],
+        weight=w,
+        calibration=calibration,
+        why=why,
     )
-    features = training_features(frame, state)
-    final = _fit(features[labelled], frame.loc[labelled, "violation"].to_numpy(), state, seed)
-    return TrainedModel(final, state, metrics, held_out)
+    return TrainedModel(published, state, metrics, held_out, params)
 
 
 def _store(home: Path) -> VersionedStore:
@@ -154,7 +246,7 @@ def save_model(home: Path, model: TrainedModel) -> Path:
     """Write a new model version and point ``latest`` at it."""
     store = _store(home)
     with store.stage() as (version, staging):
-        model.booster.save_model(str(staging / "model.txt"))
+        model.published.save(staging)
         spec = {
             "version": version,
             "features": model.state.names(),
@@ -163,21 +255,50 @@ def save_model(home: Path, model: TrainedModel) -> Path:
             "extra_categorical": model.state.extra_categorical,
             "base_rate": model.state.base_rate,
             "metrics": model.metrics,
-            "params": {**PARAMS, "rounds": ROUNDS},
+            "params": model.params,
         }
         (staging / "spec.json").write_text(json.dumps(spec, indent=1))
     model.version = version
     return store.folder(version)
 
 
-def load_model(home: Path, version: str | None = None) -> tuple[lgb.Booster, dict]:
-    """The latest (or named) model and its spec."""
+def load_model(home: Path, version: str | None = None) -> tuple[PublishedModel, dict]:
+    """The latest (or named) published model and its spec."""
     store = _store(home)
-    root = store.root
     version = version or store.latest()
     if version is None:
-        raise ModelError(f"no model under {root}: run `riskgraph model train` first")
+        raise ModelError(f"no model under {store.root}: run `riskgraph model train` first")
     folder = store.folder(version)
-    if not folder.is_dir():
-        raise ModelError(f"model {version} is missing from {root}")
-    return lgb.Booster(model_file=str(folder / "model.txt")), json.loads((folder / "spec.json").read_text())
+    try:
+        return PublishedModel.load(folder), json.loads((folder / "spec.json").read_text())
+    except FileNotFoundError:
+        raise ModelError(f"model {version} is missing from {store.root} or incomplete: train a new one") from None
+
+
+def _figures(m: dict) -> dict:
+    return {k: m[k] for k in m if k.startswith("precision@") or k == "auc"}
+
+
+def model_card(home: Path, version: str | None = None) -> dict | None:
+    """The latest (or named) model's validation figures against its baseline, for ``GET /health`` and the
+    report; None without a model."""
+    store = _store(home)
+    version = version or store.latest()
+    try:
+        spec = json.loads((store.folder(version) / "spec.json").read_text()) if version else None
+    except FileNotFoundError:
+        spec = None
+    if spec is None:
+        return None
+    m = spec["metrics"]
+    return {
+        "version": version,
+        "published": m.get("published"),
+        "why": m.get("why"),
+        "validation_window": [m.get("test_from"), m.get("test_to")],
+        "validated_on": m.get("test"),
+        "model": _figures(m),
+        "baseline": _figures(m["baseline"]) if "baseline" in m else None,
+        "final_score": _figures(m.get("final_score", {})),
+        "brier": {k: m["calibration"][k] for k in ("brier_before", "brier_after")} if "calibration" in m else None,
+    }

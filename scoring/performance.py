@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import neo4j
 
-from graph.currency import CURRENCY_PER_USD, USD_REVENUE_RECOVERED
+from graph.currency import USD_REVENUE_RECOVERED, graph_money
 from graph.model import schema
 from graph.reference import office_by_code
 from scoring.decision_log import DecisionLog
@@ -54,7 +54,11 @@ def performance_report(
     until: date | None = None,
     idle_days: int = 90,
 ) -> dict:
-    params = {"since": since and since.isoformat(), "until": until and until.isoformat(), "per_usd": CURRENCY_PER_USD}
+    params = {
+        "since": since and since.isoformat(),
+        "until": until and until.isoformat(),
+        "per_usd": graph_money(driver, database).per_unit,
+    }
     rows = driver.execute_query(
         OUTCOMES_WITH_DECISIONS, params, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]["rows"]

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import neo4j
 
+from analysis.graph_io import read_analysis_input
+from scoring.as_of import enterprises_as_of
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
 from scoring.links import LinkIndex
-from scoring.model import ModelError, load_model, ranking_metrics, save_model, train_model
+from scoring.model import ModelError, load_model, ranking_metrics, save_model, split_date, train_model
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import build_snapshot, final_scores, save_snapshot
@@ -40,13 +42,13 @@ class Capacity:
 
 
 def _publish(
-    home: Path, model_version: str, booster, spec, declarations, enterprises, links: LinkIndex, capacity: Capacity
+    home: Path, model_version: str, model, spec, declarations, enterprises, links: LinkIndex, capacity: Capacity
 ) -> str:
     rules = RuleStore(home).current(include_disabled=False)
     state, config = build_snapshot(
         declarations,
         enterprises,
-        booster,
+        model,
         spec,
         rules,
         links=links,
@@ -62,7 +64,11 @@ def _publish(
 def train_and_publish(
     driver: neo4j.Driver, database: str, home: Path, capacity: Capacity, *, test_share: float = 0.2, seed: int = 0
 ) -> dict:
-    """Read the graph, validate and save a model, then publish a scoring snapshot built on it."""
+    """Read the graph, validate and save a model, then publish a scoring snapshot built on it.
+
+    The validation (model features and the final score's network risk) uses the analysis rerun on what
+    the graph knew before the validation window (:mod:`scoring.as_of`).
+    """
     timings = {}
     began = time.perf_counter()
     read_at = reading_started()
@@ -72,16 +78,21 @@ def train_and_publish(
     timings["read"] = time.perf_counter() - began
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
-    trained = train_model(declarations, enterprises, test_share=test_share, seed=seed)
-    timings["train"] = time.perf_counter() - began - timings["read"]
+    split = split_date(declarations, test_share)
+    known_then = enterprises_as_of(read_analysis_input(driver, database), enterprises, split, seed=seed)
+    timings["analysis_as_of"] = time.perf_counter() - began - timings["read"]
+    trained = train_model(
+        declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then
+    )
+    timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
     rules = RuleStore(home).current(include_disabled=False)
     test = trained.test
     scores = final_scores(test, test["probability"].to_numpy(), rules, trained.state, capacity.network_weight)
     final = ranking_metrics(scores, test["violation"].to_numpy(), test["revenue_usd"].to_numpy())
     trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
     save_model(home, trained)
-    booster, spec = load_model(home, trained.version)
-    snapshot = _publish(home, trained.version, booster, spec, declarations, enterprises, links, capacity)
+    model, spec = load_model(home, trained.version)
+    snapshot = _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity)
     timings["total"] = time.perf_counter() - began
     return {
         "model_version": trained.version,
@@ -93,12 +104,12 @@ def train_and_publish(
 
 def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:
     """A new snapshot from the latest model and the graph as it is now (new history, new analysis)."""
-    booster, spec = load_model(home)
+    model, spec = load_model(home)
     read_at = reading_started()
     declarations = read_declarations(driver, database)
     enterprises = read_enterprises(driver, database)
     links = read_link_index(driver, database, declarations, enterprises, read_at)
-    return _publish(home, spec["version"], booster, spec, declarations, enterprises, links, capacity)
+    return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity)
 
 
 def score_file(
@@ -165,7 +176,7 @@ def feedback_file(
     quarantine = QuarantineWriter(quarantine_dir, "feedback-" + "-".join(p.stem for p in paths[:3]))
     counts = {"read": 0, "recorded": 0, "with_decision": 0, "quarantined": 0, "unknown": 0}
     for chunk in read_chunks(paths, 50_000):
-        frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
+        frame = mapping.apply(chunk.frame, chunk.source, only_present=True) if mapping else chunk.frame
         outcomes, bad = [], []
         for row_number, row in zip(chunk.rows, frame.to_dict("records"), strict=True):
             try:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.home import RULES
-from graph.reference import DEPARTMENT
+from graph.reference import department_code
 from scoring.rules import Rule, RuleError, parse_rule
 
 __all__ = ["RuleStore", "RuleForbidden"]
@@ -201,5 +201,5 @@ class RuleStore:
 
 def _check_owner(rule: Rule, acting_for: str) -> None:
     acting_for = acting_for.strip().upper()
-    if acting_for not in (rule.owner, DEPARTMENT.code):
+    if acting_for not in (rule.owner, department_code()):
         raise RuleForbidden(f"rule {rule.id!r} belongs to {rule.owner}; {acting_for} may not change it")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from graph.errors import RiskGraphError
-from graph.reference import DEPARTMENT, SUB_CENTRES, jurisdiction, resolve_office
+from graph.reference import department_code, jurisdiction, resolve_office, sub_centres
 
 __all__ = [
     "TARGETS",
@@ -33,7 +33,14 @@ __all__ = [
 TARGETS = ("tax", "security", "ipr", "drugs")
 CATEGORIES = ("AA", "A", "B", "C", "D")
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "post")
-OWNERS = (DEPARTMENT.code, *(sc.code for sc in SUB_CENTRES))
+
+
+def owners() -> tuple[str, ...]:
+    """Who may own a rule in the hierarchy in force: the department and its sub-centres."""
+    top = department_code()
+    return (*([top] if top else []), *(sc.code for sc in sub_centres()))
+
+
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
@@ -54,12 +61,18 @@ def _upper_list(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
     return out
 
 
+#: a code of the administration's own (transport mode, credit category ...): any short text
+_Code = Annotated[str, Field(min_length=1, max_length=32)]
+
+
 class Conditions(BaseModel):
     """Every condition given must hold for the rule to hit; at least one is required."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # rules.json stays JSON
 
-    importer_category: list[Literal["AA", "A", "B", "C", "D"]] | None = Field(None, min_length=1)
+    importer_category: list[_Code] | None = Field(
+        None, min_length=1, description="credit categories (AA, A, B, C, D, or the administration's own)"
+    )
     hs_prefix: list[str] | None = Field(None, min_length=1, description="HS code prefixes, 2 to 10 digits")
     value_min: float | None = Field(None, ge=0)
     value_max: float | None = Field(None, ge=0)
@@ -71,8 +84,20 @@ class Conditions(BaseModel):
     transit_country: list[str] | None = Field(None, min_length=1)
     port: list[str] | None = Field(None, min_length=1, description="loading, transit or discharge port")
     route: list[str] | None = Field(None, min_length=1, description="route id LOADING>TRANSIT...>DISCHARGE")
-    transport_mode: list[Literal["sea", "air", "road", "rail", "post"]] | None = Field(None, min_length=1)
+    transport_mode: list[_Code] | None = Field(
+        None, min_length=1, description="sea, air, road, rail, post, or the administration's own codes"
+    )
     network_risk_min: float | None = Field(None, ge=0, le=1, description="importer's network risk from analyze")
+
+    @field_validator("importer_category")
+    @classmethod
+    def _categories(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else [v.strip().upper() for v in values]
+
+    @field_validator("transport_mode")
+    @classmethod
+    def _modes(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else [v.strip().lower() for v in values]  # as scoring reads them
 
     @field_validator("hs_prefix")
     @classmethod
@@ -107,7 +132,7 @@ class Conditions(BaseModel):
 class Rule(BaseModel):
     """One version of a risk parameter."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="lower-case slug, unique")
     description: str = Field(min_length=3, max_length=500)
@@ -127,10 +152,11 @@ class Rule(BaseModel):
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str) -> str:
-        value = value.strip().upper()
-        if value not in OWNERS:
-            raise ValueError(f"{value!r} is not a sub-centre; owner must be one of {', '.join(OWNERS)}")
-        return value
+        office = resolve_office(value)
+        allowed = owners()
+        if office is None or office.code not in allowed:
+            raise ValueError(f"{value.strip()!r} is not a sub-centre; owner must be one of {', '.join(allowed)}")
+        return office.code
 
     @model_validator(mode="after")
     def _scope(self) -> Rule:
@@ -152,7 +178,7 @@ class Rule(BaseModel):
         """District codes the rule applies at; ``None`` means every office (a department rule without offices)."""
         if self.offices:
             return frozenset(self.offices)
-        return None if self.owner == DEPARTMENT.code else frozenset(jurisdiction(self.owner))
+        return None if self.owner == department_code() else frozenset(jurisdiction(self.owner))
 
 
 def parse_rule(data: object) -> Rule:

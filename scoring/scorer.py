@@ -1,12 +1,13 @@
 """Clearance scoring of one declaration or many, from memory only (no graph query).
 
 score = 100 * (1 - (1 - p) * prod(1 - w_rule for each rule hit) * (1 - w_net * network_risk)):
-a noisy-OR of the model's probability ``p``, the weights of the risk parameters that hit, and the
-importer's network risk: its analysed risk, or the risk of what its party fields (address, phone,
-representative, name, seller, broker, consignment) link it to (``scoring.links``) when that is higher,
-which is how a firm lodging its first declaration is seen. It is bounded 0-100, any one strong signal alone can push it
-up, and each part stays explainable. The level follows the office's thresholds (set from its
-inspection capacity when the snapshot is built): low -> fast release, medium -> document check,
+a noisy-OR of the published model's probability ``p`` (calibrated on the validation window by
+:mod:`scoring.calibration`, so it stands on the same footing as a rule weight), the weights of the risk
+parameters that hit, and the importer's network risk: its analysed risk, or the risk of what its party
+fields (address, phone, representative, name, seller, broker, consignment) link it to (``scoring.links``)
+when that is higher, which is how a firm lodging its first declaration is seen. It is bounded 0-100, any
+one strong signal alone can push it up, and each part stays explainable. The level follows the office's
+thresholds (set from its inspection capacity when the snapshot is built): low -> fast release, medium -> document check,
 high -> physical inspection. A configurable random share goes to physical inspection whatever its
 score, marked ``random``, so the feedback also shows what the targeting misses.
 """
@@ -18,12 +19,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-import lightgbm as lgb
 import numpy as np
 
+from graph.currency import Money
 from graph.reference import resolve_office
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
+from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 
 __all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "rule_view", "combine"]
@@ -83,7 +85,8 @@ def _text(value) -> str | None:
 
 
 def _date(value) -> date | None:
-    if value is None:
+    """A date from a date, a timestamp or text; None when absent (None, NaN, NaT) or unreadable."""
+    if value is None or value != value:  # NaN and NaT are the values not equal to themselves
         return None
     if isinstance(value, date):
         return value if type(value) is date else value.date()
@@ -134,6 +137,7 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
         "importer_id": importer,
         "declarant_id": _text(raw.get("declarant_id")),
         "seller_id": _text(raw.get("seller_id")),
+        "carrier_id": _text(raw.get("carrier_id")),
         "hs_code": hs,
         "hs6": hs[:6] or None,
         "chapter": hs[:2] or None,
@@ -202,8 +206,8 @@ def _explained(decision: Decision, explain: str) -> bool:
 
 def _shown(name: str, value: float, d: dict):
     """A feature's value as a person reads it: the category itself, not its code."""
-    if name.startswith("cat_") or name in d and name.startswith("feature_"):
-        return d.get(name.removeprefix("cat_"))
+    if name.startswith(("cat_", "id_")) or name in d and name.startswith("feature_"):
+        return d.get(name.removeprefix("cat_").removeprefix("id_"))
     return None if math.isnan(value) else round(float(value), 4)
 
 
@@ -230,7 +234,7 @@ def combine(probability: float, rule_weights: list[float], network_risk: float, 
 
 
 _LABELS = {
-    "peer_z": "unit value in US dollars against peers (robust z)",
+    "peer_z": "unit value against peers in the same money unit (robust z)",
     "importer_age_days": "importer's age in days",
     "importer_category_rank": "importer's credit category (AA=0 .. D=4)",
     "community_size": "firms in the importer's network community",
@@ -248,10 +252,12 @@ for _key in HISTORY_KEYS:
 
 
 class Scorer:
-    """Scores declarations from a model, its feature state, the rules and the scoring configuration."""
+    """Scores declarations from the published model, its feature state, the rules and the scoring configuration."""
 
-    def __init__(self, booster: lgb.Booster, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
-        self.booster = booster
+    def __init__(self, model: PublishedModel, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
+        self.model = model
+        if not hasattr(state, "money"):  # a snapshot from before money had a basis: US dollars
+            state.money = Money()
         self.state = state
         self.config = config
         self.names = state.names()
@@ -282,7 +288,7 @@ class Scorer:
                 if risk > d["network_risk"]:
                     d["network_risk"], d["links"] = risk, links
         matrix = np.array([declaration_features(d, self.state) for d in prepared], dtype=float)
-        probabilities = self.booster.predict(matrix, num_threads=1)
+        probabilities = self.model.predict(matrix)
         decisions = []
         for d, p in zip(prepared, probabilities, strict=True):
             if self.rules:
@@ -347,7 +353,7 @@ class Scorer:
 
     def _explain(self, decisions: list[Decision], prepared: list[dict], matrix: np.ndarray) -> None:
         """The model's strongest positive contributions (SHAP values from the trees) as reasons."""
-        contributions = self.booster.predict(matrix, pred_contrib=True, num_threads=1)[:, :-1]
+        contributions = self.model.contributions(matrix)
         for decision, d, row, values in zip(decisions, prepared, contributions, matrix, strict=True):
             top = np.argsort(-row)[:_TOP_CONTRIBUTIONS]
             model_reasons = [
@@ -356,7 +362,7 @@ class Scorer:
                     "feature": self.names[i],
                     "value": _shown(self.names[i], values[i], d),
                     "contribution": round(float(row[i]), 4),
-                    "detail": _LABELS.get(self.names[i], self.names[i].removeprefix("cat_")),
+                    "detail": _LABELS.get(self.names[i], self.names[i].removeprefix("cat_").removeprefix("id_")),
                 }
                 for i in top
                 if row[i] > 0

@@ -2,11 +2,11 @@
 
 Built from Neo4j by ``riskgraph model train`` (or ``riskgraph model snapshot`` after new data), loaded
 into memory by the API and ``riskgraph score``: clearance never queries the graph. Layout under
-``$RISKGRAPH_HOME/scoring/``: ``<version>/{model.txt, state.pkl, config.json}`` and ``latest``; the state
-carries the identifier index for links at lodging (``scoring.links``), brought up to date on loading
-with the violators recorded since (``scoring.violator_journal``).
-Versions are written through :class:`graph.home.VersionedStore` (staged, renamed, ``latest`` swapped
-atomically), so a running API picks up a new version without ever reading half of one. ``state.pkl``
+``$RISKGRAPH_HOME/scoring/``: ``<version>/`` (the published model's files, ``state.pkl``, ``config.json``)
+and ``latest``; the state carries the identifier index for links at lodging (``scoring.links``), brought up
+to date on loading with the violators recorded since (``scoring.violator_journal``). Versions are written
+through :class:`graph.home.VersionedStore` (staged, renamed, ``latest`` swapped atomically), so a running API
+picks up a new version without ever reading half of one. ``state.pkl``
 is a pickle of this project's own dataclass, written and read only under ``$RISKGRAPH_HOME``.
 
 Thresholds come from inspection capacity: with ``physical`` = 3 % an office's "high" threshold is
@@ -19,12 +19,10 @@ from __future__ import annotations
 import json
 import pickle
 import secrets
-import shutil
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -32,6 +30,7 @@ from graph.errors import RiskGraphError
 from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.links import LinkIndex
+from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
@@ -60,16 +59,17 @@ class SnapshotError(RiskGraphError, RuntimeError):
 def final_scores(
     frame: pd.DataFrame, probabilities: np.ndarray, rules: list[Rule], state: FeatureState, network_weight: float
 ) -> np.ndarray:
-    """Final 0-100 scores of prepared graph declarations, given their model probabilities."""
+    """Final 0-100 scores of prepared graph declarations, given their model probabilities; network risk is
+    the frame's ``risk`` column (in validation, as the analysis saw it before the window)."""
     compiled = [(r, compile_rule(r)) for r in rules if r.enabled]
     records = frame.to_dict("records")
     out = np.empty(len(records))
     for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
         d = prepare_declaration(row, state)
-        view = rule_view(d)
-        weights = [r.weight for r, matches in compiled if matches(view)]
         risk = row.get("risk")
-        out[i] = combine(float(p), weights, 0.0 if pd.isna(risk) else float(risk), network_weight)
+        d["network_risk"] = 0.0 if pd.isna(risk) else float(risk)  # the frame's (as-of) risk, for rules too
+        weights = [r.weight for r, matches in compiled if matches(rule_view(d))]
+        out[i] = combine(float(p), weights, d["network_risk"], network_weight)
     return out
 
 
@@ -93,7 +93,7 @@ def thresholds_from_capacity(
 def build_snapshot(
     declarations: pd.DataFrame,
     enterprises: pd.DataFrame,
-    booster: lgb.Booster,
+    model: PublishedModel,
     spec: dict,
     rules: list[Rule],
     *,
@@ -120,7 +120,7 @@ def build_snapshot(
     state.base_rate = spec["base_rate"]
     recent = frame["date"] >= frame["date"].max() - pd.Timedelta(days=RECENT_DAYS)
     features = training_features(frame, state)[recent]
-    probabilities = booster.predict(features, num_threads=1)
+    probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
     capacity = capacity or {}
     config = ScoringConfig(
@@ -146,7 +146,7 @@ def _root(home: Path) -> Path:
 def save_snapshot(home: Path, model_version: str, state: FeatureState, config: ScoringConfig, keep: int = 3) -> str:
     """Write a new snapshot version and point ``latest`` at it; returns the version."""
     with _store(home, keep).stage() as (version, staging):
-        shutil.copy(VersionedStore(home, MODELS).folder(model_version) / "model.txt", staging / "model.txt")
+        PublishedModel.copy_files(VersionedStore(home, MODELS).folder(model_version), staging)
         with (staging / "state.pkl").open("wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
@@ -168,12 +168,12 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
         config = json.loads((folder / "config.json").read_text())
         with (folder / "state.pkl").open("rb") as f:
             state = pickle.load(f)
-        booster = lgb.Booster(model_file=str(folder / "model.txt"))
+        model = PublishedModel.load(folder)
     except FileNotFoundError:
         raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
-    scorer = Scorer(booster, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
+    scorer = Scorer(model, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
     if state.links is not None:  # violators recorded since this snapshot read the graph
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     return scorer, meta

@@ -77,7 +77,7 @@ class Page:
 
     def __init__(self) -> None:
         port = free_port()
-        self.profile = tempfile.TemporaryDirectory()
+        self.profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # chromium may still be writing
         self.process = subprocess.Popen(
             [
                 chromium(),

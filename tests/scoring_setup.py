@@ -8,6 +8,7 @@ test that needs the declarations in the graph again calls :func:`reload_sample`.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -53,6 +54,27 @@ def trained(driver, rg_env, tmp_path_factory):
 def reload_graph(driver):
     """:func:`reload_sample` as a fixture: ``reload_graph(env, sample)``."""
     return lambda env, sample: reload_sample(driver, env, sample)
+
+
+@pytest.fixture(scope="module")
+def live_server(trained, driver, start_server, tmp_path_factory):
+    """A function starting ``riskgraph serve`` on the analysed sample: ``live_server(**extra_env)``.
+
+    The server gets a copy of the trained home, so the rules and cases a test makes stay there; the
+    graph is loaded and analysed again only when another module has replaced it.
+    """
+    env, sample, _ = trained
+    home = tmp_path_factory.mktemp("live-home")
+    shutil.rmtree(home)
+    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
+    env = {**env, "RISKGRAPH_HOME": str(home)}
+    counts = driver.execute_query(
+        "RETURN COUNT { (:Declaration) } AS declarations, COUNT { (:Network) } AS networks", database_="neo4j"
+    ).records[0]
+    if counts["declarations"] < SAMPLE_SIZE // 2 or counts["networks"] == 0:
+        reload_sample(driver, env, sample)
+        run_cli(env, "analyze")
+    return lambda **extra: start_server({**env, **extra})
 
 
 def free_port() -> int:

@@ -160,3 +160,48 @@ def test_bad_input(scenario):
         analyze_frames(s["enterprises"], s["declarations"], s["links"], set(), s["as_of"], community_method="kmeans")
     with pytest.raises(ValueError, match="table is missing columns: community"):
         network_risk(ig.Graph(), pd.DataFrame({"x": [1]}))
+
+
+def _coincidence_and_ring():
+    """Young firms L1, L2 whose only ties are one container on one voyage and a seller of 20 buyers; old
+    firms R1-R3 sharing a phone, an address and a seller of their own, declaring far below peer prices."""
+    honest = [f"F{i:02d}" for i in range(18)]
+    ring = ["R1", "R2", "R3"]
+    firms = ["L1", "L2", *ring, *honest]
+    registered = ["2025-09-01", "2025-09-15", *["2012-01-01"] * (len(firms) - 2)]
+    enterprises = pd.DataFrame(
+        {"id": firms, "name": firms, "category": None, "registered": pd.to_datetime(registered), "country": None}
+    )
+    rows = []
+    for i, f in enumerate(honest + ["L1", "L2"]):
+        for k in range(3):
+            rows.append((f, "BIG", f"CN{i:03d}{k}", 100.0))
+    for f in ring:
+        for k in range(3):
+            rows.append((f, "RS", f"RING{f}{k}", 25.0))
+    rows.append(("L1", "BIG", "TGHU9876540", 100.0))
+    rows.append(("L2", "BIG", "TGHU9876540", 100.0))
+    declarations = pd.DataFrame(rows, columns=["importer_id", "seller_id", "consignment_id", "value"])
+    declarations["id"] = [f"D{i}" for i in range(len(declarations))]
+    declarations["date"] = pd.Timestamp("2025-11-02")
+    declarations["hs6"], declarations["origin"], declarations["net_mass"] = "220421", "FR", 1.0
+    declarations["route"] = ["FRLEH>SGSIN>CNSHA" if f in ring else "FRLEH>CNSHA" for f in declarations["importer_id"]]
+    links = pd.DataFrame(
+        [(f, kind, target) for f in ring for kind, target in (("phone", "P-RING"), ("address", "A-RING"))],
+        columns=["enterprise", "kind", "target"],
+    )
+    return enterprises, declarations, links
+
+
+def test_coincidental_container_and_common_seller_rank_below_rare_shared_identifiers():
+    enterprises, declarations, links = _coincidence_and_ring()
+    r = analyze_frames(enterprises, declarations, links, set(), "2025-12-01", seed=1)
+    rank = {m: i for i, net in enumerate(r.networks) for m in net["members"]}
+    ring_net = r.networks[rank["R1"]]
+    assert set(ring_net["members"]) == {"R1", "R2", "R3"}
+    assert rank.get("L1", len(r.networks)) > rank["R1"]
+    coincidence = [n for n in r.networks if {"L1", "L2"} <= set(n["members"])]
+    assert all(n["score"] < ring_net["score"] for n in coincidence)
+    # a ring of rare shared identifiers declaring far below its peers is smuggling, not a valuation audit
+    assert ring_net["kind"] == "anti-smuggling" and ring_net["routing"].startswith("ring:")
+    assert "under-valuation" in ring_net["routing"] and "transshipment" in ring_net["routing"]

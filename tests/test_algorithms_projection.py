@@ -104,3 +104,38 @@ def test_bad_input():
 def test_empty_links():
     g = enterprise_graph(_links([]), enterprises=["a"])
     assert g.vcount() == 1 and g.ecount() == 0
+
+
+def test_a_container_links_importers_only_within_one_voyage():
+    d = pd.DataFrame(
+        {
+            "importer_id": ["a", "b", "c", "x", "y"],
+            "consignment_id": ["MSCU1234565", "MSCU1234565", "MSCU1234565", "COSU6012345678", "COSU6012345678"],
+            "date": pd.to_datetime(["2025-01-02", "2025-01-05", "2025-05-20", "2025-01-01", "2025-06-01"]),
+        }
+    )
+    g = enterprise_graph(declaration_links(d)[["enterprise", "kind", "target"]])
+    linked = {tuple(sorted((g.vs[e.source]["name"], g.vs[e.target]["name"]))) for e in g.es}
+    # a and b: one voyage; c months later: reuse by the line; x and y: one bill of lading, whenever lodged
+    assert linked == {("a", "b"), ("x", "y")}
+
+
+def test_a_rare_shared_phone_outweighs_a_reused_container_and_a_common_seller():
+    rows = [("p", "phone", "P1"), ("q", "phone", "P1")]  # a phone only two firms use
+    rows += [(e, "seller", "BIG") for e in ["u", "v", *(f"f{i}" for i in range(18))]]  # a seller of 20 buyers
+    links = _links(rows)
+    container = pd.DataFrame(
+        {
+            "importer_id": ["u", "v"],
+            "consignment_id": ["TGHU9876540", "TGHU9876540"],
+            "date": pd.to_datetime(["2025-02-01", "2025-08-01"]),
+        }
+    )
+    reused = enterprise_graph(pd.concat([links, declaration_links(container)[["enterprise", "kind", "target"]]]))
+    assert _edge(reused, "u", "v")["kinds"] == ("seller",)  # the container months apart is no link
+    assert _edge(reused, "p", "q")["weight"] > _edge(reused, "u", "v")["weight"]
+    container["date"] = pd.to_datetime(["2025-02-01", "2025-02-03"])  # even on one voyage (co-loading)
+    same_voyage = enterprise_graph(pd.concat([links, declaration_links(container)[["enterprise", "kind", "target"]]]))
+    coincidence = _edge(same_voyage, "u", "v")
+    assert coincidence["kinds"] == ("consignment", "seller")
+    assert _edge(same_voyage, "p", "q")["weight"] > coincidence["weight"]

@@ -140,7 +140,8 @@ def test_the_ring_is_the_top_network_routed_to_anti_smuggling(analysed, rg_env):
     assert top["reasons"][0]["signal"] == "shell_ring"
     listed = _last_json(run_cli(rg_env, "networks", "--top", "3", "--json"))
     assert listed[0]["members"] == RING
-    assert all(set(n) == {"id", "score", "kind", "members", "reasons"} for n in listed)
+    assert all(set(n) == {"id", "score", "kind", "routing", "members", "reasons"} for n in listed)
+    assert listed[0]["routing"].startswith("ring:")  # why it goes to anti-smuggling
     assert [n["score"] for n in listed] == sorted((n["score"] for n in listed), reverse=True)
 
 

@@ -7,7 +7,6 @@ here do not leak into other modules; the sample is loaded into the graph again f
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from ingest.validate import validate
 from scoring.snapshot import load_scorer, save_snapshot
-from tests.conftest import run_cli
+from tests.conftest import add_rule, run_cli
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
@@ -45,10 +44,10 @@ def setup(trained, reload_graph, start_server, tmp_path_factory):
     }
     rules = tmp_path_factory.mktemp("rules")
     (rules / "busy.json").write_text(json.dumps(rule))
-    _approved(env, run_cli(env, "rules", "add", str(rules / "busy.json"), "--by", "analyst"))
+    add_rule(env, rules / "busy.json")
     idle = {**rule, "id": "never-hits", "description": "Goods from nowhere", "conditions": {"origin": ["AQ"]}}
     (rules / "idle.json").write_text(json.dumps(idle))
-    _approved(env, run_cli(env, "rules", "add", str(rules / "idle.json"), "--by", "analyst"))
+    add_rule(env, rules / "idle.json")
     store = home / "rules" / "rules.json"  # back-date the idle rule: stored 200 days ago, never hit since
     doc = json.loads(store.read_text())
     for r in doc["rules"]:
@@ -132,9 +131,3 @@ def test_feedback_command_quarantines_bad_rows(setup, tmp_path):
     report = json.loads(run_cli(env, "performance", "--json").stdout)
     assert report["outcomes"] >= 120  # the CLI reads the same graph and decision log as the API
     assert Path(env["RISKGRAPH_HOME"], "decisions.sqlite").exists()
-
-
-def _approved(env: dict[str, str], proposed) -> None:
-    """A second person approves the rule change just proposed (four eyes)."""
-    change = re.search(r"proposed change (chg-[0-9a-f]+)", proposed.stderr).group(1)
-    run_cli(env, "rules", "approve", change, "--by", "second analyst")

@@ -13,6 +13,7 @@ import shutil
 import time
 
 import pandas as pd
+import phonenumbers
 import pytest
 
 from scoring.decision_log import DecisionLog
@@ -66,8 +67,8 @@ def _new_firm(n: int, **party) -> dict:
 
 
 def _spelled(phone: str) -> str:
-    """The phone as a clearance clerk might type it: country code, spaces, trunk prefix."""
-    return f"+86 {phone[:-8]} {phone[-8:-4]} {phone[-4:]}"
+    """The phone (an E.164 key) as a clearance clerk might type it: national form, trunk prefix, spaces."""
+    return phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _links(decision: dict) -> list[dict]:
@@ -100,8 +101,9 @@ def test_busy_business_centre_address_barely_moves(setup, driver):
     assert busiest["firms"] >= 10  # the sample's business centre
     plain = _score(server, _new_firm(3))
     shared = _score(server, _new_firm(4, importer_address=busiest["text"]))
-    assert shared["score"] - plain["score"] < 3.0
     assert all(link["weight"] < 0.05 for link in _links(shared))
+    # the score keeps (1 - weight) of what it left unflagged: under 5 points for a weight under 0.05
+    assert shared["score"] - plain["score"] < 5.0
 
 
 def test_feedback_confirming_a_violation_changes_the_next_decision(setup):
@@ -121,7 +123,9 @@ def test_feedback_confirming_a_violation_changes_the_next_decision(setup):
 def test_confirmed_case_names_the_case_for_the_next_declaration(setup):
     server, phones, _ = setup
     firm = [p for p in phones if p["violator"] == 0][1]
-    opened = server.client.post("/v1/cases", json={"enterprise_id": firm["firm"], "title": "phoenix check"})
+    opened = server.client.post(
+        "/v1/cases", json={"enterprise_id": firm["firm"], "title": "phoenix check", "kind": "anti-smuggling"}
+    )
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["id"]
     closed = server.client.patch(f"/v1/cases/{case_id}", json={"status": "closed", "outcome": "confirmed"})

@@ -59,6 +59,11 @@ def test_health_names_the_snapshot(server, trained):
     body = server.client.get("/health").json()
     assert body["status"] == "ok" and body["snapshot"] == trained[2]["snapshot"]
     assert body["model_version"] == trained[2]["model_version"]
+    card, metrics = body["model"], trained[2]["metrics"]  # the published model against its baseline
+    assert card["published"] == metrics["published"] in ("model", "blend", "baseline") and card["why"]
+    for rate in ("5%", "10%"):
+        assert card["baseline"][f"precision@{rate}"] == metrics["baseline"][f"precision@{rate}"]
+        assert card["model"][f"precision@{rate}"] >= card["baseline"][f"precision@{rate}"]
 
 
 def test_score_one_declaration(server):

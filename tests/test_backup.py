@@ -4,7 +4,6 @@ audit log keeps the months its retention says."""
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 
 import neo4j
@@ -13,7 +12,7 @@ from api.audit_log import AuditLog
 from api.keys import KeyStore
 from graph.connection import credentials
 from investigate.cases import create_case, read_case
-from tests.conftest import run_cli
+from tests.conftest import add_rule, run_cli
 from tests.explore_setup import load
 
 COUNTS = "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n ORDER BY label"
@@ -48,8 +47,7 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
             }
         )
     )
-    proposed = run_cli(rg_env, "rules", "add", str(rule), "--by", "ana").stderr
-    run_cli(rg_env, "rules", "approve", re.search(r"chg-[0-9a-f]+", proposed).group(0), "--by", "bo")
+    add_rule(rg_env, rule, by="ana", approver="bo")
     AuditLog(home).append({"at": "2026-11-30T10:00:00+00:00", "key": key.id, "path": "/v1/cases"})
     with sqlite3.connect(home / "decisions.sqlite") as db:
         db.execute("CREATE TABLE IF NOT EXISTS kept (id TEXT)")

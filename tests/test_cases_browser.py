@@ -13,7 +13,7 @@ def _select(page, q: str) -> None:
     page.evaluate(f"document.getElementById('q').value = {q!r}; document.querySelector('#search button').click()")
     page.wait_for("document.querySelectorAll('#results li').length > 0")
     page.evaluate("document.querySelector('#results li').click()")
-    page.wait_for("document.getElementById('case-on').options.length > 0")
+    page.wait_for("(document.getElementById('case-on') || {options: []}).options.length > 0")  # once the profile is in
 
 
 def test_open_case_button_opens_a_case_on_the_enterprise_or_its_network(explore_server, page, tmp_path):

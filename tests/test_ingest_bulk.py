@@ -21,7 +21,7 @@ from graph import local_server
 from graph.config import Settings
 from graph.connection import credentials
 from graph.model import schema
-from graph.reference import OFFICES
+from graph.reference import SEED_OFFICES
 from graph.setup import ensure_schema, load_reference_data
 from sample.generator import generate
 from tests.conftest import run_cli
@@ -169,7 +169,7 @@ def test_import_killed_midway_is_redone_by_the_next_run(own_server, sample):
     assert not marker.exists()
     counts = _stats(env)
     assert counts["nodes"]["Declaration"] == final["stored"]
-    assert counts["nodes"]["CustomsOffice"] == len(OFFICES)
+    assert counts["nodes"]["CustomsOffice"] == len(SEED_OFFICES)
     constraints = _query(cfg, "SHOW CONSTRAINTS YIELD labelsOrTypes RETURN labelsOrTypes[0] AS label")
     assert sorted(r["label"] for r in constraints) == sorted(schema().nodes)
     expected = _graph(cfg)

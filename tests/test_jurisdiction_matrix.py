@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from api.keys import ROLES
 from api.main import ROUTERS
-from graph.reference import DEPARTMENT, jurisdiction
+from graph.reference import department_code, jurisdiction
 from tests.conftest import run_cli
 from tests.explore_setup import PARK_ADDRESS, _row, declarations
 from tests.scoring_setup import Server
@@ -142,8 +142,12 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/paths"): [{"params": {"from": firm, "to": to, "max_hops": 6}} for to in path_to[1:]]
         # naming an outside firm is refused outright
         + [{"params": {"from": firm, "to": other}, "names_outsider": True}],
-        ("GET", "/v1/networks"): [{}],
+        # the office filter narrows within the key's own jurisdiction, never beyond it
+        ("GET", "/v1/networks"): [{}, *({"params": {"office": o, "min_score": 0}} for o in ("SC-QINGDAO", "Shanghai"))],
         ("GET", "/v1/networks/{network_id}"): [{"path": {"network_id": ring}, "names_outsider": kind == "qingdao"}],
+        ("GET", "/v1/networks/{network_id}/neighbourhood"): [
+            {"path": {"network_id": ring}, "names_outsider": kind == "qingdao"}
+        ],
         ("GET", "/v1/enterprises/{enterprise_id}/chart"): [{"path": {"enterprise_id": firm}, "params": {"depth": 3}}],
         ("GET", "/v1/networks/{network_id}/chart"): [
             {"path": {"network_id": ring}, "names_outsider": kind == "qingdao"}
@@ -156,7 +160,9 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/leads.csv"): [{"params": {"kind": k}} for k in ("audit", "anti-smuggling")],
         ("GET", "/v1/leads.xlsx"): [{"params": {"kind": k}} for k in ("audit", "anti-smuggling")],
         ("GET", "/v1/reports/analysis"): [{"params": {"format": f}} for f in ("json", "html")],
+        ("GET", "/v1/offices"): [{}],
         ("GET", "/v1/audit"): [{}],
+        ("GET", "/metrics"): [{}],
     }
     out = []
     for spec in table[(method, route)]:
@@ -168,7 +174,8 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
 
 def _routes() -> list[tuple[str, str, object]]:
     """(method, path, allow dependency or None) of every mounted route, from the access table."""
-    return [(m, r.path, access) for module, access, *_ in ROUTERS for r in module.router.routes for m in r.methods]
+    routes = [(m, r.path, access) for module, access, *_ in ROUTERS for r in module.router.routes for m in r.methods]
+    return [(m, re.sub(r"\{(\w+):\w+\}", r"{\1}", path), access) for m, path, access in routes]  # {id:entity}
 
 
 def _text(response: httpx.Response) -> str:
@@ -186,7 +193,7 @@ def _named(text: str, tokens: set[str]) -> set[str]:
 
 def _key_office(role: str, kind: str) -> str | None:
     if KINDS[kind] is None and role == "analyst":
-        return DEPARTMENT.code  # an analyst key names a sub-centre or the department
+        return department_code()  # an analyst key names a sub-centre or the department
     return KINDS[kind]
 
 
@@ -252,6 +259,14 @@ def test_outside_firms_are_placeholders_in_neighbourhoods_paths_and_profiles(mat
         labels = [n["label"] for n in path["nodes"]]
         assert labels[-1] == "Declaration" and path["nodes"][-1]["outside"]  # lodged at Qingdao
         assert "HONEST2" not in json.dumps(path)  # the Qingdao firm is not named on the way
+
+    # the broker both sides use: its declarations lodged at Qingdao keep only their date and its role
+    timeline = shanghai.get("/v1/enterprises/BRK-BIG/timeline").json()
+    away = [d for d in timeline["declarations"] if d.get("outside")]
+    assert len(away) == 3 and all(d["id"] is None and d["value"] is None and d["role"] for d in away)
+    assert refs["HONEST2"]["declaration"] not in json.dumps(timeline)
+    whole = server.client.get("/v1/enterprises/BRK-BIG/timeline").json()
+    assert refs["HONEST2"]["declaration"] in {d["id"] for d in whole["declarations"]}
 
     case = shanghai.get(f"/v1/cases/{cases['HONEST1']}").json()
     assert any(n.get("outside") for n in case["evidence"]["graph"]["nodes"])

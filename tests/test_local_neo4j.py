@@ -6,7 +6,7 @@ import socket
 
 from graph import local_server
 from graph.model import schema
-from graph.reference import DISTRICTS, SUB_CENTRES
+from graph.reference import SEED_OFFICES
 from tests.conftest import run_cli
 
 
@@ -57,5 +57,6 @@ def test_constraints_and_offices_from_schema(empty_graph):
         "-[:PART_OF]->(:CustomsOffice {level: 'department'}) RETURN s.code AS sc, count(d) AS n"
     ).records
     counts = {r["sc"]: r["n"] for r in rows}
-    assert counts == {sc.code: sum(d.parent == sc.code for d in DISTRICTS) for sc in SUB_CENTRES}
+    subs = [o for o in SEED_OFFICES if o.level == "sub-centre"]
+    assert counts == {sc.code: sum(d.parent == sc.code and d.level == "district" for d in SEED_OFFICES) for sc in subs}
     assert counts["SC-QINGDAO"] == 14 and counts["SC-SHANGHAI"] == 12 and counts["SC-HUANGPU"] == 16

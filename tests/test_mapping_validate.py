@@ -14,7 +14,7 @@ import pytest
 from ingest import normalize as nz
 from ingest.mapping import Mapping, MappingError, load_mapping, parse_mapping
 from ingest.readers import IngestError, count_rows, input_files, read_chunks
-from ingest.validate import QUARANTINE_COLUMNS, QuarantineWriter, validate
+from ingest.validate import QUARANTINE_COLUMNS, QuarantineWriter, new_offices, validate
 
 MAPPING_YAML = """
 fields:
@@ -232,7 +232,7 @@ def test_clean_rows_are_typed_and_normalised():
     assert row["importer_phone_norm"] == "+862155551234"
     assert row["importer_legal_rep_norm"] == "ZHANG WEI"
     assert (row["origin_country"], row["loading_port"], row["transit_ports"]) == ("VN", "VNSGN", "SGSIN;HKHKG")
-    assert row["violation"] == 1 and row["inspected"] is None
+    assert row["violation"] == 1 and row["inspected"] == 1  # a violation found means it was checked
     assert pd.isna(row["seller_id"])  # canonical columns absent from the file are present, empty
     assert (row["source"], row["row"]) == ("f.csv", 7)
 
@@ -252,7 +252,6 @@ def test_empty_office_is_allowed():
         ({"quantity": "-3"}, "quantity", "negative 'quantity': '-3'"),
         ({"net_mass": "-0.5"}, "net_mass", "negative 'net_mass': '-0.5'"),
         ({"hs_code": "1234"}, "hs_code", "invalid HS code in 'hs_code': '1234'"),
-        ({"office": "Atlantis"}, "office", "unknown office in 'office': 'Atlantis'"),
         ({"violation": "yes"}, "violation", "'violation' must be 0 or 1, got 'yes'"),
     ],
 )
@@ -275,8 +274,19 @@ def test_duplicates_in_a_chunk_keep_the_first():
     assert bad.loc[1, "reason"] == "duplicate declaration_id 'X' in this chunk (first at row 10)"
 
 
+def test_unknown_office_is_kept_as_a_new_office_or_quarantined_on_request():
+    clean, bad = validate(_frame({"office": "30"}, {}), "f.csv")
+    assert bad.empty and clean["office"].tolist() == ["30", "CD-NINGBO"]
+    assert new_offices(clean) == {"30"}
+    clean, bad = validate(_frame({"office": "Atlantis"}, {}), "f.csv", unknown_offices="quarantine")
+    assert len(clean) == 1 and bad.loc[0, "field"] == "office"
+    assert "unknown office in 'office': 'Atlantis'" in bad.loc[0, "reason"]
+
+
 def test_several_faults_in_one_row_are_all_reported():
-    _, bad = validate(_frame({"date": "soon", "value": "-1", "office": "Nowhere"}), "f.csv")
+    _, bad = validate(
+        _frame({"date": "soon", "value": "-1", "office": "Nowhere"}), "f.csv", unknown_offices="quarantine"
+    )
     assert bad.loc[0, "field"] == "date;value;office"
     assert bad.loc[0, "reason"].count(";") == 2
 

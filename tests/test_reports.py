@@ -83,8 +83,12 @@ def test_the_new_ring_is_a_warning_and_the_first_instruction(served):
     first = figures["instructions"][0]
     assert first["action"] == "open an anti-smuggling case" and sorted(first["enterprises"]) == SHELLS
     checks = [i for i in figures["instructions"] if i["action"] == "check declaration"]
-    never_inspected = declarations().query("importer_id in @SHELLS and inspected != '1'")["declaration_id"]
-    assert checks and all(c["target"].split()[0] in set(never_inspected) for c in checks)
+    # each check names a never-inspected declaration of its own firm; the ring's come first, audit leads' after
+    rows = declarations().query("inspected != '1'")
+    never_inspected = set(zip(rows["declaration_id"], rows["importer_id"], strict=True))
+    assert checks and all((c["target"].split()[0], *c["enterprises"]) in never_inspected for c in checks)
+    ring_checks = [c["enterprises"][0] in SHELLS for c in checks]
+    assert ring_checks[0] and ring_checks == sorted(ring_checks, reverse=True)
     page = server.client.get("/v1/reports/analysis")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert warnings["items"][0]["detail"] in page.text and "appeared since the previous run" in page.text

@@ -62,7 +62,7 @@ def test_honest_firms_without_risk_give_no_link():
 def test_identifiers_come_from_the_ingest_normalisers():
     raw = {"importer_phone": "0086-21-5555-0101", "importer_address": "Rm 12, No. 8 Huaihai Rd", "declarant_id": " B1 "}
     found = dict(declaration_identifiers(raw))
-    assert found["phone"] == "2155550101" and found["declarant"] == "B1"
+    assert found["phone"] == "+862155550101" and found["declarant"] == "B1"
     assert found["address"] == declaration_identifiers({"importer_address": "ROOM 12 NO 8 HUAIHAI ROAD"})[0][1]
     assert declaration_identifiers({"importer_phone": "  ", "hs_code": "851713"}) == []
 

@@ -33,6 +33,10 @@ def test_train_validates_on_newer_declarations_and_beats_random_selection(traine
     home = Path(env["RISKGRAPH_HOME"])
     spec = json.loads((home / "models" / summary["model_version"] / "spec.json").read_text())
     assert spec["metrics"]["test"] == m["test"] and "importer_id_prior_rate" in spec["features"]
+    assert "id_importer_id" in spec["features"] and "log_value_declared" in spec["features"]
+    for rate in ("5%", "10%"):  # the published model is never below the raw-column baseline
+        assert m[f"precision@{rate}"] >= m["baseline"][f"precision@{rate}"]
+    assert m["calibration"]["brier_after"] >= 0 and len(m["calibration"]["reliability"]) > 1
     published = json.loads((home / "scoring" / summary["snapshot"] / "config.json").read_text())
     assert published["model_version"] == summary["model_version"]
 

@@ -16,6 +16,7 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
+from graph.reference import offices as hierarchy
 from visualizations.style import (
     DASHED,
     EDGE_COLOURS,
@@ -113,9 +114,11 @@ def render_chart(graph: dict, title: str, focus: set[str] | frozenset = frozense
 
 
 def render_page() -> str:
-    """The investigator page: search, chart, expand; vis-network and the chart style inline."""
+    """The investigator's workbench: the chart style, chart options and the customs offices (for the
+    network filter) inline; its scripts and libraries are served from ``/static``."""
+    offices = [{"code": o.code, "name": o.name, "level": o.level} for o in hierarchy() if o.level != "department"]
     return (
         _templates()
         .get_template("investigator.html")
-        .render(vis=vis_assets(), style=style_tables(), options=chart_options())
+        .render(config={"style": style_tables(), "options": chart_options(), "offices": offices})
     )

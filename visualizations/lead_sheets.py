@@ -62,9 +62,13 @@ _NETWORK = (
 _COLUMNS = {"audit": _AUDIT, "anti-smuggling": _NETWORK}
 
 
-def lead_columns(kind: str) -> list[str]:
-    """The header row for leads of ``kind``."""
-    return [c[0] for c in _COLUMNS[kind]]
+def lead_columns(kind: str, unit: str = "USD") -> list[str]:
+    """The header row for leads of ``kind``, money in ``unit`` (the graph's one currency, or US dollars)."""
+    return [c[0].replace("(USD)", f"({unit})") for c in _COLUMNS[kind]]
+
+
+def _unit(items: list[dict]) -> str:
+    return next((i["figures"].get("currency") for i in items if i["figures"].get("currency")), "USD")
 
 
 def reasons_text(reasons: list[dict]) -> str:
@@ -99,7 +103,7 @@ def lead_rows(items: list[dict], kind: str) -> list[list]:
 def leads_csv(items: list[dict], kind: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(lead_columns(kind))
+    writer.writerow(lead_columns(kind, _unit(items)))
     writer.writerows(["" if v is None else v for v in row] for row in lead_rows(items, kind))
     return out.getvalue().encode("utf-8-sig")
 
@@ -109,7 +113,7 @@ def leads_xlsx(items: list[dict], kind: str) -> bytes:
     sheet = book.active
     sheet.title = f"{kind} leads"
     columns = _COLUMNS[kind]
-    sheet.append(lead_columns(kind))
+    sheet.append(lead_columns(kind, _unit(items)))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="top", wrap_text=True)

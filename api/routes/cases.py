@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.access import PrincipalDep, ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep, LiveScorerDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from api.models import CasePublic, CasesPublic
 from investigate import cases, explore
 from scoring.violator_journal import ViolatorEvent
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/cases", tags=["cases"])
 
 # The library's vocabularies, so the API cannot drift from them (a tuple subscript lists its values).
 Kind = Literal[cases.KINDS]
@@ -36,7 +37,7 @@ class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enterprise_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    network_id: int | None = None
+    network_id: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     kind: Kind | None = Field(None, description="defaults to the network's kind")
     title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
     assignee: Name | None = None
@@ -62,7 +63,9 @@ def _author(principal) -> str:
     return f"{principal.name} ({principal.id})"
 
 
-@router.post("", status_code=201, response_model=CasePublic)
+@router.post(
+    "", status_code=201, response_model=CasePublic, responses={404: {"description": "no such enterprise or network"}}
+)
 def create_case(
     request: Request, response: Response, graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, body: CaseCreate
 ) -> dict:
@@ -109,7 +112,11 @@ def read_case(graph: GraphDep, scope: ScopeDep, case_id: str) -> dict:
     return cases.read_case(*graph, case_id, scope)
 
 
-@router.patch("/{case_id}", response_model=CasePublic)
+@router.patch(
+    "/{case_id}",
+    response_model=CasePublic,
+    responses={409: {"description": "the change is not allowed from the case's status"}},
+)
 def update_case(
     graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, live: LiveScorerDep, case_id: str, body: CaseUpdate
 ) -> dict:

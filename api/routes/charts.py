@@ -7,14 +7,15 @@ from fastapi.responses import HTMLResponse
 
 from api.access import ScopeDep
 from api.deps import GraphDep
-from api.lookups import Depth, NodeLimit, require_enterprise, require_network
+from api.json_body import StrictJSONRoute
+from api.lookups import Depth, NetworkId, NodeLimit, require_enterprise, require_network
 from investigate import explore
 from visualizations.chart import render_chart
 
-router = APIRouter(tags=["charts"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["charts"])
 
 
-@router.get("/v1/enterprises/{enterprise_id}/chart", response_class=HTMLResponse)
+@router.get("/v1/enterprises/{enterprise_id:entity}/chart", response_class=HTMLResponse)
 def enterprise_chart(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 2, limit: NodeLimit = 500
 ) -> str:
@@ -24,7 +25,7 @@ def enterprise_chart(
 
 
 @router.get("/v1/networks/{network_id}/chart", response_class=HTMLResponse)
-def network_chart(graph: GraphDep, scope: ScopeDep, network_id: int, limit: NodeLimit = 500) -> str:
+def network_chart(graph: GraphDep, scope: ScopeDep, network_id: NetworkId, limit: NodeLimit = 500) -> str:
     found = require_network(graph, network_id)  # all members: those outside the scope become placeholders
     members = [m["id"] for m in found["members"]]
     data = explore.neighbourhood(*graph, members, 1, limit, scope)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request
 from api.access import ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from api.lookups import Depth, NodeLimit, require_enterprise
 from api.models import EnterpriseNeighbourhoodPublic, EnterprisePublic, PathsPublic, SearchPublic, TimelinePublic
 from investigate import explore
 from investigate.queries import enterprise_view
 
-router = APIRouter(prefix="/v1", tags=["explore"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["explore"])
 
 
 @router.get("/search", response_model=SearchPublic)
@@ -35,7 +36,7 @@ def search(
     return {"items": items, "count": len(items)}
 
 
-@router.get("/enterprises/{enterprise_id}", response_model=EnterprisePublic)
+@router.get("/enterprises/{enterprise_id:entity}", response_model=EnterprisePublic)
 def read_enterprise(graph: GraphDep, scope: ScopeDep, enterprise_id: str) -> dict:
     view = enterprise_view(*graph, enterprise_id, scope=scope)
     if view is None:
@@ -43,7 +44,7 @@ def read_enterprise(graph: GraphDep, scope: ScopeDep, enterprise_id: str) -> dic
     return view
 
 
-@router.get("/enterprises/{enterprise_id}/network", response_model=EnterpriseNeighbourhoodPublic)
+@router.get("/enterprises/{enterprise_id:entity}/network", response_model=EnterpriseNeighbourhoodPublic)
 def read_neighbourhood(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200
 ) -> dict:
@@ -51,7 +52,7 @@ def read_neighbourhood(
     return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope)}
 
 
-@router.get("/enterprises/{enterprise_id}/timeline", response_model=TimelinePublic)
+@router.get("/enterprises/{enterprise_id:entity}/timeline", response_model=TimelinePublic)
 def read_timeline(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000
 ) -> dict:
@@ -59,7 +60,7 @@ def read_timeline(
     return explore.timeline(*graph, enterprise_id, limit, scope)
 
 
-@router.get("/paths", response_model=PathsPublic)
+@router.get("/paths", response_model=PathsPublic, responses={404: {"description": "no entity at one end"}})
 def read_paths(
     graph: GraphDep,
     scope: ScopeDep,

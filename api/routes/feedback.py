@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import DecisionLogDep, GraphDep, LiveScorerDep, RuleStoreDep
+from api.json_body import StrictJSONRoute
 from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
 from scoring.feedback import Outcome, record_outcomes
 from scoring.performance import performance_report
 
-router = APIRouter(prefix="/v1", tags=["feedback"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["feedback"])
 
 
 @router.post("/feedback", response_model=FeedbackPublic)

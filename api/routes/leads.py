@@ -15,12 +15,13 @@ from fastapi.responses import Response
 
 from api.access import districts_of
 from api.deps import GraphDep
+from api.json_body import StrictJSONRoute
 from api.models import LeadsPublic
 from graph.scope import KINDS
 from investigate.leads import rank_leads, snapshot_shortfalls
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
-router = APIRouter(prefix="/v1", tags=["leads"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["leads"])
 
 Kind = Annotated[Literal[KINDS], Query(description="audit (importers) or anti-smuggling (networks)")]
 Limit = Annotated[int, Query(ge=1, le=5000, description="most leads returned")]

@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse
 
 from api.access import districts_of
 from api.deps import DecisionLogDep, GraphDep
+from api.json_body import StrictJSONRoute
 from api.models import ReportPublic
 from investigate.report import analysis_report
 from visualizations.report import render_report
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/reports", tags=["reports"])
 
 
 @router.get(

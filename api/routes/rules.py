@@ -19,17 +19,18 @@ from fastapi.responses import JSONResponse
 from api.access import PrincipalDep
 from api.deps import RuleStoreDep
 from api.errors import ApiError
+from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
-from graph.reference import DEPARTMENT
+from graph.reference import department_code
 from scoring.rules import Rule, RuleError
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules"])
 
 
 def _office(key: ApiKey) -> str | None:
     """The one owner this key may act for, or None when it may act for any."""
-    if key.role == "admin" or key.jurisdiction in (None, DEPARTMENT.code):
+    if key.role == "admin" or key.jurisdiction in (None, department_code()):
         return None
     return key.jurisdiction
 
@@ -45,7 +46,7 @@ def read_rules(store: RuleStoreDep, key: PrincipalDep, all_versions: Annotated[b
     rules = store.history() if all_versions else store.current()
     office = _office(key)
     if office is not None:
-        rules = [r for r in rules if r.owner in (office, DEPARTMENT.code)]
+        rules = [r for r in rules if r.owner in (office, department_code())]
     return {"data": [r.model_dump(mode="json") for r in rules], "count": len(rules)}
 
 
@@ -81,7 +82,7 @@ def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: Rul
 def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     """Changes awaiting approval (of this key's sub-centre and the department's)."""
     office = _office(key)
-    changes = [c for c in store.pending() if office is None or c["owner"] in (office, DEPARTMENT.code)]
+    changes = [c for c in store.pending() if office is None or c["owner"] in (office, department_code())]
     return {"data": changes, "count": len(changes)}
 
 

@@ -10,9 +10,15 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import DecisionLogDep, LiveScorerDep
+from api.json_body import StrictJSONRoute
 from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
 
-router = APIRouter(prefix="/v1/score", tags=["score"])
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/v1/score",
+    tags=["score"],
+    responses={503: {"description": "no scoring snapshot yet (`riskgraph model train`)"}},
+)
 
 
 @router.post("", response_model=DecisionPublic)

@@ -76,6 +76,8 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     shared = _share_containers(rng, batch)
     for c in shared:
         truth.lookalikes.append(("shared_consignment", c, "LCL container shared by different importers"))
+    # a stream of its own, so the rest of the year is drawn as it was before these look-alikes existed
+    _reuse_containers(np.random.default_rng([seed, 11]), batch, actors, truth, max(4, declarations // 5000))
     category = np.array(actors.ent_category)
     registered = np.array(actors.ent_registered)
     label_outcomes(rng, batch, category, registered)
@@ -170,6 +172,40 @@ def _share_containers(rng: np.random.Generator, batch: dict) -> list[str]:
             batch[k][dst] = batch[k][src]
         shared.append(batch["consignment"][dst])
     return sorted(set(shared))
+
+
+def _reuse_containers(rng: np.random.Generator, batch: dict, actors, truth: Truth, pairs: int) -> None:
+    """Pairs of unrelated young honest importers whose only tie is one container the shipping line reused
+    months apart and a seller with many buyers: a naive link count takes them for a shell ring."""
+    bulk = np.array([p.bulk for p in PRODUCTS])[batch["product"]]
+    ok = (batch["mode"] == "sea") & ~bulk & (batch["scheme"] == "")
+    kinds = np.array(actors.ent_kind)
+    first_day = pd.Series(batch["day"]).groupby(batch["firm"]).min()
+    firms, counts = np.unique(batch["firm"][ok], return_counts=True)
+    firms = firms[(counts >= 2) & (kinds[firms] == "honest") & (first_day.reindex(firms).to_numpy() >= 120)]
+    firms = rng.permutation(firms)
+    buyers = pd.DataFrame({"s": batch["seller"], "f": batch["firm"]}).groupby("s")["f"].nunique()
+    common = buyers[(buyers >= 12) & (buyers <= 40)].index.to_numpy()
+    if len(common) == 0 or len(firms) < 2 * pairs:
+        return
+    for j in range(pairs):
+        a, b = firms[2 * j], firms[2 * j + 1]
+        rows_a = np.flatnonzero(ok & (batch["firm"] == a))
+        rows_b = np.flatnonzero(ok & (batch["firm"] == b))
+        first, second = rows_a[0], rows_b[-1]
+        if batch["day"][second] - batch["day"][first] < 60:
+            continue
+        for k in ("consignment", "carrier"):
+            batch[k][second] = batch[k][first]
+        seller = int(common[int(rng.integers(len(common)))])
+        for rows in (rows_a, rows_b):
+            batch["seller"][rng.choice(rows, size=min(3, len(rows)), replace=False)] = seller
+        gap = int(batch["day"][second] - batch["day"][first])
+        detail = f"container {batch['consignment'][first]} reused {gap} days apart; common seller"
+        detail += f" {actors.seller_id[seller]} ({int(buyers[seller])} buyers)"
+        for f in (a, b):
+            actors.ent_registered[f] = int(first_day[f] - rng.integers(20, 90))  # set up shortly before trading
+            truth.lookalikes.append(("reused_container", actors.ent_id[f], detail))
 
 
 def _declaration_ids(rng: np.random.Generator, batch: dict) -> np.ndarray:

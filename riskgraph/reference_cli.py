@@ -1,0 +1,108 @@
+"""Reference data commands: ``offices load|list`` (the organisation) and ``rates load|list`` (money).
+
+Both are files under ``$RISKGRAPH_HOME`` (``offices.json``, ``rates.csv``): they work with the
+database stopped, and a running API picks them up by itself. ``offices load`` also writes the
+hierarchy into the graph when Neo4j answers (else the next command that connects does).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+__all__ = ["register"]
+
+console = Console(stderr=True)
+offices_app = typer.Typer(help="The customs organisation: offices, sub-centres, the department.", no_args_is_help=True)
+rates_app = typer.Typer(
+    help="Reference exchange rates (units per US dollar), with their history.", no_args_is_help=True
+)
+
+
+@offices_app.command("load")
+def offices_load(
+    path: Annotated[
+        Path, typer.Argument(help="CSV or YAML: code, name, kind (department/sub-centre/district), parent")
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace/--extend", help="replace the hierarchy in force, or add to it")
+    ] = True,
+) -> None:
+    """Make your organisation the hierarchy for jurisdictions, rule owners, capacity and performance."""
+    from graph.connection import DatabaseUnavailable
+    from graph.reference import load_offices
+
+    hierarchy = load_offices(path, replace=replace)  # OfficesError: one line, from main()
+    counts = {level: sum(o.level == level for o in hierarchy) for level in ("department", "sub-centre", "district")}
+    unassigned = [o.code for o in hierarchy if o.unassigned]
+    console.print(
+        f"{len(hierarchy)} offices in force: {counts['department']} department, {counts['sub-centre']} sub-centres, "
+        f"{counts['district']} districts"
+        + (f" ({len(unassigned)} unassigned: {', '.join(unassigned[:10])})" if unassigned else ""),
+        highlight=False,
+    )
+    try:
+        from riskgraph.cli import _connect
+
+        _connect()
+    except DatabaseUnavailable:
+        console.print("Neo4j is not running: the graph takes the hierarchy at the next command", highlight=False)
+
+
+@offices_app.command("list")
+def offices_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The hierarchy in force (the seed's unless one was loaded)."""
+    from dataclasses import asdict
+
+    from graph.reference import offices
+
+    items = offices()
+    if as_json:
+        print(json.dumps([asdict(o) | {"unassigned": o.unassigned} for o in items], ensure_ascii=False))
+        return
+    for o in items:
+        parent = o.parent or ("unassigned" if o.unassigned else "-")
+        print(f"{o.code:<14} {o.level:<11} {parent:<14} {o.name}")
+
+
+@rates_app.command("load")
+def rates_load(
+    path: Annotated[Path, typer.Argument(help="CSV: currency, per_usd (units per US dollar), valid_from")],
+) -> None:
+    """Add reference rates to the history; the rate valid today is used, the built-in table only by default."""
+    from graph.currency import load_rates
+
+    added = load_rates(path)  # RatesError: one line, from main()
+    console.print(f"added {len(added)} rates for {', '.join(sorted(set(added['currency'])))}", highlight=False)
+
+
+@rates_app.command("list")
+def rates_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The rates in force today (loaded or built-in), then the loaded history."""
+    from graph.currency import CURRENCY_PER_USD, read_rate_history, reference_rates
+
+    history = read_rate_history()
+    loaded = set(history["currency"])
+    current = reference_rates()
+    if as_json:
+        print(json.dumps({"in_force": current, "history": history.to_dict("records")}))
+        return
+    for currency, rate in sorted(current.items()):
+        source = "loaded" if currency in loaded else "built-in" if currency in CURRENCY_PER_USD else ""
+        print(f"{currency}  {rate:>14,.6g}  {source}")
+    if len(history):
+        print("history:")
+        for row in history.to_dict("records"):
+            print(
+                f"  {row['currency']}  {row['per_usd']:>14,.6g}  from {row['valid_from']}  (loaded {row['loaded_at']})"
+            )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the reference data commands to the main ``riskgraph`` app."""
+    app.add_typer(offices_app, name="offices")
+    app.add_typer(rates_app, name="rates")

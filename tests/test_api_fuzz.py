@@ -1,0 +1,72 @@
+"""schemathesis against ``riskgraph serve`` on the analysed sample: no server error, no answer the
+OpenAPI document does not describe (status, content type, body schema).
+
+Bounded: a few examples per operation, a fixed seed, two workers, no stateful phase. The requests are counted by the
+server itself (``GET /metrics``), 5xx answers included.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+EXAMPLES, SEED = 5, 13
+
+
+@pytest.fixture(scope="module")
+def server(live_server):
+    return live_server(RISKGRAPH_GRAPH_TIMEOUT="60")  # a slow shared machine must not turn into 503s
+
+
+def _answered(server) -> dict[str, int]:
+    """Requests the server has answered so far, by status class (1xx..5xx)."""
+    counts: dict[str, int] = {}
+    for status, n in re.findall(
+        r'^riskgraph_http_requests_total\{.*status="(\d)\d\d"\} (\S+)$', server.client.get("/metrics").text, re.M
+    ):
+        counts[f"{status}xx"] = counts.get(f"{status}xx", 0) + int(float(n))
+    return counts
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
+    before = _answered(server)
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{server.url}/openapi.json",
+            "--header",
+            f"X-API-Key: {server.client.headers['X-API-Key']}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            str(EXAMPLES),
+            "--seed",
+            str(SEED),
+            "--workers",
+            "2",
+            "--request-timeout",
+            "90",
+            "--phases",
+            "examples,coverage,fuzzing",  # the stateful phase chains requests without a bound of its own
+            "--continue-on-failure",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    seconds = time.monotonic() - started
+    after = _answered(server)
+    fuzzed = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    print(f"\nschemathesis: {sum(fuzzed.values())} requests in {seconds:.0f}s, by status class {fuzzed}")
+    assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
+    assert fuzzed.get("5xx", 0) == 0 and sum(fuzzed.values()) > 300, fuzzed

@@ -1,0 +1,170 @@
+"""Another administration's year, end to end, through the CLI and the HTTP API with one mapping.
+
+``riskgraph generate --profile minimal`` (2,000 declarations, seed 4): own column names, numeric office
+codes, TZS (no built-in rate), numeric transport-mode codes, a fraud flag as the only outcome, no party
+names or addresses. The module's steps share one graph and one ``RISKGRAPH_HOME`` and run in order:
+ingest → offices load → analyze → model train → score (CLI, API) → leads → report.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import add_rule, run_cli
+
+pytest_plugins = ("tests.scoring_setup",)  # start_server
+
+DECLARATIONS, SEED = 2000, 4
+
+
+def _last_json(done) -> dict:
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def minimal(driver, rg_env, tmp_path_factory):
+    """(folder, env, generator summary, ingest summary), the graph holding only this administration's year."""
+    from graph.setup import ensure_schema, load_reference_data
+
+    folder = tmp_path_factory.mktemp("minimal")
+    env = {**rg_env, "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("minimal-home"))}
+    generated = _last_json(
+        run_cli(
+            env,
+            "generate",
+            "--profile",
+            "minimal",
+            "--out",
+            str(folder),
+            "--declarations",
+            str(DECLARATIONS),
+            "--seed",
+            str(SEED),
+        )  # fmt: skip
+    )
+    with driver.session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    ensure_schema(driver, "neo4j")
+    load_reference_data(driver, "neo4j")
+    mapping = str(folder / "mapping.yaml")
+    ingested = _last_json(run_cli(env, "ingest", str(folder / "declarations.csv"), "--mapping", mapping, "--json"))
+    return folder, env, generated, ingested
+
+
+def test_ingest_quarantines_only_the_truly_bad_rows(minimal, driver):
+    folder, _, generated, ingested = minimal
+    truth = pd.read_csv(folder / "truth" / "bad_rows.csv", dtype=str)
+    assert ingested["quarantined"] == generated["bad_rows"] == len(truth) > 0
+    assert ingested["stored"] == DECLARATIONS - len(truth)
+    quarantined = pd.read_csv(ingested["quarantine_file"], dtype=str)
+    assert sorted(json.loads(o)["ENTRY_NO"] for o in quarantined["original"]) == sorted(truth["declaration_id"])
+    # the stations nobody declared are added as unassigned districts and said so; TZS needs no rate
+    assert ingested["new_offices"] == sorted(o for o in generated["offices"] if len(o) == 2)
+    assert ingested["money_unit"] == "TZS" and ingested["without_rate"] == 0
+    modes = dict(driver.execute_query("MATCH (d:Declaration) RETURN d.transport_mode AS mode, count(*) AS n").records)
+    assert {"sea", "air", "30", "20"} == set(modes)  # translated where the mapping says, kept where not
+    lodged = driver.execute_query("MATCH (:Declaration)-[r:LODGED_AT]->() RETURN count(r) AS n").records[0]["n"]
+    assert lodged == ingested["stored"]
+
+
+def test_offices_load_places_the_administrations_stations(minimal, driver):
+    folder, env, _, _ = minimal
+    run_cli(env, "offices", "load", str(folder / "offices.csv"))
+    listed = json.loads(run_cli(env, "offices", "list", "--json").stdout)
+    assert {o["code"] for o in listed} == set(pd.read_csv(folder / "offices.csv", dtype=str)["code"])
+    assert not any(o["unassigned"] for o in listed)
+    rows = driver.execute_query(
+        "MATCH (d:CustomsOffice {level: 'district'})-[:PART_OF]->(s:CustomsOffice)-[:PART_OF]->"
+        "(:CustomsOffice {level: 'department'}) RETURN s.code AS sc, count(d) AS n"
+    ).records
+    assert dict(rows) == {"2": 4, "3": 4}
+    seed_left = driver.execute_query("MATCH (o:CustomsOffice) WHERE o.code STARTS WITH 'CD-' RETURN count(o) AS n")
+    assert seed_left.records[0]["n"] == 0
+
+
+def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
+    _, env, generated, _ = minimal
+    run_cli(env, "analyze")
+    trained = _last_json(run_cli(env, "model", "train", "--json"))
+    metrics = trained["metrics"]
+    assert metrics["violations"] > 0 and metrics["auc"] > 0.8  # propensities of importers and brokers, undervaluing
+    assert metrics["precision@5%"] > 2 * metrics["base_rate"]
+
+
+def test_score_new_declarations_with_the_same_mapping_and_a_rule_on_own_codes(minimal):
+    folder, env, _, _ = minimal
+    rule = {
+        "id": "road-at-namanga",
+        "description": "Road crossings at Namanga (mode code 30, kept untranslated)",
+        "target": "tax",
+        "weight": 0.5,
+        "owner": "Inland Region",  # a sub-centre of the loaded hierarchy, by name
+        "offices": ["40"],
+        "effective_from": "2025-01-01",
+        "conditions": {"transport_mode": ["30"]},
+    }
+    (folder / "rule.yaml").write_text(json.dumps(rule))
+    add_rule(env, folder / "rule.yaml")
+    out = folder / "decisions.csv"
+    done = run_cli(env, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
+    decisions = {d["declaration_id"]: d for d in csv.DictReader(out.open())}
+    new = pd.read_csv(folder / "new.csv", dtype=str)
+    assert set(decisions) == set(new["ENTRY_NO"]) and "quarantined 0" in done.stderr
+    at_namanga = set(new.loc[(new["STATION"] == "40") & (new["MODE"] == "30"), "ENTRY_NO"])
+    hit = {i for i, d in decisions.items() if "road-at-namanga" in d["reasons"]}
+    assert at_namanga and hit == at_namanga
+
+
+def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, start_server):
+    from ingest.mapping import load_mapping
+
+    folder, env, _, _ = minimal
+    server = start_server(env)
+    offices = server.client.get("/v1/offices").json()
+    assert offices["count"] == 11 and {o["kind"] for o in offices["data"]} == {"department", "sub-centre", "district"}
+    frame = pd.read_csv(folder / "new.csv", dtype=str, keep_default_na=False)
+    mapped = load_mapping(folder / "mapping.yaml").apply(frame, "new.csv")
+    rows = [
+        {k: str(v) for k, v in row.items() if v is not None and v == v and str(v) != ""}
+        for row in mapped.to_dict("records")
+    ]
+    answers = server.client.post("/v1/score/batch", json={"declarations": rows})
+    assert answers.status_code == 200, answers.text
+    assert answers.json()["count"] == len(rows)
+    one = server.client.post("/v1/score", json=rows[0])
+    assert one.status_code == 200 and 0 <= one.json()["score"] <= 100
+    refused = server.client.post("/v1/score", json={**rows[0], "value": "see invoice"})
+    assert refused.status_code == 422 and "non-numeric 'value': 'see invoice'" in refused.text
+
+
+def test_leads_and_report_in_the_administrations_currency(minimal):
+    folder, env, _, _ = minimal
+    run_cli(env, "leads", "--kind", "audit", "--out", str(folder / "leads.csv"))
+    leads = pd.read_csv(folder / "leads.csv", encoding="utf-8-sig")
+    assert len(leads) > 0 and "Expected value (TZS)" in leads.columns
+    assert not math.isnan(leads["Expected value (TZS)"].iloc[0]) and leads["Expected value (TZS)"].iloc[0] > 0
+    report = folder / "report.html"
+    run_cli(env, "report", "--out", str(report))
+    assert Path(report).stat().st_size > 10_000
+
+
+def test_feedback_with_the_fraud_flag_alone_feeds_performance(minimal):
+    folder, env, _, _ = minimal
+    mapping = str(folder / "mapping.yaml")
+    run_cli(env, "ingest", str(folder / "new.csv"), "--mapping", mapping)  # lodged: now in the graph
+    new = pd.read_csv(folder / "new.csv", dtype=str)
+    outcomes = pd.DataFrame({"ENTRY_NO": new["ENTRY_NO"][:40], "FRAUD": ["1", "0", "0", "0"] * 10})
+    outcomes.to_csv(folder / "outcomes.csv", index=False)
+    counts = _last_json(run_cli(env, "feedback", str(folder / "outcomes.csv"), "--mapping", mapping, "--json"))
+    assert counts["recorded"] == 40 and counts["with_decision"] == 40 and counts["quarantined"] == 0
+    report = json.loads(run_cli(env, "performance", "--json").stdout)
+    offices = report["offices"]
+    assert sum(o["inspected"] for o in offices.values()) == 40
+    assert sum(o["violations"] for o in offices.values()) == 10
+    assert set(report["sub_centres"]) <= {"2", "3"}  # the loaded hierarchy's regions
