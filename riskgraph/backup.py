@@ -4,7 +4,8 @@ The graph goes through Neo4j's own ``neo4j-admin database dump``/``load`` (the j
 server, run while it is stopped: a dump of a running embedded store is not offered by Community);
 the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
 the decision log (through SQLite's backup API, so a running API's writes are not torn), models,
-analysis and scoring snapshots, and the audit log. The local Neo4j password is not in a backup: a
+analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read
+from it), exchange rates and the journal of confirmed violators. The local Neo4j password is not in a backup: a
 restored home keeps (or generates) its own. The local Neo4j is running again afterwards if it was
 before. Folders are created private (0700) like the home they come from.
 """
@@ -21,12 +22,23 @@ from graph import local_server
 from graph.config import Settings
 from graph.connection import disconnect
 from graph.errors import RiskGraphError
-from graph.home import ANALYSIS_SNAPSHOTS, AUDIT, DECISIONS, KEYS, MODELS, RULES, SCORING_SNAPSHOTS
+from graph.home import (
+    ANALYSIS_SNAPSHOTS,
+    AUDIT,
+    DECISIONS,
+    KEYS,
+    MODELS,
+    OFFICES,
+    RATES,
+    RULES,
+    SCORING_SNAPSHOTS,
+    VIOLATORS,
+)
 
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
-STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS)
+STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, VIOLATORS)
 GRAPH = "graph"
 MANIFEST = "manifest.json"
 

@@ -73,7 +73,7 @@ def neo4j_start() -> None:
 @app.command("backup")
 def backup_command(folder: Annotated[Path, typer.Argument(help="a new or empty folder")]) -> None:
     """Back up the local graph (Neo4j's dump, the server stopped for it) and the state files (keys, rules,
-    decisions, models, snapshots, audit log) into FOLDER."""
+    decisions, models, snapshots, audit log, offices, rates, violators) into FOLDER."""
     from riskgraph.backup import backup
 
     manifest = backup(settings(), folder)
