@@ -18,8 +18,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks.scoring import _API_FIELDS, _free_port, _load_client, _percentiles, _records
+from benchmarks.scoring import _API_FIELDS, _load_client, _percentiles, _records, start_scoring_server
 from sample.generator import generate
 
 
@@ -41,26 +39,9 @@ def rss_mib(pid: int) -> float:
 
 
 def soak(home: Path, records: list[dict], rate: float, seconds: float, every: float) -> dict:
-    from api.keys import KeyStore
-
-    port = _free_port()
-    key = KeyStore(home).create("clearance-system", name="soak")[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-    env |= {"RISKGRAPH_HOME": str(home), "NEO4J_URI": f"bolt://127.0.0.1:{_free_port()}"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "riskgraph", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port, key = start_scoring_server(home, wait_s=180)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(900):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records]
         headers = {"content-type": "application/json", "X-API-Key": key}
         for body in bodies[:500]:  # warm up: caches and the first allocations are not a leak
