@@ -3,12 +3,20 @@
 A full run reads enterprise-sized aggregates (:mod:`analysis.aggregates`) and analyses everything; an
 incremental run (:mod:`analysis.incremental`) redoes only what declarations loaded since the last run touched.
 
+The results appear all at once: the snapshot is staged, the graph results and the pointer to that
+snapshot (the ``AnalysisRun`` record, with the run's mode) are one transaction, then the snapshot is
+published (:mod:`analysis.write_back`, :mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of
+:data:`KILL_POINTS` makes the process kill itself (SIGKILL) there, for the tests that check a killed run
+leaves the previous one whole.
+
 Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, so the command
 line can show progress and a benchmark can print the same figures.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,15 +30,24 @@ from analysis.aggregates import read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
 from analysis.incremental import analyse_touched, find_touched, source_counts
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
-from analysis.snapshot import latest_snapshot, save_snapshot
+from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
 from analysis.state import AnalysisState, load_state, save_state
-from analysis.write_back import write_changes, write_results
+from analysis.write_back import current_snapshot, write_changes, write_results
 from graph.errors import RiskGraphError
 from scoring.snapshot import refresh_analysis
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
 ENGINES = ("inprocess", "gds")
+#: where ``RISKGRAPH_ANALYZE_KILL_AT`` may kill a run: after the analysis, with the snapshot staged,
+#: inside the graph transaction before its commit, and after the commit before the snapshot is published
+KILL_POINTS = ("analysed", "staged", "writing", "committed")
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get("RISKGRAPH_ANALYZE_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 #: Enterprise columns kept in the snapshot (what scoring and the CLI read)
 SNAPSHOT_COLUMNS = (
@@ -117,9 +134,12 @@ def run_analysis(
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
+    shown = current_snapshot(driver, database)
+    settle_staged(home, shown)  # what a killed run left
     if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
         state = load_state(home)
-        if state is not None and state.settings == settings and state.snapshot == latest_snapshot(home):
+        usable = state is not None and state.settings == settings
+        if usable and state.snapshot == latest_snapshot(home) == shown:
             clock = _Clock(on_stage)
             touched = find_touched(driver, database, state)
             clock.lap("touched")
@@ -140,15 +160,23 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, c
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 
     analysed_at = datetime.now(UTC)
-    written = write_results(driver, database, result.enterprises, result.networks, analysed_at)
-    clock.lap("write_back")
-
-    counts = {**data.counts, "analysed": written["enterprises"], "networks": written["networks"]}
+    _kill_point("analysed")
+    counts = {**data.counts, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["betweenness_method"] = result.betweenness_method
-    folder = _publish(home, data, result.enterprises, result.networks, metadata, sources, analysed_at, seed, engine)
-    clock.lap("snapshot")
+    version = _stage(home, result.enterprises, result.networks, metadata, clock)
+    write_results(
+        driver,
+        database,
+        result.enterprises,
+        result.networks,
+        analysed_at,
+        snapshot=version,
+        before_commit=lambda: _kill_point("writing"),
+    )
+    clock.lap("write_back")
+    folder = _publish(home, version, data, result.enterprises, result.networks, sources, analysed_at, seed, engine)
     _follow_in_scoring(home, result.enterprises, result.networks, clock)
     return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
 
@@ -186,10 +214,18 @@ def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts
     }
 
 
-def _publish(home, data, table, networks, metadata, sources, analysed_at, seed, engine) -> Path:
-    """The snapshot for scoring, then the state the next incremental run starts from."""
+def _stage(home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock) -> str:
     columns = [c for c in SNAPSHOT_COLUMNS if c in table.columns]
-    folder = save_snapshot(home, table[columns], networks, metadata)
+    version = stage_snapshot(home, table[columns], networks, metadata)
+    clock.lap("snapshot")
+    _kill_point("staged")
+    return version
+
+
+def _publish(home, version, data, table, networks, sources, analysed_at, seed, engine) -> Path:
+    """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
+    _kill_point("committed")
+    folder = publish_snapshot(home, version)
     state = AnalysisState(
         inputs=data,
         table=table,
