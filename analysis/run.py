@@ -188,16 +188,25 @@ def _incremental(driver, database, home: Path, state, touched, engine: GraphEngi
     for frame in (change.table, change.changed):
         frame["network_id"] = frame["id"].map(network_of).astype("Int64")
     analysed_at = datetime.now(UTC)
-    write_changes(driver, database, change.changed, change.changed_networks, change.removed_networks, analysed_at)
-    clock.lap("write_back")
-
+    _kill_point("analysed")
     counts = {**change.inputs.counts, **change.counts, "analysed": len(change.table), "networks": len(change.networks)}
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(change.inputs, analysed_at, engine, seed, "incremental", counts, clock)
-    folder = _publish(
-        home, change.inputs, change.table, change.networks, metadata, touched.sources, analysed_at, seed, engine
+    version = _stage(home, change.table, change.networks, metadata, clock)
+    write_changes(
+        driver,
+        database,
+        change.changed,
+        change.changed_networks,
+        change.removed_networks,
+        analysed_at,
+        snapshot=version,
+        before_commit=lambda: _kill_point("writing"),
     )
-    clock.lap("snapshot")
+    clock.lap("write_back")
+    folder = _publish(
+        home, version, change.inputs, change.table, change.networks, touched.sources, analysed_at, seed, engine
+    )
     _follow_in_scoring(home, change.table, change.networks, clock)
     return _run(change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
 

@@ -64,6 +64,11 @@ MERGE (r:AnalysisRun {id: 'current'})
 SET r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
 """
 DROP_THESE_NETWORKS = "MATCH (n:Network) WHERE n.id IN $ids DETACH DELETE n"
+# The graph shows one run: what an incremental run carried over is stamped with it too.
+RESTAMP = """
+CALL () { MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL SET e.analysed_at = $at }
+CALL () { MATCH (n:Network) SET n.analysed_at = $at }
+"""
 CURRENT_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.snapshot AS snapshot, r.analysed_at AS analysed_at"
 
 CREATE_NETWORKS = """
@@ -188,7 +193,8 @@ def write_changes(
 ) -> dict[str, int]:
     """An incremental run's results, in one transaction: the rescored enterprises, their networks replacing
     those numbered ``removed_networks``, and ``AnalysisRun`` pointing at ``snapshot`` with mode
-    ``incremental``; everything else stays as the last run left it."""
+    ``incremental``; everything else keeps the last run's results, stamped with this run's time (the graph
+    shows one run)."""
     rows = _enterprise_rows(enterprises, networks, at)
     network_rows = _network_rows(networks)
 
@@ -198,6 +204,7 @@ def write_changes(
             tx.run(SET_ENTERPRISES, rows=batch).consume()
         for batch in _batches(network_rows, max(1, batch_size // 50)):
             tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+        tx.run(RESTAMP, at=at).consume()
         tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="incremental").consume()
         if before_commit is not None:
             before_commit()
