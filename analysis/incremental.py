@@ -8,13 +8,16 @@ declarations with feedback recorded after it. Their importers are *touched*. The
    sums of the HS6 codes the new declarations fall in (whole peer groups, so the comparison is exact);
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
    enterprise graph from them (identifier weights stay global);
-3. runs Leiden again on the subgraph of the touched firms' communities and of new firms (the constant
-   Potts model is local, so a community away from the new data would be found unchanged); PageRank,
+3. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
+   tied to by a link above the resolution, and new firms (the constant Potts model is local, so a
+   community away from the new data would be found unchanged); PageRank,
    degree and propagation from known violators (new outcomes included) are recomputed on the whole graph;
 4. scores those communities' networks and members and writes back only them.
 
-Firms outside the touched communities keep the last run's figures (their propagated risk or peer
-comparison may have moved a little); betweenness is kept from the last run (a new firm has 0) and
+The communities a touched firm joined are rescored from the last run's activity tables (exact while the
+latest declaration date has not moved). Firms outside the touched communities keep the last run's figures
+(their propagated risk or peer comparison may have moved a little); betweenness is kept from the last run
+(a new firm has 0) and
 ``--full`` recomputes everything.
 """
 
@@ -203,6 +206,24 @@ def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touch
     )
 
 
+def _joined_communities(g, firms: list[str], old: pd.Series) -> set:
+    """Old communities a touched firm is now tied to strongly enough to join (a link above the CPM resolution)."""
+    position = {name: i for i, name in enumerate(g.vs["name"])}
+    weight = g.es["weight"] if g.ecount() else []
+    names = g.vs["name"]
+    found = set()
+    for firm in firms:
+        if firm not in position:
+            continue
+        for edge in g.incident(position[firm]):
+            if weight[edge] >= DEFAULT_RESOLUTION["leiden"]:
+                other = names[g.es[edge].target if g.es[edge].source == position[firm] else g.es[edge].source]
+                community = old.get(other)
+                if community is not None and pd.notna(community):
+                    found.add(community)
+    return found
+
+
 def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[str, int], set[int]]:
     """Leiden again on the region's subgraph; a community found with the same members keeps its number.
 
@@ -247,7 +268,9 @@ def analyse_touched(
     ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
 
-    region = sorted(set(affected) | (set(ids) - set(old_community.index)))
+    joined = _joined_communities(g, touched.importers, old_community)
+    extra = set(old_community[old_community.isin(joined - touched_communities)].index)
+    region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
     signals = [
