@@ -153,8 +153,11 @@ def _network_input(violation_day: str | None) -> tuple[AnalysisInput, pd.DataFra
         }
     )
     links = pd.DataFrame(
-        {"enterprise": ["a", "b", "a", "b"], "kind": ["phone", "phone", "address", "address"],
-         "target": ["P", "P", "X", "X"]}  # fmt: skip
+        {
+            "enterprise": ["a", "b", "a", "b"],
+            "kind": ["phone", "phone", "address", "address"],
+            "target": ["P", "P", "X", "X"],
+        }  # fmt: skip
     )
     violators = {"b"} if violation_day else set()
     data = AnalysisInput(enterprises, declarations, links, violators, declarations["date"].max())
