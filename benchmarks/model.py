@@ -50,7 +50,10 @@ def time_search(driver, rows: int, seed: int) -> None:
             budget=SEARCH_BUDGET * share,
         )  # fmt: skip
         stop = ", stopped by its budget" if summary["stopped_by_budget"] else ""
-        print(f"  search ({name}) on {rows:,} rows: {len(summary['tried'])} tried in {summary['seconds']:.1f}s{stop}")
+        print(
+            f"  search ({name}) on {rows:,} rows (trained on {summary.get('rows', 0):,}): {summary['settings']} of "
+            f"{summary['grid']} settings in {summary['seconds']:.1f}s{stop}; best {summary.get('best')}"
+        )
     print(f"settings search on {rows:,} labelled rows: {time.perf_counter() - began:.1f}s in all (bound 120 s)")
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from algorithms import networks as networks_module
 from analysis.graph_io import read_analysis_input
 from analysis.pipeline import analyze_frames
 from analysis.run import run_analysis
@@ -137,6 +138,20 @@ def _print_minimal(networks: list[dict], truth: Path) -> None:
     )
 
 
+def _print_ring_routing(networks: list[dict], truth: Path, top: int = 20) -> None:
+    """Each planted ring found in the top networks: its size, the network's kind and why."""
+    rings = pd.read_csv(truth / "rings.csv", dtype=str)
+    rings = rings[rings["role"] == "importer"]
+    size = rings.groupby("ring_id").size()
+    ring_of = dict(zip(rings["enterprise_id"], rings["ring_id"], strict=True))
+    for rank, (net, hit) in enumerate(zip(networks[:top], _ring_hits(networks[:top], ring_of), strict=True), 1):
+        if hit:
+            print(
+                f"    {hit:<11} {size[hit]:>2} planted, rank {rank:>2}, {len(net['members']):>2} firms: "
+                f"{net['kind']} ({net.get('routing', '-')})"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     generated_year_arguments(parser, declarations=20_000, port=7713, home="/tmp/rg-bench-networks")
@@ -162,8 +177,23 @@ def main() -> None:
         wide = evaluate(run.result.networks, data / "truth", top_recall=max(rings, 20))
         print(f"planted: {rings} rings, {found['reused_planted']} reused-container look-alike pairs")
         _print_summary("specific links", found, rings, wide)
+        _print_ring_routing(run.result.networks, data / "truth")
 
         data_in = read_analysis_input(driver, "neo4j")
+        # the same analysis with an exclusive broker or seller marking two-member networks too (before cfddec1)
+        default_min, networks_module.EXCLUSIVE_MIN_MEMBERS = networks_module.EXCLUSIVE_MIN_MEMBERS, 2
+        try:
+            pairs = analyze_frames(
+                data_in.enterprises, data_in.declarations, data_in.links, data_in.known_violators, data_in.as_of
+            ).networks
+        finally:
+            networks_module.EXCLUSIVE_MIN_MEMBERS = default_min
+        _print_summary(
+            "exclusive marker from 2 members", evaluate(pairs, data / "truth"), rings,
+            evaluate(pairs, data / "truth", top_recall=max(rings, 20)),
+        )  # fmt: skip
+        _print_ring_routing(pairs, data / "truth")
+
         naive = analyze_frames(
             data_in.enterprises, data_in.declarations, data_in.links, data_in.known_violators, data_in.as_of,
             reuse_days=10**6, kind_weights={"consignment": 1.0},

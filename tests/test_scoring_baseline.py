@@ -5,6 +5,8 @@ Pure frames, no database: the training path is the same function ``riskgraph mod
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,7 @@ from scoring.as_of import enterprises_as_of
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
 from scoring.model import choose_published, train_model
 from scoring.published import platt
-from scoring.search import search_params
+from scoring.search import GRID, MAX_TREES, search_params
 
 
 def _history(n: int = 2400, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -109,22 +111,40 @@ def test_platt_calibration_lowers_the_brier_score_and_keeps_the_ranking():
     assert all(abs(r["predicted"] - r["observed"]) < 0.08 for r in table)
 
 
-def test_settings_search_is_deterministic_for_a_seed():
+def test_settings_search_is_deterministic_for_a_seed_and_covers_its_grid():
     decls, ents = _history(1200)
     from scoring.features import categorical_names, fit_state, prepare_frame, training_features
 
     frame = prepare_frame(decls, ents)
     state = fit_state(frame)
     features = training_features(frame, state)
-    runs = [
-        search_params(
-            features, frame["violation"].to_numpy(), frame["date"], categorical_names([]), seed=5, tries=3, budget=60
-        )
-        for _ in range(2)
-    ]
+    labels, cats = frame["violation"].to_numpy(), categorical_names([])
+    runs = [search_params(features, labels, frame["date"], cats, seed=5, budget=60) for _ in range(2)]
     assert runs[0][0] == runs[1][0]
-    assert [t["precision@5-10%"] for t in runs[0][1]["tried"]] == [t["precision@5-10%"] for t in runs[1][1]["tried"]]
-    assert len(runs[0][1]["tried"]) == 3 * 3  # three settings, each read at three tree counts
+    assert runs[0][1]["tried"] == runs[1][1]["tried"]
+    summary = runs[0][1]
+    assert summary["settings"] == summary["grid"] == math.prod(len(v) for v in GRID.values())
+    assert not summary["stopped_by_budget"]
+    # every setting is read at the tree counts it reached before its early stop, and at that stop
+    assert all(1 <= t["rounds"] <= MAX_TREES for t in summary["tried"]) and len(summary["tried"]) >= summary["grid"]
+    assert runs[0][0] in [{k: t[k] for k in ("num_leaves", "learning_rate", "min_data_per_group", "rounds")}
+                          for t in summary["tried"]]  # fmt: skip
+    # another seed samples and orders differently but tries the same grid
+    other = search_params(features, labels, frame["date"], cats, seed=6, budget=60)[1]
+    assert other["settings"] == summary["grid"]
+
+
+def test_settings_search_trains_on_a_bounded_sample_of_rows():
+    decls, ents = _history(2400)
+    from scoring.features import categorical_names, fit_state, prepare_frame, training_features
+
+    frame = prepare_frame(decls, ents)
+    features = training_features(frame, fit_state(frame))
+    args = (features, frame["violation"].to_numpy(), frame["date"], categorical_names([]))
+    full = search_params(*args, seed=1, tries=1)[1]
+    capped = search_params(*args, seed=1, tries=1, rows=500)[1]
+    assert capped["rows"] == 500 < full["rows"]
+    assert capped["settings"] == full["settings"] == 1
 
 
 def _network_input(violation_day: str | None) -> tuple[AnalysisInput, pd.DataFrame]:
