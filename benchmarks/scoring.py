@@ -267,7 +267,7 @@ def bench_http(home: Path, records: list[dict], rate: float, seconds: float, wor
             bodies = [json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]]
             for body in bodies[:200]:  # warm up
                 headers = {"content-type": "application/json", "X-API-Key": key}
-                httpx.post(url + "/v1/score", content=body, headers=headers)
+                httpx.post(url + "/v1/score", content=body, headers=headers, timeout=120)  # first: normalisers load
             spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's state
             queue = spawn.Queue()
             client = spawn.Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))

@@ -14,9 +14,10 @@ import pytest
 from analysis.graph_io import AnalysisInput
 from scoring.as_of import enterprises_as_of
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
-from scoring.model import choose_published, train_model
+from scoring.model import choose_published, split_date, train_model
 from scoring.published import platt
 from scoring.search import GRID, MAX_TREES, search_params
+from scoring.snapshot import final_scores
 
 
 def _history(n: int = 2400, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -201,3 +202,21 @@ def test_training_works_without_party_columns(column):
     decls[column] = None
     m = train_model(decls, ents, seed=0, search_budget=5).metrics
     assert m["precision@10%"] >= m["baseline"]["precision@10%"]
+
+
+def test_final_score_validation_reads_the_network_risk_known_before_the_split():
+    """The current table gives the validation window's violators network risk they earned only later; the
+    as-of table (what the analysis knew before the split) does not. Validation must read the latter."""
+    decls, ents = _history(1200)
+    split = split_date(decls)
+    later = decls.loc[(decls["date"] >= split) & (decls["violation"] == 1), "importer_id"].unique()
+    today = ents.assign(risk=np.where(ents["id"].isin(later), 0.95, 0.0))
+    known_then = ents.assign(risk=0.0)
+    trained = train_model(decls, today, seed=0, search_budget=5, validation_enterprises=known_then)
+    assert (trained.test["risk"] == 0.0).all() and len(trained.test) == trained.metrics["test"]
+    state, p = trained.state, trained.test["probability"].to_numpy()
+    honest = final_scores(trained.test, p, [], state, network_weight=0.3)
+    leaky = final_scores(trained.test.assign(risk=trained.test["importer_id"].isin(later) * 0.95), p, [], state, 0.3)
+    assert (leaky >= honest).all() and (leaky > honest).any()  # what the leak would have added
+    # without an as-of table the current one is used (the closing note's optimistic figure)
+    assert trained.test["risk"].ne(train_model(decls, today, seed=0, search_budget=5).test["risk"]).any()
