@@ -258,13 +258,12 @@ class LinkIndex:
         """Per identifier, ``[strength, family, (kind, key, others, counted), description or None]`` for
         importer row ``me`` (-1: unknown), or None when it carries no link; kept in :attr:`_memo`."""
         generation = self._generation
-        out: dict[tuple[str, str], list | None] = dict.fromkeys(identifiers)
-        hashes = np.array([_cached_hash(k, v) for k, v in identifiers], dtype=np.uint64)
-        at = np.minimum(self.keys.searchsorted(hashes), len(self.keys) - 1)
-        found = (self.keys[at] == hashes).tolist()
-        for j, i in enumerate(at.tolist()):
-            if found[j]:
-                out[identifiers[j]] = self._link(me, *identifiers[j], i)
+        out: dict[tuple[str, str], list | None] = {}
+        keys, last = self.keys, len(self.keys) - 1
+        for kind, key in identifiers:  # one scalar search each: cheaper than numpy on a handful of keys
+            h = np.uint64(_cached_hash(kind, key))
+            i = min(int(keys.searchsorted(h)), last)
+            out[(kind, key)] = self._link(me, kind, key, i) if keys[i] == h else None
         if generation == self._generation:  # no violator marked meanwhile: the answers still hold
             if len(self._memo) > _MEMO_SIZE:
                 self._memo.clear()
