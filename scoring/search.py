@@ -45,7 +45,7 @@ GRID = {
 MAX_TREES = 300
 TREES = (75, 150, 300)
 PATIENCE = 30
-SEARCH_ROWS = 30_000
+SEARCH_ROWS = 20_000
 DEFAULT = {"num_leaves": 15, "learning_rate": 0.05, "min_data_per_group": 20, "rounds": 150}
 
 
