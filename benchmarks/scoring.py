@@ -253,12 +253,15 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
     out.put(asyncio.run(run()))
 
 
-def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
-    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
+def start_scoring_server(home: Path, workers: int = 1, wait_s: float = 30) -> tuple[subprocess.Popen, int, str]:
+    """``riskgraph serve`` on ``home`` with the graph unreachable, once it answers /health: (process, port,
+    a clearance-system key; the real key check is measured)."""
+    import httpx
+
     from api.keys import KeyStore
 
     port = _free_port()
-    key = KeyStore(home).create("clearance-system", name="benchmark")[1]  # the real key check is measured
+    key = KeyStore(home).create("clearance-system", name="benchmark")[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env |= {"RISKGRAPH_HOME": str(home), "NEO4J_URI": f"bolt://127.0.0.1:{_free_port()}"}
     server = subprocess.Popen(
@@ -267,16 +270,23 @@ def bench_http(home: Path, records: list[dict], rate: float, seconds: float, wor
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return server, port, key
+
+
+def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
+    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
+    server, port, key = start_scoring_server(home, workers)
     try:
         import httpx
 
         url = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         runs = (("without party fields", _API_FIELDS), ("with party fields", _API_FIELDS + _PARTY_FIELDS))
         for label, fields in runs:
             bodies = [json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]]
