@@ -56,6 +56,9 @@ NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
 }
 #: share of member pairs with strong links from which a community is a ring (with one more marker)
 RING_DENSITY = 1 / 3
+#: members a network needs before an exclusive broker or seller marks it a ring: two firms of one family
+#: sharing their supplier is ordinary trade; three or more tied to one intermediary is a ring's
+EXCLUSIVE_MIN_MEMBERS = 3
 _TAX_WORDS = ("valuation", "classification", "tax", "duty", "quota", "preference")
 _SMUGGLING_WORDS = ("smuggl", "drug", "narcotic", "counterfeit", "ipr", "origin", "launder", "weapon", "prohibited")
 _RECENCY_FLAGS = ("volume_spike", "young_with_volume", "new_route", "new_chapter", "broker_switch")
@@ -338,8 +341,7 @@ def network_risk(
         tax_evidence = strengths.get("undervaluation", 0.0) + (0.5 if tax_n > smuggling_n else 0.0)
         markers = {
             "young members": young_share,
-            # two firms of one family sharing their supplier is ordinary trade; three or more tied to one is a ring's
-            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= 3 else 0.0,
+            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= EXCLUSIVE_MIN_MEMBERS else 0.0,
             "under-valuation": below,
             "transshipment": float(transship.get(c, 0.0)),
         }
