@@ -9,14 +9,15 @@ declarations with feedback recorded after it. Their importers are *touched*. The
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
    enterprise graph from them (identifier weights stay global);
 3. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
-   tied to by a link above the resolution, and new firms (the constant Potts model is local, so a
-   community away from the new data would be found unchanged); PageRank,
+   tied to by a link above the resolution, new firms, and the firms whose propagated risk a new outcome
+   moved, with their communities (the constant Potts model is local, so a community away from the new
+   data would be found unchanged); PageRank,
    degree and propagation from known violators (new outcomes included) are recomputed on the whole graph;
 4. scores those communities' networks and members and writes back only them.
 
 The communities a touched firm joined are rescored from the last run's activity tables (exact while the
 latest declaration date has not moved). Firms outside the touched communities keep the last run's figures
-(their propagated risk or peer comparison may have moved a little); betweenness is kept from the last run
+(their PageRank or peer comparison may have moved a little); betweenness is kept from the last run
 (a new firm has 0) and
 ``--full`` recomputes everything.
 """
@@ -60,6 +61,9 @@ for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Netwo
     schema().node(_label)
 for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM"):
     schema().relationship(_rel)
+
+#: a change in propagated risk below this is rounding, not a new outcome
+PROPAGATION_MOVE = 1e-9
 
 SOURCE_COUNTS = "MATCH (d:Declaration) RETURN coalesce(d.source, '') AS source, count(*) AS n"
 
@@ -270,6 +274,13 @@ def analyse_touched(
 
     joined = _joined_communities(g, touched.importers, old_community)
     extra = set(old_community[old_community.isin(joined - touched_communities)].index)
+    # a new outcome (feedback, a case closed confirmed) moves its neighbours' propagated risk, whatever
+    # community they are in: they and their communities are rescored too
+    propagated = propagated_risk(g, inputs.known_violators)
+    now = propagated["propagated_risk"]
+    before = state.table.set_index("id")["propagated_risk"].reindex(now.index).fillna(0.0)
+    moved = set(now.index[(now - before).abs() > PROPAGATION_MOVE])
+    extra |= moved | set(old_community[old_community.isin(set(old_community.reindex(list(moved)).dropna()))].index)
     region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
@@ -277,7 +288,7 @@ def analyse_touched(
         pagerank_centrality(g).reindex(region),
         betweenness,
         degree_centrality(g).reindex(region),
-        propagated_risk(g, inputs.known_violators).reindex(region),
+        propagated.reindex(region),
         inputs.peer_stats,
     ]
     mine = set(region)
