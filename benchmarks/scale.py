@@ -161,9 +161,7 @@ def curve_point(size: int, day: int, work: Path, port: int, heap: str, pagecache
             stage, out = runner.run(size, "analyze incremental", day, "analyze", "--json")
             stages.append(stage)
         else:
-            stages.append(
-                runner.run(size, "analyze (no incr.)", size, "analyze", note="analyze has no --full here")[0]
-            )
+            stages.append(runner.run(size, "analyze (no incr.)", size, "analyze", note="analyze has no --full here")[0])
         stages.append(runner.run(size, "model train", size, "model", "train")[0])
         stage, out = runner.run(size, "score", size - day, "score", str(base), "--out", str(folder / "scores.csv"))
         stages.append(stage)

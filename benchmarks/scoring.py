@@ -9,11 +9,15 @@ The HTTP server runs with ``NEO4J_URI`` pointing at a closed port: scoring must 
 The load generator is open-loop: latency counts from each request's scheduled send time, so a stall
 is not hidden by the client waiting (no coordinated omission).
 
+``--workers-curve 1,2`` measures throughput as the server's worker count grows: for each count, 2,000
+requests a second for ``--seconds`` are queued on 32 connections (more than two cores answer, so the rate
+is the server's), with each worker's memory from ``/health``.
+
 In-process and HTTP figures come with and without links at lodging (``scoring.links``) in the same run;
 ``--index-at N`` also prints the identifier index's memory when built from N generated declarations.
 
 Usage: python -m benchmarks.scoring --home DIR [--data DIR] [--rate 300] [--seconds 60] [--batch 100000]
-       [--workers 1] [--index-at N] [--skip-batch]
+       [--workers 1] [--workers-curve 1,2] [--index-at N] [--skip-batch]
 """
 
 from __future__ import annotations
@@ -238,8 +242,10 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
     out.put(asyncio.run(run()))
 
 
-def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
-    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
+def _serve(home: Path, workers: int) -> tuple[int, str, subprocess.Popen]:
+    """``riskgraph serve`` with the graph unreachable, once it answers: (port, clearance key, process)."""
+    import httpx
+
     from api.keys import KeyStore
 
     port = _free_port()
@@ -252,16 +258,63 @@ def bench_http(home: Path, records: list[dict], rate: float, seconds: float, wor
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return port, key, server
+
+
+def _workers_memory(url: str, workers: int) -> dict[int, float]:
+    """Resident MB of each worker, from ``/health`` on new connections until each has answered."""
+    import httpx
+
+    seen: dict[int, float] = {}
+    for _ in range(40 * workers):
+        health = httpx.get(url + "/health", timeout=10).json()
+        seen[health["worker"]] = health["resident_mb"]
+        if len(seen) == workers:
+            break
+    return seen
+
+
+def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: float) -> None:
+    """Requests answered per second with 1, 2, ... worker processes, the load kept at 32 busy connections."""
+    bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records[:5000]]
+    for workers in counts:
+        port, key, server = _serve(home, workers)
+        try:
+            memory = _workers_memory(f"http://127.0.0.1:{port}", workers)
+            spawn = mp.get_context("spawn")
+            queue = spawn.Queue()
+            # 2,000/s, more than two cores answer: the queue never runs dry, so the rate is the server's
+            client = spawn.Process(target=_load_client, args=(port, key, bodies, 2_000, seconds, queue))
+            client.start()
+            result = queue.get()
+            client.join()
+            answered = len(result["service"]) / result["elapsed"]
+            print(
+                f"throughput with {workers} worker(s): {answered:,.0f} scores/s, errors {len(result['errors'])}, "
+                f"service {_percentiles(np.array(result['service']))}; memory per worker: "
+                + ", ".join(f"{pid} {mb:,.0f} MB" for pid, mb in memory.items())
+                + f"; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
+    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
+
+    port, key, server = _serve(home, workers)
     try:
         import httpx
 
         url = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         runs = (("without party fields", _API_FIELDS), ("with party fields", _API_FIELDS + _PARTY_FIELDS))
         for label, fields in runs:
             bodies = [json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]]
@@ -295,6 +348,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1, help="server processes for the HTTP run")
+    parser.add_argument("--workers-curve", default="", help="comma-separated worker counts for throughput")
     parser.add_argument("--index-at", type=int, default=0, help="also build the identifier index from N generated")
     parser.add_argument("--skip-batch", action="store_true", help="leave out the 100k batch and file runs")
     args = parser.parse_args()
@@ -312,6 +366,10 @@ def main() -> None:
             bench_index_memory(big, args.index_at)
         if not args.skip_batch:
             bench_batch(args.home, records, folder, args.batch)
+        if args.workers_curve:
+            counts = [int(n) for n in args.workers_curve.split(",")]
+            bench_workers(args.home, records, counts, args.seconds)
+            return
         bench_http(args.home, records, args.rate, args.seconds, args.workers)
 
 
