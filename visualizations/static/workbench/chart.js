@@ -8,9 +8,11 @@ export const STYLE = CONFIG.style;
 export const OFFICES = CONFIG.offices;
 //: firms outside the key's jurisdiction come back as placeholders (kind only), drawn grey
 export const OUTSIDE_COLOUR = "#e0e0e0";
-// Above this many nodes the initial layout skips vis-network's O(n²) "improved layout" and settles in
-// fewer iterations, so a 500-node chart is drawn and answers a click within a second (benchmarks/workbench.py).
+// Above this many nodes the initial layout skips vis-network's O(n²) "improved layout": new nodes start
+// where seedPositions puts them and physics only tidies up, so a 500-node chart is drawn and answers a
+// click within a second (benchmarks/workbench.py).
 const LARGE = 150;
+const TIDY_ITERATIONS = 30;
 
 export function riskColour(risk) {
   if (risk === null || risk === undefined) return STYLE.unscored;
@@ -70,6 +72,44 @@ function visEdge(e) {
           width: 1 + Math.min(count || 0, 20) / 5, first: e.first || null, last: e.last || null};
 }
 
+/**
+ * Starting places for new nodes, so physics has little left to do: the best-linked nodes (shared phones,
+ * addresses, brokers) on a sunflower spiral, every other node on a small ring around its best-linked
+ * neighbour (already placed nodes count as anchors where they are).
+ */
+function seedPositions(fresh, edges, placed) {
+  const neighbours = new Map();
+  const link = (a, b) => (neighbours.get(a) || neighbours.set(a, []).get(a)).push(b);
+  for (const e of edges) { link(e.source, e.target); link(e.target, e.source); }
+  const degree = (id) => (neighbours.get(id) || []).length;
+  const where = new Map(Object.entries(placed));
+  const hubs = fresh.filter((n) => degree(n.id) >= 3).sort((a, b) => degree(b.id) - degree(a.id));
+  const spread = 70 * Math.sqrt(Math.max(...hubs.map((n) => degree(n.id)), 1));
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  hubs.forEach((n, i) => {
+    const r = spread * Math.sqrt(i + 0.5);
+    where.set(n.id, {x: r * Math.cos(i * golden), y: r * Math.sin(i * golden)});
+  });
+  const around = new Map();
+  let loose = hubs.length;
+  for (const n of fresh) {
+    if (where.has(n.id)) continue;
+    const anchors = (neighbours.get(n.id) || []).filter((m) => where.has(m));
+    if (!anchors.length) {
+      const r = spread * Math.sqrt(loose + 0.5);
+      where.set(n.id, {x: r * Math.cos(loose * golden), y: r * Math.sin(loose * golden)});
+      loose += 1;
+      continue;
+    }
+    const anchor = anchors.reduce((a, b) => (degree(b) > degree(a) ? b : a));
+    const k = around.get(anchor) || 0;
+    around.set(anchor, k + 1);
+    const centre = where.get(anchor), angle = k * golden, r = 45 + 6 * Math.sqrt(k);
+    where.set(n.id, {x: centre.x + r * Math.cos(angle), y: centre.y + r * Math.sin(angle)});
+  }
+  return where;
+}
+
 export class Chart {
   /** A chart in ``container``; ``onSelect(node)`` is called with the API's node when one is clicked. */
   constructor(container, options = {}) {
@@ -96,11 +136,12 @@ export class Chart {
   /** Add a neighbourhood ({nodes, edges}) and lay it out again. */
   add(graph) {
     const fresh = graph.nodes.filter((n) => !this.nodes.get(n.id));
-    this.nodes.update(fresh.map((n) => visNode(n, this.focus)));
+    const large = this.nodes.length + fresh.length > LARGE;
+    const start = large ? seedPositions(fresh, graph.edges, this.network.getPositions()) : new Map();
+    this.nodes.update(fresh.map((n) => ({...visNode(n, this.focus), ...start.get(n.id)})));
     this.edges.update(graph.edges.map(visEdge));
     delete this.container.dataset.settled;
-    const large = this.nodes.length > LARGE;
-    const iterations = large ? 80 : this.options.physics.stabilization.iterations;
+    const iterations = large ? TIDY_ITERATIONS : this.options.physics.stabilization.iterations;
     // short layout batches keep the page answering input while a large chart settles
     if (large) this.network.setOptions({layout: {improvedLayout: false}, physics: {stabilization: {updateInterval: 10}}});
     this.network.setOptions({physics: true});
