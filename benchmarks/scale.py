@@ -46,9 +46,10 @@ class Stage:
         db_cpu = "-" if self.neo4j_cpu is None else f"{self.neo4j_cpu:8.1f}"
         db_peak = "-" if self.neo4j_peak_mb is None else f"{self.neo4j_peak_mb:8,.0f}"
         cpu_k = self.cpu + (self.neo4j_cpu or 0.0)
+        costs = f"{self.wall * per_k:8.3f} {cpu_k * per_k:8.3f}" if self.rows else f"{'-':>8} {'-':>8}"
         return (
             f"{self.size:>10,} {self.stage:<20} {self.rows:>10,} {self.wall:8.1f} {self.cpu:8.1f} {db_cpu:>8} "
-            f"{self.peak_mb:8,.0f} {db_peak:>8} {self.wall * per_k:8.3f} {cpu_k * per_k:8.3f}  {self.note}"
+            f"{self.peak_mb:8,.0f} {db_peak:>8} {costs}  {self.note}"
         )
 
 
