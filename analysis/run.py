@@ -2,10 +2,17 @@
 
 Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, so the command
 line can show progress and a benchmark can print the same figures.
+
+The results appear all at once: the snapshot is staged, the graph results and the pointer to that
+snapshot are one transaction, then the snapshot is published (:mod:`analysis.write_back`,
+:mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of :data:`KILL_POINTS` makes the
+process kill itself (SIGKILL) there, for the tests that check a killed run leaves the previous one whole.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,13 +24,22 @@ import neo4j
 from analysis.engines import GraphEngine, InProcessEngine
 from analysis.graph_io import read_analysis_input
 from analysis.pipeline import AnalysisResult, analyze_frames
-from analysis.snapshot import save_snapshot
-from analysis.write_back import write_results
+from analysis.snapshot import publish_snapshot, settle_staged, stage_snapshot
+from analysis.write_back import current_snapshot, write_results
 from graph.errors import RiskGraphError
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
 ENGINES = ("inprocess", "gds")
+#: where ``RISKGRAPH_ANALYZE_KILL_AT`` may kill a run: after the analysis, with the snapshot staged,
+#: inside the graph transaction before its commit, and after the commit before the snapshot is published
+KILL_POINTS = ("analysed", "staged", "writing", "committed")
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get("RISKGRAPH_ANALYZE_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 #: Enterprise columns kept in the snapshot (what scoring and the CLI read)
 SNAPSHOT_COLUMNS = (
@@ -91,6 +107,7 @@ def run_analysis(
         if on_stage is not None:
             on_stage(stage, timings[stage])
 
+    settle_staged(home, current_snapshot(driver, database))  # what a killed run left
     data = read_analysis_input(driver, database, as_of=as_of)
     if data.declarations.empty or data.as_of is None:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -117,10 +134,8 @@ def run_analysis(
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 
     analysed_at = datetime.now(UTC)
-    written = write_results(driver, database, result.enterprises, result.networks, analysed_at)
-    lap("write_back")
-
-    counts = {**data.counts, "analysed": written["enterprises"], "networks": written["networks"]}
+    _kill_point("analysed")
+    counts = {**data.counts, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
     metadata = {
         "as_of": data.as_of.date().isoformat(),
@@ -132,8 +147,21 @@ def run_analysis(
         "timings": dict(timings),
     }
     columns = [c for c in SNAPSHOT_COLUMNS if c in result.enterprises.columns]
-    folder = save_snapshot(home, result.enterprises[columns], result.networks, metadata)
+    version = stage_snapshot(home, result.enterprises[columns], result.networks, metadata)
     lap("snapshot")
+    _kill_point("staged")
+    write_results(
+        driver,
+        database,
+        result.enterprises,
+        result.networks,
+        analysed_at,
+        snapshot=version,
+        before_commit=lambda: _kill_point("writing"),
+    )
+    lap("write_back")
+    _kill_point("committed")
+    folder = publish_snapshot(home, version)
     timings["total"] = round(time.perf_counter() - began, 3)
     return AnalysisRun(
         result=result,

@@ -9,6 +9,12 @@ Layout under ``$RISKGRAPH_HOME/snapshots/``::
 
 Written through :class:`graph.home.VersionedStore` (staged, renamed when complete, ``latest`` swapped
 atomically), so a reader never sees a half-written snapshot. The newest ``keep`` versions are kept.
+
+``riskgraph analyze`` publishes in two steps around its graph transaction: :func:`stage_snapshot`
+writes the complete version but holds it (not yet ``latest``), the graph commits its results naming
+that version, then :func:`publish_snapshot` publishes it. A run killed in between leaves a held
+version: :func:`settle_staged` (at the start of the next run) publishes it if the graph committed
+that version, and removes it if not.
 """
 
 from __future__ import annotations
@@ -22,7 +28,17 @@ import pandas as pd
 from graph.errors import RiskGraphError
 from graph.home import ANALYSIS_SNAPSHOTS, VersionedStore
 
-__all__ = ["Snapshot", "SnapshotMissing", "save_snapshot", "load_snapshot", "snapshot_dir", "snapshot_versions"]
+__all__ = [
+    "Snapshot",
+    "SnapshotMissing",
+    "save_snapshot",
+    "stage_snapshot",
+    "publish_snapshot",
+    "settle_staged",
+    "load_snapshot",
+    "snapshot_dir",
+    "snapshot_versions",
+]
 
 
 class SnapshotMissing(RiskGraphError, FileNotFoundError):
@@ -70,13 +86,34 @@ def save_snapshot(
 ) -> Path:
     """Write a new version and point ``latest`` at it; returns the version folder."""
     store = _store(home, keep)
+    return store.folder(_write(store, enterprises, networks, metadata, publish=True))
+
+
+def stage_snapshot(home: Path, enterprises: pd.DataFrame, networks: list[dict], metadata: dict) -> str:
+    """Write a complete new version, held until :func:`publish_snapshot`; returns the version."""
+    return _write(_store(home), enterprises, networks, metadata, publish=False)
+
+
+def publish_snapshot(home: Path, version: str, keep: int = 5) -> Path:
+    """Make a held version the one readers load; returns its folder."""
+    return _store(home, keep).publish(version)
+
+
+def settle_staged(home: Path, committed: str | None) -> None:
+    """After a killed run: publish the held version the graph committed (``committed``), remove the others."""
+    _store(home).settle(committed)
+
+
+def _write(
+    store: VersionedStore, enterprises: pd.DataFrame, networks: list[dict], metadata: dict, publish: bool
+) -> str:
     table = enterprises.copy()
     table["reasons"] = [json.dumps(r) if not isinstance(r, str) else r for r in table["reasons"]]
-    with store.stage() as (version, staging):
+    with store.stage(publish) as (version, staging):
         table.to_parquet(staging / "enterprises.parquet", index=False)
         (staging / "networks.json").write_text(json.dumps(networks, default=_plain))
         (staging / "metadata.json").write_text(json.dumps({**metadata, "version": version}, default=_plain, indent=2))
-    return store.folder(version)
+    return version
 
 
 def load_snapshot(home: Path, version: str | None = None) -> Snapshot:

@@ -1,10 +1,16 @@
-"""Writing analysis results back onto the graph, in batches, replacing the previous run's.
+"""Writing analysis results back onto the graph, replacing the previous run's in one transaction.
 
 Every analysed enterprise gets its community, centralities, risk and reasons in one
 ``UNWIND $rows ... SET`` per batch; a property that is now empty (say, ``network_id`` of a firm
 whose ring dissolved) is sent as null, which removes it. Enterprises the run did not cover lose
 every analysis property, and ``Network`` nodes are rebuilt from scratch, so the graph always shows
 exactly one run.
+
+All of it, and the ``AnalysisRun`` pointer naming the run's snapshot, is one write transaction:
+readers see the previous run whole until the commit and the new one whole after it, and a run
+killed at any point before the commit leaves the previous results untouched (Neo4j rolls the
+transaction back). The price is one transaction's memory in the server: about a kilobyte per
+enterprise and member.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import pandas as pd
 
 from graph.model import SchemaError, schema
 
-__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results"]
+__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results", "current_snapshot"]
 
 #: Enterprise properties owned by the analysis (declared in graph/schema/Enterprise.yaml)
 ENTERPRISE_RESULT_PROPERTIES = (
@@ -37,6 +43,7 @@ _undeclared = set(ENTERPRISE_RESULT_PROPERTIES) - set(schema().node("Enterprise"
 if _undeclared:
     raise SchemaError(f"Enterprise properties written by the analysis are not declared: {sorted(_undeclared)}")
 schema().node("Network")
+schema().node("AnalysisRun")
 schema().relationship("MEMBER_OF")
 
 SET_ENTERPRISES = """
@@ -46,14 +53,17 @@ SET e += row.props
 """
 
 # Names come from the constant tuple above, never from input.
-CLEAR_STALE = (
-    "MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL AND e.analysed_at <> $at "
-    "CALL (e) { REMOVE "
-    + ", ".join(f"e.{p}" for p in ENTERPRISE_RESULT_PROPERTIES)
-    + " } IN TRANSACTIONS OF 10000 ROWS"
+CLEAR_STALE = "MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL AND e.analysed_at <> $at REMOVE " + ", ".join(
+    f"e.{p}" for p in ENTERPRISE_RESULT_PROPERTIES
 )
 
-DROP_NETWORKS = "MATCH (n:Network) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+DROP_NETWORKS = "MATCH (n:Network) DETACH DELETE n"
+
+POINT_AT_RUN = """
+MERGE (r:AnalysisRun {id: 'current'})
+SET r.analysed_at = $at, r.snapshot = $snapshot
+"""
+CURRENT_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.snapshot AS snapshot, r.analysed_at AS analysed_at"
 
 CREATE_NETWORKS = """
 UNWIND $rows AS row
@@ -129,27 +139,42 @@ def write_results(
     networks: list[dict],
     at: datetime,
     batch_size: int = 10_000,
+    snapshot: str | None = None,
+    before_commit=None,
 ) -> dict[str, int]:
-    """Write enterprise results and networks; clear what earlier runs left on enterprises not covered now.
+    """Replace the graph's analysis results with these, in one transaction, pointing ``AnalysisRun`` at
+    ``snapshot``; ``before_commit()`` runs inside it, last (a test's fault injection).
 
     Returns counts of enterprises and networks written.
     """
     rows = _enterprise_rows(enterprises, networks, at)
-    for batch in _batches(rows, batch_size):
-        driver.execute_query(SET_ENTERPRISES, rows=batch, database_=database)
-    with driver.session(database=database) as session:  # CALL IN TRANSACTIONS needs an auto-commit query
-        session.run(CLEAR_STALE, at=at).consume()
-        session.run(DROP_NETWORKS).consume()
     network_rows = _network_rows(networks)
-    # Networks are small; batch by member count so one transaction stays bounded.
-    batch: list[dict] = []
-    members = 0
-    for row in network_rows:
-        batch.append(row)
-        members += len(row["members"])
-        if members >= batch_size:
-            driver.execute_query(CREATE_NETWORKS, rows=batch, at=at, database_=database)
-            batch, members = [], 0
-    if batch:
-        driver.execute_query(CREATE_NETWORKS, rows=batch, at=at, database_=database)
+
+    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(DROP_NETWORKS).consume()
+        for batch in _batches(rows, batch_size):
+            tx.run(SET_ENTERPRISES, rows=batch).consume()
+        tx.run(CLEAR_STALE, at=at).consume()
+        batch: list[dict] = []
+        members = 0
+        for row in network_rows:  # batched by member count so each statement stays bounded
+            batch.append(row)
+            members += len(row["members"])
+            if members >= batch_size:
+                tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+                batch, members = [], 0
+        if batch:
+            tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot).consume()
+        if before_commit is not None:
+            before_commit()
+
+    with driver.session(database=database) as session:
+        session.execute_write(write_tx)
     return {"enterprises": len(rows), "networks": len(network_rows)}
+
+
+def current_snapshot(driver: neo4j.Driver, database: str) -> str | None:
+    """The snapshot version of the run the graph shows, or None before the first run."""
+    records = driver.execute_query(CURRENT_RUN, database_=database).records
+    return records[0]["snapshot"] if records else None

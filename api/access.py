@@ -3,7 +3,8 @@
 Each router is mounted in ``api.main`` behind one :func:`allow` dependency naming the roles that
 may read (GET) and the roles that may change (other methods). A key limited to a sub-centre or a
 district sees an enterprise only when it lodged a declaration at one of that jurisdiction's
-districts; networks and cases follow their member or concerned enterprises. The check reads the
+districts; networks and cases follow their member or concerned enterprises (the rule and the
+redaction of outside firms in results: :mod:`graph.jurisdiction`). The check reads the
 path (``enterprise_id``, ``network_id``, ``case_id``) and ``/v1/paths``' ``from``/``to``, so every
 route that names one of those is scoped without code of its own.
 """
@@ -16,8 +17,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.deps import GraphDep
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
+from graph.jurisdiction import Scope
 from graph.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
 from investigate.explore import parse_ref
 
@@ -28,6 +31,7 @@ __all__ = [
     "allow",
     "authenticate",
     "PrincipalDep",
+    "ScopeDep",
     "districts_of",
     "scope_graph_request",
     "visible_enterprises",
@@ -51,12 +55,6 @@ OPTIONAL MATCH (k:Case {{id: $key}})
 RETURN k IS NULL AS missing, {lodged_in_districts(CASE, "k")} AS inside
 """,
 }
-VISIBLE_ENTERPRISES = f"""
-UNWIND $keys AS key
-MATCH (e:Enterprise {{id: key}})
-WHERE {lodged_in_districts(ENTERPRISE, "e")}
-RETURN key
-"""
 # Declares the key in the OpenAPI document; the request guard has already checked it.
 API_KEY = APIKeyHeader(name=HEADER, auto_error=False, description="a key from `riskgraph keys create`")
 PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}
@@ -91,6 +89,7 @@ def allow(read: Iterable[str], write: Iterable[str] = ()):
             raise ApiError(403, "forbidden", f"role {key.role} may not {verb} {request.url.path}")
         return key
 
+    check.readers, check.writers = readers, writers  # the access table, for tests and documentation
     return check
 
 
@@ -108,9 +107,15 @@ def districts_of(request: Request) -> frozenset[str] | None:
 
 def visible_enterprises(graph: tuple, districts: frozenset[str], ids: list[str]) -> set[str]:
     """Which of these enterprises a key limited to ``districts`` may see."""
-    driver, db = graph
-    records = driver.execute_query(VISIBLE_ENTERPRISES, keys=ids, districts=sorted(districts), database_=db).records
-    return {r["key"] for r in records}
+    return Scope(*graph, districts).visible("Enterprise", ids)
+
+
+def _scope(request: Request, graph: GraphDep) -> Scope:
+    return Scope(*graph, districts_of(request))
+
+
+#: what the caller may see of a result (:mod:`graph.jurisdiction`)
+ScopeDep = Annotated[Scope, Depends(_scope)]
 
 
 def _network_id(text: str) -> int | None:

@@ -4,12 +4,14 @@ One JSON line per request under ``$RISKGRAPH_HOME/audit/audit-YYYY-MM.jsonl``, a
 response so the status is known, refused attempts (401/403) included. Kept in files rather than in
 Neo4j so that it is written even when the graph is down and cannot be edited through the API.
 Clearance scoring is not logged here (the decision log holds every decision), nor are ``/health``
-and the static page.
+and the static page. A file per month; when a new month's file is started, the files older than
+``retention_months`` (``RISKGRAPH_AUDIT_RETENTION_MONTHS``, 0 = keep all) are deleted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import deque
 from datetime import UTC, datetime
@@ -26,17 +28,35 @@ RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": 
 
 
 class AuditLog:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, retention_months: int = 0) -> None:
         self.folder = Path(home) / AUDIT
+        self.retention_months = retention_months
         self._lock = threading.Lock()
 
     def append(self, entry: dict) -> None:
         line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-        path = self.folder / f"audit-{entry['at'][:7]}.jsonl"
+        month = entry["at"][:7]
+        path = self.folder / f"audit-{month}.jsonl"
         with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as out:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            started = not path.exists()
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # private, whoever writes it
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(line)
+            if started:
+                self.prune(month)
+
+    def prune(self, month: str) -> list[str]:
+        """Delete the monthly files older than the retention before ``month`` (``YYYY-MM``); their names."""
+        if self.retention_months <= 0:
+            return []
+        year, number = int(month[:4]), int(month[5:7])
+        index = year * 12 + number - 1 - (self.retention_months - 1)
+        oldest = f"audit-{index // 12:04d}-{index % 12 + 1:02d}.jsonl"
+        dropped = [p for p in self.folder.glob("audit-*.jsonl") if p.name < oldest]
+        for path in dropped:
+            path.unlink(missing_ok=True)
+        return sorted(p.name for p in dropped)
 
     def tail(self, limit: int, key_id: str | None = None, resource: str | None = None) -> list[dict]:
         """The newest ``limit`` entries, newest first, optionally for one key or one resource id."""

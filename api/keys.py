@@ -132,7 +132,7 @@ class KeyStore:
     def _locked(self):
         """Read-modify-write under a file lock, replaced atomically, readable by its owner only."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "w") as lock:
+        with os.fdopen(os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             keys = self._read()
             yield keys

@@ -10,6 +10,7 @@ from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.deps import GraphDep
 from api.errors import ApiError
+from graph.jurisdiction import Scope
 from investigate import explore
 
 __all__ = ["Depth", "NodeLimit", "NetworkId", "require_enterprise", "require_network"]
@@ -36,8 +37,9 @@ def require_enterprise(graph: GraphDep, enterprise_id: str) -> None:
         raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
 
 
-def require_network(graph: GraphDep, network_id: int) -> dict:
-    found = explore.network(*graph, network_id)
+def require_network(graph: GraphDep, network_id: int, scope: Scope | None = None) -> dict:
+    """The network (its members outside ``scope`` as placeholders), or 404."""
+    found = explore.network(*graph, network_id, scope)
     if found is None:
         raise ApiError(404, "not_found", f"no network {network_id}")
     return found

@@ -89,7 +89,7 @@ def create_app(home: Path | None = None) -> FastAPI:
     install_error_handlers(app)
 
     app.state.keys = KeyStore(home)
-    app.state.audit = AuditLog(home)
+    app.state.audit = AuditLog(home, settings().audit_retention_months)
     for module, access, *extra in ROUTERS:
         dependencies = [] if access is None else [Depends(access), *extra]
         app.include_router(module.router, dependencies=dependencies)

@@ -124,10 +124,13 @@ class RulesPublic(BaseModel):
 
 
 class RuleDisable(BaseModel):
+    """Who changes is the key's name; nobody else can be named."""
+
     model_config = ConfigDict(extra="forbid")
 
-    changed_by: Annotated[str, Field(min_length=1, max_length=100)]
-    acting_for: Annotated[str, Field(min_length=2, max_length=32, description="your sub-centre code")]
+    acting_for: Annotated[
+        str | None, Field(min_length=2, max_length=32, description="your sub-centre code (default: the rule's owner)")
+    ] = None
 
 
 class OutcomeIn(BaseModel):
@@ -282,7 +285,7 @@ class NetworkRanked(_Open):
     kind: str | None
     routing: str | None = None
     size: int = Field(description="members in the network")
-    members: list[str | int]
+    members: list[str | int | None] = Field(description="null: a member outside the key's jurisdiction")
     reasons: list[dict[str, Any]]
 
 
@@ -306,7 +309,7 @@ class CaseBrief(_Open):
     kind: str | None
     title: str | None
     status: str
-    concerns: list[str | int]
+    concerns: list[str | int | None] = Field(description="null: an enterprise outside the key's jurisdiction")
 
 
 class CasePublic(CaseBrief):

@@ -242,14 +242,15 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
     out.put(asyncio.run(run()))
 
 
-def _serve(home: Path, workers: int) -> tuple[int, str, subprocess.Popen]:
-    """``riskgraph serve`` with the graph unreachable, once it answers: (port, clearance key, process)."""
+def start_scoring_server(home: Path, workers: int = 1, wait_s: float = 30) -> tuple[subprocess.Popen, int, str]:
+    """``riskgraph serve`` on ``home`` with the graph unreachable, once it answers /health: (process, port,
+    a clearance-system key; the real key check is measured)."""
     import httpx
 
     from api.keys import KeyStore
 
     port = _free_port()
-    key = KeyStore(home).create("clearance-system", name="benchmark")[1]  # the real key check is measured
+    key = KeyStore(home).create("clearance-system", name="benchmark")[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env |= {"RISKGRAPH_HOME": str(home), "NEO4J_URI": f"bolt://127.0.0.1:{_free_port()}"}
     server = subprocess.Popen(
@@ -258,13 +259,14 @@ def _serve(home: Path, workers: int) -> tuple[int, str, subprocess.Popen]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(600):
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             time.sleep(0.2)
-    return port, key, server
+    return server, port, key
 
 
 def _workers_memory(url: str, workers: int) -> dict[int, float]:
@@ -284,7 +286,7 @@ def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: f
     """Requests answered per second with 1, 2, ... worker processes, the load kept at 32 busy connections."""
     bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records[:5000]]
     for workers in counts:
-        port, key, server = _serve(home, workers)
+        server, port, key = start_scoring_server(home, workers, wait_s=120)  # N workers load N snapshots
         try:
             memory = _workers_memory(f"http://127.0.0.1:{port}", workers)
             spawn = mp.get_context("spawn")
@@ -309,8 +311,7 @@ def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: f
 
 def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
     """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
-
-    port, key, server = _serve(home, workers)
+    server, port, key = start_scoring_server(home, workers)
     try:
         import httpx
 

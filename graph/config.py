@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         description="the administration's country (ISO alpha-2): local phone numbers and addresses are read as its",
     )
     neo4j_gds: bool = Field(default=False, description="load Graph Data Science into the local Neo4j")
+    neo4j_password_file: Path | None = Field(
+        default=None,
+        description="the local Neo4j's generated password (default $RISKGRAPH_HOME/neo4j/password); set it so "
+        "commands with another home can use a server this home did not start",
+    )
+    audit_retention_months: int = Field(
+        default=24, ge=0, description="monthly audit log files kept (the current one included); 0 keeps all"
+    )
     graph_timeout: float = Field(
         default=5.0,
         gt=0,

@@ -15,7 +15,17 @@ from neo4j.exceptions import AuthError, ConnectionAcquisitionTimeoutError, Servi
 from graph.config import Settings, settings
 from graph.errors import RiskGraphError
 
-__all__ = ["DatabaseUnavailable", "BoundedDriver", "driver", "check", "serving", "database", "disconnect", "reconnect"]
+__all__ = [
+    "DatabaseUnavailable",
+    "BoundedDriver",
+    "credentials",
+    "driver",
+    "check",
+    "serving",
+    "database",
+    "disconnect",
+    "reconnect",
+]
 
 # Errors meaning the server could not be reached, or not within the bound.
 UNREACHABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError)
@@ -33,27 +43,35 @@ def _advice(cfg: Settings) -> str:
     return "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD, and that the server is up"
 
 
-_open: dict[tuple, neo4j.Driver] = {}  # by settings and bound: the command line's and the API's
+_open: dict[tuple, neo4j.Driver] = {}  # by server, credentials and bound: the command line's and the API's
 
 
-def _new_driver(uri: str, user: str, password: str, local: bool, bound: float | None) -> neo4j.Driver:
-    auth = None if local else (user, password)
+def _new_driver(uri: str, user: str, password: str, bound: float | None) -> neo4j.Driver:
     limits = {"connection_timeout": 5.0}
     if bound is not None:
         limits = {"connection_timeout": bound, "connection_acquisition_timeout": bound, "max_transaction_retry_time": 0}
     # Counting a declared type that holds no data yet is normal here, not worth a warning on stderr.
     return GraphDatabase.driver(
         uri,
-        auth=auth,
+        auth=(user, password),
         max_connection_lifetime=3600,
         notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         **limits,
     )
 
 
+def credentials(cfg: Settings) -> tuple[str, str]:
+    """(user, password): ``NEO4J_USER``/``NEO4J_PASSWORD`` for your server, the generated ones for the local one."""
+    if cfg.local:
+        from graph.local_server import USER, password
+
+        return USER, password(cfg)
+    return cfg.neo4j_user, cfg.neo4j_password
+
+
 def driver(cfg: Settings | None = None, bounded: bool = False) -> neo4j.Driver:
     cfg = cfg or settings()
-    key = (cfg.uri, cfg.neo4j_user, cfg.neo4j_password, cfg.local, cfg.graph_timeout if bounded else None)
+    key = (cfg.uri, *credentials(cfg), cfg.graph_timeout if bounded else None)
     found = _open.get(key)
     return found if found is not None else _open.setdefault(key, _new_driver(*key))
 

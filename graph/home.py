@@ -21,7 +21,10 @@ A versioned folder holds one sub-folder per version (a UTC timestamp, so names s
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
 version is staged under a hidden temporary name, renamed when complete, ``latest`` replaced atomically
 (``os.replace``), then the oldest versions beyond ``keep`` are removed; so a reader never sees a half-written
-version, and a crash leaves only a hidden folder behind.
+version, and a crash leaves only a hidden folder behind. A version can also be *held* (staged complete
+but not published, ``stage(publish=False)``) until something else has committed (the analysis's graph
+transaction), then published with :meth:`VersionedStore.publish`; :meth:`VersionedStore.settle` deals
+with what a killed process held.
 """
 
 from __future__ import annotations
@@ -93,9 +96,9 @@ class VersionedStore:
         return self.root / version
 
     @contextmanager
-    def stage(self) -> Iterator[tuple[str, Path]]:
-        """``(version, folder)`` to write a new version into; published when the block ends without error,
-        the staging folder removed when it raises."""
+    def stage(self, publish: bool = True) -> Iterator[tuple[str, Path]]:
+        """``(version, folder)`` to write a new version into; published when the block ends without error
+        (held for :meth:`publish` with ``publish=False``), the staging folder removed when it raises."""
         self.root.mkdir(parents=True, exist_ok=True)
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         staging = self.root / f".{version}.tmp"
@@ -105,7 +108,32 @@ class VersionedStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        self._publish(version, staging)
+        if publish:
+            self._publish(version, staging)
+        else:
+            staging.rename(self._held(version))
+
+    def _held(self, version: str) -> Path:
+        return self.root / f".{version}.staged"
+
+    def publish(self, version: str) -> Path:
+        """Publish a held version; returns its folder."""
+        self._publish(version, self._held(version))
+        return self.folder(version)
+
+    def settle(self, committed: str | None) -> None:
+        """After a killed process: publish the held version ``committed`` (if held), remove every other one."""
+        if not self.root.is_dir():
+            return
+        for folder in self.root.glob(".*.staged"):
+            version = folder.name[1 : -len(".staged")]
+            if version == committed:
+                self.publish(version)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+        for folder in self.root.glob(".*.tmp"):
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _publish(self, version: str, staging: Path) -> None:
         staging.rename(self.root / version)

@@ -7,6 +7,7 @@ Used only when ``NEO4J_URI`` is not set. State (database, logs, pid) lives under
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,13 +19,30 @@ from graph.config import Settings
 from graph.errors import RiskGraphError
 from graph.home import NEO4J
 
-__all__ = ["LocalServerError", "ServerStatus", "build", "start", "stop", "status", "import_full"]
+__all__ = [
+    "LocalServerError",
+    "ServerStatus",
+    "USER",
+    "build",
+    "start",
+    "stop",
+    "status",
+    "password",
+    "private_home",
+    "import_full",
+    "dump",
+    "load",
+]
 
 SERVER_DIR = Path(__file__).parent / "server"
 CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
 STOP_TIMEOUT_S = 60
+#: the local server's one user; its password is generated on first start (:func:`password`)
+USER = "neo4j"
+#: files and folders the project creates are its owner's only: state holds who is suspected of what
+PRIVATE_UMASK = 0o077
 
 
 class LocalServerError(RiskGraphError, RuntimeError):
@@ -47,6 +65,33 @@ def _home(cfg: Settings) -> Path:
 
 def _pid_file(cfg: Settings) -> Path:
     return _home(cfg) / "neo4j.pid"
+
+
+def private_home(cfg: Settings) -> Path:
+    """``$RISKGRAPH_HOME``, created readable by its owner only (an existing one is made so)."""
+    home = cfg.home.resolve()
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+    return home
+
+
+def password(cfg: Settings) -> str:
+    """The local Neo4j's password: generated once into ``$RISKGRAPH_HOME/neo4j/password`` (mode 0600), or
+    the file ``RISKGRAPH_NEO4J_PASSWORD_FILE`` names."""
+    path = cfg.neo4j_password_file or private_home(cfg) / "neo4j" / "password"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    secret = secrets.token_urlsafe(24)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another command generated it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
+    return secret
 
 
 def _read_pid(cfg: Settings) -> int | None:
@@ -114,8 +159,10 @@ def start(cfg: Settings) -> ServerStatus:
             f"port {cfg.bolt_port} is taken by another program; set RISKGRAPH_BOLT_PORT to a free port"
         )
     classpath = build(gds=cfg.neo4j_gds)
+    secret = password(cfg)
     home = _home(cfg)
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
     log_path = home / "console.log"
     cmd = [
         "java",
@@ -130,11 +177,18 @@ def start(cfg: Settings) -> ServerStatus:
     ]
     if cfg.neo4j_gds:
         cmd += ["dbms.security.procedures.unrestricted=gds.*", f"server.directories.plugins={GDS_PLUGINS_DIR}"]
-    with log_path.open("ab") as log:
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
         proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=dict(os.environ, RISKGRAPH_NEO4J_PASSWORD=secret),  # not in argv: `ps` shows that to all
+            umask=PRIVATE_UMASK,
         )
-    _pid_file(cfg).write_text(str(proc.pid))
+    with os.fdopen(os.open(_pid_file(cfg), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid:
+        pid.write(str(proc.pid))
     deadline = time.monotonic() + cfg.neo4j_start_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -191,6 +245,24 @@ def _exited(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
+def _admin(cfg: Settings, *args: str) -> str:
+    """Run ``neo4j-admin`` (``org.neo4j.cli.AdminTool``, from the jars already on the server's classpath)
+    on the stopped local store; its output, or LocalServerError with its last lines."""
+    if status(cfg).pid is not None:
+        raise LocalServerError("the local Neo4j must be stopped first (riskgraph neo4j stop)")
+    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "neo4j.conf").touch()
+    cmd = ["java", f"-Xmx{cfg.neo4j_heap}", "-cp", build(gds=cfg.neo4j_gds), "org.neo4j.cli.AdminTool", *args]
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, umask=PRIVATE_UMASK)
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        tail = "\n".join(output.splitlines()[-15:])
+        raise LocalServerError(f"neo4j-admin {' '.join(args[:2])} failed (exit {done.returncode}):\n{tail}")
+    return output
+
+
 def import_full(
     cfg: Settings, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]], multiline: bool = False
 ) -> str:
@@ -201,17 +273,8 @@ def import_full(
     a quoted value spans lines (the importer is much slower then). Returns the
     importer's summary; raises LocalServerError with its last lines when it fails.
     """
-    if status(cfg).pid is not None:
-        raise LocalServerError("the local Neo4j must be stopped before a bulk import")
-    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "neo4j.conf").touch()
-    cmd = [
-        "java",
-        f"-Xmx{cfg.neo4j_heap}",
-        "-cp",
-        build(gds=cfg.neo4j_gds),
-        "org.neo4j.cli.AdminTool",
+    return _admin(
+        cfg,
         "database",
         "import",
         "full",
@@ -221,11 +284,16 @@ def import_full(
         f"--report-file={_home(cfg) / 'import.report'}",
         *(f"--nodes={label}={path}" for label, path in nodes),
         *(f"--relationships={rel}={path}" for rel, path in relationships),
-    ]
-    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
-        tail = "\n".join(output.splitlines()[-15:])
-        raise LocalServerError(f"the Neo4j importer failed (exit {done.returncode}):\n{tail}")
-    return output
+    )
+
+
+def dump(cfg: Settings, folder: Path) -> Path:
+    """Neo4j's own dump of the stopped local database into ``folder``; returns the dump file."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _admin(cfg, "database", "dump", cfg.neo4j_database, f"--to-path={folder}", "--overwrite-destination=true")
+    return folder / f"{cfg.neo4j_database}.dump"
+
+
+def load(cfg: Settings, folder: Path) -> None:
+    """Replace the stopped local database with the dump in ``folder`` (made by :func:`dump`)."""
+    _admin(cfg, "database", "load", cfg.neo4j_database, f"--from-path={folder}", "--overwrite-destination=true")

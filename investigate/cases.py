@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 import neo4j
 
 from graph.errors import RiskGraphError
+from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
 from graph.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
 from investigate import explore
@@ -194,6 +195,7 @@ def create_case(
     kind: str | None = None,
     assignee: str | None = None,
     notes: str | None = None,
+    scope: Scope | None = None,
 ) -> dict:
     """Open a case on one enterprise or one network (exactly one) and return it as :func:`read_case` does.
 
@@ -246,12 +248,17 @@ def create_case(
 
     with driver.session(database=database) as session:
         case_id = session.execute_write(create_tx)
-    return read_case(driver, database, case_id)
+    return read_case(driver, database, case_id, scope)
 
 
-def read_case(driver: neo4j.Driver, database: str, case_id: str) -> dict:
+def read_case(driver: neo4j.Driver, database: str, case_id: str, scope: Scope | None = None) -> dict:
     """The case with the statuses it may move to (``moves``), its concerned enterprises, notes, history and
-    evidence; :class:`CaseNotFound` if unknown."""
+    evidence; :class:`CaseNotFound` if unknown.
+
+    The evidence was taken by whoever opened the case; firms outside ``scope`` are placeholders in it
+    (in the subgraph, the scores and the network) and ``None`` among the concerned enterprises.
+    """
+    scope = scope or unlimited(driver, database)
     records = driver.execute_query(READ, id=case_id, database_=database).records
     if not records:
         raise CaseNotFound(f"no case {case_id!r}")
@@ -259,11 +266,30 @@ def read_case(driver: neo4j.Driver, database: str, case_id: str) -> dict:
     return {
         **r["case"],
         "moves": list(TRANSITIONS[r["case"]["status"]]),
-        "concerns": r["concerns"],
+        "concerns": scope.ids(r["concerns"]),
         "notes": json.loads(r["notes"] or "[]"),
         "history": json.loads(r["history"] or "[]"),
-        "evidence": json.loads(r["evidence"] or "{}"),
+        "evidence": _scoped_evidence(json.loads(r["evidence"] or "{}"), scope),
     }
+
+
+def _scoped_evidence(evidence: dict, scope: Scope) -> dict:
+    if not scope.limited or not evidence:
+        return evidence
+    scoped = dict(evidence)
+    if evidence.get("graph"):
+        scoped["graph"] = scope.redact_graph(evidence["graph"])
+    scoped["enterprises"] = [
+        {**e, "reasons": scope.scrub_reasons(e["reasons"])} for e in scope.firms(evidence.get("enterprises", []))
+    ]
+    if evidence.get("network"):
+        network = evidence["network"]
+        scoped["network"] = {
+            **network,
+            "members": scope.ids(network["members"]),
+            "reasons": scope.scrub_reasons(network.get("reasons") or []),
+        }
+    return scoped
 
 
 def list_cases(
@@ -280,7 +306,8 @@ def list_cases(
     records = driver.execute_query(
         LIST, status=status, assignee=assignee, limit=limit, districts=scope, database_=database
     ).records
-    return [{**r["case"], "concerns": r["concerns"]} for r in records]
+    seen = Scope(driver, database, districts)
+    return [{**r["case"], "concerns": seen.ids(r["concerns"])} for r in records]
 
 
 def _changes(current: dict, status: str | None, assignee: str | None, outcome: str | None, case_id: str) -> dict:
@@ -319,6 +346,7 @@ def update_case(
     assignee: str | None = None,
     outcome: str | None = None,
     note: str | None = None,
+    scope: Scope | None = None,
 ) -> dict:
     """Move the status, reassign, close with an outcome and/or append a note; one history entry per call.
 
@@ -354,4 +382,4 @@ def update_case(
 
     with driver.session(database=database) as session:
         session.execute_write(update_tx)
-    return read_case(driver, database, case_id)
+    return read_case(driver, database, case_id, scope)

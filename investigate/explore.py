@@ -11,6 +11,7 @@ import json
 
 import neo4j
 
+from graph.jurisdiction import OUTSIDE, Scope, unlimited
 from graph.model import schema
 
 __all__ = [
@@ -179,7 +180,15 @@ class _Builder:
         return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.dropped}
 
 
-def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int) -> dict:
+def _walkable(scope: Scope, ids: list[str]) -> list[str]:
+    """The enterprises a walk may continue from: those the caller may see, in order."""
+    seen = scope.visible("Enterprise", ids)
+    return [i for i in ids if i in seen]
+
+
+def neighbourhood(
+    driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int, scope: Scope | None = None
+) -> dict:
     """Enterprises within ``depth`` steps, a step being a shared identifier, a shared declaration or a
     probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
 
@@ -189,15 +198,17 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
     window), since hundreds of declaration nodes would hide the structure (two intermediaries of the same
     declarations are not linked: every broker would join every seller). A party to more than
     ``HUB`` declarations is not walked through. Riskier neighbours come first when
-    ``limit`` nodes cut the breadth-first walk short.
+    ``limit`` nodes cut the breadth-first walk short. Firms outside ``scope`` are placeholders and
+    are not walked through.
     """
+    scope = scope or unlimited(driver, database)
     built = _Builder(limit)
     seeds = driver.execute_query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN properties(e) AS p", ids=enterprise_ids, database_=database
     ).records
     for record in seeds:
         built.add_node("Enterprise", record["p"])
-    frontier, seen = [n["key"] for n in built.nodes.values()], set()
+    frontier, seen = _walkable(scope, [n["key"] for n in built.nodes.values()]), set()
     for _ in range(depth):
         seen.update(frontier)
         reached: list[str] = []
@@ -224,16 +235,24 @@ def neighbourhood(driver: neo4j.Driver, database: str, enterprise_ids: list[str]
             else:
                 built.add_edge(r["source"], oid, "FILED", role=r["own"], **span)
             reached.append(r["o"]["id"])
-        frontier = [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes]
+        frontier = _walkable(scope, [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes])
         if not frontier:
             break
-    return built.result()
+    return scope.redact_graph(built.result())
 
 
 def paths(
-    driver: neo4j.Driver, database: str, start: tuple[str, str], end: tuple[str, str], max_hops: int, limit: int
+    driver: neo4j.Driver,
+    database: str,
+    start: tuple[str, str],
+    end: tuple[str, str],
+    max_hops: int,
+    limit: int,
+    scope: Scope | None = None,
 ) -> list[dict]:
-    """All shortest connections of at most ``max_hops`` relationships through identifiers and declarations."""
+    """All shortest connections of at most ``max_hops`` relationships through identifiers and declarations;
+    firms, declarations and cases outside ``scope`` are placeholders."""
+    scope = scope or unlimited(driver, database)
     query = (
         f"MATCH {_key_match(start[0], 'a', 'a')}, {_key_match(end[0], 'b', 'b')} "
         f"MATCH p = allShortestPaths((a)-[:{'|'.join(PATH_TYPES)}*..{int(max_hops)}]-(b)) "
@@ -253,7 +272,7 @@ def paths(
             if role:
                 edge["role"] = role
             edges.append(edge)
-        found.append({"hops": len(edges), "nodes": nodes, "edges": edges})
+        found.append(scope.redact_graph({"hops": len(edges), "nodes": nodes, "edges": edges}))
     return found
 
 
@@ -282,10 +301,16 @@ ORDER BY opened, id
 _TRACKED = ("broker", "seller", "route")
 
 
-def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int) -> dict:
+def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int, scope: Scope | None = None) -> dict:
     """Its declarations by date with outcomes, its cases, and each switch to a broker, seller or route it
-    had not used before (going back to an old one is routine, a new one is what investigators look for)."""
+    had not used before (going back to an old one is routine, a new one is what investigators look for).
+    A broker or seller outside ``scope`` reads :data:`~graph.jurisdiction.OUTSIDE`; a declaration lodged outside
+    it keeps only its date and the firm's role (``outside: true``), and switches are those seen inside it."""
+    scope = scope or unlimited(driver, database)
     rows = [r.data() for r in driver.execute_query(TIMELINE, id=enterprise_id, limit=limit, database_=database).records]
+    if scope.limited:
+        lodged_inside = scope.visible("Declaration", [r["id"] for r in rows])
+        rows = [r if r["id"] in lodged_inside else _outside_declaration(r) for r in rows]
     changes, last, seen = [], {}, {field: set() for field in _TRACKED}
     for row in rows:
         for field in _TRACKED:
@@ -299,7 +324,18 @@ def timeline(driver: neo4j.Driver, database: str, enterprise_id: str, limit: int
             last[field] = value
             seen[field].add(value)
     cases = [r.data() for r in driver.execute_query(CASES, id=enterprise_id, database_=database).records]
+    if scope.limited:
+        seen = scope.visible("Enterprise", [r[f] for r in rows for f in ("broker", "seller")])
+        for row in rows:
+            row.update({f: OUTSIDE for f in ("broker", "seller") if row[f] is not None and row[f] not in seen})
+        for change in changes:
+            if change["field"] != "route":
+                change.update({end: OUTSIDE for end in ("from", "to") if change[end] not in seen})
     return {"id": enterprise_id, "declarations": rows, "changes": changes, "cases": cases}
+
+
+def _outside_declaration(row: dict) -> dict:
+    return {**{k: None for k in row}, "date": row["date"], "role": row["role"], "cases": [], "outside": True}
 
 
 NETWORK = """
@@ -311,12 +347,14 @@ RETURN n {.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: toS
 """
 
 
-def network(driver: neo4j.Driver, database: str, network_id: int) -> dict | None:
-    """One scored network with its members (riskiest first) and decoded reasons; ``None`` if unknown."""
+def network(driver: neo4j.Driver, database: str, network_id: int, scope: Scope | None = None) -> dict | None:
+    """One scored network with its members (riskiest first) and decoded reasons; ``None`` if unknown.
+    Members outside ``scope`` are placeholders and the reasons do not name them."""
+    scope = scope or unlimited(driver, database)
     records = driver.execute_query(NETWORK, id=network_id, database_=database).records
     if not records:
         return None
     found = dict(records[0]["network"])
-    found["reasons"] = json.loads(found["reasons"] or "[]")
-    found["members"] = records[0]["members"]
+    found["reasons"] = scope.scrub_reasons(json.loads(found["reasons"] or "[]"))
+    found["members"] = scope.firms(records[0]["members"])
     return found

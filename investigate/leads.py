@@ -35,6 +35,7 @@ from pathlib import Path
 import neo4j
 
 from graph.currency import USD_VALUE, graph_money
+from graph.jurisdiction import Scope
 from graph.model import schema
 from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
 
@@ -165,6 +166,7 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
 
 
 def _network_leads(driver, database, period, limit, districts) -> list[dict]:
+    scope = Scope(driver, database, districts)
     records = driver.execute_query(
         NETWORK_LEADS,
         since=period[0],
@@ -193,11 +195,13 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
                 "period_from": period[0],
                 "period_to": period[1],
             },
-            "reasons": json.loads(r["reasons"] or "[]"),
-            "members": [
-                {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
-                for m in r["members"]
-            ],
+            "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+            "members": scope.firms(
+                [
+                    {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
+                    for m in r["members"]
+                ]
+            ),
         }
         for r in records
     ]

@@ -6,6 +6,7 @@ import json
 
 import neo4j
 
+from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
 from graph.scope import NETWORK, in_jurisdiction
 
@@ -62,26 +63,45 @@ def top_networks(
     database: str,
     top: int,
     kind: str | None = None,
-    districts: frozenset[str] | None = None,
+    scope: Scope | None = None,
     min_score: float | None = None,
+    within: frozenset[str] | None = None,
 ) -> list[dict]:
     """The ``top`` highest-scoring networks (optionally of one kind, scoring at least ``min_score``, or with a
-    member that lodged at one of ``districts``), members sorted, reasons decoded."""
-    scope = None if districts is None else sorted(districts)
+    member that lodged at one of the districts ``within``), members sorted, reasons decoded.
+
+    A limited ``scope`` gets the networks with a member it sees; the others read ``None`` in ``members``
+    and are not named in the reasons.
+    """
+    scope = scope or unlimited(driver, database)
+    districts = scope.districts
+    if within is not None:
+        districts = sorted(within if districts is None else within & set(districts))
     records = driver.execute_query(
-        TOP_NETWORKS, top=top, kind=kind, districts=scope, min_score=min_score, database_=database
+        TOP_NETWORKS, top=top, kind=kind, districts=districts, min_score=min_score, database_=database
     ).records
-    return [{**r.data(), "reasons": json.loads(r["reasons"] or "[]")} for r in records]
+    return [
+        {
+            **r.data(),
+            "members": scope.ids(r["members"]),
+            "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+        }
+        for r in records
+    ]
 
 
-def enterprise_view(driver: neo4j.Driver, database: str, enterprise_id: str, linked_limit: int = 20) -> dict | None:
-    """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown."""
+def enterprise_view(
+    driver: neo4j.Driver, database: str, enterprise_id: str, linked_limit: int = 20, scope: Scope | None = None
+) -> dict | None:
+    """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown.
+    Linked firms outside ``scope`` are placeholders saying only how they are linked."""
+    scope = scope or unlimited(driver, database)
     records = driver.execute_query(ENTERPRISE, id=enterprise_id, database_=database).records
     if not records:
         return None
     view = dict(records[0]["enterprise"])
-    view["reasons"] = json.loads(view["reasons"]) if view.get("reasons") else []
+    view["reasons"] = scope.scrub_reasons(json.loads(view["reasons"]) if view.get("reasons") else [])
     view["network"] = records[0]["network"]
     linked = driver.execute_query(LINKED, id=enterprise_id, limit=linked_limit, database_=database).records
-    view["linked"] = [{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked]
+    view["linked"] = scope.firms([{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked])
     return view

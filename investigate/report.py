@@ -34,9 +34,10 @@ import neo4j
 
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
+from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
-from graph.scope import DECLARATION, ENTERPRISE, LATEST_DATE, in_jurisdiction, lodged_in_districts
+from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
@@ -79,13 +80,6 @@ WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
 RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
        sum(coalesce(d.violation, 0)) AS violations,
        sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
-"""
-
-VISIBLE = f"""
-UNWIND $ids AS id
-MATCH (e:Enterprise {{id: id}})
-WHERE {lodged_in_districts(ENTERPRISE, "e")}
-RETURN collect(id) AS ids
 """
 
 UNINSPECTED = f"""
@@ -195,19 +189,13 @@ def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
     }
 
 
-def _visible(driver, database, ids: list[str], districts) -> set[str]:
-    if districts is None:
-        return set(ids)
-    return set(_read(driver, database, VISIBLE, ids=ids, districts=districts)[0]["ids"])
-
-
-def _top_networks(driver, database, top: int, districts) -> list[dict]:
-    ranked = top_networks(driver, database, top if districts is None else 20 * top)
-    seen = _visible(driver, database, [m for n in ranked for m in n["members"]], districts)
-    chosen = [n for n in ranked if seen.intersection(n["members"])][:top]
+def _top_networks(scope: Scope, top: int) -> list[dict]:
+    chosen = top_networks(scope.driver, scope.database, top, scope=scope)
     for net in chosen:
         net["reasons"] = net["reasons"][:3]
-        net["chart"] = explore.neighbourhood(driver, database, net["members"], 1, CHART_NODES)
+        inside = [m for m in net["members"] if m is not None]
+        net["chart"] = explore.neighbourhood(scope.driver, scope.database, inside, 1, CHART_NODES, scope)
+        net["members"] = [m or OUTSIDE for m in net["members"]]
     return chosen
 
 
@@ -230,7 +218,7 @@ def new_high_risk_networks(latest: list[dict], previous: list[dict], threshold: 
     return found
 
 
-def _warnings(driver, database, home: Path, districts) -> dict:
+def _warnings(scope: Scope, home: Path) -> dict:
     versions = snapshot_versions(home)
     try:
         latest = load_snapshot(home)
@@ -241,23 +229,24 @@ def _warnings(driver, database, home: Path, districts) -> dict:
         return {"latest": latest.version, "previous": None, "items": []}
     previous = load_snapshot(home, earlier[-1])
     found = new_high_risk_networks(latest.networks, previous.networks)
-    seen = _visible(driver, database, [m for n in found for m in n["members"]], districts)
+    seen = scope.visible("Enterprise", [m for n in found for m in n["members"]])
     items = []
     for net in found:
         if not seen.intersection(net["members"]):
             continue
+        members = [m if m in seen else OUTSIDE for m in net["members"]]
         how = (
             "appeared since the previous run"
             if net["previous_score"] is None
             else f"rose from score {net['previous_score']:.0f}"
         )
-        lead = net["reasons"][0]["detail"] if net["reasons"] else ""
+        lead = scope.scrub(net["reasons"][0]["detail"]) if net["reasons"] else ""
         items.append(
             {
                 "network_id": net["id"],
                 "score": net["score"],
                 "kind": net["kind"],
-                "members": net["members"],
+                "members": members,
                 "previous_score": net["previous_score"],
                 "detail": f"network {net['id']} ({len(net['members'])} firms, score {net['score']:.0f}, "
                 f"{net['kind']}) {how}: {lead}",
@@ -272,23 +261,25 @@ def _warnings(driver, database, home: Path, districts) -> dict:
     }
 
 
-def _instructions(driver, database, home: Path, districts, count: int) -> list[dict]:
+def _instructions(scope: Scope, home: Path, count: int) -> list[dict]:
     """Cases to open, audits to plan and declarations to check, each with its reason."""
     out = []
-    scope = None if districts is None else frozenset(districts)
-    for lead in rank_leads(driver, database, "anti-smuggling", max(1, count // 3), districts=scope):
-        members = ", ".join(m["id"] for m in lead["members"][:6]) + (" …" if len(lead["members"]) > 6 else "")
+    driver, database, districts = scope.driver, scope.database, scope.districts
+    limit = None if districts is None else frozenset(districts)
+    for lead in rank_leads(driver, database, "anti-smuggling", max(1, count // 3), districts=limit):
+        shown = [m["id"] or OUTSIDE for m in lead["members"][:6]]
+        members = ", ".join(shown) + (" …" if len(lead["members"]) > 6 else "")
         why = lead["reasons"][0]["detail"] if lead["reasons"] else f"network score {lead['score']:.0f}"
         out.append(
             {
                 "action": "open an anti-smuggling case",
                 "target": f"network {lead['id']}: {members}",
-                "enterprises": [m["id"] for m in lead["members"]],
+                "enterprises": [m["id"] for m in lead["members"] if m["id"] is not None],
                 "why": f"score {lead['score']:.0f}; {why}",
             }
         )
     shortfalls = snapshot_shortfalls(home)
-    for lead in rank_leads(driver, database, "audit", count, districts=scope, shortfalls=shortfalls):
+    for lead in rank_leads(driver, database, "audit", count, districts=limit, shortfalls=shortfalls):
         figures = lead["figures"]
         why = lead["reasons"][0]["detail"] if lead["reasons"] else "analysed risk"
         out.append(
@@ -358,7 +349,8 @@ def analysis_report(
         "decisions": decisions,
         "model": model_card(home),
     }
-    report["warnings"] = _warnings(driver, database, home, scope)
+    limited = Scope(driver, database, scope)
+    report["warnings"] = _warnings(limited, home)
     if latest is None:  # nothing ingested yet: the report says so instead of failing
         return {
             **report,
@@ -386,6 +378,6 @@ def analysis_report(
         "totals": totals,
         "months": trend,
         "capacity": _capacity(driver, database, period, scope),
-        "networks": _top_networks(driver, database, top, scope),
-        "instructions": _instructions(driver, database, home, scope, instructions),
+        "networks": _top_networks(limited, top),
+        "instructions": _instructions(limited, home, instructions),
     }

@@ -10,6 +10,7 @@ body, so ``riskgraph --help`` and the light commands start fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,29 @@ def neo4j_start() -> None:
     console.print(
         f"neo4j running on {state.uri} (pid {state.pid}, {time.monotonic() - began:.1f}s, data in {state.home})"
     )
+
+
+@app.command("backup")
+def backup_command(folder: Annotated[Path, typer.Argument(help="a new or empty folder")]) -> None:
+    """Back up the local graph (Neo4j's dump, the server stopped for it) and the state files (keys, rules,
+    decisions, models, snapshots, audit log, offices, rates, violators) into FOLDER."""
+    from riskgraph.backup import backup
+
+    manifest = backup(settings(), folder)
+    console.print(
+        f"backed up the graph ({manifest['graph_bytes']:,} bytes) and {', '.join(manifest['state']) or 'no state'} "
+        f"into {folder}",
+        highlight=False,
+    )
+
+
+@app.command("restore")
+def restore_command(folder: Annotated[Path, typer.Argument(help="a folder written by riskgraph backup")]) -> None:
+    """Replace the local graph and the state files with a backup (the server is stopped for it)."""
+    from riskgraph.backup import restore
+
+    manifest = restore(settings(), folder)
+    console.print(f"restored the backup of {manifest['created']} from {folder}", highlight=False)
 
 
 @neo4j_app.command("stop")
@@ -314,6 +338,7 @@ def main() -> None:
     import click
     from neo4j import exceptions as neo4j_errors
 
+    os.umask(local_server.PRIVATE_UMASK)  # every file and folder this command creates is its owner's only
     try:
         code = app(standalone_mode=False)
     except click.ClickException as exc:

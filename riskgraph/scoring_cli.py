@@ -60,7 +60,8 @@ def rules_add(
     file: Annotated[Path, typer.Argument(help="YAML or JSON file holding one rule or a list of rules")],
     by: Annotated[str, typer.Option("--by", help="who is making the change")],
 ) -> None:
-    """Add rules, or a new version of existing ones; an invalid rule is refused with the reason."""
+    """Propose rules, or new versions of existing ones; each takes effect once someone else approves it
+    (`riskgraph rules approve`). An invalid rule is refused with the reason."""
     from scoring.rule_store import RuleStore
     from scoring.rules import parse_rule
 
@@ -75,8 +76,46 @@ def rules_add(
         parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
     store = RuleStore(_home())
     for item in items:
-        rule = store.add(item, by)
-        console.print(f"stored rule {rule.id} version {rule.version}", highlight=False)
+        _print_proposed(store.propose("add", by, rule=item))
+
+
+def _print_proposed(change: dict) -> None:
+    console.print(
+        f"proposed change {change['id']} ({change['action']} rule {change['rule_id']}); it takes effect when "
+        f"someone else approves it: riskgraph rules approve {change['id']} --by NAME",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@rules_app.command("pending")
+def rules_pending(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Rule changes awaiting a second person's approval."""
+    from scoring.rule_store import RuleStore
+
+    changes = RuleStore(_home()).pending()
+    if as_json:
+        print(json.dumps(changes))
+        return
+    for c in changes:
+        console.print(
+            f"{c['id']}  {c['action']:<8} {c['rule_id']:<28} {c['owner']:<12} "
+            f"by {c['proposed_by']} at {c['proposed_at']}",
+            highlight=False,
+        )
+
+
+@rules_app.command("approve")
+def rules_approve(
+    change_id: Annotated[str, typer.Argument(metavar="ID", help="a pending change (riskgraph rules pending)")],
+    by: Annotated[str, typer.Option("--by", help="who approves: not the person who proposed it")],
+) -> None:
+    """Approve a proposed rule change: it takes effect now (four eyes: the proposer cannot approve)."""
+    from scoring.rule_store import RuleStore
+
+    rule = RuleStore(_home()).approve(change_id, by)
+    state = "enabled" if rule.enabled else "disabled"
+    console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
 
 
 @rules_app.command("disable")
@@ -85,11 +124,10 @@ def rules_disable(
     by: Annotated[str, typer.Option("--by", help="who is making the change")],
     acting_for: Annotated[str, typer.Option("--as", help="your sub-centre code (or the department's)")],
 ) -> None:
-    """Disable a rule (a new version; the history keeps the old one)."""
+    """Propose to disable a rule (a new version once approved; the history keeps the old one)."""
     from scoring.rule_store import RuleStore
 
-    rule = RuleStore(_home()).disable(rule_id, by, acting_for)
-    console.print(f"disabled rule {rule.id} (version {rule.version})", highlight=False)
+    _print_proposed(RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for))
 
 
 Physical = Annotated[float, typer.Option(min=0.0, max=1.0, help="share of declarations physically inspected")]

@@ -6,6 +6,11 @@ scorer re-reads this one small file when its modification time changes. Every ch
 new version of the rule (nothing is overwritten), so the store is its own audit trail: who changed
 what, when. Writes take an exclusive lock and replace the file atomically, so a reader never sees
 half a file and two writers never lose each other's change.
+
+Four eyes: a change (a new rule, a new version, a disable) is first *proposed*
+(:meth:`RuleStore.propose`, kept in ``rules/pending.json``, not read by the scorer) and takes effect
+only when someone else approves it (:meth:`RuleStore.approve`); the version then records both who
+changed it and who approved it. The proposer cannot approve their own change.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +27,13 @@ from graph.home import RULES
 from graph.reference import department_code
 from scoring.rules import Rule, RuleError, parse_rule
 
-__all__ = ["RuleStore"]
+__all__ = ["RuleStore", "RuleForbidden"]
+
+
+class RuleForbidden(RuleError):
+    """The change is someone else's to make or approve (another sub-centre's rule, one's own proposal)."""
+
+    status, code = 403, "forbidden"
 
 
 class RuleStore:
@@ -30,6 +42,7 @@ class RuleStore:
     def __init__(self, home: Path) -> None:
         self.folder = Path(home) / RULES
         self.path = self.folder / "rules.json"
+        self.pending_path = self.folder / "pending.json"
 
     def mtime(self) -> int:
         try:
@@ -58,9 +71,78 @@ class RuleStore:
                 return rule
         raise RuleError(f"no rule with id {rule_id!r}")
 
-    def add(self, data: dict, changed_by: str) -> Rule:
+    def pending(self) -> list[dict]:
+        """Proposed changes awaiting a second person's approval, oldest first."""
+        try:
+            return json.loads(self.pending_path.read_text())["changes"]
+        except FileNotFoundError:
+            return []
+
+    def propose(
+        self,
+        action: str,
+        by: str,
+        *,
+        rule: dict | None = None,
+        rule_id: str | None = None,
+        acting_for: str | None = None,
+        key: str | None = None,
+    ) -> dict:
+        """Record a change (``add`` with the rule's fields, ``disable`` with ``rule_id``) for approval.
+
+        Checked now as it will be applied (a valid rule, the owner's to change), so a proposal that
+        could never be approved is refused at once. ``key`` is the API key id that proposed it.
+        """
+        if action == "add":
+            parsed = parse_rule({**(rule or {}), "changed_by": by, "version": 1})
+            current = {r.id: r for r in self.current()}
+            if parsed.id in current:
+                _check_owner(current[parsed.id], parsed.owner)
+            target, owner = parsed.id, parsed.owner
+            payload = {k: v for k, v in (rule or {}).items() if k not in ("changed_by", "approved_by", "version")}
+        elif action == "disable":
+            last = self.get(rule_id)
+            _check_owner(last, acting_for or last.owner)
+            if not last.enabled:
+                raise RuleError(f"rule {rule_id!r} is already disabled (version {last.version})")
+            target, owner, payload = last.id, last.owner, None
+        else:
+            raise RuleError(f"unknown change {action!r}: add or disable")
+        change = {
+            "id": f"chg-{secrets.token_hex(4)}",
+            "action": action,
+            "rule_id": target,
+            "owner": owner,
+            "rule": payload,
+            "proposed_by": by,
+            "proposed_key": key,
+            "proposed_at": datetime.now(UTC).isoformat(),
+        }
+        with self._pending_locked() as changes:
+            changes.append(change)
+        return change
+
+    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule:
+        """Apply a proposed change, approved by ``by``; :class:`RuleForbidden` when ``by`` proposed it."""
+        with self._pending_locked() as changes:
+            found = next((c for c in changes if c["id"] == change_id), None)
+            if found is None:
+                raise RuleError(f"no pending change {change_id!r} (see `riskgraph rules pending`)")
+            same_key = key is not None and key == found.get("proposed_key")
+            if same_key or by.strip().casefold() == found["proposed_by"].strip().casefold():
+                raise RuleForbidden(
+                    f"change {change_id} was proposed by {found['proposed_by']}: someone else approves it"
+                )
+            if found["action"] == "add":
+                rule = self.add(found["rule"], found["proposed_by"], approved_by=by)
+            else:
+                rule = self.disable(found["rule_id"], found["proposed_by"], found["owner"], approved_by=by)
+            changes.remove(found)
+        return rule
+
+    def add(self, data: dict, changed_by: str, approved_by: str | None = None) -> Rule:
         """Store a new rule, or a new version of an existing one (only its owner may change it)."""
-        rule = parse_rule({**data, "changed_by": changed_by, "version": 1})
+        rule = parse_rule({**data, "changed_by": changed_by, "version": 1, "approved_by": approved_by})
         with self._locked() as history:
             versions = [r for r in history if r.id == rule.id]
             if versions:
@@ -71,7 +153,7 @@ class RuleStore:
             history.append(rule)
         return rule
 
-    def disable(self, rule_id: str, changed_by: str, acting_for: str) -> Rule:
+    def disable(self, rule_id: str, changed_by: str, acting_for: str, approved_by: str | None = None) -> Rule:
         """A new version of the rule with ``enabled: false``; the owner or the department may do it."""
         with self._locked() as history:
             versions = [r for r in history if r.id == rule_id]
@@ -86,6 +168,7 @@ class RuleStore:
                     "enabled": False,
                     "version": last.version + 1,
                     "changed_by": changed_by,
+                    "approved_by": approved_by,
                     "changed_at": datetime.now(UTC),
                 }
             )
@@ -104,8 +187,19 @@ class RuleStore:
             staging.write_text(json.dumps(doc, indent=1))
             os.replace(staging, self.path)
 
+    @contextmanager
+    def _pending_locked(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / ".pending.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            changes = self.pending()
+            yield changes
+            staging = self.folder / ".pending.json.tmp"
+            staging.write_text(json.dumps({"changes": changes}, indent=1))
+            os.replace(staging, self.pending_path)
+
 
 def _check_owner(rule: Rule, acting_for: str) -> None:
     acting_for = acting_for.strip().upper()
     if acting_for not in (rule.owner, department_code()):
-        raise RuleError(f"rule {rule.id!r} belongs to {rule.owner}; {acting_for} may not change it")
+        raise RuleForbidden(f"rule {rule.id!r} belongs to {rule.owner}; {acting_for} may not change it")

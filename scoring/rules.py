@@ -147,6 +147,7 @@ class Rule(BaseModel):
     version: int = Field(1, ge=1)
     changed_by: str = Field(min_length=1, max_length=100)
     changed_at: datetime | None = None
+    approved_by: str | None = Field(None, max_length=100, description="the second person who approved the change")
 
     @field_validator("owner")
     @classmethod

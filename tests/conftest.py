@@ -8,6 +8,7 @@ empty graph take ``empty_graph``; ingest tests use small files from the generato
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,8 @@ def rg_env(rg_home) -> dict[str, str]:
             "RISKGRAPH_BOLT_PORT": str(TEST_PORT),
             "RISKGRAPH_NEO4J_HEAP": "2g",
             "RISKGRAPH_NEO4J_PAGECACHE": "1g",
+            # tests point many homes at the one test server: they all use its password
+            "RISKGRAPH_NEO4J_PASSWORD_FILE": str(rg_home / "neo4j" / "password"),
         }
     )
     return env
@@ -107,3 +110,11 @@ def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.C
     if check and done.returncode != 0:
         raise AssertionError(f"riskgraph {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done
+
+
+def add_rule(env: dict[str, str], path, by: str = "analyst", approver: str = "second analyst") -> str:
+    """Propose the rule in ``path`` and have a second person approve it (four eyes); the change's id."""
+    proposed = run_cli(env, "rules", "add", str(path), "--by", by)
+    change = re.search(r"proposed change (chg-[0-9a-f]+)", proposed.stderr).group(1)
+    run_cli(env, "rules", "approve", change, "--by", approver)
+    return change

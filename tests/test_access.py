@@ -95,23 +95,64 @@ def test_a_sub_centre_key_sees_only_enterprises_lodged_in_its_districts(explore_
     assert district.get("/v1/enterprises/HONEST1").status_code == 403
 
 
-def test_an_analyst_changes_only_its_own_sub_centres_rules(explore_server):
+def test_an_analyst_changes_only_its_own_sub_centres_rules_and_a_second_one_approves(explore_server):
     server, _ = explore_server
     huangpu = server.client_as("analyst", "SC-HUANGPU")
     qingdao = server.client_as("analyst", "SC-QINGDAO")
 
-    created = huangpu.post("/v1/rules", json=RULE)
-    assert created.status_code == 201, created.text
-    assert created.headers["location"] == "/v1/rules/huangpu-phones"
-    assert created.json()["changed_by"] == "test-analyst"  # the key's name when the body names nobody
+    forged = huangpu.post("/v1/rules", json={**RULE, "changed_by": "someone else"})
+    assert forged.status_code == 422 and "set from the API key" in forged.json()["error"]["message"]
+    proposed = huangpu.post("/v1/rules", json=RULE)
+    assert proposed.status_code == 202, proposed.text
+    change = proposed.json()
+    assert proposed.headers["location"] == f"/v1/rules/changes/{change['id']}"
+    assert change["proposed_by"] == "test-analyst" and change["rule_id"] == "huangpu-phones"
+    assert "huangpu-phones" not in [r["id"] for r in huangpu.get("/v1/rules").json()["data"]]  # not yet in force
+    own = huangpu.post(f"/v1/rules/changes/{change['id']}/approve")
+    assert own.status_code == 403 and "someone else approves it" in own.json()["error"]["message"]
+    foreign_approval = qingdao.post(f"/v1/rules/changes/{change['id']}/approve")
+    assert foreign_approval.status_code == 403
+    assert change["id"] not in [c["id"] for c in qingdao.get("/v1/rules/changes").json()["data"]]
+
     foreign = qingdao.post("/v1/rules", json={**RULE, "id": "qingdao-try"})
     assert foreign.status_code == 403 and "acts for SC-QINGDAO" in foreign.json()["error"]["message"]
-    taking = qingdao.post("/v1/rules/huangpu-phones/disable", json={"changed_by": "x", "acting_for": "SC-HUANGPU"})
-    assert taking.status_code == 403
     assert "huangpu-phones" not in [r["id"] for r in qingdao.get("/v1/rules").json()["data"]]
-    assert "huangpu-phones" in [r["id"] for r in huangpu.get("/v1/rules").json()["data"]]
-    own = huangpu.post("/v1/rules/huangpu-phones/disable", json={"changed_by": "li", "acting_for": "SC-HUANGPU"})
-    assert own.status_code == 200 and own.json()["enabled"] is False
+
+
+def test_four_eyes_the_key_names_who_changed_and_who_approved(explore_server):
+    server, _ = explore_server
+    li = server.client_as("analyst", "SC-SHANGHAI")
+    wang = server.client_as("analyst", "SC-SHANGHAI")
+    qingdao = server.client_as("analyst", "SC-QINGDAO")
+    rule = {**RULE, "id": "shanghai-shirts", "owner": "SC-SHANGHAI"}
+    change = li.post("/v1/rules", json=rule).json()
+    # another key with the same name is the same person: the name, not just the key, is compared
+    assert wang.post(f"/v1/rules/changes/{change['id']}/approve").status_code == 403
+    admin = server.client
+    approved = admin.post(f"/v1/rules/changes/{change['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["changed_by"], approved.json()["approved_by"], approved.json()["version"]) == (
+        "test-analyst",
+        "test-admin",
+        1,
+    )
+    assert "shanghai-shirts" in [r["id"] for r in li.get("/v1/rules").json()["data"]]
+    assert li.post(f"/v1/rules/changes/{change['id']}/approve").status_code == 404  # applied once
+
+    taking = qingdao.post("/v1/rules/shanghai-shirts/disable", json={"acting_for": "SC-QINGDAO"})
+    assert taking.status_code == 403  # another sub-centre's rule: forbidden, not a validation error
+    taking = admin.post("/v1/rules/shanghai-shirts/disable", json={"acting_for": "SC-QINGDAO"})
+    assert taking.status_code == 403 and taking.json()["error"]["code"] == "forbidden"
+    assert li.post("/v1/rules/shanghai-shirts/disable", json={"changed_by": "x"}).status_code == 422
+    off = li.post("/v1/rules/shanghai-shirts/disable")
+    assert off.status_code == 202
+    done = admin.post(f"/v1/rules/changes/{off.json()['id']}/approve").json()
+    assert (done["enabled"], done["version"], done["changed_by"], done["approved_by"]) == (
+        False,
+        2,
+        "test-analyst",
+        "test-admin",
+    )
 
 
 def test_the_audit_log_says_who_read_or_changed_what(explore_server, rg_env):

@@ -16,7 +16,7 @@ import pytest
 
 from ingest.validate import validate
 from scoring.snapshot import load_scorer, save_snapshot
-from tests.conftest import run_cli
+from tests.conftest import add_rule, run_cli
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
@@ -44,10 +44,10 @@ def setup(trained, reload_graph, start_server, tmp_path_factory):
     }
     rules = tmp_path_factory.mktemp("rules")
     (rules / "busy.json").write_text(json.dumps(rule))
-    run_cli(env, "rules", "add", str(rules / "busy.json"), "--by", "analyst")
+    add_rule(env, rules / "busy.json")
     idle = {**rule, "id": "never-hits", "description": "Goods from nowhere", "conditions": {"origin": ["AQ"]}}
     (rules / "idle.json").write_text(json.dumps(idle))
-    run_cli(env, "rules", "add", str(rules / "idle.json"), "--by", "analyst")
+    add_rule(env, rules / "idle.json")
     store = home / "rules" / "rules.json"  # back-date the idle rule: stored 200 days ago, never hit since
     doc = json.loads(store.read_text())
     for r in doc["rules"]:

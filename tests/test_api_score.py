@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
+import httpx
 import pytest
 
 DECLARATION = {
@@ -34,7 +35,6 @@ RULE = {
     "offices": ["CD-SHENZHEN"],
     "effective_from": "2025-01-01",
     "conditions": {"hs_prefix": ["8517"], "port": ["VNHPH"]},
-    "changed_by": "analyst-huangpu",
 }
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
@@ -106,22 +106,25 @@ def test_rules_through_the_api_take_effect_without_restart(server):
     outside = server.client.post("/v1/rules", json={**RULE, "offices": ["Ningbo"]})
     assert outside.status_code == 422
     assert "CD-NINGBO is outside the jurisdiction of SC-HUANGPU" in outside.json()["error"]["message"]
-    created = server.client.post("/v1/rules", json=RULE)
-    assert created.status_code == 201 and created.json()["version"] == 1
+    proposed = server.client.post("/v1/rules", json=RULE)
+    assert proposed.status_code == 202
+    time.sleep(1.2)
+    assert _score(server)["rule_hits"] == []  # proposed, not yet approved
+    second = httpx.Client(base_url=server.url, timeout=60, headers={"X-API-Key": _named_key(server, "second admin")})
+    created = second.post(f"/v1/rules/changes/{proposed.json()['id']}/approve")
+    assert created.status_code == 200 and created.json()["version"] == 1
     time.sleep(1.2)  # the live scorer looks for changes at most once a second
     hit = _score(server)
     assert hit["rule_hits"] == ["phones-via-yantian"]
     assert hit["score"] == pytest.approx(100 - (100 - before["score"]) * 0.2, abs=0.02)
     assert any(r["kind"] == "rule" and r["rule"] == "phones-via-yantian" for r in hit["reasons"])
     listed = server.client.get("/v1/rules").json()
-    assert listed["count"] == 1 and listed["data"][0]["changed_by"] == "analyst-huangpu"
-    refused = server.client.post(
-        "/v1/rules/phones-via-yantian/disable", json={"changed_by": "x", "acting_for": "SC-QINGDAO"}
-    )
-    assert refused.status_code == 422 and "belongs to SC-HUANGPU" in refused.json()["error"]["message"]
-    disabled = server.client.post(
-        "/v1/rules/phones-via-yantian/disable", json={"changed_by": "chen", "acting_for": "SC-HUANGPU"}
-    )
+    assert listed["count"] == 1 and listed["data"][0]["changed_by"] == "test-admin"
+    assert listed["data"][0]["approved_by"] == "second admin"
+    refused = server.client.post("/v1/rules/phones-via-yantian/disable", json={"acting_for": "SC-QINGDAO"})
+    assert refused.status_code == 403 and "belongs to SC-HUANGPU" in refused.json()["error"]["message"]
+    proposed = server.client.post("/v1/rules/phones-via-yantian/disable", json={"acting_for": "SC-HUANGPU"})
+    disabled = second.post(f"/v1/rules/changes/{proposed.json()['id']}/approve")
     assert disabled.status_code == 200 and disabled.json()["enabled"] is False
     time.sleep(1.2)
     assert _score(server)["rule_hits"] == []
@@ -146,3 +149,10 @@ def test_a_new_snapshot_is_picked_up_without_restart(server, trained):
 def test_feedback_needs_the_graph_and_says_so(server):
     response = server.client.post("/v1/feedback", json={"outcomes": [{"declaration_id": "X", "violation": 1}]})
     assert response.status_code == 503 and response.json()["error"]["code"] == "graph_unavailable"
+
+
+def _named_key(server, name: str) -> str:
+    """The secret of a new admin key called ``name`` (a second person)."""
+    from api.keys import KeyStore
+
+    return KeyStore(server.home).create("admin", name=name)[1]

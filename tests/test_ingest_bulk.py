@@ -19,6 +19,7 @@ import pytest
 
 from graph import local_server
 from graph.config import Settings
+from graph.connection import credentials
 from graph.model import schema
 from graph.reference import SEED_OFFICES
 from graph.setup import ensure_schema, load_reference_data
@@ -44,7 +45,13 @@ def own_server(rg_env, tmp_path_factory):
     """(environment, settings) of a local Neo4j for this module; a first load of 1,000 rows is a bulk one."""
     home = tmp_path_factory.mktemp("bulk-home")
     env = dict(rg_env, RISKGRAPH_HOME=str(home), RISKGRAPH_BOLT_PORT=str(_free_port()), RISKGRAPH_BULK_MIN_ROWS="1000")
-    cfg = Settings(home=home, bolt_port=int(env["RISKGRAPH_BOLT_PORT"]), neo4j_heap="2g", neo4j_pagecache="1g")
+    cfg = Settings(
+        home=home,
+        bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),
+        neo4j_heap="2g",
+        neo4j_pagecache="1g",
+        neo4j_password_file=Path(env["RISKGRAPH_NEO4J_PASSWORD_FILE"]),
+    )
     local_server.start(cfg)
     yield env, cfg
     local_server.stop(cfg)
@@ -52,12 +59,12 @@ def own_server(rg_env, tmp_path_factory):
 
 def _query(cfg: Settings, cypher: str) -> list[dict]:
     """A fresh driver each time: after an import the store is new and an old driver's bookmarks are not in it."""
-    with neo4j.GraphDatabase.driver(cfg.uri) as drv:
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=credentials(cfg)) as drv:
         return [r.data() for r in drv.execute_query(cypher, database_="neo4j").records]
 
 
 def _empty(cfg: Settings) -> None:
-    with neo4j.GraphDatabase.driver(cfg.uri) as drv:
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=credentials(cfg)) as drv:
         with drv.session(database="neo4j") as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         ensure_schema(drv, "neo4j")

@@ -55,16 +55,17 @@ def test_routing_uri_with_credentials_and_database_reaches_the_server(empty_grap
     env = dict(
         rg_env,
         NEO4J_URI=f"neo4j://127.0.0.1:{neo4j_server.bolt_port}",
-        NEO4J_USER="analyst",
-        NEO4J_PASSWORD="any: the test server has no authentication",
+        NEO4J_USER=local_server.USER,
+        NEO4J_PASSWORD=local_server.password(neo4j_server),
         NEO4J_DATABASE="neo4j",
         RISKGRAPH_HOME=str(tmp_path),
     )
     assert f"neo4j answering at {env['NEO4J_URI']}" in run_cli(env, "neo4j", "status").stderr
     counts = json.loads(run_cli(env, "stats", "--json").stdout)
     assert counts["nodes"]["CustomsOffice"] == len(SEED_OFFICES)  # the reference data, read through routing
-    missing = run_cli(dict(env, NEO4J_DATABASE="nosuchdb"), "stats", "--json", check=False)
-    assert missing.returncode != 0  # the database setting is used, not ignored
+    for wrong in ({"NEO4J_DATABASE": "nosuchdb"}, {"NEO4J_PASSWORD": "not-the-password"}):
+        refused = run_cli(dict(env, **wrong), "stats", "--json", check=False)
+        assert refused.returncode != 0, wrong  # each setting is used, not ignored
 
 
 def test_constraints_and_offices_from_schema(empty_graph):

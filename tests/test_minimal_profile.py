@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import add_rule, run_cli
 
 pytest_plugins = ("tests.scoring_setup",)  # start_server
 
@@ -110,7 +110,7 @@ def test_score_new_declarations_with_the_same_mapping_and_a_rule_on_own_codes(mi
         "conditions": {"transport_mode": ["30"]},
     }
     (folder / "rule.yaml").write_text(json.dumps(rule))
-    run_cli(env, "rules", "add", str(folder / "rule.yaml"), "--by", "analyst")
+    add_rule(env, folder / "rule.yaml")
     out = folder / "decisions.csv"
     done = run_cli(env, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
     decisions = {d["declaration_id"]: d for d in csv.DictReader(out.open())}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -113,7 +114,12 @@ def test_rules_commands(rg_env, tmp_path):
     env = {**rg_env, "RISKGRAPH_HOME": str(tmp_path / "home")}
     good = tmp_path / "rule.json"
     good.write_text(json.dumps(_rule()))
-    run_cli(env, "rules", "add", str(good), "--by", "ana")
+    proposed = run_cli(env, "rules", "add", str(good), "--by", "ana")
+    change = re.search(r"proposed change (chg-[0-9a-f]+)", proposed.stderr).group(1)
+    assert json.loads(run_cli(env, "rules", "list", "--json").stdout) == []  # not in force before approval
+    own = run_cli(env, "rules", "approve", change, "--by", "ana", check=False)
+    assert own.returncode == 1 and "someone else approves it" in own.stderr
+    run_cli(env, "rules", "approve", change, "--by", "bo")
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "id: shenzhen-from-shanghai\ndescription: x y z\ntarget: tax\nweight: 0.3\nowner: SC-SHANGHAI\n"
@@ -123,6 +129,10 @@ def test_rules_commands(rg_env, tmp_path):
     assert done.returncode == 1
     assert "CD-SHENZHEN is outside the jurisdiction of SC-SHANGHAI" in done.stderr
     assert "Traceback" not in done.stderr
-    run_cli(env, "rules", "disable", "ningbo-phones-cd", "--by", "chen", "--as", "SC-SHANGHAI")
+    proposed = run_cli(env, "rules", "disable", "ningbo-phones-cd", "--by", "chen", "--as", "SC-SHANGHAI")
+    change = re.search(r"proposed change (chg-[0-9a-f]+)", proposed.stderr).group(1)
+    assert [c["id"] for c in json.loads(run_cli(env, "rules", "pending", "--json").stdout)] == [change]
+    run_cli(env, "rules", "approve", change, "--by", "ana")
     listed = json.loads(run_cli(env, "rules", "list", "--json").stdout)
     assert [(r["id"], r["version"], r["enabled"]) for r in listed] == [("ningbo-phones-cd", 2, False)]
+    assert (listed[0]["changed_by"], listed[0]["approved_by"]) == ("chen", "ana")

@@ -166,7 +166,9 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["status"] == "open" and case["network_id"] == ring and case["moves"] == ["investigating", "closed"]
     assert _rows(page, "evidence-enterprises") == len(case["evidence"]["enterprises"]) == network["size"]
-    moves = page.evaluate("Array.from(document.querySelectorAll('#moves button[data-status]')).map(b => b.dataset.status)")
+    moves = page.evaluate(
+        "Array.from(document.querySelectorAll('#moves button[data-status]')).map(b => b.dataset.status)"
+    )
     assert moves == ["investigating", "closed"]
     image = page.screenshot()
     _keep(image, "5-case.png", tmp_path)
@@ -244,6 +246,22 @@ def test_a_key_of_another_jurisdiction_sees_a_clear_refusal(explore_server, page
     _go(page, "#/networks")
     _wait(page, "!!document.getElementById('networks-count')")
     assert _rows(page, "networks") == qingdao.get("/v1/networks").json()["count"]
+
+
+def test_a_limited_key_sees_outside_firms_as_placeholders(explore_server, page):
+    """Shanghai's key on the broker both sides use: HONEST2 (Qingdao) is a grey placeholder in the chart, its
+    declarations keep only their dates on the timeline, and nothing on the page names it."""
+    server, _ = explore_server
+    shanghai = server.client_as("investigator", "SC-SHANGHAI")
+    _use_key(page, server.url + "/#/enterprises/BRK-BIG", shanghai.headers["X-API-Key"])
+    _wait(page, "document.getElementById('chart').dataset.settled && !!document.getElementById('declarations')")
+    placeholders = page.evaluate("nodes.get().filter(function (n) { return n.data.outside; }).length")
+    hood = shanghai.get("/v1/enterprises/BRK-BIG/network", params={"depth": 1, "limit": 200}).json()
+    assert placeholders == sum(1 for n in hood["nodes"] if n.get("outside")) >= 1
+    text = page.evaluate("document.getElementById('view').innerText")
+    assert "HONEST2" not in text and "Honest2" not in text and "undefined" not in text and "null" not in text
+    assert text.count("outside jurisdiction") >= 3  # the three declarations lodged at Qingdao, in the table
+    assert page.evaluate("document.getElementById('timeline').dataset.items") == "6"
 
 
 def test_minimal_firm_shows_dashes_not_errors(explore_server, page):

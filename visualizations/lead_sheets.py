@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from graph.jurisdiction import OUTSIDE
+
 __all__ = ["FORMATS", "MEDIA_TYPES", "lead_columns", "lead_rows", "reasons_text", "leads_csv", "leads_xlsx"]
 
 FORMATS = ("csv", "xlsx")
@@ -75,7 +77,9 @@ def reasons_text(reasons: list[dict]) -> str:
 
 def _members_text(members: list[dict]) -> str:
     return "\n".join(
-        f"{m['id']} {m.get('name') or ''} (risk {'n/a' if m.get('risk') is None else format(m['risk'], '.2f')})"
+        OUTSIDE
+        if m.get("outside")
+        else f"{m['id']} {m.get('name') or ''} (risk {'n/a' if m.get('risk') is None else format(m['risk'], '.2f')})"
         for m in members
     )
 

@@ -76,6 +76,8 @@ def community_colour(community: int | None) -> str:
 
 def tooltip(node: dict) -> str:
     """Plain text, one fact a line: the page renders it as text, never as HTML."""
+    if node.get("outside"):
+        return f"{node['label']} outside your jurisdiction"
     lines = [f"{node['label']}: {node['key']}"]
     if node.get("caption") not in (None, node["key"]):
         lines.append(str(node["caption"]))

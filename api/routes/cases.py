@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.access import PrincipalDep, districts_of, visible_enterprises
+from api.access import PrincipalDep, ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep, LiveScorerDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
@@ -67,7 +67,7 @@ def _author(principal) -> str:
     "", status_code=201, response_model=CasePublic, responses={404: {"description": "no such enterprise or network"}}
 )
 def create_case(
-    request: Request, response: Response, graph: GraphDep, principal: PrincipalDep, body: CaseCreate
+    request: Request, response: Response, graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, body: CaseCreate
 ) -> dict:
     districts = districts_of(request)
     if districts is not None:
@@ -89,6 +89,7 @@ def create_case(
         kind=body.kind,
         assignee=body.assignee,
         notes=body.notes,
+        scope=scope,
     )
     response.headers["Location"] = f"/v1/cases/{created['id']}"  # also what the audit log records as created
     return created
@@ -107,8 +108,8 @@ def read_cases(
 
 
 @router.get("/{case_id}", response_model=CasePublic)
-def read_case(graph: GraphDep, case_id: str) -> dict:
-    return cases.read_case(*graph, case_id)
+def read_case(graph: GraphDep, scope: ScopeDep, case_id: str) -> dict:
+    return cases.read_case(*graph, case_id, scope)
 
 
 @router.patch(
@@ -116,7 +117,9 @@ def read_case(graph: GraphDep, case_id: str) -> dict:
     response_model=CasePublic,
     responses={409: {"description": "the change is not allowed from the case's status"}},
 )
-def update_case(graph: GraphDep, principal: PrincipalDep, live: LiveScorerDep, case_id: str, body: CaseUpdate) -> dict:
+def update_case(
+    graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, live: LiveScorerDep, case_id: str, body: CaseUpdate
+) -> dict:
     case = cases.update_case(
         *graph,
         case_id,
@@ -126,7 +129,7 @@ def update_case(graph: GraphDep, principal: PrincipalDep, live: LiveScorerDep, c
         outcome=body.outcome,
         note=body.notes,
     )
-    if body.outcome in cases.CONFIRMED_OUTCOMES and case["status"] == "closed":
+    if body.outcome in cases.CONFIRMED_OUTCOMES and case["status"] == "closed":  # every concerned firm, in or out
         day = str(case.get("closed") or date.today())[:10]
         live.note_violators([ViolatorEvent(e, day, case=case["id"]) for e in case["concerns"]])
-    return case
+    return cases.read_case(*graph, case_id, scope) if scope.limited else case

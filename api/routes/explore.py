@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.access import districts_of, visible_enterprises
+from api.access import ScopeDep, districts_of, visible_enterprises
 from api.deps import GraphDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
@@ -37,28 +37,33 @@ def search(
 
 
 @router.get("/enterprises/{enterprise_id:entity}", response_model=EnterprisePublic)
-def read_enterprise(graph: GraphDep, enterprise_id: str) -> dict:
-    view = enterprise_view(*graph, enterprise_id)
+def read_enterprise(graph: GraphDep, scope: ScopeDep, enterprise_id: str) -> dict:
+    view = enterprise_view(*graph, enterprise_id, scope=scope)
     if view is None:
         raise ApiError(404, "not_found", f"no enterprise {enterprise_id!r}")
     return view
 
 
 @router.get("/enterprises/{enterprise_id:entity}/network", response_model=EnterpriseNeighbourhoodPublic)
-def read_neighbourhood(graph: GraphDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200) -> dict:
+def read_neighbourhood(
+    graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200
+) -> dict:
     require_enterprise(graph, enterprise_id)
-    return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit)}
+    return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope)}
 
 
 @router.get("/enterprises/{enterprise_id:entity}/timeline", response_model=TimelinePublic)
-def read_timeline(graph: GraphDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
+def read_timeline(
+    graph: GraphDep, scope: ScopeDep, enterprise_id: str, limit: Annotated[int, Query(ge=1, le=5000)] = 1000
+) -> dict:
     require_enterprise(graph, enterprise_id)
-    return explore.timeline(*graph, enterprise_id, limit)
+    return explore.timeline(*graph, enterprise_id, limit, scope)
 
 
 @router.get("/paths", response_model=PathsPublic, responses={404: {"description": "no entity at one end"}})
 def read_paths(
     graph: GraphDep,
+    scope: ScopeDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=200, description="enterprise id or Label:key")],
     target: Annotated[str, Query(alias="to", min_length=1, max_length=200, description="enterprise id or Label:key")],
     max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
@@ -70,5 +75,5 @@ def read_paths(
             raise ApiError(404, "not_found", f"no {label} {key!r}")
     if ends[0] == ends[1]:
         raise ApiError(422, "invalid_request", "from and to name the same entity")
-    found = explore.paths(*graph, ends[0], ends[1], max_hops, limit)
+    found = explore.paths(*graph, ends[0], ends[1], max_hops, limit, scope)
     return {"from": source, "to": target, "max_hops": max_hops, "paths": found, "count": len(found)}

@@ -1,8 +1,12 @@
-"""Risk parameters over HTTP: list, add (or a new version), disable. Same validation as the CLI.
+"""Risk parameters over HTTP: list, propose a rule (or a new version) or a disable, approve. Same
+validation as the CLI.
 
-An analyst's key belongs to a parameter sub-centre: it sees that sub-centre's rules and the
-department's, and changes only its own sub-centre's (``owner``/``acting_for`` must be its office).
-A department analyst and an admin act for any owner, as the body says.
+Four eyes: ``POST /v1/rules`` and ``POST /v1/rules/{id}/disable`` answer 202 with a pending change;
+it takes effect when a different key (another person, by key and name) with the right to change
+that rule approves it (``POST /v1/rules/changes/{id}/approve``). Who changed and who approved are
+the keys' names, never the request body's. An analyst's key belongs to a parameter sub-centre: it
+sees that sub-centre's rules and the department's, and proposes and approves changes to its own
+sub-centre's only (403 otherwise). A department analyst and an admin act for any owner.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
 from api.models import RuleDisable, RulesPublic
 from graph.reference import department_code
-from scoring.rules import Rule
+from scoring.rules import Rule, RuleError
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules"])
 
@@ -46,20 +50,47 @@ def read_rules(store: RuleStoreDep, key: PrincipalDep, all_versions: Annotated[b
     return {"data": [r.model_dump(mode="json") for r in rules], "count": len(rules)}
 
 
-@router.post("", status_code=201, response_model=Rule)
+def _pending(change: dict) -> JSONResponse:
+    return JSONResponse(change, status_code=202, headers={"Location": f"/v1/rules/changes/{change['id']}"})
+
+
+@router.post("", status_code=202)
 def create_rule(store: RuleStoreDep, key: PrincipalDep, rule: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-    """The rule's fields, optionally ``changed_by`` (default: the key's name); an existing id gets a
-    new version (owner only)."""
-    changed_by = rule.pop("changed_by", None) or key.name
-    if not isinstance(changed_by, str) or not changed_by.strip():
-        raise ApiError(422, "invalid_rule", "changed_by: say who is making the change")
+    """Propose a rule's fields (an existing id: a new version, owner only); it takes effect once approved."""
+    for field in ("changed_by", "approved_by"):
+        if field in rule:
+            raise ApiError(422, "invalid_rule", f"{field}: set from the API key, not the request")
     if "owner" in rule:
         _acting(key, rule["owner"], "owner")
-    stored = store.add(rule, changed_by).model_dump(mode="json")
-    return JSONResponse(stored, status_code=201, headers={"Location": f"/v1/rules/{stored['id']}"})
+    return _pending(store.propose("add", key.name, rule=rule, key=key.id))
 
 
-@router.post("/{rule_id}/disable", response_model=Rule)
-def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: RuleDisable) -> dict:
-    _acting(key, body.acting_for, "acting_for")
-    return store.disable(rule_id, body.changed_by, body.acting_for).model_dump(mode="json")
+@router.post("/{rule_id}/disable", status_code=202)
+def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: RuleDisable | None = None) -> JSONResponse:
+    """Propose to disable a rule (a new version once approved)."""
+    try:
+        owner = store.get(rule_id).owner
+    except RuleError:
+        raise ApiError(404, "not_found", f"no rule {rule_id!r}") from None
+    _acting(key, owner, "rule owner")
+    acting_for = body.acting_for if body is not None and body.acting_for is not None else _office(key) or owner
+    _acting(key, acting_for, "acting_for")
+    return _pending(store.propose("disable", key.name, rule_id=rule_id, acting_for=acting_for, key=key.id))
+
+
+@router.get("/changes")
+def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
+    """Changes awaiting approval (of this key's sub-centre and the department's)."""
+    office = _office(key)
+    changes = [c for c in store.pending() if office is None or c["owner"] in (office, department_code())]
+    return {"data": changes, "count": len(changes)}
+
+
+@router.post("/changes/{change_id}/approve", response_model=Rule)
+def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, change_id: str) -> dict:
+    """Apply a pending change: by another person than its proposer, with the right to change that rule."""
+    found = next((c for c in store.pending() if c["id"] == change_id), None)
+    if found is None:
+        raise ApiError(404, "not_found", f"no pending change {change_id!r}")
+    _acting(key, found["owner"], "rule owner")
+    return store.approve(change_id, key.name, key=key.id).model_dump(mode="json")

@@ -20,6 +20,8 @@ export function outcomeText(d) {
 }
 
 function describe(d) {
+  // a declaration lodged outside the key's jurisdiction comes with its date and the firm's role only
+  if (d.outside) return "declaration outside your jurisdiction · " + d.date + (d.role ? " (" + d.role + ")" : "");
   return [d.id + " · " + d.date, "channel " + show(d.channel), outcomeText(d), "broker " + show(d.broker),
           "seller " + show(d.seller), "route " + show(d.route)].join("\n");
 }

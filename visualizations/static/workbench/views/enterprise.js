@@ -32,13 +32,13 @@ function profile(e) {
 function declarationTable(rows) {
   return table([
     {title: "date", value: (d) => d.date},
-    {title: "declaration", value: (d) => d.id},
+    {title: "declaration", value: (d) => d.id, cell: (d) => d.outside ? "outside jurisdiction" : show(d.id)},
     {title: "role", value: (d) => d.role},
     {title: "HS", value: (d) => d.hs_code},
     {title: "origin", value: (d) => d.origin},
     {title: "value", value: (d) => d.value, cell: (d) => money(d.value) + (d.currency ? " " + d.currency : ""), numeric: true},
     {title: "channel", value: (d) => d.channel},
-    {title: "outcome", value: (d) => outcomeText(d)},
+    {title: "outcome", value: (d) => (d.outside ? null : outcomeText(d))},
     {title: "broker", value: (d) => d.broker},
     {title: "seller", value: (d) => d.seller},
     {title: "route", value: (d) => d.route},
