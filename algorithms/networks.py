@@ -40,6 +40,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from algorithms.activity import Activity, importer_activity
+
 __all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
 
 NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
@@ -54,6 +56,9 @@ NETWORK_SIGNAL_WEIGHTS: dict[str, float] = {
 }
 #: share of member pairs with strong links from which a community is a ring (with one more marker)
 RING_DENSITY = 1 / 3
+#: members a network needs before an exclusive broker or seller marks it a ring: two firms of one family
+#: sharing their supplier is ordinary trade; three or more tied to one intermediary is a ring's
+EXCLUSIVE_MIN_MEMBERS = 3
 _TAX_WORDS = ("valuation", "classification", "tax", "duty", "quota", "preference")
 _SMUGGLING_WORDS = ("smuggl", "drug", "narcotic", "counterfeit", "ipr", "origin", "launder", "weapon", "prohibited")
 _RECENCY_FLAGS = ("volume_spike", "young_with_volume", "new_route", "new_chapter", "broker_switch")
@@ -78,44 +83,46 @@ def _column(table: pd.DataFrame, name: str, default) -> pd.Series:
     return pd.Series(default, index=table.index)
 
 
-def _violation_kind(types: pd.Series) -> tuple[int, int]:
-    """Counts of (tax, smuggling) violation types; (0, 0) when no violation has a type (a fraud flag alone)."""
-    text = [str(t).lower() for t in types.dropna().tolist()]
-    tax = sum(any(w in t for w in _TAX_WORDS) for t in text)
-    smuggling = sum(any(w in t for w in _SMUGGLING_WORDS) for t in text)
+def _violation_kind(violations: pd.DataFrame) -> tuple[int, int]:
+    """Counts of (tax, smuggling) violations from ``type``/``n`` rows; (0, 0) when none has a type (a fraud flag)."""
+    tax = smuggling = 0
+    for kind, n in zip(violations["type"].astype(str).str.lower(), violations["n"], strict=True):
+        tax += int(n) * any(w in kind for w in _TAX_WORDS)
+        smuggling += int(n) * any(w in kind for w in _SMUGGLING_WORDS)
     return tax, smuggling
 
 
-def _top_share(decl: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per community: top value of ``column``, its share of members' declarations, and its exclusivity."""
-    if column not in decl or decl[column].isna().all():
+def _top_share(usage: pd.DataFrame, community: pd.Series) -> pd.DataFrame:
+    """Per community: top intermediary of the usage rows, its share of members' declarations, its exclusivity."""
+    if usage.empty:
         return pd.DataFrame(columns=["top", "share", "exclusive"])
-    used = decl.dropna(subset=[column])
-    clients = used.groupby(column)["importer_id"].nunique()
+    clients = usage.groupby("value")["importer_id"].nunique()
+    used = usage.assign(community=usage["importer_id"].map(community))
     counts = (
         used[used["community"].notna()]
-        .groupby(["community", column])
-        .agg(n=("importer_id", "size"), members=("importer_id", "nunique"))
+        .groupby(["community", "value"])
+        .agg(n=("n", "sum"), members=("importer_id", "nunique"))
     )
-    counts = counts.reset_index().sort_values(["community", "n", column], ascending=[True, False, True])
+    counts = counts.reset_index().sort_values(["community", "n", "value"], ascending=[True, False, True])
     totals = counts.groupby("community")["n"].sum()
     top = counts.drop_duplicates("community").set_index("community")
     return pd.DataFrame(
         {
-            "top": top[column],
+            "top": top["value"],
             "share": top["n"] / totals.reindex(top.index),
-            "exclusive": top["members"] / clients.reindex(top[column]).to_numpy(),
+            "exclusive": top["members"] / clients.reindex(top["value"]).to_numpy(),
         }
     )
 
 
-def _transshipment(decl: pd.DataFrame) -> pd.Series:
-    """Per community: share of members' declarations routed through a transit port."""
-    if "route" not in decl or decl["route"].isna().all():
+def _transshipment(importers: pd.DataFrame, community: pd.Series) -> pd.Series:
+    """Per community: share of members' routed declarations that pass a transit port."""
+    routed = importers[importers["routed"] > 0]
+    if routed.empty:
         return pd.Series(dtype=float)
-    used = decl[decl["community"].notna() & decl["route"].notna()]
-    transit = used["route"].astype(str).str.count(">") >= 2
-    return transit.groupby(used["community"]).mean()
+    per = routed.assign(community=routed["id"].map(community)).dropna(subset=["community"])
+    sums = per.groupby("community")[["transit", "routed"]].sum()
+    return sums["transit"] / sums["routed"]
 
 
 def _routing(density: float, markers: dict[str, float], tax: float, smuggling: float) -> tuple[str, str]:
@@ -137,6 +144,7 @@ def network_risk(
     table: pd.DataFrame,
     declarations: pd.DataFrame | None = None,
     *,
+    activity: Activity | None = None,
     min_size: int = 2,
     strong_weight: float = 0.8,
     weights: dict[str, float] | None = None,
@@ -154,6 +162,9 @@ def network_risk(
     declarations : DataFrame, optional
         With ``importer_id`` and optionally ``declarant_id``, ``seller_id``, ``route``, ``violation``,
         ``violation_type``: for intermediary concentration, transshipment and for routing the kind.
+    activity : Activity, optional
+        The same evidence already folded per importer (:mod:`algorithms.activity`); used instead of
+        ``declarations``.
     strong_weight : float
         A link is strong when it has at least two kinds and at least this weight.
     weights : dict, optional
@@ -229,15 +240,16 @@ def network_risk(
     broker = seller = pd.DataFrame(columns=["top", "share", "exclusive"])
     transship = pd.Series(dtype=float)
     violations: dict = {}
-    if declarations is not None and "importer_id" in declarations:
-        decl = declarations.assign(importer_id=declarations["importer_id"].astype(str))
-        decl = decl.assign(community=decl["importer_id"].map(community))
-        broker = _top_share(decl, "declarant_id")
-        seller = _top_share(decl, "seller_id")
-        transship = _transshipment(decl)
-        if "violation" in decl and "violation_type" in decl:
-            bad = decl[(decl["violation"] == 1) & decl["community"].isin(eligible)]
-            violations = {c: _violation_kind(part["violation_type"]) for c, part in bad.groupby("community")}
+    if activity is None and declarations is not None and "importer_id" in declarations:
+        as_of = declarations["date"].max() if "date" in declarations else None
+        activity = importer_activity(declarations, as_of)
+    if activity is not None:
+        broker = _top_share(activity.kind("declarant"), community)
+        seller = _top_share(activity.kind("seller"), community)
+        transship = _transshipment(activity.importers, community)
+        bad = activity.violations.assign(community=activity.violations["importer_id"].map(community))
+        bad = bad[bad["community"].isin(eligible)]
+        violations = {c: _violation_kind(part) for c, part in bad.groupby("community")}
 
     results = []
     for c in eligible:
@@ -329,8 +341,7 @@ def network_risk(
         tax_evidence = strengths.get("undervaluation", 0.0) + (0.5 if tax_n > smuggling_n else 0.0)
         markers = {
             "young members": young_share,
-            # two firms of one family sharing their supplier is ordinary trade; three or more tied to one is a ring's
-            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= 3 else 0.0,
+            "an exclusive broker or seller": exclusive if exclusive >= 0.25 and n >= EXCLUSIVE_MIN_MEMBERS else 0.0,
             "under-valuation": below,
             "transshipment": float(transship.get(c, 0.0)),
         }

@@ -26,9 +26,16 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _require_columns
-from graph.currency import money_basis
+from graph.currency import Money, money_basis
 
-__all__ = ["unit_value_anomalies", "enterprise_peer_stats", "robust_scale", "robust_z"]
+__all__ = [
+    "unit_value_anomalies",
+    "enterprise_peer_stats",
+    "peer_stat_parts",
+    "combine_peer_parts",
+    "robust_scale",
+    "robust_z",
+]
 
 _MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this is its standard deviation
 
@@ -58,17 +65,17 @@ def robust_z(log_uv, median, scale):
 _REQUIRED = ("id", "importer_id", "hs6", "origin", "value")
 
 
-def _values_usd(declarations: pd.DataFrame) -> pd.Series:
+def _values_usd(declarations: pd.DataFrame, money: Money | None = None) -> pd.Series:
     value = pd.to_numeric(declarations["value"], errors="coerce")
     if "currency" not in declarations:
         return value
-    money = money_basis(declarations["currency"])
+    money = money or money_basis(declarations["currency"])
     return pd.Series(money.convert(value, declarations["currency"]), index=declarations.index)
 
 
-def _unit_values(declarations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def _unit_values(declarations: pd.DataFrame, money: Money | None) -> tuple[pd.Series, pd.Series]:
     """Unit value in US dollars per kg (or per unit) and its basis; NaN / None where not comparable."""
-    value = _values_usd(declarations)
+    value = _values_usd(declarations, money)
     mass = pd.to_numeric(declarations.get("net_mass"), errors="coerce") if "net_mass" in declarations else None
     qty = pd.to_numeric(declarations.get("quantity"), errors="coerce") if "quantity" in declarations else None
     uv = pd.Series(np.nan, index=declarations.index)
@@ -102,6 +109,7 @@ def unit_value_anomalies(
     min_peers: int = 5,
     min_scale: float = 0.1,
     strong_z: float = 3.0,
+    money: Money | None = None,
 ) -> pd.DataFrame:
     """Robust z-score of every declaration's unit value against its peer group.
 
@@ -117,6 +125,9 @@ def unit_value_anomalies(
         Floor of the robust standard deviation on the natural-log scale (0.1 ~ 10 % spread).
     strong_z : float
         A declaration is ``strongly_below`` when ``robust_z <= -strong_z``.
+    money : Money, optional
+        The money basis (default: :func:`graph.currency.money_basis` of these declarations' currencies); give
+        the whole population's when comparing it one slice at a time.
 
     Returns
     -------
@@ -141,7 +152,7 @@ def unit_value_anomalies(
     if min_peers < 1:
         raise ValueError(f"min_peers must be at least 1, got {min_peers}")
 
-    uv, basis = _unit_values(declarations)
+    uv, basis = _unit_values(declarations, money)
     frame = pd.DataFrame(
         {
             "hs6": declarations["hs6"].astype("string"),
@@ -162,7 +173,7 @@ def unit_value_anomalies(
 
     z = robust_z(frame["log_uv"], stats["median"], robust_scale(stats["mad"], min_scale)).where(compared)
     peer_median = np.exp(stats["median"]).where(compared)
-    value = _values_usd(declarations)
+    value = _values_usd(declarations, money)
     expected = value * (peer_median / uv)  # the same quantity at the peer median price
     shortfall = (expected - value).clip(lower=0).where(compared, 0.0).fillna(0.0)
     if "tax_rate" in declarations:
@@ -187,6 +198,57 @@ def unit_value_anomalies(
     )
 
 
+_PART_COLUMNS = ("compared", "below", "short", "tax", "taxed")
+
+
+def peer_stat_parts(anomalies: pd.DataFrame, hs6: pd.Series | None = None) -> pd.DataFrame:
+    """Per importer (and HS6 code, when ``hs6`` gives each row's), sums of one slice of
+    :func:`unit_value_anomalies` that add up across slices.
+
+    Peer groups never cross an HS6 code, so the declarations can be compared one set of HS6 codes at a time
+    and only these sums kept (:func:`combine_peer_parts` turns them into the statistics); kept per HS6 code,
+    the sums of the codes new data touched can be replaced alone.
+    """
+    _require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
+    compared = anomalies[anomalies["robust_z"].notna()]
+    below = compared["strongly_below"].astype(bool)
+    tax = compared["tax_at_stake"].where(below)
+    parts = pd.DataFrame(
+        {
+            "importer_id": compared["importer_id"].astype(str),
+            **({"hs6": hs6.loc[compared.index].astype(str)} if hs6 is not None else {}),
+            "compared": 1,
+            "below": below.astype(int),
+            "short": compared["shortfall"].where(below, 0.0),
+            "tax": tax.fillna(0.0),
+            "taxed": tax.notna().astype(int),
+        }
+    )
+    keys = ["importer_id", "hs6"] if hs6 is not None else ["importer_id"]
+    return parts.groupby(keys, sort=True)[list(_PART_COLUMNS)].sum()
+
+
+def combine_peer_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`enterprise_peer_stats` from the :func:`peer_stat_parts` of every slice."""
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        total = pd.DataFrame(columns=list(_PART_COLUMNS), dtype=float, index=pd.Index([], name="importer_id"))
+    else:
+        total = pd.concat(frames).groupby(level="importer_id", sort=True).sum()
+    out = pd.DataFrame(
+        {
+            "peer_compared": total["compared"].astype(int),
+            "peer_share_below": total["below"] / total["compared"],
+            "value_shortfall": total["short"].astype(float),
+            # the tax of the strongly-below declarations; NaN when none of them had a tax rate
+            "tax_at_stake": total["tax"].where(total["taxed"] > 0).where(total["below"] > 0, 0.0),
+        },
+        index=total.index,
+    )
+    out.index.name = "id"
+    return out
+
+
 def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     """Aggregate :func:`unit_value_anomalies` per importer.
 
@@ -194,7 +256,7 @@ def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by ``id`` (importer): ``peer_compared`` (declarations with a peer group),
-        ``peer_share_below`` (share of those strongly below peers), ``peer_median_z``,
+        ``peer_share_below`` (share of those strongly below peers),
         ``value_shortfall`` (sum of shortfalls of strongly-below declarations, US dollars) and
         ``tax_at_stake`` (their tax in US dollars, NaN when no tax rate was known).
 
@@ -205,24 +267,4 @@ def enterprise_peer_stats(anomalies: pd.DataFrame) -> pd.DataFrame:
     >>> float(enterprise_peer_stats(a).loc["x", "peer_share_below"])
     0.5
     """
-    _require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
-    compared = anomalies[anomalies["robust_z"].notna()]
-    below = compared["strongly_below"].astype(bool)
-    grouped = compared.assign(
-        below=below,
-        short=compared["shortfall"].where(below, 0.0),
-        tax=compared["tax_at_stake"].where(below),
-    ).groupby("importer_id", sort=True)
-    n_below = grouped["below"].sum()
-    tax = grouped["tax"].sum(min_count=1).where(n_below > 0, 0.0)
-    out = pd.DataFrame(
-        {
-            "peer_compared": grouped.size(),
-            "peer_share_below": grouped["below"].mean(),
-            "peer_median_z": grouped["robust_z"].median(),
-            "value_shortfall": grouped["short"].sum(),
-            "tax_at_stake": tax,
-        }
-    )
-    out.index.name = "id"
-    return out
+    return combine_peer_parts([peer_stat_parts(anomalies)])

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _require_columns
+from algorithms.activity import Activity
 
 __all__ = [
     "OWN_LINK_KINDS",
@@ -38,6 +39,7 @@ __all__ = [
     "KIND_WEIGHTS",
     "REUSE_DAYS",
     "declaration_links",
+    "activity_links",
     "enterprise_graph",
 ]
 
@@ -124,6 +126,27 @@ def declaration_links(declarations: pd.DataFrame, *, reuse_days: int = REUSE_DAY
     out["target"] = out["target"].astype(str)
     out["n"] = out["n"].astype("int64")
     return out[["enterprise", "kind", "target", "n"]]
+
+
+def activity_links(activity: Activity, *, reuse_days: int = REUSE_DAYS) -> pd.DataFrame:
+    """:func:`declaration_links` from an :class:`~algorithms.activity.Activity`: the brokers and sellers each
+    importer used, and the consignments it shared with another importer (containers split by voyage).
+
+    Returns the columns ``enterprise``, ``kind``, ``target``; the same identifiers :func:`enterprise_graph`
+    would link from the declarations themselves (consignment ids of one importer only link nobody).
+    """
+    parts = []
+    for kind in ("declarant", "seller"):
+        used = activity.kind(kind)
+        used = used[used["value"].astype(str) != ""]
+        parts.append(
+            pd.DataFrame(
+                {"enterprise": used["importer_id"].astype(str), "kind": kind, "target": used["value"].astype(str)}
+            )
+        )
+    shared = declaration_links(activity.consignments[["importer_id", "consignment_id", "date"]], reuse_days=reuse_days)
+    parts.append(shared[["enterprise", "kind", "target"]])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _identifier_weight(degree: np.ndarray, weighting: str) -> np.ndarray:

@@ -25,27 +25,24 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _require_columns
+from algorithms.activity import Activity, importer_activity
 
-__all__ = ["recency_signals"]
+__all__ = ["recency_signals", "recency_from_activity"]
 
 
-def _new_values(recent: pd.DataFrame, history: pd.DataFrame, column: str) -> pd.Series:
-    """Per importer: sorted tuple of ``column`` values seen in ``recent`` but not in ``history``."""
-    r = recent[["importer_id", column]].dropna().drop_duplicates()
-    h = history[["importer_id", column]].dropna().drop_duplicates()
-    merged = r.merge(h, on=["importer_id", column], how="left", indicator=True)
-    new = merged[merged["_merge"] == "left_only"]
+def _new_values(usage: pd.DataFrame) -> pd.Series:
+    """Per importer: sorted tuple of values used in the window but never in the history."""
+    new = usage[(usage["recent"] > 0) & (usage["history"] == 0)]
     found: dict[str, list[str]] = {}
-    for importer, value in zip(new["importer_id"], new[column], strict=True):
+    for importer, value in zip(new["importer_id"], new["value"], strict=True):
         found.setdefault(importer, []).append(str(value))
     return pd.Series({k: tuple(sorted(v)) for k, v in found.items()}, dtype=object)
 
 
-def _main_value(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Per importer: the most frequent ``column`` value (ties to the smallest)."""
-    counts = frame.groupby(["importer_id", column]).size().reset_index(name="n")
-    counts = counts.sort_values(["importer_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("importer_id").set_index("importer_id")[column]
+def _main_value(usage: pd.DataFrame, count: str) -> pd.Series:
+    """Per importer: the value used most often by the ``count`` column (ties to the smallest)."""
+    used = usage[usage[count] > 0].sort_values(["importer_id", count, "value"], ascending=[True, False, True])
+    return used.drop_duplicates("importer_id").set_index("importer_id")["value"]
 
 
 def recency_signals(
@@ -92,30 +89,43 @@ def recency_signals(
     _require_columns(declarations, ["importer_id", "date"], "declarations")
     if window_days < 1 or history_days < 1:
         raise ValueError("window_days and history_days must be positive")
-    as_of = pd.Timestamp(as_of)
-    window_start = as_of - pd.Timedelta(days=window_days)
-    history_start = window_start - pd.Timedelta(days=history_days)
-
-    decl = declarations.assign(
-        importer_id=declarations["importer_id"].astype(str), date=pd.to_datetime(declarations["date"])
+    activity = importer_activity(declarations, as_of, window_days=window_days, history_days=history_days)
+    return recency_from_activity(
+        enterprises,
+        activity,
+        young_days=young_days,
+        spike_ratio=spike_ratio,
+        min_recent=min_recent,
+        min_history=min_history,
     )
-    decl = decl[(decl["date"] <= as_of) & (decl["date"] > history_start)]
-    if "hs6" in decl:
-        decl = decl.assign(chapter=decl["hs6"].astype("string").str[:2])
-    recent = decl[decl["date"] > window_start]
-    history = decl[decl["date"] <= window_start]
 
-    ids = pd.Index(sorted(set(enterprises["id"].astype(str)) | set(decl["importer_id"])), name="id")
+
+def recency_from_activity(
+    enterprises: pd.DataFrame,
+    activity: Activity,
+    *,
+    young_days: int = 365,
+    spike_ratio: float = 3.0,
+    min_recent: int = 5,
+    min_history: int = 5,
+) -> pd.DataFrame:
+    """:func:`recency_signals` from an :class:`~algorithms.activity.Activity` (the declarations folded per importer)."""
+    as_of, window_days, history_days = activity.as_of, activity.window_days, activity.history_days
+    window_start = activity.window_start
+    importers = activity.importers.set_index("id")
+    active = importers.index[(importers["recent"] + importers["history"]) > 0]
+
+    ids = pd.Index(sorted(set(enterprises["id"].astype(str)) | set(active)), name="id")
     registered = pd.to_datetime(enterprises.set_index(enterprises["id"].astype(str))["registered"])
     registered = registered[~registered.index.duplicated()].reindex(ids)
     out = pd.DataFrame(index=ids)
     out["age_days"] = (as_of - registered).dt.days.astype(float)
     out["young"] = (out["age_days"] < young_days).fillna(False).astype(bool)
 
-    out["recent_count"] = recent.groupby("importer_id").size().reindex(ids, fill_value=0)
-    out["history_count"] = history.groupby("importer_id").size().reindex(ids, fill_value=0)
+    out["recent_count"] = importers["recent"].reindex(ids, fill_value=0).astype(int)
+    out["history_count"] = importers["history"].reindex(ids, fill_value=0).astype(int)
     # Baseline over the span the enterprise was actually observed, not before its first declaration.
-    first_seen = history.groupby("importer_id")["date"].min().reindex(ids)
+    first_seen = pd.to_datetime(importers["first_history"]).reindex(ids)
     span = (window_start - first_seen.fillna(window_start)).dt.days.clip(lower=window_days, upper=history_days)
     out["expected_recent"] = np.where(out["history_count"] > 0, out["history_count"] * window_days / span, 0.0)
     out["volume_ratio"] = out["recent_count"] / np.maximum(out["expected_recent"], 1.0)
@@ -123,19 +133,23 @@ def recency_signals(
     out["young_with_volume"] = out["young"] & (out["recent_count"] >= min_recent)
 
     seasoned = out["history_count"] >= min_history
-    for column, name in (("route", "routes"), ("chapter", "chapters")):
-        if column in decl:
-            new = _new_values(recent, history, column).reindex(ids)
-            new = new.where(seasoned & new.notna(), None)
-            out[f"new_{name}"] = [v if isinstance(v, tuple) else () for v in new]
-        else:
-            out[f"new_{name}"] = [()] * len(ids)
+    for kind, name in (("route", "routes"), ("chapter", "chapters")):
+        new = _new_values(activity.kind(kind)).reindex(ids)
+        new = new.where(seasoned & new.notna(), None)
+        out[f"new_{name}"] = [v if isinstance(v, tuple) else () for v in new]
         out[f"new_{name[:-1]}"] = out[f"new_{name}"].map(len) > 0
 
-    if "declarant_id" in decl:
-        before = _main_value(history.dropna(subset=["declarant_id"]), "declarant_id").reindex(ids)
-        now = _main_value(recent.dropna(subset=["declarant_id"]), "declarant_id").reindex(ids)
-        used = set(zip(history["importer_id"], history["declarant_id"].astype(str), strict=True))
+    brokers = activity.kind("declarant")
+    if len(brokers):
+        before = _main_value(brokers, "history").reindex(ids)
+        now = _main_value(brokers, "recent").reindex(ids)
+        used = set(
+            zip(
+                brokers.loc[brokers["history"] > 0, "importer_id"],
+                brokers.loc[brokers["history"] > 0, "value"].astype(str),
+                strict=True,
+            )
+        )
         never_used = [pd.notna(b) and (i, str(b)) not in used for i, b in zip(ids, now, strict=True)]
         out["main_broker_before"] = before.astype(object).where(before.notna(), None)
         out["main_broker_now"] = now.astype(object).where(now.notna(), None)

@@ -15,20 +15,61 @@ from dataclasses import dataclass, field
 import igraph as ig
 import pandas as pd
 
-from algorithms._frames import _require_columns
+from algorithms._frames import _as_id_set, _require_columns
+from algorithms.activity import Activity, importer_activity
 from algorithms.centrality import degree_centrality
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
-from algorithms.projection import REUSE_DAYS, declaration_links, enterprise_graph
+from algorithms.projection import REUSE_DAYS, activity_links, enterprise_graph
 from algorithms.propagation import propagated_risk
-from algorithms.recency import recency_signals
+from algorithms.recency import recency_from_activity
 from analysis.engines import GraphEngine, InProcessEngine
 
-__all__ = ["AnalysisResult", "analyze_frames"]
+__all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs", "enterprise_table"]
 
 _ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
 _DECLARATION_COLUMNS = ("id", "date", "importer_id", "hs6", "origin", "value")
 _LINK_COLUMNS = ("enterprise", "kind", "target")
+
+
+@dataclass
+class AnalysisInputs:
+    """What the analysis needs, enterprise-sized: no declaration is held on its own.
+
+    Attributes
+    ----------
+    enterprises : DataFrame
+        ``id``, ``name``, ``category``, ``registered``, ``country`` of the enterprises analysed.
+    links : DataFrame
+        ``enterprise``, ``kind``, ``target``: identifiers from the enterprises' own records.
+    activity : Activity
+        The declarations folded per importer (:mod:`algorithms.activity`).
+    peer_stats : DataFrame
+        :func:`algorithms.peers.enterprise_peer_stats`, indexed by importer id.
+    known_violators : set of str
+    peer_parts : DataFrame, optional
+        The peer sums per (importer, HS6 code) behind ``peer_stats`` (:func:`algorithms.peers.peer_stat_parts`),
+        kept so an incremental run can replace the codes new data touched.
+    """
+
+    enterprises: pd.DataFrame
+    links: pd.DataFrame
+    activity: Activity
+    peer_stats: pd.DataFrame
+    known_violators: set[str]
+    peer_parts: pd.DataFrame | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "enterprises": len(self.enterprises),
+            "declarations": int(self.activity.importers["n"].sum()),
+            "links": len(self.links),
+            "known_violators": len(self.known_violators),
+            # what Python holds instead of the declarations
+            "usage_rows": len(self.activity.usage),
+            "shared_consignment_uses": len(self.activity.consignments),
+        }
 
 
 @dataclass
@@ -41,14 +82,15 @@ class AnalysisResult:
         One row per enterprise (column ``id``): ``name``, ``category``, ``community``,
         ``community_size``, ``pagerank``, ``betweenness``, ``degree``, ``weighted_degree``,
         ``propagated_risk``, ``is_violator``, ``violator_neighbours``, peer statistics
-        (``peer_compared``, ``peer_share_below``, ``peer_median_z``, ``value_shortfall`` and
+        (``peer_compared``, ``peer_share_below``, ``value_shortfall`` and
         ``tax_at_stake`` in US dollars), recency signals (``age_days``, ``young``, ``recent_count``,
         ``volume_spike``, ``new_route``, ``new_chapter``, ``broker_switch``, ...), ``risk``
         (0..1) and ``reasons``; sorted by ``risk``, highest first.
     networks : list of dict
         Scored communities, highest first (see :func:`algorithms.networks.network_risk`).
-    declarations : DataFrame
-        Per-declaration peer comparison (see :func:`algorithms.peers.unit_value_anomalies`).
+    declarations : DataFrame or None
+        Per-declaration peer comparison (see :func:`algorithms.peers.unit_value_anomalies`) when the
+        analysis ran on a declarations frame; None when it ran on aggregates.
     graph : igraph.Graph
         The projected enterprise graph.
     timings : dict
@@ -59,7 +101,7 @@ class AnalysisResult:
 
     enterprises: pd.DataFrame
     networks: list[dict]
-    declarations: pd.DataFrame
+    declarations: pd.DataFrame | None
     graph: ig.Graph
     timings: dict[str, float] = field(default_factory=dict)
     betweenness_method: str = "exact"
@@ -135,8 +177,62 @@ def analyze_frames(
     _require_columns(enterprises, _ENTERPRISE_COLUMNS, "enterprises")
     _require_columns(declarations, _DECLARATION_COLUMNS, "declarations")
     _require_columns(links, _LINK_COLUMNS, "links")
+    as_of = pd.Timestamp(as_of)
+    began = time.perf_counter()
+    decl = declarations[pd.to_datetime(declarations["date"]) <= as_of]
+    anomalies = unit_value_anomalies(decl)
+    inputs = AnalysisInputs(
+        enterprises=enterprises,
+        links=links,
+        activity=importer_activity(decl, as_of, window_days=window_days),
+        peer_stats=enterprise_peer_stats(anomalies),
+        known_violators=_as_id_set(known_violators),
+    )
+    folded = round(time.perf_counter() - began, 4)
+    if on_stage is not None:
+        on_stage("peers", folded)
+    result = analyze_inputs(
+        inputs,
+        seed=seed,
+        max_degree=max_degree,
+        weighting=weighting,
+        reuse_days=reuse_days,
+        kind_weights=kind_weights,
+        community_method=community_method,
+        community_resolution=community_resolution,
+        exact_betweenness_max=exact_betweenness_max,
+        betweenness_samples=betweenness_samples,
+        young_days=young_days,
+        engine=engine,
+        on_stage=on_stage,
+    )
+    result.declarations = anomalies
+    result.timings = {"peers": folded, **result.timings}
+    return result
+
+
+def analyze_inputs(
+    inputs: AnalysisInputs,
+    seed: int = 0,
+    *,
+    max_degree: int = 50,
+    weighting: str = "idf",
+    reuse_days: int = REUSE_DAYS,
+    kind_weights: dict[str, float] | None = None,
+    community_method: str = "leiden",
+    community_resolution: float | None = None,
+    exact_betweenness_max: int = 5000,
+    betweenness_samples: int = 100,
+    young_days: int = 365,
+    engine: GraphEngine | None = None,
+    on_stage: Callable[[str, float], None] | None = None,
+) -> AnalysisResult:
+    """The analysis from enterprise-sized inputs (:class:`AnalysisInputs`): what :func:`analyze_frames` runs
+    after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes."""
     if community_method not in ("leiden", "louvain"):
         raise ValueError(f"community_method must be 'leiden' or 'louvain', got {community_method!r}")
+    _require_columns(inputs.enterprises, _ENTERPRISE_COLUMNS, "enterprises")
+    _require_columns(inputs.links, _LINK_COLUMNS, "links")
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -148,11 +244,10 @@ def analyze_frames(
         if on_stage is not None:
             on_stage(stage, timings[stage])
 
-    as_of = pd.Timestamp(as_of)
-    decl = declarations[pd.to_datetime(declarations["date"]) <= as_of]
-    ids = sorted(set(enterprises["id"].astype(str)) | set(decl["importer_id"].astype(str)))
-    used = declaration_links(decl, reuse_days=reuse_days)[list(_LINK_COLUMNS)]
-    all_links = pd.concat([links[list(_LINK_COLUMNS)], used])
+    enterprises, activity = inputs.enterprises, inputs.activity
+    ids = sorted(set(enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
+    used = activity_links(activity, reuse_days=reuse_days)
+    all_links = pd.concat([inputs.links[list(_LINK_COLUMNS)], used])
     g = enterprise_graph(
         all_links, enterprises=ids, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
     )
@@ -168,35 +263,46 @@ def analyze_frames(
     degrees = degree_centrality(g)
     lap("centrality")
 
-    propagation = propagated_risk(g, known_violators)
+    propagation = propagated_risk(g, inputs.known_violators)
     lap("propagation")
 
-    anomalies = unit_value_anomalies(decl)
-    peer_stats = enterprise_peer_stats(anomalies)
-    lap("peers")
-
-    recency = recency_signals(enterprises, decl, as_of, window_days=window_days, young_days=young_days)
+    recency = recency_from_activity(enterprises, activity, young_days=young_days)
     lap("recency")
 
+    table = enterprise_table(
+        ids, enterprises, membership, [pagerank, betweenness, degrees, propagation, inputs.peer_stats], recency
+    )
+    networks = network_risk(g, table, activity=activity)
+    lap("networks")
+
+    table = table.join(enterprise_risk(table, networks)).sort_values(
+        ["risk", "id"], ascending=[False, True], kind="stable"
+    )
+    lap("enterprise_risk")
+    return AnalysisResult(
+        enterprises=table.reset_index(),
+        networks=networks,
+        declarations=None,
+        graph=g,
+        timings=timings,
+        betweenness_method=betweenness.attrs.get("method", "exact"),
+    )
+
+
+def enterprise_table(
+    ids: list[str],
+    enterprises: pd.DataFrame,
+    membership: dict[str, int] | pd.Series,
+    signals: list[pd.DataFrame | pd.Series],
+    recency: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per enterprise in ``ids``: name, category, community and its size, then every signal joined."""
     info = enterprises.assign(id=enterprises["id"].astype(str)).drop_duplicates("id").set_index("id")
     table = pd.DataFrame(index=pd.Index(ids, name="id"))
     table = table.join(info[["name", "category"]])
     table["community"] = pd.Series(membership).reindex(table.index)
     table["community_size"] = table.groupby("community")["community"].transform("size")
-    table = table.join([pagerank, betweenness, degrees, propagation, peer_stats])
+    table = table.join(signals)
     table = table.join(recency.drop(columns=[c for c in recency.columns if c in table.columns]))
     table["peer_compared"] = table["peer_compared"].fillna(0).astype(int)
-    networks = network_risk(g, table, decl)
-    lap("networks")
-
-    scored = enterprise_risk(table, networks)
-    table = table.join(scored).sort_values(["risk", "id"], ascending=[False, True], kind="stable")
-    lap("enterprise_risk")
-    return AnalysisResult(
-        enterprises=table.reset_index(),
-        networks=networks,
-        declarations=anomalies,
-        graph=g,
-        timings=timings,
-        betweenness_method=betweenness.attrs.get("method", "exact"),
-    )
+    return table

@@ -1,12 +1,16 @@
 """``riskgraph analyze`` as a function: read from Neo4j, analyse, write back, save the snapshot.
 
-Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, so the command
-line can show progress and a benchmark can print the same figures.
+A full run reads enterprise-sized aggregates (:mod:`analysis.aggregates`) and analyses everything; an
+incremental run (:mod:`analysis.incremental`) redoes only what declarations loaded since the last run touched.
 
 The results appear all at once: the snapshot is staged, the graph results and the pointer to that
-snapshot are one transaction, then the snapshot is published (:mod:`analysis.write_back`,
-:mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of :data:`KILL_POINTS` makes the
-process kill itself (SIGKILL) there, for the tests that check a killed run leaves the previous one whole.
+snapshot (the ``AnalysisRun`` record, with the run's mode) are one transaction, then the snapshot is
+published (:mod:`analysis.write_back`, :mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of
+:data:`KILL_POINTS` makes the process kill itself (SIGKILL) there, for the tests that check a killed run
+leaves the previous one whole.
+
+Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, so the command
+line can show progress and a benchmark can print the same figures.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import neo4j
+import pandas as pd
 
+from analysis.aggregates import read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
-from analysis.graph_io import read_analysis_input
-from analysis.pipeline import AnalysisResult, analyze_frames
-from analysis.snapshot import publish_snapshot, settle_staged, stage_snapshot
-from analysis.write_back import current_snapshot, write_results
+from analysis.incremental import analyse_touched, find_touched, source_counts
+from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
+from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
+from analysis.state import AnalysisState, load_state, save_state
+from analysis.write_back import current_snapshot, write_changes, write_results
 from graph.errors import RiskGraphError
+from scoring.snapshot import refresh_analysis
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
@@ -73,14 +81,38 @@ class NothingToAnalyse(RiskGraphError, RuntimeError):
 
 @dataclass
 class AnalysisRun:
-    result: AnalysisResult
+    networks: list[dict]
     timings: dict[str, float]
     counts: dict[str, int]
     as_of: str
     engine: str
     snapshot: Path
     analysed_at: datetime
+    mode: str = "full"
+    result: AnalysisResult | None = None  # a full run's whole result (graph, declarations compared)
     metadata: dict = field(default_factory=dict)
+
+
+class _Clock:
+    """Seconds per stage, reported to ``on_stage`` as each ends."""
+
+    def __init__(self, on_stage: Callable[[str, float], None] | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.began = self.clock = time.perf_counter()
+        self.on_stage = on_stage
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.record(stage, round(now - self.clock, 3))
+
+    def record(self, stage: str, seconds: float) -> None:
+        self.timings[stage] = seconds
+        self.clock = time.perf_counter()
+        if self.on_stage is not None:
+            self.on_stage(stage, seconds)
+
+    def total(self) -> dict[str, float]:
+        return {**self.timings, "total": round(time.perf_counter() - self.began, 3)}
 
 
 def run_analysis(
@@ -91,45 +123,39 @@ def run_analysis(
     engine: GraphEngine | None = None,
     seed: int = 0,
     as_of=None,
+    full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
 ) -> AnalysisRun:
-    """Run the whole analysis against the graph and publish its results."""
+    """Analyse the graph and publish the results.
+
+    With ``full=False`` the run is incremental when it can be (:mod:`analysis.incremental`): the last run
+    left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
+    otherwise it is full.
+    """
     engine = engine or InProcessEngine()
-    timings: dict[str, float] = {}
-    began = time.perf_counter()
-    clock = began
+    settings = {"engine": engine.name, "seed": seed}
+    shown = current_snapshot(driver, database)
+    settle_staged(home, shown)  # what a killed run left
+    if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
+        state = load_state(home)
+        usable = state is not None and state.settings == settings
+        if usable and state.snapshot == latest_snapshot(home) == shown:
+            clock = _Clock(on_stage)
+            touched = find_touched(driver, database, state)
+            clock.lap("touched")
+            if touched is not None:
+                return _incremental(driver, database, home, state, touched, engine, seed, clock)
+    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage))
 
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
-        if on_stage is not None:
-            on_stage(stage, timings[stage])
 
-    settle_staged(home, current_snapshot(driver, database))  # what a killed run left
-    data = read_analysis_input(driver, database, as_of=as_of)
-    if data.declarations.empty or data.as_of is None:
+def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, clock: _Clock) -> AnalysisRun:
+    sources = source_counts(driver, database)
+    data = read_analysis_inputs(driver, database, as_of=as_of)
+    if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
-    lap("read")
+    clock.lap("read")
 
-    def inner(stage: str, seconds: float) -> None:
-        nonlocal clock
-        timings[stage] = seconds
-        clock = time.perf_counter()
-        if on_stage is not None:
-            on_stage(stage, seconds)
-
-    result = analyze_frames(
-        data.enterprises,
-        data.declarations,
-        data.links,
-        data.known_violators,
-        data.as_of,
-        seed=seed,
-        engine=engine,
-        on_stage=inner,
-    )
+    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 
@@ -137,19 +163,9 @@ def run_analysis(
     _kill_point("analysed")
     counts = {**data.counts, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
-    metadata = {
-        "as_of": data.as_of.date().isoformat(),
-        "analysed_at": analysed_at.isoformat(),
-        "engine": engine.name,
-        "seed": seed,
-        "betweenness_method": result.betweenness_method,
-        "counts": counts,
-        "timings": dict(timings),
-    }
-    columns = [c for c in SNAPSHOT_COLUMNS if c in result.enterprises.columns]
-    version = stage_snapshot(home, result.enterprises[columns], result.networks, metadata)
-    lap("snapshot")
-    _kill_point("staged")
+    metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
+    metadata["betweenness_method"] = result.betweenness_method
+    version = _stage(home, result.enterprises, result.networks, metadata, clock)
     write_results(
         driver,
         database,
@@ -159,17 +175,98 @@ def run_analysis(
         snapshot=version,
         before_commit=lambda: _kill_point("writing"),
     )
-    lap("write_back")
+    clock.lap("write_back")
+    folder = _publish(home, version, data, result.enterprises, result.networks, sources, analysed_at, seed, engine)
+    _follow_in_scoring(home, result.enterprises, result.networks, clock)
+    return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
+
+
+def _incremental(driver, database, home: Path, state, touched, engine: GraphEngine, seed: int, clock: _Clock):
+    change = analyse_touched(driver, database, state, touched, seed=seed)
+    clock.lap("analysis")
+    network_of = {m: net["id"] for net in change.networks for m in net["members"]}
+    for frame in (change.table, change.changed):
+        frame["network_id"] = frame["id"].map(network_of).astype("Int64")
+    analysed_at = datetime.now(UTC)
+    _kill_point("analysed")
+    counts = {**change.inputs.counts, **change.counts, "analysed": len(change.table), "networks": len(change.networks)}
+    counts["graph_edges"] = change.graph_edges
+    metadata = _metadata(change.inputs, analysed_at, engine, seed, "incremental", counts, clock)
+    version = _stage(home, change.table, change.networks, metadata, clock)
+    write_changes(
+        driver,
+        database,
+        change.changed,
+        change.changed_networks,
+        change.removed_networks,
+        analysed_at,
+        snapshot=version,
+        before_commit=lambda: _kill_point("writing"),
+    )
+    clock.lap("write_back")
+    folder = _publish(
+        home, version, change.inputs, change.table, change.networks, touched.sources, analysed_at, seed, engine
+    )
+    _follow_in_scoring(home, change.table, change.networks, clock)
+    return _run(change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
+
+
+def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts, clock: _Clock) -> dict:
+    return {
+        "as_of": data.activity.as_of.date().isoformat(),
+        "analysed_at": analysed_at.isoformat(),
+        "engine": engine.name,
+        "mode": mode,
+        "seed": seed,
+        "counts": counts,
+        "timings": dict(clock.timings),
+    }
+
+
+def _stage(home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock) -> str:
+    columns = [c for c in SNAPSHOT_COLUMNS if c in table.columns]
+    version = stage_snapshot(home, table[columns], networks, metadata)
+    clock.lap("snapshot")
+    _kill_point("staged")
+    return version
+
+
+def _publish(home, version, data, table, networks, sources, analysed_at, seed, engine) -> Path:
+    """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
     _kill_point("committed")
     folder = publish_snapshot(home, version)
-    timings["total"] = round(time.perf_counter() - began, 3)
+    state = AnalysisState(
+        inputs=data,
+        table=table,
+        networks=networks,
+        sources=sources,
+        analysed_at=analysed_at,
+        snapshot=folder.name,
+        settings={"engine": engine.name, "seed": seed},
+    )
+    save_state(home, state)
+    return folder
+
+
+def _follow_in_scoring(home: Path, table: pd.DataFrame, networks: list[dict], clock: _Clock) -> str | None:
+    """Republish the scoring snapshot with these results, so a running API follows them without a restart."""
+    version = refresh_analysis(home, table, networks)
+    clock.lap("scoring")
+    return version
+
+
+def _run(networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None) -> AnalysisRun:
+    timings = clock.total()
+    metadata["timings"] = timings
     return AnalysisRun(
-        result=result,
+        networks=networks,
         timings=timings,
         counts=counts,
         as_of=metadata["as_of"],
         engine=engine.name,
         snapshot=folder,
         analysed_at=analysed_at,
+        mode=mode,
+        result=result,
         metadata=metadata,
     )

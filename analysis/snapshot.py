@@ -38,6 +38,7 @@ __all__ = [
     "load_snapshot",
     "snapshot_dir",
     "snapshot_versions",
+    "latest_snapshot",
 ]
 
 
@@ -70,6 +71,11 @@ def _store(home: Path, keep: int = 5) -> VersionedStore:
 
 def snapshot_dir(home: Path) -> Path:
     return _store(home).root
+
+
+def latest_snapshot(home: Path) -> str | None:
+    """The version readers load now, or None before the first analysis."""
+    return _store(home).latest()
 
 
 def snapshot_versions(home: Path) -> list[str]:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from graph.model import SchemaError, schema
 
-__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results", "current_snapshot"]
+__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results", "write_changes", "current_snapshot"]
 
 #: Enterprise properties owned by the analysis (declared in graph/schema/Enterprise.yaml)
 ENTERPRISE_RESULT_PROPERTIES = (
@@ -61,7 +61,13 @@ DROP_NETWORKS = "MATCH (n:Network) DETACH DELETE n"
 
 POINT_AT_RUN = """
 MERGE (r:AnalysisRun {id: 'current'})
-SET r.analysed_at = $at, r.snapshot = $snapshot
+SET r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
+"""
+DROP_THESE_NETWORKS = "MATCH (n:Network) WHERE n.id IN $ids DETACH DELETE n"
+# The graph shows one run: what an incremental run carried over is stamped with it too.
+RESTAMP = """
+CALL () { MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL SET e.analysed_at = $at }
+CALL () { MATCH (n:Network) SET n.analysed_at = $at }
 """
 CURRENT_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.snapshot AS snapshot, r.analysed_at AS analysed_at"
 
@@ -165,7 +171,41 @@ def write_results(
                 batch, members = [], 0
         if batch:
             tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
-        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot).consume()
+        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="full").consume()
+        if before_commit is not None:
+            before_commit()
+
+    with driver.session(database=database) as session:
+        session.execute_write(write_tx)
+    return {"enterprises": len(rows), "networks": len(network_rows)}
+
+
+def write_changes(
+    driver: neo4j.Driver,
+    database: str,
+    enterprises: pd.DataFrame,
+    networks: list[dict],
+    removed_networks: list[int],
+    at: datetime,
+    batch_size: int = 10_000,
+    snapshot: str | None = None,
+    before_commit=None,
+) -> dict[str, int]:
+    """An incremental run's results, in one transaction: the rescored enterprises, their networks replacing
+    those numbered ``removed_networks``, and ``AnalysisRun`` pointing at ``snapshot`` with mode
+    ``incremental``; everything else keeps the last run's results, stamped with this run's time (the graph
+    shows one run)."""
+    rows = _enterprise_rows(enterprises, networks, at)
+    network_rows = _network_rows(networks)
+
+    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(DROP_THESE_NETWORKS, ids=[int(i) for i in removed_networks]).consume()
+        for batch in _batches(rows, batch_size):
+            tx.run(SET_ENTERPRISES, rows=batch).consume()
+        for batch in _batches(network_rows, max(1, batch_size // 50)):
+            tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+        tx.run(RESTAMP, at=at).consume()
+        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="incremental").consume()
         if before_commit is not None:
             before_commit()
 

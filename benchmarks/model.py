@@ -26,14 +26,13 @@ from analysis.run import run_analysis
 from benchmarks._graph import generated_year, generated_year_arguments
 from scoring.features import categorical_names, fit_state, prepare_frame, raw_feature_names, training_features
 from scoring.graph_read import read_declarations, read_enterprises
-from scoring.model import SEARCH_BUDGET
+from scoring.model import search_both
 from scoring.pipeline import Capacity, train_and_publish
-from scoring.search import search_params
 from scoring.training_report import training_report
 
 
 def time_search(driver, rows: int, seed: int) -> None:
-    """The settings search (main model then baseline, with their shares of the budget) on ``rows`` rows."""
+    """The settings search (main model, then the baseline with the rest of the budget) on ``rows`` rows."""
     frame = prepare_frame(read_declarations(driver, "neo4j"), read_enterprises(driver, "neo4j"))
     frame = frame[frame["inspected"] == 1]
     state = fit_state(frame)
@@ -41,16 +40,17 @@ def time_search(driver, rows: int, seed: int) -> None:
     pick = np.sort(np.random.default_rng(seed).integers(0, len(frame), rows))
     features, frame = features.iloc[pick], frame.iloc[pick]
     raw = raw_feature_names(state.extra_numeric, state.extra_categorical)
-    categorical = categorical_names(state.extra_categorical)
     began = time.perf_counter()
-    for name, columns, share in (("model", state.names(), 0.6), ("baseline", raw, 0.4)):
-        cats = [c for c in categorical if c in columns]
-        _, summary = search_params(
-            features[columns], frame["violation"].to_numpy(), frame["date"], cats, seed=seed,
-            budget=SEARCH_BUDGET * share,
-        )  # fmt: skip
+    _, searches = search_both(
+        features, frame["violation"].to_numpy(), frame["date"], {"model": state.names(), "baseline": raw},
+        categorical_names(state.extra_categorical), seed=seed,
+    )  # fmt: skip
+    for name, summary in searches.items():
         stop = ", stopped by its budget" if summary["stopped_by_budget"] else ""
-        print(f"  search ({name}) on {rows:,} rows: {len(summary['tried'])} tried in {summary['seconds']:.1f}s{stop}")
+        print(
+            f"  search ({name}) on {rows:,} rows (trained on {summary.get('rows', 0):,}): {summary['settings']} of "
+            f"{summary['grid']} settings in {summary['seconds']:.1f}s{stop}; best {summary.get('best')}"
+        )
     print(f"settings search on {rows:,} labelled rows: {time.perf_counter() - began:.1f}s in all (bound 120 s)")
 
 

@@ -7,6 +7,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     quarantine/         rows refused by ingest, with the reason
     sample/             the demo's generated data
     snapshots/          analysis snapshots (``riskgraph analyze``), versioned
+    analysis-state/     what an incremental ``riskgraph analyze`` starts from (the last run's inputs), versioned
     models/             trained violation models (``riskgraph model train``), versioned, all kept
     scoring/            scoring snapshots served by the API, versioned
     rules/              risk parameters, every version
@@ -42,6 +43,7 @@ __all__ = [
     "QUARANTINE",
     "SAMPLE",
     "ANALYSIS_SNAPSHOTS",
+    "ANALYSIS_STATE",
     "MODELS",
     "SCORING_SNAPSHOTS",
     "RULES",
@@ -59,6 +61,7 @@ IMPORT = "import"
 QUARANTINE = "quarantine"
 SAMPLE = "sample"
 ANALYSIS_SNAPSHOTS = "snapshots"
+ANALYSIS_STATE = "analysis-state"
 MODELS = "models"
 SCORING_SNAPSHOTS = "scoring"
 RULES = "rules"

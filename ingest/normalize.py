@@ -87,6 +87,15 @@ def _scalar(fn: Callable[[pd.Series], pd.Series], value: object) -> str | None:
     return None if pd.isna(out) else out
 
 
+def _one(key: Callable[[str], str | None], value: object) -> str | None:
+    """``key`` of one value, as the Series transform built on it gives it, without a Series: at
+    clearance one declaration's fields are normalised at a time, and a one-row Series costs far more
+    than the key itself."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return key(str(value))
+
+
 def _blank_to_none(s: pd.Series) -> pd.Series:
     return s.where(s.str.len() > 0, None)
 
@@ -142,7 +151,7 @@ def normalize_names(s: pd.Series) -> pd.Series:
 
 
 def normalize_name(value: object) -> str | None:
-    return _scalar(_names, value)
+    return _one(_name_key, value)
 
 
 def _person_key(value: str) -> str | None:
@@ -165,7 +174,7 @@ def normalize_person_names(s: pd.Series) -> pd.Series:
 
 
 def normalize_person_name(value: object) -> str | None:
-    return _scalar(_persons, value)
+    return _one(_person_key, value)
 
 
 # --- addresses -------------------------------------------------------------------------------
@@ -227,7 +236,8 @@ def address_keys(s: pd.Series, home: str | None = None) -> pd.Series:
 
 
 def address_key(value: object, home: str | None = None) -> str | None:
-    return _scalar(_address_transform(_home(home)), value)
+    home = _home(home)
+    return _one(lambda v: _address_key(v, home), value)
 
 
 _UNIT_TOKEN = re.compile(rf"^(?:{'|'.join(sorted(_UNIT_KEYWORDS))})\d+$")
@@ -297,7 +307,8 @@ def normalize_phones(s: pd.Series, region: str | None = None) -> pd.Series:
 
 
 def normalize_phone(value: object, region: str | None = None) -> str | None:
-    return _scalar(_phone_transform(_home(region).upper()), value)
+    region = _home(region).upper()
+    return _one(lambda v: _phone_key(unicodedata.normalize("NFKC", v), region), value)
 
 
 # --- dates -----------------------------------------------------------------------------------

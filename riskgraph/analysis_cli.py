@@ -60,9 +60,17 @@ def analyze(
     engine: Annotated[str, typer.Option(help="where whole-graph algorithms run: inprocess or gds")] = "inprocess",
     seed: Annotated[int, typer.Option(help="seed for community detection and sampled betweenness")] = 0,
     as_of: Annotated[str | None, typer.Option(help="reference date (default: the latest declaration)")] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="recompute everything (default: only what data loaded since the last run touched)"),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
-    """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals."""
+    """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals.
+
+    After the first run, a run redoes only what declarations loaded since touched (their importers'
+    communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
+    """
     from analysis.run import ENGINES, run_analysis
 
     if engine not in ENGINES:
@@ -92,10 +100,19 @@ def analyze(
                 console.print(f"{stage:<16} {seconds:8.2f}s", highlight=False)
 
         with progress:
-            run = run_analysis(drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, on_stage=on_stage)
-    networks = run.result.networks
+            run = run_analysis(
+                drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, full=full, on_stage=on_stage
+            )
+    networks = run.networks
+    scope = (
+        f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
+        f"{run.counts['touched_importers']:,} importers, {run.counts['rescored_enterprises']:,} enterprises and "
+        f"{run.counts['rescored_networks']:,} networks rescored; "
+        if run.mode == "incremental"
+        else "in full: "
+    )
     console.print(
-        f"analysed {run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
+        f"analysed {scope}{run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
         f"{len(networks):,} networks, top score {networks[0]['score'] if networks else 0:.0f}; "
         f"{run.timings['total']:.1f}s; snapshot {run.snapshot}",
         highlight=False,
@@ -105,6 +122,7 @@ def analyze(
         summary = {
             "as_of": run.as_of,
             "engine": run.engine,
+            "mode": run.mode,
             "counts": run.counts,
             "timings": run.timings,
             "snapshot": str(run.snapshot),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ from scoring.search import BASE_PARAMS, search_params
 
 __all__ = [
     "RATES",
+    "search_both",
     "ModelError",
     "TrainedModel",
     "train_model",
@@ -149,6 +151,29 @@ def split_date(declarations: pd.DataFrame, test_share: float = 0.2) -> pd.Timest
     return declarations.loc[inspected, "date"].quantile(1 - test_share, interpolation="higher")
 
 
+def search_both(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    dates: pd.Series,
+    columns: dict[str, list[str]],
+    categorical: list[str],
+    *,
+    seed: int,
+    budget: float = SEARCH_BUDGET,
+) -> tuple[dict, dict]:
+    """Settings searched for the main model (at most 60 % of ``budget``) then the baseline (what is left):
+    ``({name: setting}, {name: search summary})`` for ``columns`` = ``{"model": [...], "baseline": [...]}``."""
+    began = time.perf_counter()
+    params, searches = {}, {}
+    for name, share in (("model", 0.6), ("baseline", 1.0)):
+        left = budget - (time.perf_counter() - began)
+        cats = [c for c in categorical if c in columns[name]]
+        params[name], searches[name] = search_params(
+            features[columns[name]], labels, dates, cats, seed=seed, budget=min(budget * share, left)
+        )
+    return params, searches
+
+
 def train_model(
     declarations: pd.DataFrame,
     enterprises: pd.DataFrame,
@@ -175,12 +200,10 @@ def train_model(
     raw_categorical = [c for c in categorical if c in raw]
     y = frame["violation"].to_numpy()
 
-    searches, params = {}, {}
-    for name, columns, cats, share in (("model", names, categorical, 0.6), ("baseline", raw, raw_categorical, 0.4)):
-        params[name], searches[name] = search_params(
-            features.loc[train, columns], y[train], frame.loc[train, "date"], cats,
-            seed=seed, budget=search_budget * share,
-        )  # fmt: skip
+    params, searches = search_both(
+        features.loc[train], y[train], frame.loc[train, "date"], {"model": names, "baseline": raw}, categorical,
+        seed=seed, budget=search_budget,
+    )  # fmt: skip
     main = _fit(features.loc[train, names], y[train], categorical, params["model"], seed)
     base = _fit(features.loc[train, raw], y[train], raw_categorical, params["baseline"], seed)
 

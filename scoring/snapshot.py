@@ -44,6 +44,7 @@ __all__ = [
     "save_snapshot",
     "load_scorer",
     "latest_version",
+    "refresh_analysis",
 ]
 
 RECENT_DAYS = 90
@@ -152,6 +153,36 @@ def save_snapshot(home: Path, model_version: str, state: FeatureState, config: S
         meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
         (staging / "config.json").write_text(json.dumps({**asdict(config), **meta}, indent=1))
     return version
+
+
+def refresh_analysis(home: Path, enterprises: pd.DataFrame, networks: list[dict], keep: int = 3) -> str | None:
+    """A new version of the latest scoring snapshot carrying a newer analysis (``riskgraph analyze``): each
+    analysed importer's risk, community and network, and the networks' kinds and scores; the model, history
+    and thresholds are the latest's. Returns the version, or None when there is no scoring snapshot yet.
+
+    A running API follows it within a second (:class:`scoring.live.LiveScorer`), without a restart.
+    """
+    version = latest_version(home)
+    if version is None:
+        return None
+    folder = _root(home) / version
+    config = json.loads((folder / "config.json").read_text())
+    with (folder / "state.pkl").open("rb") as f:
+        state: FeatureState = pickle.load(f)
+    table = enterprises.drop_duplicates("id").set_index(enterprises["id"].drop_duplicates().astype(str))
+    analysed = ("community", "community_size", "degree", "pagerank", "risk")
+    for eid, values in table[[c for c in analysed if c in table]].to_dict("index").items():
+        if eid in state.enterprises:
+            state.enterprises[eid].update({k: (None if pd.isna(v) else v) for k, v in values.items()})
+    if state.links is not None:
+        state.links.refresh_analysis(table, [(n["id"], n["kind"], n["score"]) for n in networks])
+    with _store(home, keep).stage() as (new_version, staging):
+        PublishedModel.copy_files(folder, staging)
+        with (staging / "state.pkl").open("wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {"version": new_version, "built_at": datetime.now(UTC).isoformat()}
+        (staging / "config.json").write_text(json.dumps({**config, **meta}, indent=1))
+    return new_version
 
 
 def latest_version(home: Path) -> str | None:

@@ -44,7 +44,8 @@ def training_report(m: dict) -> list[str]:
         best = search.get("best") or {}
         stop = " (stopped by its time budget)" if search.get("stopped_by_budget") else ""
         lines.append(
-            f"settings search ({name}): {len(search['tried'])} tried in {search['seconds']:.1f}s{stop}; "
+            f"settings search ({name}): {search.get('settings', len(search['tried']))} of {search.get('grid', '?')} "
+            f"settings in {search['seconds']:.1f}s{stop}; "
             f"best {best}" + (f"; {search['skipped']}" if search.get("skipped") else "")
         )
     return lines

@@ -205,3 +205,38 @@ def test_coincidental_container_and_common_seller_rank_below_rare_shared_identif
     # a ring of rare shared identifiers declaring far below its peers is smuggling, not a valuation audit
     assert ring_net["kind"] == "anti-smuggling" and ring_net["routing"].startswith("ring:")
     assert "under-valuation" in ring_net["routing"] and "transshipment" in ring_net["routing"]
+
+
+def _family_and_trio():
+    """Old firms declaring far below peer prices through a seller of their own: a pair (P1, P2: one
+    family sharing phone, address and supplier) and a trio (T1-T3 the same), beside 18 honest buyers of
+    one big seller at the usual price. No young firm, no transit port."""
+    honest = [f"F{i:02d}" for i in range(18)]
+    pair, trio = ["P1", "P2"], ["T1", "T2", "T3"]
+    firms = [*pair, *trio, *honest]
+    enterprises = pd.DataFrame(
+        {"id": firms, "name": firms, "category": None, "registered": pd.Timestamp("2012-01-01"), "country": None}
+    )
+    rows = [(f, "BIG", 100.0) for f in honest for _ in range(3)]
+    rows += [(f, "PS", 25.0) for f in pair for _ in range(3)] + [(f, "TS", 25.0) for f in trio for _ in range(3)]
+    declarations = pd.DataFrame(rows, columns=["importer_id", "seller_id", "value"])
+    declarations["id"] = [f"D{i}" for i in range(len(declarations))]
+    declarations["date"] = pd.Timestamp("2025-11-02")
+    declarations["hs6"], declarations["origin"], declarations["net_mass"] = "220421", "FR", 1.0
+    declarations["route"] = "FRLEH>CNSHA"
+    links = pd.DataFrame(
+        [(f, kind, f"{kind}-{group[0]}") for group in (pair, trio) for f in group for kind in ("phone", "address")],
+        columns=["enterprise", "kind", "target"],
+    )
+    return enterprises, declarations, links
+
+
+def test_an_exclusive_seller_marks_a_ring_only_from_three_members():
+    enterprises, declarations, links = _family_and_trio()
+    r = analyze_frames(enterprises, declarations, links, set(), "2025-12-01", seed=1)
+    of = {m: net for net in r.networks for m in net["members"]}
+    pair, trio = of["P1"], of["T1"]
+    assert set(pair["members"]) == {"P1", "P2"} and set(trio["members"]) == {"T1", "T2", "T3"}
+    # one family buying from its own supplier below peer prices: a valuation audit, not a ring
+    assert pair["kind"] == "audit" and "exclusive" not in pair["routing"]
+    assert trio["kind"] == "anti-smuggling" and "an exclusive broker or seller" in trio["routing"]

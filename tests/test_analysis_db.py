@@ -231,7 +231,7 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     )
     before = _enterprises(driver, ["RING1"])["RING1"]["analysed_at"]
     run_cli(rg_env, "ingest", str(files["extra"]))
-    again = _last_json(run_cli(rg_env, "analyze", "--json"))
+    again = _last_json(run_cli(rg_env, "analyze", "--full", "--json"))
     assert again["counts"]["declarations"] == analysed["counts"]["declarations"] + 16
 
     firms = _enterprises(driver, ["RING1", "ALONE", "GHOST", *UNDERVALUERS])

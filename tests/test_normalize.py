@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest import normalize as nz
 
@@ -201,3 +203,25 @@ def test_countries_and_ports():
     assert nz.normalize_port_list("SGSIN>KRPUS") == "SGSIN;KRPUS"
     assert nz.normalize_port_list("") is None
     assert _values(nz.normalize_ports(pd.Series(["deham", "xx"]))) == ["DEHAM", None]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+        st.sampled_from(
+            ["021-5555-0101", "+86 21 5555 0101", "0086 138 0013 8000", "Room 12, No. 8 Huaihai Rd, Shanghai",
+             "Shanghai Alpha Trading Co., Ltd.", " Zhang,  Wei ", "Ｇａｍｍａ Ltd", "(02) 1234-5678"]
+        ),
+    )
+)  # fmt: skip
+def test_one_value_gives_what_the_series_gives(text):
+    """Clearance normalises one declaration at a time without a Series; the keys must be ingest's."""
+    for one, many in (
+        (nz.normalize_name, nz.normalize_names),
+        (nz.normalize_person_name, nz.normalize_person_names),
+        (nz.address_key, nz.address_keys),
+        (nz.normalize_phone, nz.normalize_phones),
+    ):
+        series = many(pd.Series([text], dtype="str")).iloc[0]
+        assert one(text) == (None if pd.isna(series) else series)

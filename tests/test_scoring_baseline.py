@@ -5,6 +5,8 @@ Pure frames, no database: the training path is the same function ``riskgraph mod
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +14,10 @@ import pytest
 from analysis.graph_io import AnalysisInput
 from scoring.as_of import enterprises_as_of
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
-from scoring.model import choose_published, train_model
+from scoring.model import choose_published, split_date, train_model
 from scoring.published import platt
-from scoring.search import search_params
+from scoring.search import GRID, MAX_TREES, search_params
+from scoring.snapshot import final_scores
 
 
 def _history(n: int = 2400, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -109,22 +112,40 @@ def test_platt_calibration_lowers_the_brier_score_and_keeps_the_ranking():
     assert all(abs(r["predicted"] - r["observed"]) < 0.08 for r in table)
 
 
-def test_settings_search_is_deterministic_for_a_seed():
+def test_settings_search_is_deterministic_for_a_seed_and_covers_its_grid():
     decls, ents = _history(1200)
     from scoring.features import categorical_names, fit_state, prepare_frame, training_features
 
     frame = prepare_frame(decls, ents)
     state = fit_state(frame)
     features = training_features(frame, state)
-    runs = [
-        search_params(
-            features, frame["violation"].to_numpy(), frame["date"], categorical_names([]), seed=5, tries=3, budget=60
-        )
-        for _ in range(2)
-    ]
+    labels, cats = frame["violation"].to_numpy(), categorical_names([])
+    runs = [search_params(features, labels, frame["date"], cats, seed=5, budget=60) for _ in range(2)]
     assert runs[0][0] == runs[1][0]
-    assert [t["precision@5-10%"] for t in runs[0][1]["tried"]] == [t["precision@5-10%"] for t in runs[1][1]["tried"]]
-    assert len(runs[0][1]["tried"]) == 3 * 3  # three settings, each read at three tree counts
+    assert runs[0][1]["tried"] == runs[1][1]["tried"]
+    summary = runs[0][1]
+    assert summary["settings"] == summary["grid"] == math.prod(len(v) for v in GRID.values())
+    assert not summary["stopped_by_budget"]
+    # every setting is read at the tree counts it reached before its early stop, and at that stop
+    assert all(1 <= t["rounds"] <= MAX_TREES for t in summary["tried"]) and len(summary["tried"]) >= summary["grid"]
+    assert runs[0][0] in [{k: t[k] for k in ("num_leaves", "learning_rate", "min_data_per_group", "rounds")}
+                          for t in summary["tried"]]  # fmt: skip
+    # another seed samples and orders differently but tries the same grid
+    other = search_params(features, labels, frame["date"], cats, seed=6, budget=60)[1]
+    assert other["settings"] == summary["grid"]
+
+
+def test_settings_search_trains_on_a_bounded_sample_of_rows():
+    decls, ents = _history(2400)
+    from scoring.features import categorical_names, fit_state, prepare_frame, training_features
+
+    frame = prepare_frame(decls, ents)
+    features = training_features(frame, fit_state(frame))
+    args = (features, frame["violation"].to_numpy(), frame["date"], categorical_names([]))
+    full = search_params(*args, seed=1, tries=1)[1]
+    capped = search_params(*args, seed=1, tries=1, rows=500)[1]
+    assert capped["rows"] == 500 < full["rows"]
+    assert capped["settings"] == full["settings"] == 1
 
 
 def _network_input(violation_day: str | None) -> tuple[AnalysisInput, pd.DataFrame]:
@@ -153,8 +174,11 @@ def _network_input(violation_day: str | None) -> tuple[AnalysisInput, pd.DataFra
         }
     )
     links = pd.DataFrame(
-        {"enterprise": ["a", "b", "a", "b"], "kind": ["phone", "phone", "address", "address"],
-         "target": ["P", "P", "X", "X"]}  # fmt: skip
+        {
+            "enterprise": ["a", "b", "a", "b"],
+            "kind": ["phone", "phone", "address", "address"],
+            "target": ["P", "P", "X", "X"],
+        }  # fmt: skip
     )
     violators = {"b"} if violation_day else set()
     data = AnalysisInput(enterprises, declarations, links, violators, declarations["date"].max())
@@ -178,3 +202,21 @@ def test_training_works_without_party_columns(column):
     decls[column] = None
     m = train_model(decls, ents, seed=0, search_budget=5).metrics
     assert m["precision@10%"] >= m["baseline"]["precision@10%"]
+
+
+def test_final_score_validation_reads_the_network_risk_known_before_the_split():
+    """The current table gives the validation window's violators network risk they earned only later; the
+    as-of table (what the analysis knew before the split) does not. Validation must read the latter."""
+    decls, ents = _history(1200)
+    split = split_date(decls)
+    later = decls.loc[(decls["date"] >= split) & (decls["violation"] == 1), "importer_id"].unique()
+    today = ents.assign(risk=np.where(ents["id"].isin(later), 0.95, 0.0))
+    known_then = ents.assign(risk=0.0)
+    trained = train_model(decls, today, seed=0, search_budget=5, validation_enterprises=known_then)
+    assert (trained.test["risk"] == 0.0).all() and len(trained.test) == trained.metrics["test"]
+    state, p = trained.state, trained.test["probability"].to_numpy()
+    honest = final_scores(trained.test, p, [], state, network_weight=0.3)
+    leaky = final_scores(trained.test.assign(risk=trained.test["importer_id"].isin(later) * 0.95), p, [], state, 0.3)
+    assert (leaky >= honest).all() and (leaky > honest).any()  # what the leak would have added
+    # without an as-of table the current one is used (the closing note's optimistic figure)
+    assert trained.test["risk"].ne(train_model(decls, today, seed=0, search_budget=5).test["risk"]).any()

@@ -1,0 +1,320 @@
+"""Fresh risk after new data: redo only what the declarations loaded since the last run touched.
+
+New declarations are those of a ``source`` file the last run did not see (or that has grown since), and
+declarations with feedback recorded after it. Their importers are *touched*. The run then
+
+1. re-reads, with the same Cypher aggregations as a full run, the activity of the touched importers and
+   of every member of their communities, the consignments they used, their own identifiers, and the peer
+   sums of the HS6 codes the new declarations fall in (whole peer groups, so the comparison is exact);
+2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
+   enterprise graph from them (identifier weights stay global);
+3. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
+   tied to by a link above the resolution, and new firms (the constant Potts model is local, so a
+   community away from the new data would be found unchanged); PageRank,
+   degree and propagation from known violators (new outcomes included) are recomputed on the whole graph;
+4. scores those communities' networks and members and writes back only them.
+
+The communities a touched firm joined are rescored from the last run's activity tables (exact while the
+latest declaration date has not moved). Firms outside the touched communities keep the last run's figures
+(their propagated risk or peer comparison may have moved a little); betweenness is kept from the last run
+(a new firm has 0) and
+``--full`` recomputes everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+import pandas as pd
+
+from algorithms.activity import Activity
+from algorithms.centrality import degree_centrality, pagerank_centrality
+from algorithms.communities import leiden_communities
+from algorithms.networks import enterprise_risk, network_risk
+from algorithms.peers import combine_peer_parts
+from algorithms.projection import activity_links, enterprise_graph
+from algorithms.propagation import propagated_risk
+from algorithms.recency import recency_from_activity
+from analysis.aggregates import (
+    CONSIGNMENT_DECLARATIONS,
+    PEER_SLICE_ROWS,
+    THEIR_CONSIGNMENTS,
+    THEIR_DECLARATIONS,
+    activity_of,
+    peer_parts,
+    read_activity,
+    reading_session,
+    window_params,
+)
+from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
+from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, LINK_COLUMNS
+from analysis.pipeline import AnalysisInputs, enterprise_table
+from analysis.state import AnalysisState
+from graph.model import schema
+from graph.paging import read_pages
+
+__all__ = ["Touched", "IncrementalResult", "SOURCE_COUNTS", "source_counts", "find_touched", "analyse_touched"]
+
+for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network"):
+    schema().node(_label)
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM"):
+    schema().relationship(_rel)
+
+SOURCE_COUNTS = "MATCH (d:Declaration) RETURN coalesce(d.source, '') AS source, count(*) AS n"
+
+# What the graph shows of the last run: a graph emptied and loaded again since shows none of it.
+SHOWN = """
+RETURN COUNT { MATCH (e:Enterprise) WHERE e.risk IS NOT NULL } AS analysed, COUNT { MATCH (:Network) } AS networks
+"""
+
+TOUCHED = """
+MATCH (d:Declaration)
+WHERE coalesce(d.source, '') IN $sources OR d.feedback_at > $since
+RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS codes, count(d) AS declarations,
+       toString(max(d.date)) AS latest
+"""
+
+THEIR_LINKS = """
+UNWIND $ids AS id
+MATCH (e:Enterprise {id: id})
+CALL (e) {
+  MATCH (e)-[:HAS_ADDRESS]->(a:Address) RETURN e.id AS enterprise, 'address' AS kind, a.key AS target
+  UNION ALL
+  MATCH (e)-[:HAS_PHONE]->(p:Phone) RETURN e.id AS enterprise, 'phone' AS kind, p.number AS target
+  UNION ALL
+  MATCH (e)-[:HAS_LEGAL_REP]->(p:Person) RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS target
+  UNION ALL
+  MATCH (e)-[r:PROBABLY_SAME_FIRM]-(:Enterprise) WHERE r.status <> 'rejected'
+  WITH r, startNode(r) AS a, endNode(r) AS b
+  UNWIND [a.id, b.id] AS enterprise
+  RETURN enterprise, CASE r.status WHEN 'confirmed' THEN 'same_firm' ELSE 'probable_same_firm' END AS kind,
+         a.id + '|' + b.id AS target
+}
+RETURN collect([enterprise, kind, target]) AS rows
+"""
+
+THEIR_INFO = """
+MATCH (e:Enterprise) WHERE e.id IN $ids
+RETURN collect([e.id, e.name, e.category, toString(e.registered), e.country]) AS rows
+"""
+
+
+@dataclass
+class Touched:
+    """What changed since the last run."""
+
+    sources: dict[str, int]
+    importers: list[str]
+    codes: list[str]
+    declarations: int
+    latest: pd.Timestamp | None
+
+
+@dataclass
+class IncrementalResult:
+    table: pd.DataFrame  # the whole enterprise table, touched communities rescored
+    networks: list[dict]  # every network, those of touched communities rescored
+    changed: pd.DataFrame  # the rows rescored (written back)
+    changed_networks: list[dict]
+    removed_networks: list[int]  # ids of networks that no longer exist or were rescored
+    inputs: AnalysisInputs
+    graph_edges: int
+    counts: dict[str, int]
+
+
+def source_counts(driver: neo4j.Driver, database: str) -> dict[str, int]:
+    """Declarations per ``source`` file (``""`` for none)."""
+    records = driver.execute_query(SOURCE_COUNTS, database_=database, routing_=neo4j.RoutingControl.READ).records
+    return {r["source"]: r["n"] for r in records}
+
+
+def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> Touched | None:
+    """The declarations new since ``state``; None when only a full run is right: a source shrank or vanished,
+    or the graph does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
+    shown = driver.execute_query(SHOWN, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
+    if (shown["analysed"], shown["networks"]) != (len(state.table), len(state.networks)):
+        return None
+    sources = source_counts(driver, database)
+    if any(sources.get(s, 0) < n for s, n in state.sources.items()):
+        return None
+    grown = [s for s, n in sources.items() if n != state.sources.get(s)]
+    record = driver.execute_query(
+        TOUCHED, sources=grown, since=state.analysed_at, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records[0]
+    latest = pd.Timestamp(record["latest"]) if record["latest"] else None
+    return Touched(sources, sorted(record["importers"]), sorted(record["codes"]), record["declarations"], latest)
+
+
+def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.DataFrame:
+    kept = old[~old[column].isin(set(keys))]
+    return pd.concat([kept, new[list(old.columns)]], ignore_index=True) if len(new) else kept.reset_index(drop=True)
+
+
+def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of) -> dict:
+    activity = state.inputs.activity
+    params = window_params(as_of, activity.window_days, activity.history_days)
+
+    def work(tx: neo4j.ManagedTransaction) -> dict:
+        used = tx.run(THEIR_CONSIGNMENTS, ids=affected, **params).single()["consignments"]
+        read = read_activity(
+            tx, THEIR_DECLARATIONS, CONSIGNMENT_DECLARATIONS, {**params, "ids": affected, "consignments": used}
+        )
+        read["used_consignments"] = used
+        read["peer_parts"] = peer_parts(tx, params, PEER_SLICE_ROWS, codes=touched.codes)
+        read["links"] = tx.run(THEIR_LINKS, ids=affected).single()["rows"]
+        read["info"] = tx.run(THEIR_INFO, ids=affected).single()["rows"]
+        return read
+
+    with reading_session(driver, database) as session:
+        read = session.execute_read(work)
+    read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    return read
+
+
+def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of) -> AnalysisInputs:
+    old = state.inputs
+    activity = old.activity
+    fresh = activity_of(read, as_of, activity.window_days, activity.history_days)
+    merged = Activity(
+        importers=_replace(activity.importers, fresh.importers, "id", affected),
+        usage=_replace(activity.usage, fresh.usage, "importer_id", affected),
+        violations=_replace(activity.violations, fresh.violations, "importer_id", affected),
+        consignments=_replace(activity.consignments, fresh.consignments, "consignment_id", read["used_consignments"]),
+        as_of=as_of,
+        window_days=activity.window_days,
+        history_days=activity.history_days,
+    )
+    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
+    links = _replace(old.links, links, "enterprise", affected).drop_duplicates(ignore_index=True)
+    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
+    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
+    enterprises = _replace(old.enterprises, info, "id", affected)
+    parts = old.peer_parts
+    parts = parts[~parts.index.get_level_values("hs6").isin(set(touched.codes))]
+    parts = pd.concat([parts, read["peer_parts"]]) if len(read["peer_parts"]) else parts
+    importers = read["importers"]
+    violators = (old.known_violators - set(affected)) | set(importers.loc[importers["violated"] == 1, "id"])
+    violators |= set(read["cases"]["id"].dropna().astype(str))
+    return AnalysisInputs(
+        enterprises=enterprises,
+        links=links,
+        activity=merged,
+        peer_stats=combine_peer_parts([parts]),
+        known_violators=violators,
+        peer_parts=parts,
+    )
+
+
+def _joined_communities(g, firms: list[str], old: pd.Series) -> set:
+    """Old communities a touched firm is now tied to strongly enough to join (a link above the CPM resolution)."""
+    position = {name: i for i, name in enumerate(g.vs["name"])}
+    weight = g.es["weight"] if g.ecount() else []
+    names = g.vs["name"]
+    found = set()
+    for firm in firms:
+        if firm not in position:
+            continue
+        for edge in g.incident(position[firm]):
+            if weight[edge] >= DEFAULT_RESOLUTION["leiden"]:
+                other = names[g.es[edge].target if g.es[edge].source == position[firm] else g.es[edge].source]
+                community = old.get(other)
+                if community is not None and pd.notna(community):
+                    found.add(community)
+    return found
+
+
+def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[str, int], set[int]]:
+    """Leiden again on the region's subgraph; a community found with the same members keeps its number.
+
+    Returns the region's membership and the old community numbers it no longer uses.
+    """
+    position = {name: i for i, name in enumerate(g.vs["name"])}
+    sub = g.induced_subgraph([position[v] for v in region])
+    found = leiden_communities(sub, seed=seed, resolution=DEFAULT_RESOLUTION["leiden"], n_iterations=LEIDEN_ITERATIONS)
+    groups: dict[int, list[str]] = {}
+    for name, c in found.items():
+        groups.setdefault(c, []).append(name)
+    before: dict[frozenset, int] = {}
+    for c, members in old.dropna().groupby(old.dropna()).groups.items():
+        before[frozenset(members)] = int(c)
+    next_id = int(old.max()) + 1 if old.notna().any() else 0
+    membership, kept = {}, set()
+    for members in sorted(groups.values(), key=lambda m: (-len(m), min(m))):
+        number = before.get(frozenset(members))
+        if number is None:
+            number, next_id = next_id, next_id + 1
+        else:
+            kept.add(number)
+        membership.update(dict.fromkeys(members, number))
+    previous = {int(c) for c in old.reindex(region).dropna()}
+    return membership, previous - kept
+
+
+def analyse_touched(
+    driver: neo4j.Driver, database: str, state: AnalysisState, touched: Touched, *, seed: int = 0
+) -> IncrementalResult:
+    """Rescore the communities of the touched importers (see the module notes)."""
+    as_of = (
+        max(state.inputs.activity.as_of, touched.latest) if touched.latest is not None else state.inputs.activity.as_of
+    )
+    old_community = state.table.set_index("id")["community"]
+    touched_communities = set(old_community.reindex(touched.importers).dropna())
+    affected = sorted(set(touched.importers) | set(old_community[old_community.isin(touched_communities)].index))
+
+    read = _read(driver, database, state, touched, affected, as_of)
+    inputs = _merge(state, read, affected, touched, as_of)
+    activity = inputs.activity
+    ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
+    g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
+
+    joined = _joined_communities(g, touched.importers, old_community)
+    extra = set(old_community[old_community.isin(joined - touched_communities)].index)
+    region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
+    membership, gone = _communities(g, region, old_community.reindex(ids), seed)
+    betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
+    signals = [
+        pagerank_centrality(g).reindex(region),
+        betweenness,
+        degree_centrality(g).reindex(region),
+        propagated_risk(g, inputs.known_violators).reindex(region),
+        inputs.peer_stats,
+    ]
+    mine = set(region)
+    own = Activity(
+        importers=activity.importers[activity.importers["id"].isin(mine)],
+        usage=activity.usage[activity.usage["importer_id"].isin(mine)],
+        violations=activity.violations,
+        consignments=activity.consignments,
+        as_of=as_of,
+        window_days=activity.window_days,
+        history_days=activity.history_days,
+    )
+    firms = inputs.enterprises[inputs.enterprises["id"].isin(mine)]
+    recency = recency_from_activity(firms, own)
+    table = enterprise_table(region, firms, membership, signals, recency)
+    networks = network_risk(g, table, activity=activity)
+    table = table.join(enterprise_risk(table, networks)).reset_index()
+
+    rescored = {int(c) for c in table["community"].dropna()} | gone
+    kept_networks = [n for n in state.networks if int(n["id"]) not in rescored]
+    all_networks = sorted(kept_networks + networks, key=lambda r: (-r["score"], str(r["id"])))
+    rest = state.table[~state.table["id"].isin(mine)]
+    whole = pd.concat([rest, table[[c for c in table.columns if c in rest.columns]]], ignore_index=True)
+    whole = whole.sort_values(["risk", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    counts = {
+        "touched_declarations": touched.declarations,
+        "touched_importers": len(touched.importers),
+        "rescored_enterprises": len(table),
+        "rescored_networks": len(networks),
+    }
+    return IncrementalResult(
+        table=whole,
+        networks=all_networks,
+        changed=table,
+        changed_networks=networks,
+        removed_networks=sorted(rescored),
+        inputs=inputs,
+        graph_edges=g.ecount(),
+        counts=counts,
+    )

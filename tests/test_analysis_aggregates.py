@@ -1,0 +1,79 @@
+"""The analysis from Cypher aggregates gives what the analysis of every declaration in Python gave.
+
+A generated year is loaded into the real Neo4j through the real ingest; the inputs folded in the
+database (:func:`analysis.aggregates.read_analysis_inputs`) are compared with the same tables folded in
+pandas from the declarations read one by one (:func:`analysis.graph_io.read_analysis_input`), and so are
+the two analyses' networks and enterprise risks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from algorithms.activity import importer_activity
+from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
+from analysis.aggregates import read_analysis_inputs
+from analysis.graph_io import read_analysis_input
+from analysis.pipeline import analyze_frames, analyze_inputs
+from ingest.pipeline import ingest_files
+from ingest.writer import GraphWriter
+from sample.generator import generate
+
+DECLARATIONS = 6000
+
+
+@pytest.fixture(scope="module")
+def year(driver, tmp_path_factory):
+    """A generated year in an emptied graph: (declarations read one by one, inputs aggregated in Neo4j)."""
+    from graph.setup import ensure_schema, load_reference_data
+
+    folder = tmp_path_factory.mktemp("aggregates")
+    generate(folder / "data", DECLARATIONS, 3)
+    with driver.session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    ensure_schema(driver, "neo4j")
+    load_reference_data(driver, "neo4j")
+    report = ingest_files([folder / "data"], GraphWriter(driver, "neo4j"), folder / "quarantine")
+    assert report.stored > DECLARATIONS * 0.9
+    # small slices, so that the peer comparison really runs slice by slice
+    return read_analysis_input(driver, "neo4j"), read_analysis_inputs(driver, "neo4j", slice_rows=700)
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def test_database_aggregates_equal_the_folded_declarations(year):
+    frames, inputs = year
+    decl = frames.declarations[frames.declarations["date"] <= frames.as_of]
+    folded = importer_activity(decl, frames.as_of)
+    assert inputs.activity.as_of == frames.as_of
+    for name, keys in (
+        ("importers", ["id"]),
+        ("usage", ["importer_id", "kind", "value"]),
+        ("violations", ["importer_id", "type"]),
+        ("consignments", ["importer_id", "consignment_id", "date"]),
+    ):
+        mine, theirs = getattr(inputs.activity, name), getattr(folded, name)
+        assert len(mine) > 0, name
+        pd.testing.assert_frame_equal(
+            _sorted(mine, keys), _sorted(theirs, keys), check_dtype=False, check_like=True, obj=name
+        )
+    peers = enterprise_peer_stats(unit_value_anomalies(decl))
+    pd.testing.assert_frame_equal(inputs.peer_stats.sort_index(), peers.sort_index(), check_dtype=False)
+    assert inputs.known_violators == frames.known_violators
+    assert set(inputs.enterprises["id"]) == set(frames.enterprises["id"])
+
+
+def test_analysis_of_aggregates_equals_analysis_of_declarations(year):
+    frames, inputs = year
+    before = analyze_frames(frames.enterprises, frames.declarations, frames.links, frames.known_violators, frames.as_of)
+    after = analyze_inputs(inputs)
+    assert len(before.networks) > 10
+    assert [(n["members"], n["score"], n["kind"]) for n in after.networks] == [
+        (n["members"], n["score"], n["kind"]) for n in before.networks
+    ]
+    columns = ["id", "community", "pagerank", "propagated_risk", "peer_share_below", "young", "risk"]
+    pd.testing.assert_frame_equal(after.enterprises[columns], before.enterprises[columns])
+    assert after.enterprises["reasons"].tolist() == before.enterprises["reasons"].tolist()

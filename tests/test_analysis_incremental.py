@@ -1,0 +1,123 @@
+"""``riskgraph analyze`` after a day's new declarations: incremental, and the same risk as a full run.
+
+A generated year is split into the year without one day and that day. The year is loaded and analysed
+in full; the day is loaded and ``riskgraph analyze`` runs incrementally (it says so, and rescores only the
+touched communities); then ``riskgraph analyze --full`` runs. For every touched importer whose community
+has the same members in both runs, the incremental risk equals the full run's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.snapshot import load_snapshot
+from sample.generator import generate
+from tests.conftest import run_cli
+
+DECLARATIONS = 5000
+
+
+def _last_json(done) -> dict:
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def year_and_day(tmp_path_factory) -> tuple[Path, Path, set[str]]:
+    """(the year without one day, that day, the day's importers); the day is not the last, so as_of stays."""
+    folder = tmp_path_factory.mktemp("incremental")
+    generate(folder / "data", DECLARATIONS, 5)
+    rows = pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted((folder / "data").glob("*.csv"))],
+        ignore_index=True,
+    )
+    days = sorted(rows["date"].unique())
+    day = days[-20]
+    year, new = folder / "year.csv", folder / "day.csv"
+    rows[rows["date"] != day].to_csv(year, index=False)
+    rows[rows["date"] == day].to_csv(new, index=False)
+    return year, new, set(rows.loc[rows["date"] == day, "importer_id"])
+
+
+@pytest.fixture(scope="module")
+def runs(driver, rg_env, year_and_day) -> dict:
+    year, day, _ = year_and_day
+    with driver.session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    run_cli(rg_env, "ingest", str(year))
+    first = _last_json(run_cli(rg_env, "analyze", "--json"))
+    run_cli(rg_env, "ingest", str(day))
+    done = run_cli(rg_env, "analyze", "--json")
+    incremental = _last_json(done)
+    home = Path(rg_env["RISKGRAPH_HOME"])
+    after_day = load_snapshot(home)
+    graph_after_day = driver.execute_query(
+        "MATCH (e:Enterprise) WHERE e.risk IS NOT NULL RETURN e.id AS id, e.risk AS risk, e.community AS community"
+    ).records
+    again = _last_json(run_cli(rg_env, "analyze", "--json"))
+    full = _last_json(run_cli(rg_env, "analyze", "--full", "--json"))
+    return {
+        "first": first,
+        "incremental": incremental,
+        "text": done.stdout + done.stderr,
+        "again": again,
+        "incremental_snapshot": after_day,
+        "incremental_graph": {r["id"]: (r["risk"], r["community"]) for r in graph_after_day},
+        "full": full,
+        "full_snapshot": load_snapshot(home),
+    }
+
+
+def test_first_run_is_full_then_a_day_runs_incrementally(runs, year_and_day):
+    assert runs["first"]["mode"] == "full"
+    done = runs["incremental"]
+    assert done["mode"] == "incremental"
+    assert "incrementally" in runs["text"]
+    counts = done["counts"]
+    assert counts["touched_importers"] == len(year_and_day[2])
+    assert 0 < counts["touched_declarations"] < DECLARATIONS / 20
+    assert counts["touched_importers"] <= counts["rescored_enterprises"] < counts["analysed"]
+    assert runs["incremental_snapshot"].metadata["mode"] == "incremental"
+    assert runs["full"]["mode"] == "full"
+
+
+def test_nothing_new_touches_nothing(runs):
+    again = runs["again"]
+    assert again["mode"] == "incremental"
+    assert again["counts"]["touched_declarations"] == 0 and again["counts"]["rescored_enterprises"] == 0
+
+
+def test_touched_firms_get_the_full_runs_risk_when_their_community_is_unchanged(runs, year_and_day):
+    touched = year_and_day[2]
+    mine = runs["incremental_snapshot"].enterprises.set_index("id")
+    full = runs["full_snapshot"].enterprises.set_index("id")
+
+    def members(table: pd.DataFrame, firm: str) -> frozenset:
+        return frozenset(table.index[table["community"] == table.loc[firm, "community"]])
+
+    same = [f for f in sorted(touched) if f in full.index and members(mine, f) == members(full, f)]
+    assert len(same) >= 0.8 * len(touched), (len(same), len(touched))
+    for firm in same:
+        assert mine.loc[firm, "risk"] == pytest.approx(full.loc[firm, "risk"], abs=1e-9), firm
+        assert mine.loc[firm, "propagated_risk"] == pytest.approx(full.loc[firm, "propagated_risk"], abs=1e-9)
+        # what the graph shows is what the snapshot says
+        assert runs["incremental_graph"][firm][0] == pytest.approx(mine.loc[firm, "risk"], abs=1e-12)
+
+
+def test_networks_of_touched_firms_match_the_full_run(runs, year_and_day):
+    touched = year_and_day[2]
+
+    def by_members(networks: list[dict]) -> dict[frozenset, dict]:
+        return {frozenset(n["members"]): n for n in networks}
+
+    mine = by_members(runs["incremental_snapshot"].networks)
+    full = by_members(runs["full_snapshot"].networks)
+    compared = 0
+    for key, net in mine.items():
+        if key & touched and key in full:
+            assert net["score"] == pytest.approx(full[key]["score"], abs=0.05) and net["kind"] == full[key]["kind"]
+            compared += 1
+    assert compared > 0
