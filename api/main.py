@@ -11,6 +11,8 @@ bounded (``MAX_BODY_BYTES``) as they stream (``api.request_guard``); roles and j
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from api.access import READERS, allow, scope_graph_request
 from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
 from api.keys import KeyStore
-from api.metrics import Metrics, RequestMetrics
+from api.metrics import Metrics, RequestMetrics, process_memory
 from api.openapi import describe_errors
 from api.request_guard import RequestGuard
 from api.routes import (
@@ -79,6 +81,7 @@ def create_app(home: Path | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.live = LiveScorer(home)
         app.state.log = DecisionLog(home)
+        _say_ready(app.state.live)
         yield
         app.state.log.close()
 
@@ -101,6 +104,17 @@ def create_app(home: Path | None = None) -> FastAPI:
     app.state.metrics = Metrics(app)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: every request is counted
     return app
+
+
+def _say_ready(live: LiveScorer) -> None:
+    """One line per worker on stderr: with ``serve --workers N`` each loads the snapshot, and this is its cost."""
+    resident, shared = process_memory()
+    print(
+        f"riskgraph worker {os.getpid()}: snapshot {live.meta.get('version') or 'none yet'}, "
+        f"{resident / 2**20:,.0f} MB resident ({shared / 2**20:,.0f} MB shared)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _open_paths(app: FastAPI) -> frozenset[str]:

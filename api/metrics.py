@@ -4,20 +4,25 @@
   per route template (``/v1/networks/{network_id}``, not each id), counted by :class:`RequestMetrics`;
 - ``riskgraph_decisions_total{channel}``: decisions in the decision log, whoever scored them;
 - ``riskgraph_snapshot_age_seconds``: how old the scoring snapshot being served is;
-- ``riskgraph_graph_up``: 1 when Neo4j answered within ``RISKGRAPH_GRAPH_TIMEOUT`` at scrape time.
+- ``riskgraph_graph_up``: 1 when Neo4j answered within ``RISKGRAPH_GRAPH_TIMEOUT`` at scrape time;
+- ``riskgraph_process_resident_bytes`` and ``riskgraph_process_shared_bytes``: this worker's memory (with
+  ``serve --workers N`` each worker is scraped on its own; the shared part is what it shares with others).
 
 Each app has its own registry, so two apps in one process (tests) do not share counters.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-__all__ = ["Metrics", "RequestMetrics"]
+__all__ = ["Metrics", "RequestMetrics", "process_memory"]
 
 # Scoring answers in milliseconds; reports and charts on a large graph in seconds.
 BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -56,6 +61,20 @@ class _ServiceCollector:
             age = (datetime.now(UTC) - datetime.fromisoformat(built)).total_seconds()
             yield GaugeMetricFamily("riskgraph_snapshot_age_seconds", "age of the scoring snapshot served", value=age)
         yield GaugeMetricFamily("riskgraph_graph_up", "1 when Neo4j answered in time", value=_graph_up())
+        resident, shared = process_memory()
+        yield GaugeMetricFamily("riskgraph_process_resident_bytes", "this worker's resident memory", value=resident)
+        yield GaugeMetricFamily("riskgraph_process_shared_bytes", "of which shared with others", value=shared)
+
+
+def process_memory() -> tuple[int, int]:
+    """(resident, shared) bytes of this process; shared is 0 where ``/proc`` is not there (then resident is
+    the peak, the only figure ``getrusage`` gives)."""
+    try:
+        _, resident, shared, *_ = (int(x) for x in Path("/proc/self/statm").read_text().split())
+    except (OSError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    return resident * page, shared * page
 
 
 def _graph_up() -> int:

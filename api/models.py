@@ -176,6 +176,9 @@ class HealthPublic(BaseModel):
     built_at: str | None
     rules: int
     model: ModelCardPublic | None = None
+    #: the server process that answered (``riskgraph serve --workers N`` runs N) and its memory
+    worker: int = 0
+    resident_mb: float = 0.0
 
 
 class OfficePublic(BaseModel):

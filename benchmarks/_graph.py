@@ -20,7 +20,14 @@ from ingest.writer import GraphWriter
 from sample.generator import generate
 from sample.generator.minimal import generate_minimal
 
-__all__ = ["declaration_count", "reset", "load_generated", "generated_year_arguments", "generated_year"]
+__all__ = [
+    "declaration_count",
+    "reset",
+    "load_generated",
+    "generated_year_arguments",
+    "generated_year",
+    "split_days",
+]
 
 DATABASE = "neo4j"
 _WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
@@ -59,6 +66,30 @@ def load_generated(
     writer = GraphWriter(driver, DATABASE)
     report = ingest_files(files, writer, cfg.home / "quarantine", mapping=mapping, batch_rows=cfg.batch_size)
     print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
+
+
+def split_days(data: Path, out: Path, *days: int) -> tuple[Path, list[Path]]:
+    """The generated year as a base folder and trailing "days" of the given sizes, each a folder of its own.
+
+    Days are the last rows of the last quarter (the generator writes rows in date order), so loading the
+    base first and then a day is what a later load into a graph that holds data looks like.
+    """
+    import pandas as pd
+
+    from ingest.readers import input_files
+
+    frame = pd.concat(
+        [pd.read_csv(p, dtype=str, keep_default_na=False) for p in input_files([data])], ignore_index=True
+    )
+    cut = len(frame) - sum(days)
+    folders = [out / "base", *(out / f"day-{i}" for i in range(1, len(days) + 1))]
+    bounds = [0, cut]  # folder i holds rows bounds[i]:bounds[i + 1]
+    for size in days:
+        bounds.append(bounds[-1] + size)
+    for folder, start, end in zip(folders, bounds, bounds[1:], strict=False):
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.iloc[start:end].to_csv(folder / "declarations.csv", index=False, lineterminator="\n")
+    return folders[0], folders[1:]
 
 
 def generated_year_arguments(parser: argparse.ArgumentParser, *, declarations: int, port: int, home: str) -> None:

@@ -4,7 +4,13 @@ Prints rows/s and wall time for the first load (bar: <= 3 min on 2 cores) and, i
 and on the same server, a naive one-row-per-transaction load of a 10k sample, with the ratio
 between the two. The first load into an empty graph is what ``riskgraph ingest`` does: the bulk
 importer (``--cypher``: the batched Cypher writer instead, as for later loads).
+
+``--incremental N``: a later load instead (bar: >= 10,000 rows/s): the year less its last 2 N rows is bulk
+loaded, then N rows (a day) go through the Cypher writer into that graph, and rows/s is printed.
+``--baseline REV`` loads the N rows before them with the writer of git revision REV first (a worktree of
+it, in a subprocess, same server), so the old figure is measured in the same run on the same graph.
 Usage: python benchmarks/ingest.py [--declarations N] [--port P] [--data DIR] [--cypher]
+       [--incremental 50000 [--baseline REV]]
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +28,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from benchmarks._graph import reset  # noqa: E402
+from benchmarks._graph import declaration_count, reset, split_days  # noqa: E402
 from graph import local_server  # noqa: E402
 from graph.config import Settings  # noqa: E402
 from graph.connection import check  # noqa: E402
@@ -52,6 +59,55 @@ def naive_rows_per_s(driver, sample_dir: Path, rows: int) -> float:
     return len(batches) / (time.perf_counter() - began)
 
 
+_DAY_LOAD = """
+import sys, time
+from pathlib import Path
+from graph.config import Settings
+from graph.connection import check
+from ingest.pipeline import ingest_files
+from ingest.writer import GraphWriter
+cfg = Settings(home=Path(sys.argv[1]), bolt_port=int(sys.argv[2]))
+began = time.perf_counter()
+writer = GraphWriter(check(cfg), "neo4j")
+report = ingest_files([Path(sys.argv[3])], writer, cfg.home / "quarantine", batch_rows=cfg.batch_size)
+print(report.read, time.perf_counter() - began)
+"""
+
+
+def day_load(code: Path, cfg: Settings, day: Path) -> tuple[int, float]:
+    """(rows read, seconds) of a Cypher load of ``day`` with the ingest code of the checkout ``code``."""
+    out = subprocess.run(
+        [sys.executable, "-c", _DAY_LOAD, str(cfg.home), str(cfg.bolt_port), str(day)],
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(out[-2]), float(out[-1])
+
+
+def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path) -> None:
+    """Bulk-load the year less two days, then each day through Cypher: REV's writer first, then this one."""
+    base, days = split_days(data, work / "split", args.incremental, args.incremental)
+    bulk_ingest([base], cfg)
+    print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
+    here = _HERE.parent
+    runs = [("this checkout", here, days[1])]
+    if args.baseline:
+        old = work / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline], cwd=here, check=True)
+        runs.insert(0, (f"baseline {args.baseline}", old, days[0]))
+    try:
+        for label, code, day in runs:
+            rows, took = day_load(code, cfg, day)
+            print(f"later load ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s (bar: >= 10,000)")
+    finally:
+        if args.baseline:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--declarations", type=int, default=1_000_000)
@@ -59,6 +115,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7695)
     parser.add_argument("--data", type=Path, default=None, help="reuse generated files from this folder")
     parser.add_argument("--cypher", action="store_true", help="batched Cypher writer, not the importer")
+    parser.add_argument("--incremental", type=int, default=0, help="measure a later load of this many rows")
+    parser.add_argument("--baseline", default=None, help="git revision whose writer loads the day before")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rg-bench-ingest-"))
@@ -72,6 +130,9 @@ def main() -> None:
     try:
         driver = check(cfg)
         reset(driver)
+        if args.incremental:
+            incremental(args, cfg, data, work)
+            return
         naive = naive_rows_per_s(driver, data, args.naive)
         print(f"naive (1 row / transaction, {args.naive:,} rows): {naive:,.0f} rows/s")
         reset(driver)

@@ -10,11 +10,15 @@ The HTTP server runs with ``NEO4J_URI`` pointing at a closed port: scoring must 
 The load generator is open-loop: latency counts from each request's scheduled send time, so a stall
 is not hidden by the client waiting (no coordinated omission).
 
+``--workers-curve 1,2`` measures throughput as the server's worker count grows: for each count, 2,000
+requests a second for ``--seconds`` are queued on 32 connections (more than two cores answer, so the rate
+is the server's), with each worker's memory from ``/health``.
+
 In-process and HTTP figures come with and without links at lodging (``scoring.links``) in the same run;
 ``--index-at N`` also prints the identifier index's memory when built from N generated declarations.
 
 Usage: python -m benchmarks.scoring --home DIR [--data DIR] [--rate 300] [--seconds 60] [--batch 100000]
-       [--workers 1] [--index-at N] [--skip-batch]
+       [--workers 1] [--workers-curve 1,2] [--index-at N] [--skip-batch]
 """
 
 from __future__ import annotations
@@ -280,6 +284,46 @@ def start_scoring_server(home: Path, workers: int = 1, wait_s: float = 30) -> tu
     return server, port, key
 
 
+def _workers_memory(url: str, workers: int) -> dict[int, float]:
+    """Resident MB of each worker, from ``/health`` on new connections until each has answered."""
+    import httpx
+
+    seen: dict[int, float] = {}
+    for _ in range(40 * workers):
+        health = httpx.get(url + "/health", timeout=10).json()
+        seen[health["worker"]] = health["resident_mb"]
+        if len(seen) == workers:
+            break
+    return seen
+
+
+def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: float) -> None:
+    """Requests answered per second with 1, 2, ... worker processes, the load kept at 32 busy connections."""
+    bodies = [json.dumps({k: r[k] for k in _API_FIELDS if r.get(k) is not None}).encode() for r in records[:5000]]
+    for workers in counts:
+        server, port, key = start_scoring_server(home, workers, wait_s=120)  # N workers load N snapshots
+        try:
+            memory = _workers_memory(f"http://127.0.0.1:{port}", workers)
+            spawn = mp.get_context("spawn")
+            queue = spawn.Queue()
+            # 2,000/s, more than two cores answer: the queue never runs dry, so the rate is the server's
+            client = spawn.Process(target=_load_client, args=(port, key, bodies, 2_000, seconds, queue))
+            client.start()
+            result = queue.get()
+            client.join()
+            answered = len(result["service"]) / result["elapsed"]
+            print(
+                f"throughput with {workers} worker(s): {answered:,.0f} scores/s, errors {len(result['errors'])}, "
+                f"service {_percentiles(np.array(result['service']))}; memory per worker: "
+                + ", ".join(f"{pid} {mb:,.0f} MB" for pid, mb in memory.items())
+                + f"; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
     """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
     server, port, key = start_scoring_server(home, workers)
@@ -320,6 +364,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1, help="server processes for the HTTP run")
+    parser.add_argument("--workers-curve", default="", help="comma-separated worker counts for throughput")
     parser.add_argument("--index-at", type=int, default=0, help="also build the identifier index from N generated")
     parser.add_argument("--skip-batch", action="store_true", help="leave out the 100k batch and file runs")
     args = parser.parse_args()
@@ -337,6 +382,10 @@ def main() -> None:
             bench_index_memory(big, args.index_at)
         if not args.skip_batch:
             bench_batch(args.home, records, folder, args.batch)
+        if args.workers_curve:
+            counts = [int(n) for n in args.workers_curve.split(",")]
+            bench_workers(args.home, records, counts, args.seconds)
+            return
         bench_http(args.home, records, args.rate, args.seconds, args.workers)
 
 

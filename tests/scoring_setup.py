@@ -85,11 +85,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def start_server():
-    """A function starting ``riskgraph serve`` with an environment; each server is stopped at the end."""
+    """A function starting ``riskgraph serve`` with an environment (and more ``serve`` options); each server
+    is stopped at the end."""
     started: list[Server] = []
 
-    def start(env: dict[str, str]) -> Server:
-        started.append(Server(env))
+    def start(env: dict[str, str], *options: str) -> Server:
+        started.append(Server(env, *options))
         return started[-1]
 
     yield start
@@ -104,13 +105,13 @@ class Server:
     occasion in the server's ``RISKGRAPH_HOME``. :meth:`client_as` gives a client in another role.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *options: str) -> None:
         self.home = Path(env["RISKGRAPH_HOME"])
         self._clients: list[httpx.Client] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "riskgraph", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "riskgraph", "serve", "--port", str(self.port), *options],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

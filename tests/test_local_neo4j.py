@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 from graph import local_server
@@ -47,6 +48,24 @@ def test_external_uri_starts_nothing(rg_env, tmp_path):
     assert not (tmp_path / "neo4j").exists()
     failed = run_cli(env, "stats", check=False)
     assert failed.returncode == 1 and "NEO4J_URI" in failed.stderr
+
+
+def test_routing_uri_with_credentials_and_database_reaches_the_server(empty_graph, neo4j_server, rg_env, tmp_path):
+    """``neo4j://`` (routing, as for a cluster or Aura) with user, password and database: the same graph."""
+    env = dict(
+        rg_env,
+        NEO4J_URI=f"neo4j://127.0.0.1:{neo4j_server.bolt_port}",
+        NEO4J_USER=local_server.USER,
+        NEO4J_PASSWORD=local_server.password(neo4j_server),
+        NEO4J_DATABASE="neo4j",
+        RISKGRAPH_HOME=str(tmp_path),
+    )
+    assert f"neo4j answering at {env['NEO4J_URI']}" in run_cli(env, "neo4j", "status").stderr
+    counts = json.loads(run_cli(env, "stats", "--json").stdout)
+    assert counts["nodes"]["CustomsOffice"] == len(SEED_OFFICES)  # the reference data, read through routing
+    for wrong in ({"NEO4J_DATABASE": "nosuchdb"}, {"NEO4J_PASSWORD": "not-the-password"}):
+        refused = run_cli(dict(env, **wrong), "stats", "--json", check=False)
+        assert refused.returncode != 0, wrong  # each setting is used, not ignored
 
 
 def test_constraints_and_offices_from_schema(empty_graph):
