@@ -24,6 +24,7 @@ __all__ = [
     "RulesPublic",
     "RuleDisable",
     "HealthPublic",
+    "LivenessPublic",
     "ModelCardPublic",
     "OutcomeIn",
     "OutcomesIn",
@@ -179,6 +180,12 @@ class HealthPublic(BaseModel):
     #: the server process that answered (``riskgraph serve --workers N`` runs N) and its memory
     worker: int = 0
     resident_mb: float = 0.0
+
+
+class LivenessPublic(BaseModel):
+    """The process answers HTTP; nothing else is read (a load balancer's probe, a latency baseline)."""
+
+    status: Literal["ok"]
 
 
 class OfficePublic(BaseModel):

@@ -102,7 +102,8 @@ def _records(folder: Path, limit: int) -> list[dict]:
 
 
 def _percentiles(ms: np.ndarray) -> str:
-    return f"p50 {np.percentile(ms, 50):.3f} ms, p99 {np.percentile(ms, 99):.3f} ms, max {ms.max():.2f} ms"
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    return f"p50 {p50:.3f} ms, p95 {p95:.3f} ms, p99 {p99:.3f} ms, max {ms.max():.2f} ms"
 
 
 def bench_in_process(home: Path, records: list[dict], n: int = 5000) -> None:
@@ -202,12 +203,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds: float, out) -> None:
-    """Runs in its own process: open-loop requests at ``rate`` per second over keep-alive connections.
+def _post(key: str, body: bytes) -> bytes:
+    """One raw ``POST /v1/score`` request (keep-alive)."""
+    return (
+        b"POST /v1/score HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"X-API-Key: " + key.encode() + b"\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
 
-    A minimal HTTP/1.1 client on asyncio streams: httpx's async client costs several times more CPU
-    per request, and on two shared cores the load generator must not be what is measured.
+
+#: the baseline request: the same HTTP stack and middlewares, no work behind them
+_LIVENESS = b"GET /health/live HTTP/1.1\r\nHost: bench\r\n\r\n"
+
+
+def _load_client(port: int, requests: list[bytes], rate: float, seconds: float, out) -> None:
+    """Runs in its own process: open-loop ``requests`` (raw HTTP/1.1, cycled) at ``rate`` per second over 32
+    keep-alive connections.
+
+    A minimal HTTP/1.1 client on asyncio streams (uvloop when installed): httpx's async client costs several
+    times more CPU per request, and on two shared cores the load generator must not be what is measured;
+    the ``/health/live`` run in the same benchmark shows what the client and the HTTP stack add.
     """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+        uvloop = None
 
     async def run() -> dict:
         total = int(rate * seconds)
@@ -218,13 +238,8 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             while (item := await queue.get()) is not None:
                 i, due = item
-                body = bodies[i % len(bodies)]
                 sent = time.perf_counter()
-                writer.write(
-                    b"POST /v1/score HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                    b"X-API-Key: " + key.encode() + b"\r\n"
-                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-                )
+                writer.write(requests[i % len(requests)])
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = next(
                     int(line.split(b":")[1])
@@ -254,12 +269,26 @@ def _load_client(port: int, key: str, bodies: list[bytes], rate: float, seconds:
         elapsed = time.perf_counter() - start
         return {"sent": total, "elapsed": elapsed, "scheduled": scheduled_ms, "service": service_ms, "errors": errors}
 
-    out.put(asyncio.run(run()))
+    out.put(uvloop.run(run()) if uvloop is not None else asyncio.run(run()))
 
 
-def start_scoring_server(home: Path, workers: int = 1, wait_s: float = 30) -> tuple[subprocess.Popen, int, str]:
+def _drive(port: int, requests: list[bytes], rate: float, seconds: float) -> dict:
+    """:func:`_load_client` in a fresh interpreter (nothing of this process's state); its result."""
+    spawn = mp.get_context("spawn")
+    queue = spawn.Queue()
+    client = spawn.Process(target=_load_client, args=(port, requests, rate, seconds, queue))
+    client.start()
+    result = queue.get()
+    client.join()
+    return result
+
+
+def start_scoring_server(
+    home: Path, workers: int = 1, wait_s: float = 30, source: Path | None = None
+) -> tuple[subprocess.Popen, int, str]:
     """``riskgraph serve`` on ``home`` with the graph unreachable, once it answers /health: (process, port,
-    a clearance-system key; the real key check is measured)."""
+    a clearance-system key; the real key check is measured). ``source``: serve the code of that checkout
+    (another commit, for a before/after in one run) instead of this one."""
     import httpx
 
     from api.keys import KeyStore
@@ -268,6 +297,8 @@ def start_scoring_server(home: Path, workers: int = 1, wait_s: float = 30) -> tu
     key = KeyStore(home).create("clearance-system", name="benchmark")[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env |= {"RISKGRAPH_HOME": str(home), "NEO4J_URI": f"bolt://127.0.0.1:{_free_port()}"}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)  # ahead of the editable install of this checkout
     server = subprocess.Popen(
         [sys.executable, "-m", "riskgraph", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -304,13 +335,8 @@ def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: f
         server, port, key = start_scoring_server(home, workers, wait_s=120)  # N workers load N snapshots
         try:
             memory = _workers_memory(f"http://127.0.0.1:{port}", workers)
-            spawn = mp.get_context("spawn")
-            queue = spawn.Queue()
             # 2,000/s, more than two cores answer: the queue never runs dry, so the rate is the server's
-            client = spawn.Process(target=_load_client, args=(port, key, bodies, 2_000, seconds, queue))
-            client.start()
-            result = queue.get()
-            client.join()
+            result = _drive(port, [_post(key, b) for b in bodies], 2_000, seconds)
             answered = len(result["service"]) / result["elapsed"]
             print(
                 f"throughput with {workers} worker(s): {answered:,.0f} scores/s, errors {len(result['errors'])}, "
@@ -324,36 +350,49 @@ def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: f
             server.wait(timeout=30)
 
 
-def bench_http(home: Path, records: list[dict], rate: float, seconds: float, workers: int) -> None:
-    """The HTTP load twice against one server: bodies without the party fields (baseline), then with them."""
-    server, port, key = start_scoring_server(home, workers)
+def bench_http(
+    home: Path, records: list[dict], rate: float, seconds: float, workers: int, before: Path | None = None
+) -> None:
+    """The HTTP load against one server, in turns: ``GET /health/live`` (the baseline: what the client, the
+    HTTP stack and the middlewares add), then ``POST /v1/score`` without the party fields and with them.
+    With ``before`` (another checkout) a second server runs that code and each turn is measured on both,
+    one after the other, so the before/after comparison shares the machine's load."""
+    servers = [("this checkout", start_scoring_server(home, workers))]
+    if before is not None:
+        servers.append((f"code of {before}", start_scoring_server(home, workers, source=before)))
     try:
         import httpx
 
-        url = f"http://127.0.0.1:{port}"
-        runs = (("without party fields", _API_FIELDS), ("with party fields", _API_FIELDS + _PARTY_FIELDS))
+        runs = [("GET /health/live (baseline)", None)]
+        runs += [("POST /v1/score without party fields", _API_FIELDS)]
+        runs += [("POST /v1/score with party fields", _API_FIELDS + _PARTY_FIELDS)]
         for label, fields in runs:
-            bodies = [json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]]
-            for body in bodies[:200]:  # warm up
-                headers = {"content-type": "application/json", "X-API-Key": key}
-                httpx.post(url + "/v1/score", content=body, headers=headers, timeout=120)  # first: normalisers load
-            spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's state
-            queue = spawn.Queue()
-            client = spawn.Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))
-            client.start()
-            result = queue.get()
-            client.join()
-            achieved = result["sent"] / result["elapsed"]
-            print(
-                f"HTTP POST /v1/score {label}, {result['sent']:,} requests at {rate:.0f}/s for {seconds:.0f} s "
-                f"(achieved {achieved:.0f}/s), {workers} server process(es), graph unreachable, "
-                f"errors {len(result['errors'])}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
-            )
-            print(f"  from scheduled send: {_percentiles(np.array(result['scheduled']))}")
-            print(f"  from actual send:    {_percentiles(np.array(result['service']))}")
+            if fields is not None:
+                bodies = [
+                    json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]
+                ]
+            for served, (_, port, key) in servers if fields is not None else servers[:1]:
+                url = f"http://127.0.0.1:{port}"
+                if fields is None:  # on this checkout's server only: older code has no /health/live
+                    requests = [_LIVENESS]
+                else:
+                    requests = [_post(key, b) for b in bodies]
+                    headers = {"content-type": "application/json", "X-API-Key": key}
+                    for body in bodies[:200]:  # warm up; the first request loads the normalisers
+                        httpx.post(url + "/v1/score", content=body, headers=headers, timeout=120)
+                result = _drive(port, requests, rate, seconds)
+                achieved = result["sent"] / result["elapsed"]
+                print(
+                    f"HTTP {label} [{served}], {result['sent']:,} requests at {rate:.0f}/s for {seconds:.0f} s "
+                    f"(achieved {achieved:.0f}/s), {workers} server process(es), graph unreachable, "
+                    f"errors {len(result['errors'])}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
+                )
+                print(f"  from scheduled send: {_percentiles(np.array(result['scheduled']))}")
+                print(f"  from actual send:    {_percentiles(np.array(result['service']))}", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for _, (server, _, _) in servers:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def main() -> None:
@@ -367,6 +406,8 @@ def main() -> None:
     parser.add_argument("--workers-curve", default="", help="comma-separated worker counts for throughput")
     parser.add_argument("--index-at", type=int, default=0, help="also build the identifier index from N generated")
     parser.add_argument("--skip-batch", action="store_true", help="leave out the 100k batch and file runs")
+    parser.add_argument("--skip-in-process", action="store_true", help="leave out the in-process runs")
+    parser.add_argument("--before", type=Path, help="a checkout of other code to serve too (before/after, one run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.data
@@ -375,7 +416,8 @@ def main() -> None:
             generate(folder, args.batch, 5)
         records = _records(folder, args.batch)
         print(f"{len(records):,} validated declarations to score; snapshot under {args.home / 'scoring'}")
-        bench_in_process(args.home, records)
+        if not args.skip_in_process:
+            bench_in_process(args.home, records)
         if args.index_at:
             big = Path(tmp) / "index"
             generate(big, args.index_at, 6)
@@ -386,7 +428,7 @@ def main() -> None:
             counts = [int(n) for n in args.workers_curve.split(",")]
             bench_workers(args.home, records, counts, args.seconds)
             return
-        bench_http(args.home, records, args.rate, args.seconds, args.workers)
+        bench_http(args.home, records, args.rate, args.seconds, args.workers, args.before)
 
 
 if __name__ == "__main__":

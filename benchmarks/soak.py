@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import tempfile
 import threading
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks.scoring import _API_FIELDS, _load_client, _percentiles, _records, start_scoring_server
+from benchmarks.scoring import _API_FIELDS, _drive, _percentiles, _post, _records, start_scoring_server
 from sample.generator import generate
 
 
@@ -56,11 +55,7 @@ def soak(home: Path, records: list[dict], rate: float, seconds: float, every: fl
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        queue = mp.get_context("spawn").Queue()
-        client = mp.get_context("spawn").Process(target=_load_client, args=(port, key, bodies, rate, seconds, queue))
-        client.start()
-        result = queue.get()
-        client.join()
+        result = _drive(port, [_post(key, b) for b in bodies], rate, seconds)
         stop.set()
         sampler.join()
         samples.append((time.perf_counter() - began, rss_mib(server.pid)))

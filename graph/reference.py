@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -175,7 +176,11 @@ class Organisation:
 
 
 _SEED = Organisation(SEED_OFFICES)
-_loaded: dict[str, tuple[float, Organisation]] = {}
+#: path -> (file stamp, hierarchy, when the stamp was last read); None stamp: no file, the seed's
+_loaded: dict[str, tuple[int | None, Organisation, float]] = {}
+#: seconds a server goes on with the hierarchy it holds before looking at the file again: a ``stat``
+#: per declaration scored is a system call on the clearance path (it lets other threads take the GIL)
+RECHECK_SECONDS = 1.0
 
 
 def offices_file() -> Path:
@@ -186,18 +191,25 @@ def offices_file() -> Path:
 
 
 def organisation() -> Organisation:
-    """The hierarchy in force: the loaded one (re-read when its file changes), else the seed's."""
+    """The hierarchy in force: the loaded one, else the seed's. Another process's change (``riskgraph offices
+    load`` while a server runs) is seen within :data:`RECHECK_SECONDS`; this process's own at once."""
     path = offices_file()
+    now = time.monotonic()
+    cached = _loaded.get(str(path))
+    if cached and now - cached[2] < RECHECK_SECONDS:
+        return cached[1]
     try:
         stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
-        return _SEED
-    cached = _loaded.get(str(path))
+        stamp = None
     if cached and cached[0] == stamp:
-        return cached[1]
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    org = Organisation([Office(**{**r, "aliases": tuple(r.get("aliases") or ())}) for r in rows])
-    _loaded[str(path)] = (stamp, org)
+        org = cached[1]
+    elif stamp is None:
+        org = _SEED
+    else:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        org = Organisation([Office(**{**r, "aliases": tuple(r.get("aliases") or ())}) for r in rows])
+    _loaded[str(path)] = (stamp, org, now)
     return org
 
 
@@ -208,6 +220,7 @@ def save_organisation(items: list[Office] | tuple[Office, ...]) -> Path:
     staging = path.with_suffix(".tmp")
     staging.write_text(json.dumps([asdict(o) for o in items], ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(staging, path)
+    _loaded.pop(str(path), None)  # this process reads its own change at once
     return path
 
 

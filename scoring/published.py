@@ -6,17 +6,24 @@ turns it into a probability the score formula can add to rule weights (:func:`sc
 Both boosters read the same feature row: the baseline uses the named subset of raw columns.
 
 Files in a model or snapshot folder: ``model.txt`` (main), ``baseline.txt`` and ``published.json``.
+
+One declaration at a time (``POST /v1/score``) goes through LightGBM's single-row C API with its
+prediction set up once per booster (:class:`_SingleRow`): ``Booster.predict`` sets up a predictor on
+every call, which cost more than walking the trees of one row.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
+from lightgbm.basic import _LIB, _safe_call
 
 __all__ = ["PublishedModel", "platt", "KINDS", "FILES"]
 
@@ -28,6 +35,53 @@ def platt(p: np.ndarray, a: float, b: float) -> np.ndarray:
     """``sigmoid(a * logit(p) + b)``: monotone, so ranking (precision at any rate) is unchanged."""
     p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
     return 1.0 / (1.0 + np.exp(-(a * np.log(p / (1 - p)) + b)))
+
+
+_PREDICT_NORMAL, _FLOAT64 = 0, 1  # LightGBM's C API constants (C_API_PREDICT_NORMAL, C_API_DTYPE_FLOAT64)
+
+
+class _SingleRow:
+    """A booster's prediction for one row through ``LGBM_BoosterPredictForMatSingleRowFast``, set up once.
+
+    The set-up holds one row's buffers, so calls are serialised (the C call releases the GIL, and the
+    batch route scores in the thread pool while the event loop scores single declarations)."""
+
+    def __init__(self, booster: lgb.Booster) -> None:
+        self.booster = booster  # the set-up points into it: keep it alive as long
+        self.width = booster.num_feature()
+        self.config = ctypes.c_void_p()
+        _safe_call(
+            _LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
+                booster._handle,
+                ctypes.c_int(_PREDICT_NORMAL),
+                ctypes.c_int(0),  # from the first iteration
+                ctypes.c_int(-1),  # to the best (or last)
+                ctypes.c_int(_FLOAT64),
+                ctypes.c_int32(self.width),
+                b"num_threads=1",
+                ctypes.byref(self.config),
+            )
+        )
+        self.out = np.zeros(1)
+        self.out_len = ctypes.c_int64()
+        self.lock = threading.Lock()
+
+    def __call__(self, row: np.ndarray) -> float:
+        row = np.ascontiguousarray(row, dtype=np.float64)
+        with self.lock:
+            _safe_call(
+                _LIB.LGBM_BoosterPredictForMatSingleRowFast(
+                    self.config,
+                    row.ctypes.data_as(ctypes.c_void_p),
+                    ctypes.byref(self.out_len),
+                    self.out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                )
+            )
+            return float(self.out[0])
+
+    def __del__(self) -> None:
+        if self.config:
+            _LIB.LGBM_FastConfigFree(self.config)
 
 
 @dataclass
@@ -46,15 +100,32 @@ class PublishedModel:
     calibration: tuple[float, float] = (1.0, 0.0)
     why: str = ""
     extra: dict = field(default_factory=dict)
+    _single: dict = field(default_factory=dict, repr=False, compare=False)  # booster name -> _SingleRow
 
     def raw_probability(self, matrix: np.ndarray) -> np.ndarray:
         matrix = np.asarray(matrix, dtype=float)
+        if len(matrix) == 1:
+            return np.array([self._one(matrix[0])])
         p = np.zeros(len(matrix))
         if self.weight > 0:
             p += self.weight * self.main.predict(matrix, num_threads=1)
         if self.weight < 1:
             p += (1 - self.weight) * self.baseline.predict(matrix[:, self.raw_index], num_threads=1)
         return p
+
+    def _one(self, row: np.ndarray) -> float:
+        p = 0.0
+        if self.weight > 0:
+            p += self.weight * self._single_row("main")(row)
+        if self.weight < 1:
+            p += (1 - self.weight) * self._single_row("baseline")(row[self.raw_index])
+        return p
+
+    def _single_row(self, name: str) -> _SingleRow:
+        single = self._single.get(name)
+        if single is None:  # two first requests at once may both set one up: harmless, one is kept
+            single = self._single[name] = _SingleRow(getattr(self, name))
+        return single
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of violation."""

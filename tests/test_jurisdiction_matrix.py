@@ -117,6 +117,7 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
     ]
     table = {
         ("GET", "/health"): [{}],
+        ("GET", "/health/live"): [{}],
         ("GET", "/"): [{}],
         ("POST", "/v1/score"): [{"json": declaration}],
         ("POST", "/v1/score/batch"): [{"json": {"declarations": [declaration]}}],

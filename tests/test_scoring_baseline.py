@@ -5,6 +5,7 @@ Pure frames, no database: the training path is the same function ``riskgraph mod
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -82,6 +83,15 @@ def test_published_model_is_at_least_the_baseline_at_5_and_10_percent():
     # the published model scores from one feature row, baseline columns included
     probabilities = trained.published.predict(np.zeros((3, len(trained.state.names()))))
     assert probabilities.shape == (3,) and ((probabilities > 0) & (probabilities < 1)).all()
+    # one declaration at a time (LightGBM's single-row path) scores as a batch does, for each kind published
+    rows = np.random.default_rng(2).lognormal(0, 3, (200, len(trained.state.names())))
+    rows[::5, ::3] = np.nan
+    main, baseline = trained.published.main is not None, trained.published.baseline is not None
+    for weight in [w for w, usable in ((1.0, main), (0.4, main and baseline), (0.0, baseline)) if usable]:
+        published = dataclasses.replace(trained.published, weight=weight, _single={})
+        one_by_one = [published.predict(rows[i : i + 1])[0] for i in range(len(rows))]
+        assert np.array_equal(one_by_one, published.predict(rows)), weight
+        assert np.unique(one_by_one).size > 20  # the rows take different paths through the trees
 
 
 def test_a_candidate_below_the_baseline_is_never_published():

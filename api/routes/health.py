@@ -1,5 +1,8 @@
 """``GET /health``: is clearance scoring ready, from which snapshot, and how its model validated against
-the baseline; which worker process answered and its memory. Never touches the graph."""
+the baseline; which worker process answered and its memory. Never touches the graph.
+
+``GET /health/live``: the process answers, and nothing more (no file read, no thread): a load balancer's
+liveness probe, and the baseline of the HTTP latency benchmark (what the HTTP stack alone costs)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from fastapi import APIRouter
 from api.deps import LiveScorerDep
 from api.json_body import StrictJSONRoute
 from api.metrics import process_memory
-from api.models import HealthPublic
+from api.models import HealthPublic, LivenessPublic
 from scoring.model import model_card
 from scoring.snapshot import SnapshotError
 
@@ -34,3 +37,8 @@ def read_health(live: LiveScorerDep) -> HealthPublic:
         rules=len(scorer.rules),
         model=model_card(live.home, meta["model_version"]) if meta.get("model_version") else None,
     )
+
+
+@router.get("/health/live", response_model=LivenessPublic)
+async def read_liveness() -> dict:
+    return {"status": "ok"}
