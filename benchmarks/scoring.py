@@ -350,6 +350,14 @@ def bench_workers(home: Path, records: list[dict], counts: list[int], seconds: f
             server.wait(timeout=30)
 
 
+def _cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) of the server process (``--workers 1``: the one answering): what a request
+    costs, however busy the machine is (latency on two shared cores also measures the others)."""
+    from benchmarks.scale import _server_usage
+
+    return _server_usage(server.pid)[0]
+
+
 def bench_http(
     home: Path, records: list[dict], rate: float, seconds: float, workers: int, before: Path | None = None
 ) -> None:
@@ -371,7 +379,7 @@ def bench_http(
                 bodies = [
                     json.dumps({k: r[k] for k in fields if r.get(k) is not None}).encode() for r in records[:5000]
                 ]
-            for served, (_, port, key) in servers if fields is not None else servers[:1]:
+            for served, (server, port, key) in servers if fields is not None else servers[:1]:
                 url = f"http://127.0.0.1:{port}"
                 if fields is None:  # on this checkout's server only: older code has no /health/live
                     requests = [_LIVENESS]
@@ -380,12 +388,16 @@ def bench_http(
                     headers = {"content-type": "application/json", "X-API-Key": key}
                     for body in bodies[:200]:  # warm up; the first request loads the normalisers
                         httpx.post(url + "/v1/score", content=body, headers=headers, timeout=120)
+                cpu = _cpu_seconds(server)
                 result = _drive(port, requests, rate, seconds)
+                cpu = (_cpu_seconds(server) - cpu) / result["sent"] * 1000
                 achieved = result["sent"] / result["elapsed"]
                 print(
                     f"HTTP {label} [{served}], {result['sent']:,} requests at {rate:.0f}/s for {seconds:.0f} s "
                     f"(achieved {achieved:.0f}/s), {workers} server process(es), graph unreachable, "
-                    f"errors {len(result['errors'])}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
+                    f"errors {len(result['errors'])}; server CPU {cpu:.2f} ms a request"
+                    f"{'' if workers == 1 else ' (parent process)'}; "
+                    f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
                 )
                 print(f"  from scheduled send: {_percentiles(np.array(result['scheduled']))}")
                 print(f"  from actual send:    {_percentiles(np.array(result['service']))}", flush=True)
