@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from api.routes import (
     score,
 )
 from graph.config import settings
+from scoring import links
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
@@ -79,6 +81,8 @@ def create_app(home: Path | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # the first declaration with party fields does not wait for the normalisers' data
+        threading.Thread(target=links.warm_up, name="normaliser-warm-up", daemon=True).start()
         app.state.live = LiveScorer(home)
         app.state.log = DecisionLog(home)
         _say_ready(app.state.live)
