@@ -35,6 +35,10 @@ __all__ = ["bulk_ingest", "bulk_pending", "only_reference_data"]
 
 _PENDING = "bulk-import.pending"
 
+#: Rows per validation chunk: no transaction to bound here, and pandas' fixed cost per column operation
+#: is paid per chunk, so bigger chunks cost less CPU (5,000 -> 50,000: about a sixth less).
+_CHUNK_ROWS = 50_000
+
 _ONLY_REFERENCE = "MATCH (n) WHERE NOT n:CustomsOffice RETURN count(n) = 0 AS empty"
 
 
@@ -82,7 +86,7 @@ def bulk_ingest(
             files,
             cfg.home / QUARANTINE,
             mapping,
-            cfg.batch_size,
+            max(cfg.batch_size, _CHUNK_ROWS),
             progress,
             workers=os.cpu_count() or 1,
             prepare=import_parts,

@@ -1,7 +1,7 @@
 """The importer's CSV files, from the same validated batches the Cypher writer gets.
 
 Declarations and their own relationships are turned into CSV text in the validation worker
-processes (:func:`import_parts`, column-wise through pandas, no per-row Python), so the main process
+processes (:func:`import_parts`, column-wise through pandas and Arrow, no per-row Python), so the main process
 only appends text to files. Entities, shared across batches, come back as small per-batch tables and
 are merged once by :meth:`ImportFiles.finish` with the Cypher writer's rules: an enterprise property
 keeps its last non-null value, an address or person its first text, relationships are sets.
@@ -9,12 +9,15 @@ keeps its last non-null value, an address or person its first text, relationship
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from graph.reference import offices
 from ingest.batch import EntityTables, batch_tables
@@ -30,6 +33,7 @@ _DECLARATION_TYPES |= {name: ":double" for name in NUMERIC_FIELDS}
 # The declaration's own relationships: party key on the declaration row and FILED role; type, end label, key.
 _PARTIES = (("importer_id", "consignee"), ("seller_id", "consignor"), ("declarant_id", "declarant"))
 _PARTIES += (("carrier_id", "carrier"),)
+_NO_HEADER = pacsv.WriteOptions(include_header=False)
 _OWN = (
     ("CLASSIFIED_AS", "Commodity", "hs_code"),
     ("ORIGINATES_IN", "Country", "origin"),
@@ -39,8 +43,14 @@ _OWN = (
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    """Rows without header; a missing value is an empty (absent) field, as the importer reads it."""
-    return frame.to_csv(header=False, index=False, lineterminator="\n")
+    """Rows without header; a missing value is an empty (absent) field, as the importer reads it.
+
+    Arrow's writer, a few times faster than pandas': it quotes every text value and writes a whole
+    number held as a float without ".0", both of which the importer reads as it reads pandas' output.
+    """
+    out = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), out, _NO_HEADER)
+    return out.getvalue().decode("utf-8")
 
 
 def _spans_lines(text: str, rows: int) -> bool:

@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import phonenumbers
-from cleanco import basename
+from cleanco.clean import NON_NFKD_MAP, prepare_default_terms, strip_punct, strip_tail
 from rigour.addresses import address_fingerprint
 from rigour.names import replace_org_types_compare
 from rigour.territories import lookup_territory
@@ -117,23 +117,71 @@ def _clean_text(s: pd.Series) -> pd.Series:
 _NAME_FLAGS = Normalize.CASEFOLD | Normalize.NAME
 
 
+def _accents_out(text: str) -> str:
+    """cleanco's ``remove_accents``; ASCII text (most names) only needs case folding."""
+    if text.isascii():
+        return text.casefold()
+    nfkd = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(NON_NFKD_MAP.get(c, c) for c in nfkd if unicodedata.category(c) != "Mn")
+
+
+#: cleanco's legal-form terms in its matching order, and where each (as token tuple) stands in it
+_TERMS = prepare_default_terms()
+_TERM_AT: dict[tuple[str, ...], list[int]] = {}
+for _at, (_, _parts) in enumerate(_TERMS):
+    _TERM_AT.setdefault(tuple(_parts), []).append(_at)
+_LONGEST_TERM = max(size for size, _ in _TERMS)
+
+
+def _basename(name: str) -> str:
+    """cleanco's ``basename`` (trailing legal forms out) with the same result, found by look-up.
+
+    cleanco compares the name's tail with each of its 321 terms in turn, deleting a match and going
+    on with the next term; here the next term that matches the current tail is looked up by its
+    tokens, which visits the same terms in the same order at a fraction of the cost.
+    """
+    name = strip_tail(name)
+    parts = name.split()
+    folded = [strip_punct(p) for p in _accents_out(name).split()]
+    at = 0
+    while folded:
+        found = [
+            i
+            for size in range(1, min(_LONGEST_TERM, len(folded)) + 1)
+            for i in _TERM_AT.get(tuple(folded[-size:]), ())
+            if i >= at
+        ]
+        if not found:
+            break
+        at = min(found)
+        size = _TERMS[at][0]
+        del folded[-size:], parts[-size:]
+        at += 1
+    return strip_tail(" ".join(parts))
+
+
 def _strip_legal_forms(name: str) -> str:
     """Legal forms out of a normalised name: rigour folds them across jurisdictions onto a generic form
     (GmbH, Ltd, Co., Ltd. -> llc; AG, Plc -> jsc), cleanco strips the trailing ones it knows (llc, Inc,
     Corp, Company), repeated because "Company Limited" ends in two."""
     name = replace_org_types_compare(name, normalize_flags=_NAME_FLAGS, generic=True)
     while True:
-        stripped = normalize(basename(name), _NAME_FLAGS) or name
+        stripped = normalize(_basename(name), _NAME_FLAGS) or name
         if stripped == name:
             return name
         name = stripped
+
+
+def _ascii(text: str) -> str:
+    """rigour's romanisation, which leaves ASCII text as it is (and costs a call across to Rust)."""
+    return text if text.isascii() else ascii_text(text)
 
 
 def _name_key(value: str) -> str | None:
     name = normalize(value, _NAME_FLAGS | Normalize.NFKC)
     if not name:
         return None
-    return " ".join(ascii_text(_strip_legal_forms(name)).split()) or None
+    return " ".join(_ascii(_strip_legal_forms(name)).split()) or None
 
 
 def _names(s: pd.Series) -> pd.Series:
@@ -158,7 +206,7 @@ def _person_key(value: str) -> str | None:
     name = normalize(value, _NAME_FLAGS | Normalize.NFKC)
     if not name:
         return None
-    return " ".join(ascii_text(name).split()).upper() or None
+    return " ".join(_ascii(name).split()).upper() or None
 
 
 def _persons(s: pd.Series) -> pd.Series:
@@ -194,7 +242,9 @@ def _is_home(token: str, home: str) -> bool:
     return territory is not None and territory.code == home
 
 
-def _segment_tokens(segment: str, home: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _segment_tokens(segment: str, home: str) -> tuple[str, ...]:
+    """One comma-separated part's tokens; cached, since parts ("Baoshan District", "Room 1904") repeat."""
     fingerprint = address_fingerprint(segment)
     tokens = [t for t in (fingerprint or "").split() if t not in _OPTIONAL_KEYWORDS and not _is_home(t, home)]
     # A unit keyword ("rm", "fl") takes the number after it, else the number before it ("12 Room"),
@@ -206,7 +256,7 @@ def _segment_tokens(segment: str, home: str) -> list[str]:
             if 0 <= j < len(tokens) and tokens[j].isdigit():
                 tokens[i], tokens[j] = token + tokens[j], ""
                 break
-    return [t for t in tokens if t]
+    return tuple(t for t in tokens if t)
 
 
 def _address_key(value: str, home: str) -> str | None:
