@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
-from algorithms.activity import Activity
+from algorithms.activity import CONSIGNMENT_COLUMNS, Activity, ActivityFold, shared_consignment_uses
 from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities
 from algorithms.networks import enterprise_risk, network_risk
@@ -38,15 +38,11 @@ from algorithms.projection import activity_links, enterprise_graph
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.aggregates import (
-    CONSIGNMENT_DECLARATIONS,
-    PEER_SLICE_ROWS,
-    THEIR_CONSIGNMENTS,
-    THEIR_DECLARATIONS,
-    activity_of,
-    peer_parts,
-    read_activity,
+    analysis_money,
+    code_pages,
+    fold_pages,
+    importer_pages,
     reading_session,
-    window_params,
 )
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, LINK_COLUMNS
@@ -57,9 +53,9 @@ from graph.paging import read_pages
 
 __all__ = ["Touched", "IncrementalResult", "SOURCE_COUNTS", "source_counts", "find_touched", "analyse_touched"]
 
-for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network"):
+for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network", "Consignment"):
     schema().node(_label)
-for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM"):
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM", "FILED", "COVERS"):
     schema().relationship(_rel)
 
 #: a change in propagated risk below this is rounding, not a new outcome
@@ -96,6 +92,15 @@ CALL (e) {
          a.id + '|' + b.id AS target
 }
 RETURN collect([enterprise, kind, target]) AS rows
+"""
+
+# every use of the consignments the importers in $ids used (whoever used them), to tell which are shared
+CONSIGNMENT_USES = """
+MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration)-[:COVERS]->(c:Consignment)
+WHERE e.id IN $ids AND d.importer_id = e.id AND d.date <= $as_of
+WITH DISTINCT c
+MATCH (c)<-[:COVERS]-(u:Declaration) WHERE u.importer_id IS NOT NULL AND u.date <= $as_of
+RETURN collect([u.importer_id, u.consignment_id, toString(u.date)]) AS rows
 """
 
 THEIR_INFO = """
@@ -157,34 +162,35 @@ def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.Data
 
 def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of) -> dict:
     activity = state.inputs.activity
-    params = window_params(as_of, activity.window_days, activity.history_days)
+    fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
 
     def work(tx: neo4j.ManagedTransaction) -> dict:
-        used = tx.run(THEIR_CONSIGNMENTS, ids=affected, **params).single()["consignments"]
-        read = read_activity(
-            tx, THEIR_DECLARATIONS, CONSIGNMENT_DECLARATIONS, {**params, "ids": affected, "consignments": used}
-        )
-        read["used_consignments"] = used
-        read["peer_parts"] = peer_parts(tx, params, PEER_SLICE_ROWS, codes=touched.codes)
+        fold_pages(importer_pages(tx, affected), as_of, fold=fold)
+        read = {"peer_parts": fold_pages(code_pages(tx, codes=touched.codes), as_of, money=analysis_money(tx, as_of))}
+        uses = tx.run(CONSIGNMENT_USES, ids=affected, as_of=as_of.date()).single()["rows"]
+        read["uses"] = pd.DataFrame.from_records(uses, columns=list(CONSIGNMENT_COLUMNS))
         read["links"] = tx.run(THEIR_LINKS, ids=affected).single()["rows"]
         read["info"] = tx.run(THEIR_INFO, ids=affected).single()["rows"]
         return read
 
     with reading_session(driver, database) as session:
         read = session.execute_read(work)
+    read["activity"], read["violated"] = fold.activity(), fold.violated
     read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     return read
 
 
 def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of) -> AnalysisInputs:
     old = state.inputs
-    activity = old.activity
-    fresh = activity_of(read, as_of, activity.window_days, activity.history_days)
+    activity, fresh = old.activity, read["activity"]
+    uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
     merged = Activity(
         importers=_replace(activity.importers, fresh.importers, "id", affected),
         usage=_replace(activity.usage, fresh.usage, "importer_id", affected),
         violations=_replace(activity.violations, fresh.violations, "importer_id", affected),
-        consignments=_replace(activity.consignments, fresh.consignments, "consignment_id", read["used_consignments"]),
+        consignments=_replace(
+            activity.consignments, shared_consignment_uses(uses), "consignment_id", set(uses["consignment_id"])
+        ),
         as_of=as_of,
         window_days=activity.window_days,
         history_days=activity.history_days,
@@ -197,8 +203,7 @@ def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touch
     parts = old.peer_parts
     parts = parts[~parts.index.get_level_values("hs6").isin(set(touched.codes))]
     parts = pd.concat([parts, read["peer_parts"]]) if len(read["peer_parts"]) else parts
-    importers = read["importers"]
-    violators = (old.known_violators - set(affected)) | set(importers.loc[importers["violated"] == 1, "id"])
+    violators = (old.known_violators - set(affected)) | read["violated"]
     violators |= set(read["cases"]["id"].dropna().astype(str))
     return AnalysisInputs(
         enterprises=enterprises,
