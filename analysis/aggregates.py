@@ -15,6 +15,7 @@ rows and folding them here.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import neo4j
 import pandas as pd
@@ -23,6 +24,7 @@ from algorithms.activity import FOLD_COLUMNS, HISTORY_DAYS, ActivityFold
 from algorithms.peers import combine_peer_parts, peer_stat_parts, unit_value_anomalies
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, ENTERPRISES, LINK_COLUMNS
 from analysis.graph_io import LINKS as OWN_LINKS
+from analysis.peer_rows import PeerRowWriter
 from analysis.pipeline import AnalysisInputs
 from graph.currency import Money, money_basis
 from graph.model import schema
@@ -34,9 +36,11 @@ __all__ = [
     "latest_declaration_date",
     "read_analysis_inputs",
     "fold_pages",
+    "peer_sums",
     "code_pages",
     "importer_pages",
-    "analysis_money",
+    "analysis_currencies",
+    "day_pages",
     "reading_session",
 ]
 
@@ -67,6 +71,7 @@ BY_IMPORTERS = f"""
 MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration) WHERE e.id IN $ids AND d.importer_id = e.id
 RETURN collect({_ROW}) AS rows
 """
+FROM_SOURCES = f"MATCH (d:Declaration) WHERE coalesce(d.source, '') IN $sources RETURN collect({_ROW}) AS rows"
 CURRENCIES = """
 MATCH (d:Declaration) WHERE d.date <= $as_of AND d.currency IS NOT NULL
 RETURN collect(DISTINCT d.currency) AS currencies
@@ -83,9 +88,9 @@ def reading_session(driver: neo4j.Driver, database: str) -> neo4j.Session:
     return driver.session(database=database, default_access_mode=neo4j.READ_ACCESS)
 
 
-def analysis_money(tx: neo4j.ManagedTransaction, as_of: pd.Timestamp) -> Money:
-    """The money basis of the declarations up to ``as_of`` (:func:`graph.currency.money_basis`)."""
-    return money_basis(tx.run(CURRENCIES, as_of=as_of.date()).single()["currencies"])
+def analysis_currencies(tx: neo4j.ManagedTransaction, as_of: pd.Timestamp) -> list[str]:
+    """The currencies of the declarations up to ``as_of`` (their :func:`graph.currency.money_basis` is the unit)."""
+    return sorted(tx.run(CURRENCIES, as_of=as_of.date()).single()["currencies"])
 
 
 def _page(rows: list) -> pd.DataFrame:
@@ -123,6 +128,11 @@ def code_pages(
         yield _page(tx.run(WITHOUT_CODE).single()["rows"])
 
 
+def day_pages(tx: neo4j.ManagedTransaction, sources: list[str]) -> Iterator[pd.DataFrame]:
+    """The declarations loaded from the files ``sources``."""
+    yield _page(tx.run(FROM_SOURCES, sources=sources).single()["rows"])
+
+
 def importer_pages(tx: neo4j.ManagedTransaction, ids: list[str], per_page: int = 2_000) -> Iterator[pd.DataFrame]:
     """The declarations the importers ``ids`` filed, ``per_page`` importers at a time."""
     for start in range(0, len(ids), per_page):
@@ -130,25 +140,38 @@ def importer_pages(tx: neo4j.ManagedTransaction, ids: list[str], per_page: int =
 
 
 def fold_pages(
-    pages: Iterator[pd.DataFrame], as_of: pd.Timestamp, *, fold: ActivityFold | None = None, money: Money | None = None
+    pages: Iterator[pd.DataFrame],
+    as_of: pd.Timestamp,
+    *,
+    fold: ActivityFold | None = None,
+    money: Money | None = None,
+    rows: PeerRowWriter | None = None,
 ) -> pd.DataFrame | None:
-    """Fold each page into ``fold`` and, with ``money``, compare it with its peers (pages of whole HS6 codes);
-    returns the peer sums per (importer, HS6 code), or None without ``money``."""
+    """Fold each page into ``fold``, with ``money`` compare it with its peers (pages of whole HS6 codes), and
+    write its peer columns to ``rows``; returns the peer sums per (importer, HS6 code), or None without ``money``."""
     parts = []
     for page in pages:
         if fold is not None:
             fold.add(page)
+        dated = page[page["date"] <= as_of]
+        if rows is not None:
+            rows.write(dated)
         if money is not None:
-            dated = page[page["date"] <= as_of].assign(id=None)
-            parts.append(peer_stat_parts(unit_value_anomalies(dated, money=money), hs6=dated["hs6"]))
+            parts.append(peer_sums(dated, money))
     if money is None:
         return None
-    if not parts:
+    return pd.concat(parts) if parts else peer_sums(pd.DataFrame(columns=list(PAGE_COLUMNS)), money)
+
+
+def peer_sums(declarations: pd.DataFrame, money: Money) -> pd.DataFrame:
+    """:func:`algorithms.peers.peer_stat_parts` per (importer, HS6 code) of declarations holding whole HS6 codes."""
+    if declarations.empty:
         return pd.DataFrame(
             columns=["compared", "below", "short", "tax", "taxed"],
             index=pd.MultiIndex.from_tuples([], names=["importer_id", "hs6"]),
         )
-    return pd.concat(parts)
+    compared = unit_value_anomalies(declarations.assign(id=None), money=money)
+    return peer_stat_parts(compared, hs6=declarations["hs6"])
 
 
 def read_analysis_inputs(
@@ -159,22 +182,30 @@ def read_analysis_inputs(
     window_days: int = 90,
     history_days: int = HISTORY_DAYS,
     page_rows: int = PAGE_ROWS,
+    peer_rows: Path | None = None,
 ) -> AnalysisInputs | None:
     """The analysis inputs, every declaration read once and folded; None when the graph holds no declaration.
 
     The same enterprises, links and known violators as :func:`analysis.graph_io.read_analysis_input`;
-    ``as_of`` defaults to the date of the latest declaration.
+    ``as_of`` defaults to the date of the latest declaration. With ``peer_rows`` (a folder), the declarations'
+    peer columns are written there too (:mod:`analysis.peer_rows`), for the incremental runs that follow.
     """
     as_of = pd.Timestamp(as_of) if as_of is not None else latest_declaration_date(driver, database)
     if as_of is None:
         return None
     fold = ActivityFold(as_of, window_days=window_days, history_days=history_days)
 
+    writer = PeerRowWriter(peer_rows) if peer_rows is not None else None
+    currencies: list[str] = []
+
     def work(tx: neo4j.ManagedTransaction) -> pd.DataFrame:
-        return fold_pages(code_pages(tx, page_rows), as_of, fold=fold, money=analysis_money(tx, as_of))
+        currencies[:] = analysis_currencies(tx, as_of)
+        return fold_pages(code_pages(tx, page_rows), as_of, fold=fold, money=money_basis(currencies), rows=writer)
 
     with reading_session(driver, database) as session:
         parts = session.execute_read(work)
+    if writer is not None:
+        writer.close()
 
     links = read_pages(driver, database, OWN_LINKS, LINK_COLUMNS)
     links["kind"] = links["kind"].astype(str)
@@ -191,4 +222,6 @@ def read_analysis_inputs(
         peer_stats=combine_peer_parts([parts]),
         known_violators=fold.violated | set(cases["id"].dropna().astype(str)),
         peer_parts=parts,
+        peer_rows=peer_rows,
+        currencies=currencies,
     )

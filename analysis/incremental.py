@@ -3,9 +3,13 @@
 New declarations are those of a ``source`` file the last run did not see (or that has grown since), and
 declarations with feedback recorded after it. Their importers are *touched*. The run then
 
-1. re-reads, with the same Cypher aggregations as a full run, the activity of the touched importers and
-   of every member of their communities, the consignments they used, their own identifiers, and the peer
-   sums of the HS6 codes the new declarations fall in (whole peer groups, so the comparison is exact);
+1. when the touched declarations are all new (from files the last run did not know, dated within its dates),
+   reads only them and adds their counts to the last run's activity tables, compares the HS6 codes they fall
+   in again from the stored peer columns (:mod:`analysis.peer_rows`) and the new rows (whole peer groups, so
+   exact), and reads the uses of their consignments and their importers' own identifiers; otherwise (feedback
+   on old declarations, a grown file, a later date) it re-reads, as a full run reads, the declarations of the
+   touched importers and of every member of their communities, the consignments they used, their own
+   identifiers, and the declarations of the HS6 codes touched;
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
    enterprise graph from them (identifier weights stay global);
 3. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
@@ -25,6 +29,7 @@ latest declaration date has not moved). Firms outside the touched communities ke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import neo4j
 import pandas as pd
@@ -38,16 +43,20 @@ from algorithms.projection import activity_links, enterprise_graph
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.aggregates import (
-    analysis_money,
+    analysis_currencies,
     code_pages,
+    day_pages,
     fold_pages,
     importer_pages,
+    peer_sums,
     reading_session,
 )
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, LINK_COLUMNS
+from analysis.peer_rows import PEER_ROW_COLUMNS, PeerRowWriter, link_parts, read_peer_rows
 from analysis.pipeline import AnalysisInputs, enterprise_table
 from analysis.state import AnalysisState
+from graph.currency import money_basis
 from graph.model import schema
 from graph.paging import read_pages
 
@@ -72,7 +81,7 @@ TOUCHED = """
 MATCH (d:Declaration)
 WHERE coalesce(d.source, '') IN $sources OR d.feedback_at > $since
 RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS codes, count(d) AS declarations,
-       toString(max(d.date)) AS latest
+       toString(max(d.date)) AS latest, count(CASE WHEN d.feedback_at > $since THEN 1 END) AS feedback
 """
 
 THEIR_LINKS = """
@@ -92,6 +101,13 @@ CALL (e) {
          a.id + '|' + b.id AS target
 }
 RETURN collect([enterprise, kind, target]) AS rows
+"""
+
+# every use of the consignments $consignments
+USES_OF = """
+MATCH (c:Consignment) WHERE c.id IN $consignments
+MATCH (c)<-[:COVERS]-(u:Declaration) WHERE u.importer_id IS NOT NULL AND u.date <= $as_of
+RETURN collect([u.importer_id, u.consignment_id, toString(u.date)]) AS rows
 """
 
 # every use of the consignments the importers in $ids used (whoever used them), to tell which are shared
@@ -118,6 +134,16 @@ class Touched:
     codes: list[str]
     declarations: int
     latest: pd.Timestamp | None
+    grown: list[str]  # the sources new or grown since
+    feedback: int = 0  # declarations with feedback since
+
+    def only_new(self, state: AnalysisState) -> bool:
+        """Whether the touched declarations are all new ones (from sources the last run did not know) within
+        its dates: then the last run's counts are patched with them instead of read again."""
+        known = any(s in state.sources for s in self.grown)
+        later = self.latest is not None and self.latest > state.inputs.activity.as_of
+        kept = state.inputs.peer_rows is not None and state.inputs.currencies is not None
+        return kept and not known and not later and self.feedback == 0
 
 
 @dataclass
@@ -152,7 +178,15 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> T
         TOUCHED, sources=grown, since=state.analysed_at, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]
     latest = pd.Timestamp(record["latest"]) if record["latest"] else None
-    return Touched(sources, sorted(record["importers"]), sorted(record["codes"]), record["declarations"], latest)
+    return Touched(
+        sources,
+        sorted(record["importers"]),
+        sorted(record["codes"]),
+        record["declarations"],
+        latest,
+        grown,
+        record["feedback"],
+    )
 
 
 def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.DataFrame:
@@ -160,13 +194,20 @@ def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.Data
     return pd.concat([kept, new[list(old.columns)]], ignore_index=True) if len(new) else kept.reset_index(drop=True)
 
 
-def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of) -> dict:
+def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of, rows: Path) -> dict:
+    """Everything about the ``affected`` importers and the touched HS6 codes, read again."""
     activity = state.inputs.activity
     fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
+    writer = PeerRowWriter(rows)
+    if state.inputs.peer_rows is not None:  # the other codes' rows as they were
+        writer.write(read_peer_rows(state.inputs.peer_rows, touched.codes, exclude=True))
 
     def work(tx: neo4j.ManagedTransaction) -> dict:
         fold_pages(importer_pages(tx, affected), as_of, fold=fold)
-        read = {"peer_parts": fold_pages(code_pages(tx, codes=touched.codes), as_of, money=analysis_money(tx, as_of))}
+        currencies = analysis_currencies(tx, as_of)
+        money = money_basis(currencies)
+        read = {"peer_parts": fold_pages(code_pages(tx, codes=touched.codes), as_of, money=money, rows=writer)}
+        read["currencies"] = currencies
         uses = tx.run(CONSIGNMENT_USES, ids=affected, as_of=as_of.date()).single()["rows"]
         read["uses"] = pd.DataFrame.from_records(uses, columns=list(CONSIGNMENT_COLUMNS))
         read["links"] = tx.run(THEIR_LINKS, ids=affected).single()["rows"]
@@ -175,12 +216,15 @@ def _read(driver, database, state: AnalysisState, touched: Touched, affected: li
 
     with reading_session(driver, database) as session:
         read = session.execute_read(work)
+    writer.close()
     read["activity"], read["violated"] = fold.activity(), fold.violated
     read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     return read
 
 
-def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of) -> AnalysisInputs:
+def _merge(
+    state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of, rows: Path
+) -> AnalysisInputs:
     old = state.inputs
     activity, fresh = old.activity, read["activity"]
     uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
@@ -212,6 +256,98 @@ def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touch
         peer_stats=combine_peer_parts([parts]),
         known_violators=violators,
         peer_parts=parts,
+        peer_rows=rows if old.peer_rows is not None else None,  # without the other codes' rows, none are kept
+        currencies=read["currencies"],
+    )
+
+
+def _read_day(driver, database, state: AnalysisState, touched: Touched, as_of, rows: Path) -> dict:
+    """The new declarations only, their consignments' uses, and the touched importers' own records."""
+    activity = state.inputs.activity
+    fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
+
+    def work(tx: neo4j.ManagedTransaction) -> dict:
+        pages = list(day_pages(tx, touched.grown))
+        fold_pages(iter(pages), as_of, fold=fold)
+        day = pd.concat(pages, ignore_index=True)
+        day = day[day["date"] <= as_of]
+        consignments = sorted({c for c in day["consignment_id"].dropna() if c != ""})
+        uses = tx.run(USES_OF, consignments=consignments, as_of=as_of.date()).single()["rows"]
+        return {
+            "day": day,
+            "uses": pd.DataFrame.from_records(uses, columns=list(CONSIGNMENT_COLUMNS)),
+            "links": tx.run(THEIR_LINKS, ids=touched.importers).single()["rows"],
+            "info": tx.run(THEIR_INFO, ids=touched.importers).single()["rows"],
+        }
+
+    with reading_session(driver, database) as session:
+        read = session.execute_read(work)
+    read["activity"], read["violated"] = fold.activity(), fold.violated
+    read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    return read
+
+
+def _added(old: pd.DataFrame, new: pd.DataFrame, keys: list[str], *, first: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``old`` with the counts of ``new`` added row by row on ``keys`` (the earliest of the ``first`` columns)."""
+    if new.empty:
+        return old
+    mine = old[keys[0]].isin(set(new[keys[0]]))
+    both = pd.concat([old[mine], new[list(old.columns)]], ignore_index=True)
+    how = {c: ("min" if c in first else "sum") for c in old.columns if c not in keys}
+    added = both.groupby(keys, sort=False, as_index=False, dropna=False).agg(how)
+    return pd.concat([old[~mine], added[list(old.columns)]], ignore_index=True)
+
+
+def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path) -> AnalysisInputs:
+    """The last run's inputs with the new declarations added: their counts, their peer groups compared again
+    (the stored rows of those HS6 codes and the new ones), their consignments' uses."""
+    old = state.inputs
+    activity, day = old.activity, read["activity"]
+    uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
+    merged = Activity(
+        importers=_added(activity.importers, day.importers, ["id"], first=("first_history",)),
+        usage=_added(activity.usage, day.usage, ["importer_id", "kind", "value"]),
+        violations=_added(activity.violations, day.violations, ["importer_id", "type"]),
+        consignments=_replace(
+            activity.consignments, shared_consignment_uses(uses), "consignment_id", set(uses["consignment_id"])
+        ),
+        as_of=as_of,
+        window_days=activity.window_days,
+        history_days=activity.history_days,
+    )
+    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
+    links = _replace(old.links, links, "enterprise", touched.importers).drop_duplicates(ignore_index=True)
+    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
+    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
+    enterprises = _replace(old.enterprises, info, "id", touched.importers)
+
+    new_rows = read["day"][read["day"]["hs6"].notna()]
+    currencies = sorted(set(old.currencies) | set(new_rows["currency"].dropna()))
+    money = money_basis(currencies)
+    # a new currency that changes the unit of money changes every comparison: all codes are compared again
+    codes = None if money.unit != money_basis(old.currencies).unit else sorted(set(new_rows["hs6"]))
+    stored = read_peer_rows(old.peer_rows, codes)
+    link_parts(old.peer_rows, rows)
+    writer = PeerRowWriter(rows)
+    writer.write(new_rows)
+    writer.close()
+    groups = pd.concat([stored, new_rows[list(PEER_ROW_COLUMNS)]], ignore_index=True)
+    parts = old.peer_parts
+    if codes is not None:
+        parts = parts[~parts.index.get_level_values("hs6").isin(set(codes))]
+        parts = pd.concat([parts, peer_sums(groups, money)])
+    else:
+        parts = peer_sums(groups, money)
+    violators = old.known_violators | read["violated"] | set(read["cases"]["id"].dropna().astype(str))
+    return AnalysisInputs(
+        enterprises=enterprises,
+        links=links,
+        activity=merged,
+        peer_stats=combine_peer_parts([parts]),
+        known_violators=violators,
+        peer_parts=parts,
+        peer_rows=rows,
+        currencies=currencies,
     )
 
 
@@ -261,9 +397,10 @@ def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[
 
 
 def analyse_touched(
-    driver: neo4j.Driver, database: str, state: AnalysisState, touched: Touched, *, seed: int = 0
+    driver: neo4j.Driver, database: str, state: AnalysisState, touched: Touched, rows: Path, *, seed: int = 0
 ) -> IncrementalResult:
-    """Rescore the communities of the touched importers (see the module notes)."""
+    """Rescore the communities of the touched importers (see the module notes); the declarations' peer columns
+    of the new state are written to the folder ``rows``."""
     as_of = (
         max(state.inputs.activity.as_of, touched.latest) if touched.latest is not None else state.inputs.activity.as_of
     )
@@ -271,8 +408,11 @@ def analyse_touched(
     touched_communities = set(old_community.reindex(touched.importers).dropna())
     affected = sorted(set(touched.importers) | set(old_community[old_community.isin(touched_communities)].index))
 
-    read = _read(driver, database, state, touched, affected, as_of)
-    inputs = _merge(state, read, affected, touched, as_of)
+    if touched.only_new(state):
+        inputs = _patch(state, _read_day(driver, database, state, touched, as_of, rows), touched, as_of, rows)
+    else:
+        read = _read(driver, database, state, touched, affected, as_of, rows)
+        inputs = _merge(state, read, affected, touched, as_of, rows)
     activity = inputs.activity
     ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
