@@ -3,9 +3,10 @@
 Recency, network scoring and the projection never need a declaration on its own: they need, per
 importer, how many declarations fell in the recent window and in the history before it, and per
 (importer, broker / seller / route / chapter) how often each was used. :class:`Activity` holds those
-tables; :func:`importer_activity` builds them from a declarations frame, and the analysis reads the
-same tables from Neo4j with Cypher aggregations (``analysis/aggregates.py``), so the Python process
-holds enterprise-sized data whatever the number of declarations.
+tables; :func:`importer_activity` builds them from a declarations frame, and :class:`ActivityFold` builds
+the same tables a page of declarations at a time as the analysis streams them from Neo4j
+(``analysis/aggregates.py``), so the Python process holds enterprise-sized data whatever the number of
+declarations.
 
 The window is ``(as_of - window_days, as_of]`` and the history the ``history_days`` before it, as in
 :mod:`algorithms.recency`; counts ``n`` cover every declaration up to ``as_of``.
