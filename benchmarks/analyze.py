@@ -8,13 +8,13 @@ figure is measured in the same run; the load average is printed at the end.
 
 With ``--days 3000,50000`` it then loads each "day" (that many of the generated rows again, under new
 declaration numbers, dated the latest day, from a file of its own) and times the incremental
-``riskgraph analyze`` that follows it (target: <= 10 s); with ``--baseline`` too, REV's analysis then runs in
-full once more and does the same days (new numbers again). ``--communities`` compares, on the projected
+``riskgraph analyze`` that follows it (target: <= 10 s); with ``--baseline-days`` too, REV's analysis then
+runs in full once more and does the same days (new numbers again). ``--communities`` compares, on the projected
 graph, the community step the analysis uses (Leiden, CPM) with igraph's ``community_multilevel`` (Louvain)
 and python-louvain (in a child process, given up after ``--python-louvain-timeout`` seconds).
 
 Usage: python -m benchmarks.analyze [--declarations N] [--port P] [--home DIR] [--reuse] [--days 3000,50000]
-       [--baseline REV] [--communities]
+       [--baseline REV [--baseline-days]] [--communities]
 ``--reuse`` keeps a home that already holds the loaded graph (generate + ingest take minutes).
 """
 
@@ -176,6 +176,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
     parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
     parser.add_argument("--baseline", default=None, help="git revision whose analysis runs first, for comparison")
+    parser.add_argument("--baseline-days", action="store_true", help="time REV's incremental runs on days too")
     parser.add_argument("--communities", action="store_true", help="compare community steps on the projection")
     parser.add_argument("--python-louvain-timeout", type=float, default=300.0)
     parser.add_argument("--days", default="", help="sizes of new days to time incremental runs on, e.g. 3000,50000")
@@ -209,7 +210,7 @@ def main() -> None:
         as_of = latest_declaration_date(driver, "neo4j").date().isoformat()
         if sizes:
             time_days(driver, cfg, data, sizes, as_of, here, args.home / "analysis", "this checkout")
-            if args.baseline:
+            if args.baseline and args.baseline_days:
                 analyze(old, cfg, args.home / "analysis-baseline", "full", f"baseline {args.baseline}")
                 time_days(driver, cfg, data, sizes, as_of, old, args.home / "analysis-baseline", "baseline")
         if args.communities:
