@@ -28,6 +28,7 @@ latest declaration date has not moved). Firms outside the touched communities ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -397,10 +398,17 @@ def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[
 
 
 def analyse_touched(
-    driver: neo4j.Driver, database: str, state: AnalysisState, touched: Touched, rows: Path, *, seed: int = 0
+    driver: neo4j.Driver,
+    database: str,
+    state: AnalysisState,
+    touched: Touched,
+    rows: Path,
+    *,
+    seed: int = 0,
+    lap: Callable[[str], None] = lambda stage: None,
 ) -> IncrementalResult:
     """Rescore the communities of the touched importers (see the module notes); the declarations' peer columns
-    of the new state are written to the folder ``rows``."""
+    of the new state are written to the folder ``rows``. ``lap`` is called with each stage's name as it ends."""
     as_of = (
         max(state.inputs.activity.as_of, touched.latest) if touched.latest is not None else state.inputs.activity.as_of
     )
@@ -413,9 +421,11 @@ def analyse_touched(
     else:
         read = _read(driver, database, state, touched, affected, as_of, rows)
         inputs = _merge(state, read, affected, touched, as_of, rows)
+    lap("read")
     activity = inputs.activity
     ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
+    lap("projection")
 
     joined = _joined_communities(g, touched.importers, old_community)
     extra = set(old_community[old_community.isin(joined - touched_communities)].index)
@@ -427,7 +437,9 @@ def analyse_touched(
     moved = set(now.index[(now - before).abs() > PROPAGATION_MOVE])
     extra |= moved | set(old_community[old_community.isin(set(old_community.reindex(list(moved)).dropna()))].index)
     region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
+    lap("propagation")
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
+    lap("communities")
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
     signals = [
         pagerank_centrality(g).reindex(region),

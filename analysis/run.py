@@ -199,8 +199,8 @@ def _incremental(driver, database, home: Path, state, touched, engine: GraphEngi
 
 
 def _analyse_touched(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, rows: Path):
-    change = analyse_touched(driver, database, state, touched, rows, seed=seed)
-    clock.lap("analysis")
+    change = analyse_touched(driver, database, state, touched, rows, seed=seed, lap=clock.lap)
+    clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
     for frame in (change.table, change.changed):
         frame["network_id"] = frame["id"].map(network_of).astype("Int64")
