@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -106,7 +105,9 @@ def stop_process(process: subprocess.Popen) -> None:
 
 
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "riskgraph", *args], env=env, capture_output=True, text=True)
+    from tests import cli_process
+
+    done = cli_process.run(list(args), env)
     if check and done.returncode != 0:
         raise AssertionError(f"riskgraph {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done
