@@ -3,11 +3,12 @@
 New declarations are those of a ``source`` file the last run did not see (or that has grown since), and
 declarations with feedback recorded after it. Their importers are *touched*. The run then
 
-1. when the touched declarations are all new (from files the last run did not know, dated within its dates),
-   reads only them and adds their counts to the last run's activity tables, compares the HS6 codes they fall
-   in again from the stored peer columns (:mod:`analysis.peer_rows`) and the new rows (whole peer groups, so
-   exact), and reads the uses of their consignments and their importers' own identifiers; otherwise (feedback
-   on old declarations, a grown file, a later date) it re-reads, as a full run reads, the declarations of the
+1. when the touched declarations are all new (from files the last run did not know), reads only them and
+   adds their counts to the last run's activity tables (when they move the latest date, the touched
+   importers' declarations are folded again instead, since their windows moved), compares the HS6 codes they
+   fall in again from the stored peer columns (:mod:`analysis.peer_rows`) and the new rows (whole peer groups,
+   so exact), and reads the uses of their consignments and their importers' own identifiers; otherwise
+   (feedback on old declarations, a grown file) it re-reads, as a full run reads, the declarations of the
    touched importers and of every member of their communities, the consignments they used, their own
    identifiers, and the declarations of the HS6 codes touched;
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
@@ -139,12 +140,15 @@ class Touched:
     feedback: int = 0  # declarations with feedback since
 
     def only_new(self, state: AnalysisState) -> bool:
-        """Whether the touched declarations are all new ones (from sources the last run did not know) within
-        its dates: then the last run's counts are patched with them instead of read again."""
+        """Whether the touched declarations are all new ones (from sources the last run did not know): then
+        only they are read, and compared with their peers from the stored peer columns."""
         known = any(s in state.sources for s in self.grown)
-        later = self.latest is not None and self.latest > state.inputs.activity.as_of
         kept = state.inputs.peer_rows is not None and state.inputs.currencies is not None
-        return kept and not known and not later and self.feedback == 0
+        return kept and not known and self.feedback == 0
+
+    def later(self, state: AnalysisState) -> bool:
+        """Whether the new declarations move the latest date, and with it every recent window."""
+        return self.latest is not None and self.latest > state.inputs.activity.as_of
 
 
 @dataclass
@@ -267,9 +271,12 @@ def _read_day(driver, database, state: AnalysisState, touched: Touched, as_of, r
     activity = state.inputs.activity
     fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
 
+    # a later date moves the touched importers' windows: their declarations are all folded again
+    again = touched.importers if touched.later(state) else []
+
     def work(tx: neo4j.ManagedTransaction) -> dict:
         pages = list(day_pages(tx, touched.grown))
-        fold_pages(iter(pages), as_of, fold=fold)
+        fold_pages(importer_pages(tx, again) if again else iter(pages), as_of, fold=fold)
         day = pd.concat(pages, ignore_index=True)
         day = day[day["date"] <= as_of]
         consignments = sorted({c for c in day["consignment_id"].dropna() if c != ""})
@@ -283,7 +290,7 @@ def _read_day(driver, database, state: AnalysisState, touched: Touched, as_of, r
 
     with reading_session(driver, database) as session:
         read = session.execute_read(work)
-    read["activity"], read["violated"] = fold.activity(), fold.violated
+    read["activity"], read["violated"], read["again"] = fold.activity(), fold.violated, again
     read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     return read
 
@@ -300,15 +307,22 @@ def _added(old: pd.DataFrame, new: pd.DataFrame, keys: list[str], *, first: tupl
 
 
 def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path) -> AnalysisInputs:
-    """The last run's inputs with the new declarations added: their counts, their peer groups compared again
-    (the stored rows of those HS6 codes and the new ones), their consignments' uses."""
+    """The last run's inputs with the new declarations added: their counts (or, when the latest date moved, the
+    touched importers' counts folded again), their peer groups compared again (the stored rows of those HS6
+    codes and the new ones), their consignments' uses."""
     old = state.inputs
     activity, day = old.activity, read["activity"]
     uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
+    if read["again"]:
+
+        def combine(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], **_) -> pd.DataFrame:
+            return _replace(before, after, keys[0], read["again"])
+    else:
+        combine = _added
     merged = Activity(
-        importers=_added(activity.importers, day.importers, ["id"], first=("first_history",)),
-        usage=_added(activity.usage, day.usage, ["importer_id", "kind", "value"]),
-        violations=_added(activity.violations, day.violations, ["importer_id", "type"]),
+        importers=combine(activity.importers, day.importers, ["id"], first=("first_history",)),
+        usage=combine(activity.usage, day.usage, ["importer_id", "kind", "value"]),
+        violations=combine(activity.violations, day.violations, ["importer_id", "type"]),
         consignments=_replace(
             activity.consignments, shared_consignment_uses(uses), "consignment_id", set(uses["consignment_id"])
         ),
@@ -339,7 +353,8 @@ def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path
         parts = pd.concat([parts, peer_sums(groups, money)])
     else:
         parts = peer_sums(groups, money)
-    violators = old.known_violators | read["violated"] | set(read["cases"]["id"].dropna().astype(str))
+    violators = (old.known_violators - set(read["again"])) | read["violated"]
+    violators |= set(read["cases"]["id"].dropna().astype(str))
     return AnalysisInputs(
         enterprises=enterprises,
         links=links,
