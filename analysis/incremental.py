@@ -227,6 +227,15 @@ def _read(driver, database, state: AnalysisState, touched: Touched, affected: li
     return read
 
 
+def _own_records(old: AnalysisInputs, read: dict, ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The last run's links and enterprises with those of ``ids`` replaced by what was read of them."""
+    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
+    links = _replace(old.links, links, "enterprise", ids).drop_duplicates(ignore_index=True)
+    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
+    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
+    return links, _replace(old.enterprises, info, "id", ids)
+
+
 def _merge(
     state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of, rows: Path
 ) -> AnalysisInputs:
@@ -244,11 +253,7 @@ def _merge(
         window_days=activity.window_days,
         history_days=activity.history_days,
     )
-    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
-    links = _replace(old.links, links, "enterprise", affected).drop_duplicates(ignore_index=True)
-    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
-    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
-    enterprises = _replace(old.enterprises, info, "id", affected)
+    links, enterprises = _own_records(old, read, affected)
     parts = old.peer_parts
     parts = parts[~parts.index.get_level_values("hs6").isin(set(touched.codes))]
     parts = pd.concat([parts, read["peer_parts"]]) if len(read["peer_parts"]) else parts
@@ -330,11 +335,7 @@ def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path
         window_days=activity.window_days,
         history_days=activity.history_days,
     )
-    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
-    links = _replace(old.links, links, "enterprise", touched.importers).drop_duplicates(ignore_index=True)
-    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
-    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
-    enterprises = _replace(old.enterprises, info, "id", touched.importers)
+    links, enterprises = _own_records(old, read, touched.importers)
 
     new_rows = read["day"][read["day"]["hs6"].notna()]
     currencies = sorted(set(old.currencies) | set(new_rows["currency"].dropna()))
