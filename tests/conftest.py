@@ -69,15 +69,61 @@ def driver(neo4j_server):
     return check(neo4j_server)
 
 
-@pytest.fixture()
-def empty_graph(driver):
-    """A graph holding only the schema and the customs-office reference data."""
+def _gds_settings(env: dict[str, str]):
+    from graph.config import Settings
+
+    return Settings(
+        home=Path(env["RISKGRAPH_HOME"]),
+        bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),
+        neo4j_gds=True,
+        neo4j_heap=env["RISKGRAPH_NEO4J_HEAP"],
+        neo4j_pagecache=env["RISKGRAPH_NEO4J_PAGECACHE"],
+        neo4j_password_file=Path(env["RISKGRAPH_NEO4J_PASSWORD_FILE"]),
+    )
+
+
+@pytest.fixture(scope="session")
+def gds_env(rg_env, tmp_path_factory):
+    """A second local Neo4j with Graph Data Science (Maven profile ``gds``), on its own port and home.
+
+    Started once for the session (a start takes half a minute); each user empties it with :func:`wipe`.
+    """
+    from graph import local_server
+
+    env = {
+        **rg_env,
+        "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("gds-home")),
+        "RISKGRAPH_BOLT_PORT": str(TEST_PORT + 20),
+        "RISKGRAPH_NEO4J_GDS": "1",
+        "RISKGRAPH_NEO4J_HEAP": "1g",
+        "RISKGRAPH_NEO4J_PAGECACHE": "256m",
+    }
+    local_server.start(_gds_settings(env))
+    yield env
+    local_server.stop(_gds_settings(env))
+
+
+@pytest.fixture(scope="session")
+def gds_driver(gds_env):
+    from graph.connection import check
+
+    return check(_gds_settings(gds_env))
+
+
+def wipe(driver) -> None:
+    """Leave only the schema and the customs-office reference data."""
     from graph.setup import ensure_schema, load_reference_data
 
     with driver.session(database="neo4j") as session:  # CALL IN TRANSACTIONS needs an auto-commit query
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     ensure_schema(driver, "neo4j")
     load_reference_data(driver, "neo4j")
+
+
+@pytest.fixture()
+def empty_graph(driver):
+    """A graph holding only the schema and the customs-office reference data."""
+    wipe(driver)
     return driver
 
 

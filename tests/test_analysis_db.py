@@ -19,7 +19,7 @@ from analysis.graph_io import read_analysis_input
 from analysis.snapshot import load_snapshot
 from analysis.write_back import ENTERPRISE_RESULT_PROPERTIES
 from sample.scenarios import shell_ring_scenario
-from tests.conftest import run_cli
+from tests.conftest import run_cli, wipe
 
 RING = [f"RING{i}" for i in range(1, 6)]
 BUSINESS_CENTRE = [f"BC{i:02d}" for i in range(1, 41)]
@@ -246,33 +246,8 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     assert driver.execute_query("MATCH (n:Network) RETURN count(n) AS n").records[0]["n"] == again["counts"]["networks"]
 
 
-@pytest.fixture(scope="module")
-def gds_env(rg_env, tmp_path_factory):
-    """A second local Neo4j, started with Graph Data Science (Maven profile ``gds``), on its own port and home."""
-    from graph import local_server
-    from graph.config import Settings
-
-    env = {
-        **rg_env,
-        "RISKGRAPH_HOME": str(tmp_path_factory.mktemp("gds-home")),
-        "RISKGRAPH_BOLT_PORT": str(int(rg_env["RISKGRAPH_BOLT_PORT"]) + 20),
-        "RISKGRAPH_NEO4J_GDS": "1",
-        "RISKGRAPH_NEO4J_HEAP": "1g",
-        "RISKGRAPH_NEO4J_PAGECACHE": "256m",
-    }
-    cfg = Settings(
-        home=Path(env["RISKGRAPH_HOME"]),
-        bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),
-        neo4j_gds=True,
-        neo4j_heap="1g",
-        neo4j_pagecache="256m",
-    )
-    local_server.start(cfg)
-    yield env
-    local_server.stop(cfg)
-
-
-def test_gds_engine_finds_the_ring_inside_neo4j(gds_env, files):
+def test_gds_engine_finds_the_ring_inside_neo4j(gds_env, gds_driver, files):
+    wipe(gds_driver)
     loaded = _last_json(run_cli(gds_env, "ingest", str(files["base"]), "--json"))
     assert loaded["quarantined"] == 0
     done = _last_json(run_cli(gds_env, "analyze", "--engine", "gds", "--json"))

@@ -1,6 +1,6 @@
 """Both engines on the generator's data: in-process (igraph) and Graph Data Science inside Neo4j.
 
-A second local Neo4j with GDS is started; a generated year is loaded into it and analysed with each engine
+The session's second local Neo4j, with GDS, gets a generated year is loaded into it and analysed with each engine
 from the same Cypher aggregates. GDS's Leiden optimises modularity, not the constant Potts model the
 in-process engine uses (GDS has no CPM), so communities are not identical by construction; what must agree
 is what an investigator sees first: the top network and the riskiest firms. Below the top network the two
@@ -18,41 +18,24 @@ from analysis.run import run_analysis
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
 from sample.generator import generate
+from tests.conftest import wipe
 
 DECLARATIONS = 6000
 
 
 @pytest.fixture(scope="module")
-def gds_driver(rg_env, tmp_path_factory):
-    """A local Neo4j started with Graph Data Science, on its own port and home, holding a generated year."""
-    from graph import local_server
-    from graph.config import Settings
-    from graph.connection import check
-    from graph.setup import ensure_schema, load_reference_data
-
-    home = tmp_path_factory.mktemp("gds-engines")
-    cfg = Settings(
-        home=home,
-        bolt_port=int(rg_env["RISKGRAPH_BOLT_PORT"]) + 30,
-        neo4j_gds=True,
-        neo4j_heap="1g",
-        neo4j_pagecache="256m",
-    )
-    local_server.start(cfg)
-    try:
-        driver = check(cfg)
-        ensure_schema(driver, "neo4j")
-        load_reference_data(driver, "neo4j")
-        generate(home / "data", DECLARATIONS, 3)
-        ingest_files([home / "data"], GraphWriter(driver, "neo4j"), home / "quarantine")
-        yield driver, home
-    finally:
-        local_server.stop(cfg)
+def gds_graph(gds_driver, tmp_path_factory):
+    """The session's Graph Data Science Neo4j holding a generated year: (driver, folder)."""
+    folder = tmp_path_factory.mktemp("gds-engines")
+    wipe(gds_driver)
+    generate(folder / "data", DECLARATIONS, 3)
+    ingest_files([folder / "data"], GraphWriter(gds_driver, "neo4j"), folder / "quarantine")
+    return gds_driver, folder
 
 
 @pytest.fixture(scope="module")
-def both(gds_driver):
-    driver, home = gds_driver
+def both(gds_graph):
+    driver, home = gds_graph
     inprocess = run_analysis(driver, "neo4j", Path(home) / "a")
     with GdsEngine(driver, "neo4j") as engine:
         gds = run_analysis(driver, "neo4j", Path(home) / "b", engine=engine)
