@@ -3,9 +3,14 @@
 New declarations are those of a ``source`` file the last run did not see (or that has grown since), and
 declarations with feedback recorded after it. Their importers are *touched*. The run then
 
-1. re-reads, with the same Cypher aggregations as a full run, the activity of the touched importers and
-   of every member of their communities, the consignments they used, their own identifiers, and the peer
-   sums of the HS6 codes the new declarations fall in (whole peer groups, so the comparison is exact);
+1. when the touched declarations are all new (from files the last run did not know), reads only them and
+   adds their counts to the last run's activity tables (when they move the latest date, the touched
+   importers' declarations are folded again instead, since their windows moved), compares the HS6 codes they
+   fall in again from the stored peer columns (:mod:`analysis.peer_rows`) and the new rows (whole peer groups,
+   so exact), and reads the uses of their consignments and their importers' own identifiers; otherwise
+   (feedback on old declarations, a grown file) it re-reads, as a full run reads, the declarations of the
+   touched importers and of every member of their communities, the consignments they used, their own
+   identifiers, and the declarations of the HS6 codes touched;
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
    enterprise graph from them (identifier weights stay global);
 3. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
@@ -24,12 +29,14 @@ latest declaration date has not moved). Firms outside the touched communities ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import neo4j
 import pandas as pd
 
-from algorithms.activity import Activity
+from algorithms.activity import CONSIGNMENT_COLUMNS, Activity, ActivityFold, shared_consignment_uses
 from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities
 from algorithms.networks import enterprise_risk, network_risk
@@ -38,28 +45,28 @@ from algorithms.projection import activity_links, enterprise_graph
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.aggregates import (
-    CONSIGNMENT_DECLARATIONS,
-    PEER_SLICE_ROWS,
-    THEIR_CONSIGNMENTS,
-    THEIR_DECLARATIONS,
-    activity_of,
-    peer_parts,
-    read_activity,
+    analysis_currencies,
+    code_pages,
+    day_pages,
+    fold_pages,
+    importer_pages,
+    peer_sums,
     reading_session,
-    window_params,
 )
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, LINK_COLUMNS
+from analysis.peer_rows import PEER_ROW_COLUMNS, PeerRowWriter, link_parts, read_peer_rows
 from analysis.pipeline import AnalysisInputs, enterprise_table
 from analysis.state import AnalysisState
+from graph.currency import money_basis
 from graph.model import schema
 from graph.paging import read_pages
 
 __all__ = ["Touched", "IncrementalResult", "SOURCE_COUNTS", "source_counts", "find_touched", "analyse_touched"]
 
-for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network"):
+for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network", "Consignment"):
     schema().node(_label)
-for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM"):
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM", "FILED", "COVERS"):
     schema().relationship(_rel)
 
 #: a change in propagated risk below this is rounding, not a new outcome
@@ -76,7 +83,7 @@ TOUCHED = """
 MATCH (d:Declaration)
 WHERE coalesce(d.source, '') IN $sources OR d.feedback_at > $since
 RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS codes, count(d) AS declarations,
-       toString(max(d.date)) AS latest
+       toString(max(d.date)) AS latest, count(CASE WHEN d.feedback_at > $since THEN 1 END) AS feedback
 """
 
 THEIR_LINKS = """
@@ -98,6 +105,22 @@ CALL (e) {
 RETURN collect([enterprise, kind, target]) AS rows
 """
 
+# every use of the consignments $consignments
+USES_OF = """
+MATCH (c:Consignment) WHERE c.id IN $consignments
+MATCH (c)<-[:COVERS]-(u:Declaration) WHERE u.importer_id IS NOT NULL AND u.date <= $as_of
+RETURN collect([u.importer_id, u.consignment_id, toString(u.date)]) AS rows
+"""
+
+# every use of the consignments the importers in $ids used (whoever used them), to tell which are shared
+CONSIGNMENT_USES = """
+MATCH (e:Enterprise)-[:FILED {role: 'consignee'}]->(d:Declaration)-[:COVERS]->(c:Consignment)
+WHERE e.id IN $ids AND d.importer_id = e.id AND d.date <= $as_of
+WITH DISTINCT c
+MATCH (c)<-[:COVERS]-(u:Declaration) WHERE u.importer_id IS NOT NULL AND u.date <= $as_of
+RETURN collect([u.importer_id, u.consignment_id, toString(u.date)]) AS rows
+"""
+
 THEIR_INFO = """
 MATCH (e:Enterprise) WHERE e.id IN $ids
 RETURN collect([e.id, e.name, e.category, toString(e.registered), e.country]) AS rows
@@ -113,6 +136,19 @@ class Touched:
     codes: list[str]
     declarations: int
     latest: pd.Timestamp | None
+    grown: list[str]  # the sources new or grown since
+    feedback: int = 0  # declarations with feedback since
+
+    def only_new(self, state: AnalysisState) -> bool:
+        """Whether the touched declarations are all new ones (from sources the last run did not know): then
+        only they are read, and compared with their peers from the stored peer columns."""
+        known = any(s in state.sources for s in self.grown)
+        kept = state.inputs.peer_rows is not None and state.inputs.currencies is not None
+        return kept and not known and self.feedback == 0
+
+    def later(self, state: AnalysisState) -> bool:
+        """Whether the new declarations move the latest date, and with it every recent window."""
+        return self.latest is not None and self.latest > state.inputs.activity.as_of
 
 
 @dataclass
@@ -147,7 +183,15 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> T
         TOUCHED, sources=grown, since=state.analysed_at, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]
     latest = pd.Timestamp(record["latest"]) if record["latest"] else None
-    return Touched(sources, sorted(record["importers"]), sorted(record["codes"]), record["declarations"], latest)
+    return Touched(
+        sources,
+        sorted(record["importers"]),
+        sorted(record["codes"]),
+        record["declarations"],
+        latest,
+        grown,
+        record["feedback"],
+    )
 
 
 def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.DataFrame:
@@ -155,50 +199,65 @@ def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.Data
     return pd.concat([kept, new[list(old.columns)]], ignore_index=True) if len(new) else kept.reset_index(drop=True)
 
 
-def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of) -> dict:
+def _read(driver, database, state: AnalysisState, touched: Touched, affected: list[str], as_of, rows: Path) -> dict:
+    """Everything about the ``affected`` importers and the touched HS6 codes, read again."""
     activity = state.inputs.activity
-    params = window_params(as_of, activity.window_days, activity.history_days)
+    fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
+    writer = PeerRowWriter(rows)
+    if state.inputs.peer_rows is not None:  # the other codes' rows as they were
+        writer.write(read_peer_rows(state.inputs.peer_rows, touched.codes, exclude=True))
 
     def work(tx: neo4j.ManagedTransaction) -> dict:
-        used = tx.run(THEIR_CONSIGNMENTS, ids=affected, **params).single()["consignments"]
-        read = read_activity(
-            tx, THEIR_DECLARATIONS, CONSIGNMENT_DECLARATIONS, {**params, "ids": affected, "consignments": used}
-        )
-        read["used_consignments"] = used
-        read["peer_parts"] = peer_parts(tx, params, PEER_SLICE_ROWS, codes=touched.codes)
+        fold_pages(importer_pages(tx, affected), as_of, fold=fold)
+        currencies = analysis_currencies(tx, as_of)
+        money = money_basis(currencies)
+        read = {"peer_parts": fold_pages(code_pages(tx, codes=touched.codes), as_of, money=money, rows=writer)}
+        read["currencies"] = currencies
+        uses = tx.run(CONSIGNMENT_USES, ids=affected, as_of=as_of.date()).single()["rows"]
+        read["uses"] = pd.DataFrame.from_records(uses, columns=list(CONSIGNMENT_COLUMNS))
         read["links"] = tx.run(THEIR_LINKS, ids=affected).single()["rows"]
         read["info"] = tx.run(THEIR_INFO, ids=affected).single()["rows"]
         return read
 
     with reading_session(driver, database) as session:
         read = session.execute_read(work)
+    writer.close()
+    read["activity"], read["violated"] = fold.activity(), fold.violated
     read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     return read
 
 
-def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of) -> AnalysisInputs:
+def _own_records(old: AnalysisInputs, read: dict, ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The last run's links and enterprises with those of ``ids`` replaced by what was read of them."""
+    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
+    links = _replace(old.links, links, "enterprise", ids).drop_duplicates(ignore_index=True)
+    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
+    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
+    return links, _replace(old.enterprises, info, "id", ids)
+
+
+def _merge(
+    state: AnalysisState, read: dict, affected: list[str], touched: Touched, as_of, rows: Path
+) -> AnalysisInputs:
     old = state.inputs
-    activity = old.activity
-    fresh = activity_of(read, as_of, activity.window_days, activity.history_days)
+    activity, fresh = old.activity, read["activity"]
+    uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
     merged = Activity(
         importers=_replace(activity.importers, fresh.importers, "id", affected),
         usage=_replace(activity.usage, fresh.usage, "importer_id", affected),
         violations=_replace(activity.violations, fresh.violations, "importer_id", affected),
-        consignments=_replace(activity.consignments, fresh.consignments, "consignment_id", read["used_consignments"]),
+        consignments=_replace(
+            activity.consignments, shared_consignment_uses(uses), "consignment_id", set(uses["consignment_id"])
+        ),
         as_of=as_of,
         window_days=activity.window_days,
         history_days=activity.history_days,
     )
-    links = pd.DataFrame.from_records(read["links"], columns=list(LINK_COLUMNS))
-    links = _replace(old.links, links, "enterprise", affected).drop_duplicates(ignore_index=True)
-    info = pd.DataFrame.from_records(read["info"], columns=list(ENTERPRISE_COLUMNS))
-    info["registered"] = pd.to_datetime(info["registered"], format="%Y-%m-%d", errors="coerce")
-    enterprises = _replace(old.enterprises, info, "id", affected)
+    links, enterprises = _own_records(old, read, affected)
     parts = old.peer_parts
     parts = parts[~parts.index.get_level_values("hs6").isin(set(touched.codes))]
     parts = pd.concat([parts, read["peer_parts"]]) if len(read["peer_parts"]) else parts
-    importers = read["importers"]
-    violators = (old.known_violators - set(affected)) | set(importers.loc[importers["violated"] == 1, "id"])
+    violators = (old.known_violators - set(affected)) | read["violated"]
     violators |= set(read["cases"]["id"].dropna().astype(str))
     return AnalysisInputs(
         enterprises=enterprises,
@@ -207,6 +266,105 @@ def _merge(state: AnalysisState, read: dict, affected: list[str], touched: Touch
         peer_stats=combine_peer_parts([parts]),
         known_violators=violators,
         peer_parts=parts,
+        peer_rows=rows if old.peer_rows is not None else None,  # without the other codes' rows, none are kept
+        currencies=read["currencies"],
+    )
+
+
+def _read_day(driver, database, state: AnalysisState, touched: Touched, as_of, rows: Path) -> dict:
+    """The new declarations only, their consignments' uses, and the touched importers' own records."""
+    activity = state.inputs.activity
+    fold = ActivityFold(as_of, window_days=activity.window_days, history_days=activity.history_days)
+
+    # a later date moves the touched importers' windows: their declarations are all folded again
+    again = touched.importers if touched.later(state) else []
+
+    def work(tx: neo4j.ManagedTransaction) -> dict:
+        pages = list(day_pages(tx, touched.grown))
+        fold_pages(importer_pages(tx, again) if again else iter(pages), as_of, fold=fold)
+        day = pd.concat(pages, ignore_index=True)
+        day = day[day["date"] <= as_of]
+        consignments = sorted({c for c in day["consignment_id"].dropna() if c != ""})
+        uses = tx.run(USES_OF, consignments=consignments, as_of=as_of.date()).single()["rows"]
+        return {
+            "day": day,
+            "uses": pd.DataFrame.from_records(uses, columns=list(CONSIGNMENT_COLUMNS)),
+            "links": tx.run(THEIR_LINKS, ids=touched.importers).single()["rows"],
+            "info": tx.run(THEIR_INFO, ids=touched.importers).single()["rows"],
+        }
+
+    with reading_session(driver, database) as session:
+        read = session.execute_read(work)
+    read["activity"], read["violated"], read["again"] = fold.activity(), fold.violated, again
+    read["cases"] = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    return read
+
+
+def _added(old: pd.DataFrame, new: pd.DataFrame, keys: list[str], *, first: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``old`` with the counts of ``new`` added row by row on ``keys`` (the earliest of the ``first`` columns)."""
+    if new.empty:
+        return old
+    mine = old[keys[0]].isin(set(new[keys[0]]))
+    both = pd.concat([old[mine], new[list(old.columns)]], ignore_index=True)
+    how = {c: ("min" if c in first else "sum") for c in old.columns if c not in keys}
+    added = both.groupby(keys, sort=False, as_index=False, dropna=False).agg(how)
+    return pd.concat([old[~mine], added[list(old.columns)]], ignore_index=True)
+
+
+def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path) -> AnalysisInputs:
+    """The last run's inputs with the new declarations added: their counts (or, when the latest date moved, the
+    touched importers' counts folded again), their peer groups compared again (the stored rows of those HS6
+    codes and the new ones), their consignments' uses."""
+    old = state.inputs
+    activity, day = old.activity, read["activity"]
+    uses = read["uses"].assign(date=pd.to_datetime(read["uses"]["date"], format="%Y-%m-%d"))
+    if read["again"]:
+
+        def combine(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], **_) -> pd.DataFrame:
+            return _replace(before, after, keys[0], read["again"])
+    else:
+        combine = _added
+    merged = Activity(
+        importers=combine(activity.importers, day.importers, ["id"], first=("first_history",)),
+        usage=combine(activity.usage, day.usage, ["importer_id", "kind", "value"]),
+        violations=combine(activity.violations, day.violations, ["importer_id", "type"]),
+        consignments=_replace(
+            activity.consignments, shared_consignment_uses(uses), "consignment_id", set(uses["consignment_id"])
+        ),
+        as_of=as_of,
+        window_days=activity.window_days,
+        history_days=activity.history_days,
+    )
+    links, enterprises = _own_records(old, read, touched.importers)
+
+    new_rows = read["day"][read["day"]["hs6"].notna()]
+    currencies = sorted(set(old.currencies) | set(new_rows["currency"].dropna()))
+    money = money_basis(currencies)
+    # a new currency that changes the unit of money changes every comparison: all codes are compared again
+    codes = None if money.unit != money_basis(old.currencies).unit else sorted(set(new_rows["hs6"]))
+    stored = read_peer_rows(old.peer_rows, codes)
+    link_parts(old.peer_rows, rows)
+    writer = PeerRowWriter(rows)
+    writer.write(new_rows)
+    writer.close()
+    groups = pd.concat([stored, new_rows[list(PEER_ROW_COLUMNS)]], ignore_index=True)
+    parts = old.peer_parts
+    if codes is not None:
+        parts = parts[~parts.index.get_level_values("hs6").isin(set(codes))]
+        parts = pd.concat([parts, peer_sums(groups, money)])
+    else:
+        parts = peer_sums(groups, money)
+    violators = (old.known_violators - set(read["again"])) | read["violated"]
+    violators |= set(read["cases"]["id"].dropna().astype(str))
+    return AnalysisInputs(
+        enterprises=enterprises,
+        links=links,
+        activity=merged,
+        peer_stats=combine_peer_parts([parts]),
+        known_violators=violators,
+        peer_parts=parts,
+        peer_rows=rows,
+        currencies=currencies,
     )
 
 
@@ -256,9 +414,17 @@ def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[
 
 
 def analyse_touched(
-    driver: neo4j.Driver, database: str, state: AnalysisState, touched: Touched, *, seed: int = 0
+    driver: neo4j.Driver,
+    database: str,
+    state: AnalysisState,
+    touched: Touched,
+    rows: Path,
+    *,
+    seed: int = 0,
+    lap: Callable[[str], None] = lambda stage: None,
 ) -> IncrementalResult:
-    """Rescore the communities of the touched importers (see the module notes)."""
+    """Rescore the communities of the touched importers (see the module notes); the declarations' peer columns
+    of the new state are written to the folder ``rows``. ``lap`` is called with each stage's name as it ends."""
     as_of = (
         max(state.inputs.activity.as_of, touched.latest) if touched.latest is not None else state.inputs.activity.as_of
     )
@@ -266,11 +432,16 @@ def analyse_touched(
     touched_communities = set(old_community.reindex(touched.importers).dropna())
     affected = sorted(set(touched.importers) | set(old_community[old_community.isin(touched_communities)].index))
 
-    read = _read(driver, database, state, touched, affected, as_of)
-    inputs = _merge(state, read, affected, touched, as_of)
+    if touched.only_new(state):
+        inputs = _patch(state, _read_day(driver, database, state, touched, as_of, rows), touched, as_of, rows)
+    else:
+        read = _read(driver, database, state, touched, affected, as_of, rows)
+        inputs = _merge(state, read, affected, touched, as_of, rows)
+    lap("read")
     activity = inputs.activity
     ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
+    lap("projection")
 
     joined = _joined_communities(g, touched.importers, old_community)
     extra = set(old_community[old_community.isin(joined - touched_communities)].index)
@@ -282,7 +453,9 @@ def analyse_touched(
     moved = set(now.index[(now - before).abs() > PROPAGATION_MOVE])
     extra |= moved | set(old_community[old_community.isin(set(old_community.reindex(list(moved)).dropna()))].index)
     region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
+    lap("propagation")
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
+    lap("communities")
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
     signals = [
         pagerank_centrality(g).reindex(region),

@@ -16,6 +16,7 @@ line can show progress and a benchmark can print the same figures.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from analysis.engines import GraphEngine, InProcessEngine
 from analysis.incremental import analyse_touched, find_touched, source_counts
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
-from analysis.state import AnalysisState, load_state, save_state
+from analysis.state import AnalysisState, load_state, save_state, staging_folder
 from analysis.write_back import current_snapshot, write_changes, write_results
 from graph.errors import RiskGraphError
 from scoring.snapshot import refresh_analysis
@@ -150,7 +151,15 @@ def run_analysis(
 
 def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, clock: _Clock) -> AnalysisRun:
     sources = source_counts(driver, database)
-    data = read_analysis_inputs(driver, database, as_of=as_of)
+    rows = staging_folder(home)
+    try:
+        return _analyse_all(driver, database, home, engine, seed, as_of, clock, sources, rows)
+    finally:
+        shutil.rmtree(rows, ignore_errors=True)
+
+
+def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, sources, rows: Path) -> AnalysisRun:
+    data = read_analysis_inputs(driver, database, as_of=as_of, peer_rows=rows)
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     clock.lap("read")
@@ -182,8 +191,16 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, c
 
 
 def _incremental(driver, database, home: Path, state, touched, engine: GraphEngine, seed: int, clock: _Clock):
-    change = analyse_touched(driver, database, state, touched, seed=seed)
-    clock.lap("analysis")
+    rows = staging_folder(home)
+    try:
+        return _analyse_touched(driver, database, home, state, touched, engine, seed, clock, rows)
+    finally:
+        shutil.rmtree(rows, ignore_errors=True)
+
+
+def _analyse_touched(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, rows: Path):
+    change = analyse_touched(driver, database, state, touched, rows, seed=seed, lap=clock.lap)
+    clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
     for frame in (change.table, change.changed):
         frame["network_id"] = frame["id"].map(network_of).astype("Int64")

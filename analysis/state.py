@@ -1,7 +1,8 @@
 """What an incremental ``riskgraph analyze`` starts from: the last run's enterprise-sized inputs and results.
 
 Every run (full or incremental) saves, under ``$RISKGRAPH_HOME/analysis-state/<version>/``, the inputs it
-analysed (:class:`analysis.pipeline.AnalysisInputs`, with the peer sums per importer and HS6 code), its
+analysed (:class:`analysis.pipeline.AnalysisInputs`, with the peer sums per importer and HS6 code and the
+declarations' peer columns, :mod:`analysis.peer_rows`), its
 enterprise table and networks, the number of declarations per ``source`` file and the time of the run, so
 the next run can tell which declarations are new (a new or grown source, feedback since) and redo only
 what they touch. Written through :class:`graph.home.VersionedStore`; the state names the analysis snapshot
@@ -11,6 +12,7 @@ it belongs to, and a state whose snapshot is not the latest is not used (the nex
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,10 +20,14 @@ from pathlib import Path
 import pandas as pd
 
 from algorithms.activity import Activity
+from analysis.peer_rows import link_parts
 from analysis.pipeline import AnalysisInputs
 from graph.home import ANALYSIS_STATE, VersionedStore
 
-__all__ = ["AnalysisState", "save_state", "load_state"]
+__all__ = ["AnalysisState", "save_state", "load_state", "staging_folder"]
+
+#: the state's folder of the declarations' peer columns (:mod:`analysis.peer_rows`)
+PEER_ROWS = "peer_rows"
 
 _TABLES = ("importers", "usage", "violations", "consignments")
 
@@ -49,6 +55,14 @@ def _scalar_columns(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def staging_folder(home: Path) -> Path:
+    """A new folder for a run to write peer rows into before its state is saved (a killed run's is removed
+    with the store's other leftovers)."""
+    folder = _store(home).root / f".peer-rows-{uuid.uuid4().hex}.tmp"
+    folder.mkdir(parents=True)
+    return folder
+
+
 def save_state(home: Path, state: AnalysisState) -> str:
     """Write a new version of the state; returns it."""
     inputs, activity = state.inputs, state.inputs.activity
@@ -58,6 +72,8 @@ def save_state(home: Path, state: AnalysisState) -> str:
         inputs.enterprises.to_parquet(folder / "enterprises.parquet", index=False)
         inputs.links.to_parquet(folder / "links.parquet", index=False)
         inputs.peer_parts.reset_index().to_parquet(folder / "peer_parts.parquet", index=False)
+        if inputs.peer_rows is not None and inputs.peer_rows.is_dir():
+            link_parts(inputs.peer_rows, folder / PEER_ROWS)
         _scalar_columns(state.table).to_parquet(folder / "table.parquet", index=False)
         (folder / "networks.json").write_text(json.dumps(state.networks, default=_plain))
         meta = {
@@ -67,6 +83,7 @@ def save_state(home: Path, state: AnalysisState) -> str:
             "window_days": activity.window_days,
             "history_days": activity.history_days,
             "known_violators": sorted(inputs.known_violators),
+            "currencies": inputs.currencies,
             "sources": state.sources,
             "settings": state.settings,
         }
@@ -99,6 +116,8 @@ def load_state(home: Path) -> AnalysisState | None:
         peer_stats=pd.DataFrame(),
         known_violators=set(meta["known_violators"]),
         peer_parts=parts,
+        peer_rows=folder / PEER_ROWS if (folder / PEER_ROWS).is_dir() else None,
+        currencies=meta.get("currencies"),
     )
     return AnalysisState(
         inputs=inputs,

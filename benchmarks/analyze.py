@@ -1,24 +1,32 @@
 """Analysis benchmark: the whole ``riskgraph analyze`` on a 1M-declaration graph (target: <= 45 s, <= 1 GB).
 
-Prints the time of every stage, reading from Neo4j and writing back included, and the process's peak
-resident memory as each stage ends (run with ``--reuse`` so that loading the graph does not count), then, on the same
-projected enterprise graph, the community step the analysis uses (Leiden, CPM) next to igraph's
-``community_multilevel`` (Louvain) and python-louvain (in a child process, given up after
-``--python-louvain-timeout`` seconds).
+Each analysis runs in a process of its own, as a user runs it, and prints the time of every stage (reading
+from Neo4j and writing back included), the wall and CPU seconds of the analysing process, the CPU seconds
+the Neo4j server spent meanwhile, and the process's peak resident memory. ``--baseline REV`` first runs the
+full analysis with the code of git revision REV (a worktree of it, same server, same graph), so the old
+figure is measured in the same run; the load average is printed at the end.
 
-Then, with ``--days 3000,50000``, loads each "day" (that many of the generated rows again, under new
+With ``--days 3000,50000`` it then loads each "day" (that many of the generated rows again, under new
 declaration numbers, dated the latest day, from a file of its own) and times the incremental
-``riskgraph analyze`` that follows it (target: <= 10 s).
+``riskgraph analyze`` that follows it (target: <= 10 s); with ``--baseline-days`` too, REV's analysis then
+runs in full once more and does the same days (new numbers again). ``--communities`` compares, on the projected
+graph, the community step the analysis uses (Leiden, CPM) with igraph's ``community_multilevel`` (Louvain)
+and python-louvain (in a child process, given up after ``--python-louvain-timeout`` seconds).
 
 Usage: python -m benchmarks.analyze [--declarations N] [--port P] [--home DIR] [--reuse] [--days 3000,50000]
+       [--baseline REV [--baseline-days]] [--communities]
 ``--reuse`` keeps a home that already holds the loaded graph (generate + ingest take minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
+import os
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,8 +34,8 @@ import igraph as ig
 import pandas as pd
 
 from algorithms.communities import louvain_communities, louvain_communities_python
+from analysis.aggregates import latest_declaration_date
 from analysis.engines import InProcessEngine
-from analysis.run import run_analysis
 from benchmarks._graph import declaration_count, load_generated
 from graph import local_server
 from graph.config import Settings
@@ -42,34 +50,78 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def new_day(data: Path, rows: int, day: str, out: Path) -> Path:
+def new_day(data: Path, rows: int, day: str, out: Path, tag: str) -> Path:
     """A file of ``rows`` generated declarations of existing firms again, renumbered and dated ``day``."""
     latest = sorted(data.glob("*.csv"))[-1]
     frame = pd.read_csv(latest, dtype=str, keep_default_na=False).sample(n=rows, random_state=rows)
-    frame["declaration_id"] = [f"DAY{rows}-{i:06d}" for i in range(rows)]
+    frame["declaration_id"] = [f"DAY{tag}{rows}-{i:06d}" for i in range(rows)]
     frame["date"] = day
-    path = out / f"day-{rows}.csv"
+    path = out / f"day-{tag}{rows}.csv"
     frame.to_csv(path, index=False)
     return path
 
 
-def time_days(driver, cfg: Settings, data: Path, sizes: list[int], as_of: str) -> None:
+# One analysis in a process of its own, with the code of the checkout it runs in.
+_ANALYZE = """
+import json, resource, sys
+from pathlib import Path
+from analysis.run import run_analysis
+from graph.config import Settings
+from graph.connection import check
+cfg = Settings(home=Path(sys.argv[1]), bolt_port=int(sys.argv[2]))
+run = run_analysis(check(cfg), "neo4j", Path(sys.argv[3]), full=sys.argv[4] == "full")
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"mode": run.mode, "timings": run.timings, "counts": run.counts,
+                  "cpu": use.ru_utime + use.ru_stime, "rss_mb": use.ru_maxrss / 1024}))
+"""
+
+
+def _server_cpu(cfg: Settings) -> float:
+    """CPU seconds the local Neo4j has used so far."""
+    pid = local_server.status(cfg).pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def analyze(code: Path, cfg: Settings, home: Path, mode: str, label: str) -> dict:
+    """Run ``riskgraph analyze`` (``full`` or incremental) with the code of ``code``; prints and returns its figures."""
+    server, began = _server_cpu(cfg), time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _ANALYZE, str(cfg.home), str(cfg.bolt_port), str(home), mode],
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[-1]
+    run = json.loads(out)
+    run["wall"], run["server_cpu"] = time.perf_counter() - began, _server_cpu(cfg) - server
+    stages = ", ".join(f"{k} {v:.2f}" for k, v in run["timings"].items() if k != "total")
+    c = run["counts"]
+    print(
+        f"analyze {mode} ({label}): {run['mode']} {run['timings']['total']:.1f}s; process wall {run['wall']:.1f}s, "
+        f"CPU {run['cpu']:.1f}s, peak RSS {run['rss_mb']:.0f} MB; Neo4j CPU {run['server_cpu']:.1f}s\n"
+        f"  stages: {stages}\n  {c.get('analysed', 0):,} enterprises, {c.get('graph_edges', 0):,} links, "
+        f"{c.get('networks', 0):,} networks"
+        + (
+            f"; touched {c.get('touched_importers', 0):,} importers, rescored {c.get('rescored_enterprises', 0):,}"
+            if run["mode"] == "incremental"
+            else ""
+        ),
+        flush=True,
+    )
+    return run
+
+
+def time_days(driver, cfg: Settings, data: Path, sizes: list[int], as_of: str, code: Path, home: Path, label: str):
     """Load each day and run the incremental analysis after it."""
     for rows in sizes:
-        path = new_day(data, rows, as_of, cfg.home)
+        path = new_day(data, rows, as_of, cfg.home, label.split()[0])
         began = time.perf_counter()
         report = ingest_files([path], GraphWriter(driver, "neo4j"), cfg.home / "quarantine", batch_rows=cfg.batch_size)
         print(f"day of {rows:,}: ingest {report.stored:,} rows in {time.perf_counter() - began:.1f}s", flush=True)
-        run = run_analysis(driver, "neo4j", cfg.home, full=False)
-        c = run.counts
-        print(
-            f"  analyze ({run.mode}) {run.timings['total']:.2f}s (target: <= 10s) "
-            f"{'OK' if run.timings['total'] <= 10 else 'OVER'}; stages "
-            + ", ".join(f"{k} {v:.2f}s" for k, v in run.timings.items() if k != "total")
-            + f"; touched {c.get('touched_importers', 0):,} importers, rescored {c.get('rescored_enterprises', 0):,} "
-            f"enterprises and {c.get('rescored_networks', 0):,} networks; peak RSS {peak_rss_mb():.0f} MB",
-            flush=True,
-        )
+        run = analyze(code, cfg, home, "incremental", label)
+        print(f"  target <= 10s: {'OK' if run['timings']['total'] <= 10 else 'OVER'}", flush=True)
 
 
 def _python_louvain(edges, weights, names, seed, queue) -> None:
@@ -123,41 +175,57 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="generated files (default: HOME/data)")
     parser.add_argument("--reuse", action="store_true", help="keep the graph already loaded in HOME")
     parser.add_argument("--keep-running", action="store_true", help="leave the local Neo4j running")
+    parser.add_argument("--baseline", default=None, help="git revision whose analysis runs first, for comparison")
+    parser.add_argument("--baseline-days", action="store_true", help="time REV's incremental runs on days too")
+    parser.add_argument("--communities", action="store_true", help="compare community steps on the projection")
     parser.add_argument("--python-louvain-timeout", type=float, default=300.0)
-    parser.add_argument("--skip-communities", action="store_true", help="skip the community-step comparison")
     parser.add_argument("--days", default="", help="sizes of new days to time incremental runs on, e.g. 3000,50000")
     args = parser.parse_args()
 
+    here = Path(__file__).resolve().parent.parent
     cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="4g", neo4j_pagecache="3g")
+    data = args.data or args.home / "data"
+    sizes = [int(n) for n in args.days.split(",")] if args.days else []
     local_server.start(cfg)
+    old = args.home / "baseline-code"
     try:
         driver = check(cfg)
         if not (args.reuse and declaration_count(driver)):
-            load_generated(driver, cfg, args.data or args.home / "data", args.declarations, 11)
+            load_generated(driver, cfg, data, args.declarations, 11)
         ensure_schema(driver, "neo4j")
-        print(f"graph: {declaration_count(driver):,} declarations")
+        print(f"graph: {declaration_count(driver):,} declarations", flush=True)
+        if args.baseline:
+            subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline], cwd=here, check=True)
+            before = analyze(old, cfg, args.home / "analysis-baseline", "full", f"baseline {args.baseline}")
+        run = analyze(here, cfg, args.home / "analysis", "full", "this checkout")
+        total = run["timings"]["total"]
+        print(f"  target <= 45s and <= 1024 MB: {'OK' if total <= 45 and run['rss_mb'] <= 1024 else 'OVER'}")
+        if args.baseline:
+            print(
+                f"  ratio this / baseline: wall {run['wall'] / before['wall']:.2f}, "
+                f"CPU {run['cpu'] / before['cpu']:.2f}, "
+                f"Neo4j CPU {run['server_cpu'] / max(before['server_cpu'], 1e-9):.2f}, "
+                f"peak RSS {run['rss_mb'] / before['rss_mb']:.2f}"
+            )
+        as_of = latest_declaration_date(driver, "neo4j").date().isoformat()
+        if sizes:
+            time_days(driver, cfg, data, sizes, as_of, here, args.home / "analysis", "this checkout")
+            if args.baseline and args.baseline_days:
+                analyze(old, cfg, args.home / "analysis-baseline", "full", f"baseline {args.baseline}")
+                time_days(driver, cfg, data, sizes, as_of, old, args.home / "analysis-baseline", "baseline")
+        if args.communities:
+            from analysis.aggregates import read_analysis_inputs
+            from analysis.pipeline import analyze_inputs
 
-        def show(stage: str, seconds: float) -> None:
-            print(f"  {stage:<16} {seconds:8.2f}s   peak RSS so far {peak_rss_mb():7.0f} MB", flush=True)
-
-        print("analyze (in-process engine):")
-        run = run_analysis(driver, "neo4j", cfg.home, on_stage=show)
-        total = run.timings["total"]
-        print(f"  {'total':<16} {total:8.2f}s  (target: <= 45s) {'OK' if total <= 45 else 'OVER'}")
-        print(f"  peak RSS of this process {peak_rss_mb():.0f} MB (target: <= 1024 MB)")
-        print(
-            f"  {run.counts['analysed']:,} enterprises, {run.counts['graph_edges']:,} links, "
-            f"{run.counts['networks']:,} networks, betweenness {run.result.betweenness_method}; held in Python: "
-            f"{run.counts['usage_rows']:,} usage rows, {run.counts['shared_consignment_uses']:,} shared consignments"
-        )
-        if not args.skip_communities:
-            compare_community_steps(run.result.graph, args.python_louvain_timeout)
-        if args.days:
-            sizes = [int(n) for n in args.days.split(",")]
-            time_days(driver, cfg, args.data or args.home / "data", sizes, run.as_of)
+            compare_community_steps(
+                analyze_inputs(read_analysis_inputs(driver, "neo4j")).graph, args.python_louvain_timeout
+            )
     finally:
+        if args.baseline:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)
         if not args.keep_running:
             local_server.stop(cfg)
+        print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

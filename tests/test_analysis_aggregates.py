@@ -1,9 +1,9 @@
-"""The analysis from Cypher aggregates gives what the analysis of every declaration in Python gave.
+"""The analysis of declarations folded page by page gives what the analysis of every declaration at once gave.
 
-A generated year is loaded into the real Neo4j through the real ingest; the inputs folded in the
-database (:func:`analysis.aggregates.read_analysis_inputs`) are compared with the same tables folded in
-pandas from the declarations read one by one (:func:`analysis.graph_io.read_analysis_input`), and so are
-the two analyses' networks and enterprise risks.
+A generated year is loaded into the real Neo4j through the real ingest; the inputs streamed in pages and
+folded as they come (:func:`analysis.aggregates.read_analysis_inputs`) are compared with the same tables
+computed in pandas from all the declarations read at once (:func:`analysis.graph_io.read_analysis_input`),
+and so are the two analyses' networks and enterprise risks.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def year(driver, tmp_path_factory):
     load_reference_data(driver, "neo4j")
     report = ingest_files([folder / "data"], GraphWriter(driver, "neo4j"), folder / "quarantine")
     assert report.stored > DECLARATIONS * 0.9
-    # small slices, so that the peer comparison really runs slice by slice
-    return read_analysis_input(driver, "neo4j"), read_analysis_inputs(driver, "neo4j", slice_rows=700)
+    # small pages, so that the folding and the peer comparison really run page by page
+    return read_analysis_input(driver, "neo4j"), read_analysis_inputs(driver, "neo4j", page_rows=700)
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
