@@ -80,10 +80,12 @@ def _wait_for_declarations(driver, at_least: int, proc: subprocess.Popen, timeou
     raise AssertionError("ingest made no progress")
 
 
-def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env, tmp_path):
-    data = tmp_path / "big"
-    generate(data, 40_000, 9)
-    env = dict(rg_env, RISKGRAPH_BATCH_SIZE="1000")
+#: rows of the interrupted loads: enough batches of 500 that a kill after a few lands mid-load
+KILLED_ROWS = 12_000
+
+
+def _ingest_in_background(data, rg_env) -> tuple[subprocess.Popen, dict[str, str]]:
+    env = dict(rg_env, RISKGRAPH_BATCH_SIZE="500")
     proc = subprocess.Popen(
         [sys.executable, "-m", "riskgraph", "ingest", str(data), "--json"],
         env=env,
@@ -91,14 +93,21 @@ def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env,
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_declarations(empty_graph, 3000, proc)
+    return proc, env
+
+
+def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env, tmp_path):
+    data = tmp_path / "big"
+    generate(data, KILLED_ROWS, 9)
+    proc, env = _ingest_in_background(data, rg_env)
+    _wait_for_declarations(empty_graph, 2000, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = _declaration_count(empty_graph)
-    assert 0 < partial < 40_000
+    assert 0 < partial < KILLED_ROWS
 
     final = _summary(run_cli(env, "ingest", str(data), "--json"))
-    assert final["read"] == final["stored"] + final["quarantined"] == 40_000
+    assert final["read"] == final["stored"] + final["quarantined"] == KILLED_ROWS
     assert _declaration_count(empty_graph) == final["stored"]
     again = graph_stats(empty_graph, "neo4j")
     run_cli(env, "ingest", str(data))
@@ -107,15 +116,8 @@ def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env,
 
 def test_database_killed_mid_load_then_resumed(empty_graph, rg_env, neo4j_server, tmp_path):
     data = tmp_path / "db-kill"
-    generate(data, 30_000, 13)
-    env = dict(rg_env, RISKGRAPH_BATCH_SIZE="1000")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "riskgraph", "ingest", str(data), "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    generate(data, KILLED_ROWS, 13)
+    proc, env = _ingest_in_background(data, rg_env)
     _wait_for_declarations(empty_graph, 2000, proc)
     pid = local_server.status(neo4j_server).pid
     os.kill(pid, signal.SIGKILL)
@@ -124,7 +126,7 @@ def test_database_killed_mid_load_then_resumed(empty_graph, rg_env, neo4j_server
     assert "Traceback" not in err
     local_server.start(neo4j_server)
     final = _summary(run_cli(env, "ingest", str(data), "--json"))
-    assert final["read"] == final["stored"] + final["quarantined"] == 30_000
+    assert final["read"] == final["stored"] + final["quarantined"] == KILLED_ROWS
     assert final["quarantined"] == len(pd.read_csv(data / "truth" / "bad_rows.csv"))
     assert _declaration_count(empty_graph) == final["stored"]
 
