@@ -25,9 +25,10 @@ def _last_json(done) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
-def year_and_day(tmp_path_factory) -> tuple[Path, Path, set[str]]:
-    """(the year without one day, that day, the day's importers); the day is not the last, so as_of stays."""
+@pytest.fixture(scope="module", params=[-20, -1], ids=["a day inside the year", "the newest day"])
+def year_and_day(request, tmp_path_factory) -> tuple[Path, Path, set[str]]:
+    """(the year without one day, that day, the day's importers). A day inside the year leaves the
+    analysis date where it was; the newest day moves it, and with it the touched firms' recent windows."""
     folder = tmp_path_factory.mktemp("incremental")
     generate(folder / "data", DECLARATIONS, 5)
     rows = pd.concat(
@@ -35,7 +36,7 @@ def year_and_day(tmp_path_factory) -> tuple[Path, Path, set[str]]:
         ignore_index=True,
     )
     days = sorted(rows["date"].unique())
-    day = days[-20]
+    day = days[request.param]
     year, new = folder / "year.csv", folder / "day.csv"
     rows[rows["date"] != day].to_csv(year, index=False)
     rows[rows["date"] == day].to_csv(new, index=False)
