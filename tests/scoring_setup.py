@@ -50,6 +50,14 @@ def trained(driver, rg_env, tmp_path_factory):
     return env, sample, summary
 
 
+def home_copy(env: dict[str, str], home: Path) -> dict[str, str]:
+    """``env`` with ``RISKGRAPH_HOME`` a copy of its home (snapshot, model, rules; not the decisions), so
+    what a module's server changes stays in that module."""
+    shutil.rmtree(home)
+    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
+    return {**env, "RISKGRAPH_HOME": str(home)}
+
+
 @pytest.fixture(scope="session")
 def reload_graph(driver):
     """:func:`reload_sample` as a fixture: ``reload_graph(env, sample)``."""
@@ -64,10 +72,7 @@ def live_server(trained, driver, start_server, tmp_path_factory):
     graph is loaded and analysed again only when another module has replaced it.
     """
     env, sample, _ = trained
-    home = tmp_path_factory.mktemp("live-home")
-    shutil.rmtree(home)
-    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
-    env = {**env, "RISKGRAPH_HOME": str(home)}
+    env = home_copy(env, tmp_path_factory.mktemp("live-home"))
     counts = driver.execute_query(
         "RETURN COUNT { (:Declaration) } AS declarations, COUNT { (:Network) } AS networks", database_="neo4j"
     ).records[0]

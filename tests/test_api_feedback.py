@@ -7,7 +7,6 @@ here do not leak into other modules; the sample is loaded into the graph again f
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from ingest.validate import validate
 from scoring.snapshot import load_scorer, save_snapshot
 from tests.conftest import add_rule, run_cli
+from tests.scoring_setup import home_copy
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
@@ -25,9 +25,7 @@ pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 def setup(trained, reload_graph, start_server, tmp_path_factory):
     env, sample, _ = trained
     home = tmp_path_factory.mktemp("feedback-home")
-    shutil.rmtree(home)
-    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
-    env = {**env, "RISKGRAPH_HOME": str(home)}
+    env = home_copy(env, home)
     reload_graph(env, sample)
     raw = pd.read_csv(sample / "declarations-2025Q4.csv", dtype=str, keep_default_na=False).head(300)
     rows, _ = validate(raw, "sample")  # canonical, normalised values, as a clearance system sends them

@@ -9,7 +9,6 @@ firm's declaration is compared with the same declaration without its party field
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pytest
 from scoring.decision_log import DecisionLog
 from scoring.links import declaration_identifiers
 from tests.conftest import run_cli
+from tests.scoring_setup import home_copy
 from tests.test_api_score import DECLARATION as SCORED
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
@@ -47,10 +47,7 @@ RETURN a.key AS key, a.text AS text, firms
 @pytest.fixture(scope="module")
 def setup(trained, reload_graph, start_server, tmp_path_factory, driver):
     env, sample, _ = trained
-    home = tmp_path_factory.mktemp("links-home")
-    shutil.rmtree(home)
-    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
-    env = {**env, "RISKGRAPH_HOME": str(home)}
+    env = home_copy(env, tmp_path_factory.mktemp("links-home"))
     reload_graph(env, sample)
     phones = [r.data() for r in driver.execute_query(PHONES, database_="neo4j").records]
     return start_server(env), phones, env

@@ -10,12 +10,12 @@ worker that scores on it.
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import httpx
 import pytest
 
+from tests.scoring_setup import home_copy
 from tests.test_api_links import PHONES, _links, _new_firm
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
@@ -26,10 +26,7 @@ ATTEMPTS = 60
 @pytest.fixture(scope="module")
 def setup(trained, reload_graph, start_server, tmp_path_factory, driver):
     env, sample, _ = trained
-    home = tmp_path_factory.mktemp("workers-home")
-    shutil.rmtree(home)
-    shutil.copytree(env["RISKGRAPH_HOME"], home, ignore=shutil.ignore_patterns("neo4j", "decisions.sqlite*"))
-    env = {**env, "RISKGRAPH_HOME": str(home)}
+    env = home_copy(env, tmp_path_factory.mktemp("workers-home"))
     reload_graph(env, sample)
     phones = [r.data() for r in driver.execute_query(PHONES, database_="neo4j").records]
     return start_server(env, "--workers", "2"), phones
