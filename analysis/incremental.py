@@ -257,17 +257,25 @@ def _merge(
     parts = old.peer_parts
     parts = parts[~parts.index.get_level_values("hs6").isin(set(touched.codes))]
     parts = pd.concat([parts, read["peer_parts"]]) if len(read["peer_parts"]) else parts
-    violators = (old.known_violators - set(affected)) | read["violated"]
-    violators |= set(read["cases"]["id"].dropna().astype(str))
-    return AnalysisInputs(
+    return _inputs(
+        old,
+        read,
+        affected,
         enterprises=enterprises,
         links=links,
         activity=merged,
-        peer_stats=combine_peer_parts([parts]),
-        known_violators=violators,
         peer_parts=parts,
         peer_rows=rows if old.peer_rows is not None else None,  # without the other codes' rows, none are kept
         currencies=read["currencies"],
+    )
+
+
+def _inputs(old: AnalysisInputs, read: dict, reread, *, peer_parts: pd.DataFrame, **patched) -> AnalysisInputs:
+    """The patched inputs; a re-read firm is a known violator again only if what was read says so."""
+    violators = (old.known_violators - set(reread)) | read["violated"]
+    violators |= set(read["cases"]["id"].dropna().astype(str))
+    return AnalysisInputs(
+        peer_stats=combine_peer_parts([peer_parts]), known_violators=violators, peer_parts=peer_parts, **patched
     )
 
 
@@ -354,14 +362,13 @@ def _patch(state: AnalysisState, read: dict, touched: Touched, as_of, rows: Path
         parts = pd.concat([parts, peer_sums(groups, money)])
     else:
         parts = peer_sums(groups, money)
-    violators = (old.known_violators - set(read["again"])) | read["violated"]
-    violators |= set(read["cases"]["id"].dropna().astype(str))
-    return AnalysisInputs(
+    return _inputs(
+        old,
+        read,
+        read["again"],
         enterprises=enterprises,
         links=links,
         activity=merged,
-        peer_stats=combine_peer_parts([parts]),
-        known_violators=violators,
         peer_parts=parts,
         peer_rows=rows,
         currencies=currencies,
