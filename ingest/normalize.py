@@ -366,8 +366,12 @@ def normalize_phone(value: object, region: str | None = None) -> str | None:
 # Year-first forms only. Day-first and month-first forms ("30/05/2026", "05/30/2026") are refused:
 # "05/06/2026" means different days in different countries, and accepting only the rows where the
 # day happens to exceed 12 would load part of a file and quarantine the rest.
-_DATE_SEPARATED = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# ASCII digits only (after NFKC): other scripts' digits are not dates in a declaration, and both paths
+# must refuse them alike (int() would read "౨000" as 2000 where pandas does not)
+_DATE_SEPARATED = re.compile(
+    r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$", re.ASCII
+)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
 _YEARS = (1800, 2200)  # a date outside is a typing slip (0000, 9999), not a lodging or registration
 
 

@@ -120,6 +120,7 @@ def warm_up() -> None:
     nz.normalize_person_name("Warm Up")
     nz.normalize_name("Warm-up Trading Co. Ltd")
 
+
 # (kind, already-normalised field as ingest's validation writes it, raw field, normaliser)
 _FIELDS = (
     ("address", "importer_address_key", "importer_address", _address),
