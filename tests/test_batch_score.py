@@ -124,7 +124,9 @@ def _rules(draw_conditions: list[dict]):
     from scoring.rules import parse_rule
 
     return [
-        parse_rule({**RULE, "id": f"rule-{i}", "weight": 0.1 + 0.2 * (i % 4), "conditions": conditions})
+        parse_rule(
+            {**RULE, "id": f"rule-{i}", "weight": 0.1 + 0.2 * (i % 4), "conditions": conditions, "changed_by": "test"}
+        )
         for i, conditions in enumerate(draw_conditions)
     ]
 
