@@ -257,7 +257,7 @@ def _link_used(link: dict) -> dict:
     }
 
 
-def combine(probability: float, rule_weights: list[float], network_risk: float, network_weight: float) -> float:
+def combine(probability: float, rule_weights, network_risk: float, network_weight: float) -> float:
     """The 0-100 score (noisy-OR of model, rule hits and network risk)."""
     keep = (1.0 - probability) * (1.0 - network_weight * min(max(network_risk, 0.0), 1.0))
     for w in rule_weights:
@@ -340,14 +340,18 @@ class Scorer:
         self, declaration_id: str, office, p: float, hits: list[Rule], network_risk: float, links: list | None
     ) -> Decision:
         """One decision from the model's probability, the rule hits and the network risk (with its links)."""
-        score = combine(p, [r.weight for r in hits], network_risk, self.config.network_weight)
+        score = combine(p, [r.weight for r in hits] if hits else (), network_risk, self.config.network_weight)
         medium, high = self.config.levels_for(office)
         level = "high" if score >= high else "medium" if score >= medium else "low"
         chosen = self._random(declaration_id)
-        reasons = [
-            {"kind": "rule", "rule": r.id, "target": r.target, "weight": r.weight, "detail": r.description}
-            for r in hits
-        ]
+        reasons = (
+            [
+                {"kind": "rule", "rule": r.id, "target": r.target, "weight": r.weight, "detail": r.description}
+                for r in hits
+            ]
+            if hits
+            else []
+        )
         if links:
             reasons += [
                 {
@@ -377,7 +381,7 @@ class Scorer:
             channel=CHANNELS["high"] if chosen else CHANNELS[level],
             random=chosen,
             reasons=reasons,
-            rule_hits=[r.id for r in hits],
+            rule_hits=[r.id for r in hits] if hits else [],
             links=[_link_used(x) for x in links] if links else [],
         )
 
