@@ -16,15 +16,37 @@ enterprise and member.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 import neo4j
 import numpy as np
 import pandas as pd
 
+from graph.errors import RiskGraphError
 from graph.model import SchemaError, schema
 
-__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_results", "write_changes", "current_snapshot"]
+__all__ = [
+    "ENTERPRISE_RESULT_PROPERTIES",
+    "ResultsTooLarge",
+    "write_results",
+    "write_changes",
+    "current_snapshot",
+]
+
+#: what Neo4j answers when a transaction needs more memory than it may have (one transaction's limit, or all
+#: transactions' together: 70 % of the heap by default)
+MEMORY_REFUSALS = (
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+    "Neo.TransientError.General.TransactionMemoryLimit",
+)
+
+
+class ResultsTooLarge(RiskGraphError, RuntimeError):
+    """The run's results need more transaction memory than the server allows; the previous run stays whole."""
+
+    status, code = 507, "results_too_large_for_one_transaction"
+
 
 #: Enterprise properties owned by the analysis (declared in graph/schema/Enterprise.yaml)
 ENTERPRISE_RESULT_PROPERTIES = (
@@ -156,7 +178,7 @@ def write_results(
     rows = _enterprise_rows(enterprises, networks, at)
     network_rows = _network_rows(networks)
 
-    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+    def write_tx(tx: neo4j.Transaction) -> None:
         tx.run(DROP_NETWORKS).consume()
         for batch in _batches(rows, batch_size):
             tx.run(SET_ENTERPRISES, rows=batch).consume()
@@ -175,9 +197,31 @@ def write_results(
         if before_commit is not None:
             before_commit()
 
-    with driver.session(database=database) as session:
-        session.execute_write(write_tx)
+    _write(driver, database, write_tx, len(rows), len(network_rows))
     return {"enterprises": len(rows), "networks": len(network_rows)}
+
+
+def _write(driver: neo4j.Driver, database: str, work, enterprises: int, networks: int, attempts: int = 5) -> None:
+    """Run ``work`` as one write transaction, again after a transient failure (a deadlock with a concurrent load);
+    a refusal for memory is said plainly at once: written again it would take as long and be refused again."""
+    for attempt in range(attempts):
+        try:
+            with driver.session(database=database) as session, session.begin_transaction() as tx:
+                work(tx)
+                tx.commit()
+            return
+        except neo4j.exceptions.TransientError as exc:
+            if exc.code in MEMORY_REFUSALS:
+                raise ResultsTooLarge(
+                    f"Neo4j refused the memory to write the results of {enterprises:,} enterprises and "
+                    f"{networks:,} networks in one transaction, so the graph still shows the previous run whole "
+                    f"({exc.message}). Give the server more: RISKGRAPH_NEO4J_HEAP for the local Neo4j (70 % of "
+                    "the heap is the default limit of all transactions together), or raise "
+                    "dbms.memory.transaction.total.max and db.memory.transaction.max on your own server."
+                ) from exc
+            if attempt == attempts - 1:
+                raise
+        time.sleep(0.5 * 2**attempt)
 
 
 def write_changes(
@@ -198,7 +242,7 @@ def write_changes(
     rows = _enterprise_rows(enterprises, networks, at)
     network_rows = _network_rows(networks)
 
-    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+    def write_tx(tx: neo4j.Transaction) -> None:
         tx.run(DROP_THESE_NETWORKS, ids=[int(i) for i in removed_networks]).consume()
         for batch in _batches(rows, batch_size):
             tx.run(SET_ENTERPRISES, rows=batch).consume()
@@ -209,8 +253,7 @@ def write_changes(
         if before_commit is not None:
             before_commit()
 
-    with driver.session(database=database) as session:
-        session.execute_write(write_tx)
+    _write(driver, database, write_tx, len(rows), len(network_rows))
     return {"enterprises": len(rows), "networks": len(network_rows)}
 
 
