@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     bolt_port: int = Field(default=7687, ge=1, le=65535)
     neo4j_heap: str = "4g"
     neo4j_pagecache: str = "4g"
+    neo4j_transaction_memory: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+[kKmMgG]?$",
+        description="the local Neo4j's limit on all transactions' memory together (default 70 % of the heap)",
+    )
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     bulk_min_rows: int = Field(
         default=100_000, ge=0, description="a first load this large goes through Neo4j's importer (local only)"

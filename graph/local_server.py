@@ -175,6 +175,8 @@ def start(cfg: Settings) -> ServerStatus:
         str(cfg.bolt_port),
         cfg.neo4j_pagecache,
     ]
+    if cfg.neo4j_transaction_memory:
+        cmd.append(f"dbms.memory.transaction.total.max={cfg.neo4j_transaction_memory}")
     if cfg.neo4j_gds:
         cmd += ["dbms.security.procedures.unrestricted=gds.*", f"server.directories.plugins={GDS_PLUGINS_DIR}"]
     with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697"))
+
+
+def free_port() -> int:
+    """A port nothing listens on, for a module's own server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,13 +23,7 @@ from graph.model import schema
 from graph.reference import SEED_OFFICES
 from graph.setup import ensure_schema, load_reference_data
 from sample.generator import generate
-from tests.conftest import run_cli
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +37,7 @@ def sample(tmp_path_factory) -> Path:
 def own_server(rg_env, tmp_path_factory):
     """(environment, settings) of a local Neo4j for this module; a first load of 1,000 rows is a bulk one."""
     home = tmp_path_factory.mktemp("bulk-home")
-    env = dict(rg_env, RISKGRAPH_HOME=str(home), RISKGRAPH_BOLT_PORT=str(_free_port()), RISKGRAPH_BULK_MIN_ROWS="1000")
+    env = dict(rg_env, RISKGRAPH_HOME=str(home), RISKGRAPH_BOLT_PORT=str(free_port()), RISKGRAPH_BULK_MIN_ROWS="1000")
     cfg = Settings(
         home=home,
         bolt_port=int(env["RISKGRAPH_BOLT_PORT"]),

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
 
 from graph import local_server
 from graph.model import schema
 from graph.reference import SEED_OFFICES
-from tests.conftest import run_cli
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port, run_cli
 
 
 def test_start_is_harmless_when_running(neo4j_server):
@@ -30,7 +23,7 @@ def test_status_command_reports_running(neo4j_server, rg_env):
 
 
 def test_unreachable_database_is_one_clear_line(rg_env, tmp_path):
-    env = dict(rg_env, RISKGRAPH_BOLT_PORT=str(_free_port()), RISKGRAPH_HOME=str(tmp_path))
+    env = dict(rg_env, RISKGRAPH_BOLT_PORT=str(free_port()), RISKGRAPH_HOME=str(tmp_path))
     done = run_cli(env, "stats", "--json", check=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -41,7 +34,7 @@ def test_unreachable_database_is_one_clear_line(rg_env, tmp_path):
 
 
 def test_external_uri_starts_nothing(rg_env, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dict(rg_env, NEO4J_URI=f"bolt://127.0.0.1:{port}", RISKGRAPH_HOME=str(tmp_path))
     done = run_cli(env, "neo4j", "start")
     assert "NEO4J_URI is set" in done.stderr
