@@ -10,7 +10,7 @@ loaded, then N rows (a day) go through the Cypher writer into that graph, and ro
 ``--baseline REV`` loads the N rows before them with the writer of git revision REV first (a worktree of
 it, in a subprocess, same server), so the old figure is measured in the same run on the same graph.
 Usage: python benchmarks/ingest.py [--declarations N] [--port P] [--data DIR] [--cypher]
-       [--incremental 50000 [--baseline REV]]
+       [--incremental 50000 [--baseline REV]] [--memory 6g]
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--cypher", action="store_true", help="batched Cypher writer, not the importer")
     parser.add_argument("--incremental", type=int, default=0, help="measure a later load of this many rows")
     parser.add_argument("--baseline", default=None, help="git revision whose writer loads the day before")
+    parser.add_argument("--memory", default="6g", help="Neo4j heap and page cache, each")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rg-bench-ingest-"))
@@ -125,7 +126,7 @@ def main() -> None:
         began = time.perf_counter()
         generate(data, args.declarations, 11)
         print(f"generate: {args.declarations:,} declarations in {time.perf_counter() - began:.1f}s")
-    cfg = Settings(home=work / "home", bolt_port=args.port, neo4j_heap="6g", neo4j_pagecache="6g")
+    cfg = Settings(home=work / "home", bolt_port=args.port, neo4j_heap=args.memory, neo4j_pagecache=args.memory)
     local_server.start(cfg)
     try:
         driver = check(cfg)
