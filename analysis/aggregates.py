@@ -71,7 +71,8 @@ BY_IMPORTERS = f"""
 MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration) WHERE e.id IN $ids AND d.importer_id = e.id
 RETURN collect({_ROW}) AS rows
 """
-FROM_SOURCES = f"MATCH (d:Declaration) WHERE coalesce(d.source, '') IN $sources RETURN collect({_ROW}) AS rows"
+FROM_LOADS = f"MATCH (d:Declaration) WHERE d.load IN $loads RETURN collect({_ROW}) AS rows"
+UNLOADED = f"MATCH (d:Declaration) WHERE d.load IS NULL RETURN collect({_ROW}) AS rows"
 CURRENCIES = """
 MATCH (d:Declaration) WHERE d.date <= $as_of AND d.currency IS NOT NULL
 RETURN collect(DISTINCT d.currency) AS currencies
@@ -128,9 +129,11 @@ def code_pages(
         yield _page(tx.run(WITHOUT_CODE).single()["rows"])
 
 
-def day_pages(tx: neo4j.ManagedTransaction, sources: list[str]) -> Iterator[pd.DataFrame]:
-    """The declarations loaded from the files ``sources``."""
-    yield _page(tx.run(FROM_SOURCES, sources=sources).single()["rows"])
+def day_pages(tx: neo4j.ManagedTransaction, loads: list[str]) -> Iterator[pd.DataFrame]:
+    """The declarations of the loads ``loads`` (``""``: those written without a load)."""
+    yield _page(tx.run(FROM_LOADS, loads=loads).single()["rows"])
+    if "" in loads:
+        yield _page(tx.run(UNLOADED).single()["rows"])
 
 
 def importer_pages(tx: neo4j.ManagedTransaction, ids: list[str], per_page: int = 2_000) -> Iterator[pd.DataFrame]:

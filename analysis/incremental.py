@@ -1,14 +1,15 @@
 """Fresh risk after new data: redo only what the declarations loaded since the last run touched.
 
-New declarations are those of a ``source`` file the last run did not see (or that has grown since), and
-declarations with feedback recorded after it. Their importers are *touched*. The run then
+New declarations are those of a load (one ``riskgraph ingest`` run, :func:`ingest.pipeline.new_load`) the
+last run did not see (or that has grown since), and declarations with feedback recorded after it; a load that
+shrank (its rows written again by a later one) makes the run full. Their importers are *touched*. The run then
 
-1. when the touched declarations are all new (from files the last run did not know), reads only them and
+1. when the touched declarations are all new (from loads the last run did not know), reads only them and
    adds their counts to the last run's activity tables (when they move the latest date, the touched
    importers' declarations are folded again instead, since their windows moved), compares the HS6 codes they
    fall in again from the stored peer columns (:mod:`analysis.peer_rows`) and the new rows (whole peer groups,
    so exact), and reads the uses of their consignments and their importers' own identifiers; otherwise
-   (feedback on old declarations, a grown file) it re-reads, as a full run reads, the declarations of the
+   (feedback on old declarations, a grown load) it re-reads, as a full run reads, the declarations of the
    touched importers and of every member of their communities, the consignments they used, their own
    identifiers, and the declarations of the HS6 codes touched;
 2. merges that into the last run's enterprise-sized inputs (:mod:`analysis.state`) and projects the
@@ -62,7 +63,7 @@ from graph.currency import money_basis
 from graph.model import schema
 from graph.paging import read_pages
 
-__all__ = ["Touched", "IncrementalResult", "SOURCE_COUNTS", "source_counts", "find_touched", "analyse_touched"]
+__all__ = ["Touched", "IncrementalResult", "load_counts", "find_touched", "analyse_touched"]
 
 for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Network", "Consignment"):
     schema().node(_label)
@@ -72,16 +73,22 @@ for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM", 
 #: a change in propagated risk below this is rounding, not a new outcome
 PROPAGATION_MOVE = 1e-9
 
-SOURCE_COUNTS = "MATCH (d:Declaration) RETURN coalesce(d.source, '') AS source, count(*) AS n"
+# both from indexes and the count store, not a scan of the declarations
+LOAD_COUNTS = "MATCH (d:Declaration) WHERE d.load IS NOT NULL RETURN d.load AS load, count(*) AS n"
+DECLARATIONS = "MATCH (d:Declaration) RETURN count(d) AS n"
 
 # What the graph shows of the last run: a graph emptied and loaded again since shows none of it.
 SHOWN = """
 RETURN COUNT { MATCH (e:Enterprise) WHERE e.risk IS NOT NULL } AS analysed, COUNT { MATCH (:Network) } AS networks
 """
 
-TOUCHED = """
-MATCH (d:Declaration)
-WHERE coalesce(d.source, '') IN $sources OR d.feedback_at > $since
+# the declarations of the loads $loads or with feedback since $since, each from its index
+_TOUCHED = """
+CALL () {
+  MATCH (d:Declaration) WHERE d.load IN $loads RETURN d
+  UNION
+  MATCH (d:Declaration) WHERE d.feedback_at > $since RETURN d%s
+}
 RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS codes, count(d) AS declarations,
        toString(max(d.date)) AS latest, count(CASE WHEN d.feedback_at > $since THEN 1 END) AS feedback
 """
@@ -131,18 +138,18 @@ RETURN collect([e.id, e.name, e.category, toString(e.registered), e.country]) AS
 class Touched:
     """What changed since the last run."""
 
-    sources: dict[str, int]
+    loads: dict[str, int]
     importers: list[str]
     codes: list[str]
     declarations: int
     latest: pd.Timestamp | None
-    grown: list[str]  # the sources new or grown since
+    grown: list[str]  # the loads new or grown since ("" for declarations written without one)
     feedback: int = 0  # declarations with feedback since
 
     def only_new(self, state: AnalysisState) -> bool:
-        """Whether the touched declarations are all new ones (from sources the last run did not know): then
+        """Whether the touched declarations are all new ones (from loads the last run did not know): then
         only they are read, and compared with their peers from the stored peer columns."""
-        known = any(s in state.sources for s in self.grown)
+        known = any(s in state.loads for s in self.grown)
         kept = state.inputs.peer_rows is not None and state.inputs.currencies is not None
         return kept and not known and self.feedback == 0
 
@@ -163,28 +170,36 @@ class IncrementalResult:
     counts: dict[str, int]
 
 
-def source_counts(driver: neo4j.Driver, database: str) -> dict[str, int]:
-    """Declarations per ``source`` file (``""`` for none)."""
-    records = driver.execute_query(SOURCE_COUNTS, database_=database, routing_=neo4j.RoutingControl.READ).records
-    return {r["source"]: r["n"] for r in records}
+def load_counts(driver: neo4j.Driver, database: str) -> dict[str, int]:
+    """Declarations per load (``""`` for those written without one)."""
+    read = neo4j.RoutingControl.READ
+    counts = {r["load"]: r["n"] for r in driver.execute_query(LOAD_COUNTS, database_=database, routing_=read).records}
+    unloaded = driver.execute_query(DECLARATIONS, database_=database, routing_=read).records[0]["n"] - sum(
+        counts.values()
+    )
+    return counts | ({"": unloaded} if unloaded else {})
 
 
 def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> Touched | None:
-    """The declarations new since ``state``; None when only a full run is right: a source shrank or vanished,
+    """The declarations new since ``state``; None when only a full run is right: a load shrank or vanished,
     or the graph does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
     shown = driver.execute_query(SHOWN, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
     if (shown["analysed"], shown["networks"]) != (len(state.table), len(state.networks)):
         return None
-    sources = source_counts(driver, database)
-    if any(sources.get(s, 0) < n for s, n in state.sources.items()):
+    loads = load_counts(driver, database)
+    if any(loads.get(s, 0) < n for s, n in state.loads.items()):
         return None
-    grown = [s for s, n in sources.items() if n != state.sources.get(s)]
+    grown = [s for s, n in loads.items() if n != state.loads.get(s)]
     record = driver.execute_query(
-        TOUCHED, sources=grown, since=state.analysed_at, database_=database, routing_=neo4j.RoutingControl.READ
+        touched_query("" in grown),
+        loads=grown,
+        since=state.analysed_at,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
     ).records[0]
     latest = pd.Timestamp(record["latest"]) if record["latest"] else None
     return Touched(
-        sources,
+        loads,
         sorted(record["importers"]),
         sorted(record["codes"]),
         record["declarations"],
@@ -192,6 +207,11 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> T
         grown,
         record["feedback"],
     )
+
+
+def touched_query(unloaded: bool) -> str:
+    """The touched declarations' query; with ``unloaded``, those written without a load count as new too."""
+    return _TOUCHED % ("\n  UNION\n  MATCH (d:Declaration) WHERE d.load IS NULL RETURN d" if unloaded else "")
 
 
 def _replace(old: pd.DataFrame, new: pd.DataFrame, column: str, keys) -> pd.DataFrame:

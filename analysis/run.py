@@ -29,7 +29,7 @@ import pandas as pd
 
 from analysis.aggregates import read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
-from analysis.incremental import analyse_touched, find_touched, source_counts
+from analysis.incremental import analyse_touched, find_touched, load_counts
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
 from analysis.state import AnalysisState, load_state, save_state, staging_folder
@@ -150,15 +150,15 @@ def run_analysis(
 
 
 def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, clock: _Clock) -> AnalysisRun:
-    sources = source_counts(driver, database)
+    loads = load_counts(driver, database)
     rows = staging_folder(home)
     try:
-        return _analyse_all(driver, database, home, engine, seed, as_of, clock, sources, rows)
+        return _analyse_all(driver, database, home, engine, seed, as_of, clock, loads, rows)
     finally:
         shutil.rmtree(rows, ignore_errors=True)
 
 
-def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, sources, rows: Path) -> AnalysisRun:
+def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, loads, rows: Path) -> AnalysisRun:
     data = read_analysis_inputs(driver, database, as_of=as_of, peer_rows=rows)
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -185,7 +185,7 @@ def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, sou
         before_commit=lambda: _kill_point("writing"),
     )
     clock.lap("write_back")
-    folder = _publish(home, version, data, result.enterprises, result.networks, sources, analysed_at, seed, engine)
+    folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine)
     _follow_in_scoring(home, result.enterprises, result.networks, clock)
     return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
 
@@ -222,7 +222,7 @@ def _analyse_touched(driver, database, home: Path, state, touched, engine, seed:
     )
     clock.lap("write_back")
     folder = _publish(
-        home, version, change.inputs, change.table, change.networks, touched.sources, analysed_at, seed, engine
+        home, version, change.inputs, change.table, change.networks, touched.loads, analysed_at, seed, engine
     )
     _follow_in_scoring(home, change.table, change.networks, clock)
     return _run(change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
@@ -248,7 +248,7 @@ def _stage(home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict
     return version
 
 
-def _publish(home, version, data, table, networks, sources, analysed_at, seed, engine) -> Path:
+def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine) -> Path:
     """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
     _kill_point("committed")
     folder = publish_snapshot(home, version)
@@ -256,7 +256,7 @@ def _publish(home, version, data, table, networks, sources, analysed_at, seed, e
         inputs=data,
         table=table,
         networks=networks,
-        sources=sources,
+        loads=loads,
         analysed_at=analysed_at,
         snapshot=folder.name,
         settings={"engine": engine.name, "seed": seed},

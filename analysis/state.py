@@ -3,8 +3,8 @@
 Every run (full or incremental) saves, under ``$RISKGRAPH_HOME/analysis-state/<version>/``, the inputs it
 analysed (:class:`analysis.pipeline.AnalysisInputs`, with the peer sums per importer and HS6 code and the
 declarations' peer columns, :mod:`analysis.peer_rows`), its
-enterprise table and networks, the number of declarations per ``source`` file and the time of the run, so
-the next run can tell which declarations are new (a new or grown source, feedback since) and redo only
+enterprise table and networks, the number of declarations per load (one ingest run) and the time of the run, so
+the next run can tell which declarations are new (a new or grown load, feedback since) and redo only
 what they touch. Written through :class:`graph.home.VersionedStore`; the state names the analysis snapshot
 it belongs to, and a state whose snapshot is not the latest is not used (the next run is full).
 """
@@ -37,7 +37,7 @@ class AnalysisState:
     inputs: AnalysisInputs
     table: pd.DataFrame
     networks: list[dict]
-    sources: dict[str, int]
+    loads: dict[str, int]  # declarations per load (ingest.pipeline.new_load)
     analysed_at: datetime
     snapshot: str
     settings: dict = field(default_factory=dict)
@@ -84,7 +84,7 @@ def save_state(home: Path, state: AnalysisState) -> str:
             "history_days": activity.history_days,
             "known_violators": sorted(inputs.known_violators),
             "currencies": inputs.currencies,
-            "sources": state.sources,
+            "loads": state.loads,
             "settings": state.settings,
         }
         (folder / "state.json").write_text(json.dumps(meta))
@@ -99,6 +99,8 @@ def load_state(home: Path) -> AnalysisState | None:
         return None
     folder = store.folder(version)
     meta = json.loads((folder / "state.json").read_text())
+    if "loads" not in meta:  # saved before declarations had loads: it cannot tell which are new
+        return None
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _TABLES}
     activity = Activity(
         **tables,
@@ -123,7 +125,7 @@ def load_state(home: Path) -> AnalysisState | None:
         inputs=inputs,
         table=table,
         networks=json.loads((folder / "networks.json").read_text()),
-        sources=meta["sources"],
+        loads=meta["loads"],
         analysed_at=datetime.fromisoformat(meta["analysed_at"]),
         snapshot=meta["snapshot"],
         settings=meta.get("settings", {}),

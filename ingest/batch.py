@@ -43,6 +43,7 @@ DECLARATION_PROPERTIES = (
     "route",
     "consignment_id",
     "source",
+    "load",
 )
 
 

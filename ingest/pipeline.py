@@ -14,10 +14,12 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import threading
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,6 +53,8 @@ class IngestReport:
     money_unit: str = "USD"
     #: offices the hierarchy did not know, registered as unassigned districts (``graph.reference``)
     new_offices: list[str] = field(default_factory=list)
+    #: this run's name on the declarations it wrote (``new_load``)
+    load: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -86,32 +90,42 @@ def _currencies(clean: pd.DataFrame) -> Counter:
     return Counter(clean["currency"].fillna("").astype(str).tolist())
 
 
+def new_load() -> str:
+    """A name for one ingest run, stamped on every declaration it writes: the analysis tells new rows from
+    those it has seen by their loads, whatever the files are called (a daily drop often has the same name)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-") + uuid.uuid4().hex[:8]
+
+
 def _validated(
-    chunk: Chunk, mapping: Mapping | None, unknown_offices: str = "create"
+    chunk: Chunk, mapping: Mapping | None, load: str, unknown_offices: str = "create"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
-    return frame, *validate(frame, chunk.source, chunk.rows, unknown_offices)
+    clean, bad = validate(frame, chunk.source, chunk.rows, unknown_offices)
+    clean["load"] = load
+    return frame, clean, bad
 
 
-def _prepare(chunk: Chunk, mapping: Mapping | None, prepare: Prepare, unknown_offices: str = "create") -> Prepared:
+def _prepare(
+    chunk: Chunk, mapping: Mapping | None, prepare: Prepare, load: str, unknown_offices: str = "create"
+) -> Prepared:
     """Map, validate and prepare one chunk; in a worker process when there are several."""
-    _, clean, bad = _validated(chunk, mapping, unknown_offices)
+    _, clean, bad = _validated(chunk, mapping, load, unknown_offices)
     batch = prepare(clean) if len(clean) else None
     return Prepared(clean[["declaration_id", "row"]], bad, _currencies(clean), batch, new_offices(clean))
 
 
 def _prepared(
-    chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int, unknown_offices: str
+    chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int, load: str, unknown_offices: str
 ) -> Iterator[tuple[Chunk, Prepared]]:
     """Chunks with their preparation, in input order."""
     if workers <= 1:
-        yield from ((chunk, _prepare(chunk, mapping, prepare, unknown_offices)) for chunk in chunks)
+        yield from ((chunk, _prepare(chunk, mapping, prepare, load, unknown_offices)) for chunk in chunks)
         return
     # Spawned, not forked: the writer thread is already running and a fork would copy its locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         ahead: deque = deque()
         for chunk in chunks:
-            ahead.append((chunk, pool.submit(_prepare, chunk, mapping, prepare, unknown_offices)))
+            ahead.append((chunk, pool.submit(_prepare, chunk, mapping, prepare, load, unknown_offices)))
             if len(ahead) > 2 * workers:
                 done, future = ahead.popleft()
                 yield done, future.result()
@@ -132,7 +146,7 @@ def ingest_files(
     unknown_offices: str = "create",
 ) -> IngestReport:
     """Read, validate and write every file; offices first seen are registered as unassigned districts."""
-    report = IngestReport()
+    report = IngestReport(load=new_load())
     quarantine = QuarantineWriter(quarantine_dir, "-".join(p.stem for p in paths[:3]))
     pending: queue.Queue = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
@@ -157,14 +171,14 @@ def ingest_files(
     stored_currencies: Counter = Counter()
     try:
         chunks = read_chunks(paths, batch_rows)
-        for chunk, ready in _prepared(chunks, mapping, prepare, workers, unknown_offices):
+        for chunk, ready in _prepared(chunks, mapping, prepare, workers, report.load, unknown_offices):
             ids, bad, batch, currencies = ready.ids, ready.bad, ready.batch, ready.currencies
             if ready.offices - set(report.new_offices):
                 report.new_offices = sorted(set(report.new_offices) | ready.offices)
                 register_offices(ready.offices)
             if any(i in seen for i in ids["declaration_id"].astype(str).tolist()):
                 # rare: prepared again without the repeated rows, whose entities must not be written either
-                frame, clean, bad = _validated(chunk, mapping, unknown_offices)
+                frame, clean, bad = _validated(chunk, mapping, report.load, unknown_offices)
                 clean, repeats = drop_repeats(clean, frame, chunk.source, chunk.rows, seen)
                 batch = prepare(clean) if len(clean) else None
                 ids, currencies = clean, _currencies(clean)

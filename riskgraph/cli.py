@@ -258,7 +258,7 @@ def ingest(
             soft_wrap=True,
         )
     if as_json:
-        keys = ("read", "stored", "quarantined", "quarantine_file", "new_offices", "without_rate", "money_unit")
+        keys = ("read", "stored", "quarantined", "quarantine_file", "new_offices", "without_rate", "money_unit", "load")
         print(json.dumps({k: getattr(report, k) for k in keys}))
 
 

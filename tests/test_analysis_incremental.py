@@ -1,8 +1,8 @@
 """``riskgraph analyze`` after a day's new declarations: incremental, and the same risk as a full run.
 
-A generated year is split into the year without one day and that day. The year is loaded and analysed
-in full; the day is loaded and ``riskgraph analyze`` runs incrementally (it says so, and rescores only the
-touched communities); then ``riskgraph analyze --full`` runs. For every touched importer whose community
+A generated year is split into the year without one day and that day, in files of the same name. The year
+is loaded and analysed in full; the day is loaded and ``riskgraph analyze`` runs incrementally (it says so,
+and rescores only the touched communities); then ``riskgraph analyze --full`` runs. For every touched importer whose community
 has the same members in both runs, the incremental risk equals the full run's.
 """
 
@@ -37,7 +37,10 @@ def year_and_day(request, tmp_path_factory) -> tuple[Path, Path, set[str]]:
     )
     days = sorted(rows["date"].unique())
     day = days[request.param]
-    year, new = folder / "year.csv", folder / "day.csv"
+    # the day's file has the year's name, as a daily drop often does: its rows are new by their load, not name
+    year, new = folder / "year" / "declarations.csv", folder / "day" / "declarations.csv"
+    year.parent.mkdir()
+    new.parent.mkdir()
     rows[rows["date"] != day].to_csv(year, index=False)
     rows[rows["date"] == day].to_csv(new, index=False)
     return year, new, set(rows.loc[rows["date"] == day, "importer_id"])

@@ -72,10 +72,11 @@ def _empty(cfg: Settings) -> None:
 
 
 def _graph(cfg: Settings) -> dict[str, list[str]]:
-    """Every node (key and properties) and relationship (endpoints and properties), sorted, with value types."""
+    """Every node (key and properties) and relationship (endpoints and properties), sorted, with value types;
+    a declaration's ``load`` names the ingest run that wrote it, so it is left out (see ``_loads``)."""
 
     def typed(props: dict) -> dict:
-        return {k: f"{type(v).__name__}:{v}" for k, v in props.items()}
+        return {k: f"{type(v).__name__}:{v}" for k, v in props.items() if k != "load"}
 
     model = schema()
     out = {}
@@ -91,6 +92,10 @@ def _graph(cfg: Settings) -> dict[str, list[str]]:
         )
         out[rel] = sorted(json.dumps([r["ends"], typed(r["p"])], sort_keys=True) for r in rows)
     return out
+
+
+def _loads(cfg) -> list[str]:
+    return [r["load"] for r in _query(cfg, "MATCH (d:Declaration) RETURN DISTINCT d.load AS load")]
 
 
 def _summary(done: subprocess.CompletedProcess) -> dict:
@@ -110,6 +115,7 @@ def test_bulk_first_load_is_the_cypher_graph_and_cypher_reloads_change_nothing(o
     _empty(cfg)
     cypher = _summary(run_cli(env, "ingest", str(sample), "--no-bulk", "--json"))
     cypher_stats, cypher_graph = _stats(env), _graph(cfg)
+    assert _loads(cfg) == [cypher["load"]]
     assert cypher_stats["nodes"]["Declaration"] == cypher["stored"] > 0
 
     _empty(cfg)
@@ -124,6 +130,7 @@ def test_bulk_first_load_is_the_cypher_graph_and_cypher_reloads_change_nothing(o
     assert _quarantine(bulk).equals(_quarantine(cypher))
     assert _stats(env) == cypher_stats
     assert _graph(cfg) == cypher_graph
+    assert _loads(cfg) == [bulk["load"]] != [cypher["load"]]
     assert not (cfg.home / "import").exists()
 
     again = run_cli(env, "ingest", str(sample), "--json")  # no longer empty: Cypher, updates in place
@@ -131,6 +138,7 @@ def test_bulk_first_load_is_the_cypher_graph_and_cypher_reloads_change_nothing(o
     assert "(0 new)" in again.stderr
     assert _stats(env) == cypher_stats
     assert _graph(cfg) == cypher_graph
+    assert _loads(cfg) == [_summary(again)["load"]]  # written again: the analysis will read them again
 
     refused = run_cli(env, "ingest", str(sample), "--bulk", check=False)
     assert refused.returncode == 1
