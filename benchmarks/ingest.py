@@ -7,8 +7,10 @@ importer (``--cypher``: the batched Cypher writer instead, as for later loads).
 
 ``--incremental N``: a later load instead (bar: >= 10,000 rows/s): the year less its last 2 N rows is bulk
 loaded, then N rows (a day) go through the Cypher writer into that graph, and rows/s is printed.
-``--baseline REV`` loads the N rows before them with the writer of git revision REV first (a worktree of
-it, in a subprocess, same server), so the old figure is measured in the same run on the same graph.
+``--baseline REV`` compares with the writer of git revision REV (a worktree of it, in a subprocess, same
+server, same graph): four days of N rows load in the order REV, this, this, REV, because whichever writer
+goes first meets a cold server (unplanned statements, code not yet compiled by the JVM) and looked twice as
+slow as the same code loading second; each side's figure is the mean of its two days, with Neo4j's CPU.
 Usage: python benchmarks/ingest.py [--declarations N] [--port P] [--data DIR] [--cypher]
        [--incremental 50000 [--baseline REV]] [--memory 6g]
 """
@@ -29,6 +31,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from benchmarks._graph import declaration_count, reset, split_days  # noqa: E402
+from benchmarks.analyze import _server_cpu  # noqa: E402
 from graph import local_server  # noqa: E402
 from graph.config import Settings  # noqa: E402
 from graph.connection import check  # noqa: E402
@@ -88,23 +91,36 @@ def day_load(code: Path, cfg: Settings, day: Path) -> tuple[int, float]:
 
 
 def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path) -> None:
-    """Bulk-load the year less two days, then each day through Cypher: REV's writer first, then this one."""
-    base, days = split_days(data, work / "split", args.incremental, args.incremental)
-    bulk_ingest([base], cfg)
-    print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
+    """Bulk-load the year less its last days, then each day through Cypher (with REV: REV, this, this, REV)."""
     here = _HERE.parent
-    runs = [("this checkout", here, days[1])]
+    sides = [("this checkout", here)]
     if args.baseline:
         old = work / "baseline"
+        sides.insert(0, (f"baseline {args.baseline}", old))
+    order = [sides[0], *sides[1:], *sides[1:], sides[0]] if args.baseline else sides
+    base, days = split_days(data, work / "split", *[args.incremental] * len(order))
+    bulk_ingest([base], cfg)
+    print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
+    if args.baseline:
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline], cwd=here, check=True)
-        runs.insert(0, (f"baseline {args.baseline}", old, days[0]))
+    totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label, _ in sides}
     try:
-        for label, code, day in runs:
+        for (label, code), day in zip(order, days, strict=True):
+            server = _server_cpu(cfg)
             rows, took = day_load(code, cfg, day)
-            print(f"later load ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s (bar: >= 10,000)")
+            cpu = _server_cpu(cfg) - server
+            totals[label] = [a + b for a, b in zip(totals[label], (rows, took, cpu), strict=True)]
+            print(f"later load ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s, Neo4j {cpu:.1f}s")
     finally:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)
+    for label, (rows, took, cpu) in totals.items():
+        print(
+            f"{label}: {rows / took:,.0f} rows/s (bar: >= 10,000), Neo4j {1000 * cpu / rows:.2f} CPU s per 1,000 rows"
+        )
+    if args.baseline:
+        (_, (rows_b, took_b, _)), (_, (rows_t, took_t, _)) = totals.items()
+        print(f"ratio this/baseline: {(rows_t / took_t) / (rows_b / took_b):.2f}x")
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
