@@ -8,9 +8,10 @@ importer (``--cypher``: the batched Cypher writer instead, as for later loads).
 ``--incremental N``: a later load instead (bar: >= 10,000 rows/s): the year less its last 2 N rows is bulk
 loaded, then N rows (a day) go through the Cypher writer into that graph, and rows/s is printed.
 ``--baseline REV`` compares with the writer of git revision REV (a worktree of it, in a subprocess, same
-server, same graph): four days of N rows load in the order REV, this, this, REV, because whichever writer
-goes first meets a cold server (unplanned statements, code not yet compiled by the JVM) and looked twice as
-slow as the same code loading second; each side's figure is the mean of its two days, with Neo4j's CPU.
+server, same graph): two days of N rows for each first (REV, this, REV, this), not counted, because the
+server is cold after the bulk load (unplanned statements, code not yet compiled by the JVM: the same writer
+looked 2.1 times slower loading first than second, and Neo4j's CPU per row kept falling for about 30,000
+rows), then four days in the order REV, this, this, REV; each side's figure is the mean of its two days.
 Usage: python benchmarks/ingest.py [--declarations N] [--port P] [--data DIR] [--cypher]
        [--incremental 50000 [--baseline REV]] [--memory 6g]
 """
@@ -91,13 +92,15 @@ def day_load(code: Path, cfg: Settings, day: Path) -> tuple[int, float]:
 
 
 def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path) -> None:
-    """Bulk-load the year less its last days, then each day through Cypher (with REV: REV, this, this, REV)."""
+    """Bulk-load the year less its last days, then each day through Cypher (with REV: two warm-up days each,
+    then REV, this, this, REV)."""
     here = _HERE.parent
     sides = [("this checkout", here)]
     if args.baseline:
         old = work / "baseline"
         sides.insert(0, (f"baseline {args.baseline}", old))
-    order = [sides[0], *sides[1:], *sides[1:], sides[0]] if args.baseline else sides
+    warm = 2 * len(sides) if args.baseline else 0
+    order = [*sides, *sides, sides[0], sides[1], sides[1], sides[0]] if args.baseline else sides
     base, days = split_days(data, work / "split", *[args.incremental] * len(order))
     bulk_ingest([base], cfg)
     print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
@@ -105,12 +108,14 @@ def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path)
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline], cwd=here, check=True)
     totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label, _ in sides}
     try:
-        for (label, code), day in zip(order, days, strict=True):
+        for i, ((label, code), day) in enumerate(zip(order, days, strict=True)):
             server = _server_cpu(cfg)
             rows, took = day_load(code, cfg, day)
             cpu = _server_cpu(cfg) - server
-            totals[label] = [a + b for a, b in zip(totals[label], (rows, took, cpu), strict=True)]
-            print(f"later load ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s, Neo4j {cpu:.1f}s")
+            if i >= warm:
+                totals[label] = [a + b for a, b in zip(totals[label], (rows, took, cpu), strict=True)]
+            stage = "warm-up" if i < warm else "later load"
+            print(f"{stage} ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s, Neo4j {cpu:.1f}s")
     finally:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)
