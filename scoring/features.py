@@ -44,6 +44,7 @@ __all__ = [
     "fit_state",
     "training_features",
     "declaration_features",
+    "chunk_features",
     "feature_names",
     "prepare_frame",
 ]
@@ -341,57 +342,132 @@ def _float(value) -> float:
         return math.nan
 
 
-def declaration_features(d: dict, state: FeatureState) -> list[float]:
-    """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`)."""
+def _amounts(declared: float, rate: float | None, qty: float, mass: float) -> tuple:
+    """The money and quantity features of one declaration, and its unit value's log and basis (1 kg, 2 unit)."""
     nan = math.nan
-    declared = _float(d.get("value"))
-    rate = state.money.per_unit.get(d.get("currency"))
     value = declared / rate if rate else nan
-    qty, mass = _float(d.get("quantity")), _float(d.get("net_mass"))
     unit = mass if mass > 0 else qty if qty > 0 else nan
-    row = [
-        math.log1p(declared) if declared >= 0 else nan,
-        math.log(declared / unit) if declared > 0 and unit > 0 else nan,
-        math.log1p(value) if value >= 0 else nan,
-        math.log1p(qty) if qty >= 0 else nan,
-        math.log1p(mass) if mass >= 0 else nan,
-        _float(d.get("tax_rate")),
-    ]
     if mass > 0 and value > 0:
         log_uv, basis = math.log(value / mass), 1
     elif qty > 0 and value > 0:
         log_uv, basis = math.log(value / qty), 2
     else:
         log_uv, basis = nan, 0
+    return (
+        math.log1p(declared) if declared >= 0 else nan,
+        math.log(declared / unit) if declared > 0 and unit > 0 else nan,
+        math.log1p(value) if value >= 0 else nan,
+        math.log1p(qty) if qty >= 0 else nan,
+        math.log1p(mass) if mass >= 0 else nan,
+        log_uv,
+        basis,
+    )
+
+
+def _history(state: FeatureState, key: str, key_value) -> list[float]:
+    n, insp, viol = state.history[key].get(key_value, (0.0, 0.0, 0.0)) if key_value is not None else (0, 0, 0)
+    return [math.log1p(n), insp, viol, (viol + _PRIOR_WEIGHT * state.base_rate) / (insp + _PRIOR_WEIGHT)]
+
+
+def _code(state: FeatureState, column: str, value) -> float:
+    return math.nan if value is None else state.vocab[column].get(str(value), math.nan)
+
+
+def _importer(ent: dict, day: int) -> list[float]:
+    registered = ent.get("registered")
+    return [
+        math.nan if registered is None else float(day - registered),
+        _or_nan(ent.get("community_size")),
+        math.nan if ent.get("degree") is None else math.log1p(ent["degree"]),
+        _or_nan(ent.get("pagerank")),
+    ]
+
+
+def declaration_features(d: dict, state: FeatureState) -> list[float]:
+    """One prepared declaration's features (see :func:`scoring.scorer.prepare_declaration`);
+    :func:`chunk_features` computes the same for many, with the same helpers."""
+    nan = math.nan
+    declared = _float(d.get("value"))
+    qty, mass = _float(d.get("quantity")), _float(d.get("net_mass"))
+    *row, log_uv, basis = _amounts(declared, state.money.per_unit.get(d.get("currency")), qty, mass)
+    row.insert(5, _float(d.get("tax_rate")))
     ref = _peer(state, d.get("hs6"), d.get("origin"), basis)
     row += [log_uv, nan, 0.0] if ref is None or math.isnan(log_uv) else [log_uv, (log_uv - ref[0]) / ref[1], ref[2]]
     row[-1] = math.log1p(row[-1])
     origin, departure = d.get("origin"), d.get("departure")
-    ent = d["enterprise"]
-    registered = ent.get("registered")
     row += [
         float(d["n_licences"]),
         float(d["transit_count"]),
         nan if origin is None or departure is None else float(origin == departure),
         _CATEGORY_RANK.get(d.get("importer_category"), nan),
-        nan if registered is None else float(d["day"] - registered),
-        _or_nan(ent.get("community_size")),
-        nan if ent.get("degree") is None else math.log1p(ent["degree"]),
-        _or_nan(ent.get("pagerank")),
+        *_importer(d["enterprise"], d["day"]),
     ]
-    base = state.base_rate
     for key in HISTORY_KEYS:
-        key_value = d.get(key)
-        n, insp, viol = state.history[key].get(key_value, (0.0, 0.0, 0.0)) if key_value is not None else (0, 0, 0)
-        row += [math.log1p(n), insp, viol, (viol + _PRIOR_WEIGHT * base) / (insp + _PRIOR_WEIGHT)]
-    for column in (*CATEGORICAL, *IDENTITY):
-        v = d.get(column)
-        row.append(nan if v is None else state.vocab[column].get(str(v), nan))
+        row += _history(state, key, d.get(key))
+    row += [_code(state, column, d.get(column)) for column in (*CATEGORICAL, *IDENTITY)]
     row += [_float(d.get(column)) for column in state.extra_numeric]
-    for column in state.extra_categorical:
-        v = d.get(column)
-        row.append(nan if v is None else state.vocab[column].get(str(v), nan))
+    row += [_code(state, column, d.get(column)) for column in state.extra_categorical]
     return row
+
+
+def _per_value(values, fn) -> np.ndarray:
+    """``fn`` of each distinct value (None for a missing one), spread back over the rows (object array)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    done = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):  # one by one: a result that is a tuple stays one value
+        done[i] = fn(value)
+    if (codes < 0).any():
+        done[-1] = fn(None)
+    return done[codes]
+
+
+def chunk_features(columns: dict, state: FeatureState) -> np.ndarray:
+    """The feature matrix of a chunk of prepared declarations (``scoring.batch.prepare_columns``): the numbers
+    :func:`declaration_features` gives each row, computed once per distinct value where they depend on one."""
+    n = len(columns["id"])
+    out = np.empty((n, len(state.names())))
+    declared = np.fromiter(map(_float, columns["value"]), dtype=float, count=n)
+    qty = np.fromiter(map(_float, columns["quantity"]), dtype=float, count=n)
+    mass = np.fromiter(map(_float, columns["net_mass"]), dtype=float, count=n)
+    rates = _per_value(columns["currency"], state.money.per_unit.get)
+    amounts = list(map(_amounts, declared.tolist(), rates.tolist(), qty.tolist(), mass.tolist()))
+    money = np.array([a[:6] for a in amounts], dtype=float).reshape(n, 6)
+    basis = [a[6] for a in amounts]
+    out[:, :5] = money[:, :5]
+    out[:, 5] = np.fromiter(map(_float, columns["tax_rate"]), dtype=float, count=n)
+    log_uv = money[:, 5]
+    out[:, 6] = log_uv
+    refs = _per_value(
+        list(zip(columns["hs6"], columns["origin"], basis, strict=True)),
+        lambda k: None if k is None else _peer(state, *k),
+    )
+    has = np.array([r is not None for r in refs], dtype=bool) & ~np.isnan(log_uv)
+    centre = np.array([r[0] if r is not None else np.nan for r in refs], dtype=float)
+    scale = np.array([r[1] if r is not None else np.nan for r in refs], dtype=float)
+    out[:, 7] = np.where(has, (log_uv - centre) / scale, np.nan)
+    counts = _per_value([r[2] if ok else 0.0 for r, ok in zip(refs, has.tolist(), strict=True)], math.log1p)
+    out[:, 8] = counts.astype(float)
+    origin, departure = columns["origin"], columns["departure"]
+    out[:, 9] = columns["n_licences"]
+    out[:, 10] = columns["transit_count"]
+    out[:, 11] = [math.nan if o is None or d is None else float(o == d) for o, d in zip(origin, departure, strict=True)]
+    out[:, 12] = _per_value(columns["importer_category"], lambda c: _CATEGORY_RANK.get(c, math.nan)).astype(float)
+    out[:, 13:17] = np.array(list(map(_importer, columns["enterprise"], columns["day"])), dtype=float).reshape(n, 4)
+    at = 17
+    for key in HISTORY_KEYS:
+        values = _per_value(columns[key], lambda v, k=key: tuple(_history(state, k, v)))
+        out[:, at : at + 4] = np.array(values.tolist(), dtype=float).reshape(n, 4)
+        at += 4
+    for column in (*CATEGORICAL, *IDENTITY):
+        out[:, at] = _per_value(columns[column], lambda v, c=column: _code(state, c, v)).astype(float)
+        at += 1
+    for column in state.extra_numeric:
+        out[:, at] = _per_value(columns[column], _float).astype(float)
+        at += 1
+    for column in state.extra_categorical:
+        out[:, at] = _per_value(columns[column], lambda v, c=column: _code(state, c, v)).astype(float)
+        at += 1
+    return out
 
 
 def _or_nan(value) -> float:

@@ -53,6 +53,7 @@ __all__ = [
     "LinkIndex",
     "build_link_index",
     "declaration_identifiers",
+    "identifier_columns",
     "party_links",
 ]
 
@@ -156,6 +157,35 @@ def declaration_identifiers(raw: dict) -> list[tuple[str, str]]:
     return out
 
 
+def _given_column(values) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_given` over a column, by distinct value: (codes, -1 where nothing given; the values given)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    given = [_given(v) for v in uniques]
+    keep = np.array([g is not None for g in given] + [False], dtype=bool)  # codes of -1 read the last slot
+    codes = np.where(keep[codes], codes, -1)
+    return codes, np.array([*given, None], dtype=object)
+
+
+def identifier_columns(frame: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """:func:`declaration_identifiers` of every row of a frame, as ``(kind, key or None per row)`` columns in
+    the same order; each distinct value is normalised once."""
+    out = []
+    absent = np.full(len(frame), None, dtype=object)
+    for kind, normalised, field_name, normalise in _FIELDS:
+        codes, keys = _given_column(frame.get(normalised, absent))
+        column = keys[codes]
+        if field_name in frame and (codes < 0).any():  # normalised here where the frame does not have it
+            todo = np.flatnonzero(codes < 0)
+            raw_codes, raw = _given_column(frame[field_name].to_numpy(dtype=object)[todo])
+            made = np.array([None if v is None else normalise(v) for v in raw], dtype=object)
+            column[todo] = made[raw_codes]
+        out.append((kind, column))
+    for kind, field_name in _IDS:
+        codes, keys = _given_column(frame.get(field_name, absent))
+        out.append((kind, keys[codes]))
+    return out
+
+
 # ---------------------------------------------------------------- the index
 
 
@@ -182,6 +212,10 @@ class LinkIndex:
     #: (kind, key, importer row) -> what the identifier says (see :meth:`_look_up`); emptied by
     #: :meth:`mark_violator`, never pickled
     _memo: dict = field(default_factory=dict, repr=False)
+    #: (generation, identifier position) -> what it says about an importer outside its group (the same for
+    #: all of them, description included); emptied with :attr:`_memo`
+    _shared: dict = field(default_factory=dict, repr=False)
+    _pair_keys: np.ndarray | None = field(default=None, repr=False)  # see :meth:`_pairs`, never pickled
     _generation: int = 0
 
     def __post_init__(self) -> None:
@@ -192,11 +226,12 @@ class LinkIndex:
         return len(self.keys)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_shared", "_pair_keys")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._memo, self._generation = {}, state.get("_generation", 0)
+        self._memo, self._shared, self._generation = {}, {}, state.get("_generation", 0)
+        self._pair_keys = None
         if "key_taint" not in state:  # pickled before identifiers kept their most tainted user
             self.key_taint = _key_taint(self.taint, self.members, self.starts)
 
@@ -243,6 +278,7 @@ class LinkIndex:
         self.fresh.add(row)
         self._generation += 1
         self._memo.clear()
+        self._shared.clear()
         return True
 
     # -------------------------------------------------------- look-up
@@ -278,6 +314,59 @@ class LinkIndex:
             links.append({**hit[3], "weight": round(hit[0], 3)})
         return risk, links
 
+    def evidence_many(
+        self, importer_ids: list, identifiers: list[tuple[str, np.ndarray]]
+    ) -> tuple[np.ndarray, list[list[dict]]]:
+        """:meth:`evidence` of many declarations (``identifiers`` as :func:`identifier_columns` gives them).
+
+        Most declarations share nothing tainted: each distinct identifier is first checked against the bound
+        :meth:`_link` starts with, in arrays, and only declarations with an identifier past it are looked up
+        one by one (:meth:`evidence`, so the answers are the single declaration's).
+        """
+        n = len(importer_ids)
+        risk, found = np.zeros(n), [[] for _ in range(n)]
+        if not len(self.keys) or not identifiers:
+            return risk, found
+        flags = []  # per identifier column: rows whose identifier may carry a link
+        last = len(self.keys) - 1
+        me = pd.Series(self.row_of, dtype="int64").reindex(pd.Index(importer_ids, dtype=object)).fillna(-1)
+        me = me.to_numpy(dtype=np.int64)
+        pairs, fresh = self._pairs(), self._fresh_keys()
+        for kind, keys in identifiers:
+            codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
+            hashes = np.fromiter((_cached_hash(kind, k) for k in uniques), dtype=np.uint64, count=len(uniques))
+            at = np.minimum(self.keys.searchsorted(hashes), last)
+            size = (self.starts[at + 1] - self.starts[at]).astype(np.float64)
+            bound = 1.0 - (1.0 - self.key_taint[at].astype(np.float64)) ** np.minimum(size, _TOP)
+            strength = KIND_WEIGHT[kind] * bound / np.log2(1 + np.maximum(size - 1, 1))
+            # a hair below the bar: numpy's power and log may differ from math's in the last bit
+            may = (self.keys[at] == hashes) & (strength >= MIN_STRENGTH * (1 - 1e-9))
+            row_at = np.append(at, 0)[codes]
+            # an importer's own identifier links only through firms that became violators since (fresh)
+            pair = row_at * len(self.ids) + me
+            member = (me >= 0) & (pairs[np.minimum(pairs.searchsorted(pair), len(pairs) - 1)] == pair)
+            flags.append(np.append(may, False)[codes] & (~member | fresh[row_at]))
+        candidate = np.logical_or.reduce(flags)
+        for i in np.flatnonzero(candidate).tolist():  # an identifier not flagged carries no link: left out
+            row = [(kind, keys[i]) for (kind, keys), flag in zip(identifiers, flags, strict=True) if flag[i]]
+            risk[i], found[i] = self.evidence(importer_ids[i], row)
+        return risk, found
+
+    def _pairs(self) -> np.ndarray:
+        """``position * importers + row`` of every (identifier, user) pair, sorted (rows are sorted within an
+        identifier): who uses an identifier, for many at once. Kept, as the users never change."""
+        if self._pair_keys is None:
+            at = np.repeat(np.arange(len(self.keys), dtype=np.int64), np.diff(self.starts))
+            self._pair_keys = at * len(self.ids) + self.members
+        return self._pair_keys
+
+    def _fresh_keys(self) -> np.ndarray:
+        """Per identifier: whether a user of it became a violator after the snapshot (see :attr:`fresh`)."""
+        if not self.fresh or not len(self.keys):
+            return np.zeros(len(self.keys), dtype=bool)
+        news = np.isin(self.members, np.fromiter(self.fresh, dtype=np.int32, count=len(self.fresh)))
+        return np.logical_or.reduceat(news, self.starts[:-1])
+
     def _look_up(self, me: int, identifiers: list[tuple[str, str]]) -> dict[tuple[str, str], list | None]:
         """Per identifier, ``[strength, family, (kind, key, others, counted), description or None]`` for
         importer row ``me`` (-1: unknown), or None when it carries no link; kept in :attr:`_memo`."""
@@ -302,6 +391,19 @@ class LinkIndex:
         if KIND_WEIGHT[kind] * bound / math.log2(1 + max(size - 1, 1)) < MIN_STRENGTH:
             return None  # no user tainted enough for this identifier to reach MIN_STRENGTH
         members = self.members[lo:hi]
+        if me < 0 or me not in members:  # an outsider: the same answer for every importer outside the group
+            key_of = (self._generation, i)
+            shared = self._shared.get(key_of, _UNSEEN)
+            if shared is _UNSEEN:
+                if len(self._shared) > _MEMO_SIZE:
+                    self._shared.clear()
+                shared = self._shared[key_of] = self._group_link(-1, kind, key, members)
+            return shared
+        return self._group_link(me, kind, key, members)
+
+    def _group_link(self, me: int, kind: str, key: str, members: np.ndarray) -> list | None:
+        """:meth:`_link` once the identifier's users ``members`` are known."""
+        size = len(members)
         if size <= _SMALL:  # most identifiers: plain Python is several times cheaper here
             rows = members.tolist()
             others = [r for r in rows if r != me]

@@ -15,6 +15,7 @@ import neo4j
 
 from analysis.graph_io import read_analysis_input
 from scoring.as_of import enterprises_as_of
+from scoring.batch import score_frame
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
@@ -139,8 +140,7 @@ def score_file(
             frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
             clean, bad = validate(frame, chunk.source, chunk.rows)
             quarantine.write(bad)
-            records = clean.astype(object).where(clean.notna(), None).to_dict("records")
-            decisions = scorer.score_many(records, explain="inspection")
+            decisions = score_frame(scorer, clean, explain="inspection")
             if log is not None:
                 log.record(decisions, snapshot)
             for decision in decisions:

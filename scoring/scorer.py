@@ -96,30 +96,62 @@ def _date(value) -> date | None:
         return None
 
 
+def hs_digits(value) -> str:
+    hs = str(value or "")
+    return hs if hs.isdigit() else "".join(ch for ch in hs if ch.isdigit())
+
+
+def office_code(value) -> str | None:
+    office = _text(value)
+    if office is not None:
+        found = resolve_office(office)
+        office = found.code if found else office
+    return office
+
+
+def route_fields(route, loading, transits, discharge) -> tuple[str | None, frozenset, frozenset, int]:
+    """(route, ports, transit countries, transit count) from ``route`` as stored, else from the ports."""
+    route = _text(route)
+    if route is None:
+        ports = [_text(loading), *str(transits or "").split(";")]
+        ports = [p.upper() for p in (*ports, _text(discharge)) if p and p.strip()]
+        route = ">".join(ports) if _text(loading) and _text(discharge) else None
+        port_list = ports
+    else:
+        port_list = route.split(">")
+    transit = port_list[1:-1] if route else []
+    return route, frozenset(port_list), frozenset(p[:2] for p in transit), len(transit)
+
+
+def licence_count(value) -> int:
+    return len([x for x in str(value or "").replace(",", ";").split(";") if x.strip()])
+
+
+def upper_text(value) -> str | None:
+    return (_text(value) or "").upper() or None
+
+
+def lower_text(value) -> str | None:
+    return (_text(value) or "").lower() or None
+
+
+def category(given, ent: dict) -> str | None:
+    """The importer's credit category: as declared, else as the snapshot knows it."""
+    return (_text(given) or ent.get("category") or "").upper() or None
+
+
 def prepare_declaration(raw: dict, state: FeatureState) -> dict:
     """Canonical fields (as the API or a mapped file gives them) -> what features and rules read.
 
     Accepts either ``route`` (as stored in the graph) or ``loading_port``/``transit_ports``/
     ``discharge_port``; office by code or name; the importer's category and registration from the
-    declaration when given, else from the snapshot.
+    declaration when given, else from the snapshot. ``scoring.batch.prepare_columns`` does the same for
+    a chunk, with the same helpers.
     """
-    hs = str(raw.get("hs_code") or "")
-    if not hs.isdigit():
-        hs = "".join(ch for ch in hs if ch.isdigit())
-    office = _text(raw.get("office"))
-    if office is not None:
-        found = resolve_office(office)
-        office = found.code if found else office
-    route = _text(raw.get("route"))
-    if route is None:
-        ports = [_text(raw.get("loading_port")), *str(raw.get("transit_ports") or "").split(";")]
-        ports = [p.upper() for p in (*ports, _text(raw.get("discharge_port"))) if p and p.strip()]
-        route = ">".join(ports) if _text(raw.get("loading_port")) and _text(raw.get("discharge_port")) else None
-        port_list = ports
-    else:
-        port_list = route.split(">")
-    transit = port_list[1:-1] if route else []
-    licences = [x for x in str(raw.get("licence_ids") or "").replace(",", ";").split(";") if x.strip()]
+    hs = hs_digits(raw.get("hs_code"))
+    route, ports, transit_countries, transit_count = route_fields(
+        raw.get("route"), raw.get("loading_port"), raw.get("transit_ports"), raw.get("discharge_port")
+    )
     importer = _text(raw.get("importer_id"))
     ent = state.enterprises.get(importer, {}) if importer else {}
     registered = _date(raw.get("importer_registered"))
@@ -130,10 +162,10 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
         "id": _text(raw.get("declaration_id") or raw.get("id")) or "",
         "date": when,
         "day": (when or date.today()).toordinal(),
-        "office": office,
+        "office": office_code(raw.get("office")),
         "trade_mode": _text(raw.get("trade_mode")),
-        "transport_mode": (_text(raw.get("transport_mode")) or "").lower() or None,
-        "currency": (_text(raw.get("currency")) or "").upper() or None,
+        "transport_mode": lower_text(raw.get("transport_mode")),
+        "currency": upper_text(raw.get("currency")),
         "importer_id": importer,
         "declarant_id": _text(raw.get("declarant_id")),
         "seller_id": _text(raw.get("seller_id")),
@@ -141,18 +173,18 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
         "hs_code": hs,
         "hs6": hs[:6] or None,
         "chapter": hs[:2] or None,
-        "origin": (_text(raw.get("origin_country") or raw.get("origin")) or "").upper() or None,
-        "departure": (_text(raw.get("departure_country") or raw.get("departure")) or "").upper() or None,
+        "origin": upper_text(raw.get("origin_country") or raw.get("origin")),
+        "departure": upper_text(raw.get("departure_country") or raw.get("departure")),
         "route": route,
-        "ports": frozenset(port_list),
-        "transit_countries": frozenset(p[:2] for p in transit),
-        "transit_count": len(transit),
-        "n_licences": len(licences),
+        "ports": ports,
+        "transit_countries": transit_countries,
+        "transit_count": transit_count,
+        "n_licences": licence_count(raw.get("licence_ids")),
         "value": raw.get("value"),
         "quantity": raw.get("quantity"),
         "net_mass": raw.get("net_mass"),
         "tax_rate": raw.get("tax_rate"),
-        "importer_category": (_text(raw.get("importer_category")) or ent.get("category") or "").upper() or None,
+        "importer_category": category(raw.get("importer_category"), ent),
         "community": ent.get("community"),
         "network_risk": float(ent.get("risk") or 0.0),
         "enterprise": ent,
@@ -225,7 +257,7 @@ def _link_used(link: dict) -> dict:
     }
 
 
-def combine(probability: float, rule_weights: list[float], network_risk: float, network_weight: float) -> float:
+def combine(probability: float, rule_weights, network_risk: float, network_weight: float) -> float:
     """The 0-100 score (noisy-OR of model, rule hits and network risk)."""
     keep = (1.0 - probability) * (1.0 - network_weight * min(max(network_risk, 0.0), 1.0))
     for w in rule_weights:
@@ -276,7 +308,8 @@ class Scorer:
         ``explain`` says which decisions get the model's top contributions among their reasons (TreeSHAP
         costs about 0.5 ms a declaration, five times the decision itself): ``all``, ``targeted`` (not
         released: medium, high or random), ``inspection`` (sent to physical inspection) or ``none``.
-        Rule hits and network risk are always among the reasons.
+        Rule hits and network risk are always among the reasons. ``scoring.batch.score_frame`` gives the
+        same decisions for a chunk of a file, column by column.
         """
         prepared = [prepare_declaration(r, self.state) for r in raws]
         if not prepared:
@@ -289,60 +322,75 @@ class Scorer:
                     d["network_risk"], d["links"] = risk, links
         matrix = np.array([declaration_features(d, self.state) for d in prepared], dtype=float)
         probabilities = self.model.predict(matrix)
-        decisions = []
-        for d, p in zip(prepared, probabilities, strict=True):
-            if self.rules:
-                view = rule_view(d)
-                hits = [r for r, matches in self.rules if matches(view)]
-            else:
-                hits = []
-            score = combine(float(p), [r.weight for r in hits], d["network_risk"], self.config.network_weight)
-            medium, high = self.config.levels_for(d["office"])
-            level = "high" if score >= high else "medium" if score >= medium else "low"
-            chosen = self._random(d["id"])
-            reasons = [
+        decisions = [
+            self.decide(d["id"], d["office"], float(p), self.rule_hits(d), d["network_risk"], d.get("links"))
+            for d, p in zip(prepared, probabilities, strict=True)
+        ]
+        self.explain(decisions, explain, matrix, prepared.__getitem__)
+        return decisions
+
+    def rule_hits(self, d: dict) -> list[Rule]:
+        """The enabled rules a prepared declaration (or the fields :func:`rule_view` reads) hits, in order."""
+        if not self.rules:
+            return []
+        view = rule_view(d)
+        return [r for r, matches in self.rules if matches(view)]
+
+    def decide(
+        self, declaration_id: str, office, p: float, hits: list[Rule], network_risk: float, links: list | None
+    ) -> Decision:
+        """One decision from the model's probability, the rule hits and the network risk (with its links)."""
+        score = combine(p, [r.weight for r in hits] if hits else (), network_risk, self.config.network_weight)
+        medium, high = self.config.levels_for(office)
+        level = "high" if score >= high else "medium" if score >= medium else "low"
+        chosen = self._random(declaration_id)
+        reasons = (
+            [
                 {"kind": "rule", "rule": r.id, "target": r.target, "weight": r.weight, "detail": r.description}
                 for r in hits
             ]
-            links = d.get("links")
-            if links:
-                reasons += [
-                    {
-                        "kind": "link",
-                        **_link_used(x),
-                        "weight": round(self.config.network_weight * x["weight"], 3),
-                        "with": x["with"],
-                        "detail": x["detail"],
-                    }  # fmt: skip
-                    for x in links
-                ]
-            elif d["network_risk"] > 0:
-                reasons.append(
-                    {
-                        "kind": "network",
-                        "weight": round(self.config.network_weight * d["network_risk"], 3),
-                        "detail": f"importer's network risk {d['network_risk']:.2f} (riskgraph analyze)",
-                    }
-                )
-            if chosen:
-                reasons.insert(0, {"kind": "random", "detail": "random selection for unbiased feedback"})
-            decisions.append(
-                Decision(
-                    declaration_id=d["id"],
-                    score=score,
-                    probability=round(float(p), 4),
-                    level=level,
-                    channel=CHANNELS["high"] if chosen else CHANNELS[level],
-                    random=chosen,
-                    reasons=reasons,
-                    rule_hits=[r.id for r in hits],
-                    links=[_link_used(x) for x in links] if links else [],
-                )
+            if hits
+            else []
+        )
+        if links:
+            reasons += [
+                {
+                    "kind": "link",
+                    **_link_used(x),
+                    "weight": round(self.config.network_weight * x["weight"], 3),
+                    "with": x["with"],
+                    "detail": x["detail"],
+                }  # fmt: skip
+                for x in links
+            ]
+        elif network_risk > 0:
+            reasons.append(
+                {
+                    "kind": "network",
+                    "weight": round(self.config.network_weight * network_risk, 3),
+                    "detail": f"importer's network risk {network_risk:.2f} (riskgraph analyze)",
+                }
             )
+        if chosen:
+            reasons.insert(0, {"kind": "random", "detail": "random selection for unbiased feedback"})
+        return Decision(
+            declaration_id=declaration_id,
+            score=score,
+            probability=round(p, 4),
+            level=level,
+            channel=CHANNELS["high"] if chosen else CHANNELS[level],
+            random=chosen,
+            reasons=reasons,
+            rule_hits=[r.id for r in hits] if hits else [],
+            links=[_link_used(x) for x in links] if links else [],
+        )
+
+    def explain(self, decisions: list[Decision], explain: str, matrix: np.ndarray, shown) -> None:
+        """Add the model's contributions to the decisions ``explain`` asks for; ``shown(i)`` gives row ``i``'s
+        prepared fields (the categories a reason quotes)."""
         wanted = [i for i, x in enumerate(decisions) if _explained(x, explain)]
         if wanted:
-            self._explain([decisions[i] for i in wanted], [prepared[i] for i in wanted], matrix[wanted])
-        return decisions
+            self._explain([decisions[i] for i in wanted], [shown(i) for i in wanted], matrix[wanted])
 
     def _random(self, declaration_id: str) -> bool:
         share = self.config.random_share

@@ -170,7 +170,10 @@ def test_mapping_dates_hs_repair_and_entity_resolution(empty_graph, rg_env, tmp_
         "new_offices": [],
         "money_unit": "USD",
         "without_rate": 0,
+        "load": summary["load"],
     }
+    loads = empty_graph.execute_query("MATCH (d:Declaration) RETURN collect(DISTINCT d.load) AS loads").records
+    assert loads[0]["loads"] == [summary["load"]]  # every row it stored carries its load
     bad = pd.read_csv(summary["quarantine_file"], dtype=str)
     assert bad.loc[0, "row"] == "4" and bad.loc[0, "field"] == "date"
 

@@ -143,6 +143,29 @@ def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, s
     assert refused.status_code == 422 and "non-numeric 'value': 'see invoice'" in refused.text
 
 
+def test_the_command_decides_as_the_api_one_declaration_at_a_time(minimal, start_server, tmp_path):
+    """``riskgraph score new.csv --mapping`` and ``POST /v1/score`` per mapped row, each in a copy of the home
+    (same snapshot and rule): same scores, channels, reasons and decision log."""
+    from ingest.mapping import load_mapping
+    from tests.batch_agreement import api_rows, assert_same_decisions, score_one_by_one
+    from tests.scoring_setup import home_copy
+
+    folder, env, _, _ = minimal
+    (tmp_path / "batch-home").mkdir(), (tmp_path / "api-home").mkdir()
+    batch = home_copy(env, tmp_path / "batch-home")
+    out = tmp_path / "decisions.csv"
+    run_cli(batch, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
+    api = home_copy(env, tmp_path / "api-home")
+    server = start_server(api)
+    frame = pd.read_csv(folder / "new.csv", dtype=str, keep_default_na=False)
+    rows = api_rows(load_mapping(folder / "mapping.yaml").apply(frame, "new.csv").to_dict("records"))
+    answers, refused = score_one_by_one(server.client, rows)
+    server.stop()  # a clean stop commits its decision log
+    assert not refused and len(answers) == len(rows)
+    assert any("road-at-namanga" in a["rule_hits"] for a in answers.values())
+    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+
+
 def test_leads_and_report_in_the_administrations_currency(minimal):
     folder, env, _, _ = minimal
     run_cli(env, "leads", "--kind", "audit", "--out", str(folder / "leads.csv"))
