@@ -7,10 +7,13 @@ importer (``--cypher``: the batched Cypher writer instead, as for later loads).
 
 ``--incremental N``: a later load instead (bar: >= 10,000 rows/s): the year less its last 2 N rows is bulk
 loaded, then N rows (a day) go through the Cypher writer into that graph, and rows/s is printed.
-``--baseline REV`` loads the N rows before them with the writer of git revision REV first (a worktree of
-it, in a subprocess, same server), so the old figure is measured in the same run on the same graph.
+``--baseline REV`` compares with the writer of git revision REV (a worktree of it, in a subprocess, same
+server, same graph): two days of N rows for each first (REV, this, REV, this), not counted, because the
+server is cold after the bulk load (unplanned statements, code not yet compiled by the JVM: the same writer
+looked 2.1 times slower loading first than second, and Neo4j's CPU per row kept falling for about 30,000
+rows), then four days in the order REV, this, this, REV; each side's figure is the mean of its two days.
 Usage: python benchmarks/ingest.py [--declarations N] [--port P] [--data DIR] [--cypher]
-       [--incremental 50000 [--baseline REV]]
+       [--incremental 50000 [--baseline REV]] [--memory 6g]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from benchmarks._graph import declaration_count, reset, split_days  # noqa: E402
+from benchmarks.analyze import _server_cpu  # noqa: E402
 from graph import local_server  # noqa: E402
 from graph.config import Settings  # noqa: E402
 from graph.connection import check  # noqa: E402
@@ -88,23 +92,40 @@ def day_load(code: Path, cfg: Settings, day: Path) -> tuple[int, float]:
 
 
 def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path) -> None:
-    """Bulk-load the year less two days, then each day through Cypher: REV's writer first, then this one."""
-    base, days = split_days(data, work / "split", args.incremental, args.incremental)
-    bulk_ingest([base], cfg)
-    print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
+    """Bulk-load the year less its last days, then each day through Cypher (with REV: two warm-up days each,
+    then REV, this, this, REV)."""
     here = _HERE.parent
-    runs = [("this checkout", here, days[1])]
+    sides = [("this checkout", here)]
     if args.baseline:
         old = work / "baseline"
+        sides.insert(0, (f"baseline {args.baseline}", old))
+    warm = 2 * len(sides) if args.baseline else 0
+    order = [*sides, *sides, sides[0], sides[1], sides[1], sides[0]] if args.baseline else sides
+    base, days = split_days(data, work / "split", *[args.incremental] * len(order))
+    bulk_ingest([base], cfg)
+    print(f"base: {declaration_count(check(cfg)):,} declarations bulk loaded")
+    if args.baseline:
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline], cwd=here, check=True)
-        runs.insert(0, (f"baseline {args.baseline}", old, days[0]))
+    totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label, _ in sides}
     try:
-        for label, code, day in runs:
+        for i, ((label, code), day) in enumerate(zip(order, days, strict=True)):
+            server = _server_cpu(cfg)
             rows, took = day_load(code, cfg, day)
-            print(f"later load ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s (bar: >= 10,000)")
+            cpu = _server_cpu(cfg) - server
+            if i >= warm:
+                totals[label] = [a + b for a, b in zip(totals[label], (rows, took, cpu), strict=True)]
+            stage = "warm-up" if i < warm else "later load"
+            print(f"{stage} ({label}): {rows:,} rows in {took:.1f}s, {rows / took:,.0f} rows/s, Neo4j {cpu:.1f}s")
     finally:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)
+    for label, (rows, took, cpu) in totals.items():
+        print(
+            f"{label}: {rows / took:,.0f} rows/s (bar: >= 10,000), Neo4j {1000 * cpu / rows:.2f} CPU s per 1,000 rows"
+        )
+    if args.baseline:
+        (_, (rows_b, took_b, _)), (_, (rows_t, took_t, _)) = totals.items()
+        print(f"ratio this/baseline: {(rows_t / took_t) / (rows_b / took_b):.2f}x")
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
@@ -117,6 +138,7 @@ def main() -> None:
     parser.add_argument("--cypher", action="store_true", help="batched Cypher writer, not the importer")
     parser.add_argument("--incremental", type=int, default=0, help="measure a later load of this many rows")
     parser.add_argument("--baseline", default=None, help="git revision whose writer loads the day before")
+    parser.add_argument("--memory", default="6g", help="Neo4j heap and page cache, each")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rg-bench-ingest-"))
@@ -125,7 +147,7 @@ def main() -> None:
         began = time.perf_counter()
         generate(data, args.declarations, 11)
         print(f"generate: {args.declarations:,} declarations in {time.perf_counter() - began:.1f}s")
-    cfg = Settings(home=work / "home", bolt_port=args.port, neo4j_heap="6g", neo4j_pagecache="6g")
+    cfg = Settings(home=work / "home", bolt_port=args.port, neo4j_heap=args.memory, neo4j_pagecache=args.memory)
     local_server.start(cfg)
     try:
         driver = check(cfg)
