@@ -18,7 +18,8 @@ shrank (its rows written again by a later one) makes the run full. Their importe
    tied to by a link above the resolution, new firms, and the firms whose propagated risk a new outcome
    moved, with their communities (the constant Potts model is local, so a community away from the new
    data would be found unchanged); PageRank,
-   degree and propagation from known violators (new outcomes included) are recomputed on the whole graph;
+   degree and propagation from known violators (new outcomes included) are recomputed on the whole graph, and a
+   firm whose propagated risk moved by :data:`PROPAGATION_MOVE` or more is rescored with its community;
 4. scores those communities' networks and members and writes back only them.
 
 The communities a touched firm joined are rescored from the last run's activity tables (exact while the
@@ -70,8 +71,11 @@ for _label in ("Declaration", "Enterprise", "Address", "Phone", "Person", "Netwo
 for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "PROBABLY_SAME_FIRM", "FILED", "COVERS"):
     schema().relationship(_rel)
 
-#: a change in propagated risk below this is rounding, not a new outcome
-PROPAGATION_MOVE = 1e-9
+#: a firm whose propagated risk moved less than this keeps its figures until the nightly ``--full`` (or until
+#: its drift since it was last rescored passes it): any new violator rescales everyone's exposure a little (the
+#: walk restarts at each violator in turn, and the result is scaled to the highest), which would otherwise rescore
+#: every firm; half the two decimals reasons show it with, and at most 0.0025 of risk (its weight is 0.5)
+PROPAGATION_MOVE = 0.005
 
 # both from indexes and the count store, not a scan of the declarations
 LOAD_COUNTS = "MATCH (d:Declaration) WHERE d.load IS NOT NULL RETURN d.load AS load, count(*) AS n"
