@@ -16,7 +16,6 @@ line can show progress and a benchmark can print the same figures.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -145,20 +144,14 @@ def run_analysis(
             touched = find_touched(driver, database, state)
             clock.lap("touched")
             if touched is not None:
-                return _incremental(driver, database, home, state, touched, engine, seed, clock)
-    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage))
+                with staging_folder(home) as rows:
+                    return _incremental(driver, database, home, state, touched, engine, seed, clock, rows)
+    with staging_folder(home) as rows:
+        return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage), rows)
 
 
-def _full(driver, database, home: Path, engine: GraphEngine, seed: int, as_of, clock: _Clock) -> AnalysisRun:
+def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, rows: Path) -> AnalysisRun:
     loads = load_counts(driver, database)
-    rows = staging_folder(home)
-    try:
-        return _analyse_all(driver, database, home, engine, seed, as_of, clock, loads, rows)
-    finally:
-        shutil.rmtree(rows, ignore_errors=True)
-
-
-def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, loads, rows: Path) -> AnalysisRun:
     data = read_analysis_inputs(driver, database, as_of=as_of, peer_rows=rows)
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -190,15 +183,7 @@ def _analyse_all(driver, database, home, engine, seed, as_of, clock: _Clock, loa
     return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
 
 
-def _incremental(driver, database, home: Path, state, touched, engine: GraphEngine, seed: int, clock: _Clock):
-    rows = staging_folder(home)
-    try:
-        return _analyse_touched(driver, database, home, state, touched, engine, seed, clock, rows)
-    finally:
-        shutil.rmtree(rows, ignore_errors=True)
-
-
-def _analyse_touched(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, rows: Path):
+def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, rows: Path):
     change = analyse_touched(driver, database, state, touched, rows, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}

@@ -12,7 +12,10 @@ it belongs to, and a state whose snapshot is not the latest is not used (the nex
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,12 +58,16 @@ def _scalar_columns(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def staging_folder(home: Path) -> Path:
-    """A new folder for a run to write peer rows into before its state is saved (a killed run's is removed
-    with the store's other leftovers)."""
+@contextmanager
+def staging_folder(home: Path) -> Iterator[Path]:
+    """A new folder for a run to write peer rows into before its state is saved (hard-linked there), removed
+    when the run ends; a killed run's is removed with the store's other leftovers."""
     folder = _store(home).root / f".peer-rows-{uuid.uuid4().hex}.tmp"
     folder.mkdir(parents=True)
-    return folder
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def save_state(home: Path, state: AnalysisState) -> str:
