@@ -18,6 +18,7 @@ import pandas as pd
 from scoring.features import CATEGORICAL, IDENTITY, _per_value, chunk_features
 from scoring.links import identifier_columns
 from scoring.scorer import (
+    RULE_FIELDS,
     Decision,
     Scorer,
     _date,
@@ -112,25 +113,6 @@ def prepare_columns(frame: pd.DataFrame, state) -> dict:
     return cols
 
 
-_RULE_FIELDS = (
-    "date",
-    "office",
-    "importer_category",
-    "hs_code",
-    "value",
-    "net_mass",
-    "quantity",
-    "n_licences",
-    "origin",
-    "departure",
-    "transit_countries",
-    "ports",
-    "route",
-    "transport_mode",
-    "network_risk",
-)
-
-
 def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") -> list[Decision]:
     """Decisions for the rows of a validated chunk (``ingest.validate``), in order: those of
     ``scorer.score_many`` on the same rows as dicts."""
@@ -150,8 +132,8 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
     probabilities = scorer.model.predict(matrix).tolist()
     risks = network_risk.tolist()
     if scorer.rules:
-        fields = [cols[k] if k != "network_risk" else risks for k in _RULE_FIELDS]
-        hits = [scorer.rule_hits(dict(zip(_RULE_FIELDS, row, strict=True))) for row in zip(*fields, strict=True)]
+        fields = [cols[k] if k != "network_risk" else risks for k in RULE_FIELDS]
+        hits = [scorer.rule_hits(dict(zip(RULE_FIELDS, row, strict=True))) for row in zip(*fields, strict=True)]
     else:
         hits = [[]] * n
     decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))

@@ -28,7 +28,17 @@ from scoring.links import declaration_identifiers
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 
-__all__ = ["LEVELS", "CHANNELS", "Decision", "ScoringConfig", "Scorer", "prepare_declaration", "rule_view", "combine"]
+__all__ = [
+    "LEVELS",
+    "CHANNELS",
+    "RULE_FIELDS",
+    "Decision",
+    "ScoringConfig",
+    "Scorer",
+    "prepare_declaration",
+    "rule_view",
+    "combine",
+]
 
 LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
@@ -192,6 +202,26 @@ def prepare_declaration(raw: dict, state: FeatureState) -> dict:
     for column in (*state.extra_numeric, *state.extra_categorical):  # only the mapped columns the model knows
         d[column] = _text(raw.get(column))
     return d
+
+
+#: the prepared fields :func:`rule_view` reads (``scoring.batch`` passes only these, per row)
+RULE_FIELDS = (
+    "date",
+    "office",
+    "importer_category",
+    "hs_code",
+    "value",
+    "net_mass",
+    "quantity",
+    "n_licences",
+    "origin",
+    "departure",
+    "transit_countries",
+    "ports",
+    "route",
+    "transport_mode",
+    "network_risk",
+)
 
 
 def rule_view(d: dict) -> RuleView:
