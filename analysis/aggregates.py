@@ -1,230 +1,264 @@
-"""Reading what the analysis needs from Neo4j, folded to enterprise size as it streams.
+"""What the analysis needs from the declarations, aggregated by the analytical engine over the columnar copy.
 
-Every declaration is read once, a narrow projection of the columns the analysis uses, in pages of whole
-HS6 codes (:data:`PAGE_ROWS` declarations or so, found through the ``hs6`` index; a page is one record
-holding its rows, far cheaper in the driver than a record per row). Each page is folded into the per-importer
-activity counts (:class:`algorithms.activity.ActivityFold`) and, since a peer group never crosses an HS6 code,
-compared with its peers there and then, keeping only per-(importer, HS6 code) sums
-(:func:`algorithms.peers.peer_stat_parts`). The Python process therefore holds enterprise-sized tables, one
-page, and the uses of consignment ids (an Arrow string and two integers each) until the shared ones are known.
-
-Aggregating in Cypher instead was measured about four times slower on Neo4j Community than streaming the
-rows and folding them here.
+The declarations are never streamed into Python: DuckDB (:mod:`columnar.engine`) folds them per importer
+(activity counts, recent and history windows, brokers, sellers, routes and chapters used, violations by type,
+the uses of consignment ids shared by several importers) and compares every declaration's unit value with its
+peers', returning only the sums per importer and HS6 code. The queries are plain SQL (no DuckDB-only syntax),
+so another engine can run the same text. Enterprises, their own identifiers and the case outcomes are
+enterprise-sized and come from Neo4j, the system of record; the copy is checked against it first
+(:func:`columnar.sync.sync_store`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 import neo4j
+import numpy as np
 import pandas as pd
 
-from algorithms.activity import FOLD_COLUMNS, HISTORY_DAYS, ActivityFold
-from algorithms.peers import combine_peer_parts, peer_stat_parts, unit_value_anomalies
+from algorithms.activity import (
+    CONSIGNMENT_COLUMNS,
+    HISTORY_DAYS,
+    IMPORTER_COLUMNS,
+    USAGE_COLUMNS,
+    VIOLATION_COLUMNS,
+    Activity,
+)
+from algorithms.peers import combine_peer_parts
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, ENTERPRISES, LINK_COLUMNS
 from analysis.graph_io import LINKS as OWN_LINKS
-from analysis.peer_rows import PeerRowWriter
 from analysis.pipeline import AnalysisInputs
+from columnar.engine import connect
+from columnar.store import DeclarationStore
+from columnar.sync import SyncReport, sync_store
 from graph.currency import Money, money_basis
-from graph.model import schema
 from graph.paging import read_pages
 
-__all__ = [
-    "PAGE_ROWS",
-    "PAGE_COLUMNS",
-    "latest_declaration_date",
-    "read_analysis_inputs",
-    "fold_pages",
-    "peer_sums",
-    "code_pages",
-    "importer_pages",
-    "analysis_currencies",
-    "day_pages",
-    "reading_session",
-]
+__all__ = ["read_analysis_inputs", "declaration_aggregates", "DeclarationAggregates", "PEER_SUMS"]
 
-for _label in ("Declaration", "Enterprise"):
-    schema().node(_label)
-schema().relationship("FILED")
+LATEST_DATE = "SELECT max(date) FROM declarations"
+CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE date <= $as_of AND currency IS NOT NULL"
+IMPORTER_IDS = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL"
+VIOLATED = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL AND violation = 1"
 
-#: declarations per page (a single larger HS6 code is one page)
-PAGE_ROWS = 100_000
-
-LATEST_DATE = "MATCH (d:Declaration) RETURN toString(max(d.date)) AS as_of"
-
-#: what a page holds per declaration: the activity columns, then what the peer comparison needs
-PEER_COLUMNS = ("origin", "value", "currency", "net_mass", "quantity", "tax_rate")
-PAGE_COLUMNS = (*FOLD_COLUMNS, *PEER_COLUMNS)
-_ROW = (
-    "[d.importer_id, toString(d.date), d.declarant_id, d.seller_id, d.consignment_id, d.route, d.hs6, d.violation,"
-    " d.violation_type, d.origin, d.value, d.currency, d.net_mass, d.quantity, d.tax_rate]"
+# the declarations up to $as_of with their place in the recent window and the history before it
+_DATED = """
+WITH dated AS (
+  SELECT d.*,
+         CASE WHEN d.date > $window_start THEN 1 ELSE 0 END AS recent,
+         CASE WHEN d.date <= $window_start AND d.date > $history_start THEN 1 ELSE 0 END AS history
+  FROM declarations d
+  WHERE d.importer_id IS NOT NULL AND d.date <= $as_of
 )
-_NUMBERS = ("value", "net_mass", "quantity", "tax_rate")
-
-HS6_COUNTS = "MATCH (d:Declaration) WHERE d.hs6 IS NOT NULL RETURN d.hs6 AS hs6, count(*) AS n"
-TOTAL = "MATCH (d:Declaration) RETURN count(d) AS n"
-BY_CODES = f"MATCH (d:Declaration) WHERE d.hs6 IN $codes RETURN collect({_ROW}) AS rows"
-WITHOUT_CODE = f"MATCH (d:Declaration) WHERE d.hs6 IS NULL RETURN collect({_ROW}) AS rows"
-# the declarations the importers in $ids filed as consignee (through their FILED links)
-BY_IMPORTERS = f"""
-MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration) WHERE e.id IN $ids AND d.importer_id = e.id
-RETURN collect({_ROW}) AS rows
 """
-FROM_LOADS = f"MATCH (d:Declaration) WHERE d.load IN $loads RETURN collect({_ROW}) AS rows"
-UNLOADED = f"MATCH (d:Declaration) WHERE d.load IS NULL RETURN collect({_ROW}) AS rows"
-CURRENCIES = """
-MATCH (d:Declaration) WHERE d.date <= $as_of AND d.currency IS NOT NULL
-RETURN collect(DISTINCT d.currency) AS currencies
+IMPORTERS = (
+    _DATED
+    + """
+SELECT importer_id AS id, count(*) AS n, sum(recent) AS recent, sum(history) AS history,
+       min(CASE WHEN history = 1 THEN date END) AS first_history,
+       count(route) AS routed,
+       sum(CASE WHEN length(route) - length(replace(route, '>', '')) >= 2 THEN 1 ELSE 0 END) AS transit
+FROM dated GROUP BY importer_id
+"""
+)
+# algorithms.activity.ACTIVITY_KINDS, as columns
+USAGE = (
+    _DATED
+    + """
+SELECT importer_id, kind, value, count(*) AS n, sum(recent) AS recent, sum(history) AS history
+FROM (
+  SELECT importer_id, 'declarant' AS kind, declarant_id AS value, recent, history FROM dated
+  UNION ALL SELECT importer_id, 'seller', seller_id, recent, history FROM dated
+  UNION ALL SELECT importer_id, 'route', route, recent, history FROM dated
+  UNION ALL SELECT importer_id, 'chapter', substr(hs6, 1, 2), recent, history FROM dated
+) used
+WHERE value IS NOT NULL
+GROUP BY importer_id, kind, value
+"""
+)
+VIOLATIONS = (
+    _DATED
+    + """
+SELECT importer_id, violation_type AS type, count(*) AS n FROM dated
+WHERE violation = 1 AND violation_type IS NOT NULL
+GROUP BY importer_id, violation_type
+"""
+)
+SHARED_CONSIGNMENTS = """
+WITH uses AS (
+  SELECT importer_id, consignment_id, date FROM declarations
+  WHERE importer_id IS NOT NULL AND date <= $as_of AND consignment_id IS NOT NULL AND consignment_id <> ''
+),
+shared AS (SELECT consignment_id FROM uses GROUP BY consignment_id HAVING count(DISTINCT importer_id) >= 2)
+SELECT uses.importer_id, uses.consignment_id, uses.date
+FROM uses JOIN shared ON shared.consignment_id = uses.consignment_id
 """
 
+# algorithms.peers.unit_value_anomalies then peer_stat_parts, per (importer, HS6 code): unit value in the money
+# unit per kg (else per unit), log scale, peers of the same HS6, origin and basis (else HS6 and basis) when they
+# number $min_peers others, robust z against their median and MAD, strongly below at z <= -$strong_z
+PEER_SUMS = """
+WITH priced AS (
+  SELECT d.importer_id, d.hs6, coalesce(d.origin, '') AS origin, d.value / r.per_unit AS money, d.tax_rate,
+         CASE WHEN d.net_mass > 0 THEN d.value / r.per_unit / d.net_mass
+              WHEN d.quantity > 0 THEN d.value / r.per_unit / d.quantity END AS uv,
+         CASE WHEN d.net_mass > 0 THEN 'kg' WHEN d.quantity > 0 THEN 'unit' END AS basis
+  FROM declarations d LEFT JOIN rates r ON r.currency = d.currency
+  WHERE d.date <= $as_of AND d.hs6 IS NOT NULL
+),
+scored AS (SELECT priced.*, ln(uv) AS log_uv FROM priced WHERE uv > 0),
+fine AS (SELECT hs6, origin, basis, median(log_uv) AS med, count(*) AS cnt FROM scored GROUP BY hs6, origin, basis),
+fine_mad AS (
+  SELECT s.hs6, s.origin, s.basis, median(abs(s.log_uv - f.med)) AS mad
+  FROM scored s JOIN fine f ON f.hs6 = s.hs6 AND f.origin = s.origin AND f.basis = s.basis
+  GROUP BY s.hs6, s.origin, s.basis
+),
+coarse AS (SELECT hs6, basis, median(log_uv) AS med, count(*) AS cnt FROM scored GROUP BY hs6, basis),
+coarse_mad AS (
+  SELECT s.hs6, s.basis, median(abs(s.log_uv - c.med)) AS mad
+  FROM scored s JOIN coarse c ON c.hs6 = s.hs6 AND c.basis = s.basis
+  GROUP BY s.hs6, s.basis
+),
+grouped AS (
+  SELECT s.importer_id, s.hs6, s.money, s.uv, s.log_uv, s.tax_rate,
+         CASE WHEN f.cnt - 1 >= $min_peers THEN f.med ELSE c.med END AS med,
+         CASE WHEN f.cnt - 1 >= $min_peers THEN fm.mad ELSE cm.mad END AS mad
+  FROM scored s
+  JOIN fine f ON f.hs6 = s.hs6 AND f.origin = s.origin AND f.basis = s.basis
+  JOIN fine_mad fm ON fm.hs6 = s.hs6 AND fm.origin = s.origin AND fm.basis = s.basis
+  JOIN coarse c ON c.hs6 = s.hs6 AND c.basis = s.basis
+  JOIN coarse_mad cm ON cm.hs6 = s.hs6 AND cm.basis = s.basis
+  WHERE f.cnt - 1 >= $min_peers OR c.cnt - 1 >= $min_peers
+),
+judged AS (
+  SELECT importer_id, hs6, tax_rate,
+         (log_uv - med) / greatest(1.4826 * mad, $min_scale) <= -$strong_z AS below,
+         greatest(money * (exp(med) / uv) - money, 0) AS shortfall
+  FROM grouped
+)
+SELECT importer_id, hs6, count(*) AS compared,
+       sum(CASE WHEN below THEN 1 ELSE 0 END) AS below,
+       sum(CASE WHEN below THEN shortfall ELSE 0 END) AS short,
+       sum(CASE WHEN below THEN coalesce(shortfall * tax_rate, 0) ELSE 0 END) AS tax,
+       sum(CASE WHEN below AND tax_rate IS NOT NULL THEN 1 ELSE 0 END) AS taxed
+FROM judged GROUP BY importer_id, hs6
+"""
 
-def latest_declaration_date(driver: neo4j.Driver, database: str) -> pd.Timestamp | None:
-    """The date of the newest declaration, or None when there is none."""
-    value = driver.execute_query(LATEST_DATE, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
-    return pd.Timestamp(value["as_of"]) if value["as_of"] else None
-
-
-def reading_session(driver: neo4j.Driver, database: str) -> neo4j.Session:
-    return driver.session(database=database, default_access_mode=neo4j.READ_ACCESS)
-
-
-def analysis_currencies(tx: neo4j.ManagedTransaction, as_of: pd.Timestamp) -> list[str]:
-    """The currencies of the declarations up to ``as_of`` (their :func:`graph.currency.money_basis` is the unit)."""
-    return sorted(tx.run(CURRENCIES, as_of=as_of.date()).single()["currencies"])
-
-
-def _page(rows: list) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=list(PAGE_COLUMNS))
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
-    for column in _NUMBERS:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    return frame
-
-
-def _slices(counts: pd.DataFrame, size: int) -> list[list[str]]:
-    """HS6 codes packed into slices of about ``size`` declarations, in code order."""
-    slices, current, rows = [], [], 0
-    for code, n in counts.sort_values("hs6").itertuples(index=False):
-        current.append(code)
-        rows += int(n)
-        if rows >= size:
-            slices.append(current)
-            current, rows = [], 0
-    if current:
-        slices.append(current)
-    return slices
-
-
-def code_pages(
-    tx: neo4j.ManagedTransaction, page_rows: int = PAGE_ROWS, codes: list[str] | None = None
-) -> Iterator[pd.DataFrame]:
-    """The declarations of the HS6 ``codes`` (default: every declaration), a page of whole codes at a time."""
-    counts = pd.DataFrame([r.values() for r in tx.run(HS6_COUNTS)], columns=["hs6", "n"])
-    if codes is not None:
-        counts = counts[counts["hs6"].isin(set(codes))]
-    for chunk in _slices(counts, page_rows):
-        yield _page(tx.run(BY_CODES, codes=chunk).single()["rows"])
-    if codes is None and counts["n"].sum() < tx.run(TOTAL).single()["n"]:
-        yield _page(tx.run(WITHOUT_CODE).single()["rows"])
-
-
-def day_pages(tx: neo4j.ManagedTransaction, loads: list[str]) -> Iterator[pd.DataFrame]:
-    """The declarations of the loads ``loads`` (``""``: those written without a load)."""
-    yield _page(tx.run(FROM_LOADS, loads=loads).single()["rows"])
-    if "" in loads:
-        yield _page(tx.run(UNLOADED).single()["rows"])
+#: algorithms.peers.unit_value_anomalies' defaults
+PEER_SETTINGS = {"min_peers": 5, "min_scale": 0.1, "strong_z": 3.0}
 
 
-def importer_pages(tx: neo4j.ManagedTransaction, ids: list[str], per_page: int = 2_000) -> Iterator[pd.DataFrame]:
-    """The declarations the importers ``ids`` filed, ``per_page`` importers at a time."""
-    for start in range(0, len(ids), per_page):
-        yield _page(tx.run(BY_IMPORTERS, ids=ids[start : start + per_page]).single()["rows"])
+@dataclass
+class DeclarationAggregates:
+    """Everything the analysis takes from the declarations, enterprise-sized."""
+
+    activity: Activity
+    peer_parts: pd.DataFrame  # peer sums per (importer_id, hs6), algorithms.peers.peer_stat_parts
+    importer_ids: set[str]  # every importer, dated after as_of or not
+    violated: set[str]  # importers with a declaration found in violation, whatever its date
+    currencies: list[str]
 
 
-def fold_pages(
-    pages: Iterator[pd.DataFrame],
-    as_of: pd.Timestamp,
-    *,
-    fold: ActivityFold | None = None,
-    money: Money | None = None,
-    rows: PeerRowWriter | None = None,
-) -> pd.DataFrame | None:
-    """Fold each page into ``fold``, with ``money`` compare it with its peers (pages of whole HS6 codes), and
-    write its peer columns to ``rows``; returns the peer sums per (importer, HS6 code), or None without ``money``."""
-    parts = []
-    for page in pages:
-        if fold is not None:
-            fold.add(page)
-        dated = page[page["date"] <= as_of]
-        if rows is not None:
-            rows.write(dated)
-        if money is not None:
-            parts.append(peer_sums(dated, money))
-    if money is None:
-        return None
-    return pd.concat(parts) if parts else peer_sums(pd.DataFrame(columns=list(PAGE_COLUMNS)), money)
+def _frame(con, query: str, params: dict, columns) -> pd.DataFrame:
+    frame = con.execute(query, params).df()
+    return frame[list(columns)] if len(frame) else pd.DataFrame(columns=list(columns))
 
 
-def peer_sums(declarations: pd.DataFrame, money: Money) -> pd.DataFrame:
-    """:func:`algorithms.peers.peer_stat_parts` per (importer, HS6 code) of declarations holding whole HS6 codes."""
-    if declarations.empty:
-        return pd.DataFrame(
-            columns=["compared", "below", "short", "tax", "taxed"],
-            index=pd.MultiIndex.from_tuples([], names=["importer_id", "hs6"]),
-        )
-    compared = unit_value_anomalies(declarations.assign(id=None), money=money)
-    return peer_stat_parts(compared, hs6=declarations["hs6"])
+def _ids(con, query: str) -> set[str]:
+    return {row[0] for row in con.execute(query).fetchall()}
+
+
+def _peer_parts(con, as_of, money: Money) -> pd.DataFrame:
+    rates = pd.DataFrame({"currency": list(money.per_unit), "per_unit": list(money.per_unit.values())})
+    con.register("rates", rates)
+    parts = con.execute(PEER_SUMS, {"as_of": as_of, **PEER_SETTINGS}).df()
+    con.unregister("rates")
+    parts = parts.sort_values(["importer_id", "hs6"]).set_index(["importer_id", "hs6"])
+    return parts.astype({"compared": np.int64, "below": np.int64, "short": float, "tax": float, "taxed": np.int64})
+
+
+def declaration_aggregates(
+    con, as_of: pd.Timestamp, *, window_days: int = 90, history_days: int = HISTORY_DAYS
+) -> DeclarationAggregates:
+    """The aggregates of the engine's ``declarations`` up to ``as_of``."""
+    activity = Activity(
+        importers=pd.DataFrame(),
+        usage=pd.DataFrame(),
+        violations=pd.DataFrame(),
+        consignments=pd.DataFrame(),
+        as_of=as_of,
+        window_days=window_days,
+        history_days=history_days,
+    )
+    day = as_of.date()
+    dated = {
+        "as_of": day,
+        "window_start": activity.window_start.date(),
+        "history_start": activity.history_start.date(),
+    }
+    importers = _frame(con, IMPORTERS, dated, IMPORTER_COLUMNS)
+    importers["first_history"] = pd.to_datetime(importers["first_history"])
+    activity.importers = importers.astype({c: np.int64 for c in ("n", "recent", "history", "routed", "transit")})
+    usage = _frame(con, USAGE, dated, USAGE_COLUMNS)
+    activity.usage = usage.astype({"value": object, "n": np.int64, "recent": np.int64, "history": np.int64})
+    activity.violations = _frame(con, VIOLATIONS, dated, VIOLATION_COLUMNS).astype({"n": np.int64})
+    consignments = _frame(con, SHARED_CONSIGNMENTS, {"as_of": day}, CONSIGNMENT_COLUMNS)
+    consignments["date"] = pd.to_datetime(consignments["date"])
+    activity.consignments = consignments
+    currencies = sorted(row[0] for row in con.execute(CURRENCIES, {"as_of": day}).fetchall())
+    return DeclarationAggregates(
+        activity=activity,
+        peer_parts=_peer_parts(con, day, money_basis(currencies)),
+        importer_ids=_ids(con, IMPORTER_IDS),
+        violated=_ids(con, VIOLATED),
+        currencies=currencies,
+    )
 
 
 def read_analysis_inputs(
     driver: neo4j.Driver,
     database: str,
+    store: DeclarationStore,
     as_of=None,
     *,
     window_days: int = 90,
     history_days: int = HISTORY_DAYS,
-    page_rows: int = PAGE_ROWS,
-    peer_rows: Path | None = None,
-) -> AnalysisInputs | None:
-    """The analysis inputs, every declaration read once and folded; None when the graph holds no declaration.
+    load_counts: dict[str, int] | None = None,
+) -> tuple[AnalysisInputs | None, SyncReport]:
+    """The analysis inputs (None when there is no declaration) and what checking the copy changed.
 
-    The same enterprises, links and known violators as :func:`analysis.graph_io.read_analysis_input`;
-    ``as_of`` defaults to the date of the latest declaration. With ``peer_rows`` (a folder), the declarations'
-    peer columns are written there too (:mod:`analysis.peer_rows`), for the incremental runs that follow.
+    ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
+    per load when already read.
     """
-    as_of = pd.Timestamp(as_of) if as_of is not None else latest_declaration_date(driver, database)
-    if as_of is None:
-        return None
-    fold = ActivityFold(as_of, window_days=window_days, history_days=history_days)
-
-    writer = PeerRowWriter(peer_rows) if peer_rows is not None else None
-    currencies: list[str] = []
-
-    def work(tx: neo4j.ManagedTransaction) -> pd.DataFrame:
-        currencies[:] = analysis_currencies(tx, as_of)
-        return fold_pages(code_pages(tx, page_rows), as_of, fold=fold, money=money_basis(currencies), rows=writer)
-
-    with reading_session(driver, database) as session:
-        parts = session.execute_read(work)
-    if writer is not None:
-        writer.close()
+    synced = sync_store(driver, database, store, counts=load_counts)
+    con = connect(store)
+    try:
+        if as_of is None:
+            latest = con.execute(LATEST_DATE).fetchone()[0]
+            if latest is None:
+                return None, synced
+            as_of = latest
+        as_of = pd.Timestamp(as_of)
+        found = declaration_aggregates(con, as_of, window_days=window_days, history_days=history_days)
+    finally:
+        con.close()
 
     links = read_pages(driver, database, OWN_LINKS, LINK_COLUMNS)
     links["kind"] = links["kind"].astype(str)
     enterprises = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
-    keep = fold.importer_ids | set(links["enterprise"])
+    keep = found.importer_ids | set(links["enterprise"])
     enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")
 
     cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
-    return AnalysisInputs(
+    inputs = AnalysisInputs(
         enterprises=enterprises,
         links=links,
-        activity=fold.activity(),
-        peer_stats=combine_peer_parts([parts]),
-        known_violators=fold.violated | set(cases["id"].dropna().astype(str)),
-        peer_parts=parts,
-        peer_rows=peer_rows,
-        currencies=currencies,
+        activity=found.activity,
+        peer_stats=combine_peer_parts([found.peer_parts]),
+        known_violators=found.violated | set(cases["id"].dropna().astype(str)),
+        peer_parts=found.peer_parts,
+        currencies=found.currencies,
     )
+    return inputs, synced

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import igraph as ig
 import pandas as pd
@@ -51,8 +50,6 @@ class AnalysisInputs:
     peer_parts : DataFrame, optional
         The peer sums per (importer, HS6 code) behind ``peer_stats`` (:func:`algorithms.peers.peer_stat_parts`),
         kept so an incremental run can replace the codes new data touched.
-    peer_rows : Path, optional
-        The folder of the declarations' peer columns (:mod:`analysis.peer_rows`), when they were kept.
     currencies : list of str, optional
         The currencies of the declarations (their money basis is the peer comparison's unit).
     """
@@ -63,7 +60,6 @@ class AnalysisInputs:
     peer_stats: pd.DataFrame
     known_violators: set[str]
     peer_parts: pd.DataFrame | None = None
-    peer_rows: Path | None = None
     currencies: list[str] | None = None
 
     @property

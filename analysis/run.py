@@ -1,7 +1,9 @@
 """``riskgraph analyze`` as a function: read from Neo4j, analyse, write back, save the snapshot.
 
-A full run reads enterprise-sized aggregates (:mod:`analysis.aggregates`) and analyses everything; an
-incremental run (:mod:`analysis.incremental`) redoes only what declarations loaded since the last run touched.
+Both modes read the same enterprise-sized inputs (:mod:`analysis.aggregates`: the engine over the columnar copy
+of the declarations, checked against the graph first, and the enterprises' own records from Neo4j); a full run
+analyses everything, an incremental run (:mod:`analysis.incremental`) rescores only what declarations loaded
+since the last run touched.
 
 The results appear all at once: the snapshot is staged, the graph results and the pointer to that
 snapshot (the ``AnalysisRun`` record, with the run's mode) are one transaction, then the snapshot is
@@ -28,11 +30,13 @@ import pandas as pd
 
 from analysis.aggregates import read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
-from analysis.incremental import analyse_touched, find_touched, load_counts
+from analysis.incremental import analyse_touched, find_touched
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
-from analysis.state import AnalysisState, load_state, save_state, staging_folder
+from analysis.state import AnalysisState, load_state, save_state
 from analysis.write_back import current_snapshot, write_changes, write_results
+from columnar.store import DeclarationStore
+from columnar.sync import graph_load_counts
 from graph.errors import RiskGraphError
 from scoring.snapshot import refresh_analysis
 
@@ -144,18 +148,22 @@ def run_analysis(
             touched = find_touched(driver, database, state)
             clock.lap("touched")
             if touched is not None:
-                with staging_folder(home) as rows:
-                    return _incremental(driver, database, home, state, touched, engine, seed, clock, rows)
-    with staging_folder(home) as rows:
-        return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage), rows)
+                return _incremental(driver, database, home, state, touched, engine, seed, clock)
+    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage))
 
 
-def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, rows: Path) -> AnalysisRun:
-    loads = load_counts(driver, database)
-    data = read_analysis_inputs(driver, database, as_of=as_of, peer_rows=rows)
+def _read(driver, database, home: Path, clock: _Clock, loads: dict[str, int], as_of=None):
+    """The inputs, and the declarations the columnar copy had to read again from the graph to agree with it."""
+    data, synced = read_analysis_inputs(driver, database, DeclarationStore(home), as_of, load_counts=loads)
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     clock.lap("read")
+    return data, {"store_reread": sum(synced.reread.values())}
+
+
+def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock) -> AnalysisRun:
+    loads = graph_load_counts(driver, database)
+    data, synced = _read(driver, database, home, clock, loads, as_of)
 
     result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
@@ -163,7 +171,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
 
     analysed_at = datetime.now(UTC)
     _kill_point("analysed")
-    counts = {**data.counts, "analysed": len(result.enterprises), "networks": len(result.networks)}
+    counts = {**data.counts, **synced, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["betweenness_method"] = result.betweenness_method
@@ -183,15 +191,17 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
 
 
-def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, rows: Path):
-    change = analyse_touched(driver, database, state, touched, rows, seed=seed, lap=clock.lap)
+def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock):
+    data, synced = _read(driver, database, home, clock, touched.loads)
+    change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
     for frame in (change.table, change.changed):
         frame["network_id"] = frame["id"].map(network_of).astype("Int64")
     analysed_at = datetime.now(UTC)
     _kill_point("analysed")
-    counts = {**change.inputs.counts, **change.counts, "analysed": len(change.table), "networks": len(change.networks)}
+    counts = {**change.inputs.counts, **synced, **change.counts}
+    counts |= {"analysed": len(change.table), "networks": len(change.networks)}
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(change.inputs, analysed_at, engine, seed, "incremental", counts, clock)
     version = _stage(home, change.table, change.networks, metadata, clock)
@@ -238,12 +248,12 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
     _kill_point("committed")
     folder = publish_snapshot(home, version)
     state = AnalysisState(
-        inputs=data,
         table=table,
         networks=networks,
         loads=loads,
         analysed_at=analysed_at,
         snapshot=folder.name,
+        as_of=data.activity.as_of,
         settings={"engine": engine.name, "seed": seed},
     )
     save_state(home, state)

@@ -17,6 +17,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     audit/              the API's audit log
     offices.json        the customs organisation loaded by ``riskgraph offices load`` (else the seed's)
     rates.csv           reference exchange rates loaded by ``riskgraph rates load``, every one kept
+    declarations/       the columnar copy of the declarations, one folder per load (``columnar.store``)
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -53,6 +54,7 @@ __all__ = [
     "AUDIT",
     "OFFICES",
     "RATES",
+    "DECLARATION_STORE",
     "VersionedStore",
 ]
 
@@ -71,6 +73,7 @@ KEYS = "keys.json"
 AUDIT = "audit"
 OFFICES = "offices.json"
 RATES = "rates.csv"
+DECLARATION_STORE = "declarations"
 
 _LATEST = "latest"
 

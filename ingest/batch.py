@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+
+from columnar.store import declaration_table
 
 __all__ = ["Batch", "BatchTables", "EntityTables", "batch_tables", "build_batch", "DECLARATION_PROPERTIES"]
 
@@ -59,6 +62,8 @@ class Batch:
     routes: list[dict] = field(default_factory=list)
     commodities: list[dict] = field(default_factory=list)
     consignments: list[dict] = field(default_factory=list)
+    #: the declarations as the columnar copy keeps them (columnar.store)
+    store_rows: pa.Table | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -194,4 +199,5 @@ def build_batch(clean: pd.DataFrame) -> Batch:
         routes=entities.routes,
         commodities=_records(entities.commodities),
         consignments=_records(entities.consignments),
+        store_rows=declaration_table(tables.declarations),
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import neo4j
 
+from columnar.store import DeclarationStore
 from graph import local_server
 from graph.config import Settings
 from graph.connection import disconnect, reconnect
@@ -79,6 +80,8 @@ def bulk_ingest(
     stopping = threading.Thread(target=local_server.stop, args=(cfg,), name="neo4j-stop")
     stopping.start()
     replacing = False
+    store = DeclarationStore(cfg.home)
+    store.clear()  # the graph is empty: so is its columnar copy
     try:
         # Neo4j is down until the files are written: validation may take every core.
         report = ingest_files(
@@ -91,6 +94,7 @@ def bulk_ingest(
             workers=os.cpu_count() or 1,
             prepare=import_parts,
             unknown_offices=unknown_offices,
+            store=store,
         )
         nodes, relationships, multiline = files.finish()
         stopping.join()

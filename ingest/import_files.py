@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from columnar.store import declaration_table
 from graph.reference import offices
 from ingest.batch import EntityTables, batch_tables
 from ingest.fields import NUMERIC_FIELDS
@@ -69,6 +70,7 @@ class ImportParts:
     own: dict[str, str]  # relationship type -> text
     multiline: bool
     entities: EntityTables
+    store_rows: pa.Table  # the declarations as the columnar copy keeps them (columnar.store)
 
 
 def import_parts(clean: pd.DataFrame) -> ImportParts:
@@ -93,6 +95,7 @@ def import_parts(clean: pd.DataFrame) -> ImportParts:
         own={rel: text for rel, (text, _) in texts.items()},
         multiline=any(_spans_lines(text, rows) for text, rows in texts.values()),
         entities=tables.entities,
+        store_rows=declaration_table(decl),
     )
 
 

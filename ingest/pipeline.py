@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from columnar.store import DeclarationStore
 from graph.currency import money_basis
 from graph.reference import register_offices
 from ingest.batch import build_batch
@@ -144,8 +145,13 @@ def ingest_files(
     workers: int = 1,
     prepare: Prepare = build_batch,
     unknown_offices: str = "create",
+    store: DeclarationStore | None = None,
 ) -> IngestReport:
-    """Read, validate and write every file; offices first seen are registered as unassigned districts."""
+    """Read, validate and write every file; offices first seen are registered as unassigned districts.
+
+    With ``store``, each batch's declarations are added to the columnar copy once the writer has taken the batch
+    (for the graph: committed), under this run's load; the analysis checks the copy against the graph anyway, so a
+    crash between the two costs a re-read of this load, nothing more."""
     report = IngestReport(load=new_load())
     quarantine = QuarantineWriter(quarantine_dir, "-".join(p.stem for p in paths[:3]))
     pending: queue.Queue = queue.Queue(maxsize=2)
@@ -158,6 +164,8 @@ def ingest_files(
             batch, rows = item
             try:
                 result = writer.write(batch)
+                if store is not None:
+                    store.write(batch.store_rows, report.load)
             except BaseException as exc:  # re-raised in the caller's thread
                 failure.append(exc)
                 continue

@@ -32,6 +32,7 @@ from riskgraph.errors import UserError
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
+from riskgraph.store_cli import register as register_store_commands
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
@@ -42,6 +43,7 @@ register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)
 register_reference_commands(app)
+register_store_commands(app)
 
 console = Console(stderr=True)
 
@@ -194,6 +196,7 @@ def ingest(
     ] = "create",
 ) -> None:
     """Load declarations into the graph; bad rows go to a quarantine file, nothing is lost."""
+    from columnar.store import DeclarationStore
     from ingest.bulk import bulk_ingest
     from ingest.mapping import load_mapping
     from ingest.pipeline import ingest_files
@@ -230,7 +233,14 @@ def ingest(
         else:
             writer = GraphWriter(_connect(), database())
             report = ingest_files(
-                paths, writer, cfg.home / QUARANTINE, rules, cfg.batch_size, show, unknown_offices=unknown_offices
+                paths,
+                writer,
+                cfg.home / QUARANTINE,
+                rules,
+                cfg.batch_size,
+                show,
+                unknown_offices=unknown_offices,
+                store=DeclarationStore(cfg.home),
             )
     elapsed = time.monotonic() - began
     console.print(

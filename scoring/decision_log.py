@@ -43,7 +43,8 @@ WRITE_EVERY = 0.1
 
 class DecisionLog:
     def __init__(self, home: Path) -> None:
-        self.path = Path(home) / DECISIONS
+        self.home = Path(home)
+        self.path = self.home / DECISIONS
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import neo4j
 
+from columnar.store import DeclarationStore
 from graph.errors import RiskGraphError
 from graph.model import schema
 from scoring.decision_log import DecisionLog
@@ -98,9 +99,39 @@ def _record_tx(tx: neo4j.ManagedTransaction, rows: list[dict]) -> tuple[list[str
     return record["ids"], record["violators"]
 
 
+def _stored_outcome(row: dict) -> dict:
+    """What the graph now holds of an outcome row (``RECORD_OUTCOMES``), for the columnar copy."""
+    decided = row["channel"] is not None
+    return {
+        "id": row["id"],
+        "inspected": 1,
+        "violation": row["violation"],
+        "violation_type": row["violation_type"],
+        "revenue_recovered": row["revenue_recovered"],
+        "feedback_kind": row["kind"],
+        "feedback_at": row["at"],
+        **{k: row[r] if decided else None for k, r in _DECISION.items()},
+    }
+
+
+_DECISION = {
+    "channel": "channel",
+    "score": "score",
+    "level": "level",
+    "random_selected": "random",
+    "rule_hits": "rule_hits",
+}
+
+
 def record_outcomes(
-    driver: neo4j.Driver, database: str, log: DecisionLog, outcomes: list[Outcome], batch: int = 5000
+    driver: neo4j.Driver,
+    database: str,
+    log: DecisionLog,
+    outcomes: list[Outcome],
+    batch: int = 5000,
+    store: DeclarationStore | None = None,
 ) -> FeedbackResult:
+    """Write the outcomes onto their declarations in the graph and, with ``store``, into the columnar copy."""
     result = FeedbackResult()
     at = datetime.now(UTC).isoformat()
     for start in range(0, len(outcomes), batch):
@@ -127,6 +158,8 @@ def record_outcomes(
         with driver.session(database=database) as session:
             ids, violators = session.execute_write(_record_tx, rows)
         stored = set(ids)
+        if store is not None:
+            store.write_outcomes(_stored_outcome(row) for row in rows if row["id"] in stored)
         result.violators += [ViolatorEvent(e, day, declaration=d) for e, day, d in violators if e and day]
         result.recorded += len(stored)
         result.with_decision += sum(1 for o in chunk if o.declaration_id in stored and o.declaration_id in decisions)

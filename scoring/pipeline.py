@@ -14,6 +14,7 @@ from pathlib import Path
 import neo4j
 
 from analysis.graph_io import read_analysis_input
+from columnar.store import DeclarationStore
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.decision_log import DecisionLog
@@ -185,7 +186,7 @@ def feedback_file(
                 field, _, reason = str(exc).partition(": ")
                 bad.append([str(chunk.source), int(row_number), field, reason, json.dumps(row, default=str)])
         quarantine.write(pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS)))
-        result = record_outcomes(driver, database, log, outcomes)
+        result = record_outcomes(driver, database, log, outcomes, store=DeclarationStore(log.home))
         ViolatorJournal(log.path.parent).append(result.violators)
         counts["read"] += len(frame)
         counts["recorded"] += result.recorded

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import DecisionLogDep, GraphDep, LiveScorerDep, RuleStoreDep
 from api.json_body import StrictJSONRoute
 from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
+from columnar.store import DeclarationStore
 from scoring.feedback import Outcome, record_outcomes
 from scoring.performance import performance_report
 
@@ -19,7 +20,7 @@ router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["feedback"])
 @router.post("/feedback", response_model=FeedbackPublic)
 def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep, live: LiveScorerDep) -> FeedbackPublic:
     outcomes = [Outcome(**o.model_dump()) for o in body.outcomes]
-    result = record_outcomes(*graph, log, outcomes)
+    result = record_outcomes(*graph, log, outcomes, store=DeclarationStore(log.home))
     live.note_violators(result.violators)  # the next declaration sharing an identifier sees them
     return FeedbackPublic(recorded=result.recorded, with_decision=result.with_decision, unknown=result.unknown)
 
