@@ -6,10 +6,15 @@ loaded graph), analyze (full, then incremental after the day when ``riskgraph an
 model train and batch scoring of the year. Per stage it prints wall time, the CPU seconds of the command and
 of the Neo4j server, the command's peak memory (max RSS of the process and the children it waited for,
 e.g. ``neo4j-admin import``; from ``os.wait4``), the server's peak memory (VmHWM) and the cost per 1,000
-declarations (wall and CPU seconds). The table is printed again at the end and kept as JSON lines.
+declarations (wall and CPU seconds), with the load average when it ended. The table is printed again at the
+end and kept as JSON lines.
+
+``--baseline REV`` runs every stage after generate with the code of git revision REV first (a worktree of it, its
+own home and server, the same generated files), then with this checkout's, so the two are measured in the same
+run; ``--no-model`` leaves out training and scoring.
 
 Usage: python -m benchmarks.scale [--sizes 100000,1000000,3000000] [--ten-million] [--day 50000]
-       [--port 7699] [--work DIR] [--heap 4g] [--pagecache 4g] [--keep]
+       [--port 7699] [--work DIR] [--heap 4g] [--pagecache 4g] [--keep] [--baseline REV] [--no-model]
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class Stage:
     peak_mb: float
     neo4j_peak_mb: float | None
     note: str = ""
+    code: str = "this"  # which code ran it: this checkout or a baseline revision
+    load: float = 0.0  # the 1-minute load average when it ended
 
     def row(self) -> str:
         per_k = 1000 / max(self.rows, 1)
@@ -48,14 +55,14 @@ class Stage:
         cpu_k = self.cpu + (self.neo4j_cpu or 0.0)
         costs = f"{self.wall * per_k:8.3f} {cpu_k * per_k:8.3f}" if self.rows else f"{'-':>8} {'-':>8}"
         return (
-            f"{self.size:>10,} {self.stage:<20} {self.rows:>10,} {self.wall:8.1f} {self.cpu:8.1f} {db_cpu:>8} "
-            f"{self.peak_mb:8,.0f} {db_peak:>8} {costs}  {self.note}"
+            f"{self.size:>10,} {self.code:<8} {self.stage:<20} {self.rows:>10,} {self.wall:8.1f} {self.cpu:8.1f} "
+            f"{db_cpu:>8} {self.peak_mb:8,.0f} {db_peak:>8} {costs} {self.load:5.1f}  {self.note}"
         )
 
 
 HEADER = (
-    f"{'year':>10} {'stage':<20} {'rows':>10} {'wall s':>8} {'cpu s':>8} {'db cpu':>8} "
-    f"{'peak MB':>8} {'db MB':>8} {'s/1k':>8} {'cpu/1k':>8}  note"
+    f"{'year':>10} {'code':<8} {'stage':<20} {'rows':>10} {'wall s':>8} {'cpu s':>8} {'db cpu':>8} "
+    f"{'peak MB':>8} {'db MB':>8} {'s/1k':>8} {'cpu/1k':>8} {'load':>5}  note"
 )
 
 
@@ -83,9 +90,13 @@ def _server_usage(pid: int | None) -> tuple[float, float] | None:
 class Runner:
     """Runs ``riskgraph`` commands against one home and port, measuring each."""
 
-    def __init__(self, home: Path, port: int, heap: str, pagecache: str, log: Path) -> None:
-        self.home = home
+    def __init__(
+        self, home: Path, port: int, heap: str, pagecache: str, log: Path, code: Path | None = None, label: str = "this"
+    ) -> None:
+        self.home, self.code, self.label = home, code, label
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+        if code is not None:
+            self.env["PYTHONPATH"] = str(code)
         self.env |= {
             "RISKGRAPH_HOME": str(home),
             "RISKGRAPH_BOLT_PORT": str(port),
@@ -102,7 +113,12 @@ class Runner:
             log.flush()
             began = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "riskgraph", *args], env=self.env, stdout=subprocess.PIPE, stderr=log, text=True
+                [sys.executable, "-m", "riskgraph", *args],
+                env=self.env,
+                cwd=self.code,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
             )
             out = proc.stdout.read()
             _, status, usage = os.wait4(proc.pid, 0)
@@ -118,8 +134,9 @@ class Runner:
             # a restarted server (bulk import) counts from zero; the stopped one's few seconds are lost
             db_cpu = after[0] - (before[0] if before is not None and before_pid == after_pid else 0.0)
             db_peak = after[1]
+        cpu = usage.ru_utime + usage.ru_stime
         result = Stage(
-            size, stage, rows, wall, usage.ru_utime + usage.ru_stime, db_cpu, usage.ru_maxrss / 1024, db_peak, note
+            size, stage, rows, wall, cpu, db_cpu, usage.ru_maxrss / 1024, db_peak, note, self.label, os.getloadavg()[0]
         )
         print(result.row(), flush=True)
         return result, out
@@ -127,7 +144,11 @@ class Runner:
 
 def _supports_full(runner: Runner) -> bool:
     help_text = subprocess.run(
-        [sys.executable, "-m", "riskgraph", "analyze", "--help"], env=runner.env, capture_output=True, text=True
+        [sys.executable, "-m", "riskgraph", "analyze", "--help"],
+        env=runner.env,
+        cwd=runner.code,
+        capture_output=True,
+        text=True,
     ).stdout
     return "--full" in help_text
 
@@ -138,17 +159,22 @@ def _summary(out: str) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def curve_point(size: int, day: int, work: Path, port: int, heap: str, pagecache: str) -> list[Stage]:
-    """Every stage at one size, in a fresh home; the server is stopped at the end."""
+def generated(size: int, day: int, work: Path, port: int) -> tuple[Stage, Path, Path]:
+    """The year (generated once per size) split into the base and its last day."""
     folder = work / f"n{size}"
     shutil.rmtree(folder, ignore_errors=True)
-    home, data = folder / "home", folder / "data"
-    runner = Runner(home, port, heap, pagecache, folder / "commands.log")
+    data = folder / "data"
     folder.mkdir(parents=True)
-    stages = []
+    runner = Runner(folder / "gen-home", port, "1g", "1g", folder / "commands.log")
     stage, _ = runner.run(size, "generate", size, "generate", "--out", str(data / "year"), "--declarations", str(size))
-    stages.append(stage)
     base, (today,) = split_days(data / "year", data, day)
+    return stage, base, today
+
+
+def curve_point(size: int, day: int, base: Path, today: Path, runner: Runner, *, model: bool = True) -> list[Stage]:
+    """Every stage after generate at one size, in the runner's fresh home; the server is stopped at the end."""
+    shutil.rmtree(runner.home, ignore_errors=True)
+    stages = []
     runner.run(size, "neo4j start", 0, "neo4j", "start")
     try:
         stage, out = runner.run(size, "ingest bulk", size - day, "ingest", str(base), "--bulk", "--json")
@@ -163,12 +189,21 @@ def curve_point(size: int, day: int, work: Path, port: int, heap: str, pagecache
             stages.append(stage)
         else:
             stages.append(runner.run(size, "analyze (no incr.)", size, "analyze", note="analyze has no --full here")[0])
-        stages.append(runner.run(size, "model train", size, "model", "train")[0])
-        stage, out = runner.run(size, "score", size - day, "score", str(base), "--out", str(folder / "scores.csv"))
-        stages.append(stage)
+        if model:
+            stages.append(runner.run(size, "model train", size, "model", "train")[0])
+            stage, out = runner.run(size, "score", size - day, "score", str(base), "--out", str(runner.home / "s.csv"))
+            stages.append(stage)
     finally:
         runner.run(size, "neo4j stop", 0, "neo4j", "stop")
     return stages
+
+
+def baseline_checkout(rev: str, work: Path) -> Path:
+    """A worktree of ``rev`` (made once, reused)."""
+    folder = work / f"rev-{rev}"
+    if not folder.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(folder), rev], check=True, capture_output=True)
+    return folder
 
 
 def main() -> None:
@@ -181,20 +216,31 @@ def main() -> None:
     parser.add_argument("--heap", default="4g")
     parser.add_argument("--pagecache", default="4g")
     parser.add_argument("--keep", action="store_true", help="keep each size's home and data")
+    parser.add_argument("--baseline", help="a git revision whose code runs every stage first, in the same run")
+    parser.add_argument("--no-model", action="store_true", help="leave out model training and batch scoring")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([10_000_000] if args.ten_million else [])
     args.work.mkdir(parents=True, exist_ok=True)
     results = args.work / "scale.jsonl"
     print(HEADER, flush=True)
     everything: list[Stage] = []
+    codes = [(args.baseline, baseline_checkout(args.baseline, args.work))] if args.baseline else []
+    codes.append(("this", None))
     for size in sizes:
-        points = curve_point(size, min(args.day, size // 10), args.work, args.port, args.heap, args.pagecache)
+        day = min(args.day, size // 10)
+        stage, base, today = generated(size, day, args.work, args.port)
+        points = [stage]
+        for label, code in codes:
+            home = args.work / f"n{size}" / f"home-{label}"
+            runner = Runner(
+                home, args.port, args.heap, args.pagecache, args.work / f"n{size}" / "commands.log", code, label
+            )
+            points += curve_point(size, day, base, today, runner, model=not args.no_model)
         everything += points
         with results.open("a") as out:
             out.writelines(json.dumps(asdict(p)) + "\n" for p in points)
         if not args.keep:
-            shutil.rmtree(args.work / f"n{size}" / "data", ignore_errors=True)
-            shutil.rmtree(args.work / f"n{size}" / "home", ignore_errors=True)
+            shutil.rmtree(args.work / f"n{size}", ignore_errors=True)
     print("\n" + HEADER)
     for point in everything:
         print(point.row())

@@ -101,8 +101,9 @@ def _outcomes_agree(driver: neo4j.Driver, database: str, store: DeclarationStore
     files = store.outcome_files()
     if not files:
         return record["n"] == 0
-    con = duckdb.connect()
-    n, latest = con.read_parquet([str(p) for p in files]).aggregate("count(DISTINCT id), max(feedback_at)").fetchone()
+    query = "SELECT count(DISTINCT id), max(feedback_at) FROM read_parquet($files)"
+    with duckdb.connect() as con:
+        n, latest = con.execute(query, {"files": [str(p) for p in files]}).fetchone()
     shown = record["latest"].to_native() if record["latest"] is not None else None
     return n == record["n"] and latest == shown
 

@@ -16,6 +16,8 @@ import neo4j
 import pandas as pd
 import pytest
 
+from columnar.store import DeclarationStore
+from columnar.sync import sync_store
 from graph import local_server
 from graph.config import Settings
 from graph.connection import credentials
@@ -24,6 +26,7 @@ from graph.reference import SEED_OFFICES
 from graph.setup import ensure_schema, load_reference_data
 from sample.generator import generate
 from tests.conftest import free_port, run_cli
+from tests.store_check import assert_copy_equals_graph
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +102,13 @@ def _stats(env: dict) -> dict:
     return _summary(run_cli(env, "stats", "--json"))
 
 
+def _copy_equals_graph(cfg: Settings) -> None:
+    """The columnar copy agrees with the graph as written (no re-read needed) and value by value."""
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=credentials(cfg)) as drv:
+        assert not sync_store(drv, "neo4j", DeclarationStore(cfg.home)).changed
+        assert_copy_equals_graph(drv, cfg.home)
+
+
 def _quarantine(summary: dict) -> pd.DataFrame:
     return pd.read_csv(summary["quarantine_file"], dtype=str)
 
@@ -125,6 +135,7 @@ def test_bulk_first_load_is_the_cypher_graph_and_cypher_reloads_change_nothing(o
     assert _graph(cfg) == cypher_graph
     assert _loads(cfg) == [bulk["load"]] != [cypher["load"]]
     assert not (cfg.home / "import").exists()
+    _copy_equals_graph(cfg)
 
     again = run_cli(env, "ingest", str(sample), "--json")  # no longer empty: Cypher, updates in place
     assert "neo4j-admin" not in again.stderr
@@ -170,6 +181,7 @@ def test_import_killed_midway_is_redone_by_the_next_run(own_server, sample):
     assert not marker.exists()
     counts = _stats(env)
     assert counts["nodes"]["Declaration"] == final["stored"]
+    _copy_equals_graph(cfg)  # what the killed import had written was set aside with it
     assert counts["nodes"]["CustomsOffice"] == len(SEED_OFFICES)
     constraints = _query(cfg, "SHOW CONSTRAINTS YIELD labelsOrTypes RETURN labelsOrTypes[0] AS label")
     assert sorted(r["label"] for r in constraints) == sorted(schema().nodes)
