@@ -8,6 +8,11 @@ analysis and scoring snapshots, the audit log, the loaded office hierarchy (juri
 from it), exchange rates and the journal of confirmed violators. The local Neo4j password is not in a backup: a
 restored home keeps (or generates) its own. The local Neo4j is running again afterwards if it was
 before. Folders are created private (0700) like the home they come from.
+
+A restore must not be able to destroy the home it restores into, nor roll its security back: it checks
+the whole backup before touching anything live, keeps the previous store until the restored one answers,
+merges keys (a revocation wins), the audit log, the decision log and the violator journal, and refuses
+while an API serves the home (:func:`restore`; README "Backup and restore").
 """
 
 from __future__ import annotations
