@@ -4,9 +4,10 @@ Each router is mounted in ``api.main`` behind one :func:`allow` dependency namin
 may read (GET) and the roles that may change (other methods). A key limited to a sub-centre or a
 district sees an enterprise only when it lodged a declaration at one of that jurisdiction's
 districts; networks and cases follow their member or concerned enterprises (the rule and the
-redaction of outside firms in results: :mod:`graph.jurisdiction`). The check reads the
-path (``enterprise_id``, ``network_id``, ``case_id``) and ``/v1/paths``' ``from``/``to``, so every
-route that names one of those is scoped without code of its own.
+redaction of outside firms in results: :mod:`graph.jurisdiction`). The check reads every id in the
+path (:data:`PATH_PARAMS`: ``enterprise_id``, ``other_id``, ``network_id``, ``case_id``) and ``/v1/paths``'
+``from``/``to``, so every route that names one of those is scoped without code of its own; an id in a
+body (a new case's enterprise) is checked by its route.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from api.deps import GraphDep
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
 from graph.jurisdiction import Scope
-from graph.scope import CASE, ENTERPRISE, NETWORK, lodged_in_districts
+from graph.scope import CASE, DECLARATION, ENTERPRISE, NETWORK, lodged_in_districts
 from investigate.explore import parse_ref
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "PrincipalDep",
     "ScopeDep",
     "districts_of",
+    "refuse_outside_declarations",
     "scope_graph_request",
     "visible_enterprises",
 ]
@@ -55,9 +57,15 @@ OPTIONAL MATCH (k:Case {{id: $key}})
 RETURN k IS NULL AS missing, {lodged_in_districts(CASE, "k")} AS inside
 """,
 }
+LODGED_OUTSIDE = f"""
+UNWIND $keys AS key
+MATCH (d:Declaration {{id: key}}) WHERE NOT {lodged_in_districts(DECLARATION, "d")}
+RETURN key
+"""
 # Declares the key in the OpenAPI document; the request guard has already checked it.
 API_KEY = APIKeyHeader(name=HEADER, auto_error=False, description="a key from `riskgraph keys create`")
-PATH_PARAMS = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case"}
+#: every path parameter naming an entity the rule covers (a same-firm verdict names two enterprises)
+PATH_PARAMS = {"enterprise_id": "enterprise", "other_id": "enterprise", "network_id": "network", "case_id": "case"}
 
 
 def authenticate(store: KeyStore, secret: str) -> ApiKey:
@@ -108,6 +116,20 @@ def districts_of(request: Request) -> frozenset[str] | None:
 def visible_enterprises(graph: tuple, districts: frozenset[str], ids: list[str]) -> set[str]:
     """Which of these enterprises a key limited to ``districts`` may see."""
     return Scope(*graph, districts).visible("Enterprise", ids)
+
+
+def refuse_outside_declarations(request: Request, graph: tuple, ids: list[str]) -> None:
+    """403 when a limited key names a declaration lodged outside its jurisdiction in a body (an outcome
+    changes what its importer is known for); unknown ids pass, for the route to report."""
+    districts = districts_of(request)
+    if districts is None or not ids:
+        return
+    driver, database = graph
+    records = driver.execute_query(LODGED_OUTSIDE, keys=list(ids), districts=sorted(districts), database_=database)
+    outside = [r["key"] for r in records.records]
+    if outside:
+        office = request.state.principal.jurisdiction
+        raise ApiError(403, "outside_jurisdiction", f"declaration {outside[0]} is outside the jurisdiction of {office}")
 
 
 def _scope(request: Request, graph: GraphDep) -> Scope:

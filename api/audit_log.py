@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -24,7 +25,13 @@ __all__ = ["AuditLog", "AuditTrail"]
 
 SKIPPED = ("/health", "/v1/score", "/docs", "/openapi.json", "/redoc", "/static/")
 SECRET_PARAM = "x-api-key"
-RESOURCES = {"enterprise_id": "enterprise", "network_id": "network", "case_id": "case", "rule_id": "rule"}
+RESOURCES = {
+    "enterprise_id": "enterprise",
+    "other_id": "other_enterprise",
+    "network_id": "network",
+    "case_id": "case",
+    "rule_id": "rule",
+}
 
 
 class AuditLog:
@@ -58,8 +65,11 @@ class AuditLog:
             path.unlink(missing_ok=True)
         return sorted(p.name for p in dropped)
 
-    def tail(self, limit: int, key_id: str | None = None, resource: str | None = None) -> list[dict]:
-        """The newest ``limit`` entries, newest first, optionally for one key or one resource id."""
+    def tail(
+        self, limit: int, key_id: str | None = None, resource: str | None = None, keep: Callable | None = None
+    ) -> list[dict]:
+        """The newest ``limit`` entries, newest first, optionally for one key or one resource id, or those
+        ``keep(entry)`` accepts."""
         found: deque[dict] = deque(maxlen=limit)
         for path in sorted(self.folder.glob("audit-*.jsonl")):
             with open(path, encoding="utf-8") as lines:
@@ -69,7 +79,8 @@ class AuditLog:
                         continue
                     if resource and resource not in entry.get("resources", {}).values():
                         continue
-                    found.append(entry)
+                    if keep is None or keep(entry):
+                        found.append(entry)
         return list(reversed(found))
 
 

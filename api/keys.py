@@ -23,7 +23,7 @@ from graph.errors import RiskGraphError
 from graph.home import KEYS
 from graph.reference import department_code, jurisdiction, resolve_office
 
-__all__ = ["ROLES", "ApiKey", "KeyError_", "KeyStore"]
+__all__ = ["ROLES", "ApiKey", "KeyError_", "KeyStore", "read_key_file"]
 
 ROLES = ("clearance-system", "investigator", "auditor", "analyst", "admin")
 PREFIX = "rg_"
@@ -97,6 +97,17 @@ class KeyStore:
                     return ApiKey(**entry)
         raise KeyError_(f"no active key {key_id!r} (see `riskgraph keys list`)")
 
+    def merge(self, entries: list[dict]) -> None:
+        """Add the keys of ``entries`` (a backup's) that this store lacks, and keep every revocation of either:
+        a restore never revives a revoked key nor drops one made since."""
+        with self._locked() as keys:
+            mine = {entry["id"]: entry for entry in keys}
+            for entry in entries:
+                if entry["id"] not in mine:
+                    keys.append(mine.setdefault(entry["id"], dict(entry)))
+                elif entry.get("revoked") and not mine[entry["id"]].get("revoked"):
+                    mine[entry["id"]]["revoked"] = entry["revoked"]
+
     def list(self) -> list[ApiKey]:
         return [ApiKey(**entry) for entry in self._read()]
 
@@ -141,6 +152,22 @@ class KeyStore:
             with os.fdopen(fd, "w") as out:
                 json.dump(keys, out, indent=1)
             os.replace(tmp, self.path)
+
+
+def read_key_file(path: Path) -> list[dict]:
+    """The entries of a key file, each checked to be a key; :class:`KeyError_` saying what is wrong otherwise
+    (a restore refuses such a file before it changes anything)."""
+    try:
+        entries = json.loads(Path(path).read_text())
+        if not isinstance(entries, list):
+            raise TypeError("not a list of keys")
+        for entry in entries:
+            key = ApiKey(**entry)
+            if key.role not in ROLES or not (isinstance(key.id, str) and isinstance(key.hash, str) and key.hash):
+                raise ValueError(f"key {key.id!r}: not a valid key")
+    except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError; a missing field a TypeError
+        raise KeyError_(f"{path}: {exc}") from None
+    return entries
 
 
 def _now() -> str:

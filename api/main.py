@@ -44,6 +44,7 @@ from api.routes import (
     score,
 )
 from graph.config import settings
+from graph.home import api_serving
 from scoring import links
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
@@ -83,11 +84,12 @@ def create_app(home: Path | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         # the first declaration with party fields does not wait for the normalisers' data
         threading.Thread(target=links.warm_up, name="normaliser-warm-up", daemon=True).start()
-        app.state.live = LiveScorer(home)
-        app.state.log = DecisionLog(home)
-        _say_ready(app.state.live)
-        yield
-        app.state.log.close()
+        with api_serving(home):  # `riskgraph restore` refuses while this is held
+            app.state.live = LiveScorer(home)
+            app.state.log = DecisionLog(home)
+            _say_ready(app.state.live)
+            yield
+            app.state.log.close()
 
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)

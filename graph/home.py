@@ -18,6 +18,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     offices.json        the customs organisation loaded by ``riskgraph offices load`` (else the seed's)
     rates.csv           reference exchange rates loaded by ``riskgraph rates load``, every one kept
     declarations/       the columnar copy of the declarations, one folder per load (``columnar.store``)
+    api.lock            held (shared) by every running API worker, so that ``riskgraph restore`` refuses then
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -31,12 +32,15 @@ with what a killed process held.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from graph.errors import RiskGraphError
 
 __all__ = [
     "NEO4J",
@@ -55,6 +59,10 @@ __all__ = [
     "OFFICES",
     "RATES",
     "DECLARATION_STORE",
+    "API_LOCK",
+    "ServingElsewhere",
+    "api_serving",
+    "no_api_serving",
     "VersionedStore",
 ]
 
@@ -74,8 +82,45 @@ AUDIT = "audit"
 OFFICES = "offices.json"
 RATES = "rates.csv"
 DECLARATION_STORE = "declarations"
+API_LOCK = "api.lock"
 
 _LATEST = "latest"
+
+
+class ServingElsewhere(RiskGraphError, RuntimeError):
+    """An API and a restore cannot run on one home at once: the restore would replace files under the API."""
+
+    status, code = 409, "home_busy"
+
+
+@contextmanager
+def _locked(home: Path, mode: int, busy: str) -> Iterator[None]:
+    """Hold ``home/api.lock`` in ``mode`` (shared or exclusive) while the block runs; raise ``busy`` if taken.
+    A lock, not a pid file: it goes with the process that held it, however that process ended."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(home / API_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ServingElsewhere(busy) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def api_serving(home: Path):
+    """Held by each API worker while it serves ``home`` (a context manager)."""
+    return _locked(Path(home), fcntl.LOCK_SH, f"a restore is under way in {home}: start the API once it is done")
+
+
+def no_api_serving(home: Path):
+    """Held by ``riskgraph restore``: refuses while an API serves ``home`` (a context manager)."""
+    message = (
+        f"riskgraph serve is running on {home}: stop it first (it holds the decision log, keys and audit log "
+        "that a restore replaces), restore, then start it again"
+    )
+    return _locked(Path(home), fcntl.LOCK_EX, message)
 
 
 class VersionedStore:

@@ -78,6 +78,10 @@ class Scope:
             self._seen.update({(label, k): k in found for k in ask})
         return {k for k in keys if self._seen[(label, k)]}
 
+    def placeholder_id(self, number: int) -> str:
+        """The id of this answer's ``number``-th placeholder (``outside-…``): it names no firm."""
+        return f"outside-{self._salt}-{number}"
+
     def redact_graph(self, graph: dict) -> dict:
         """A ``{nodes, edges, ...}`` result with every outside node a placeholder and its edges re-pointed."""
         if not self.limited:
@@ -93,7 +97,7 @@ class Scope:
             if node.get("outside") or node["key"] in seen[node["label"]]:
                 nodes.append(node)
                 continue
-            renamed[node["id"]] = f"outside-{self._salt}-{len(renamed) + 1}"
+            renamed[node["id"]] = self.placeholder_id(len(renamed) + 1)
             nodes.append(placeholder(node["label"], renamed[node["id"]]))
         edges = [
             {**e, "source": renamed.get(e["source"], e["source"]), "target": renamed.get(e["target"], e["target"])}

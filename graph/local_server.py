@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +33,9 @@ __all__ = [
     "import_full",
     "dump",
     "load",
+    "stage_load",
+    "swap_store",
+    "wait_online",
 ]
 
 SERVER_DIR = Path(__file__).parent / "server"
@@ -39,6 +43,10 @@ CLASSPATH_FILE = SERVER_DIR / "target" / "classpath.txt"
 GDS_CLASSPATH_FILE = SERVER_DIR / "target" / "classpath-gds.txt"
 GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
 STOP_TIMEOUT_S = 60
+#: seconds a restored database has to come online once the server answers
+ONLINE_TIMEOUT_S = 120
+#: where a database's files live under a Neo4j home: its store and its transaction logs
+STORE_PARTS = ("databases", "transactions")
 #: the local server's one user; its password is generated on first start (:func:`password`)
 USER = "neo4j"
 #: files and folders the project creates are its owner's only: state holds who is suspected of what
@@ -247,12 +255,14 @@ def _exited(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
-def _admin(cfg: Settings, *args: str) -> str:
+def _admin(cfg: Settings, *args: str, home: Path | None = None) -> str:
     """Run ``neo4j-admin`` (``org.neo4j.cli.AdminTool``, from the jars already on the server's classpath)
-    on the stopped local store; its output, or LocalServerError with its last lines."""
-    if status(cfg).pid is not None:
-        raise LocalServerError("the local Neo4j must be stopped first (riskgraph neo4j stop)")
-    home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
+    on the stopped local store, or on the Neo4j home ``home`` (a staging one, any time); its output, or
+    LocalServerError with its last lines."""
+    if home is None:
+        if status(cfg).pid is not None:
+            raise LocalServerError("the local Neo4j must be stopped first (riskgraph neo4j stop)")
+        home = _home(cfg) / "db"  # the embedded server's home: its neo4j.conf and data/ live here
     home.mkdir(parents=True, exist_ok=True)
     (home / "neo4j.conf").touch()
     cmd = ["java", f"-Xmx{cfg.neo4j_heap}", "-cp", build(gds=cfg.neo4j_gds), "org.neo4j.cli.AdminTool", *args]
@@ -299,3 +309,52 @@ def dump(cfg: Settings, folder: Path) -> Path:
 def load(cfg: Settings, folder: Path) -> None:
     """Replace the stopped local database with the dump in ``folder`` (made by :func:`dump`)."""
     _admin(cfg, "database", "load", cfg.neo4j_database, f"--from-path={folder}", "--overwrite-destination=true")
+
+
+def stage_load(cfg: Settings, folder: Path) -> Path:
+    """Load the dump in ``folder`` into a staging Neo4j home beside the live one, which is not touched (the
+    server may run meanwhile); returns that home. A dump that does not read to its end fails here."""
+    staging = _home(cfg) / "restore-staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, mode=0o700)
+    try:
+        _admin(cfg, "database", "load", cfg.neo4j_database, f"--from-path={folder}", home=staging)
+    except LocalServerError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def swap_store(cfg: Settings, incoming: Path) -> Path:
+    """Put the database of the Neo4j home ``incoming`` in place of the stopped local one, whose files are
+    moved to a home of their own (returned), so that a second call with it puts them back."""
+    if status(cfg).pid is not None:
+        raise LocalServerError("the local Neo4j must be stopped first (riskgraph neo4j stop)")
+    live = _home(cfg) / "db"
+    outgoing = _home(cfg) / f"restore-previous-{time.time_ns()}"
+    for part in STORE_PARTS:
+        here, there, aside = (h / "data" / part / cfg.neo4j_database for h in (live, incoming, outgoing))
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        if here.exists():
+            here.rename(aside)
+        if there.exists():
+            here.parent.mkdir(parents=True, exist_ok=True)
+            there.rename(here)
+    shutil.rmtree(incoming, ignore_errors=True)
+    return outgoing
+
+
+def wait_online(cfg: Settings, timeout: float = ONLINE_TIMEOUT_S) -> None:
+    """Return once the local database answers a query: Bolt opens even when a store cannot be used."""
+    import neo4j
+
+    deadline, last = time.monotonic() + timeout, None
+    with neo4j.GraphDatabase.driver(cfg.uri, auth=(USER, password(cfg))) as probe:
+        while time.monotonic() < deadline:
+            try:
+                probe.execute_query("RETURN 1", database_=cfg.neo4j_database)
+                return
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+                last = exc
+                time.sleep(0.5)
+    raise LocalServerError(f"the database {cfg.neo4j_database} did not come online within {timeout:g}s: {last}")

@@ -8,16 +8,24 @@ analysis and scoring snapshots, the audit log, the loaded office hierarchy (juri
 from it), exchange rates and the journal of confirmed violators. The local Neo4j password is not in a backup: a
 restored home keeps (or generates) its own. The local Neo4j is running again afterwards if it was
 before. Folders are created private (0700) like the home they come from.
+
+A restore must not be able to destroy the home it restores into, nor roll its security back: it checks
+the whole backup before touching anything live, keeps the previous store until the restored one answers,
+merges keys (a revocation wins), the audit log, the decision log and the violator journal, and refuses
+while an API serves the home (:func:`restore`; README "Backup and restore").
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.keys import KeyStore, read_key_file
 from graph import local_server
 from graph.config import Settings
 from graph.connection import disconnect
@@ -33,12 +41,17 @@ from graph.home import (
     RULES,
     SCORING_SNAPSHOTS,
     VIOLATORS,
+    no_api_serving,
 )
 
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
 STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, VIOLATORS)
+#: what a restore merges with the live home: records that must never roll back (the decision log is one too)
+MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS)
+#: what a restore replaces with the backup's
+REPLACED = tuple(name for name in STATE if name not in MERGED)
 GRAPH = "graph"
 MANIFEST = "manifest.json"
 
@@ -107,28 +120,157 @@ def backup(cfg: Settings, folder: Path) -> dict:
 
 
 def restore(cfg: Settings, folder: Path) -> dict:
-    """Replace the local graph and the state files with the backup in ``folder``; returns its manifest."""
+    """Bring the local graph and the state files back from the backup in ``folder``; returns its manifest.
+
+    Refused while an API serves this home. Everything in the backup is checked before anything live is
+    touched (the dump is loaded into a staging home, every state file is read); the previous store is
+    kept until the restored one answers, and put back if it does not. Keys, the audit log, the decision
+    log and the violator journal are merged, never rolled back (:data:`MERGED`); the rest is replaced.
+    """
     _local(cfg)
     folder = folder.resolve()
+    manifest = _manifest(folder)
+    home = local_server.private_home(cfg)
+    with no_api_serving(home):
+        keys = _checked_state(folder, manifest)
+        try:
+            staged = local_server.stage_load(cfg, (folder / manifest["graph"]).parent)
+        except local_server.LocalServerError as exc:
+            raise BackupError(f"{manifest['graph']} in {folder} does not load, nothing was changed:\n{exc}") from None
+        _swap_graph(cfg, staged)
+        _restore_state(home, folder, manifest, keys)
+    return manifest
+
+
+def _manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except FileNotFoundError:
         raise BackupError(f"{folder} holds no backup ({MANIFEST} is missing)") from None
-    home = local_server.private_home(cfg)
-    was_running = _stopped(cfg)
+    except ValueError as exc:
+        raise BackupError(f"{folder / MANIFEST} is damaged ({exc}); nothing was changed") from None
+    dump = folder / manifest["graph"]
+    if not dump.is_file() or dump.stat().st_size != manifest["graph_bytes"]:
+        found = dump.stat().st_size if dump.is_file() else "no file"
+        raise BackupError(
+            f"{manifest['graph']} in {folder} is not the dump the backup wrote ({manifest['graph_bytes']:,} bytes, "
+            f"found {found}); nothing was changed"
+        )
+    return manifest
+
+
+def _checked_state(folder: Path, manifest: dict) -> list[dict]:
+    """Read every state file of the backup (BackupError naming the first that does not read); the keys."""
+    for name in manifest["state"]:
+        if not (folder / name).exists():
+            raise BackupError(f"{name} is listed in {MANIFEST} but missing from {folder}; nothing was changed")
     try:
-        local_server.load(cfg, folder / GRAPH)
-        for name in (*STATE, DECISIONS):
-            current = home / name
-            if current.is_dir():
-                shutil.rmtree(current)
-            elif current.exists():
-                current.unlink()
-            for stale in (home / f"{DECISIONS}-wal", home / f"{DECISIONS}-shm") if name == DECISIONS else ():
-                stale.unlink(missing_ok=True)
-            if name in manifest["state"]:
-                _copy(folder / name, current)
-    finally:
+        keys = read_key_file(folder / KEYS) if KEYS in manifest["state"] else []
+        for path in sorted(folder.rglob("*.json")):
+            json.loads(path.read_text())
+        for path in sorted((folder / AUDIT).glob("*.jsonl")):
+            _entries(path)
+        if DECISIONS in manifest["state"]:
+            _check_sqlite(folder / DECISIONS)
+    except (ValueError, sqlite3.Error, RiskGraphError) as exc:
+        raise BackupError(f"the backup in {folder} is damaged, nothing was changed: {exc}") from None
+    return keys
+
+
+def _check_sqlite(path: Path) -> None:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if verdict != "ok":
+        raise ValueError(f"{path.name}: {verdict}")
+
+
+def _swap_graph(cfg: Settings, staged: Path) -> None:
+    """Put the staged store in place and start it; if it does not come online, the previous one is put back."""
+    was_running = _stopped(cfg)
+    previous = local_server.swap_store(cfg, staged)
+    try:
+        local_server.start(cfg)
+        local_server.wait_online(cfg)
+    except Exception:
+        _stopped(cfg)
+        shutil.rmtree(local_server.swap_store(cfg, previous), ignore_errors=True)
         if was_running:
             local_server.start(cfg)
-    return manifest
+            local_server.wait_online(cfg)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+    if not was_running:
+        local_server.stop(cfg)
+
+
+def _restore_state(home: Path, folder: Path, manifest: dict, keys: list[dict]) -> None:
+    """Merge what must never roll back, replace the rest with the backup's (a name it lacks is removed)."""
+    KeyStore(home).merge(keys)
+    if AUDIT in manifest["state"]:
+        for month in sorted((folder / AUDIT).glob("*.jsonl")):
+            _merge_lines(month, home / AUDIT / month.name)
+    if VIOLATORS in manifest["state"]:
+        _merge_lines(folder / VIOLATORS, home / VIOLATORS)
+    if DECISIONS in manifest["state"]:
+        _merge_decisions(folder / DECISIONS, home / DECISIONS)
+    for name in REPLACED:
+        _replace(folder / name if name in manifest["state"] else None, home / name)
+
+
+def _entries(path: Path, strict: bool = True) -> dict[str, str]:
+    """The JSON lines of ``path`` by their text, with their time; a damaged one raises (or is left out)."""
+    found = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            found[line] = str(json.loads(line)["at"])
+        except (ValueError, KeyError, TypeError):
+            if strict:
+                raise ValueError(f"{path.name}, line {number}: not an entry") from None
+    return found
+
+
+def _merge_lines(backup: Path, live: Path) -> None:
+    """``live`` holding its own lines and the backup's it lacks, oldest first; written aside, then renamed."""
+    lines = {**_entries(backup, strict=False), **(_entries(live, strict=False) if live.exists() else {})}
+    live.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    aside = live.with_name(f".{live.name}.restore")
+    aside.write_text("".join(f"{line}\n" for line in sorted(lines, key=lines.get)), encoding="utf-8")
+    aside.chmod(0o600)
+    os.replace(aside, live)
+
+
+def _merge_decisions(backup: Path, live: Path) -> None:
+    """Add to the live decision log the backup's rows it lacks; a decision recorded since keeps its row."""
+    if not live.exists():
+        with sqlite3.connect(backup) as source, sqlite3.connect(live) as target:
+            source.backup(target)
+        return
+    with closing(sqlite3.connect(live)) as db, db:
+        db.execute("ATTACH DATABASE ? AS saved", (f"file:{backup}?mode=ro",))
+        for table, sql in db.execute("SELECT name, sql FROM saved.sqlite_master WHERE type = 'table'").fetchall():
+            db.execute(sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+            mine = [row[1] for row in db.execute(f'PRAGMA main.table_info("{table}")')]
+            theirs = {row[1] for row in db.execute(f'PRAGMA saved.table_info("{table}")')}
+            columns = ", ".join(f'"{c}"' for c in mine if c in theirs)
+            db.execute(
+                f'INSERT OR IGNORE INTO main."{table}" ({columns}) '
+                f'SELECT {columns} FROM saved."{table}" EXCEPT SELECT {columns} FROM main."{table}"'
+            )
+
+
+def _replace(source: Path | None, current: Path) -> None:
+    """``current`` becomes a copy of ``source`` (removed when None); the copy is made aside first."""
+    incoming = current.with_name(f".{current.name}.restore")
+    _remove(incoming)
+    if source is not None:
+        _copy(source, incoming)
+    _remove(current)
+    if source is not None:
+        incoming.rename(current)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()

@@ -181,6 +181,27 @@ def test_the_audit_log_says_who_read_or_changed_what(explore_server, rg_env):
     assert [json.loads(line)["status"] for line in lines] == [201, 403, 200]
 
 
+def test_a_limited_admin_reads_only_its_jurisdictions_audit_entries(explore_server):
+    """Search terms typed by another centre's key, and entries naming firms outside, are left out."""
+    server, _ = explore_server
+    shanghai = server.client_as("investigator", "SC-SHANGHAI")
+    qingdao = server.client_as("investigator", "SC-QINGDAO")
+    assert shanghai.get("/v1/search", params={"q": "harbourterm"}).status_code == 200
+    assert qingdao.get("/v1/search", params={"q": "qingdaoterm"}).status_code == 200
+    assert server.client.get("/v1/enterprises/SHELL2").status_code == 200  # a Shanghai firm
+
+    seen = {}
+    for office in ("SC-QINGDAO", "SC-SHANGHAI"):
+        entries = server.client_as("admin", office).get("/v1/audit", params={"limit": 10_000}).json()["items"]
+        seen[office] = json.dumps(entries)
+    assert "qingdaoterm" in seen["SC-QINGDAO"] and "harbourterm" not in seen["SC-QINGDAO"]
+    assert "SHELL2" not in seen["SC-QINGDAO"] and "outside jurisdiction" not in seen["SC-QINGDAO"]
+    assert "harbourterm" in seen["SC-SHANGHAI"] and "qingdaoterm" not in seen["SC-SHANGHAI"]
+    assert "/v1/enterprises/SHELL2" in seen["SC-SHANGHAI"]
+    whole = json.dumps(server.client.get("/v1/audit", params={"limit": 10_000}).json())
+    assert "harbourterm" in whole and "qingdaoterm" in whole  # an unlimited admin reads everything
+
+
 def test_keys_from_the_cli_are_hashed_scoped_and_revocable(explore_server, rg_env):
     server, _ = explore_server
     env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}

@@ -135,6 +135,20 @@ def test_confirmed_case_names_the_case_for_the_next_declaration(setup):
     assert link["cases"] == [case_id] and f"case {case_id}" in link["detail"]
 
 
+def test_a_partial_journal_line_does_not_swallow_the_next_violation(setup):
+    """A crash mid-write leaves a line without its end; the next event must still count."""
+    server, phones, _ = setup
+    clean = [p for p in phones if p["violator"] == 0][2]
+    journal = server.home / "violators.jsonl"
+    with journal.open("ab") as damaged:
+        damaged.write(b'{"at": "2026-12-01T00:00:00+00:00", "enterprise": "HALF')
+    body = {"outcomes": [{"declaration_id": clean["declaration"], "violation": 1}]}
+    recorded = server.client.post("/v1/feedback", json=body, timeout=60)
+    assert recorded.status_code == 200 and recorded.json()["recorded"] == 1, recorded.text
+    [link] = _links(_score(server, _new_firm(8, importer_phone=_spelled(clean["phone"]))))
+    assert link["violators"] == 1 and link["with"] == [clean["firm"]]
+
+
 def test_score_command_links_party_fields_of_a_file(setup, tmp_path):
     _, phones, env = setup
     violator = next(p for p in phones if p["violator"] == 1)

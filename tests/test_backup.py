@@ -4,16 +4,20 @@ audit log keeps the months its retention says."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 import neo4j
+import pytest
 
 from api.audit_log import AuditLog
 from api.keys import KeyStore
+from graph import local_server
 from graph.connection import credentials
 from investigate.cases import create_case, read_case
 from tests.conftest import add_rule, run_cli
 from tests.explore_setup import load
+from tests.scoring_setup import Server
 
 COUNTS = "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n ORDER BY label"
 RELS = "MATCH ()-[r]->() RETURN type(r) AS type, count(r) AS n ORDER BY type"
@@ -107,3 +111,122 @@ def test_the_audit_log_keeps_the_months_of_its_retention(tmp_path):
         "audit-2026-04.jsonl",
         "audit-2026-05.jsonl",
     ]
+
+
+# --- a restore can neither destroy the live store nor roll security back (issue 28) ---
+
+SECRET_KEYS = "keys.json"
+
+
+@pytest.fixture(scope="module")
+def saved(neo4j_server, driver, rg_env, tmp_path_factory):
+    """(backup folder, the secret of a key made before it): the hand-built graph, a key, an audit line and a
+    decision, backed up through the real CLI."""
+    home = neo4j_server.home
+    load(driver, rg_env, tmp_path_factory.mktemp("saved-data"))
+    _, secret = KeyStore(home).create("investigator", "SC-SHANGHAI", name="before the backup")
+    AuditLog(home).append({"at": "2026-11-01T10:00:00+00:00", "key": None, "path": "/before-backup"})
+    _decide(home, "BEFORE-1")
+    folder = tmp_path_factory.mktemp("saved") / "backup"
+    run_cli(rg_env, "backup", str(folder))
+    return folder, secret
+
+
+def _decide(home, declaration_id: str) -> None:
+    from scoring.decision_log import DecisionLog
+
+    DecisionLog(home).close()  # the table, as the API makes it
+    with sqlite3.connect(home / "decisions.sqlite") as db:
+        db.execute("INSERT INTO decisions (declaration_id, scored_at) VALUES (?, ?)", (declaration_id, "2026-11-01"))
+
+
+def _decisions(home) -> set[str]:
+    with sqlite3.connect(home / "decisions.sqlite") as db:
+        return {row[0] for row in db.execute("SELECT declaration_id FROM decisions")}
+
+
+def _copy_of(saved, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(saved[0], target)
+    return target
+
+
+def _untouched(neo4j_server, rg_env, backup, message: str) -> None:
+    """``restore backup`` fails saying ``message``, and the live graph, its server and the keys are as before."""
+    home = neo4j_server.home
+    before, pid, keys = _graph(neo4j_server), local_server.status(neo4j_server).pid, (home / SECRET_KEYS).read_bytes()
+    done = run_cli(rg_env, "restore", str(backup), check=False)
+    assert done.returncode != 0 and message in done.stderr, done.stderr
+    assert local_server.status(neo4j_server).pid == pid  # never stopped: the check came first
+    assert _graph(neo4j_server) == before and (home / SECRET_KEYS).read_bytes() == keys
+
+
+def test_a_truncated_dump_is_refused_and_the_live_graph_keeps_serving(saved, neo4j_server, rg_env, tmp_path):
+    backup = _copy_of(saved, tmp_path)
+    dump = backup / "graph" / "neo4j.dump"
+    dump.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    _untouched(neo4j_server, rg_env, backup, "graph/neo4j.dump")  # shorter than the manifest says
+    manifest = json.loads((backup / "manifest.json").read_text())
+    (backup / "manifest.json").write_text(json.dumps({**manifest, "graph_bytes": dump.stat().st_size}))
+    _untouched(neo4j_server, rg_env, backup, "Truncated source")  # the dump itself does not read to its end
+
+
+def test_a_corrupt_keys_file_in_a_backup_is_refused_before_anything_changes(saved, neo4j_server, rg_env, tmp_path):
+    backup = _copy_of(saved, tmp_path)
+    (backup / SECRET_KEYS).write_text('[{"id": "0badc0de", "role": "adm')
+    _untouched(neo4j_server, rg_env, backup, SECRET_KEYS)
+
+
+def test_restore_keeps_revocations_and_what_was_recorded_after_the_backup(saved, neo4j_server, rg_env, tmp_path):
+    home, (_, old_secret) = neo4j_server.home, saved
+    store = KeyStore(home)
+    store.revoke(store.lookup(old_secret).id)
+    new_key, new_secret = store.create("auditor", name="after the backup")
+    AuditLog(home).append({"at": "2026-11-20T10:00:00+00:00", "key": new_key.id, "path": "/after-backup"})
+    AuditLog(home).append({"at": "2026-12-02T10:00:00+00:00", "key": new_key.id, "path": "/next-month"})
+    _decide(home, "AFTER-1")
+    for month in (home / "audit").glob("*.jsonl"):  # the backup's line is lost from the live log
+        month.write_text("".join(line for line in month.open() if "/before-backup" not in line))
+
+    run_cli(rg_env, "restore", str(_copy_of(saved, tmp_path)))
+
+    store = KeyStore(home)
+    assert store.lookup(old_secret) is None  # revoked after the backup: stays revoked
+    assert store.lookup(new_secret).id == new_key.id  # made after the backup: still works
+    entries = AuditLog(home).tail(10_000)
+    paths = [e["path"] for e in entries]
+    assert {"/before-backup", "/after-backup", "/next-month"} <= set(paths)
+    assert len({json.dumps(e, sort_keys=True) for e in entries}) == len(entries)  # no line twice
+    assert paths.index("/next-month") < paths.index("/after-backup") < paths.index("/before-backup")  # newest first
+    assert {"BEFORE-1", "AFTER-1"} <= _decisions(home)
+
+
+def test_restore_refuses_while_an_api_serves_the_same_home(saved, neo4j_server, rg_env, tmp_path):
+    server = Server(rg_env)
+    try:
+        _untouched(neo4j_server, rg_env, _copy_of(saved, tmp_path), "riskgraph serve")
+        assert server.client.get("/health").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_store_that_does_not_start_is_replaced_by_the_previous_one(saved, neo4j_server, monkeypatch, tmp_path):
+    """Neo4j starts on any store; whether the restored database comes online is what is checked (here, made to
+    fail once) and the previous store is put back and started."""
+    from riskgraph.backup import restore
+
+    before = _graph(neo4j_server)
+    calls = []
+
+    def fails_first(cfg, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise local_server.LocalServerError("the restored database did not come online")
+        return online(cfg, *args, **kwargs)
+
+    online = local_server.wait_online
+    monkeypatch.setattr(local_server, "wait_online", fails_first)
+    monkeypatch.setattr("riskgraph.backup.disconnect", lambda cfg: None)  # the session's driver stays open
+    with pytest.raises(local_server.LocalServerError, match="did not come online"):
+        restore(neo4j_server, _copy_of(saved, tmp_path))
+    assert len(calls) == 2 and _graph(neo4j_server) == before

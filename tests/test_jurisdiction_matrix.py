@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from analysis.resolve import write_candidates
 from api.keys import ROLES
 from api.main import ROUTERS
 from graph.reference import department_code, jurisdiction
@@ -32,6 +33,11 @@ INSIDE = {"unlimited": "HONEST1", "shanghai": "HONEST1", "qingdao": "HONEST2"}
 #: the firm on the other side, whose declaration, consignment, address, phone and case paths lead to
 OTHER = {"unlimited": "HONEST2", "shanghai": "HONEST2", "qingdao": "HONEST1"}
 OWNER = {"unlimited": "SC-HUANGPU", "shanghai": "SC-SHANGHAI", "qingdao": "SC-QINGDAO"}
+
+#: a probable same firm across the two sub-centres, as ``riskgraph resolve`` writes it
+SAME_FIRM = pd.DataFrame(
+    {"a": ["HONEST1"], "b": ["HONEST2"], "match_weight": [9.5], "match_probability": [0.998], "agreed": ["name"]}
+)
 
 OUTSIDE_FIRMS = """
 MATCH (e:Enterprise)
@@ -74,6 +80,7 @@ def matrix(driver, rg_env, tmp_path_factory):
         assert opened.status_code == 201, opened.text
         cases[side] = opened.json()["id"]
     refs = {firm: driver.execute_query(REFS, id=firm, database_="neo4j").records[0].data() for firm in OTHER.values()}
+    write_candidates(driver, "neo4j", SAME_FIRM, pd.Series({"HONEST1": "2001-01-01", "HONEST2": "2006-03-01"}))
     outside = {}
     for kind, office in KINDS.items():
         if office is None:
@@ -128,7 +135,11 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ],
         ("GET", "/v1/rules/changes"): [{}],
         ("POST", "/v1/rules/changes/{change_id}/approve"): [{"path": {"change_id": "chg-unknown"}}],
-        ("POST", "/v1/feedback"): [{"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}}],
+        ("POST", "/v1/feedback"): [
+            {"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}},
+            # an outcome of a declaration lodged outside changes what an outside firm is known for
+            {"json": {"outcomes": [{"declaration_id": ref["declaration"], "violation": 0}]}, "names_outsider": True},
+        ],
         ("GET", "/v1/performance"): [{}],
         ("GET", "/v1/search"): [{"params": {"q": "trading"}}, {"params": {"q": "brk"}}, {"params": {"q": "sell"}}],
         ("GET", "/v1/enterprises/{enterprise_id}"): [{"path": {"enterprise_id": firm}}],
@@ -137,7 +148,13 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ],
         ("GET", "/v1/enterprises/{enterprise_id}/same-firm"): [{"path": {"enterprise_id": firm}}],
         ("POST", "/v1/enterprises/{enterprise_id}/same-firm/{other_id}"): [
-            {"path": {"enterprise_id": firm, "other_id": "NOBODY"}, "json": {}}
+            {"path": {"enterprise_id": firm, "other_id": "NOBODY"}, "json": {}},
+            # the other firm of a same-firm verdict is held to the jurisdiction like the path's own
+            {
+                "path": {"enterprise_id": firm, "other_id": other},
+                "json": {"decision": "rejected"},
+                "names_outsider": True,
+            },
         ],
         ("GET", "/v1/enterprises/{enterprise_id}/timeline"): [{"path": {"enterprise_id": firm}}],
         ("GET", "/v1/paths"): [{"params": {"from": firm, "to": to, "max_hops": 6}} for to in path_to[1:]]
@@ -220,6 +237,8 @@ def test_no_route_shows_a_limited_key_an_outside_firm(matrix):
                         if method == "GET":
                             expect = 403 if names_outsider and kind in outside else 200
                             assert response.status_code == expect, (role, kind, url, response.text[:300])
+                        elif names_outsider and kind in outside:  # a change naming an outside firm, path or body
+                            assert response.status_code == 403, (role, kind, url, response.text[:300])
                         if context not in outside or names_outsider:  # a 403 repeats the id the caller sent
                             continue
                         found = _named(_text(response), outside[context])
@@ -274,3 +293,23 @@ def test_outside_firms_are_placeholders_in_neighbourhoods_paths_and_profiles(mat
 
     whole = server.client.get("/v1/enterprises/HONEST1/network", params={"depth": 2}).json()
     assert not any(n.get("outside") for n in whole["nodes"]) and "HONEST2" in {n["key"] for n in whole["nodes"]}
+
+
+def test_same_firm_shows_an_outside_firm_as_a_placeholder_and_refuses_its_review(matrix, driver):
+    server = matrix[0]
+    shanghai = server.client_as("investigator", "SC-SHANGHAI")
+    listed = shanghai.get("/v1/enterprises/HONEST1/same-firm")
+    assert listed.status_code == 200, listed.text
+    [link] = listed.json()["data"]
+    assert link["a"] == "HONEST1" and link["b"].startswith("outside-") and link["b_outside"] is True
+    assert link["b_name"] == "outside jurisdiction" and "HONEST2" not in listed.text and "Honest2" not in listed.text
+    whole = server.client.get("/v1/enterprises/HONEST1/same-firm").json()["data"]
+    assert [(w["b"], w["b_outside"]) for w in whole] == [("HONEST2", False)]
+
+    refused = shanghai.post("/v1/enterprises/HONEST1/same-firm/HONEST2", json={"decision": "confirmed"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "outside_jurisdiction"
+    status = driver.execute_query(
+        "MATCH (:Enterprise {id: 'HONEST1'})-[r:PROBABLY_SAME_FIRM]-(:Enterprise {id: 'HONEST2'}) RETURN r.status AS s",
+        database_="neo4j",
+    ).records[0]["s"]
+    assert status != "confirmed"

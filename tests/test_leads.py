@@ -176,3 +176,79 @@ def test_cli_refuses_an_unknown_extension_or_kind(served, tmp_path):
         assert message in done.stderr and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+#: names an attacker registers so that a spreadsheet runs them (OWASP CSV injection)
+HOSTILE = {
+    "HONEST1": '=HYPERLINK("http://x","y")',
+    "HONEST2": "+1+1",
+    "BRIDGE": "@SUM(1+1)",
+    "SHELL1": "-2+3",
+}
+RENAME = "UNWIND $names AS n MATCH (e:Enterprise {id: n.id}) SET e.name = n.name"
+
+
+@pytest.fixture()
+def hostile_names(served, driver):
+    names = {
+        r["id"]: r["name"]
+        for r in driver.execute_query(
+            "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN e.id AS id, e.name AS name",
+            ids=list(HOSTILE),
+            database_="neo4j",
+        ).records
+    }
+    driver.execute_query(RENAME, names=[{"id": k, "name": v} for k, v in HOSTILE.items()], database_="neo4j")
+    yield
+    driver.execute_query(RENAME, names=[{"id": k, "name": v} for k, v in names.items()], database_="neo4j")
+
+
+def _names_in_csv(content: bytes) -> dict[str, str]:
+    return {r["Enterprise"]: r["Name"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))}
+
+
+def _names_in_xlsx(book) -> dict[str, tuple]:
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    at, name = header.index("Enterprise"), header.index("Name")
+    return {row[at].value: (row[name].value, row[name].data_type) for row in sheet.iter_rows(min_row=2)}
+
+
+def test_cells_that_would_run_as_formulas_are_written_as_text(served, hostile_names, tmp_path):
+    server, env = served
+    listed = {i["id"] for i in _leads(server, "audit")}
+    assert set(HOSTILE) & listed, listed
+    csv_names = _names_in_csv(server.client.get("/v1/leads.csv", params={"kind": "audit"}).content)
+    xlsx_book = load_workbook(io.BytesIO(server.client.get("/v1/leads.xlsx", params={"kind": "audit"}).content))
+    out = tmp_path / "audit.csv"
+    run_cli(env, "leads", "--kind", "audit", "--out", str(out))
+    cli_names = _names_in_csv(out.read_bytes())
+    run_cli(env, "leads", "--kind", "audit", "--out", str(tmp_path / "audit.xlsx"))
+    cli_book = _names_in_xlsx(load_workbook(tmp_path / "audit.xlsx"))
+    for firm in set(HOSTILE) & listed:
+        assert csv_names[firm] == cli_names[firm] == "'" + HOSTILE[firm]  # a leading quote: Excel shows text
+        for book in (_names_in_xlsx(xlsx_book), cli_book):
+            assert book[firm] == (HOSTILE[firm], "s"), book[firm]  # a string cell, not a formula
+
+
+def test_only_text_cells_are_neutralised_numbers_stay_numbers():
+    from visualizations.lead_sheets import as_text_cell, leads_csv, leads_xlsx
+
+    for text in ("=1+1", "+1", "-1", "@A1", "\tcmd", "\rcmd"):
+        assert as_text_cell(text) == "'" + text
+    assert as_text_cell("Acme") == "Acme" and as_text_cell(-12.5) == -12.5 and as_text_cell(None) is None
+    item = {
+        "id": "-E1",
+        "name": "=cmd|' /C calc'!A0",
+        "figures": {"tax_shortfall": -12.5, "expected_value": -3, "currency": "USD"},
+        "reasons": [],
+        "members": [],
+    }
+    row = next(csv.DictReader(io.StringIO(leads_csv([item], "audit").decode("utf-8-sig"))))
+    assert (
+        row["Enterprise"] == "'-E1" and row["Name"] == "'=cmd|' /C calc'!A0" and row["Tax shortfall (USD)"] == "-12.5"
+    )
+    sheet = load_workbook(io.BytesIO(leads_xlsx([item], "audit"))).active
+    cells = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
+    assert (cells["Name"].value, cells["Name"].data_type) == ("=cmd|' /C calc'!A0", "s")
+    assert (cells["Tax shortfall (USD)"].value, cells["Tax shortfall (USD)"].data_type) == (-12.5, "n")

@@ -3,6 +3,11 @@ names right) and Excel (bold frozen header, filters, money formats, reasons wrap
 
 Both carry the same columns, in the order an auditor reads a lead: who, how much, why. Reasons are
 one text cell, strongest first, one per line.
+
+Names come from declarations, so an importer can register one that a spreadsheet would run
+(``=HYPERLINK(...)``, ``+1+1``, ``@SUM(...)``): every text cell starting as a formula can is written as text
+(:func:`as_text_cell`; OWASP's CSV-injection advice), in CSV with a leading quote and in Excel as a string
+cell. Numbers are never touched, so a negative amount stays a number.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ from openpyxl.utils import get_column_letter
 
 from graph.jurisdiction import OUTSIDE
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "lead_columns", "lead_rows", "reasons_text", "leads_csv", "leads_xlsx"]
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "as_text_cell",
+    "lead_columns",
+    "lead_rows",
+    "reasons_text",
+    "leads_csv",
+    "leads_xlsx",
+]
 
 FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -60,6 +74,15 @@ _NETWORK = (
     ("Reasons", "reasons", "@", 90),
 )
 _COLUMNS = {"audit": _AUDIT, "anti-smuggling": _NETWORK}
+#: what a spreadsheet reads as the start of a formula (OWASP: CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value):
+    """``value`` as a CSV cell that no spreadsheet runs: text starting like a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def lead_columns(kind: str, unit: str = "USD") -> list[str]:
@@ -104,7 +127,7 @@ def leads_csv(items: list[dict], kind: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(lead_columns(kind, _unit(items)))
-    writer.writerows(["" if v is None else v for v in row] for row in lead_rows(items, kind))
+    writer.writerows(["" if v is None else as_text_cell(v) for v in row] for row in lead_rows(items, kind))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -125,6 +148,8 @@ def leads_xlsx(items: list[dict], kind: str) -> bytes:
         wrap = source in ("reasons", "members")
         for cell in sheet[letter][1:]:
             cell.number_format = number_format
+            if isinstance(cell.value, str):  # text, never a formula (openpyxl reads a leading "=" as one)
+                cell.data_type = "s"
             cell.alignment = Alignment(vertical="top", wrap_text=wrap)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions

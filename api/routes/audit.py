@@ -1,12 +1,14 @@
 """``GET /v1/audit``: the newest audit entries, for administrators.
 
-An administrator's key limited to a jurisdiction reads every entry, but an outside firm an entry names
-(in its path, query or resources, e.g. someone's refused request for it) reads ``outside jurisdiction``.
+An administrator's key limited to a jurisdiction reads only that jurisdiction's entries: an entry naming a
+firm outside it (in its path, query or resources, e.g. someone's refused request for it) is left out, and
+so is an entry with a query (search terms, filters, path ends: what someone typed) made by a key that is
+not itself limited to that jurisdiction, since those words may concern any firm of the country.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import parse_qsl, unquote
 
@@ -14,8 +16,9 @@ from fastapi import APIRouter, Query, Request
 
 from api.access import districts_of
 from api.json_body import StrictJSONRoute
+from api.keys import KeyStore
 from api.models import AuditPublic
-from graph.jurisdiction import OUTSIDE, Scope
+from graph.jurisdiction import Scope
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/audit", tags=["audit"])
 
@@ -23,7 +26,7 @@ router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/audit", tags=["audit
 @router.get(
     "",
     response_model=AuditPublic,
-    responses={503: {"description": "a key limited to a jurisdiction: the graph, which redacts, is unavailable"}},
+    responses={503: {"description": "a key limited to a jurisdiction: the graph, which tells firms apart, is away"}},
 )
 def read_audit(
     request: Request,
@@ -31,13 +34,32 @@ def read_audit(
     key: Annotated[str | None, Query(description="one key id")] = None,
     resource: Annotated[str | None, Query(description="an enterprise, network, case or rule id")] = None,
 ) -> dict:
-    items = request.app.state.audit.tail(limit, key, resource)
-    districts = districts_of(request)
-    if districts is not None:  # only then is the graph needed: the log itself is read with Neo4j away too
+    log, districts = request.app.state.audit, districts_of(request)
+    if districts is None:  # only a limited key needs the graph: the log itself is read with Neo4j away too
+        items = log.tail(limit, key, resource)
+    else:
         from graph.connection import database, serving
 
-        items = _redacted(items, Scope(serving(), database(), districts))
+        scope, typed_here = Scope(serving(), database(), districts), _typed_within(request.app.state.keys, districts)
+        items = _jurisdiction_tail(lambda n: log.tail(n, key, resource, keep=typed_here), limit, scope)
     return {"items": items, "count": len(items)}
+
+
+def _typed_within(keys: KeyStore, districts: frozenset[str]) -> Callable[[dict], bool]:
+    """Whether an entry's query may be shown: it has none, or its key is limited to within ``districts``."""
+    within = {k.id for k in keys.list() if k.districts is not None and k.districts <= districts}
+    return lambda entry: not entry.get("query") or entry.get("key") in within
+
+
+def _jurisdiction_tail(tail: Callable[[int], list[dict]], limit: int, scope: Scope) -> list[dict]:
+    """The newest ``limit`` entries naming no firm outside ``scope``: reads further back while some are left out."""
+    want = limit
+    while True:
+        found = tail(want)
+        kept = _naming_no_outsider(found, scope)
+        if len(kept) >= limit or len(found) < want:
+            return kept[:limit]
+        want *= 4
 
 
 def _words(entry: dict) -> list[str]:
@@ -48,24 +70,6 @@ def _words(entry: dict) -> list[str]:
     return words + [str(v) for v in (entry.get("resources") or {}).values()]
 
 
-def _redacted(entries: list[dict], scope: Scope) -> list[dict]:
+def _naming_no_outsider(entries: list[dict], scope: Scope) -> list[dict]:
     outside = scope.outside_firms(w for e in entries for w in _words(e))
-    if not outside:
-        return entries
-    # longest first, each only where it stands alone (between separators of a path or query)
-    pattern = re.compile(
-        "|".join(rf"(?<![^/=:&?]){re.escape(k)}(?![^/&?])" for k in sorted(outside, key=len, reverse=True))
-    )
-
-    def text(value):
-        return pattern.sub(OUTSIDE, unquote(value)) if isinstance(value, str) else value
-
-    return [
-        {
-            **e,
-            "path": text(e.get("path")),
-            "query": text(e.get("query")),
-            "resources": {k: OUTSIDE if v in outside else v for k, v in (e.get("resources") or {}).items()},
-        }
-        for e in entries
-    ]
+    return [e for e in entries if not outside.keys() & set(_words(e))]

@@ -1,12 +1,16 @@
-"""Performance feedback: record inspection and audit outcomes, read hit rates. These use the graph."""
+"""Performance feedback: record inspection and audit outcomes, read hit rates. These use the graph.
+
+A key limited to a jurisdiction records outcomes only of declarations lodged there (the body names them).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from api.access import refuse_outside_declarations
 from api.deps import DecisionLogDep, GraphDep, LiveScorerDep, RuleStoreDep
 from api.json_body import StrictJSONRoute
 from api.models import FeedbackPublic, OutcomesIn, PerformancePublic
@@ -18,7 +22,10 @@ router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["feedback"])
 
 
 @router.post("/feedback", response_model=FeedbackPublic)
-def create_feedback(body: OutcomesIn, graph: GraphDep, log: DecisionLogDep, live: LiveScorerDep) -> FeedbackPublic:
+def create_feedback(
+    request: Request, body: OutcomesIn, graph: GraphDep, log: DecisionLogDep, live: LiveScorerDep
+) -> FeedbackPublic:
+    refuse_outside_declarations(request, graph, [o.declaration_id for o in body.outcomes])
     outcomes = [Outcome(**o.model_dump()) for o in body.outcomes]
     result = record_outcomes(*graph, log, outcomes, store=DeclarationStore(log.home))
     live.note_violators(result.violators)  # the next declaration sharing an identifier sees them

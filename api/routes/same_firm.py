@@ -1,10 +1,12 @@
 """Probable same firms around an enterprise, and an investigator's verdict on one.
 
 ``riskgraph resolve`` writes candidate links; here an investigator lists them and confirms or
-rejects one. The path names the enterprise, so the key's jurisdiction applies (``api.access``) and
-the audit log records who reviewed which firm. A confirmed link carries risk in the next
-``riskgraph analyze`` like a shared identifier; a rejected one no longer counts and is never
-proposed again.
+rejects one. Both enterprises of a verdict are in the path, so the key's jurisdiction applies to each
+(``api.access``: a verdict on a firm outside is refused, 403) and the audit log records who reviewed
+which firms. In a list, the other firm of a link that leaves the key's jurisdiction is a placeholder
+(``outside-…`` id, ``outside jurisdiction`` for its name, ``a_outside``/``b_outside`` true), as elsewhere.
+A confirmed link carries risk in the next ``riskgraph analyze`` like a shared identifier; a rejected one
+no longer counts and is never proposed again.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.access import PrincipalDep
+from api.access import PrincipalDep, ScopeDep
 from api.deps import GraphDep
+from graph.jurisdiction import OUTSIDE, Scope
 from investigate import same_firm
 
 router = APIRouter(prefix="/v1/enterprises/{enterprise_id}/same-firm", tags=["same firm"])
@@ -31,6 +34,8 @@ class SameFirmPublic(BaseModel):
     a_name: str | None
     b: str = Field(description="the newer registration")
     b_name: str | None
+    a_outside: bool = Field(False, description="a is outside the key's jurisdiction: a placeholder")
+    b_outside: bool = Field(False, description="b is outside the key's jurisdiction: a placeholder")
     match_weight: float | None = Field(description="log2 Bayes factor of the linkage model")
     match_probability: float | None
     agreed: list[str] = Field(description="fields on which the two records agree exactly")
@@ -56,12 +61,28 @@ class SameFirmReview(BaseModel):
 @router.get("", response_model=SameFirmsPublic)
 def read_same_firms(
     graph: GraphDep,
+    scope: ScopeDep,
     enterprise_id: str,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SameFirmsPublic:
-    links = same_firm.list_links(*graph, enterprise_id, status, limit)
+    links = _scoped(same_firm.list_links(*graph, enterprise_id, status, limit), scope)
     return SameFirmsPublic(data=[SameFirmPublic(**link) for link in links], count=len(links))
+
+
+def _scoped(links: list[dict], scope: Scope) -> list[dict]:
+    """The links with each firm outside ``scope`` a placeholder: another id per firm and answer, no name."""
+    seen = scope.visible("Enterprise", [link[end] for link in links for end in ("a", "b")])
+    placeholders: dict[str, str] = {}
+    scoped = []
+    for link in links:
+        link = dict(link)
+        for end in ("a", "b"):
+            if link[end] not in seen:
+                link[end] = placeholders.setdefault(link[end], scope.placeholder_id(len(placeholders) + 1))
+                link[f"{end}_name"], link[f"{end}_outside"] = OUTSIDE, True
+        scoped.append(link)
+    return scoped
 
 
 @router.post("/{other_id}", response_model=SameFirmPublic)
