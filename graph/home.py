@@ -17,6 +17,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     audit/              the API's audit log
     offices.json        the customs organisation loaded by ``riskgraph offices load`` (else the seed's)
     rates.csv           reference exchange rates loaded by ``riskgraph rates load``, every one kept
+    targets.csv         violation types -> risk targets loaded by ``riskgraph targets load`` (over the built-in wording)
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -53,6 +54,7 @@ __all__ = [
     "AUDIT",
     "OFFICES",
     "RATES",
+    "TARGETS",
     "VersionedStore",
 ]
 
@@ -71,6 +73,7 @@ KEYS = "keys.json"
 AUDIT = "audit"
 OFFICES = "offices.json"
 RATES = "rates.csv"
+TARGETS = "targets.csv"
 
 _LATEST = "latest"
 

@@ -5,9 +5,9 @@ server, run while it is stopped: a dump of a running embedded store is not offer
 the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
 the decision log (through SQLite's backup API, so a running API's writes are not torn), models,
 analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read
-from it), exchange rates and the journal of confirmed violators. The local Neo4j password is not in a backup: a
-restored home keeps (or generates) its own. The local Neo4j is running again afterwards if it was
-before. Folders are created private (0700) like the home they come from.
+from it), exchange rates, the risk targets table and the journal of confirmed violators. The local Neo4j
+password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is running
+again afterwards if it was before. Folders are created private (0700) like the home they come from.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from graph.home import (
     RATES,
     RULES,
     SCORING_SNAPSHOTS,
+    TARGETS,
     VIOLATORS,
 )
 
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
-STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, VIOLATORS)
+STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS)
 GRAPH = "graph"
 MANIFEST = "manifest.json"
 
