@@ -97,6 +97,14 @@ class DeclarationsIn(BaseModel):
     declarations: Annotated[list[DeclarationIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
+class TargetScorePublic(BaseModel):
+    """One risk target's part of a decision."""
+
+    score: float = Field(description="0-100 from the target's probability, its rules that hit and network risk")
+    probability: float = Field(description="P(violation of this target), calibrated (or the overall model's, scaled)")
+    reasons: list[dict] = Field(description="the target's rules that hit, and the network or link evidence")
+
+
 class DecisionPublic(BaseModel):
     declaration_id: str
     score: float = Field(description="0-100; ranking by score selects for inspection")
@@ -110,6 +118,11 @@ class DecisionPublic(BaseModel):
         default_factory=list,
         description="identifiers shared with known firms that raised the network risk (kept in the decision log)",
     )
+    targets: dict[str, TargetScorePublic] = Field(
+        default_factory=dict,
+        description="per risk target (tax, security, ipr, drugs, any added; `any` for data with a fraud flag only)",
+    )
+    leading_target: str | None = Field(None, description="the target with the highest score; null without targets")
     snapshot: str
 
 

@@ -19,6 +19,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     rates.csv           reference exchange rates loaded by ``riskgraph rates load``, every one kept
     declarations/       the columnar copy of the declarations, one folder per load (``columnar.store``)
     api.lock            held (shared) by every running API worker, so that ``riskgraph restore`` refuses then
+    targets.csv         violation types -> risk targets loaded by ``riskgraph targets load`` (over the built-in wording)
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -63,6 +64,7 @@ __all__ = [
     "ServingElsewhere",
     "api_serving",
     "no_api_serving",
+    "TARGETS",
     "VersionedStore",
 ]
 
@@ -83,6 +85,7 @@ OFFICES = "offices.json"
 RATES = "rates.csv"
 DECLARATION_STORE = "declarations"
 API_LOCK = "api.lock"
+TARGETS = "targets.csv"
 
 _LATEST = "latest"
 

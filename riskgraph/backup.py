@@ -5,9 +5,9 @@ server, run while it is stopped: a dump of a running embedded store is not offer
 the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
 the decision log (through SQLite's backup API, so a running API's writes are not torn), models,
 analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read
-from it), exchange rates and the journal of confirmed violators. The local Neo4j password is not in a backup: a
-restored home keeps (or generates) its own. The local Neo4j is running again afterwards if it was
-before. Folders are created private (0700) like the home they come from.
+from it), exchange rates, the risk targets table and the journal of confirmed violators. The local Neo4j
+password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is running
+again afterwards if it was before. Folders are created private (0700) like the home they come from.
 
 A restore must not be able to destroy the home it restores into, nor roll its security back: it checks
 the whole backup before touching anything live, keeps the previous store until the restored one answers,
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from api.keys import KeyStore, read_key_file
 from graph import local_server
+from columnar.store import DeclarationStore
 from graph.config import Settings
 from graph.connection import disconnect
 from graph.errors import RiskGraphError
@@ -40,6 +41,7 @@ from graph.home import (
     RATES,
     RULES,
     SCORING_SNAPSHOTS,
+    TARGETS,
     VIOLATORS,
     no_api_serving,
 )
@@ -47,7 +49,7 @@ from graph.home import (
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
-STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, VIOLATORS)
+STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS)
 #: what a restore merges with the live home: records that must never roll back (the decision log is one too)
 MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS)
 #: what a restore replaces with the backup's
@@ -138,6 +140,7 @@ def restore(cfg: Settings, folder: Path) -> dict:
         except local_server.LocalServerError as exc:
             raise BackupError(f"{manifest['graph']} in {folder} does not load, nothing was changed:\n{exc}") from None
         _swap_graph(cfg, staged)
+        DeclarationStore(home).clear()  # a copy of the graph replaced: the next analysis reads the restored one
         _restore_state(home, folder, manifest, keys)
     return manifest
 

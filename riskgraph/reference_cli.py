@@ -1,6 +1,7 @@
-"""Reference data commands: ``offices load|list`` (the organisation) and ``rates load|list`` (money).
+"""Reference data commands: ``offices load|list`` (the organisation), ``rates load|list`` (money) and
+``targets load|list`` (which risk target each violation type belongs to).
 
-Both are files under ``$RISKGRAPH_HOME`` (``offices.json``, ``rates.csv``): they work with the
+All are files under ``$RISKGRAPH_HOME`` (``offices.json``, ``rates.csv``, ``targets.csv``): they work with the
 database stopped, and a running API picks them up by itself. ``offices load`` also writes the
 hierarchy into the graph when Neo4j answers (else the next command that connects does).
 """
@@ -20,6 +21,10 @@ console = Console(stderr=True)
 offices_app = typer.Typer(help="The customs organisation: offices, sub-centres, the department.", no_args_is_help=True)
 rates_app = typer.Typer(
     help="Reference exchange rates (units per US dollar), with their history.", no_args_is_help=True
+)
+targets_app = typer.Typer(
+    help="Risk targets (tax, security, ipr, drugs, your own): which target each violation type belongs to.",
+    no_args_is_help=True,
 )
 
 
@@ -102,7 +107,57 @@ def rates_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON"
             )
 
 
+@targets_app.command("load")
+def targets_load(
+    path: Annotated[Path, typer.Argument(help="CSV: violation_type, target (tax, security, ipr, drugs, other, ...)")],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace/--extend", help="replace the loaded table, or add to it (the built-in wording stays)"),
+    ] = False,
+) -> None:
+    """Map your violation types to risk targets; a bad row is refused with its row number and nothing changes."""
+    from graph.targets import load_targets, read_targets
+
+    given = read_targets(path)  # TargetsError: one line, from main()
+    table = load_targets(path, replace=replace)
+    per_target = {t: sum(v == t for v in given.values()) for t in dict.fromkeys(given.values())}
+    console.print(
+        f"loaded {len(given)} violation types ("
+        + ", ".join(f"{t} {n}" for t, n in per_target.items())
+        + f"); {len(table.loaded)} in the loaded table; targets in force: {', '.join(table.targets())}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@targets_app.command("list")
+def targets_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The targets in force and the violation types mapped to them: the loaded table, then the built-in wording."""
+    from graph.targets import DEFAULT_KEYWORDS, DEFAULT_TYPES, normalise_type, target_table
+
+    table = target_table()
+    built_in = {normalise_type(k): v for k, v in DEFAULT_TYPES.items() if normalise_type(k) not in table.loaded}
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "targets": list(table.targets()),
+                    "loaded": [{"violation_type": k, "target": v} for k, v in sorted(table.loaded.items())],
+                    "built_in": [{"violation_type": k, "target": v} for k, v in built_in.items()],
+                    "keywords": {t: list(words) for t, words in DEFAULT_KEYWORDS},
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    print(f"targets in force: {', '.join(table.targets())} (unknown types count as other)")
+    for source, rows in (("loaded", sorted(table.loaded.items())), ("built-in", list(built_in.items()))):
+        for violation_type, target in rows:
+            print(f"{target:<10} {source:<9} {violation_type}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the reference data commands to the main ``riskgraph`` app."""
     app.add_typer(offices_app, name="offices")
     app.add_typer(rates_app, name="rates")
+    app.add_typer(targets_app, name="targets")

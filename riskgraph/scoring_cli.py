@@ -235,6 +235,12 @@ def score(
         highlight=False,
         soft_wrap=True,
     )
+    if counts["targets"] == ["any"]:
+        console.print("one risk target, any: the model learned from a fraud flag without violation types")
+    elif counts["targets"]:
+        console.print(f"scores per risk target: {', '.join('score_' + t for t in counts['targets'])}, leading_target")
+    else:
+        console.print("no scores per risk target: the model predates them (run `riskgraph model train`)")
     if as_json:
         print(json.dumps(counts))
 

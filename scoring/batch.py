@@ -137,6 +137,7 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
     else:
         hits = [[]] * n
     decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))
+    scorer.score_targets(decisions, matrix, probabilities, risks)
     shown = (*CATEGORICAL, *IDENTITY, *state.extra_numeric, *state.extra_categorical)
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

@@ -57,6 +57,7 @@ DECLARATION_COLUMNS = (
     "consignment_id",
     "inspected",
     "violation",
+    "violation_type",
     "revenue_recovered",
     "features",
 )
@@ -66,7 +67,7 @@ WITH d SKIP $skip LIMIT $limit
 RETURN collect([d.id, toString(d.date), d.office, d.trade_mode, d.transport_mode, d.importer_id, d.seller_id,
                 d.declarant_id, d.carrier_id, d.hs_code, d.hs6, d.origin, d.departure, d.route, d.value, d.currency,
                 d.quantity, d.net_mass, d.tax_rate, d.licence_ids, d.consignment_id, d.inspected, d.violation,
-                d.revenue_recovered,
+                d.violation_type, d.revenue_recovered,
                 [k IN keys(d) WHERE k STARTS WITH 'feature_' | [k, toString(d[k])]]]) AS rows
 """
 

@@ -35,6 +35,7 @@ from sklearn.metrics import roc_auc_score
 from graph.currency import money_basis
 from graph.errors import RiskGraphError
 from graph.home import MODELS, VersionedStore
+from graph.targets import TargetTable, target_table
 from scoring.calibration import calibration_report
 from scoring.features import (
     FeatureState,
@@ -46,6 +47,7 @@ from scoring.features import (
 )
 from scoring.published import PublishedModel, platt
 from scoring.search import BASE_PARAMS, search_params
+from scoring.targets import TargetModels, fit_targets, target_labels
 
 __all__ = [
     "RATES",
@@ -79,11 +81,14 @@ class TrainedModel:
     published: PublishedModel
     state: FeatureState
     metrics: dict
-    #: held-out prepared declarations with the published (calibrated) probability (``probability``) and the
-    #: revenue their inspection recovered in US dollars (``revenue_usd``: shares add up across currencies)
+    #: held-out prepared declarations with the published (calibrated) probability (``probability``), the
+    #: revenue their inspection recovered in US dollars (``revenue_usd``: shares add up across currencies),
+    #: and per target its label (``label_<target>``) and calibrated probability (``probability_<target>``)
     test: pd.DataFrame
     params: dict
     version: str = ""
+    #: one probability per risk target (``scoring.targets``); None from callers that train the overall only
+    targets: TargetModels | None = None
 
 
 def _fit(features: pd.DataFrame, labels: np.ndarray, categorical: list[str], setting: dict, seed: int) -> lgb.Booster:
@@ -182,9 +187,11 @@ def train_model(
     seed: int = 0,
     validation_enterprises: pd.DataFrame | None = None,
     search_budget: float = SEARCH_BUDGET,
+    targets: TargetTable | None = None,
 ) -> TrainedModel:
     """Validate main model, baseline and blend on the newest ``test_share`` of inspected declarations,
-    publish the best (calibrated), then refit it on all of them.
+    publish the best (calibrated), then refit it on all of them; then one model per risk target of
+    ``targets`` (the table in force by default) on the same split and settings (:mod:`scoring.targets`).
 
     ``validation_enterprises`` is the enterprise table (communities, centralities, network risk) as the
     analysis saw it before the validation window (:mod:`scoring.as_of`); without it the current table is
@@ -219,6 +226,8 @@ def train_model(
     kind, why = choose_published(candidates)
     calibration, calibration_check = calibration_report(raw_p[kind], y_test)
     held_out["probability"] = platt(raw_p[kind], *calibration)
+    began = time.perf_counter()
+    labels, info = target_labels(frame, targets or target_table())
 
     metrics = dict(candidates[kind])
     metrics |= {
@@ -240,6 +249,7 @@ def train_model(
     state.extra_numeric, state.extra_categorical = held_state.extra_numeric, held_state.extra_categorical
     for column in held_state.vocab:  # a mapped column only the later data fills still gets a vocabulary
         state.vocab.setdefault(column, held_state.vocab[column])
+    validation_features = features
     features = training_features(final_frame, state)
     y = final_frame["violation"].to_numpy()
     w = weights[kind]
@@ -254,7 +264,17 @@ def train_model(
         calibration=calibration,
         why=why,
     )
-    return TrainedModel(published, state, metrics, held_out, params)
+    final_labels, _ = target_labels(final_frame, targets or target_table())
+    target_models, target_metrics, target_p = fit_targets(
+        labels, final_labels, info, features=validation_features, final_features=features, train=train, test=test,
+        labelled=labelled, names=names, raw=raw, categorical=categorical, params=params, revenue=revenue, seed=seed,
+    )  # fmt: skip
+    for name, p in target_p.items():
+        held_out[f"label_{name}"] = labels.loc[test, name].to_numpy()
+        share = target_models.targets[target_models.names().index(name)].share
+        held_out[f"probability_{name}"] = held_out["probability"].to_numpy() * share if p is None else p
+    metrics["targets"] = {**info, "models": target_metrics, "seconds": round(time.perf_counter() - began, 2)}
+    return TrainedModel(published, state, metrics, held_out, params, targets=target_models)
 
 
 def _store(home: Path) -> VersionedStore:
@@ -270,6 +290,8 @@ def save_model(home: Path, model: TrainedModel) -> Path:
     store = _store(home)
     with store.stage() as (version, staging):
         model.published.save(staging)
+        if model.targets is not None:
+            model.targets.save(staging)
         spec = {
             "version": version,
             "features": model.state.names(),

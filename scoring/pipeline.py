@@ -25,6 +25,7 @@ from scoring.model import ModelError, load_model, ranking_metrics, save_model, s
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import build_snapshot, final_scores, save_snapshot
+from scoring.targets import compare_at_rates
 from scoring.violator_journal import ViolatorJournal
 
 __all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "feedback_file", "SCORE_COLUMNS"]
@@ -89,9 +90,17 @@ def train_and_publish(
     timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
     rules = RuleStore(home).current(include_disabled=False)
     test = trained.test
-    scores = final_scores(test, test["probability"].to_numpy(), rules, trained.state, capacity.network_weight)
+    names = trained.targets.names() if trained.targets else []
+    scores, target_scores = final_scores(
+        test, test["probability"].to_numpy(), rules, trained.state, capacity.network_weight,
+        {t: test[f"probability_{t}"].to_numpy() for t in names},
+    )  # fmt: skip
     final = ranking_metrics(scores, test["violation"].to_numpy(), test["revenue_usd"].to_numpy())
     trained.metrics["final_score"] = {k: v for k, v in final.items() if "@" in k or k == "auc"}
+    if names:
+        labels = {t: test[f"label_{t}"].to_numpy() for t in names}
+        rates = tuple(sorted({capacity.physical, 0.10}))
+        trained.metrics["targets"]["at_rate"] = compare_at_rates(scores, target_scores, labels, rates)
     save_model(home, trained)
     model, spec = load_model(home, trained.version)
     snapshot = _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity)
@@ -124,7 +133,8 @@ def score_file(
     snapshot: str = "",
     chunk_rows: int = 50_000,
 ) -> dict:
-    """Score declaration files (validated as ingest does; bad rows to quarantine) into a CSV.
+    """Score declaration files (validated as ingest does; bad rows to quarantine) into a CSV: the
+    :data:`SCORE_COLUMNS`, then with target models ``score_<target>`` per target and ``leading_target``.
 
     With a decision log, every decision is recorded, so later feedback can be joined to it.
     """
@@ -134,9 +144,10 @@ def score_file(
     quarantine = QuarantineWriter(quarantine_dir, "score-" + "-".join(p.stem for p in paths[:3]))
     counts = {"read": 0, "scored": 0, "quarantined": 0, "physical inspection": 0, "document check": 0}
     out.parent.mkdir(parents=True, exist_ok=True)
+    targets = scorer.targets.names() if scorer.targets else []
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(SCORE_COLUMNS)
+        writer.writerow([*SCORE_COLUMNS, *(f"score_{t}" for t in targets), *(["leading_target"] if targets else [])])
         for chunk in read_chunks(paths, chunk_rows):
             frame = mapping.apply(chunk.frame, chunk.source) if mapping else chunk.frame
             clean, bad = validate(frame, chunk.source, chunk.rows)
@@ -154,6 +165,8 @@ def score_file(
                         decision.channel,
                         int(decision.random),
                         json.dumps(decision.reasons, ensure_ascii=False),
+                        *(decision.targets[t]["score"] for t in targets),
+                        *([decision.leading_target] if targets else []),
                     ]
                 )
                 counts[decision.channel] = counts.get(decision.channel, 0) + 1
@@ -161,6 +174,7 @@ def score_file(
             counts["scored"] += len(clean)
             counts["quarantined"] += len(bad)
     counts["quarantine_file"] = str(quarantine.path) if quarantine.count else None
+    counts["targets"] = targets
     return counts
 
 

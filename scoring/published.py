@@ -181,6 +181,9 @@ class PublishedModel:
 
     @staticmethod
     def copy_files(source: Path, target: Path) -> None:
+        """The published model's files, and the risk targets' (``targets/``, ``scoring.targets``) when there."""
         for name in FILES:
             if (Path(source) / name).exists():
                 shutil.copy(Path(source) / name, Path(target) / name)
+        if (Path(source) / "targets").is_dir():
+            shutil.copytree(Path(source) / "targets", Path(target) / "targets")

@@ -55,7 +55,7 @@ class RuleStore:
             doc = json.loads(self.path.read_text())
         except FileNotFoundError:
             return []
-        return [Rule.model_validate(r) for r in doc["rules"]]
+        return [Rule.model_validate(r, context={"stored": True}) for r in doc["rules"]]
 
     def current(self, include_disabled: bool = True) -> list[Rule]:
         latest: dict[str, Rule] = {}

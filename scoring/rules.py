@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from graph.errors import RiskGraphError
 from graph.reference import department_code, jurisdiction, resolve_office, sub_centres
+from graph.targets import BUILT_IN, targets_in_force
 
 __all__ = [
     "TARGETS",
@@ -30,7 +31,7 @@ __all__ = [
     "compile_rule",
 ]
 
-TARGETS = ("tax", "security", "ipr", "drugs")
+TARGETS = BUILT_IN  # and those a loaded targets table adds (``riskgraph targets load``)
 CATEGORIES = ("AA", "A", "B", "C", "D")
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "post")
 
@@ -136,7 +137,7 @@ class Rule(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="lower-case slug, unique")
     description: str = Field(min_length=3, max_length=500)
-    target: Literal["tax", "security", "ipr", "drugs"]
+    target: str = Field(description="risk target: tax, security, ipr, drugs, or one the targets table adds")
     weight: float = Field(gt=0, le=1, description="how far one hit moves the score towards 100")
     owner: str = Field(description="sub-centre code (or the department) that maintains the rule")
     offices: list[str] = Field(default_factory=list, description="district codes; empty = the owner's jurisdiction")
@@ -148,6 +149,15 @@ class Rule(BaseModel):
     changed_by: str = Field(min_length=1, max_length=100)
     changed_at: datetime | None = None
     approved_by: str | None = Field(None, max_length=100, description="the second person who approved the change")
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str, info: ValidationInfo) -> str:
+        allowed = targets_in_force()
+        stored = bool(info.context and info.context.get("stored"))  # a rule in force keeps its target
+        if not stored and value.strip().lower() not in allowed:
+            raise ValueError(f"{value.strip()!r} is not a risk target; target must be one of {', '.join(allowed)}")
+        return value.strip().lower()
 
     @field_validator("owner")
     @classmethod

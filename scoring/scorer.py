@@ -27,6 +27,7 @@ from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
+from scoring.targets import TargetModels
 
 __all__ = [
     "LEVELS",
@@ -70,6 +71,10 @@ class Decision:
     reasons: list[dict]
     rule_hits: list[str]
     links: list[dict] = field(default_factory=list)
+    #: per risk target: its score, probability and reasons (``scoring.targets``); empty for a model without
+    targets: dict[str, dict] = field(default_factory=dict)
+    #: the target with the highest score (None without target models)
+    leading_target: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -82,6 +87,8 @@ class Decision:
             "rule_hits": self.rule_hits,
             "reasons": self.reasons,
             "links": self.links,
+            "targets": self.targets,
+            "leading_target": self.leading_target,
         }
 
 
@@ -316,8 +323,16 @@ for _key in HISTORY_KEYS:
 class Scorer:
     """Scores declarations from the published model, its feature state, the rules and the scoring configuration."""
 
-    def __init__(self, model: PublishedModel, state: FeatureState, config: ScoringConfig, rules: list[Rule]):
+    def __init__(
+        self,
+        model: PublishedModel,
+        state: FeatureState,
+        config: ScoringConfig,
+        rules: list[Rule],
+        targets: TargetModels | None = None,
+    ):
         self.model = model
+        self.targets = targets
         if not hasattr(state, "money"):  # a snapshot from before money had a basis: US dollars
             state.money = Money()
         self.state = state
@@ -356,8 +371,29 @@ class Scorer:
             self.decide(d["id"], d["office"], float(p), self.rule_hits(d), d["network_risk"], d.get("links"))
             for d, p in zip(prepared, probabilities, strict=True)
         ]
+        self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
+
+    def score_targets(
+        self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]
+    ) -> None:
+        """Each decision's score per risk target: the target's probability, the rules aimed at it that hit,
+        and the same network evidence, combined as the overall score is; the leading target scores highest
+        (the first in the targets' order on a tie). Call before the model's contributions join the reasons."""
+        if self.targets is None or not decisions:
+            return
+        per_target = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
+        w_net = self.config.network_weight
+        for i, (decision, risk) in enumerate(zip(decisions, network_risks, strict=True)):
+            network = [r for r in decision.reasons if r["kind"] in ("link", "network")]
+            scores = {}
+            for name, p in per_target.items():
+                rules = [r for r in decision.reasons if r["kind"] == "rule" and r["target"] == name]
+                score = combine(float(p[i]), [r["weight"] for r in rules], risk, w_net)
+                scores[name] = {"score": score, "probability": round(float(p[i]), 4), "reasons": [*rules, *network]}
+            decision.targets = scores
+            decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
 
     def rule_hits(self, d: dict) -> list[Rule]:
         """The enabled rules a prepared declaration (or the fields :func:`rule_view` reads) hits, in order."""

@@ -34,6 +34,7 @@ from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
+from scoring.targets import TargetModels
 from scoring.violator_journal import ViolatorJournal
 
 __all__ = [
@@ -58,20 +59,33 @@ class SnapshotError(RiskGraphError, RuntimeError):
 
 
 def final_scores(
-    frame: pd.DataFrame, probabilities: np.ndarray, rules: list[Rule], state: FeatureState, network_weight: float
-) -> np.ndarray:
+    frame: pd.DataFrame,
+    probabilities: np.ndarray,
+    rules: list[Rule],
+    state: FeatureState,
+    network_weight: float,
+    targets: dict[str, np.ndarray] | None = None,
+) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
     """Final 0-100 scores of prepared graph declarations, given their model probabilities; network risk is
-    the frame's ``risk`` column (in validation, as the analysis saw it before the window)."""
+    the frame's ``risk`` column (in validation, as the analysis saw it before the window).
+
+    With ``targets`` (target -> its probabilities) also each target's score from its probability, its
+    rules and the same network risk: ``(scores, {target: scores})``.
+    """
     compiled = [(r, compile_rule(r)) for r in rules if r.enabled]
     records = frame.to_dict("records")
     out = np.empty(len(records))
+    per_target = {t: np.empty(len(records)) for t in targets or {}}
     for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
         d = prepare_declaration(row, state)
         risk = row.get("risk")
         d["network_risk"] = 0.0 if pd.isna(risk) else float(risk)  # the frame's (as-of) risk, for rules too
-        weights = [r.weight for r, matches in compiled if matches(rule_view(d))]
-        out[i] = combine(float(p), weights, d["network_risk"], network_weight)
-    return out
+        hits = [r for r, matches in compiled if matches(rule_view(d))] if compiled else []
+        out[i] = combine(float(p), [r.weight for r in hits], d["network_risk"], network_weight)
+        for t, scores in per_target.items():
+            weights = [r.weight for r in hits if r.target == t]
+            scores[i] = combine(float(targets[t][i]), weights, d["network_risk"], network_weight)
+    return (out, per_target) if targets is not None else out
 
 
 def thresholds_from_capacity(
@@ -204,7 +218,8 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
         raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
-    scorer = Scorer(model, state, ScoringConfig(**config), RuleStore(home).current(include_disabled=False))
+    rules = RuleStore(home).current(include_disabled=False)
+    scorer = Scorer(model, state, ScoringConfig(**config), rules, TargetModels.load(folder))
     if state.links is not None:  # violators recorded since this snapshot read the graph
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     return scorer, meta

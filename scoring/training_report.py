@@ -3,7 +3,7 @@ what was published and why, calibration and the settings search."""
 
 from __future__ import annotations
 
-__all__ = ["training_report"]
+__all__ = ["training_report", "target_report"]
 
 _RATES = ("1%", "2%", "5%", "10%")
 
@@ -48,4 +48,45 @@ def training_report(m: dict) -> list[str]:
             f"settings in {search['seconds']:.1f}s{stop}; "
             f"best {best}" + (f"; {search['skipped']}" if search.get("skipped") else "")
         )
+    if "targets" in m:
+        lines += target_report(m["targets"])
+    return lines
+
+
+def target_report(t: dict) -> list[str]:
+    """Lines on the risk targets: where labels came from, what counted as other, each target's model
+    against its baseline, and its own score against the overall score at the inspection rates."""
+    if t["source"] == "flag":
+        lines = ["targets: the outcomes carry a fraud flag and no violation types: one target, any, learned from it"]
+    else:
+        other = t["other"]
+        lines = [f"targets: {', '.join(t['targets'])} (from violation types, `riskgraph targets list`)"]
+        if other["count"]:
+            types = ", ".join(f"{k} {v}" for k, v in other["types"].items())
+            unknown = f"; unknown to the targets table: {', '.join(t['unknown'])}" if t.get("unknown") else ""
+            lines.append(f"  {other['count']:,} violations counted as other ({types}){unknown}")
+    lines.append("  target     violations train/test   published   precision@5% / 10%: own model, baseline")
+    for name, m in t["models"].items():
+        c = m.get("candidates")
+        figures = (
+            f"{_pct(c[m['published']]['precision@5%'])}/{_pct(c[m['published']]['precision@10%'])}, "
+            f"{_pct(c['baseline']['precision@5%'])}/{_pct(c['baseline']['precision@10%'])}"
+            if c
+            else m["why"]
+        )
+        lines.append(
+            f"  {name:<10} {m['train_positives']:>10,}/{m['test_positives']:<10,} {m['published']:>10}   {figures}"
+        )
+    for name, rates in t.get("at_rate", {}).items():
+        parts = []
+        for rate, v in rates.items():
+            if rate == "positives":
+                continue
+            own, base = v["own"], v["overall"]
+            parts.append(
+                f"at {rate}: own score {_pct(own['precision'])} precision, {_pct(own['recall'])} recall; "
+                f"overall score {_pct(base['precision'])}, {_pct(base['recall'])}"
+            )
+        lines.append(f"  {name} ({rates['positives']} held out): " + "; ".join(parts))
+    lines.append(f"  targets trained in {t['seconds']:.1f}s")
     return lines

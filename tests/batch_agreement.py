@@ -1,4 +1,5 @@
-"""What the batch command and ``POST /v1/score`` must agree on, for the same declarations (helpers).
+"""What the batch command and ``POST /v1/score`` must agree on, for the same declarations (helpers): the
+decision, its reasons and decision-log entry, and the score per risk target with the leading target.
 
 ``riskgraph score FILE --out`` explains (adds the model's contributions to) the declarations it sends to
 physical inspection; ``POST /v1/score`` explains every declaration not released. So the model's reasons
@@ -60,6 +61,10 @@ def assert_same_decisions(out: Path, answers: dict[str, dict], batch_home: Path,
             "random": bool(int(row["random"])),
         }
         assert got == {k: answer[k] for k in got}, declaration_id
+        # the same score per risk target, and the same leading target
+        targets = {k.removeprefix("score_"): float(v) for k, v in row.items() if k.startswith("score_")}
+        assert targets and targets == {t: v["score"] for t, v in answer["targets"].items()}, declaration_id
+        assert row["leading_target"] == answer["leading_target"] in targets, declaration_id
         reasons = json.loads(row["reasons"])
         if answer["channel"] == "physical inspection":
             inspected += 1

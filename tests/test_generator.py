@@ -127,7 +127,29 @@ def test_all_schemes_are_planted(truth):
         "split_shipment",
         "drug_route",
         "ipr_counterfeit",
+        "dual_use",
     }
+
+
+def test_dual_use_rings_buy_controlled_goods_through_a_diversion_hub(rows, truth):
+    """The security scheme's signature: dual-use machines and chips made in export-controlling countries,
+    bought without a licence by young firms from a trader in a hub and shipped from there, one broker."""
+    planted = truth["declarations"]
+    ring_ids = sorted(set(planted.loc[planted["scheme"] == "dual_use", "ring_id"]))
+    assert ring_ids
+    for ring_id in ring_ids:
+        r = rows[rows["declaration_id"].isin(planted.loc[planted["ring_id"] == ring_id, "declaration_id"])]
+        assert len(r) >= 3
+        assert r["hs_code"].str[:4].isin(["8479", "8542"]).all()
+        assert r["origin_country"].isin(["DE", "JP", "US", "NL"]).all()
+        assert r["departure_country"].nunique() == 1 and r["departure_country"].iloc[0] in {"AE", "TR", "MY"}
+        assert (r["seller_country"] == r["departure_country"]).all()
+        assert (r["licence_ids"] == "").all()
+        assert r["declarant_id"].nunique() == 1
+        registered = pd.to_datetime(r["importer_registered"])
+        assert (pd.to_datetime(r["date"], format="mixed") - registered).dt.days.lt(366).all()
+    found = rows.loc[rows["declaration_id"].isin(planted.loc[planted["scheme"] == "dual_use", "declaration_id"])]
+    assert set(found["violation_type"]) <= {"", "dual-use goods without licence"}
 
 
 def test_business_centre_lookalike_is_many_old_honest_firms(rows, truth):

@@ -95,6 +95,9 @@ def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
     metrics = trained["metrics"]
     assert metrics["violations"] > 0 and metrics["auc"] > 0.8  # propensities of importers and brokers, undervaluing
     assert metrics["precision@5%"] > 2 * metrics["base_rate"]
+    # a fraud flag and no violation types: one risk target, any, learned as the overall model is, and said
+    assert metrics["targets"]["source"] == "flag" and list(metrics["targets"]["models"]) == ["any"]
+    assert metrics["targets"]["models"]["any"]["published"] in ("model", "blend", "baseline")
 
 
 def test_score_new_declarations_with_the_same_mapping_and_a_rule_on_own_codes(minimal):
@@ -119,6 +122,8 @@ def test_score_new_declarations_with_the_same_mapping_and_a_rule_on_own_codes(mi
     at_namanga = set(new.loc[(new["STATION"] == "40") & (new["MODE"] == "30"), "ENTRY_NO"])
     hit = {i for i, d in decisions.items() if "road-at-namanga" in d["reasons"]}
     assert at_namanga and hit == at_namanga
+    assert "one risk target, any" in done.stderr
+    assert all(set(d) >= {"score_any", "leading_target"} and d["leading_target"] == "any" for d in decisions.values())
 
 
 def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, start_server):
@@ -139,6 +144,7 @@ def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, s
     assert answers.json()["count"] == len(rows)
     one = server.client.post("/v1/score", json=rows[0])
     assert one.status_code == 200 and 0 <= one.json()["score"] <= 100
+    assert list(one.json()["targets"]) == ["any"] and one.json()["leading_target"] == "any"
     refused = server.client.post("/v1/score", json={**rows[0], "value": "see invoice"})
     assert refused.status_code == 422 and "non-numeric 'value': 'see invoice'" in refused.text
 

@@ -41,6 +41,45 @@ def test_train_validates_on_newer_declarations_and_beats_random_selection(traine
     assert published["model_version"] == summary["model_version"]
 
 
+def test_train_learns_one_model_per_target_never_below_its_baseline(trained):
+    """Labels from violation types (the generator's wording is built in); a target with too few violations
+    falls back and says why; a published target model is never below that target's plain baseline."""
+    env, _, summary = trained
+    t = summary["metrics"]["targets"]
+    assert t["source"] == "types" and list(t["models"]) == ["tax", "security", "ipr", "drugs"]
+    assert t["other"]["count"] == sum(t["other"]["types"].values()) and set(t["other"]["types"]) <= {"licence missing"}
+    assert t["models"]["tax"]["published"] != "fallback" and t["models"]["tax"]["train_positives"] > 50
+    for name, m in t["models"].items():
+        if m["published"] == "fallback":
+            assert "falls back to the overall model" in m["why"], name
+            continue
+        for rate in ("precision@5%", "precision@10%"):
+            assert m["candidates"][m["published"]][rate] >= m["candidates"]["baseline"][rate], name
+    assert set(t["at_rate"]) == set(t["models"]) and {"3%", "10%"} <= set(t["at_rate"]["tax"])
+    folder = Path(env["RISKGRAPH_HOME"]) / "scoring" / summary["snapshot"] / "targets"
+    assert json.loads((folder / "targets.json").read_text())["source"] == "types"
+
+
+def test_target_labels_from_types_or_from_a_flag_alone():
+    from graph.targets import TargetTable
+    from scoring.targets import target_labels
+
+    frame = pd.DataFrame(
+        {"violation": [1, 1, 1, 0, 1], "violation_type": ["Under-valuation", "走私毒品", "smuggling", None, None]}
+    )
+    labels, info = target_labels(frame, TargetTable({}))
+    assert labels.to_dict("list") == {
+        "tax": [1, 0, 0, 0, 0],
+        "security": [0, 0, 0, 0, 0],
+        "ipr": [0, 0, 0, 0, 0],
+        "drugs": [0, 1, 0, 0, 0],
+    }
+    assert info["other"] == {"count": 2, "types": {"smuggling": 1, "(no type)": 1}}
+    assert info["unknown"] == {"smuggling": 1, "(no type)": 1}
+    flagged, info = target_labels(frame.assign(violation_type=None), TargetTable({}))
+    assert info["source"] == "flag" and flagged.to_dict("list") == {"any": [1, 1, 1, 0, 1]}
+
+
 def test_score_command_writes_a_ranked_decision_per_declaration(trained, tmp_path):
     env, sample, _ = trained
     new = tmp_path / "new.csv"
@@ -52,7 +91,13 @@ def test_score_command_writes_a_ranked_decision_per_declaration(trained, tmp_pat
     assert counts["read"] == 400 and counts["scored"] + counts["quarantined"] == 400
     with out.open() as f:
         decisions = list(csv.DictReader(f))
-    assert list(decisions[0]) == ["declaration_id", "score", "probability", "level", "channel", "random", "reasons"]
+    assert list(decisions[0]) == [
+        *("declaration_id", "score", "probability", "level", "channel", "random", "reasons"),
+        *("score_tax", "score_security", "score_ipr", "score_drugs", "leading_target"),
+    ]
+    assert {d["leading_target"] for d in decisions} <= {"tax", "security", "ipr", "drugs"}
+    assert all(max(float(d[f"score_{t}"]) for t in ("tax", "security", "ipr", "drugs")) ==
+               float(d[f"score_{d['leading_target']}"]) for d in decisions)  # fmt: skip
     assert len(decisions) == counts["scored"]
     channel = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
     for d in decisions:

@@ -23,6 +23,7 @@ _SCHEME_TYPE = {
     "split_shipment": "split consignment",
     "drug_route": "drug smuggling",
     "ipr_counterfeit": "IPR infringement",
+    "dual_use": "dual-use goods without licence",
 }
 _FOUND = {  # chance that an inspection uncovers the scheme
     "shell_ring": 0.8,
@@ -32,6 +33,7 @@ _FOUND = {  # chance that an inspection uncovers the scheme
     "split_shipment": 0.7,
     "drug_route": 0.5,
     "ipr_counterfeit": 0.85,
+    "dual_use": 0.6,
 }
 _MINOR = ("documentation error", "quantity discrepancy", "value discrepancy")
 VIOLATION_TYPES = tuple(dict.fromkeys([*_SCHEME_TYPE.values(), *_MINOR, "licence missing"]))
@@ -78,6 +80,7 @@ def label_outcomes(rng: np.random.Generator, batch: dict, category: np.ndarray, 
     fine[r] = declared_usd[r] * 0.05
     r = rows & (scheme == "ipr_counterfeit")
     fine[r] = declared_usd[r] * rng.uniform(0.2, 0.5, int(r.sum()))
+    fine[rows & (scheme == "dual_use")] = declared_usd[rows & (scheme == "dual_use")] * 0.3  # seized, and fined
     m = minor & (vtype != "documentation error")
     evaded[m] = declared_usd[m] * rate[m] * rng.uniform(0.02, 0.2, int(m.sum()))
     fine[minor] = np.where(vtype[minor] == "licence missing", declared_usd[minor] * 0.03, 0.0)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .flows import PRODUCT_INDEX, Context, assemble, duty_rates
+from .flows import PRODUCT_INDEX, Context, assemble, consignments, duty_rates
 from .identifiers import phone_forms
 from .world import CITIES, OFFICES, PRODUCTS
 
-__all__ = ["Truth", "plant_schemes", "plant_lookalikes", "SCHEMES", "SPLIT_THRESHOLD_USD"]
+__all__ = ["Truth", "plant_schemes", "plant_dual_use", "plant_lookalikes", "SCHEMES", "SPLIT_THRESHOLD_USD"]
 
 SCHEMES = (
     "shell_ring",
@@ -26,6 +26,7 @@ SCHEMES = (
     "split_shipment",
     "drug_route",
     "ipr_counterfeit",
+    "dual_use",
 )
 SPLIT_THRESHOLD_USD = 5000.0
 _CITY = {c.name: i for i, c in enumerate(CITIES)}
@@ -40,6 +41,7 @@ _SHARE = {
     "split_shipment": 0.004,
     "drug_route": 0.0015,
     "ipr_counterfeit": 0.003,
+    "dual_use": 0.003,
 }
 _RING_GOODS = ("wine", "whisky", "cosmetics", "cars", "watches", "handbags", "shoes_leather", "tshirts", "beef")
 _RING_CITIES = ("Shanghai", "Ningbo", "Shenzhen", "Guangzhou", "Dongguan", "Xiamen", "Tianjin", "Qingdao")
@@ -425,6 +427,94 @@ def _ipr_routes(ctx, rng, a, n, scale, truth) -> dict:
     b["transit"] = np.where((rng.random(m) < 0.3) & (table[hub, 0] != "HK"), "HKHKG", "").astype(object)
     b["value_usd"] = b["value_usd"] * rng.uniform(0.1, 0.3, m)  # fakes are cheap, and declared as cheap
     return b
+
+
+# dual-use lines and the countries whose export controls cover them; the diversion hubs they are routed
+# through (country, seaport, airport)
+_DUAL_USE = {"machinery": ("DE", "JP", "US"), "chips": ("US", "JP", "NL")}
+_DIVERSION_HUBS = (("AE", "AEJEA", "AEDXB"), ("TR", "TRMER", "TRIST"), ("MY", "MYPKG", "MYKUL"))
+
+
+def plant_dual_use(ctx: Context, batch: dict, n: int, truth: Truth, spoiled: np.ndarray) -> np.ndarray:
+    """(7) Security: dual-use machines and chips from export-controlled makers, bought without a licence by
+    young firms through a trader in a diversion hub and shipped from the hub, through one small broker.
+
+    Planted over rows of honest look-alike firms (business centres, switchboards, giant importers) of the
+    same day and office, in place (declaration numbers and how each row is written are kept), after the
+    year's outcomes were drawn, and drawn (outcomes included) from ``ctx.rng`` (give it a stream of its own):
+    the rest of the year stays as it was drawn before this scheme existed. ``batch`` is the year in its final
+    order, labelled; ``spoiled`` marks rows not to use (deliberately bad ones and their neighbours). Returns
+    the rows planted.
+    """
+    from .outcomes import label_outcomes
+
+    rng = ctx.rng
+    a = ctx.actors
+    kinds = np.array(a.ent_kind)
+    ports = np.array([bool(o.air or o.sea) for o in OFFICES])  # an air or sea port to ship the goods to
+    _, where, uses = np.unique(batch["consignment"].astype(str), return_inverse=True, return_counts=True)
+    candidates = (kinds[batch["firm"]] == "lookalike") & (batch["scheme"] == "") & ports[batch["office"]]
+    candidates &= (uses[where] == 1) & ~spoiled  # not a container shared with another row (a look-alike)
+    n_nets = max(1, int(round(2 * n / 20_000)))
+    rows_per = _count(n, _SHARE["dual_use"]) / n_nets
+    goods = sorted(_DUAL_USE)
+    planted = []
+    for r in range(n_nets):
+        ring = f"DUALUSE-{r + 1:03d}"
+        start = int(rng.integers(0, 220))
+        window = candidates & (batch["day"] >= start) & (batch["day"] <= start + 140)
+        pool = np.flatnonzero(window)
+        m = min(len(pool), max(3, int(rng.poisson(rows_per))))
+        if m == 0:
+            continue
+        rows = np.sort(rng.choice(pool, size=m, replace=False))
+        candidates[rows] = False
+        office = batch["office"][rows]
+        city = _CITY["Shanghai"]
+        k = int(rng.integers(2, 4))
+        firms = a.new_enterprises(
+            rng,
+            cities=np.full(k, city),
+            categories=np.full(k, 2),
+            registered=start - rng.integers(30, 220, k),
+            kind="security",
+        )
+        ctx.refresh_firms()
+        broker = a.new_brokers(rng, np.array([int(office[0])]), np.array([0.0]))[0]
+        hub = _DIVERSION_HUBS[r % len(_DIVERSION_HUBS)]
+        sellers = a.new_sellers(rng, [hub[0]] * int(rng.integers(1, 3)))
+        product = np.array([PRODUCT_INDEX[goods[i]] for i in rng.integers(0, len(goods), m)])
+        makers = [_DUAL_USE[PRODUCTS[p].key] for p in product]
+        origin = np.array([c[int(rng.integers(len(c)))] for c in makers], dtype=object)
+        has_air = np.array([bool(OFFICES[o].air) for o in office])
+        has_sea = np.array([bool(OFFICES[o].sea) for o in office])
+        mode = np.where(has_air & (~has_sea | (rng.random(m) < 0.5)), "air", "sea").astype(object)
+        seller = sellers[rng.integers(0, len(sellers), m)]
+        b = assemble(ctx, firms[rng.integers(0, k, m)], product, origin, batch["day"][rows],
+                     seller=seller, broker=np.full(m, broker), mode=mode)  # fmt: skip
+        air = mode == "air"
+        b["office"] = office
+        b.update(consignments(ctx, mode, product, office))
+        b["loading"] = np.where(air, hub[2], hub[1]).astype(object)
+        b["transit"] = np.where(~air & (rng.random(m) < 0.4), "SGSIN", "").astype(object)
+        b["discharge"] = np.array(
+            [(OFFICES[o].air if a_ else OFFICES[o].sea)[0] for o, a_ in zip(office, air, strict=True)], dtype=object
+        )
+        b["departure"] = np.full(m, hub[0], dtype=object)
+        b["licences"] = np.full(m, "", dtype=object)  # no dual-use licence or end-user certificate
+        b["scheme"] = np.full(m, "dual_use", dtype=object)
+        b["ring"] = np.full(m, ring, dtype=object)
+        label_outcomes(rng, b, np.array(a.ent_category), np.array(a.ent_registered))
+        for key in b.keys() & batch.keys():
+            batch[key][rows] = b[key]
+        planted.append(rows)
+        for f in firms:
+            truth.rings.append((ring, a.ent_id[f], "dual_use", "importer"))
+            truth.enterprises.append((a.ent_id[f], "dual_use", ring))
+        for seller in sellers:
+            truth.rings.append((ring, a.seller_id[seller], "dual_use", "seller"))
+        truth.rings.append((ring, a.broker_id[broker], "dual_use", "broker"))
+    return np.concatenate(planted) if planted else np.zeros(0, dtype=np.int64)
 
 
 def plant_lookalikes(ctx: Context, n: int, truth: Truth) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ from .flows import DAYS, Context, concat, honest_rows, take, to_currency
 from .identifiers import digits
 from .outcomes import label_outcomes
 from .phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
-from .schemes import SCHEMES, SPLIT_THRESHOLD_USD, Truth, plant_lookalikes, plant_schemes
+from .schemes import SCHEMES, SPLIT_THRESHOLD_USD, Truth, plant_dual_use, plant_lookalikes, plant_schemes
 from .world import OFFICES, PRODUCTS, YEAR
 
 __all__ = ["generate"]
@@ -71,7 +71,6 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     batch = concat([*planted, honest])
     order = np.lexsort((rng.random(declarations), batch["day"]))
     batch = take(batch, order)
-
     phoenix = _plant_phoenix(rng, actors, batch)
     shared = _share_containers(rng, batch)
     for c in shared:
@@ -86,6 +85,17 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     _phoenix_violations(batch, phoenix)
     forms = _surface_forms(rng, batch)
     bad = _bad_rows(rng, batch, declarations)
+    # the security scheme came later: planted last, from a stream of its own, over finished look-alike rows
+    # (not bad rows or their neighbours) of the same day and office, so the rest is as it was drawn before
+    spoiled = np.zeros(declarations, dtype=bool)
+    spoiled[list(bad)] = True
+    spoiled[[row - 1 for row in bad]] = True
+    ctx.rng = np.random.default_rng([seed, 23])
+    rows = plant_dual_use(ctx, batch, declarations, truth, spoiled)
+    ctx.rng = rng
+    batch["declared_value"][rows] = to_currency(
+        batch["value_usd"][rows] * batch["price_factor"][rows], batch["currency"][rows]
+    )
 
     # big brokers are a look-alike too: everybody uses them
     counts = np.bincount(batch["broker"], minlength=len(actors.broker_id))
