@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from api.keys import KeyStore, read_key_file
-from graph import local_server
 from columnar.store import DeclarationStore
+from graph import local_server
 from graph.config import Settings
 from graph.connection import disconnect
 from graph.errors import RiskGraphError
