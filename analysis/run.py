@@ -38,7 +38,6 @@ from analysis.write_back import current_snapshot, write_changes, write_results
 from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
 from graph.errors import RiskGraphError
-from scoring.snapshot import refresh_analysis
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
@@ -85,6 +84,7 @@ class NothingToAnalyse(RiskGraphError, RuntimeError):
 
 @dataclass
 class AnalysisRun:
+    table: pd.DataFrame  # every analysed enterprise, as the snapshot holds it
     networks: list[dict]
     timings: dict[str, float]
     counts: dict[str, int]
@@ -187,8 +187,9 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
     clock.lap("write_back")
     folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine)
-    _follow_in_scoring(home, result.enterprises, result.networks, clock)
-    return _run(result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
+    return _run(
+        result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
+    )
 
 
 def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock):
@@ -219,8 +220,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     folder = _publish(
         home, version, change.inputs, change.table, change.networks, touched.loads, analysed_at, seed, engine
     )
-    _follow_in_scoring(home, change.table, change.networks, clock)
-    return _run(change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
+    return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
 
 
 def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts, clock: _Clock) -> dict:
@@ -260,17 +260,11 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
     return folder
 
 
-def _follow_in_scoring(home: Path, table: pd.DataFrame, networks: list[dict], clock: _Clock) -> str | None:
-    """Republish the scoring snapshot with these results, so a running API follows them without a restart."""
-    version = refresh_analysis(home, table, networks)
-    clock.lap("scoring")
-    return version
-
-
-def _run(networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None) -> AnalysisRun:
+def _run(table, networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None) -> AnalysisRun:
     timings = clock.total()
     metadata["timings"] = timings
     return AnalysisRun(
+        table=table,
         networks=networks,
         timings=timings,
         counts=counts,

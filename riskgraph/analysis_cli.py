@@ -72,6 +72,7 @@ def analyze(
     communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
     """
     from analysis.run import ENGINES, run_analysis
+    from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -103,6 +104,8 @@ def analyze(
             run = run_analysis(
                 drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, full=full, on_stage=on_stage
             )
+    # a running API follows the new results without a restart (the scoring snapshot is republished with them)
+    refresh_analysis(settings().home, run.table, run.networks)
     networks = run.networks
     scope = (
         f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
