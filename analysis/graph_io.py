@@ -117,7 +117,9 @@ def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
 
 
-def read_analysis_input(driver: neo4j.Driver, database: str, as_of=None) -> AnalysisInput:
+def read_analysis_input(
+    driver: neo4j.Driver, database: str, as_of=None, declarations: pd.DataFrame | None = None
+) -> AnalysisInput:
     """Read enterprises, declarations, shared-identifier links and known violators.
 
     A ``PROBABLY_SAME_FIRM`` link counts as an identifier its two firms share: kind ``same_firm`` once
@@ -127,10 +129,13 @@ def read_analysis_input(driver: neo4j.Driver, database: str, as_of=None) -> Anal
     sellers and brokers enter the analysis as shared intermediaries, not as vertices.
     Known violators are importers with a past violation found on a declaration plus enterprises
     concerned by a case whose outcome is in :data:`CONFIRMED_CASE_OUTCOMES`.
-    ``as_of`` defaults to the date of the latest declaration.
+    ``as_of`` defaults to the date of the latest declaration. ``declarations`` (:data:`DECLARATION_COLUMNS`,
+    dates parsed), when the caller holds them already, are used instead of reading them from the graph.
     """
-    declarations = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
-    declarations["date"] = _dates(declarations["date"])
+    if declarations is None:
+        declarations = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
+        declarations["date"] = _dates(declarations["date"])
+    declarations = declarations[list(DECLARATION_COLUMNS)].copy()
     for column in ("value", "net_mass", "quantity", "tax_rate", "violation"):
         declarations[column] = pd.to_numeric(declarations[column], errors="coerce")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import neo4j
 
+from columnar.store import DeclarationStore
 from graph import local_server
 from graph.config import Settings
 from graph.connection import check
@@ -64,7 +65,10 @@ def load_generated(
     # next month's, unlabelled); its stations become unassigned districts as ``riskgraph ingest`` makes them
     files, mapping = ([data / "declarations.csv"], load_mapping(data / "mapping.yaml")) if minimal else ([data], None)
     writer = GraphWriter(driver, DATABASE)
-    report = ingest_files(files, writer, cfg.home / "quarantine", mapping=mapping, batch_rows=cfg.batch_size)
+    store = DeclarationStore(cfg.home)
+    report = ingest_files(
+        files, writer, cfg.home / "quarantine", mapping=mapping, batch_rows=cfg.batch_size, store=store
+    )
     print(f"ingest: {report.stored:,} declarations in {time.perf_counter() - began:.1f}s", flush=True)
 
 

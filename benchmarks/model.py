@@ -30,6 +30,7 @@ import numpy as np
 
 from analysis.run import run_analysis
 from benchmarks._graph import generated_year, generated_year_arguments
+from columnar.store import DeclarationStore
 from scoring.features import categorical_names, fit_state, prepare_frame, raw_feature_names, training_features
 from scoring.graph_read import read_declarations, read_enterprises
 from scoring.model import search_both
@@ -37,9 +38,10 @@ from scoring.pipeline import Capacity, train_and_publish
 from scoring.training_report import training_report
 
 
-def time_search(driver, rows: int, seed: int) -> None:
+def time_search(driver, home, rows: int, seed: int) -> None:
     """The settings search (main model, then the baseline with the rest of the budget) on ``rows`` rows."""
-    frame = prepare_frame(read_declarations(driver, "neo4j"), read_enterprises(driver, "neo4j"))
+    declarations = read_declarations(driver, "neo4j", DeclarationStore(home))
+    frame = prepare_frame(declarations, read_enterprises(driver, "neo4j"))
     frame = frame[frame["inspected"] == 1]
     state = fit_state(frame)
     features = training_features(frame, state)
@@ -104,7 +106,7 @@ def main() -> None:
         print(f"published >= baseline at 5 % and 10 %: {'yes' if ok else 'NO'}")
         print_targets(m["targets"].get("at_rate", {}))
         if args.search_rows:
-            time_search(driver, args.search_rows, args.seed)
+            time_search(driver, cfg.home, args.search_rows, args.seed)
 
 
 if __name__ == "__main__":

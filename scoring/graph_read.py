@@ -15,6 +15,9 @@ import neo4j
 import pandas as pd
 
 from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
+from columnar.engine import connect
+from columnar.store import DeclarationStore
+from columnar.sync import sync_store
 from graph.model import schema
 from graph.paging import read_pages
 from graph.scope import CONFIRMED_OUTCOMES
@@ -59,17 +62,7 @@ DECLARATION_COLUMNS = (
     "violation",
     "violation_type",
     "revenue_recovered",
-    "features",
 )
-DECLARATIONS = """
-MATCH (d:Declaration)
-WITH d SKIP $skip LIMIT $limit
-RETURN collect([d.id, toString(d.date), d.office, d.trade_mode, d.transport_mode, d.importer_id, d.seller_id,
-                d.declarant_id, d.carrier_id, d.hs_code, d.hs6, d.origin, d.departure, d.route, d.value, d.currency,
-                d.quantity, d.net_mass, d.tax_rate, d.licence_ids, d.consignment_id, d.inspected, d.violation,
-                d.violation_type, d.revenue_recovered,
-                [k IN keys(d) WHERE k STARTS WITH 'feature_' | [k, toString(d[k])]]]) AS rows
-"""
 
 ENTERPRISE_COLUMNS = (
     "id",
@@ -108,15 +101,24 @@ RETURN collect([n.id, n.kind, n.score]) AS rows
 """
 
 
-def read_declarations(driver: neo4j.Driver, database: str) -> pd.DataFrame:
-    """Every declaration, oldest first; ``feature_*`` properties as columns; outcomes as 0/1 (0 when absent;
-    without an inspection field, a declaration carrying a violation flag counts as inspected)."""
-    frame = read_pages(driver, database, DECLARATIONS, DECLARATION_COLUMNS)
-    extras = pd.DataFrame.from_records([dict(pairs) for pairs in frame.pop("features")], index=frame.index)
-    frame = pd.concat([frame, extras], axis=1)
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationStore) -> pd.DataFrame:
+    """Every declaration, oldest first, from the columnar copy (checked against the graph first): mapped
+    ``feature_*`` columns as they were loaded; outcomes as 0/1 (0 when absent; without an inspection field, a
+    declaration carrying a violation flag counts as inspected)."""
+    sync_store(driver, database, store)
+    with connect(store) as con:
+        names = [row[0] for row in con.execute("DESCRIBE declarations").fetchall()]
+        features = [n for n in names if n.startswith("feature_")]
+        columns = ", ".join(_quoted(c) for c in (*DECLARATION_COLUMNS, *features))
+        frame = con.execute(f"SELECT {columns} FROM declarations").df()
+    frame = frame.drop(columns=[c for c in features if frame[c].isna().all()])  # none loaded with a value
+    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     for column in ("value", "quantity", "net_mass", "tax_rate", "revenue_recovered"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     flag = pd.to_numeric(frame["violation"], errors="coerce")
     # a fraud flag as the only outcome (no inspection field): a declaration with a flag was examined
     inspected = pd.to_numeric(frame["inspected"], errors="coerce").fillna(flag.notna().astype(int))

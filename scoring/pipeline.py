@@ -75,14 +75,15 @@ def train_and_publish(
     timings = {}
     began = time.perf_counter()
     read_at = reading_started()
-    declarations = read_declarations(driver, database)
+    declarations = read_declarations(driver, database, DeclarationStore(home))
     enterprises = read_enterprises(driver, database)
     links = read_link_index(driver, database, declarations, enterprises, read_at)
     timings["read"] = time.perf_counter() - began
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
     split = split_date(declarations, test_share)
-    known_then = enterprises_as_of(read_analysis_input(driver, database), enterprises, split, seed=seed)
+    graph_then = read_analysis_input(driver, database, declarations=declarations)
+    known_then = enterprises_as_of(graph_then, enterprises, split, seed=seed)
     timings["analysis_as_of"] = time.perf_counter() - began - timings["read"]
     trained = train_model(
         declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then
@@ -117,7 +118,7 @@ def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: 
     """A new snapshot from the latest model and the graph as it is now (new history, new analysis)."""
     model, spec = load_model(home)
     read_at = reading_started()
-    declarations = read_declarations(driver, database)
+    declarations = read_declarations(driver, database, DeclarationStore(home))
     enterprises = read_enterprises(driver, database)
     links = read_link_index(driver, database, declarations, enterprises, read_at)
     return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity)
