@@ -4,7 +4,8 @@ Every analysed enterprise gets its community, centralities, risk and reasons in 
 ``UNWIND $rows ... SET`` per batch; a property that is now empty (say, ``network_id`` of a firm
 whose ring dissolved) is sent as null, which removes it. Enterprises the run did not cover lose
 every analysis property, and ``Network`` nodes are rebuilt from scratch, so the graph always shows
-exactly one run.
+exactly one run. The run's time lives on the ``AnalysisRun`` pointer, not on every firm: an incremental run
+writes only what it rescored.
 
 All of it, and the ``AnalysisRun`` pointer naming the run's snapshot, is one write transaction:
 readers see the previous run whole until the commit and the new one whole after it, and a run
@@ -59,7 +60,6 @@ ENTERPRISE_RESULT_PROPERTIES = (
     "propagated_risk",
     "risk",
     "reasons",
-    "analysed_at",
 )
 _undeclared = set(ENTERPRISE_RESULT_PROPERTIES) - set(schema().node("Enterprise").properties)
 if _undeclared:
@@ -74,9 +74,11 @@ MATCH (e:Enterprise {id: row.id})
 SET e += row.props
 """
 
-# Names come from the constant tuple above, never from input.
-CLEAR_STALE = "MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL AND e.analysed_at <> $at REMOVE " + ", ".join(
-    f"e.{p}" for p in ENTERPRISE_RESULT_PROPERTIES
+# Names come from the constant tuple above, never from input. ``analysed_at`` was stamped on every firm before
+# the stamp moved to the run (graphs analysed by earlier versions lose it here).
+CLEAR_STALE = (
+    "MATCH (e:Enterprise) WHERE (e.risk IS NOT NULL AND NOT e.id IN $ids) OR e.analysed_at IS NOT NULL REMOVE "
+    + ", ".join(f"e.{p}" for p in (*ENTERPRISE_RESULT_PROPERTIES, "analysed_at"))
 )
 
 DROP_NETWORKS = "MATCH (n:Network) DETACH DELETE n"
@@ -86,17 +88,12 @@ MERGE (r:AnalysisRun {id: 'current'})
 SET r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
 """
 DROP_THESE_NETWORKS = "MATCH (n:Network) WHERE n.id IN $ids DETACH DELETE n"
-# The graph shows one run: what an incremental run carried over is stamped with it too.
-RESTAMP = """
-CALL () { MATCH (e:Enterprise) WHERE e.analysed_at IS NOT NULL SET e.analysed_at = $at }
-CALL () { MATCH (n:Network) SET n.analysed_at = $at }
-"""
 CURRENT_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.snapshot AS snapshot, r.analysed_at AS analysed_at"
 
 CREATE_NETWORKS = """
 UNWIND $rows AS row
 CREATE (n:Network)
-SET n = row.props, n.analysed_at = $at
+SET n = row.props
 WITH n, row
 UNWIND row.members AS member
 MATCH (e:Enterprise {id: member})
@@ -113,7 +110,7 @@ def _plain(value):
     return value
 
 
-def _enterprise_rows(enterprises: pd.DataFrame, networks: list[dict], at: datetime) -> list[dict]:
+def _enterprise_rows(enterprises: pd.DataFrame, networks: list[dict]) -> list[dict]:
     network_of = {m: net["id"] for net in networks for m in net["members"]}
     ids = enterprises["id"].astype(str).tolist()
     columns = {
@@ -132,7 +129,7 @@ def _enterprise_rows(enterprises: pd.DataFrame, networks: list[dict], at: dateti
     rows = []
     for i, eid in enumerate(ids):
         props = {k: values[k][i] for k in values}
-        props.update(network_id=network_of.get(eid), reasons=reasons[i], analysed_at=at)
+        props.update(network_id=network_of.get(eid), reasons=reasons[i])
         rows.append({"id": eid, "props": props})
     return rows
 
@@ -175,24 +172,24 @@ def write_results(
 
     Returns counts of enterprises and networks written.
     """
-    rows = _enterprise_rows(enterprises, networks, at)
+    rows = _enterprise_rows(enterprises, networks)
     network_rows = _network_rows(networks)
 
     def write_tx(tx: neo4j.Transaction) -> None:
         tx.run(DROP_NETWORKS).consume()
         for batch in _batches(rows, batch_size):
             tx.run(SET_ENTERPRISES, rows=batch).consume()
-        tx.run(CLEAR_STALE, at=at).consume()
+        tx.run(CLEAR_STALE, ids=[row["id"] for row in rows]).consume()
         batch: list[dict] = []
         members = 0
         for row in network_rows:  # batched by member count so each statement stays bounded
             batch.append(row)
             members += len(row["members"])
             if members >= batch_size:
-                tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+                tx.run(CREATE_NETWORKS, rows=batch).consume()
                 batch, members = [], 0
         if batch:
-            tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
+            tx.run(CREATE_NETWORKS, rows=batch).consume()
         tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="full").consume()
         if before_commit is not None:
             before_commit()
@@ -237,9 +234,9 @@ def write_changes(
 ) -> dict[str, int]:
     """An incremental run's results, in one transaction: the rescored enterprises, their networks replacing
     those numbered ``removed_networks``, and ``AnalysisRun`` pointing at ``snapshot`` with mode
-    ``incremental``; everything else keeps the last run's results, stamped with this run's time (the graph
+    ``incremental``; everything else keeps the last run's results (the run's time is on ``AnalysisRun``: the graph
     shows one run)."""
-    rows = _enterprise_rows(enterprises, networks, at)
+    rows = _enterprise_rows(enterprises, networks)
     network_rows = _network_rows(networks)
 
     def write_tx(tx: neo4j.Transaction) -> None:
@@ -247,8 +244,7 @@ def write_changes(
         for batch in _batches(rows, batch_size):
             tx.run(SET_ENTERPRISES, rows=batch).consume()
         for batch in _batches(network_rows, max(1, batch_size // 50)):
-            tx.run(CREATE_NETWORKS, rows=batch, at=at).consume()
-        tx.run(RESTAMP, at=at).consume()
+            tx.run(CREATE_NETWORKS, rows=batch).consume()
         tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="incremental").consume()
         if before_commit is not None:
             before_commit()

@@ -11,7 +11,8 @@ end and kept as JSON lines.
 
 ``--baseline REV`` runs every stage after generate with the code of git revision REV first (a worktree of it, its
 own home and server, the same generated files), then with this checkout's, so the two are measured in the same
-run; ``--no-model`` leaves out training and scoring.
+run; ``--no-model`` leaves out training and scoring, and ``--model-only`` runs only them, on the homes a run with
+``--keep`` left (the graph loaded and analysed).
 
 Usage: python -m benchmarks.scale [--sizes 100000,1000000,3000000] [--ten-million] [--day 50000]
        [--port 7699] [--work DIR] [--heap 4g] [--pagecache 4g] [--keep] [--baseline REV] [--no-model]
@@ -190,12 +191,28 @@ def curve_point(size: int, day: int, base: Path, today: Path, runner: Runner, *,
         else:
             stages.append(runner.run(size, "analyze (no incr.)", size, "analyze", note="analyze has no --full here")[0])
         if model:
-            stages.append(runner.run(size, "model train", size, "model", "train")[0])
-            stage, out = runner.run(size, "score", size - day, "score", str(base), "--out", str(runner.home / "s.csv"))
-            stages.append(stage)
+            stages += model_stages(size, day, base, runner)
     finally:
         runner.run(size, "neo4j stop", 0, "neo4j", "stop")
     return stages
+
+
+def model_stages(size: int, day: int, base: Path, runner: Runner) -> list[Stage]:
+    """Training on the runner's graph, then batch scoring of the year's base file."""
+    trained = runner.run(size, "model train", size, "model", "train")[0]
+    scored = runner.run(size, "score", size - day, "score", str(base), "--out", str(runner.home / "s.csv"))[0]
+    return [trained, scored]
+
+
+def kept_point(size: int, day: int, work: Path, runner: Runner) -> list[Stage]:
+    """Training and scoring on a home a ``--keep`` run left."""
+    if not runner.home.is_dir():
+        raise SystemExit(f"{runner.home} is missing: run with --keep first")
+    runner.run(size, "neo4j start", 0, "neo4j", "start")
+    try:
+        return model_stages(size, day, work / f"n{size}" / "data" / "base", runner)
+    finally:
+        runner.run(size, "neo4j stop", 0, "neo4j", "stop")
 
 
 def baseline_checkout(rev: str, work: Path) -> Path:
@@ -218,6 +235,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each size's home and data")
     parser.add_argument("--baseline", help="a git revision whose code runs every stage first, in the same run")
     parser.add_argument("--no-model", action="store_true", help="leave out model training and batch scoring")
+    parser.add_argument("--model-only", action="store_true", help="only training and scoring, on --keep homes")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([10_000_000] if args.ten_million else [])
     args.work.mkdir(parents=True, exist_ok=True)
@@ -228,14 +246,20 @@ def main() -> None:
     codes.append(("this", None))
     for size in sizes:
         day = min(args.day, size // 10)
-        stage, base, today = generated(size, day, args.work, args.port)
-        points = [stage]
+        if args.model_only:
+            points = []
+        else:
+            stage, base, today = generated(size, day, args.work, args.port)
+            points = [stage]
         for label, code in codes:
             home = args.work / f"n{size}" / f"home-{label}"
             runner = Runner(
                 home, args.port, args.heap, args.pagecache, args.work / f"n{size}" / "commands.log", code, label
             )
-            points += curve_point(size, day, base, today, runner, model=not args.no_model)
+            if args.model_only:
+                points += kept_point(size, day, args.work, runner)
+            else:
+                points += curve_point(size, day, base, today, runner, model=not args.no_model)
         everything += points
         with results.open("a") as out:
             out.writelines(json.dumps(asdict(p)) + "\n" for p in points)

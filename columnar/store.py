@@ -67,17 +67,20 @@ _OUTCOMES = "outcomes"
 
 
 def _column(values: pd.Series, kind: pa.DataType) -> pa.Array:
+    """One column typed as the schema declares it, vectorised (a load converts every row of every column)."""
     if pa.types.is_string(kind):
-        text = values.astype(object).where(values.notna(), None)
-        return pa.array([None if v is None else str(v) for v in text], pa.string())
+        try:
+            return pa.array(values, type=kind, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # numbers or mixed values in a text column
+            return pa.array(values.astype("string"), type=kind, from_pandas=True)
     if pa.types.is_date32(kind):
-        return pa.array(pd.to_datetime(values, errors="coerce").dt.date, pa.date32())
+        return pa.array(pd.to_datetime(values, errors="coerce"), from_pandas=True).cast(kind)
     if pa.types.is_timestamp(kind):
-        return pa.array(pd.to_datetime(values, errors="coerce", utc=True), kind)
+        return pa.array(pd.to_datetime(values, errors="coerce", utc=True), kind, from_pandas=True)
     numbers = pd.to_numeric(values, errors="coerce")
     if pa.types.is_integer(kind):
-        return pa.array(numbers.round().astype("Int64"), kind)
-    return pa.array(numbers.astype(float), kind)
+        return pa.array(numbers.round().astype("Int64"), kind, from_pandas=True)
+    return pa.array(numbers.astype(float), kind, from_pandas=True)
 
 
 def declaration_table(frame: pd.DataFrame, written_at: datetime | None = None) -> pa.Table:

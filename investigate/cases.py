@@ -58,7 +58,7 @@ EVIDENCE_NODE_LIMIT = 500
 _EVIDENCE_DEPTH = {"enterprise": 2, "network": 1}
 _FINAL_FIELDS = ("status", "assignee", "outcome")
 
-for _label in ("Case", "CaseCounter", "Enterprise", "Declaration", "CustomsOffice"):
+for _label in ("Case", "CaseCounter", "Enterprise", "Declaration", "CustomsOffice", "AnalysisRun"):
     schema().node(_label)
 for _rel in ("CONCERNS", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
@@ -109,10 +109,13 @@ RETURN k.id AS id
 """
 
 SCORES = """
+OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
+WITH run
 UNWIND $ids AS eid
 MATCH (e:Enterprise {id: eid})
 RETURN e {.id, .name, .category, .risk, .propagated_risk, .community, .network_id,
-          analysed_at: toString(e.analysed_at)} AS enterprise, e.reasons AS reasons
+          analysed_at: CASE WHEN e.risk IS NULL THEN null ELSE toString(run.analysed_at) END} AS enterprise,
+       e.reasons AS reasons
 ORDER BY coalesce(e.risk, 0.0) DESC, e.id
 """
 

@@ -51,7 +51,7 @@ for _label, _props in SEARCHABLE.items():
 SAME_FIRM_TYPE = "PROBABLY_SAME_FIRM"
 for _rel in (*PATH_TYPES, "FOLLOWS", "MEMBER_OF", SAME_FIRM_TYPE):
     schema().relationship(_rel)
-for _label in ("Declaration", "Route", "Network", "Case"):
+for _label in ("Declaration", "Route", "Network", "Case", "AnalysisRun"):
     schema().node(_label)
 
 _IDENT = "|".join(IDENTIFIER_TYPES)
@@ -340,9 +340,10 @@ def _outside_declaration(row: dict) -> dict:
 
 NETWORK = """
 MATCH (n:Network {id: $id})
+OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
 OPTIONAL MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
-WITH n, e ORDER BY coalesce(e.risk, 0.0) DESC, e.id
-RETURN n {.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: toString(n.analysed_at)} AS network,
+WITH n, run, e ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+RETURN n {.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: toString(run.analysed_at)} AS network,
        collect(e {.id, .name, .risk, .category, registered: toString(e.registered)}) AS members
 """
 

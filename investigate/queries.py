@@ -12,7 +12,7 @@ from graph.scope import NETWORK, in_jurisdiction
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
 
-for _label in ("Enterprise", "Network", "Address", "Phone", "Person"):
+for _label in ("Enterprise", "Network", "Address", "Phone", "Person", "AnalysisRun"):
     schema().node(_label)
 for _label in ("Declaration", "CustomsOffice"):
     schema().node(_label)
@@ -36,9 +36,10 @@ ORDER BY score DESC, id
 ENTERPRISE = """
 MATCH (e:Enterprise {id: $id})
 OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
+OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
 RETURN e {.id, .name, .category, .country, .risk, .community, .community_size, .pagerank, .betweenness,
           .degree, .propagated_risk, .reasons, registered: toString(e.registered),
-          analysed_at: toString(e.analysed_at)} AS enterprise,
+          analysed_at: CASE WHEN e.risk IS NULL THEN null ELSE toString(run.analysed_at) END} AS enterprise,
        n {.id, .score, .kind, .size} AS network
 """
 
