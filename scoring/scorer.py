@@ -383,15 +383,21 @@ class Scorer:
         (the first in the targets' order on a tie). Call before the model's contributions join the reasons."""
         if self.targets is None or not decisions:
             return
-        per_target = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
+        predicted = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
+        per_target = {name: p.tolist() for name, p in predicted.items()}  # plain floats: one pass per decision
         w_net = self.config.network_weight
         for i, (decision, risk) in enumerate(zip(decisions, network_risks, strict=True)):
-            network = [r for r in decision.reasons if r["kind"] in ("link", "network")]
+            network, rules = [], {}
+            for r in decision.reasons:  # the reasons are read once, not once per target
+                if r["kind"] == "rule":
+                    rules.setdefault(r["target"], []).append(r)
+                elif r["kind"] in ("link", "network"):
+                    network.append(r)
             scores = {}
             for name, p in per_target.items():
-                rules = [r for r in decision.reasons if r["kind"] == "rule" and r["target"] == name]
-                score = combine(float(p[i]), [r["weight"] for r in rules], risk, w_net)
-                scores[name] = {"score": score, "probability": round(float(p[i]), 4), "reasons": [*rules, *network]}
+                aimed = rules.get(name, [])
+                score = combine(p[i], [r["weight"] for r in aimed], risk, w_net)
+                scores[name] = {"score": score, "probability": round(p[i], 4), "reasons": [*aimed, *network]}
             decision.targets = scores
             decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
 
