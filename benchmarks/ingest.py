@@ -32,8 +32,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from benchmarks._graph import declaration_count, reset, split_days  # noqa: E402
-from benchmarks.analyze import _server_cpu  # noqa: E402
+from benchmarks._graph import declaration_count, reset, server_cpu, split_days  # noqa: E402
 from graph import local_server  # noqa: E402
 from graph.config import Settings  # noqa: E402
 from graph.connection import check  # noqa: E402
@@ -114,9 +113,9 @@ def incremental(args: argparse.Namespace, cfg: Settings, data: Path, work: Path)
     totals: dict[str, list[float]] = {label: [0, 0.0, 0.0, 0.0] for label, _ in sides}
     try:
         for i, ((label, code), day) in enumerate(zip(order, days, strict=True)):
-            server = _server_cpu(cfg)
+            server = server_cpu(cfg)
             rows, took, command = day_load(code, cfg, day)
-            cpu = _server_cpu(cfg) - server
+            cpu = server_cpu(cfg) - server
             if i >= warm:
                 totals[label] = [a + b for a, b in zip(totals[label], (rows, took, cpu, command), strict=True)]
             stage = "warm-up" if i < warm else "later load"
