@@ -31,16 +31,26 @@ MATCH (d:Declaration {id: id})
 RETURN collect(id) AS ids
 """
 
-# An enterprise's country and its BASED_IN link are written together (here and by the bulk importer), so one
-# already in the country has the link: only a country that changes is looked for among the links.
+# An enterprise is only written when a row brings a value it lacks or changes (a later load mostly repeats what the
+# graph holds, and a write locks the node and logs the change); a null in a row never erases. Its country and its
+# BASED_IN link are written together (here and by the bulk importer), so one already in the country has the link:
+# only a country that changes is looked for among the links.
 MERGE_ENTERPRISES = """
 UNWIND $rows AS row
 MERGE (e:Enterprise {id: row.id})
-WITH e, row, e.country AS before
-SET e.name = coalesce(row.name, e.name), e.name_norm = coalesce(row.name_norm, e.name_norm),
-    e.category = coalesce(row.category, e.category), e.country = coalesce(row.country, e.country),
-    e.registered = coalesce(date(row.registered), e.registered)
-WITH e, row WHERE row.country IS NOT NULL AND (before IS NULL OR before <> row.country)
+WITH e, row, e.country AS before, date(row.registered) AS registered
+CALL (e, row, registered) {
+  WITH e, row, registered
+  WHERE (row.name IS NOT NULL AND (e.name IS NULL OR e.name <> row.name))
+     OR (row.name_norm IS NOT NULL AND (e.name_norm IS NULL OR e.name_norm <> row.name_norm))
+     OR (row.category IS NOT NULL AND (e.category IS NULL OR e.category <> row.category))
+     OR (row.country IS NOT NULL AND (e.country IS NULL OR e.country <> row.country))
+     OR (registered IS NOT NULL AND (e.registered IS NULL OR e.registered <> registered))
+  SET e.name = coalesce(row.name, e.name), e.name_norm = coalesce(row.name_norm, e.name_norm),
+      e.category = coalesce(row.category, e.category), e.country = coalesce(row.country, e.country),
+      e.registered = coalesce(registered, e.registered)
+}
+WITH e, row, before WHERE row.country IS NOT NULL AND (before IS NULL OR before <> row.country)
 MERGE (c:Country {code: row.country})
 MERGE (e)-[:BASED_IN]->(c)
 """
