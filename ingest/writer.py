@@ -6,17 +6,16 @@ relationships, and existing ones only have their properties refreshed. Because a
 and its relationships commit together, a batch interrupted by a crash is simply written again
 on the next run: nothing lost, nothing doubled.
 
-Most of a later load's cost is Neo4j's (about two thirds of it committing the new nodes, relationships and
-index entries): new declarations go in one statement that looks up each node they link to once per batch (an
-office, country or commodity is shared by thousands of rows) and merges their consignments, and an entity row
-equal to the one last written is not sent again.
+Most of a later load's cost is Neo4j's, and about half of that is the commit (the new nodes, their eight
+relationships, property records and index entries; a JFR profile of a day): new declarations go in one statement
+that looks up each node they link to once per batch (an office, country or commodity is shared by thousands of
+rows) and merges their consignments, an entity row equal to the one last written is not sent again, and an
+enterprise is not written when the graph already holds its row's values.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from datetime import date
 
 import neo4j
 
@@ -121,7 +120,8 @@ MERGE (c)-[:FOLLOWS]->(r)
 
 # The nodes a batch's new declarations link to, each looked up once per batch (a day's rows share few offices,
 # countries and commodities, and an enterprise often files several), then reached by position: ``$rows`` carry
-# indexes into these lists, not keys. Consignments are merged here, with their route, for the same reason.
+# indexes into these lists, not keys (``$links[n]``: importer, commodity, seller, declarant, carrier, origin,
+# office and consignment of ``$rows[n]``). Consignments are merged here, with their route, for the same reason.
 # Every list must be whole, or positions would point at the wrong node: a statement that finds fewer nodes
 # than it was given creates nothing, and the writer refuses a batch whose count comes back short.
 CREATE_DECLARATIONS = """
@@ -167,27 +167,25 @@ CALL (rs) {
   WITH j, n ORDER BY j
   RETURN collect(n) AS gs
 }
-UNWIND $rows AS row
+UNWIND range(0, size($rows) - 1) AS n
+WITH es, ks, cs, os, gs, $rows[n] AS row, $links[n] AS link
 CREATE (d:Declaration)
-SET d = row.properties
-WITH d, row, es, ks, cs, os, gs, es[row.importer] AS i, ks[row.commodity] AS k
+SET d = row
+WITH d, link, es, cs, os, gs, es[link[0]] AS i, ks[link[1]] AS k
 CREATE (i)-[:FILED {role: 'consignee'}]->(d), (d)-[:CLASSIFIED_AS]->(k)
-FOREACH (s IN CASE WHEN row.seller IS NULL THEN [] ELSE [es[row.seller]] END |
-  CREATE (s)-[:FILED {role: 'consignor'}]->(d))
-FOREACH (b IN CASE WHEN row.declarant IS NULL THEN [] ELSE [es[row.declarant]] END |
-  CREATE (b)-[:FILED {role: 'declarant'}]->(d))
-FOREACH (c IN CASE WHEN row.carrier IS NULL THEN [] ELSE [es[row.carrier]] END |
-  CREATE (c)-[:FILED {role: 'carrier'}]->(d))
-FOREACH (c IN CASE WHEN row.origin IS NULL THEN [] ELSE [cs[row.origin]] END | CREATE (d)-[:ORIGINATES_IN]->(c))
-FOREACH (o IN CASE WHEN row.office IS NULL THEN [] ELSE [os[row.office]] END | CREATE (d)-[:LODGED_AT]->(o))
-FOREACH (c IN CASE WHEN row.consignment IS NULL THEN [] ELSE [gs[row.consignment]] END | CREATE (d)-[:COVERS]->(c))
+FOREACH (s IN CASE WHEN link[2] IS NULL THEN [] ELSE [es[link[2]]] END | CREATE (s)-[:FILED {role: 'consignor'}]->(d))
+FOREACH (b IN CASE WHEN link[3] IS NULL THEN [] ELSE [es[link[3]]] END | CREATE (b)-[:FILED {role: 'declarant'}]->(d))
+FOREACH (c IN CASE WHEN link[4] IS NULL THEN [] ELSE [es[link[4]]] END | CREATE (c)-[:FILED {role: 'carrier'}]->(d))
+FOREACH (c IN CASE WHEN link[5] IS NULL THEN [] ELSE [cs[link[5]]] END | CREATE (d)-[:ORIGINATES_IN]->(c))
+FOREACH (o IN CASE WHEN link[6] IS NULL THEN [] ELSE [os[link[6]]] END | CREATE (d)-[:LODGED_AT]->(o))
+FOREACH (c IN CASE WHEN link[7] IS NULL THEN [] ELSE [gs[link[7]]] END | CREATE (d)-[:COVERS]->(c))
 RETURN count(d) AS created
 """
 
 UPDATE_DECLARATIONS = """
 UNWIND $rows AS row
 MATCH (d:Declaration {id: row.id})
-SET d += row, d.date = date(row.date)
+SET d += row
 """
 
 _ENTITY_STATEMENTS = (
@@ -218,11 +216,6 @@ def _freeze(row: dict) -> tuple:
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in row.items())
 
 
-@functools.lru_cache(maxsize=4096)
-def _date(text: str) -> date:
-    return date.fromisoformat(text)
-
-
 class _Positions:
     """Keys in first-seen order, each given its position in that list; no key (None) has no position."""
 
@@ -246,26 +239,23 @@ def _creation(new: list[dict], consignments: list[dict]) -> dict:
     An empty party, origin or consignment links nothing, as an absent one (the batch merges no entity for it).
     """
     enterprises, commodities, countries, offices, routes, shipments = (_Positions() for _ in range(6))
-    rows = []
-    for declaration in new:
-        properties = dict(declaration)
-        properties["date"] = _date(declaration["date"])
-        rows.append(
-            {
-                "properties": properties,
-                "importer": enterprises(declaration["importer_id"]),
-                "commodity": commodities(declaration["hs_code"]),
-                "seller": enterprises(declaration.get("seller_id") or None),
-                "declarant": enterprises(declaration.get("declarant_id") or None),
-                "carrier": enterprises(declaration.get("carrier_id") or None),
-                "origin": countries(declaration.get("origin") or None),
-                "office": offices(declaration.get("office")),
-                "consignment": shipments(declaration.get("consignment_id") or None),
-            }
-        )
+    links = [
+        [
+            enterprises(declaration["importer_id"]),
+            commodities(declaration["hs_code"]),
+            enterprises(declaration.get("seller_id") or None),
+            enterprises(declaration.get("declarant_id") or None),
+            enterprises(declaration.get("carrier_id") or None),
+            countries(declaration.get("origin") or None),
+            offices(declaration.get("office")),
+            shipments(declaration.get("consignment_id") or None),
+        ]
+        for declaration in new
+    ]
     route_of = {c["id"]: c["route"] for c in consignments}
     return {
-        "rows": rows,
+        "rows": new,
+        "links": links,
         "enterprises": enterprises.keys,
         "commodities": commodities.keys,
         "countries": countries.keys,
