@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ __all__ = [
     "generated_year_arguments",
     "generated_year",
     "split_days",
+    "server_cpu",
 ]
 
 DATABASE = "neo4j"
@@ -44,6 +46,13 @@ def reset(driver: neo4j.Driver) -> None:
         session.run(_WIPE).consume()
     ensure_schema(driver, DATABASE)
     load_reference_data(driver, DATABASE)
+
+
+def server_cpu(cfg: Settings) -> float:
+    """CPU seconds the local Neo4j has used so far."""
+    pid = local_server.status(cfg).pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load_generated(

@@ -34,7 +34,6 @@ import igraph as ig
 import pandas as pd
 
 from algorithms.communities import louvain_communities, louvain_communities_python
-from analysis.aggregates import latest_declaration_date
 from analysis.engines import InProcessEngine
 from benchmarks._graph import declaration_count, load_generated
 from columnar.store import DeclarationStore
@@ -61,6 +60,8 @@ def new_day(data: Path, rows: int, day: str, out: Path, tag: str) -> Path:
     frame.to_csv(path, index=False)
     return path
 
+
+LATEST_DATE = "MATCH (d:Declaration) RETURN toString(max(d.date)) AS as_of"
 
 # One analysis in a process of its own, with the code of the checkout it runs in.
 _ANALYZE = """
@@ -209,7 +210,7 @@ def main() -> None:
                 f"Neo4j CPU {run['server_cpu'] / max(before['server_cpu'], 1e-9):.2f}, "
                 f"peak RSS {run['rss_mb'] / before['rss_mb']:.2f}"
             )
-        as_of = latest_declaration_date(driver, "neo4j").date().isoformat()
+        as_of = driver.execute_query(LATEST_DATE, database_="neo4j").records[0]["as_of"]
         if sizes:
             time_days(driver, cfg, data, sizes, as_of, here, args.home / "analysis", "this checkout")
             if args.baseline and args.baseline_days:
@@ -219,9 +220,8 @@ def main() -> None:
             from analysis.aggregates import read_analysis_inputs
             from analysis.pipeline import analyze_inputs
 
-            compare_community_steps(
-                analyze_inputs(read_analysis_inputs(driver, "neo4j")).graph, args.python_louvain_timeout
-            )
+            inputs, _ = read_analysis_inputs(driver, "neo4j", DeclarationStore(cfg.home))
+            compare_community_steps(analyze_inputs(inputs).graph, args.python_louvain_timeout)
     finally:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=here, check=False)

@@ -188,8 +188,10 @@ def build_batch(clean: pd.DataFrame) -> Batch:
     """Parameter lists for one batch of validated rows (canonical, normalised columns)."""
     tables = batch_tables(clean)
     entities = tables.entities
+    # dates as dates: the writer sets a row's properties as they come (validation leaves ISO text)
+    dated = tables.declarations.assign(date=pd.to_datetime(tables.declarations["date"], format="%Y-%m-%d").dt.date)
     return Batch(
-        declarations=_records(tables.declarations),
+        declarations=_records(dated),
         enterprises=_records(entities.enterprises),
         addresses=_records(entities.addresses),
         phones=_records(entities.phones),

@@ -16,6 +16,10 @@ import pytest
 
 from graph import local_server
 from graph.stats import graph_stats
+from ingest.batch import build_batch
+from ingest.readers import read_chunks
+from ingest.validate import validate
+from ingest.writer import GraphWriter, IncompleteBatch
 from sample.generator import generate
 from tests.conftest import run_cli
 
@@ -68,6 +72,19 @@ def test_every_declaration_has_its_relationships(empty_graph, rg_env, sample):
         "MATCH (d:Declaration)<-[f:FILED {role: 'consignee'}]-() WITH d, count(f) AS n WHERE n > 1 RETURN count(d) AS n"
     ).records[0]["n"]
     assert doubled == 0
+
+
+def test_a_batch_missing_an_entity_writes_nothing(empty_graph, sample):
+    """New declarations reach their entities by position in per-batch lists: one that cannot be found must
+    refuse the batch, never link a declaration to the wrong node or leave it unlinked."""
+    chunk = next(read_chunks([sample], 200))
+    clean, _ = validate(chunk.frame, chunk.source, chunk.rows)
+    batch = build_batch(clean)
+    missing = batch.declarations[0]["importer_id"]
+    batch.enterprises = [e for e in batch.enterprises if e["id"] != missing]
+    with pytest.raises(IncompleteBatch, match="could not be linked"):
+        GraphWriter(empty_graph, "neo4j").write(batch)
+    assert _declaration_count(empty_graph) == 0
 
 
 def _wait_for_declarations(driver, at_least: int, proc: subprocess.Popen, timeout: float = 120) -> None:
