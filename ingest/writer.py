@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import neo4j
 
 from graph.errors import RiskGraphError
+from graph.model import schema
 from ingest.batch import Batch
 
 __all__ = ["GraphWriter", "IncompleteBatch", "WriteResult"]
@@ -118,45 +119,42 @@ MATCH (r:Route {id: row.route})
 MERGE (c)-[:FOLLOWS]->(r)
 """
 
-# The nodes a batch's new declarations link to, each looked up once per batch (a day's rows share few offices,
-# countries and commodities, and an enterprise often files several), then reached by position: ``$rows`` carry
-# indexes into these lists, not keys (``$links[n]``: importer, commodity, seller, declarant, carrier, origin,
-# office and consignment of ``$rows[n]``). Consignments are merged here, with their route, for the same reason.
-# Every list must be whole, or positions would point at the wrong node: a statement that finds fewer nodes
-# than it was given creates nothing, and the writer refuses a batch whose count comes back short.
-CREATE_DECLARATIONS = """
-CALL () {
-  UNWIND range(0, size($enterprises) - 1) AS j
-  MATCH (n:Enterprise {id: $enterprises[j]})
+
+def _looked_up(label: str, nodes: str, alias: str) -> str:
+    """A subquery collecting, as ``alias``, the ``label`` nodes whose keys are ``$nodes``, in that order (the key
+    and the label from the schema declaration)."""
+    key = schema().node(label).key
+    return f"""CALL () {{
+  UNWIND range(0, size(${nodes}) - 1) AS j
+  MATCH (n:{label} {{{key}: ${nodes}[j]}})
   WITH j, n ORDER BY j
-  RETURN collect(n) AS es
-}
-CALL () {
-  UNWIND range(0, size($commodities) - 1) AS j
-  MATCH (n:Commodity {code: $commodities[j]})
-  WITH j, n ORDER BY j
-  RETURN collect(n) AS ks
-}
-CALL () {
-  UNWIND range(0, size($countries) - 1) AS j
-  MATCH (n:Country {code: $countries[j]})
-  WITH j, n ORDER BY j
-  RETURN collect(n) AS cs
-}
-CALL () {
+  RETURN collect(n) AS {alias}
+}}
+"""
+
+
+# An office is created when the hierarchy does not know it (ingest registers it as an unassigned district).
+_OFFICES = """CALL () {
   UNWIND range(0, size($offices) - 1) AS j
   MERGE (n:CustomsOffice {code: $offices[j]})
   ON CREATE SET n.name = $offices[j], n.level = 'district'
   WITH j, n ORDER BY j
   RETURN collect(n) AS os
 }
-CALL () {
-  UNWIND range(0, size($routes) - 1) AS j
-  MATCH (n:Route {id: $routes[j]})
-  WITH j, n ORDER BY j
-  RETURN collect(n) AS rs
-}
-WITH es, ks, cs, os, rs
+"""
+# The nodes a batch's new declarations link to, each looked up once per batch (a day's rows share few offices,
+# countries and commodities, and an enterprise often files several), then reached by position: ``$rows`` carry
+# indexes into these lists, not keys (``$links[n]``: importer, commodity, seller, declarant, carrier, origin,
+# office and consignment of ``$rows[n]``). Consignments are merged here, with their route, for the same reason.
+# Every list must be whole, or positions would point at the wrong node: a statement that finds fewer nodes
+# than it was given creates nothing, and the writer refuses a batch whose count comes back short.
+CREATE_DECLARATIONS = (
+    _looked_up("Enterprise", "enterprises", "es")
+    + _looked_up("Commodity", "commodities", "ks")
+    + _looked_up("Country", "countries", "cs")
+    + _OFFICES
+    + _looked_up("Route", "routes", "rs")
+    + """WITH es, ks, cs, os, rs
 WHERE size(es) = size($enterprises) AND size(ks) = size($commodities) AND size(cs) = size($countries)
   AND size(rs) = size($routes)
 CALL (rs) {
@@ -181,6 +179,7 @@ FOREACH (o IN CASE WHEN link[6] IS NULL THEN [] ELSE [os[link[6]]] END | CREATE 
 FOREACH (c IN CASE WHEN link[7] IS NULL THEN [] ELSE [gs[link[7]]] END | CREATE (d)-[:COVERS]->(c))
 RETURN count(d) AS created
 """
+)
 
 UPDATE_DECLARATIONS = """
 UNWIND $rows AS row
