@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
@@ -46,7 +45,7 @@ from scoring.features import (
     training_features,
 )
 from scoring.published import PublishedModel, platt
-from scoring.search import BASE_PARAMS, search_params
+from scoring.search import fit_booster, fit_published, search_params
 from scoring.targets import TargetModels, fit_targets, target_labels
 
 __all__ = [
@@ -89,12 +88,6 @@ class TrainedModel:
     version: str = ""
     #: one probability per risk target (``scoring.targets``); None from callers that train the overall only
     targets: TargetModels | None = None
-
-
-def _fit(features: pd.DataFrame, labels: np.ndarray, categorical: list[str], setting: dict, seed: int) -> lgb.Booster:
-    params = {**BASE_PARAMS, **{k: v for k, v in setting.items() if k != "rounds"}, "seed": seed}
-    data = lgb.Dataset(features, label=labels, categorical_feature=categorical, free_raw_data=False)
-    return lgb.train(params, data, num_boost_round=int(setting["rounds"]))
 
 
 def ranking_metrics(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray) -> dict:
@@ -211,8 +204,8 @@ def train_model(
         features.loc[train], y[train], frame.loc[train, "date"], {"model": names, "baseline": raw}, categorical,
         seed=seed, budget=search_budget,
     )  # fmt: skip
-    main = _fit(features.loc[train, names], y[train], categorical, params["model"], seed)
-    base = _fit(features.loc[train, raw], y[train], raw_categorical, params["baseline"], seed)
+    main = fit_booster(features.loc[train, names], y[train], categorical, params["model"], seed)
+    base = fit_booster(features.loc[train, raw], y[train], raw_categorical, params["baseline"], seed)
 
     held_out = frame[test].copy()
     money = money_basis(frame["currency"])
@@ -252,18 +245,10 @@ def train_model(
     validation_features = features
     features = training_features(final_frame, state)
     y = final_frame["violation"].to_numpy()
-    w = weights[kind]
-    published = PublishedModel(
-        kind=kind,
-        main=_fit(features.loc[labelled, names], y[labelled], categorical, params["model"], seed) if w > 0 else None,
-        baseline=_fit(features.loc[labelled, raw], y[labelled], raw_categorical, params["baseline"], seed)
-        if w < 1
-        else None,
-        raw_index=[names.index(c) for c in raw],
-        weight=w,
-        calibration=calibration,
-        why=why,
-    )
+    published = fit_published(
+        kind, weights[kind], features.loc[labelled], y[labelled], names=names, raw=raw, categorical=categorical,
+        raw_categorical=raw_categorical, params=params, seed=seed, calibration=calibration, why=why,
+    )  # fmt: skip
     final_labels, _ = target_labels(final_frame, targets or target_table())
     target_models, target_metrics, target_p = fit_targets(
         labels, final_labels, info, features=validation_features, final_features=features, train=train, test=test,

@@ -23,6 +23,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from scoring.published import PublishedModel
+
 __all__ = ["BASE_PARAMS", "DEFAULT", "GRID", "MAX_TREES", "SEARCH_ROWS", "TREES", "search_params"]
 
 BASE_PARAMS = {
@@ -127,3 +129,46 @@ def search_params(
     summary["seconds"] = round(time.perf_counter() - began, 2)
     summary["best"] = best
     return best, summary
+
+
+def fit_booster(
+    features: pd.DataFrame, labels: np.ndarray, categorical: list[str], setting: dict, seed: int, max_rounds=None
+) -> lgb.Booster:
+    """A booster with a searched ``setting``, its rounds capped at ``max_rounds`` when given."""
+    params = {**BASE_PARAMS, **{k: v for k, v in setting.items() if k != "rounds"}, "seed": seed}
+    data = lgb.Dataset(features, label=labels, categorical_feature=categorical, free_raw_data=False)
+    rounds = int(setting["rounds"]) if max_rounds is None else min(int(setting["rounds"]), max_rounds)
+    return lgb.train(params, data, num_boost_round=rounds)
+
+
+def fit_published(
+    kind: str,
+    weight: float,
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    names: list[str],
+    raw: list[str],
+    categorical: list[str],
+    raw_categorical: list[str],
+    params: dict,
+    seed: int,
+    calibration,
+    why: str,
+    max_rounds=None,
+) -> PublishedModel:
+    """The model chosen on the validation split (``kind``), refitted on every labelled row: the main booster
+    when ``weight`` > 0, the baseline on the raw columns when ``weight`` < 1, blended by ``weight``."""
+
+    def fit(columns, cats, setting):
+        return fit_booster(features[columns], labels, cats, setting, seed, max_rounds)
+
+    return PublishedModel(
+        kind=kind,
+        main=fit(names, categorical, params["model"]) if weight > 0 else None,
+        baseline=fit(raw, raw_categorical, params["baseline"]) if weight < 1 else None,
+        raw_index=[names.index(c) for c in raw],
+        weight=weight,
+        calibration=calibration,
+        why=why,
+    )

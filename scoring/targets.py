@@ -26,13 +26,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from graph.targets import ANY, OTHER, TargetTable
 from scoring.calibration import calibration_report
 from scoring.published import PublishedModel, platt
+from scoring.search import fit_booster, fit_published
 
 __all__ = [
     "MIN_POSITIVES",
@@ -150,14 +150,6 @@ def _figures(m: dict) -> dict:
     return {k: v for k, v in m.items() if k.startswith("precision@") or k == "auc"}
 
 
-def _fit(features, labels, categorical, setting, seed) -> lgb.Booster:
-    from scoring.search import BASE_PARAMS
-
-    params = {**BASE_PARAMS, **{k: v for k, v in setting.items() if k != "rounds"}, "seed": seed}
-    data = lgb.Dataset(features, label=labels, categorical_feature=categorical, free_raw_data=False)
-    return lgb.train(params, data, num_boost_round=min(int(setting["rounds"]), TARGET_TREES))
-
-
 def fit_targets(
     labels: pd.DataFrame,
     final_labels: pd.DataFrame,
@@ -201,8 +193,8 @@ def fit_targets(
             metrics[name] = {**m, "published": "fallback", "why": why}
             held[name] = None
             continue
-        main = _fit(features.loc[train, names], y_train, categorical, params["model"], seed)
-        base = _fit(features.loc[train, raw], y_train, raw_categorical, params["baseline"], seed)
+        main = fit_booster(features.loc[train, names], y_train, categorical, params["model"], seed, TARGET_TREES)
+        base = fit_booster(features.loc[train, raw], y_train, raw_categorical, params["baseline"], seed, TARGET_TREES)
         p_main = main.predict(features.loc[test, names], num_threads=1)
         p_base = base.predict(features.loc[test, raw], num_threads=1)
         raw_p = {k: w * p_main + (1 - w) * p_base for k, w in _WEIGHTS.items()}
@@ -211,20 +203,11 @@ def fit_targets(
         calibration, check = calibration_report(raw_p[kind], y_test)
         held[name] = platt(raw_p[kind], *calibration)
         y_all = final_labels.loc[labelled, name].to_numpy()
-        w = _WEIGHTS[kind]
-        published = PublishedModel(
-            kind=kind,
-            main=_fit(final_features.loc[labelled, names], y_all, categorical, params["model"], seed)
-            if w > 0
-            else None,
-            baseline=_fit(final_features.loc[labelled, raw], y_all, raw_categorical, params["baseline"], seed)
-            if w < 1
-            else None,
-            raw_index=[names.index(c) for c in raw],
-            weight=w,
-            calibration=calibration,
-            why=why,
-        )
+        published = fit_published(
+            kind, _WEIGHTS[kind], final_features.loc[labelled], y_all, names=names, raw=raw, categorical=categorical,
+            raw_categorical=raw_categorical, params=params, seed=seed, calibration=calibration, why=why,
+            max_rounds=TARGET_TREES,
+        )  # fmt: skip
         out.append(TargetModel(name, published, share, why))
         metrics[name] = {
             **m,
