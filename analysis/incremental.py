@@ -67,8 +67,7 @@ CALL () {
   UNION
   MATCH (d:Declaration) WHERE d.feedback_at > $since RETURN d%s
 }
-RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS codes, count(d) AS declarations,
-       toString(max(d.date)) AS latest, count(CASE WHEN d.feedback_at > $since THEN 1 END) AS feedback
+RETURN collect(DISTINCT d.importer_id) AS importers, count(d) AS declarations
 """
 
 
@@ -76,13 +75,9 @@ RETURN collect(DISTINCT d.importer_id) AS importers, collect(DISTINCT d.hs6) AS 
 class Touched:
     """What changed since the last run."""
 
-    loads: dict[str, int]
+    loads: dict[str, int]  # declarations per load now
     importers: list[str]
-    codes: list[str]
     declarations: int
-    latest: pd.Timestamp | None
-    grown: list[str]  # the loads new or grown since ("" for declarations written without one)
-    feedback: int = 0  # declarations with feedback since
 
 
 @dataclass
@@ -92,7 +87,6 @@ class IncrementalResult:
     changed: pd.DataFrame  # the rows rescored (written back)
     changed_networks: list[dict]
     removed_networks: list[int]  # ids of networks that no longer exist or were rescored
-    inputs: AnalysisInputs
     graph_edges: int
     counts: dict[str, int]
 
@@ -114,16 +108,7 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> T
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records[0]
-    latest = pd.Timestamp(record["latest"]) if record["latest"] else None
-    return Touched(
-        loads,
-        sorted(record["importers"]),
-        sorted(record["codes"]),
-        record["declarations"],
-        latest,
-        grown,
-        record["feedback"],
-    )
+    return Touched(loads, sorted(record["importers"]), record["declarations"])
 
 
 def touched_query(unloaded: bool) -> str:
@@ -250,7 +235,6 @@ def analyse_touched(
         changed=table,
         changed_networks=networks,
         removed_networks=sorted(rescored),
-        inputs=inputs,
         graph_edges=g.ecount(),
         counts=counts,
     )

@@ -201,10 +201,10 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         frame["network_id"] = frame["id"].map(network_of).astype("Int64")
     analysed_at = datetime.now(UTC)
     _kill_point("analysed")
-    counts = {**change.inputs.counts, **synced, **change.counts}
+    counts = {**data.counts, **synced, **change.counts}
     counts |= {"analysed": len(change.table), "networks": len(change.networks)}
     counts["graph_edges"] = change.graph_edges
-    metadata = _metadata(change.inputs, analysed_at, engine, seed, "incremental", counts, clock)
+    metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     version = _stage(home, change.table, change.networks, metadata, clock)
     write_changes(
         driver,
@@ -217,9 +217,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         before_commit=lambda: _kill_point("writing"),
     )
     clock.lap("write_back")
-    folder = _publish(
-        home, version, change.inputs, change.table, change.networks, touched.loads, analysed_at, seed, engine
-    )
+    folder = _publish(home, version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine)
     return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
 
 
