@@ -10,8 +10,9 @@ enterprise-sized.
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
-from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS, STORE_SCHEMA, DeclarationStore
+from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS, OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
 
 __all__ = ["connect", "DEFAULT_MEMORY"]
 
@@ -46,14 +47,32 @@ def connect(store: DeclarationStore, *, threads: int | None = None, memory: str 
         con.execute(f"SET threads = {int(threads)}")
     files = [str(p) for p in store.declaration_files()]
     raw = con.read_parquet(files, union_by_name=True) if files else con.from_arrow(STORE_SCHEMA.empty_table())
-    raw.create_view("declarations_raw")
+    _with_every_column(raw, STORE_SCHEMA).create_view("declarations_raw")
     outcomes = [str(p) for p in store.outcome_files()]
     if outcomes:
-        con.read_parquet(outcomes).create_view("outcomes_raw")
+        _with_every_column(con.read_parquet(outcomes, union_by_name=True), OUTCOME_SCHEMA).create_view("outcomes_raw")
         con.execute(f"CREATE VIEW declarations AS {_overlay()}")
     else:
         con.execute("CREATE VIEW declarations AS SELECT * FROM declarations_raw")
     return con
+
+
+#: the SQL type of each Arrow type the store declares
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int64(): "BIGINT",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def _with_every_column(relation: duckdb.DuckDBPyRelation, declared: pa.Schema) -> duckdb.DuckDBPyRelation:
+    """``relation`` with the declared columns that parts written before a column was declared lack, as nulls."""
+    missing = [f for f in declared if f.name not in relation.columns]
+    if not missing:
+        return relation
+    return relation.project(", ".join(["*", *(f"CAST(NULL AS {_SQL_TYPES[f.type]}) AS {f.name}" for f in missing)]))
 
 
 def _checked_size(memory: str) -> str:
