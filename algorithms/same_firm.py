@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, sorted_tokens
 from ingest.normalize import building_key
 
 __all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
@@ -54,7 +55,8 @@ def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
     return SameFirmCandidates(pd.DataFrame({c: [] for c in _OUT_COLUMNS}), fields, message)
 
 
-def _prepared(enterprises: pd.DataFrame) -> pd.DataFrame:
+def _prepared(enterprises: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The linkage columns, and the representative name keys' frequencies (a term-frequency lookup)."""
     frame = pd.DataFrame({"id": enterprises["id"].astype(str)})
     for name in LINK_FIELDS:
         if name in enterprises.columns:
@@ -69,20 +71,11 @@ def _prepared(enterprises: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     if frame["building"].isna().all():
         frame["building"] = frame["address"].map(building_key)
-    frame["name_token"] = _rarest_tokens(frame["name"])
-    return frame
-
-
-def _rarest_tokens(names: pd.Series) -> pd.Series:
-    """Each name's least common word across all names: its most distinctive part (the brand, rarely the city
-    or the trade), so "Shanghai New Xinda Trading" and "Shanghai Xinda Trading" meet on "xinda"."""
-    tokens = names.dropna().str.split().explode()
-    if tokens.empty:
-        return pd.Series(None, index=names.index, dtype=object)
-    frequency = tokens.value_counts()
-    ranked = pd.DataFrame({"row": tokens.index, "token": tokens.to_numpy(), "n": tokens.map(frequency).to_numpy()})
-    best = ranked.sort_values(["n", "token"], kind="stable").drop_duplicates("row").set_index("row")["token"]
-    return best.reindex(names.index).astype(object).where(lambda s: s.notna(), None)
+    frame["name_token"] = distinctive_tokens(frame["name"])
+    frame["name_sorted"] = sorted_tokens(frame["name"])
+    frame["floor"] = floors(frame["address"])
+    frame["rep_key"], rep_frequency = person_name_keys(frame["legal_rep"])
+    return frame, rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
 
 
 def _shared(frame: pd.DataFrame, name: str) -> bool:
@@ -92,18 +85,26 @@ def _shared(frame: pd.DataFrame, name: str) -> bool:
 def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     """One comparison per field present: levels from the most to the least telling agreement.
 
-    Names: identical, Jaro-Winkler >= 0.94, same rarest word (weighed by its frequency), >= 0.88.
-    Addresses: identical, same building (both weighed by frequency). Phones and representatives:
-    identical, weighed by frequency. Registration dates: within 30 days, within 2 years.
+    Names: the same words in any order and legal form, Jaro-Winkler >= 0.94, same rarest word (weighed by
+    its frequency), >= 0.88. Addresses: the same room, a room within three floors of the same building, the
+    same building (each weighed by the frequency of the room or building: a business centre says little).
+    Representatives: one person name in any order and form (``identity_keys.person_name_keys``), weighed by
+    its tokens' frequency. Phones: identical, weighed by frequency. Registration dates: within 30 days,
+    within 2 years.
     """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     out, fields = [], []
     if frame["name"].notna().sum() >= 2:
-        levels = [cll.NullLevel("name"), cll.ExactMatchLevel("name"), cll.JaroWinklerLevel("name", 0.94)]
+        levels = [
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name_sorted").configure(tf_adjustment_column="name_sorted"),
+            cll.JaroWinklerLevel("name", 0.94),
+        ]
         if _shared(frame, "name_token"):
             levels.append(cll.ExactMatchLevel("name_token").configure(tf_adjustment_column="name_token"))
+            levels.append(cll.JaroWinklerLevel("name_token", 0.9))  # a syllable added: "xinwei", "xinweitong"
         levels += [cll.JaroWinklerLevel("name", 0.88), cll.ElseLevel()]
         out.append(cl.CustomComparison(levels, output_column_name="name"))
         fields.append("name")
@@ -112,13 +113,20 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
         if _shared(frame, "address"):
             levels.append(cll.ExactMatchLevel("address").configure(tf_adjustment_column="address"))
         if _shared(frame, "building"):
+            near = cll.CustomLevel(
+                '"building_l" = "building_r" AND abs("floor_l" - "floor_r") <= 3',
+                label_for_charts="a room within three floors of the same building",
+            )
+            levels.append(near.configure(tf_adjustment_column="building"))
             levels.append(cll.ExactMatchLevel("building").configure(tf_adjustment_column="building"))
         out.append(cl.CustomComparison([*levels, cll.ElseLevel()], output_column_name="address"))
         fields.append("address")
-    for name in ("phone", "legal_rep"):
-        if _shared(frame, name):
-            out.append(cl.ExactMatch(name).configure(term_frequency_adjustments=True))
-            fields.append(name)
+    if _shared(frame, "phone"):
+        out.append(cl.ExactMatch("phone").configure(term_frequency_adjustments=True))
+        fields.append("phone")
+    if _shared(frame, "rep_key"):
+        out.append(cl.ExactMatch("rep_key").configure(term_frequency_adjustments=True))
+        fields.append("legal_rep")
     if fields and frame["registered"].notna().sum() >= 2:
         out.append(
             cl.AbsoluteDateDifferenceAtThresholds(
@@ -130,13 +138,22 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
 
 #: EM training rules: pairs agreeing on both fields are mostly one firm
 _TRAINING_PAIRS = (
-    ("legal_rep", "building"),
-    ("name_token", "legal_rep"),
+    ("rep_key", "building"),
+    ("name_token", "rep_key"),
     ("name_token", "building"),
     ("phone", "name_token"),
 )
 #: the values pairs are compared within (a pair must share one of them)
-_BLOCKS = ("name", "name_token", "building", "phone", "legal_rep")
+_BLOCKS = ("name_sorted", "name_token", "building", "phone", "rep_key")
+#: the field each compared column stands for in ``agreed``
+_AGREED = {
+    "building": "building",
+    "phone": "phone",
+    "rep_key": "legal_rep",
+    "name": "name",
+    "address": "address",
+    "registered": "registered",
+}
 
 
 def same_firm_candidates(
@@ -168,7 +185,7 @@ def same_firm_candidates(
         With ``message`` "nothing to link" when no identifying field is shared by two enterprises.
     """
     clock = time.perf_counter()
-    frame = _prepared(enterprises)
+    frame, rep_frequency = _prepared(enterprises)
     blocks_on = [b for b in _BLOCKS if _shared(frame, b)]
     comparisons, fields = _comparisons(frame)
     if len(frame) < 2 or not blocks_on or not comparisons:
@@ -190,6 +207,8 @@ def same_firm_candidates(
     )
     db = DuckDBAPI()
     linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
+    if "legal_rep" in fields:
+        linker.table_management.register_term_frequency_lookup(db.register(rep_frequency), "rep_key")
     timings = {"prepare": time.perf_counter() - clock}
 
     lap = time.perf_counter()
@@ -215,15 +234,16 @@ def same_firm_candidates(
     if "gamma_name" in predicted:
         # Firms that share every identifier under unrelated names (a shell ring's fronts) are linked
         # already through those identifiers; "the same firm" also needs the name, or most of it: the
-        # name's distinctive word or a Jaro-Winkler of 0.94 (levels 0 and 1 are "other" and ">= 0.88";
-        # -1, a missing name, cannot tell).
+        # same words in any order, a Jaro-Winkler of 0.94, or the distinctive word, the same or with a
+        # syllable added (levels 0 and 1 are "other" and ">= 0.88"; -1, a missing name, cannot tell).
         predicted = predicted[~predicted["gamma_name"].isin([0, 1])]
     timings["predict"] = time.perf_counter() - lap
     if predicted.empty:
         result = _empty("no pair reached the threshold", fields)
     else:
-        names = [f for f in (*_BLOCKS[2:], "name", "address", "registered") if f"{f}_l" in predicted]
-        agreed = [predicted[f"{f}_l"].notna() & (predicted[f"{f}_l"] == predicted[f"{f}_r"]) for f in names]
+        columns = [c for c in _AGREED if f"{c}_l" in predicted]
+        names = [_AGREED[c] for c in columns]
+        agreed = [predicted[f"{c}_l"].notna() & (predicted[f"{c}_l"] == predicted[f"{c}_r"]) for c in columns]
         pairs = pd.DataFrame(
             {
                 "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),

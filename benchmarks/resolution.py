@@ -29,7 +29,13 @@ from ingest import normalize as nz
 from sample.generator import generate
 from sample.generator.actors import build_actors, registered_iso
 from sample.generator.identifiers import ADDRESS_FORMS, PHONE_FORMS
-from sample.generator.phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
+from sample.generator.phoenix import (
+    add_namesakes_next_door,
+    add_phoenix_firms,
+    add_resolution_lookalikes,
+    phoenix_count,
+    vary_phoenix_firms,
+)
 
 
 def _business_centres(rng: np.random.Generator, actors, honest: np.ndarray) -> None:
@@ -71,6 +77,9 @@ def planted_enterprises(n: int, seed: int) -> tuple[pd.DataFrame, set[tuple[str,
     old_firms = honest[np.array(actors.ent_registered)[honest] < -1000]
     old = rng.choice(old_firms, size=phoenix_count(len(honest)), replace=False)
     new = add_phoenix_firms(rng, actors, old, rng.integers(-200, 300, len(old)))
+    variants = np.random.default_rng([seed, 31])  # as the generator draws them: a stream of their own
+    vary_phoenix_firms(variants, actors, new)
+    lookalikes += add_namesakes_next_door(variants, actors, np.setdiff1d(honest, old))
 
     m = len(actors.ent_id)
     name_form = rng.integers(0, 2, m)
