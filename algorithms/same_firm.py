@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, sorted_tokens
+from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, place_keys, sorted_tokens
 from ingest.normalize import building_key
 
 __all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
@@ -49,6 +49,8 @@ class SameFirmCandidates:
     message: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: the trained model (splink settings with m and u), to reuse in an incremental pass
+    model: dict | None = None
 
 
 def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
@@ -71,6 +73,7 @@ def _prepared(enterprises: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     if frame["building"].isna().all():
         frame["building"] = frame["address"].map(building_key)
+    frame["building"] = place_keys(frame["building"])
     frame["name_token"] = distinctive_tokens(frame["name"])
     frame["name_sorted"] = sorted_tokens(frame["name"])
     frame["floor"] = floors(frame["address"])
@@ -104,7 +107,13 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
         ]
         if _shared(frame, "name_token"):
             levels.append(cll.ExactMatchLevel("name_token").configure(tf_adjustment_column="name_token"))
-            levels.append(cll.JaroWinklerLevel("name_token", 0.9))  # a syllable added: "xinwei", "xinweitong"
+            # the distinctive word with a syllable added ("xinwei", "xinweitong"); Jaro-Winkler cannot tell
+            # that from two brands that share a syllable ("longchuang", "longcheng": 0.94)
+            grown = cll.CustomLevel(
+                'starts_with("name_token_l", "name_token_r") OR starts_with("name_token_r", "name_token_l")',
+                label_for_charts="distinctive word with a syllable added",
+            )
+            levels.append(grown)
         levels += [cll.JaroWinklerLevel("name", 0.88), cll.ElseLevel()]
         out.append(cl.CustomComparison(levels, output_column_name="name"))
         fields.append("name")
@@ -162,6 +171,8 @@ def same_firm_candidates(
     threshold: float = 0.9,
     max_block: int = 400,
     seed: int = 7,
+    only: set[str] | None = None,
+    model: dict | None = None,
 ) -> SameFirmCandidates:
     """Pairs of enterprises that are probably one firm, from an unsupervised Fellegi-Sunter model.
 
@@ -174,10 +185,16 @@ def same_firm_candidates(
     threshold : float
         Keep pairs whose match probability is at least this.
     max_block : int
-        Pairs are only compared within a shared representative, phone, address or name; a value held by
+        Pairs are only compared within a shared representative, phone, building or name; a value held by
         more than this many enterprises (a business centre, a switchboard) opens no block of its own.
     seed : int
         Seed of the random sampling that estimates u (agreement among different firms).
+    only : set of str, optional
+        Only pairs with at least one of these enterprises (an incremental pass over new or changed firms);
+        every enterprise still counts in the frequencies.
+    model : dict, optional
+        A model an earlier call returned (``SameFirmCandidates.model``): used as it is, without training,
+        when it compares the same fields.
 
     Returns
     -------
@@ -191,11 +208,12 @@ def same_firm_candidates(
     if len(frame) < 2 or not blocks_on or not comparisons:
         return _empty("nothing to link: no name, address, phone or representative is shared by two enterprises")
 
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import DuckDBAPI, Linker, SettingsCreator
 
     for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
         frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
-    blocks = [block_on(f"block_{b}") for b in blocks_on]
+    frame["touched"] = frame["id"].isin(only) if only is not None else True
+    blocks = [_block(b, only is not None) for b in blocks_on]
     settings = SettingsCreator(
         link_type="dedupe_only",
         # Prior: about one enterprise in fifty has a second record; EM re-estimates it within each block.
@@ -205,6 +223,9 @@ def same_firm_candidates(
         blocking_rules_to_generate_predictions=blocks,
         retain_intermediate_calculation_columns=True,
     )
+    trained = model is not None and _compares(model) == _compares(settings.create_settings_dict("duckdb"))
+    if trained:
+        settings = {**model, "blocking_rules_to_generate_predictions": blocks}
     db = DuckDBAPI()
     linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
     if "legal_rep" in fields:
@@ -212,21 +233,8 @@ def same_firm_candidates(
     timings = {"prepare": time.perf_counter() - clock}
 
     lap = time.perf_counter()
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    from splink.internals.exceptions import EMTrainingException
-
-    # EM learns m (agreement among records of one firm) where such pairs are common: pairs that agree on
-    # two identifying fields. Each rule trains the fields it does not block on; a rule no pair satisfies
-    # (minimal data) is skipped and those fields keep splink's starting values.
-    for pair in _TRAINING_PAIRS:
-        if not set(pair) <= set(blocks_on):
-            continue
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*pair), estimate_without_term_frequencies=True
-            )
-        except EMTrainingException:
-            continue
+    if not trained:
+        _train(linker, blocks_on, seed)
     timings["train"] = time.perf_counter() - lap
 
     lap = time.perf_counter()
@@ -238,26 +246,65 @@ def same_firm_candidates(
         # syllable added (levels 0 and 1 are "other" and ">= 0.88"; -1, a missing name, cannot tell).
         predicted = predicted[~predicted["gamma_name"].isin([0, 1])]
     timings["predict"] = time.perf_counter() - lap
-    if predicted.empty:
-        result = _empty("no pair reached the threshold", fields)
-    else:
-        columns = [c for c in _AGREED if f"{c}_l" in predicted]
-        names = [_AGREED[c] for c in columns]
-        agreed = [predicted[f"{c}_l"].notna() & (predicted[f"{c}_l"] == predicted[f"{c}_r"]) for c in columns]
-        pairs = pd.DataFrame(
-            {
-                "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),
-                "b": predicted[["id_l", "id_r"]].max(axis=1).astype(str),
-                "match_weight": predicted["match_weight"].astype(float),
-                "match_probability": predicted["match_probability"].astype(float),
-                "agreed": [
-                    ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
-                ],
-            }
-        )
-        pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")
-        result = SameFirmCandidates(pairs.reset_index(drop=True), fields)
+    result = _candidates(predicted) if not predicted.empty else _empty("no pair reached the threshold", fields)
     result.fields = fields
+    result.model = linker.misc.save_model_to_json()
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = round(time.perf_counter() - clock, 3)
     return result
+
+
+def _block(column: str, touched_only: bool) -> dict:
+    """Compare within one shared value; in an incremental pass, only pairs with a touched enterprise."""
+    rule = f'l."block_{column}" = r."block_{column}"'
+    return {
+        "blocking_rule": rule + (' AND (l."touched" OR r."touched")' if touched_only else ""),
+        "sql_dialect": "duckdb",
+    }
+
+
+def _compares(settings: dict) -> list[tuple]:
+    """What a model compares: each comparison's column and its levels' conditions."""
+    return [
+        (c["output_column_name"], tuple(level["sql_condition"] for level in c["comparison_levels"]))
+        for c in settings["comparisons"]
+    ]
+
+
+def _train(linker, blocks_on: list[str], seed: int) -> None:
+    """u from random pairs; m by expectation maximisation on pairs that agree on two identifying fields, which
+    are mostly one firm. Each rule trains the fields it does not block on; a rule no pair satisfies (minimal
+    data) is skipped and those fields keep splink's starting values."""
+    from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    for pair in _TRAINING_PAIRS:
+        if not set(pair) <= set(blocks_on):
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*pair), estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            continue
+
+
+def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
+    """Predicted pairs as candidates (``a`` < ``b``), strongest first, with the fields that agreed."""
+    columns = [c for c in _AGREED if f"{c}_l" in predicted]
+    names = [_AGREED[c] for c in columns]
+    agreed = [predicted[f"{c}_l"].notna() & (predicted[f"{c}_l"] == predicted[f"{c}_r"]) for c in columns]
+    pairs = pd.DataFrame(
+        {
+            "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),
+            "b": predicted[["id_l", "id_r"]].max(axis=1).astype(str),
+            "match_weight": predicted["match_weight"].astype(float),
+            "match_probability": predicted["match_probability"].astype(float),
+            "agreed": [
+                ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
+            ],
+        }
+    )
+    pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")
+    return SameFirmCandidates(pairs.reset_index(drop=True))

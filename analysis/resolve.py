@@ -1,4 +1,9 @@
-"""``riskgraph resolve`` as a job: read the importers, link probable same firms, write the candidates.
+"""Probable same firms as a job: read the importers, link probable same firms, write the candidates.
+
+``riskgraph resolve`` runs it over every firm; ``riskgraph analyze`` runs it first, over the firms whose
+identity (name, address, phone, representative, registration date) is new or changed since the last
+resolution, with the model that resolution trained (both kept in ``$RISKGRAPH_HOME/resolution/``), and in
+full on ``--full`` or when there is no earlier resolution to go on.
 
 A candidate is a ``PROBABLY_SAME_FIRM`` relationship from the older registration to the newer, with the
 model's match weight and probability, the fields that agreed, and ``status`` ``candidate``. A new run
@@ -8,9 +13,11 @@ confirmed or rejected (``investigate/same_firm.py``): the verdict outlives the m
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import neo4j
 import pandas as pd
@@ -19,7 +26,7 @@ from algorithms.same_firm import same_firm_candidates
 from graph.model import schema
 from graph.paging import read_pages
 
-__all__ = ["REL", "ResolutionRun", "read_link_input", "write_candidates", "run_resolution"]
+__all__ = ["REL", "ResolutionRun", "read_link_input", "write_candidates", "run_resolution", "changed_since"]
 
 REL = "PROBABLY_SAME_FIRM"
 for _rel in (REL, "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED"):
@@ -48,21 +55,26 @@ ON CREATE SET r.status = 'candidate'
 SET r.match_weight = row.match_weight, r.match_probability = row.match_probability, r.agreed = row.agreed,
     r.found_at = $now
 """
-# Candidates this run did not find again go; reviewed links stay whatever the model now says.
+# Candidates this run did not find again go (in an incremental run, only those of the firms it resolved);
+# reviewed links stay whatever the model now says.
 DROP_STALE = f"""
-MATCH (:Enterprise)-[r:{REL} {{status: 'candidate'}}]->(:Enterprise)
-WHERE r.found_at < $now
+MATCH (a:Enterprise)-[r:{REL} {{status: 'candidate'}}]->(b:Enterprise)
+WHERE r.found_at < $now AND ($ids IS NULL OR a.id IN $ids OR b.id IN $ids)
 DELETE r
 """
 
 
 @dataclass
 class ResolutionRun:
+    """What a resolution did: ``mode`` full or incremental, ``resolved`` the firms it linked (all in full)."""
+
     enterprises: int
     candidates: int
     fields: tuple[str, ...]
     message: str
     timings: dict[str, float] = field(default_factory=dict)
+    mode: str = "full"
+    resolved: int = 0
 
 
 def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
@@ -81,11 +93,17 @@ def _ordered(pairs: pd.DataFrame, registered: pd.Series) -> pd.DataFrame:
 
 
 def write_candidates(
-    driver: neo4j.Driver, database: str, pairs: pd.DataFrame, registered: pd.Series, batch_size: int = 5000
+    driver: neo4j.Driver,
+    database: str,
+    pairs: pd.DataFrame,
+    registered: pd.Series,
+    batch_size: int = 5000,
+    resolved: list[str] | None = None,
 ) -> int:
     """Write (or refresh) candidate links and drop the candidates no longer found; returns links written.
 
-    ``registered`` maps enterprise id to registration date, to point each link at the newer firm.
+    ``registered`` maps enterprise id to registration date, to point each link at the newer firm;
+    ``resolved`` limits the dropping to the links of these firms (None: every candidate).
     """
     now = datetime.now(UTC)
     rows = _ordered(pairs, registered)[["a", "b", "match_weight", "match_probability", "agreed"]]
@@ -95,7 +113,7 @@ def write_candidates(
         tx.run(WRITE, rows=chunk, now=now).consume()
 
     def drop_tx(tx: neo4j.ManagedTransaction) -> None:
-        tx.run(DROP_STALE, now=now).consume()
+        tx.run(DROP_STALE, now=now, ids=resolved).consume()
 
     with driver.session(database=database) as session:
         for start in range(0, len(records), batch_size):
@@ -104,19 +122,66 @@ def write_candidates(
     return len(records)
 
 
-def run_resolution(driver: neo4j.Driver, database: str, *, threshold: float = 0.9, seed: int = 7) -> ResolutionRun:
+def changed_since(enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
+    """Ids whose identity row is new or differs from ``before`` (the rows of the last resolution)."""
+    now = enterprises.astype("string").fillna("").set_index("id")
+    then = before.astype("string").fillna("").set_index("id").reindex(columns=now.columns)
+    same = now.index.isin(then.index)
+    same[same] = (now[same] == then.loc[now.index[same]]).all(axis=1).to_numpy()
+    return now.index[~same].tolist()
+
+
+def _state(home: Path | None) -> tuple[pd.DataFrame, dict] | None:
+    folder = home / "resolution" if home else None
+    if folder is None or not (folder / "model.json").exists() or not (folder / "identities.parquet").exists():
+        return None
+    return pd.read_parquet(folder / "identities.parquet"), json.loads((folder / "model.json").read_text())
+
+
+def _save_state(home: Path, enterprises: pd.DataFrame, model: dict | None) -> None:
+    """The identities resolved and the model, each written aside and renamed (a crash keeps the old pair)."""
+    folder = home / "resolution"
+    folder.mkdir(parents=True, exist_ok=True)
+    enterprises.astype("string").to_parquet(folder / "identities.parquet.tmp", index=False)
+    (folder / "identities.parquet.tmp").replace(folder / "identities.parquet")
+    if model is not None:
+        (folder / "model.json.tmp").write_text(json.dumps(model))
+        (folder / "model.json.tmp").replace(folder / "model.json")
+
+
+def run_resolution(
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    threshold: float = 0.9,
+    seed: int = 7,
+    home: Path | None = None,
+    full: bool = True,
+) -> ResolutionRun:
     """Link the graph's importers and write ``PROBABLY_SAME_FIRM`` candidates (reviewed links are kept).
 
-    With nothing to link (no names, addresses, phones or representatives shared) nothing is written
-    and the run says so in ``message``; stale candidates are still dropped.
+    With ``full`` False and an earlier resolution kept in ``home``, only the firms whose identity is new or
+    changed are resolved, against every firm, with the model trained then. With nothing to link (no names,
+    addresses, phones or representatives shared) nothing is written and the run says so in ``message``.
     """
     clock = time.perf_counter()
     enterprises = read_link_input(driver, database)
     timings = {"read": round(time.perf_counter() - clock, 3)}
-    found = same_firm_candidates(enterprises, threshold=threshold, seed=seed)
+    state = None if full else _state(home)
+    only, model = (None, None) if state is None else (changed_since(enterprises, state[0]), state[1])
+    if only == []:
+        timings["total"] = round(time.perf_counter() - clock, 3)
+        message = "no enterprise's identity is new or changed since the last resolution"
+        return ResolutionRun(len(enterprises), 0, (), message, timings, "incremental", 0)
+    found = same_firm_candidates(enterprises, threshold=threshold, seed=seed, only=set(only or ()) or None, model=model)
     timings.update({f"link_{k}": v for k, v in found.timings.items()})
     lap = time.perf_counter()
-    written = write_candidates(driver, database, found.pairs, enterprises.set_index("id")["registered"])
+    registered = enterprises.set_index("id")["registered"]
+    written = write_candidates(driver, database, found.pairs, registered, resolved=only)
     timings["write"] = round(time.perf_counter() - lap, 3)
+    if home is not None:
+        _save_state(home, enterprises, found.model)
     timings["total"] = round(time.perf_counter() - clock, 3)
-    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings)
+    mode = "full" if only is None else "incremental"
+    resolved = len(enterprises) if only is None else len(only)
+    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved)
