@@ -157,10 +157,10 @@ def distinctive_tokens(names: pd.Series) -> pd.Series:
     """Each company name's least common untagged word across all names (its brand, as a rule), else its least
     common word: "Shanghai New Xinda Trading" and "Xinda Trading (Shanghai)" meet on "xinda"."""
     tokens = pd.Series([list(_tokens(n)) if isinstance(n, str) else [] for n in names], index=names.index)
-    frequency = tokens.explode().dropna().value_counts()
+    frequency = tokens.explode().dropna().value_counts().to_dict()
     out = []
     for name, words in zip(names, tokens, strict=True):
-        free = [w for w in _untagged(name) if w in frequency.index] if words else []
+        free = [w for w in _untagged(name) if w in frequency] if words else []
         pool = free or words
         out.append(min(pool, key=lambda w: (frequency[w], w)) if pool else None)
     return pd.Series(out, index=names.index, dtype=object)
@@ -172,6 +172,18 @@ def distinctive_tokens(names: pd.Series) -> pd.Series:
 SAME_PLACE = 0.9
 
 
+@cache
+def _words(key: str) -> frozenset[str]:
+    return frozenset(key.split())
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the shorter key's words in the other: a cheap test before rigour's comparison, which only
+    buildings sharing most of their words can pass."""
+    x, y = _words(a), _words(b)
+    return len(x & y) / min(len(x), len(y))
+
+
 def place_keys(buildings: pd.Series) -> pd.Series:
     """One key per building however its address was written: the most frequent building key of the group
     rigour's address comparison finds to be one building (among keys with the same house numbers)."""
@@ -181,7 +193,7 @@ def place_keys(buildings: pd.Series) -> pd.Series:
     forms = pd.DataFrame({"key": counts.index, "n": counts.to_numpy()})
     forms["numbers"] = forms["key"].map(lambda k: " ".join(sorted(t for t in k.split() if t.isdigit())) or k)
     forms = forms.sort_values(["numbers", "n", "key"], ascending=[True, False, True], kind="stable")
-    same = lambda a, b: compare_address(a, b) >= SAME_PLACE  # noqa: E731
+    same = lambda a, b: _overlap(a, b) >= 0.6 and compare_address(a, b) >= SAME_PLACE  # noqa: E731
     heads = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same)]
     lookup = dict(zip(forms["key"], heads, strict=True))
     return pd.Series(
