@@ -164,7 +164,6 @@ _AGREED = {
     "rep_key": "legal_rep",
     "name": "name",
     "address": "address",
-    "registered": "registered",
 }
 
 
@@ -183,8 +182,8 @@ def same_firm_candidates(
     ----------
     enterprises : DataFrame
         ``id`` and any of ``name`` (normalised name), ``address`` (address key), ``phone`` (phone key),
-        ``legal_rep`` (representative key) and ``registered`` (date). Missing columns and values are
-        allowed: a field nobody shares is left out of the model.
+        ``legal_rep`` (representative key) and ``registered`` (date, not compared). Missing columns and
+        values are allowed: a field nobody shares is left out of the model.
     threshold : float
         Keep pairs whose match probability is at least this.
     max_block : int
