@@ -62,15 +62,29 @@ def _tokens(name: str) -> tuple[str, ...]:
     return tuple(tokenize_name(name.casefold()))
 
 
-def _heads(forms: list[T], same: Callable[[T, T], bool]) -> list[T]:
-    """Each form's head: the first earlier head it is ``same`` as, else itself (forms most frequent first)."""
+def _heads(
+    forms: list[T], same: Callable[[T, T], bool], words: Callable[[T], tuple[set[str], set[str]]] | None = None
+) -> list[T]:
+    """Each form's head: the first earlier head it is ``same`` as, else itself (forms most frequent first).
+
+    With ``words`` (a form's words to be found by, and the words to look for), a form is only compared with
+    the heads found by one of the words it looks for.
+    """
     heads: list[T] = []
+    index: dict[str, list[int]] = {}
     out = []
     for form in forms:
-        head = next((h for h in heads if h == form or same(h, form)), None)
+        if words is None:
+            candidates = heads
+        else:
+            wanted = words(form)[1]
+            candidates = [heads[i] for i in sorted({i for w in wanted for i in index.get(w, ())})]
+        head = next((h for h in candidates if h == form or same(h, form)), None)
         if head is None:
             heads.append(form)
             head = form
+            for w in words(form)[0] if words is not None else ():
+                index.setdefault(w, []).append(len(heads) - 1)
         out.append(head)
     return out
 
@@ -193,8 +207,16 @@ def place_keys(buildings: pd.Series) -> pd.Series:
     forms = pd.DataFrame({"key": counts.index, "n": counts.to_numpy()})
     forms["numbers"] = forms["key"].map(lambda k: " ".join(sorted(t for t in k.split() if t.isdigit())) or k)
     forms = forms.sort_values(["numbers", "n", "key"], ascending=[True, False, True], kind="stable")
+    # a building is looked for by its two rarest words (its street's name, as a rule): two writings of one
+    # building share those, where a district word or "City" comes and goes
+    frequency = pd.Series([w for k in forms["key"] for w in _words(k)]).value_counts().to_dict()
+
+    def words(key: str) -> tuple[set[str], set[str]]:
+        named = sorted((w for w in _words(key) if not w.isdigit()), key=lambda w: (frequency[w], w))
+        return set(named), set(named[:2])
+
     same = lambda a, b: _overlap(a, b) >= 0.6 and compare_address(a, b) >= SAME_PLACE  # noqa: E731
-    heads = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same)]
+    heads = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same, words)]
     lookup = dict(zip(forms["key"], heads, strict=True))
     return pd.Series(
         [lookup.get(v) if isinstance(v, str) else None for v in buildings], index=buildings.index, dtype=object

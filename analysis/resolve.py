@@ -36,16 +36,23 @@ for _label in ("Enterprise", "Address", "Phone", "Person"):
 
 INPUT_COLUMNS = ("id", "name", "address", "phone", "legal_rep", "registered")
 # Importers only (a consignee of some declaration, or holder of an identifier): overseas sellers and
-# brokers are counterparties, not firms that re-register here. One address, phone and representative each.
-INPUT = """
+# brokers are counterparties, not firms that re-register here.
+FIRMS = """
 MATCH (e:Enterprise)
 WHERE EXISTS { (e)-[:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]->() } OR EXISTS { (e)-[:FILED {role: 'consignee'}]->() }
 WITH e SKIP $skip LIMIT $limit
-OPTIONAL CALL (e) { MATCH (e)-[:HAS_ADDRESS]->(a:Address) RETURN a.key AS address ORDER BY address LIMIT 1 }
-OPTIONAL CALL (e) { MATCH (e)-[:HAS_PHONE]->(p:Phone) RETURN p.number AS phone ORDER BY phone LIMIT 1 }
-OPTIONAL CALL (e) { MATCH (e)-[:HAS_LEGAL_REP]->(p:Person) RETURN p.id AS rep ORDER BY rep LIMIT 1 }
-RETURN collect([e.id, e.name_norm, address, phone, rep, toString(e.registered)]) AS rows
+RETURN collect([e.id, e.name_norm, toString(e.registered)]) AS rows
 """
+# One address, phone and representative each (the smallest key of several): read as three flat lists and
+# joined here (1.2 s at 100,000 importers) rather than by three subqueries per firm.
+IDENTIFIERS = {
+    "address": "MATCH (e:Enterprise)-[:HAS_ADDRESS]->(x:Address) WITH e, x SKIP $skip LIMIT $limit "
+    "RETURN collect([e.id, x.key]) AS rows",
+    "phone": "MATCH (e:Enterprise)-[:HAS_PHONE]->(x:Phone) WITH e, x SKIP $skip LIMIT $limit "
+    "RETURN collect([e.id, x.number]) AS rows",
+    "legal_rep": "MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(x:Person) WITH e, x SKIP $skip LIMIT $limit "
+    "RETURN collect([e.id, x.id]) AS rows",
+}
 
 WRITE = f"""
 UNWIND $rows AS row
@@ -79,7 +86,12 @@ class ResolutionRun:
 
 def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
     """Importers with their normalised name, one address key, phone key and representative, registration date."""
-    return read_pages(driver, database, INPUT, INPUT_COLUMNS)
+    # pages of half a million: each page evaluates the importer test again for the firms it skips
+    firms = read_pages(driver, database, FIRMS, ("id", "name", "registered"), page_size=500_000).set_index("id")
+    for kind, query in IDENTIFIERS.items():
+        held = read_pages(driver, database, query, ("id", kind), page_size=500_000)
+        firms[kind] = held.groupby("id")[kind].min().reindex(firms.index)
+    return firms.reset_index()[list(INPUT_COLUMNS)]
 
 
 def _ordered(pairs: pd.DataFrame, registered: pd.Series) -> pd.DataFrame:
