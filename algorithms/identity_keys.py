@@ -158,24 +158,26 @@ def sorted_tokens(names: pd.Series) -> pd.Series:
 
 
 @cache
-def _untagged(name: str) -> tuple[str, ...]:
-    """The parts of an organisation name rigour tags as nothing (no trade, legal, location or stop word)."""
-    free: list[str] = []
+def _tagged(name: str) -> frozenset[str]:
+    """The words rigour tags in an organisation name: trade, legal form, location or stop words."""
+    known: set[str] = set()
     for analysed in analyze_names(NameTypeTag.ORG, [name], phonetics=False, consolidate=False, rewrite=False):
-        tagged = {part.index for span in analysed.spans for part in span.parts}
-        free += [p.form for p in analysed.parts if p.index not in tagged and p.tag == NamePartTag.UNSET]
-    return tuple(free)
+        spanned = {part.index for span in analysed.spans for part in span.parts}
+        known |= {p.form for p in analysed.parts if p.index in spanned or p.tag != NamePartTag.UNSET}
+    return frozenset(known)
 
 
 def distinctive_tokens(names: pd.Series) -> pd.Series:
-    """Each company name's least common untagged word across all names (its brand, as a rule), else its least
-    common word: "Shanghai New Xinda Trading" and "Xinda Trading (Shanghai)" meet on "xinda"."""
+    """Each company name's least common word across all names that rigour tags in no name (its brand, as a
+    rule), else its least common word: "Shanghai New Xinda Trading" and "Xinda Trading (Shanghai)" meet on
+    "xinda". A word tagged in one name is known everywhere: "exp" is a trade word in "Runze Imp. Exp." and
+    in "Huabo Imp. and Exp.", where rigour does not see the phrase."""
     tokens = pd.Series([list(_tokens(n)) if isinstance(n, str) else [] for n in names], index=names.index)
     frequency = tokens.explode().dropna().value_counts().to_dict()
+    known = frozenset().union(*(_tagged(n) for n in names.dropna().unique()))
     out = []
-    for name, words in zip(names, tokens, strict=True):
-        free = [w for w in _untagged(name) if w in frequency] if words else []
-        pool = free or words
+    for words in tokens:
+        pool = [w for w in words if w not in known] or words
         out.append(min(pool, key=lambda w: (frequency[w], w)) if pool else None)
     return pd.Series(out, index=names.index, dtype=object)
 
