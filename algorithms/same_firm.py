@@ -22,6 +22,7 @@ References
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,13 +38,15 @@ __all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
 #: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent),
 #: compared as a place (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name.
 LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered")
-_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed")
+_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
 
 
 @dataclass
 class SameFirmCandidates:
-    """Candidate pairs (``a`` < ``b``) with ``match_weight``, ``match_probability`` and ``agreed`` (the
-    fields that agree exactly, comma-separated), strongest first; ``message`` says why there are none."""
+    """Candidate pairs (``a`` < ``b``) with ``match_weight``, ``match_probability``, ``agreed`` (the
+    fields that agree exactly, comma-separated) and ``weights`` (JSON: the match weight each compared field
+    added, its frequency adjustment included; with the prior they sum to ``match_weight``), strongest first;
+    ``message`` says why there are none."""
 
     pairs: pd.DataFrame
     fields: tuple[str, ...] = ()
@@ -157,6 +160,8 @@ _TRAINING_PAIRS = (
 )
 #: the values pairs are compared within (a pair must share one of them)
 _BLOCKS = ("name_sorted", "name_token", "building", "phone", "rep_key")
+#: the field each comparison stands for in ``weights``
+_WEIGHED = {"rep_key": "legal_rep"}
 #: the field each compared column stands for in ``agreed``
 _AGREED = {
     "building": "building",
@@ -298,6 +303,14 @@ def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
     columns = [c for c in _AGREED if f"{c}_l" in predicted]
     names = [_AGREED[c] for c in columns]
     agreed = [predicted[f"{c}_l"].notna() & (predicted[f"{c}_l"] == predicted[f"{c}_r"]) for c in columns]
+    compared = [c.removeprefix("mw_") for c in predicted.columns if c.startswith("mw_") and "tf_adj" not in c]
+    weights = pd.DataFrame(
+        {
+            _WEIGHED.get(f, f): predicted[f"mw_{f}"].astype(float)
+            + (predicted[f"mw_tf_adj_{f}"].astype(float) if f"mw_tf_adj_{f}" in predicted else 0.0)
+            for f in compared
+        }
+    ).round(3)
     pairs = pd.DataFrame(
         {
             "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),
@@ -307,6 +320,7 @@ def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
             "agreed": [
                 ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
             ],
+            "weights": [json.dumps(row) for row in weights.to_dict("records")],
         }
     )
     pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")

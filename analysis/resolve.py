@@ -54,13 +54,15 @@ IDENTIFIERS = {
     "RETURN collect([e.id, x.id]) AS rows",
 }
 
+#: what a candidate carries (``weights`` may be missing: written as null)
+CANDIDATE_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
 WRITE = f"""
 UNWIND $rows AS row
 MATCH (a:Enterprise {{id: row.a}}), (b:Enterprise {{id: row.b}})
 MERGE (a)-[r:{REL}]->(b)
 ON CREATE SET r.status = 'candidate'
 SET r.match_weight = row.match_weight, r.match_probability = row.match_probability, r.agreed = row.agreed,
-    r.found_at = $now
+    r.weights = row.weights, r.found_at = $now
 """
 # Candidates this run did not find again go (in an incremental run, only those of the firms it resolved);
 # reviewed links stay whatever the model now says.
@@ -118,7 +120,8 @@ def write_candidates(
     ``resolved`` limits the dropping to the links of these firms (None: every candidate).
     """
     now = datetime.now(UTC)
-    rows = _ordered(pairs, registered)[["a", "b", "match_weight", "match_probability", "agreed"]]
+    rows = _ordered(pairs, registered).reindex(columns=[*CANDIDATE_COLUMNS])
+    rows["weights"] = rows["weights"].astype(object).where(rows["weights"].notna(), None)
     records = rows.to_dict("records")
 
     def write_tx(tx: neo4j.ManagedTransaction, chunk: list[dict]) -> None:

@@ -6,6 +6,9 @@ honest namesakes live next door (``add_namesakes_next_door``).
 
 from __future__ import annotations
 
+import json
+import math
+
 import pandas as pd
 import pytest
 
@@ -44,8 +47,15 @@ def test_phoenix_firms_are_found_and_lookalikes_are_not(planted):
 
 def test_candidates_carry_weight_and_evidence(planted):
     _, truth, _, found = planted
-    assert list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed"]
+    assert list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed", "weights"]
     assert (found.pairs["a"] < found.pairs["b"]).all()
+    # each field's weight, explained: with the prior they add up to the match weight
+    share = found.model["probability_two_random_records_match"]
+    prior = math.log2(share / (1 - share))
+    for weight, weights in zip(found.pairs["match_weight"], found.pairs["weights"], strict=True):
+        parts = json.loads(weights)
+        assert set(parts) == {"name", "address", "phone", "legal_rep"}
+        assert abs(prior + sum(parts.values()) - weight) < 0.01
     assert found.pairs["match_weight"].is_monotonic_decreasing
     assert (found.pairs["match_probability"] >= 0.9).all()
     hit = found.pairs[[(a, b) in truth for a, b in zip(found.pairs["a"], found.pairs["b"], strict=True)]]
@@ -81,5 +91,6 @@ def test_shell_ring_fronts_are_not_one_firm(planted):
 )
 def test_minimal_data_has_nothing_to_link(frame):
     found = same_firm_candidates(frame)
-    assert found.pairs.empty and list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed"]
+    columns = ["a", "b", "match_weight", "match_probability", "agreed", "weights"]
+    assert found.pairs.empty and list(found.pairs.columns) == columns
     assert found.message.startswith("nothing to link")
