@@ -241,7 +241,7 @@ def same_firm_candidates(
 
     lap = time.perf_counter()
     if not trained:
-        _train(linker, blocks_on, seed)
+        _train(linker, frame, blocks_on, seed)
     timings["train"] = time.perf_counter() - lap
 
     lap = time.perf_counter()
@@ -278,7 +278,7 @@ def _compares(settings: dict) -> list[tuple]:
     ]
 
 
-def _train(linker, blocks_on: list[str], seed: int) -> None:
+def _train(linker, frame: pd.DataFrame, blocks_on: list[str], seed: int) -> None:
     """u from random pairs; m by expectation maximisation on pairs that agree on two identifying fields, which
     are mostly one firm. Each rule trains the fields it does not block on; a rule no pair satisfies (minimal
     data) is skipped and those fields keep splink's starting values."""
@@ -288,14 +288,17 @@ def _train(linker, blocks_on: list[str], seed: int) -> None:
     # 1e7 pairs: fewer leave the rarest levels (a room near another in one building) without a u
     linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=seed)
     for pair in _TRAINING_PAIRS:
-        if not set(pair) <= set(blocks_on):
+        # A rule no pair satisfies is skipped before splink sees it: splink's EM session leaves the model
+        # without the comparisons it deactivated when it fails, and a model without names links anything.
+        if not set(pair) <= set(blocks_on) or not frame[list(pair)].dropna().duplicated().any():
             continue
+        kept = linker._settings_obj.core_model_settings.copy()  # the whole model, should EM fail after all
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*pair), estimate_without_term_frequencies=True
             )
         except EMTrainingException:
-            continue
+            linker._settings_obj.core_model_settings = kept
 
 
 def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:

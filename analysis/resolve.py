@@ -172,18 +172,22 @@ def run_resolution(
     seed: int = 7,
     home: Path | None = None,
     full: bool = True,
+    retrain: bool = True,
 ) -> ResolutionRun:
     """Link the graph's importers and write ``PROBABLY_SAME_FIRM`` candidates (reviewed links are kept).
 
     With ``full`` False and an earlier resolution kept in ``home``, only the firms whose identity is new or
-    changed are resolved, against every firm, with the model trained then. With nothing to link (no names,
-    addresses, phones or representatives shared) nothing is written and the run says so in ``message``.
+    changed are resolved, against every firm, with the model trained then; with ``retrain`` False a full
+    pass uses that model too (an analysis's full run then finds what its incremental runs found). With
+    nothing to link (no names, addresses, phones or representatives shared) nothing is written and the run
+    says so in ``message``.
     """
     clock = time.perf_counter()
     enterprises = read_link_input(driver, database)
     timings = {"read": round(time.perf_counter() - clock, 3)}
-    state = None if full else _state(home)
-    only, model = (None, None) if state is None else (changed_since(enterprises, state[0]), state[1])
+    state = _state(home)
+    only = None if full or state is None else changed_since(enterprises, state[0])
+    model = None if state is None or (full and retrain) else state[1]
     if only == []:
         timings["total"] = round(time.perf_counter() - clock, 3)
         message = "no enterprise's identity is new or changed since the last resolution"

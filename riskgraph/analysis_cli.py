@@ -138,10 +138,11 @@ def analyze(
 
 def _resolve_changed(drv, db: str, full: bool):
     """Probable same firms first, so the analysis weighs the candidates: the firms whose identity is new or
-    changed since the last resolution (every firm on ``--full`` or the first time)."""
+    changed since the last resolution (every firm on ``--full`` or the first time), with the model the last
+    ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found."""
     from analysis.resolve import run_resolution
 
-    run = run_resolution(drv, db, home=settings().home, full=full)
+    run = run_resolution(drv, db, home=settings().home, full=full, retrain=False)
     console.print(
         f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
         + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)
