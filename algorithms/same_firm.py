@@ -22,39 +22,47 @@ References
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, place_keys, sorted_tokens
 from ingest.normalize import building_key
 
 __all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
 
 #: the enterprise columns linkage reads; any may be missing or empty. ``building`` is the address
-#: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent).
+#: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent),
+#: compared as a place (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name.
 LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered")
-_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed")
+_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
 
 
 @dataclass
 class SameFirmCandidates:
-    """Candidate pairs (``a`` < ``b``) with ``match_weight``, ``match_probability`` and ``agreed`` (the
-    fields that agree exactly, comma-separated), strongest first; ``message`` says why there are none."""
+    """Candidate pairs (``a`` < ``b``) with ``match_weight``, ``match_probability``, ``agreed`` (the
+    fields that agree exactly, comma-separated) and ``weights`` (JSON: the match weight each compared field
+    added, its frequency adjustment included; with the prior they sum to ``match_weight``), strongest first;
+    ``message`` says why there are none."""
 
     pairs: pd.DataFrame
     fields: tuple[str, ...] = ()
     message: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: the trained model (splink settings with m and u), to reuse in an incremental pass
+    model: dict | None = None
 
 
 def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
     return SameFirmCandidates(pd.DataFrame({c: [] for c in _OUT_COLUMNS}), fields, message)
 
 
-def _prepared(enterprises: pd.DataFrame) -> pd.DataFrame:
+def _prepared(enterprises: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The linkage columns, and the representative name keys' frequencies (a term-frequency lookup)."""
     frame = pd.DataFrame({"id": enterprises["id"].astype(str)})
     for name in LINK_FIELDS:
         if name in enterprises.columns:
@@ -69,20 +77,12 @@ def _prepared(enterprises: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     if frame["building"].isna().all():
         frame["building"] = frame["address"].map(building_key)
-    frame["name_token"] = _rarest_tokens(frame["name"])
-    return frame
-
-
-def _rarest_tokens(names: pd.Series) -> pd.Series:
-    """Each name's least common word across all names: its most distinctive part (the brand, rarely the city
-    or the trade), so "Shanghai New Xinda Trading" and "Shanghai Xinda Trading" meet on "xinda"."""
-    tokens = names.dropna().str.split().explode()
-    if tokens.empty:
-        return pd.Series(None, index=names.index, dtype=object)
-    frequency = tokens.value_counts()
-    ranked = pd.DataFrame({"row": tokens.index, "token": tokens.to_numpy(), "n": tokens.map(frequency).to_numpy()})
-    best = ranked.sort_values(["n", "token"], kind="stable").drop_duplicates("row").set_index("row")["token"]
-    return best.reindex(names.index).astype(object).where(lambda s: s.notna(), None)
+    frame["building"] = place_keys(frame["building"])
+    frame["name_token"] = distinctive_tokens(frame["name"])
+    frame["name_sorted"] = sorted_tokens(frame["name"])
+    frame["floor"] = floors(frame["address"])
+    frame["rep_key"], rep_frequency = person_name_keys(frame["legal_rep"])
+    return frame, rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
 
 
 def _shared(frame: pd.DataFrame, name: str) -> bool:
@@ -92,19 +92,39 @@ def _shared(frame: pd.DataFrame, name: str) -> bool:
 def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     """One comparison per field present: levels from the most to the least telling agreement.
 
-    Names: identical, Jaro-Winkler >= 0.94, same rarest word (weighed by its frequency), >= 0.88.
-    Addresses: identical, same building (both weighed by frequency). Phones and representatives:
-    identical, weighed by frequency. Registration dates: within 30 days, within 2 years.
+    Names: the same words in any order and legal form (weighed by frequency), the same distinctive word
+    (weighed by its frequency), that word with a syllable added. Addresses: the same room, a room within
+    three floors of the same building, the same building (each weighed by the frequency of the room or
+    building: a business centre says little). Representatives: one person name in any order and form
+    (``identity_keys.person_name_keys``), weighed by its tokens' frequency. Phones: identical, weighed by
+    frequency.
     """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     out, fields = [], []
     if frame["name"].notna().sum() >= 2:
-        levels = [cll.NullLevel("name"), cll.ExactMatchLevel("name"), cll.JaroWinklerLevel("name", 0.94)]
+        # No Jaro-Winkler on whole names: "Tianjin Hongao Logistics" and "Tianjin Chuangbo Logistics", two
+        # fronts of one ring, score 0.94 on their shared city and trade.
+        # Nor is it trained (every training rule blocks on the name): among pairs that share a representative
+        # and a building, a shell ring's fronts with unrelated names outnumber the firms of one name, and EM
+        # learnt unrelated names as the mark of one firm. m is set: how a firm's records' names agree.
+        levels = [
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name_sorted").configure(tf_adjustment_column="name_sorted", m_probability=0.3),
+        ]
         if _shared(frame, "name_token"):
-            levels.append(cll.ExactMatchLevel("name_token").configure(tf_adjustment_column="name_token"))
-        levels += [cll.JaroWinklerLevel("name", 0.88), cll.ElseLevel()]
+            levels.append(
+                cll.ExactMatchLevel("name_token").configure(tf_adjustment_column="name_token", m_probability=0.45)
+            )
+            # the distinctive word with a syllable added ("xinwei", "xinweitong"); Jaro-Winkler cannot tell
+            # that from two brands that share a syllable ("longchuang", "longcheng": 0.94)
+            grown = cll.CustomLevel(
+                'starts_with("name_token_l", "name_token_r") OR starts_with("name_token_r", "name_token_l")',
+                label_for_charts="distinctive word with a syllable added",
+            )
+            levels.append(grown.configure(m_probability=0.2))
+        levels.append(cll.ElseLevel().configure(m_probability=0.05))
         out.append(cl.CustomComparison(levels, output_column_name="name"))
         fields.append("name")
     if _shared(frame, "address") or _shared(frame, "building"):
@@ -112,31 +132,44 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
         if _shared(frame, "address"):
             levels.append(cll.ExactMatchLevel("address").configure(tf_adjustment_column="address"))
         if _shared(frame, "building"):
+            near = cll.CustomLevel(
+                '"building_l" = "building_r" AND abs("floor_l" - "floor_r") <= 3',
+                label_for_charts="a room within three floors of the same building",
+            )
+            levels.append(near.configure(tf_adjustment_column="building"))
             levels.append(cll.ExactMatchLevel("building").configure(tf_adjustment_column="building"))
         out.append(cl.CustomComparison([*levels, cll.ElseLevel()], output_column_name="address"))
         fields.append("address")
-    for name in ("phone", "legal_rep"):
-        if _shared(frame, name):
-            out.append(cl.ExactMatch(name).configure(term_frequency_adjustments=True))
-            fields.append(name)
-    if fields and frame["registered"].notna().sum() >= 2:
-        out.append(
-            cl.AbsoluteDateDifferenceAtThresholds(
-                "registered", input_is_string=True, metrics=["day", "year"], thresholds=[30, 2]
-            )
-        )
+    if _shared(frame, "phone"):
+        out.append(cl.ExactMatch("phone").configure(term_frequency_adjustments=True))
+        fields.append("phone")
+    if _shared(frame, "rep_key"):
+        out.append(cl.ExactMatch("rep_key").configure(term_frequency_adjustments=True))
+        fields.append("legal_rep")
+    # Registration dates are not compared: a phoenix registers years after the firm it continues, a ring's
+    # fronts within months; EM, trained on pairs sharing a representative and a building (rings among them),
+    # learnt "years apart" as evidence against.
     return out, tuple(fields)
 
 
 #: EM training rules: pairs agreeing on both fields are mostly one firm
 _TRAINING_PAIRS = (
-    ("legal_rep", "building"),
-    ("name_token", "legal_rep"),
+    ("name_token", "rep_key"),
     ("name_token", "building"),
     ("phone", "name_token"),
 )
 #: the values pairs are compared within (a pair must share one of them)
-_BLOCKS = ("name", "name_token", "building", "phone", "legal_rep")
+_BLOCKS = ("name_sorted", "name_token", "building", "phone", "rep_key")
+#: the field each comparison stands for in ``weights``
+_WEIGHED = {"rep_key": "legal_rep"}
+#: the field each compared column stands for in ``agreed``
+_AGREED = {
+    "building": "building",
+    "phone": "phone",
+    "rep_key": "legal_rep",
+    "name": "name",
+    "address": "address",
+}
 
 
 def same_firm_candidates(
@@ -145,6 +178,8 @@ def same_firm_candidates(
     threshold: float = 0.9,
     max_block: int = 400,
     seed: int = 7,
+    only: set[str] | None = None,
+    model: dict | None = None,
 ) -> SameFirmCandidates:
     """Pairs of enterprises that are probably one firm, from an unsupervised Fellegi-Sunter model.
 
@@ -152,15 +187,21 @@ def same_firm_candidates(
     ----------
     enterprises : DataFrame
         ``id`` and any of ``name`` (normalised name), ``address`` (address key), ``phone`` (phone key),
-        ``legal_rep`` (representative key) and ``registered`` (date). Missing columns and values are
-        allowed: a field nobody shares is left out of the model.
+        ``legal_rep`` (representative key) and ``registered`` (date, not compared). Missing columns and
+        values are allowed: a field nobody shares is left out of the model.
     threshold : float
         Keep pairs whose match probability is at least this.
     max_block : int
-        Pairs are only compared within a shared representative, phone, address or name; a value held by
+        Pairs are only compared within a shared representative, phone, building or name; a value held by
         more than this many enterprises (a business centre, a switchboard) opens no block of its own.
     seed : int
         Seed of the random sampling that estimates u (agreement among different firms).
+    only : set of str, optional
+        Only pairs with at least one of these enterprises (an incremental pass over new or changed firms);
+        every enterprise still counts in the frequencies.
+    model : dict, optional
+        A model an earlier call returned (``SameFirmCandidates.model``): used as it is, without training,
+        when it compares the same fields.
 
     Returns
     -------
@@ -168,17 +209,18 @@ def same_firm_candidates(
         With ``message`` "nothing to link" when no identifying field is shared by two enterprises.
     """
     clock = time.perf_counter()
-    frame = _prepared(enterprises)
+    frame, rep_frequency = _prepared(enterprises)
     blocks_on = [b for b in _BLOCKS if _shared(frame, b)]
     comparisons, fields = _comparisons(frame)
     if len(frame) < 2 or not blocks_on or not comparisons:
         return _empty("nothing to link: no name, address, phone or representative is shared by two enterprises")
 
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import DuckDBAPI, Linker, SettingsCreator
 
     for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
         frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
-    blocks = [block_on(f"block_{b}") for b in blocks_on]
+    frame["touched"] = frame["id"].isin(only) if only is not None else True
+    blocks = [_block(b, only is not None) for b in blocks_on]
     settings = SettingsCreator(
         link_type="dedupe_only",
         # Prior: about one enterprise in fifty has a second record; EM re-estimates it within each block.
@@ -188,26 +230,18 @@ def same_firm_candidates(
         blocking_rules_to_generate_predictions=blocks,
         retain_intermediate_calculation_columns=True,
     )
+    trained = model is not None and _compares(model) == _compares(settings.create_settings_dict("duckdb"))
+    if trained:
+        settings = {**model, "blocking_rules_to_generate_predictions": blocks}
     db = DuckDBAPI()
     linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
+    if "legal_rep" in fields:
+        linker.table_management.register_term_frequency_lookup(db.register(rep_frequency), "rep_key")
     timings = {"prepare": time.perf_counter() - clock}
 
     lap = time.perf_counter()
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    from splink.internals.exceptions import EMTrainingException
-
-    # EM learns m (agreement among records of one firm) where such pairs are common: pairs that agree on
-    # two identifying fields. Each rule trains the fields it does not block on; a rule no pair satisfies
-    # (minimal data) is skipped and those fields keep splink's starting values.
-    for pair in _TRAINING_PAIRS:
-        if not set(pair) <= set(blocks_on):
-            continue
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*pair), estimate_without_term_frequencies=True
-            )
-        except EMTrainingException:
-            continue
+    if not trained:
+        _train(linker, frame, blocks_on, seed)
     timings["train"] = time.perf_counter() - lap
 
     lap = time.perf_counter()
@@ -215,29 +249,82 @@ def same_firm_candidates(
     if "gamma_name" in predicted:
         # Firms that share every identifier under unrelated names (a shell ring's fronts) are linked
         # already through those identifiers; "the same firm" also needs the name, or most of it: the
-        # name's distinctive word or a Jaro-Winkler of 0.94 (levels 0 and 1 are "other" and ">= 0.88";
-        # -1, a missing name, cannot tell).
-        predicted = predicted[~predicted["gamma_name"].isin([0, 1])]
+        # same words in any order, or the distinctive word, the same or with a syllable added (level 0 is
+        # "other"; -1, a missing name, cannot tell).
+        predicted = predicted[predicted["gamma_name"] != 0]
     timings["predict"] = time.perf_counter() - lap
-    if predicted.empty:
-        result = _empty("no pair reached the threshold", fields)
-    else:
-        names = [f for f in (*_BLOCKS[2:], "name", "address", "registered") if f"{f}_l" in predicted]
-        agreed = [predicted[f"{f}_l"].notna() & (predicted[f"{f}_l"] == predicted[f"{f}_r"]) for f in names]
-        pairs = pd.DataFrame(
-            {
-                "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),
-                "b": predicted[["id_l", "id_r"]].max(axis=1).astype(str),
-                "match_weight": predicted["match_weight"].astype(float),
-                "match_probability": predicted["match_probability"].astype(float),
-                "agreed": [
-                    ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
-                ],
-            }
-        )
-        pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")
-        result = SameFirmCandidates(pairs.reset_index(drop=True), fields)
+    result = _candidates(predicted) if not predicted.empty else _empty("no pair reached the threshold", fields)
     result.fields = fields
+    result.model = linker.misc.save_model_to_json()
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = round(time.perf_counter() - clock, 3)
     return result
+
+
+def _block(column: str, touched_only: bool) -> dict:
+    """Compare within one shared value; in an incremental pass, only pairs with a touched enterprise."""
+    rule = f'l."block_{column}" = r."block_{column}"'
+    return {
+        "blocking_rule": rule + (' AND (l."touched" OR r."touched")' if touched_only else ""),
+        "sql_dialect": "duckdb",
+    }
+
+
+def _compares(settings: dict) -> list[tuple]:
+    """What a model compares: each comparison's column and its levels' conditions."""
+    return [
+        (c["output_column_name"], tuple(level["sql_condition"] for level in c["comparison_levels"]))
+        for c in settings["comparisons"]
+    ]
+
+
+def _train(linker, frame: pd.DataFrame, blocks_on: list[str], seed: int) -> None:
+    """u from random pairs; m by expectation maximisation on pairs that agree on two identifying fields, which
+    are mostly one firm. Each rule trains the fields it does not block on; a rule no pair satisfies (minimal
+    data) is skipped and those fields keep splink's starting values."""
+    from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
+
+    # 1e7 pairs: fewer leave the rarest levels (a room near another in one building) without a u
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=seed)
+    for pair in _TRAINING_PAIRS:
+        # A rule no pair satisfies is skipped before splink sees it: splink's EM session leaves the model
+        # without the comparisons it deactivated when it fails, and a model without names links anything.
+        if not set(pair) <= set(blocks_on) or not frame[list(pair)].dropna().duplicated().any():
+            continue
+        kept = linker._settings_obj.core_model_settings.copy()  # the whole model, should EM fail after all
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*pair), estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            linker._settings_obj.core_model_settings = kept
+
+
+def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
+    """Predicted pairs as candidates (``a`` < ``b``), strongest first, with the fields that agreed."""
+    columns = [c for c in _AGREED if f"{c}_l" in predicted]
+    names = [_AGREED[c] for c in columns]
+    agreed = [predicted[f"{c}_l"].notna() & (predicted[f"{c}_l"] == predicted[f"{c}_r"]) for c in columns]
+    compared = [c.removeprefix("mw_") for c in predicted.columns if c.startswith("mw_") and "tf_adj" not in c]
+    weights = pd.DataFrame(
+        {
+            _WEIGHED.get(f, f): predicted[f"mw_{f}"].astype(float)
+            + (predicted[f"mw_tf_adj_{f}"].astype(float) if f"mw_tf_adj_{f}" in predicted else 0.0)
+            for f in compared
+        }
+    ).round(3)
+    pairs = pd.DataFrame(
+        {
+            "a": predicted[["id_l", "id_r"]].min(axis=1).astype(str),
+            "b": predicted[["id_l", "id_r"]].max(axis=1).astype(str),
+            "match_weight": predicted["match_weight"].astype(float),
+            "match_probability": predicted["match_probability"].astype(float),
+            "agreed": [
+                ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
+            ],
+            "weights": [json.dumps(row) for row in weights.to_dict("records")],
+        }
+    )
+    pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")
+    return SameFirmCandidates(pairs.reset_index(drop=True))

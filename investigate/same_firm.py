@@ -7,6 +7,7 @@ the next analysis like a shared identifier; a rejected one no longer counts and 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import neo4j
@@ -55,6 +56,7 @@ def _link(record) -> dict:
         "match_weight": r.get("match_weight"),
         "match_probability": r.get("match_probability"),
         "agreed": [f for f in (r.get("agreed") or "").split(",") if f],
+        "weights": json.loads(r.get("weights") or "{}"),
         "status": r.get("status"),
         "found_at": r["found_at"].to_native() if r.get("found_at") else None,
         "reviewed_by": r.get("reviewed_by"),

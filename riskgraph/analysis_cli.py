@@ -77,6 +77,7 @@ def analyze(
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     drv, db = _connect()
+    resolution = _resolve_changed(drv, db, full)
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
         progress = Progress(
@@ -130,8 +131,31 @@ def analyze(
             "timings": run.timings,
             "snapshot": str(run.snapshot),
             "top_networks": [_network_json(n) for n in networks[:5]],
+            "resolution": _resolution_json(resolution),
         }
         print(json.dumps(summary, default=str))
+
+
+def _resolve_changed(drv, db: str, full: bool):
+    """Probable same firms first, so the analysis weighs the candidates: the firms whose identity is new or
+    changed since the last resolution (every firm on ``--full`` or the first time), with the model the last
+    ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found."""
+    from analysis.resolve import run_resolution
+
+    run = run_resolution(drv, db, home=settings().home, full=full, retrain=False)
+    console.print(
+        f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
+        + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)
+        + f"; {run.timings['total']:.1f}s",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return run
+
+
+def _resolution_json(run) -> dict:
+    keys = ("mode", "enterprises", "resolved", "candidates", "fields", "message", "timings")
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in ((k, getattr(run, k)) for k in keys)}
 
 
 def _network_json(net: dict) -> dict:
@@ -220,12 +244,13 @@ def resolve(
     """Find probable same firms (phoenix firms, duplicate records) by probabilistic record linkage.
 
     Writes PROBABLY_SAME_FIRM candidates with their match weight for an investigator to confirm or reject;
-    links already reviewed are kept as they are. Run it after ingest; analyze then weighs the links.
+    links already reviewed are kept as they are. ``analyze`` resolves new and changed firms itself; this is
+    the forced full pass (it also retrains the model).
     """
     from analysis.resolve import run_resolution
 
     drv, db = _connect()
-    run = run_resolution(drv, db, threshold=threshold, seed=seed)
+    run = run_resolution(drv, db, threshold=threshold, seed=seed, home=settings().home)
     if run.message and not run.candidates:
         console.print(f"{run.enterprises:,} enterprises: {run.message}", highlight=False, soft_wrap=True)
     else:
@@ -236,14 +261,7 @@ def resolve(
             soft_wrap=True,
         )
     if as_json:
-        summary = {
-            "enterprises": run.enterprises,
-            "candidates": run.candidates,
-            "fields": list(run.fields),
-            "message": run.message,
-            "timings": run.timings,
-        }
-        print(json.dumps(summary))
+        print(json.dumps(_resolution_json(run)))
 
 
 def _plain(value):

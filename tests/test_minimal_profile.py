@@ -90,7 +90,10 @@ def test_offices_load_places_the_administrations_stations(minimal, driver):
 
 def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
     _, env, generated, _ = minimal
-    run_cli(env, "analyze")
+    resolution = _last_json(run_cli(env, "analyze", "--json"))["resolution"]
+    # no names, addresses, phones or representatives: resolution runs with the analysis and says why it links none
+    assert resolution["mode"] == "full" and resolution["candidates"] == 0
+    assert resolution["message"].startswith("nothing to link")
     trained = _last_json(run_cli(env, "model", "train", "--json"))
     metrics = trained["metrics"]
     assert metrics["violations"] > 0 and metrics["auc"] > 0.8  # propensities of importers and brokers, undervaluing

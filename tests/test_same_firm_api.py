@@ -32,6 +32,7 @@ def linked(explore_server, driver):
             "match_weight": [14.25],
             "match_probability": [0.99993],
             "agreed": ["address"],
+            "weights": ['{"address": 14.25}'],
         }
     )
     registered = pd.Series({"BRIDGE": "2006-03-01", "HONEST1": "2001-01-01"})
@@ -51,6 +52,7 @@ def test_candidate_is_listed_from_the_older_firm_with_its_weight(linked):
     link = body["data"][0]
     assert (link["a"], link["b"]) == ("HONEST1", "BRIDGE")  # older registration first
     assert link["status"] == "candidate" and link["match_weight"] == 14.25 and link["agreed"] == ["address"]
+    assert link["weights"] == {"address": 14.25}
     assert linked.client.get(LINK.format("HONEST2")).json() == {"data": [], "count": 0}
 
 

@@ -39,6 +39,9 @@ class SameFirmPublic(BaseModel):
     match_weight: float | None = Field(description="log2 Bayes factor of the linkage model")
     match_probability: float | None
     agreed: list[str] = Field(description="fields on which the two records agree exactly")
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="the match weight each compared field added (log2 Bayes factor)"
+    )
     status: Status
     found_at: datetime | None
     reviewed_by: str | None

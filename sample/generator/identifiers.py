@@ -4,6 +4,8 @@ several surface forms one address or one phone number takes on different declara
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 __all__ = [
@@ -13,6 +15,7 @@ __all__ = [
     "address_forms",
     "phone_forms",
     "ADDRESS_FORMS",
+    "building_forms",
     "PHONE_FORMS",
     "digits",
 ]
@@ -104,6 +107,22 @@ def address_forms(room: str, number: str, street: str, kind: str, district: str,
         f"{city} {district} {street} {kind} No. {number}, Room {room}",
         f"RM {room}, NO. {number} {street.upper()} {abbr.upper()}, {district.upper()}, {city.upper()}",
         f"{room} Room, {number} {street} {kind}, {district_short}, {city}, China",
+    )
+
+
+_FORM0 = re.compile(r"^Room (\d+), No\. (\d+) (.+) (Road|Street|Avenue), ([^,]+), (.+)$")
+
+
+def building_forms(form0: str) -> tuple[str, ...]:
+    """The same room written as other filers write it (unit or suite, the floor spelt out, the city first);
+    ``form0`` is an address's usual form (:func:`address_forms`)."""
+    room, number, street, kind, district, city = _FORM0.match(form0).groups()
+    floor = room[:-2]
+    abbr = {"Road": "Rd", "Street": "St", "Avenue": "Ave"}[kind]
+    return (
+        f"Unit {room}, Floor {floor}, No. {number} {street} {kind}, {district}, {city}",
+        f"Suite {room}, {number} {street} {abbr}., {district}, {city}",
+        f"{city}, {district}, {street} {kind} No.{number}, Rm. {room}",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["company_names", "person_names", "seller_names"]
+__all__ = ["company_names", "company_name_forms", "person_names", "person_name_forms", "seller_names"]
 
 _SYLLABLES = (
     "Xin", "Da", "Hua", "Mei", "Jin", "Hai", "Tian", "Li", "Heng", "Tong", "Rui", "Feng", "Yong", "Sheng", "Dong",
@@ -97,6 +97,43 @@ def person_names(rng: np.random.Generator, n: int) -> list[str]:
     surnames = _weighted(rng, _SURNAMES, n)
     given = rng.integers(0, len(_GIVEN), n)
     return [f"{s} {_GIVEN[g]}" for s, g in zip(surnames, given, strict=True)]
+
+
+#: pinyin syllables the two-syllable given names are made of, to write "Jianguo" as "Jian-guo" or "Jian guo"
+_SYLLABLES_LOWER = frozenset((
+    "xiu", "ying", "gui", "lan", "jian", "hua", "guo", "hai", "yan", "xiao", "ming", "zhi", "qiang", "qing", "li",
+    "chun", "mei", "yu", "xuan", "zi", "han", "hao", "ran", "ting", "jia", "wen", "jie", "wei", "hong", "dong",
+    "ping", "bin", "long", "ling", "yi", "fan", "zheng",
+))  # fmt: skip
+
+
+def _syllables(given: str) -> tuple[str, str] | None:
+    low = given.lower()
+    for cut in range(1, len(low)):
+        if low[:cut] in _SYLLABLES_LOWER and low[cut:] in _SYLLABLES_LOWER:
+            return given[:cut], given[cut:]
+    return None
+
+
+def person_name_forms(name: str) -> tuple[str, ...]:
+    """The ways filings write one person ("Gao Jianguo"): as registered, given name first ("Jianguo Gao"),
+    surname in capitals with a comma ("GAO, Jianguo"), and a two-syllable given name hyphenated or split
+    ("Gao Jian-guo", "Gao Jian guo")."""
+    surname, _, given = name.partition(" ")
+    forms = [name, f"{given} {surname}", f"{surname.upper()}, {given}"]
+    if split := _syllables(given):
+        forms += [f"{surname} {split[0]}-{split[1]}", f"{surname} {split[0]} {split[1]}"]
+    return tuple(forms)
+
+
+def company_name_forms(name: str) -> tuple[str, ...]:
+    """Other registrations of one company name ("Shanghai Xinda Trading Co., Ltd."): the city after the brand
+    in brackets, and the legal form written out."""
+    city, _, rest = name.partition(" ")
+    body = rest.removesuffix(" Co., Ltd.")
+    if body == rest:
+        return (name,)
+    return (name, f"{body} ({city}) Co., Ltd.", f"{city} {body} Company Limited")
 
 
 def seller_names(rng: np.random.Generator, countries: list[str], seen: set[str]) -> list[str]:

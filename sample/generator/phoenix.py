@@ -6,6 +6,10 @@ code, the same legal representative, a slightly different name ("Shanghai Xinda 
 away is only that combination; each part alone is common among honest firms, so the look-alikes are
 planted too: firms with near-identical names in one business centre (different representatives and
 phones), and one person representing several unrelated firms.
+
+The new firm's filings write the representative, the name and the building their own way
+(:func:`vary_phoenix_firms`: "Jianguo Gao" or "GAO, Jianguo" for "Gao Jianguo", "Xinda Trading (Shanghai)",
+"Unit 1905, Floor 19"), and their honest look-alike is a namesake next door (:func:`add_namesakes_next_door`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ import re
 import numpy as np
 
 from .actors import Actors
-from .identifiers import credit_codes
+from .identifiers import building_forms, credit_codes
+from .names import company_name_forms, person_name_forms
 
-__all__ = ["add_phoenix_firms", "add_resolution_lookalikes", "phoenix_name", "phoenix_count"]
+__all__ = [
+    "add_phoenix_firms",
+    "add_resolution_lookalikes",
+    "vary_phoenix_firms",
+    "add_namesakes_next_door",
+    "phoenix_name",
+    "phoenix_count",
+]
 
 _TRADE_SWAP = {
     "Trading": "Trade",
@@ -55,7 +67,7 @@ def phoenix_name(rng: np.random.Generator, name: str) -> str:
 def _other_room(forms: tuple[str, ...], rng: np.random.Generator) -> tuple[str, ...]:
     """The same address in another room of the building (every surface form changed alike)."""
     room = re.search(r"Room (\d+)", forms[0]).group(1)
-    new = f"{int(room[:-2]) + int(rng.integers(-3, 4)) or 1}{int(rng.integers(1, 20)):02d}"
+    new = f"{max(int(room[:-2]) + int(rng.integers(-3, 4)), 1)}{int(rng.integers(1, 20)):02d}"  # no floor 0 or -1
     if new == room:
         new = f"{int(room[:-2]) + 1}{room[-2:]}"
     return tuple(re.sub(rf"\b{room}\b", new, f) for f in forms)
@@ -126,4 +138,54 @@ def add_resolution_lookalikes(rng: np.random.Generator, actors: Actors, honest: 
         for f in group[1:k]:
             actors.ent_person[f] = actors.ent_person[group[0]]
         planted += [("shared_representative", int(f)) for f in group[:k]]
+    return planted
+
+
+def _new_address(actors: Actors, forms: tuple[str, ...], like: int) -> int:
+    actors.addresses.append(forms)
+    actors.address_city.append(actors.address_city[like])
+    actors.address_region.append(actors.address_region[like])
+    return len(actors.addresses) - 1
+
+
+def _written_elsewhere(rng: np.random.Generator, actors: Actors, address: int) -> int:
+    """The same room as another filer writes it: a building form first, the usual forms after."""
+    forms = actors.addresses[address]
+    other = building_forms(forms[0])[int(rng.integers(3))]
+    return _new_address(actors, (other, *forms[1:]), address)
+
+
+def vary_phoenix_firms(rng: np.random.Generator, actors: Actors, new: np.ndarray) -> None:
+    """The new firms' own way of writing: the representative in any of his forms (given name first, surname
+    in capitals with a comma, the given name hyphenated or split), the name half the time in another
+    registration form (word order, legal form), and the address half the time in another form of the room.
+
+    Drawn from a stream of its own (``rng``), so the rest of a generated year stays as it was.
+    """
+    for f in new.tolist():
+        forms = person_name_forms(actors.persons[actors.ent_person[f]])
+        actors.persons.append(forms[int(rng.integers(len(forms)))])
+        actors.ent_person[f] = len(actors.persons) - 1
+        if rng.random() < 0.5:
+            names = company_name_forms(actors.ent_name[f][0])
+            name = names[int(rng.integers(len(names)))]
+            actors.ent_name[f] = (name, name.upper().replace(",", "").replace(".", ""))
+        if rng.random() < 0.5:
+            actors.ent_address[f] = _written_elsewhere(rng, actors, actors.ent_address[f])
+
+
+def add_namesakes_next_door(rng: np.random.Generator, actors: Actors, honest: np.ndarray) -> list[tuple[str, int]]:
+    """Honest look-alikes of a varied phoenix: a firm moves in next door to another and its representative
+    bears the neighbour's representative's name, written in another order (another person: "Li Wei" and
+    "Wei Li" are both common). Own name and phone. Returns (``namesake_next_door``, firm) for the truth tables.
+    """
+    pairs = rng.choice(honest, size=(max(2, len(honest) // 400), 2), replace=False)
+    planted = []
+    for a, b in pairs.tolist():
+        room = _other_room(actors.addresses[actors.ent_address[a]], rng)
+        actors.ent_address[b] = _new_address(actors, room, actors.ent_address[a])
+        forms = person_name_forms(actors.persons[actors.ent_person[a]])
+        actors.persons.append(forms[1 + int(rng.integers(len(forms) - 1))])
+        actors.ent_person[b] = len(actors.persons) - 1
+        planted += [("namesake_next_door", int(a)), ("namesake_next_door", int(b))]
     return planted

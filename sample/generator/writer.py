@@ -14,7 +14,13 @@ from .actors import CATEGORIES, build_actors, registered_iso
 from .flows import DAYS, Context, concat, honest_rows, take, to_currency
 from .identifiers import digits
 from .outcomes import label_outcomes
-from .phoenix import add_phoenix_firms, add_resolution_lookalikes, phoenix_count
+from .phoenix import (
+    add_namesakes_next_door,
+    add_phoenix_firms,
+    add_resolution_lookalikes,
+    phoenix_count,
+    vary_phoenix_firms,
+)
 from .schemes import SCHEMES, SPLIT_THRESHOLD_USD, Truth, plant_dual_use, plant_lookalikes, plant_schemes
 from .world import OFFICES, PRODUCTS, YEAR
 
@@ -72,6 +78,7 @@ def generate(out_dir: Path, declarations: int, seed: int) -> dict:
     order = np.lexsort((rng.random(declarations), batch["day"]))
     batch = take(batch, order)
     phoenix = _plant_phoenix(rng, actors, batch)
+    _vary_phoenix(np.random.default_rng([seed, 31]), actors, batch, phoenix, truth)
     shared = _share_containers(rng, batch)
     for c in shared:
         truth.lookalikes.append(("shared_consignment", c, "LCL container shared by different importers"))
@@ -134,6 +141,17 @@ def _plant_phoenix(rng: np.random.Generator, actors, batch: dict) -> pd.DataFram
         kept = rows[batch["day"][rows] <= cut]
         lasts.append(int(kept[np.argmax(batch["day"][kept])]))
     return pd.DataFrame({"old": old, "new": new, "cut_day": cuts, "last_row": np.array(lasts, dtype=np.int64)})
+
+
+def _vary_phoenix(rng: np.random.Generator, actors, batch: dict, phoenix: pd.DataFrame, truth: Truth) -> None:
+    """The new firms write their representative, name and building their own way; honest namesakes move in
+    next door to trading firms (``phoenix`` module; a stream of its own, so the rest of the year is unchanged)."""
+    vary_phoenix_firms(rng, actors, phoenix["new"].to_numpy())
+    kinds = np.array(actors.ent_kind)
+    trading = np.unique(batch["firm"])
+    honest = np.setdiff1d(trading[kinds[trading] == "honest"], phoenix["old"].to_numpy())
+    for kind, f in add_namesakes_next_door(rng, actors, honest):
+        truth.lookalikes.append((kind, actors.ent_id[f], actors.persons[actors.ent_person[f]]))
 
 
 def _phoenix_violations(batch: dict, phoenix: pd.DataFrame) -> None:
