@@ -24,7 +24,7 @@ everything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import neo4j
@@ -93,9 +93,10 @@ class IncrementalResult:
     counts: dict[str, int]
 
 
-def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> Touched | None:
-    """The declarations new since ``state``; None when only a full run is right: a load shrank or vanished,
-    or the graph does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
+def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also: Iterable[str] = ()) -> Touched | None:
+    """The declarations new since ``state``, and the firms ``also`` names (those whose same-firm candidates the
+    analysis's resolution changed); None when only a full run is right: a load shrank or vanished, or the graph
+    does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
     graph_shows = driver.execute_query(
         SHOWN, shown_run(driver, database), database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]
@@ -112,7 +113,7 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> T
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records[0]
-    return Touched(loads, sorted(record["importers"]), record["declarations"])
+    return Touched(loads, sorted({*record["importers"], *also}), record["declarations"])
 
 
 def touched_query(unloaded: bool) -> str:

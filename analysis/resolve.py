@@ -75,7 +75,8 @@ DELETE r
 
 @dataclass
 class ResolutionRun:
-    """What a resolution did: ``mode`` full or incremental, ``resolved`` the firms it linked (all in full)."""
+    """What a resolution did: ``mode`` full or incremental, ``resolved`` the firms it linked (all in full),
+    ``linked`` the firms an incremental pass resolved or wrote a candidate for (their links may have changed)."""
 
     enterprises: int
     candidates: int
@@ -84,6 +85,7 @@ class ResolutionRun:
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = "full"
     resolved: int = 0
+    linked: tuple[str, ...] = ()
 
 
 def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
@@ -203,4 +205,10 @@ def run_resolution(
     timings["total"] = round(time.perf_counter() - clock, 3)
     mode = "full" if only is None else "incremental"
     resolved = len(enterprises) if only is None else len(only)
-    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved)
+    linked = () if only is None else _ends(found.pairs, only)
+    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved, linked)
+
+
+def _ends(pairs: pd.DataFrame, resolved: list[str]) -> tuple[str, ...]:
+    """The firms resolved and every firm at either end of a candidate found: their shared identifiers changed."""
+    return tuple(sorted({*resolved, *pairs["a"].astype(str), *pairs["b"].astype(str)}))

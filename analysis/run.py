@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,12 +129,14 @@ def run_analysis(
     as_of=None,
     full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
+    also_touched: Iterable[str] = (),
 ) -> AnalysisRun:
     """Analyse the graph and publish the results.
 
     With ``full=False`` the run is incremental when it can be (:mod:`analysis.incremental`): the last run
     left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
-    otherwise it is full.
+    otherwise it is full. ``also_touched`` names firms an incremental run redoes whatever was loaded (those
+    whose same-firm candidates changed).
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
@@ -145,7 +147,7 @@ def run_analysis(
         usable = state is not None and state.settings == settings
         if usable and state.snapshot == latest_snapshot(home) == shown:
             clock = _Clock(on_stage)
-            touched = find_touched(driver, database, state)
+            touched = find_touched(driver, database, state, also_touched)
             clock.lap("touched")
             if touched is not None:
                 return _incremental(driver, database, home, state, touched, engine, seed, clock)

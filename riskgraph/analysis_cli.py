@@ -64,6 +64,13 @@ def analyze(
         bool,
         typer.Option("--full", help="recompute everything (default: only what data loaded since the last run touched)"),
     ] = False,
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve/--no-resolve",
+            help="link probable same firms first: those new or changed since the last resolution (all on --full)",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals.
@@ -77,7 +84,7 @@ def analyze(
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     drv, db = _connect()
-    resolution = _resolve_changed(drv, db, full)
+    resolution = _resolve_changed(drv, db, full) if resolve else None
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
         progress = Progress(
@@ -103,7 +110,15 @@ def analyze(
 
         with progress:
             run = run_analysis(
-                drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, full=full, on_stage=on_stage
+                drv,
+                db,
+                settings().home,
+                engine=chosen,
+                seed=seed,
+                as_of=as_of,
+                full=full,
+                on_stage=on_stage,
+                also_touched=resolution.linked if resolution else (),
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
@@ -131,7 +146,7 @@ def analyze(
             "timings": run.timings,
             "snapshot": str(run.snapshot),
             "top_networks": [_network_json(n) for n in networks[:5]],
-            "resolution": _resolution_json(resolution),
+            "resolution": _resolution_json(resolution) if resolution else None,
         }
         print(json.dumps(summary, default=str))
 
