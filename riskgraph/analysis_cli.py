@@ -65,6 +65,13 @@ def analyze(
         typer.Option("--full", help="recompute everything (default: only what data loaded since the last run touched)"),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+    declarations_engine: Annotated[
+        str,
+        typer.Option(
+            help="where the declarations are aggregated: duckdb (in this process) or spark "
+            "(RISKGRAPH_SPARK_MASTER, else Spark's configuration, else local[*])"
+        ),
+    ] = "duckdb",
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals.
 
@@ -72,10 +79,15 @@ def analyze(
     communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
     """
     from analysis.run import ENGINES, run_analysis
+    from columnar.engines import DECLARATION_ENGINES
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if declarations_engine not in DECLARATION_ENGINES:
+        raise UserError(
+            f"--declarations-engine must be one of {', '.join(DECLARATION_ENGINES)}, got {declarations_engine!r}"
+        )
     drv, db = _connect()
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
@@ -102,7 +114,15 @@ def analyze(
 
         with progress:
             run = run_analysis(
-                drv, db, settings().home, engine=chosen, seed=seed, as_of=as_of, full=full, on_stage=on_stage
+                drv,
+                db,
+                settings().home,
+                engine=chosen,
+                seed=seed,
+                as_of=as_of,
+                full=full,
+                on_stage=on_stage,
+                declarations=declarations_engine,
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
@@ -125,6 +145,7 @@ def analyze(
         summary = {
             "as_of": run.as_of,
             "engine": run.engine,
+            "declarations_engine": run.metadata.get("declarations_engine"),
             "mode": run.mode,
             "counts": run.counts,
             "timings": run.timings,

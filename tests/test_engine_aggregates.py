@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from algorithms.activity import importer_activity
 from algorithms.peers import peer_stat_parts, unit_value_anomalies
 from analysis.aggregates import declaration_aggregates
-from columnar.engine import connect
+from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
 
@@ -60,8 +60,8 @@ def test_engine_aggregates_equal_pandas(rows, dropped, tmp_path_factory):
     store = DeclarationStore(tmp_path_factory.mktemp("engine"))
     store.write(declaration_table(frame.iloc[: len(frame) // 2]), "L1")
     store.write(declaration_table(frame.iloc[len(frame) // 2 :]), "L2")
-    with connect(store) as con:
-        found = declaration_aggregates(con, AS_OF)
+    with DuckDBDeclarations(store) as engine:
+        found = declaration_aggregates(engine, AS_OF)
 
     # pandas, from the rows as the graph would hand them over (missing columns absent or null alike)
     decl = frame.assign(date=pd.to_datetime(frame["date"]))
