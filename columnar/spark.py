@@ -2,8 +2,9 @@
 
 :class:`SparkDeclarations` reads the same Parquet store as DuckDB, defines the same views and runs the same SQL:
 each query, kept in DuckDB's dialect beside the code that runs it, is transpiled once by sqlglot to Spark SQL
-(``$name`` parameters become Spark's ``:name`` markers, bound by ``spark.sql(..., args=...)``). A construct
-sqlglot cannot express in Spark raises instead of running as something else.
+(``$name`` parameters become Spark's ``:name`` markers, bound by ``spark.sql(..., args=...)``). sqlglot raises on
+what it knows it cannot express, but some DuckDB-only syntax passes through and fails in Spark's parser (``* REPLACE``,
+hence the overlay's column list): ``tests/test_engine_agreement.py`` is what shows each query means the same on both.
 
 The session: ``RISKGRAPH_SPARK_MASTER`` names the master; without it Spark's own configuration decides
 (``spark-defaults.conf`` under ``SPARK_CONF_DIR``, ``PYSPARK_SUBMIT_ARGS``), else ``local[*]``. An existing
