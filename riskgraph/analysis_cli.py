@@ -83,7 +83,8 @@ def analyze(
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
-        raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        hint = "; the declarations go to Spark with --declarations-engine spark" if engine == "spark" else ""
+        raise UserError(f"--engine (where the graph algorithms run) must be one of {', '.join(ENGINES)}{hint}")
     if declarations_engine not in DECLARATION_ENGINES:
         raise UserError(
             f"--declarations-engine must be one of {', '.join(DECLARATION_ENGINES)}, got {declarations_engine!r}"
