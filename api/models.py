@@ -375,6 +375,10 @@ class PerformancePublic(_Open):
     offices: dict[str, Any]
     sub_centres: dict[str, Any]
     rules: dict[str, Any] = Field(description="per rule id: its hits and outcomes")
+    targets: dict[str, Any] = Field(
+        description="per risk target: inspected declarations the score led with it, its violations among them "
+        "(hit_rate), its violations found whatever led (found), and its rate in the random sample"
+    )
     random_sample: dict[str, Any]
 
 

@@ -9,9 +9,10 @@ transpiled. Results come back enterprise-sized.
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
-from columnar.store import STORE_SCHEMA, DeclarationStore
-from columnar.views import overlay
+from columnar.store import OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
+from columnar.views import every_column, overlay
 
 __all__ = ["connect", "DEFAULT_MEMORY"]
 
@@ -27,14 +28,21 @@ def connect(store: DeclarationStore, *, threads: int | None = None, memory: str 
         con.execute(f"SET threads = {int(threads)}")
     files = [str(p) for p in store.declaration_files()]
     raw = con.read_parquet(files, union_by_name=True) if files else con.from_arrow(STORE_SCHEMA.empty_table())
+    raw = _with_every_column(raw, STORE_SCHEMA)
     raw.create_view("declarations_raw")
     outcomes = [str(p) for p in store.outcome_files()]
     if outcomes:
-        con.read_parquet(outcomes).create_view("outcomes_raw")
+        _with_every_column(con.read_parquet(outcomes, union_by_name=True), OUTCOME_SCHEMA).create_view("outcomes_raw")
         con.execute(f"CREATE VIEW declarations AS {overlay(raw.columns)}")
     else:
         con.execute("CREATE VIEW declarations AS SELECT * FROM declarations_raw")
     return con
+
+
+def _with_every_column(relation: duckdb.DuckDBPyRelation, declared: pa.Schema) -> duckdb.DuckDBPyRelation:
+    """``relation`` with the declared columns that parts written before a column was declared lack, as nulls."""
+    select = every_column(relation.columns, declared)
+    return relation if select is None else relation.project(select)
 
 
 def _checked_size(memory: str) -> str:

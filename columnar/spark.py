@@ -26,8 +26,8 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from columnar.engines import _Closing
-from columnar.store import STORE_SCHEMA, DeclarationStore
-from columnar.views import overlay
+from columnar.store import OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
+from columnar.views import every_column, overlay
 from graph.config import settings
 
 # results cross as Arrow tables, never through PySpark's pandas conversion, which warns about pandas 3 on every call
@@ -90,12 +90,21 @@ class SparkDeclarations(_Closing):
             outcomes = self._parts(*[str(p) for p in store.outcome_files()])
         if raw is None:
             raw = self.spark.createDataFrame(STORE_SCHEMA.empty_table())
+        raw = self._with_every_column(raw, STORE_SCHEMA)
         raw.createOrReplaceTempView("declarations_raw")
         if outcomes is None:
             self.spark.sql("SELECT * FROM declarations_raw").createOrReplaceTempView("declarations")
         else:
-            outcomes.createOrReplaceTempView("outcomes_raw")
+            self._with_every_column(outcomes, OUTCOME_SCHEMA).createOrReplaceTempView("outcomes_raw")
             self.spark.sql(to_spark(overlay(raw.columns))).createOrReplaceTempView("declarations")
+
+    def _with_every_column(self, parts: DataFrame, declared: pa.Schema) -> DataFrame:
+        """``parts`` with the declared columns that parts written before a column was declared lack, as nulls."""
+        select = every_column(parts.columns, declared)
+        if select is None:
+            return parts
+        parts.createOrReplaceTempView("store_parts")
+        return self.spark.sql(to_spark(f"SELECT {select} FROM store_parts"))
 
     def _parts(self, *paths: str) -> DataFrame | None:
         """The Parquet parts at ``paths`` (files or globs), their columns united by name; None when there are none."""
@@ -123,5 +132,5 @@ class SparkDeclarations(_Closing):
 
     def close(self) -> None:
         """Drop this store's views; the session stays for the next use (starting one takes seconds)."""
-        for view in ("declarations", "outcomes_raw", "declarations_raw"):
+        for view in ("declarations", "outcomes_raw", "declarations_raw", "store_parts"):
             self.spark.catalog.dropTempView(view)

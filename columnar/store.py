@@ -54,7 +54,7 @@ _TYPES = {
 #: what recording an outcome sets on a declaration (``scoring.feedback``), with the time it was recorded
 OUTCOME_FIELDS = ("inspected", "violation", "violation_type", "revenue_recovered", "feedback_kind", "feedback_at")
 #: the decision recorded with an outcome, set only when the decision log knew it
-DECISION_FIELDS = ("channel", "score", "level", "random_selected", "rule_hits")
+DECISION_FIELDS = ("channel", "score", "level", "random_selected", "rule_hits", "leading_target")
 OUTCOME_COLUMNS = ("id", *OUTCOME_FIELDS, *DECISION_FIELDS)
 _DECLARED = schema().node("Declaration").properties
 STORE_SCHEMA = pa.schema(

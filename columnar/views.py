@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyarrow as pa
+
 from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS
 
-__all__ = ["overlay", "quoted"]
+__all__ = ["every_column", "overlay", "quoted", "SQL_TYPES"]
+
+#: the SQL type of each Arrow type the store declares (DuckDB's names: sqlglot gives Spark its own)
+SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int64(): "BIGINT",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
 
 _LATEST_OUTCOME = """
 SELECT * FROM (
@@ -23,6 +34,15 @@ SELECT * FROM (
 def quoted(name: str) -> str:
     """A column name as an SQL identifier (mapped ``feature_*`` names come from a user's mapping)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def every_column(present: Sequence[str], declared: pa.Schema) -> str | None:
+    """The select list adding, as typed nulls, the ``declared`` columns that parts written before a column was
+    declared lack (None when none is missing)."""
+    missing = [f for f in declared if f.name not in present]
+    if not missing:
+        return None
+    return ", ".join(["*", *(f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quoted(f.name)}" for f in missing)])
 
 
 def overlay(columns: Sequence[str]) -> str:

@@ -9,6 +9,9 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
 - **where inspection capacity went**: inspections per district, sub-centre, channel and level, each
   with its hit rate and revenue recovered (a place that inspects a lot and finds little is capacity
   to move);
+- **risk targets**: per target (tax, security, IPR, drugs, ...: the target of a violation is that of its type,
+  :mod:`graph.targets`), its violations per month, its share of inspections that found one, and the districts
+  that found them;
 - **top networks** with their links, for a small chart each;
 - **warnings**: high-risk networks in the latest analysis run that the previous run did not have
   (networks are renumbered every run, so they are matched by members: a network is new when none of
@@ -37,7 +40,9 @@ from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
+from graph.runs import shown, shown_run
 from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
+from graph.targets import target_table
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
@@ -67,8 +72,9 @@ ORDER BY month
 """
 
 HIGH_RISK_MONTHS = f"""
-MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
-WHERE e.risk >= $high AND d.date >= date($since) AND d.date <= date($until)
+MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")} AND a.risk >= $high
+MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
+WHERE d.date >= date($since) AND d.date <= date($until)
   AND {in_jurisdiction(DECLARATION, "d")}
 RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
 """
@@ -80,6 +86,12 @@ WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
 RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
        sum(coalesce(d.violation, 0)) AS violations,
        sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
+"""
+
+VIOLATIONS_BY_TYPE = f"""
+MATCH (d:Declaration)
+WHERE d.violation = 1 AND d.date >= date($since) AND d.date <= date($until) AND {in_jurisdiction(DECLARATION, "d")}
+RETURN substring(toString(d.date), 0, 7) AS month, d.office AS office, d.violation_type AS type, count(d) AS n
 """
 
 UNINSPECTED = f"""
@@ -111,23 +123,14 @@ def _month_keys(latest: date, months: int) -> list[str]:
 
 def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
     """One row per month of the period, months without declarations included (as zeros)."""
-    rows = _read(
-        driver,
-        database,
-        MONTHS,
-        since=period[0],
-        until=period[1],
-        districts=districts,
-        per_usd=graph_money(driver, database).per_unit,
-    )
+    within = {"since": period[0], "until": period[1], "districts": districts}
+    rows = _read(driver, database, MONTHS, **within, per_usd=graph_money(driver, database).per_unit)
     found = {r["month"]: r for r in rows}
     empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
     rows = [found.get(month, {"month": month, **empty}) for month in months]
     high = {
         r["month"]: r["declarations"]
-        for r in _read(
-            driver, database, HIGH_RISK_MONTHS, since=period[0], until=period[1], districts=districts, high=HIGH_RISK
-        )
+        for r in _read(driver, database, HIGH_RISK_MONTHS, **within, **shown_run(driver, database), high=HIGH_RISK)
     }
     return [
         {
@@ -187,6 +190,36 @@ def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
             for dimension, table in groups.items()
         },
     }
+
+
+def _targets(driver, database, period: tuple[str, str], districts, months: list[str], inspected: int) -> list[dict]:
+    """Per risk target: its violations per month, its hit rate among all inspections, and the districts that
+    found them (most first); ``other`` gathers the types no target claims."""
+    rows = _read(driver, database, VIOLATIONS_BY_TYPE, since=period[0], until=period[1], districts=districts)
+    table = target_table()
+    of, _ = table.classify(r["type"] for r in rows)
+    found = {t: {"months": defaultdict(int), "offices": defaultdict(int)} for t in table.targets()}
+    for r, target in zip(rows, of, strict=True):
+        entry = found.setdefault(target, {"months": defaultdict(int), "offices": defaultdict(int)})
+        entry["months"][r["month"]] += r["n"]
+        office = office_by_code(r["office"] or "")
+        entry["offices"][office.name if office else "not recorded"] += r["n"]
+    out = []
+    for target, entry in found.items():
+        total = sum(entry["months"].values())
+        out.append(
+            {
+                "target": target,
+                "violations": total,
+                "hit_rate": _rate(total, inspected),
+                "months": [{"month": m, "violations": entry["months"].get(m, 0)} for m in months],
+                "by_office": [
+                    {"name": name, "violations": n}
+                    for name, n in sorted(entry["offices"].items(), key=lambda kv: (-kv[1], kv[0]))
+                ],
+            }
+        )
+    return out
 
 
 def _top_networks(scope: Scope, top: int) -> list[dict]:
@@ -358,6 +391,7 @@ def analysis_report(
             "totals": None,
             "months": [],
             "capacity": None,
+            "targets": [],
             "networks": [],
             "instructions": [],
         }
@@ -378,6 +412,7 @@ def analysis_report(
         "totals": totals,
         "months": trend,
         "capacity": _capacity(driver, database, period, scope),
+        "targets": _targets(driver, database, period, scope, keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
     }

@@ -276,7 +276,8 @@ def performance(
     idle_days: Annotated[int, typer.Option(min=1, help="a rule without a hit this long is a retire candidate")] = 90,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Hit rates per rule, channel, office and sub-centre; what the random sample says targeting misses."""
+    """Hit rates per rule, channel, office, sub-centre and risk target; what the random sample says targeting
+    misses."""
     from datetime import date
 
     from scoring.decision_log import DecisionLog
@@ -304,6 +305,15 @@ def performance(
                 f"{extra}{retire}",
                 highlight=False,
             )
+    console.print("[bold]targets[/bold] (inspected when the score led with it; found whatever led)")
+    for name, e in report["targets"].items():
+        rate = "-" if e["hit_rate"] is None else f"{e['hit_rate']:.1%}"
+        sample = "-" if e["random_violation_rate"] is None else f"{e['random_violation_rate']:.2%}"
+        console.print(
+            f"  {name:<28} inspected {e['inspected']:>6,}  violations {e['violations']:>5,}  hit rate {rate:>6}"
+            f"  found {e['found']:>5,}  in the random sample {sample}",
+            highlight=False,
+        )
     missed = report["random_sample"]["missed_in_fast_release"]
     rate = "-" if missed["violation_rate"] is None else f"{missed['violation_rate']:.1%}"
     console.print(f"random sample: {rate} violations among {missed['inspected']:,} it would have released")

@@ -32,11 +32,17 @@ CREATE TABLE IF NOT EXISTS decisions (
   declaration_id TEXT PRIMARY KEY,
   scored_at TEXT NOT NULL,
   snapshot TEXT,
-  score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT
+  score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT,
+  leading_target TEXT, targets TEXT
 )
 """
-_COLUMNS = "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links"
-_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_COLUMNS = (
+    "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links, "
+    "leading_target, targets"
+)
+_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+#: columns a log written by an earlier version lacks
+_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT"}
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
 
@@ -50,8 +56,10 @@ class DecisionLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
-        if "links" not in {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}:
-            self._db.execute("ALTER TABLE decisions ADD COLUMN links TEXT")  # a log written before links
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}
+        for column, kind in _ADDED.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE decisions ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
         #: rows to write, and the events of flushes waiting for them (a deque: appending takes no lock)
         self._pending: deque = deque()
@@ -76,6 +84,8 @@ class DecisionLog:
                     int(d.random),
                     json.dumps(d.rule_hits),
                     json.dumps(d.links, ensure_ascii=False) if d.links else None,
+                    d.leading_target,
+                    json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
                 )
                 for d in decisions
             ]
@@ -130,6 +140,7 @@ class DecisionLog:
                     item = dict(zip(columns, row, strict=True))
                     item["rule_hits"] = json.loads(item["rule_hits"])
                     item["links"] = json.loads(item["links"] or "[]")
+                    item["targets"] = json.loads(item["targets"] or "{}")
                     found[item["declaration_id"]] = item
         return found
 

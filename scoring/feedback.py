@@ -32,7 +32,7 @@ SET d.inspected = 1, d.violation = row.violation, d.violation_type = row.violati
     d.revenue_recovered = row.revenue_recovered, d.feedback_kind = row.kind, d.feedback_at = datetime(row.at)
 FOREACH (_ IN CASE WHEN row.channel IS NULL THEN [] ELSE [1] END |
   SET d.channel = row.channel, d.score = row.score, d.level = row.level, d.random_selected = row.random,
-      d.rule_hits = row.rule_hits)
+      d.rule_hits = row.rule_hits, d.leading_target = row.leading_target)
 RETURN collect(row.id) AS ids,
        collect(CASE WHEN row.violation = 1 THEN [d.importer_id, toString(d.date), d.id] END) AS violators
 """
@@ -120,6 +120,7 @@ _DECISION = {
     "level": "level",
     "random_selected": "random",
     "rule_hits": "rule_hits",
+    "leading_target": "leading_target",
 }
 
 
@@ -153,6 +154,7 @@ def record_outcomes(
                     "level": d and d["level"],
                     "random": d and d["random"],
                     "rule_hits": d and ";".join(d["rule_hits"]),
+                    "leading_target": d and d["leading_target"],
                 }
             )
         with driver.session(database=database) as session:

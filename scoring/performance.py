@@ -1,11 +1,16 @@
-"""Performance feedback: hit rates per rule, channel, office and sub-centre, and what targeting misses.
+"""Performance feedback: hit rates per rule, channel, office, sub-centre and risk target, and what targeting misses.
 
 Hit rate = violations found / declarations inspected with a recorded outcome. The random sample
 (declarations sent to inspection by random selection, whatever their score) is the unbiased part
 of the feedback: its violation rate among declarations the score would have *released*
 (level low) estimates how many violations the fast-release channel lets through. A rule that has
 not hit for ``idle_days`` (or hit ``MIN_INSPECTED`` inspected declarations without one violation)
-is listed as a candidate to retire. Revenue recovered is summed in US dollars (:mod:`graph.currency`;
+is listed as a candidate to retire.
+
+Per risk target (``graph.targets``: the target of a violation is that of its type): the declarations the scoring
+led with that target that were inspected, and how many of them held a violation *of that target* (its hit rate);
+the violations of the target found whatever led; and the random sample's rate of them, the unbiased estimate of
+how common they are among what is lodged. Revenue recovered is summed in US dollars (:mod:`graph.currency`;
 an outcome on a declaration in a currency without a rate adds nothing).
 """
 
@@ -19,6 +24,7 @@ import neo4j
 from graph.currency import USD_REVENUE_RECOVERED, graph_money
 from graph.model import schema
 from graph.reference import office_by_code
+from graph.targets import OTHER, target_table
 from scoring.decision_log import DecisionLog
 from scoring.rules import Rule
 
@@ -31,8 +37,8 @@ OUTCOMES_WITH_DECISIONS = f"""
 MATCH (d:Declaration)
 WHERE d.channel IS NOT NULL AND d.inspected = 1
   AND ($since IS NULL OR d.date >= date($since)) AND ($until IS NULL OR d.date <= date($until))
-RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, {USD_REVENUE_RECOVERED}])
-       AS rows
+RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, {USD_REVENUE_RECOVERED},
+                d.violation_type, d.leading_target]) AS rows
 """
 
 
@@ -43,6 +49,15 @@ def _rate(entry: dict) -> dict:
 
 def _empty() -> dict:
     return {"inspected": 0, "violations": 0, "revenue_recovered": 0.0}
+
+
+def _target_entry() -> dict:
+    return {"inspected": 0, "violations": 0, "found": 0, "random_violations": 0}
+
+
+def _target_rates(entry: dict, random_inspected: int) -> dict:
+    rate = entry.pop("random_violations") / random_inspected if random_inspected else None
+    return {**_rate(entry), "random_violation_rate": None if rate is None else round(rate, 4)}
 
 
 def performance_report(
@@ -64,8 +79,20 @@ def performance_report(
     ).records[0]["rows"]
     by = {k: defaultdict(_empty) for k in ("channel", "office", "sub_centre", "rule")}
     random = defaultdict(_empty)
-    for office, channel, level, chosen, hits, violation, revenue in rows:
+    table = target_table()
+    targets = {t: _target_entry() for t in table.targets()}
+    random_inspected = 0
+    for office, channel, level, chosen, hits, violation, revenue, vtype, leading in rows:
         found, recovered = int(violation == 1), float(revenue or 0.0)
+        of = (table.target_of(vtype) or OTHER) if found else None
+        if of is not None:
+            targets.setdefault(of, _target_entry())["found"] += 1
+            targets[of]["random_violations"] += int(bool(chosen))
+        if leading is not None:
+            led = targets.setdefault(leading, _target_entry())
+            led["inspected"] += 1
+            led["violations"] += int(of == leading)
+        random_inspected += int(bool(chosen))
         office_ref = office_by_code(office or "")
         keys = {
             "channel": [channel],
@@ -112,6 +139,7 @@ def performance_report(
         "offices": {k: _rate(v) for k, v in sorted(by["office"].items())},
         "sub_centres": {k: _rate(v) for k, v in sorted(by["sub_centre"].items())},
         "rules": rules_out,
+        "targets": {t: _target_rates(e, random_inspected) for t, e in targets.items()},
         "random_sample": {
             "by_level": {k: _rate(v) for k, v in sorted(random.items())},
             "missed_in_fast_release": {

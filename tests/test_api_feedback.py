@@ -79,7 +79,13 @@ def test_outcomes_flow_back_into_hit_rates(setup, driver):
     }
 
     fed = list(decisions)[:120]
-    outcomes = [{"declaration_id": i, "violation": int(i in hit), "revenue_recovered": 100.0 * (i in hit)} for i in fed]
+    # violations of two targets, by how they are written: tax (under-valuation) and drugs (drug smuggling)
+    kinds = {i: ("under-valuation", "tax") if n % 2 else ("Drug smuggling", "drugs") for n, i in enumerate(sorted(hit))}
+    outcomes = [
+        {"declaration_id": i, "violation": int(i in hit), "revenue_recovered": 100.0 * (i in hit)}
+        | ({"violation_type": kinds[i][0]} if i in hit else {})
+        for i in fed
+    ]
     outcomes.append({"declaration_id": "NOT-IN-THE-GRAPH", "violation": 0})
     body = {"outcomes": outcomes}
     first = server.client.post("/v1/feedback", json=body, timeout=60).json()
@@ -106,6 +112,21 @@ def test_outcomes_flow_back_into_hit_rates(setup, driver):
     assert missed["inspected"] == len(random_low) > 0
     assert missed["violation_rate"] == round(len(hit & set(random_low)) / len(random_low), 4)
     assert sum(e["inspected"] for e in report["sub_centres"].values()) == 120
+
+    random_fed = [i for i in fed if decisions[i]["random"]]
+    for target in ("tax", "security", "ipr", "drugs"):
+        led = [i for i in fed if decisions[i]["leading_target"] == target]
+        of_target = [i for i in fed if i in hit and kinds[i][1] == target]
+        expected = {
+            "inspected": len(led),
+            "violations": len(set(led) & set(of_target)),
+            "found": len(of_target),
+            "random_violation_rate": round(len(set(random_fed) & set(of_target)) / len(random_fed), 4),
+        }
+        expected["hit_rate"] = round(expected["violations"] / len(led), 4) if led else None
+        assert report["targets"][target] == expected, target
+    assert sum(e["inspected"] for e in report["targets"].values()) == 120  # every decision led with a target
+    assert report["targets"]["drugs"]["found"] > 0 and report["targets"]["tax"]["found"] > 0
 
     dated = server.client.get("/v1/performance", params={"from": "2030-01-01"}).json()
     assert dated["outcomes"] == 0 and dated["period"]["from"] == "2030-01-01"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -148,3 +149,17 @@ def test_the_overlay_shows_an_outcome_recorded_after_the_declaration_on_both_eng
             assert engine.frame(query).to_dict("records") == [
                 {"violation": 1, "violation_type": "smuggling", "channel": "red"}
             ], engine.name
+
+
+def test_parts_written_before_a_column_was_declared_read_alike_on_both_engines(spark, tmp_path):
+    row = {"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0}
+    store = _store(tmp_path, [row, row], set(), [])
+    old = store.root / "load=OLD"  # a part as written before leading_target was declared
+    old.mkdir()
+    table = declaration_table(declaration_frame([row], set()).assign(id="D-OLD"))
+    pq.write_table(table.drop_columns(["leading_target"]), old / "part-old.parquet")
+    query = "SELECT id, leading_target, importer_id FROM declarations ORDER BY id"
+    with DuckDBDeclarations(store) as duck, SparkDeclarations(store, spark) as sparked:
+        mine, theirs = duck.frame(query), sparked.frame(query)
+    pd.testing.assert_frame_equal(theirs, mine, check_dtype=False)
+    assert mine["id"].tolist() == ["D-OLD", "D0", "D1"] and mine["leading_target"].isna().all()

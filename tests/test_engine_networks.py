@@ -14,6 +14,7 @@ import pytest
 
 from analysis.run import run_analysis
 from columnar.store import DeclarationStore
+from graph.runs import ASSESSMENT, shown, shown_run
 from ingest.mapping import load_mapping
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
@@ -23,12 +24,16 @@ from tests.conftest import wipe
 
 PROFILES = {"standard": (generate, 3000, 5), "minimal": (generate_minimal, 2000, 4)}
 COLUMNS = ["id", "community", "pagerank", "propagated_risk", "peer_compared", "peer_share_below", "risk", "reasons"]
-GRAPH_NETWORKS = "MATCH (n:Network) RETURN n.id AS id, n.score AS score ORDER BY id"
+GRAPH_NETWORKS = f"MATCH (n:Network) WHERE {shown('n')} RETURN n.id AS id, n.score AS score ORDER BY id"
+GRAPH_RISKS = (
+    f"MATCH (e:Enterprise) {ASSESSMENT} WITH e, a WHERE a IS NOT NULL RETURN e.id AS id, a.risk AS risk ORDER BY id"
+)
 
 
 @pytest.fixture(scope="module", params=sorted(PROFILES))
 def analysed(request, driver, spark, tmp_path_factory):
-    """(profile, the DuckDB run, the graph's networks after it, the Spark run, the graph's networks after it)."""
+    """(profile, the DuckDB run, what the graph shows after it, the Spark run, what the graph shows after it):
+    the graph's shown run, networks and enterprise risks."""
     write, declarations, seed = PROFILES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
     write(folder / "data", declarations, seed)
@@ -42,7 +47,13 @@ def analysed(request, driver, spark, tmp_path_factory):
     runs = []
     for engine in ("duckdb", "spark"):
         run = run_analysis(driver, "neo4j", home, seed=0, full=True, declarations=engine)
-        runs += [run, driver.execute_query(GRAPH_NETWORKS).records]
+        pointer = shown_run(driver, "neo4j")
+        shown_now = {
+            "run": pointer["run"],
+            "networks": [dict(r) for r in driver.execute_query(GRAPH_NETWORKS, pointer).records],
+            "risks": [dict(r) for r in driver.execute_query(GRAPH_RISKS, pointer).records],
+        }
+        runs += [run, shown_now]
     return request.param, *runs
 
 
@@ -54,8 +65,10 @@ def test_both_engines_find_the_same_networks(analysed):
     assert [(n["members"], n["score"], n["kind"]) for n in sparked.networks] == [
         (n["members"], n["score"], n["kind"]) for n in duck.networks
     ]
-    assert [dict(r) for r in spark_written] == [dict(r) for r in duck_written]
-    assert len(spark_written) == len(sparked.networks)
+    assert spark_written["run"] == duck_written["run"] + 1  # the Spark run was written back and is the one shown
+    assert spark_written["networks"] == duck_written["networks"]
+    assert spark_written["risks"] == duck_written["risks"] and len(duck_written["risks"]) > 0
+    assert len(spark_written["networks"]) == len(sparked.networks)
 
 
 def test_both_engines_give_the_same_enterprise_table(analysed):

@@ -71,6 +71,14 @@ def test_figures_match_the_graph(served):
         ("Shanghai Customs", inspected.sum(), violations.sum())
     ]
     assert figures["networks"][0]["members"] == SHELLS and figures["networks"][0]["chart"]["nodes"]
+    # the one violation is an under-valuation: tax, found in December at Shanghai; no other target found any
+    targets = {t["target"]: t for t in figures["targets"]}
+    assert list(targets)[:4] == ["tax", "security", "ipr", "drugs"]
+    assert violations.sum() == 1 and targets["tax"]["violations"] == 1
+    assert targets["tax"]["months"][-1] == {"month": "2025-12", "violations": 1}
+    assert targets["tax"]["by_office"] == [{"name": "Shanghai Customs", "violations": 1}]
+    assert targets["tax"]["hit_rate"] == round(1 / inspected.sum(), 4)
+    assert all(targets[t]["violations"] == 0 and targets[t]["by_office"] == [] for t in ("security", "ipr", "drugs"))
 
 
 def test_the_new_ring_is_a_warning_and_the_first_instruction(served):
@@ -104,6 +112,7 @@ def test_cli_report_renders_offline(served, tmp_path):
     totals = _figures(server)["totals"]
     assert f"declarations<b>{totals['declarations']:,}</b>" in html
     assert f"hit rate<b>{totals['hit_rate']:.0%}</b>" in html
+    assert 'id="target-tax"' in html and "tax · 1 violations" in html
     image = screenshot(out.as_uri(), tmp_path / "report.png")
     assert inked(image, (0, 0, 1200, 900), HIGH_RISK) > 100  # the warning, marked in red above the fold
     assert 'data-settled="1"' in dump_dom(out.as_uri())  # every network chart laid out

@@ -106,6 +106,10 @@ def render_report(figures: dict) -> str:
     if figures["capacity"]:
         for dimension in ("office", "sub_centre", "channel", "level"):
             charts[dimension] = _capacity_chart(figures["capacity"][f"by_{dimension}"])
+    for target in figures.get("targets") or []:
+        charts[f"target_{target['target']}"] = bar_chart(
+            [m["month"] for m in target["months"]], [m["violations"] for m in target["months"]]
+        )
     decisions = figures.get("decisions") or {}
     if decisions.get("decisions"):
         total = decisions["decisions"]
