@@ -14,6 +14,7 @@ import pytest
 
 from analysis.run import run_analysis
 from columnar.store import DeclarationStore
+from graph import reference
 from graph.runs import ASSESSMENT, shown, shown_run
 from ingest.mapping import load_mapping
 from ingest.pipeline import ingest_files
@@ -41,6 +42,8 @@ def analysed(request, driver, spark, tmp_path_factory):
     wipe(driver)
     home = folder / "home"
     files = [folder / "data" / "declarations.csv"] if mapping else [folder / "data"]
+    # the minimal profile's own offices are registered in the session home's hierarchy: put it back afterwards
+    kept = reference.offices_file().read_bytes() if reference.offices_file().exists() else None
     ingest_files(
         files, GraphWriter(driver, "neo4j"), folder / "quarantine", mapping=mapping, store=DeclarationStore(home)
     )
@@ -54,7 +57,12 @@ def analysed(request, driver, spark, tmp_path_factory):
             "risks": [dict(r) for r in driver.execute_query(GRAPH_RISKS, pointer).records],
         }
         runs += [run, shown_now]
-    return request.param, *runs
+    yield request.param, *runs
+    if kept is None:
+        reference.offices_file().unlink(missing_ok=True)
+    else:
+        reference.offices_file().write_bytes(kept)
+    reference._loaded.clear()  # this process's cached hierarchy, read again from the file
 
 
 def test_both_engines_find_the_same_networks(analysed):
