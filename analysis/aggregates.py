@@ -1,10 +1,11 @@
 """What the analysis needs from the declarations, aggregated by the analytical engine over the columnar copy.
 
-The declarations are never streamed into Python: DuckDB (:mod:`columnar.engine`) folds them per importer
-(activity counts, recent and history windows, brokers, sellers, routes and chapters used, violations by type,
-the uses of consignment ids shared by several importers) and compares every declaration's unit value with its
-peers', returning only the sums per importer and HS6 code. The queries are plain SQL (no DuckDB-only syntax),
-so another engine can run the same text. Enterprises, their own identifiers and the case outcomes are
+The declarations are never streamed into Python: the declarations engine (:mod:`columnar.engines`: DuckDB, or
+Spark beyond one machine) folds them per importer (activity counts, recent and history windows, brokers, sellers,
+routes and chapters used, violations by type, the uses of consignment ids shared by several importers) and
+compares every declaration's unit value with its peers', returning only the sums per importer and HS6 code.
+Each query is defined once, below, in DuckDB's dialect; Spark runs it transpiled (:mod:`columnar.spark`).
+Enterprises, their own identifiers and the case outcomes are
 enterprise-sized and come from Neo4j, the system of record; the copy is checked against it first
 (:func:`columnar.sync.sync_store`).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import neo4j
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from algorithms.activity import (
     CONSIGNMENT_COLUMNS,
@@ -29,13 +31,13 @@ from algorithms.peers import combine_peer_parts
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, ENTERPRISES, LINK_COLUMNS
 from analysis.graph_io import LINKS as OWN_LINKS
 from analysis.pipeline import AnalysisInputs
-from columnar.engine import connect
+from columnar.engines import DeclarationEngine, open_declarations
 from columnar.store import DeclarationStore
 from columnar.sync import SyncReport, sync_store
 from graph.currency import Money, money_basis
 from graph.paging import read_pages
 
-__all__ = ["read_analysis_inputs", "declaration_aggregates", "DeclarationAggregates", "PEER_SUMS"]
+__all__ = ["read_analysis_inputs", "declaration_aggregates", "DeclarationAggregates", "PEER_SUMS", "QUERIES"]
 
 LATEST_DATE = "SELECT max(date) FROM declarations"
 CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE date <= $as_of AND currency IS NOT NULL"
@@ -160,26 +162,51 @@ class DeclarationAggregates:
     currencies: list[str]
 
 
-def _frame(con, query: str, params: dict, columns) -> pd.DataFrame:
-    frame = con.execute(query, params).df()
+#: every query above by name (the engines' agreement test runs each on both)
+QUERIES = {
+    "LATEST_DATE": LATEST_DATE,
+    "CURRENCIES": CURRENCIES,
+    "IMPORTER_IDS": IMPORTER_IDS,
+    "VIOLATED": VIOLATED,
+    "IMPORTERS": IMPORTERS,
+    "USAGE": USAGE,
+    "VIOLATIONS": VIOLATIONS,
+    "SHARED_CONSIGNMENTS": SHARED_CONSIGNMENTS,
+    "PEER_SUMS": PEER_SUMS,
+}
+
+
+def _frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.DataFrame:
+    frame = engine.frame(query, params)
     return frame[list(columns)] if len(frame) else pd.DataFrame(columns=list(columns))
 
 
-def _ids(con, query: str) -> set[str]:
-    return {row[0] for row in con.execute(query).fetchall()}
+def _ids(engine: DeclarationEngine, query: str) -> set[str]:
+    return set(engine.frame(query).iloc[:, 0])
 
 
-def _peer_parts(con, as_of, money: Money) -> pd.DataFrame:
-    rates = pd.DataFrame({"currency": list(money.per_unit), "per_unit": list(money.per_unit.values())})
-    con.register("rates", rates)
-    parts = con.execute(PEER_SUMS, {"as_of": as_of, **PEER_SETTINGS}).df()
-    con.unregister("rates")
+def rates_table(money: Money) -> pa.Table:
+    """The ``rates`` PEER_SUMS joins: money units per unit of each currency (typed, so an empty one joins too)."""
+    return pa.table(
+        {
+            "currency": pa.array(list(money.per_unit), pa.string()),
+            "per_unit": pa.array(list(money.per_unit.values()), pa.float64()),
+        }
+    )
+
+
+def _peer_parts(engine: DeclarationEngine, as_of, money: Money) -> pd.DataFrame:
+    engine.register("rates", rates_table(money))
+    try:
+        parts = engine.frame(PEER_SUMS, {"as_of": as_of, **PEER_SETTINGS})
+    finally:
+        engine.unregister("rates")
     parts = parts.sort_values(["importer_id", "hs6"]).set_index(["importer_id", "hs6"])
     return parts.astype({"compared": np.int64, "below": np.int64, "short": float, "tax": float, "taxed": np.int64})
 
 
 def declaration_aggregates(
-    con, as_of: pd.Timestamp, *, window_days: int = 90, history_days: int = HISTORY_DAYS
+    engine: DeclarationEngine, as_of: pd.Timestamp, *, window_days: int = 90, history_days: int = HISTORY_DAYS
 ) -> DeclarationAggregates:
     """The aggregates of the engine's ``declarations`` up to ``as_of``."""
     activity = Activity(
@@ -197,21 +224,21 @@ def declaration_aggregates(
         "window_start": activity.window_start.date(),
         "history_start": activity.history_start.date(),
     }
-    importers = _frame(con, IMPORTERS, dated, IMPORTER_COLUMNS)
+    importers = _frame(engine, IMPORTERS, dated, IMPORTER_COLUMNS)
     importers["first_history"] = pd.to_datetime(importers["first_history"])
     activity.importers = importers.astype({c: np.int64 for c in ("n", "recent", "history", "routed", "transit")})
-    usage = _frame(con, USAGE, dated, USAGE_COLUMNS)
+    usage = _frame(engine, USAGE, dated, USAGE_COLUMNS)
     activity.usage = usage.astype({"value": object, "n": np.int64, "recent": np.int64, "history": np.int64})
-    activity.violations = _frame(con, VIOLATIONS, dated, VIOLATION_COLUMNS).astype({"n": np.int64})
-    consignments = _frame(con, SHARED_CONSIGNMENTS, {"as_of": day}, CONSIGNMENT_COLUMNS)
+    activity.violations = _frame(engine, VIOLATIONS, dated, VIOLATION_COLUMNS).astype({"n": np.int64})
+    consignments = _frame(engine, SHARED_CONSIGNMENTS, {"as_of": day}, CONSIGNMENT_COLUMNS)
     consignments["date"] = pd.to_datetime(consignments["date"])
     activity.consignments = consignments
-    currencies = sorted(row[0] for row in con.execute(CURRENCIES, {"as_of": day}).fetchall())
+    currencies = sorted(engine.frame(CURRENCIES, {"as_of": day}).iloc[:, 0])
     return DeclarationAggregates(
         activity=activity,
-        peer_parts=_peer_parts(con, day, money_basis(currencies)),
-        importer_ids=_ids(con, IMPORTER_IDS),
-        violated=_ids(con, VIOLATED),
+        peer_parts=_peer_parts(engine, day, money_basis(currencies)),
+        importer_ids=_ids(engine, IMPORTER_IDS),
+        violated=_ids(engine, VIOLATED),
         currencies=currencies,
     )
 
@@ -225,24 +252,22 @@ def read_analysis_inputs(
     window_days: int = 90,
     history_days: int = HISTORY_DAYS,
     load_counts: dict[str, int] | None = None,
+    engine: str = "duckdb",
 ) -> tuple[AnalysisInputs | None, SyncReport]:
     """The analysis inputs (None when there is no declaration) and what checking the copy changed.
 
     ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
-    per load when already read.
+    per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`).
     """
     synced = sync_store(driver, database, store, counts=load_counts)
-    con = connect(store)
-    try:
+    with open_declarations(store, engine) as declarations:
         if as_of is None:
-            latest = con.execute(LATEST_DATE).fetchone()[0]
-            if latest is None:
+            latest = declarations.frame(LATEST_DATE).iloc[0, 0]
+            if pd.isna(latest):
                 return None, synced
             as_of = latest
         as_of = pd.Timestamp(as_of)
-        found = declaration_aggregates(con, as_of, window_days=window_days, history_days=history_days)
-    finally:
-        con.close()
+        found = declaration_aggregates(declarations, as_of, window_days=window_days, history_days=history_days)
 
     links = read_pages(driver, database, OWN_LINKS, LINK_COLUMNS)
     links["kind"] = links["kind"].astype(str)

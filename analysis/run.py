@@ -1,7 +1,8 @@
 """``riskgraph analyze`` as a function: read from Neo4j, analyse, write back, save the snapshot.
 
-Both modes read the same enterprise-sized inputs (:mod:`analysis.aggregates`: the engine over the columnar copy
-of the declarations, checked against the graph first, and the enterprises' own records from Neo4j); a full run
+Both modes read the same enterprise-sized inputs (:mod:`analysis.aggregates`: the declarations engine, DuckDB or
+Spark, over the columnar copy of the declarations, checked against the graph first, and the enterprises' own
+records from Neo4j); a full run
 analyses everything, an incremental run (:mod:`analysis.incremental`) rescores only what declarations loaded
 since the last run touched.
 
@@ -130,8 +131,12 @@ def run_analysis(
     full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
     also_touched: Iterable[str] = (),
+    declarations: str = "duckdb",
 ) -> AnalysisRun:
     """Analyse the graph and publish the results.
+
+    ``engine`` runs the whole-graph algorithms; ``declarations`` names the engine that aggregates the
+    declarations (:data:`columnar.engines.DECLARATION_ENGINES`), which changes where the work runs, not the result.
 
     With ``full=False`` the run is incremental when it can be (:mod:`analysis.incremental`): the last run
     left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
@@ -150,22 +155,23 @@ def run_analysis(
             touched = find_touched(driver, database, state, also_touched)
             clock.lap("touched")
             if touched is not None:
-                return _incremental(driver, database, home, state, touched, engine, seed, clock)
-    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage))
+                return _incremental(driver, database, home, state, touched, engine, seed, clock, declarations)
+    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage), declarations)
 
 
-def _read(driver, database, home: Path, clock: _Clock, loads: dict[str, int], as_of=None):
+def _read(driver, database, home: Path, clock: _Clock, loads: dict[str, int], declarations: str, as_of=None):
     """The inputs, and the declarations the columnar copy had to read again from the graph to agree with it."""
-    data, synced = read_analysis_inputs(driver, database, DeclarationStore(home), as_of, load_counts=loads)
+    store = DeclarationStore(home)
+    data, synced = read_analysis_inputs(driver, database, store, as_of, load_counts=loads, engine=declarations)
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     clock.lap("read")
     return data, {"store_reread": sum(synced.reread.values())}
 
 
-def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock) -> AnalysisRun:
+def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, declarations) -> AnalysisRun:
     loads = graph_load_counts(driver, database)
-    data, synced = _read(driver, database, home, clock, loads, as_of)
+    data, synced = _read(driver, database, home, clock, loads, declarations, as_of)
 
     result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
@@ -176,6 +182,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     counts = {**data.counts, **synced, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
+    metadata["declarations_engine"] = declarations
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock)
     written = write_run(
@@ -195,8 +202,8 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
 
 
-def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock):
-    data, synced = _read(driver, database, home, clock, touched.loads)
+def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, declarations):
+    data, synced = _read(driver, database, home, clock, touched.loads, declarations)
     change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
@@ -208,6 +215,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts |= {"analysed": len(change.table), "networks": len(change.networks)}
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
+    metadata["declarations_engine"] = declarations
     version = _stage(home, change.table, change.networks, metadata, clock)
     written = write_run(
         driver,

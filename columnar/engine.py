@@ -1,10 +1,9 @@
-"""DuckDB, embedded, over the columnar copy: the engine for declaration-sized work.
+"""DuckDB, embedded, over the columnar copy: the engine for declaration-sized work on one machine.
 
-:func:`connect` opens an in-memory DuckDB whose view ``declarations`` is every stored declaration with the
-outcomes recorded since it was written laid over it (what the graph shows). Queries are plain SQL kept beside
-the code that runs them, written in the common subset of DuckDB and Spark SQL, so another engine can run the
-same text over a view of the same name (only the view below is DuckDB's own). Results come back as pandas,
-enterprise-sized.
+:func:`connect` opens an in-memory DuckDB with the views of :mod:`columnar.views` (``declarations`` is every
+stored declaration with the outcomes recorded since it was written laid over it, what the graph shows). Queries
+are plain SQL in DuckDB's dialect kept beside the code that runs them; :mod:`columnar.spark` runs the same text
+transpiled. Results come back enterprise-sized.
 """
 
 from __future__ import annotations
@@ -12,31 +11,13 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS, OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
+from columnar.store import OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
+from columnar.views import every_column, overlay
 
 __all__ = ["connect", "DEFAULT_MEMORY"]
 
 #: DuckDB's memory limit: it spills to disk beyond it, so the analysing process stays small
 DEFAULT_MEMORY = "1GB"
-
-_LATEST_OUTCOME = """
-SELECT * FROM (
-  SELECT *, row_number() OVER (PARTITION BY id ORDER BY feedback_at DESC) AS nth FROM outcomes_raw
-) WHERE nth = 1
-"""
-
-
-def _overlay() -> str:
-    """The declarations with each outcome recorded after the declaration was written laid over them (the
-    decision fields only when the outcome carried one, as ``scoring.feedback`` sets them)."""
-    later = "o.feedback_at > d.written_at"
-    replaced = [f"CASE WHEN {later} THEN o.{c} ELSE d.{c} END AS {c}" for c in OUTCOME_FIELDS]
-    decided = f"{later} AND o.channel IS NOT NULL"
-    replaced += [f"CASE WHEN {decided} THEN o.{c} ELSE d.{c} END AS {c}" for c in DECISION_FIELDS]
-    return (
-        f"SELECT d.* REPLACE ({', '.join(replaced)}) "
-        f"FROM declarations_raw d LEFT JOIN ({_LATEST_OUTCOME}) o ON o.id = d.id"
-    )
 
 
 def connect(store: DeclarationStore, *, threads: int | None = None, memory: str = DEFAULT_MEMORY):
@@ -47,32 +28,21 @@ def connect(store: DeclarationStore, *, threads: int | None = None, memory: str 
         con.execute(f"SET threads = {int(threads)}")
     files = [str(p) for p in store.declaration_files()]
     raw = con.read_parquet(files, union_by_name=True) if files else con.from_arrow(STORE_SCHEMA.empty_table())
-    _with_every_column(raw, STORE_SCHEMA).create_view("declarations_raw")
+    raw = _with_every_column(raw, STORE_SCHEMA)
+    raw.create_view("declarations_raw")
     outcomes = [str(p) for p in store.outcome_files()]
     if outcomes:
         _with_every_column(con.read_parquet(outcomes, union_by_name=True), OUTCOME_SCHEMA).create_view("outcomes_raw")
-        con.execute(f"CREATE VIEW declarations AS {_overlay()}")
+        con.execute(f"CREATE VIEW declarations AS {overlay(raw.columns)}")
     else:
         con.execute("CREATE VIEW declarations AS SELECT * FROM declarations_raw")
     return con
 
 
-#: the SQL type of each Arrow type the store declares
-_SQL_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.float64(): "DOUBLE",
-    pa.int64(): "BIGINT",
-    pa.date32(): "DATE",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
-}
-
-
 def _with_every_column(relation: duckdb.DuckDBPyRelation, declared: pa.Schema) -> duckdb.DuckDBPyRelation:
     """``relation`` with the declared columns that parts written before a column was declared lack, as nulls."""
-    missing = [f for f in declared if f.name not in relation.columns]
-    if not missing:
-        return relation
-    return relation.project(", ".join(["*", *(f"CAST(NULL AS {_SQL_TYPES[f.type]}) AS {f.name}" for f in missing)]))
+    select = every_column(relation.columns, declared)
+    return relation if select is None else relation.project(select)
 
 
 def _checked_size(memory: str) -> str:

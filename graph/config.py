@@ -49,6 +49,16 @@ class Settings(BaseSettings):
         le=600,
         description="the API's bound on connecting to Neo4j, taking a pooled connection and each query (seconds)",
     )
+    spark_master: str | None = Field(
+        default=None,
+        description="the Spark master for `--declarations-engine spark` (spark://, yarn, k8s://); default: Spark's "
+        "own configuration (spark-defaults.conf), else local[*]",
+    )
+    spark_store: str | None = Field(
+        default=None,
+        description="where Spark's executors read $RISKGRAPH_HOME/declarations (s3a://, hdfs://, a mounted path) "
+        "when they see it elsewhere than this host does",
+    )
     neo4j_start_timeout: float = Field(default=240, ge=1, description="seconds the local Neo4j may take to answer")
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")

@@ -72,6 +72,13 @@ def analyze(
         ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+    declarations_engine: Annotated[
+        str,
+        typer.Option(
+            help="where the declarations are aggregated: duckdb (in this process) or spark "
+            "(RISKGRAPH_SPARK_MASTER, else Spark's configuration, else local[*])"
+        ),
+    ] = "duckdb",
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals.
 
@@ -79,10 +86,16 @@ def analyze(
     communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
     """
     from analysis.run import ENGINES, run_analysis
+    from columnar.engines import DECLARATION_ENGINES
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
-        raise UserError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        hint = "; the declarations go to Spark with --declarations-engine spark" if engine == "spark" else ""
+        raise UserError(f"--engine (where the graph algorithms run) must be one of {', '.join(ENGINES)}{hint}")
+    if declarations_engine not in DECLARATION_ENGINES:
+        raise UserError(
+            f"--declarations-engine must be one of {', '.join(DECLARATION_ENGINES)}, got {declarations_engine!r}"
+        )
     drv, db = _connect()
     resolution = _resolve_changed(drv, db, full) if resolve else None
     with ExitStack() as stack:
@@ -119,6 +132,7 @@ def analyze(
                 full=full,
                 on_stage=on_stage,
                 also_touched=resolution.linked if resolution else (),
+                declarations=declarations_engine,
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
@@ -141,6 +155,7 @@ def analyze(
         summary = {
             "as_of": run.as_of,
             "engine": run.engine,
+            "declarations_engine": run.metadata.get("declarations_engine"),
             "mode": run.mode,
             "counts": run.counts,
             "timings": run.timings,

@@ -15,9 +15,10 @@ import neo4j
 import pandas as pd
 
 from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
-from columnar.engine import connect
+from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore
 from columnar.sync import sync_store
+from columnar.views import quoted
 from graph.model import schema
 from graph.paging import read_pages
 from graph.runs import ASSESSMENT, shown, shown_run
@@ -103,20 +104,15 @@ RETURN collect([n.id, n.kind, n.score]) AS rows
 """
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationStore) -> pd.DataFrame:
     """Every declaration, oldest first, from the columnar copy (checked against the graph first): mapped
     ``feature_*`` columns as they were loaded; outcomes as 0/1 (0 when absent; without an inspection field, a
     declaration carrying a violation flag counts as inspected)."""
     sync_store(driver, database, store)
-    with connect(store) as con:
-        names = [row[0] for row in con.execute("DESCRIBE declarations").fetchall()]
-        features = [n for n in names if n.startswith("feature_")]
-        columns = ", ".join(_quoted(c) for c in (*DECLARATION_COLUMNS, *features))
-        frame = con.execute(f"SELECT {columns} FROM declarations").df()
+    with DuckDBDeclarations(store) as engine:
+        features = [n for n in engine.columns() if n.startswith("feature_")]
+        columns = ", ".join(quoted(c) for c in (*DECLARATION_COLUMNS, *features))
+        frame = engine.frame(f"SELECT {columns} FROM declarations")
     frame = frame.drop(columns=[c for c in features if frame[c].isna().all()])  # none loaded with a value
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     for column in ("value", "quantity", "net_mass", "tax_rate", "revenue_recovered"):

@@ -118,6 +118,16 @@ def gds_driver(gds_env):
     return check(_gds_settings(gds_env))
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """One small local Spark session for every test that needs it (a start costs seconds and a JVM)."""
+    from columnar.spark import spark_session
+
+    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "512m"})
+    yield session
+    session.stop()
+
+
 def wipe(driver) -> None:
     """Leave only the schema and the customs-office reference data."""
     from graph.setup import ensure_schema, load_reference_data

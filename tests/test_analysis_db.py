@@ -231,9 +231,15 @@ def test_enterprise_view_and_unknown_enterprise(analysed, rg_env):
 
 
 def test_bad_options_are_one_line_errors(analysed, rg_env):
-    for args in (["networks", "--kind", "tax"], ["analyze", "--engine", "spark"]):
+    for args in (
+        ["networks", "--kind", "tax"],
+        ["analyze", "--engine", "spark"],
+        ["analyze", "--declarations-engine", "x"],
+    ):
         done = run_cli(rg_env, *args, check=False)
         assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+        if "spark" in args:  # the graph engine's option, not the declarations': say which option takes Spark
+            assert "--declarations-engine spark" in done.stderr
 
 
 def test_gds_engine_without_gds_is_one_clear_line(analysed, rg_env):

@@ -1,9 +1,7 @@
 """The engine's SQL equals the pandas algorithms on any declarations, whatever optional columns they lack.
 
-Property-based (hypothesis): random small sets of declarations (a few importers, HS6 codes, origins,
-currencies, dates around the analysis date, masses and quantities that may be missing or zero, repeated
-consignments, violations with and without types), with a random subset of the optional columns dropped, are
-written to a columnar copy as ingest writes it; :func:`analysis.aggregates.declaration_aggregates` over it must
+Property-based (hypothesis): random small sets of declarations (:mod:`tests.declaration_rows`), with a random
+subset of the optional columns dropped, are written to a columnar copy as ingest writes it; :func:`analysis.aggregates.declaration_aggregates` over it must
 equal :func:`algorithms.activity.importer_activity` and :func:`algorithms.peers.peer_stat_parts` computed in
 pandas on the same rows. No database: the engine runs on the Parquet copy alone.
 """
@@ -17,51 +15,21 @@ from hypothesis import strategies as st
 from algorithms.activity import importer_activity
 from algorithms.peers import peer_stat_parts, unit_value_anomalies
 from analysis.aggregates import declaration_aggregates
-from columnar.engine import connect
+from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
-
-AS_OF = pd.Timestamp("2026-06-30")
-OPTIONAL = ("declarant_id", "seller_id", "consignment_id", "route", "origin", "currency", "net_mass", "quantity",
-            "tax_rate", "violation", "violation_type")  # fmt: skip
-
-_row = st.fixed_dictionaries(
-    {
-        "importer_id": st.sampled_from(["I1", "I2", "I3", "I4"]),
-        "days": st.integers(-600, 30),  # some after the analysis date, some before the history
-        "declarant_id": st.sampled_from(["B1", "B2", None]),
-        "seller_id": st.sampled_from(["S1", "S2", None]),
-        "consignment_id": st.sampled_from(["C1", "C2", "C3", "", None]),
-        "route": st.sampled_from(["CNSHA>NLRTM", "CNSHA>SGSIN>NLRTM", "CNSHA>SGSIN>AEJEA>NLRTM", None]),
-        "hs6": st.sampled_from(["850440", "851712", "610910"]),
-        "origin": st.sampled_from(["CN", "VN", None]),
-        "value": st.floats(1, 1e5, allow_nan=False),
-        "currency": st.sampled_from(["USD", "USD", "EUR", "XXX", None]),
-        "net_mass": st.sampled_from([0.0, 1.0, 10.0, 250.0, None]),
-        "quantity": st.sampled_from([0.0, 5.0, 100.0, None]),
-        "tax_rate": st.sampled_from([0.0, 0.1, None]),
-        "violation": st.sampled_from([0, 0, 1, None]),
-        "violation_type": st.sampled_from(["undervaluation", "smuggling", None]),
-    }
-)
-
-
-def _frame(rows: list[dict], dropped: set[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    frame["id"] = [f"D{i}" for i in range(len(frame))]
-    frame["date"] = (AS_OF + pd.to_timedelta(frame.pop("days"), unit="D")).dt.strftime("%Y-%m-%d")
-    return frame.drop(columns=sorted(dropped))
+from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(_row, min_size=1, max_size=60), dropped=st.sets(st.sampled_from(OPTIONAL)))
+@given(rows=st.lists(declaration_row, min_size=1, max_size=60), dropped=st.sets(st.sampled_from(OPTIONAL)))
 def test_engine_aggregates_equal_pandas(rows, dropped, tmp_path_factory):
-    frame = _frame(rows, dropped)
+    frame = declaration_frame(rows, dropped)
     store = DeclarationStore(tmp_path_factory.mktemp("engine"))
     store.write(declaration_table(frame.iloc[: len(frame) // 2]), "L1")
     store.write(declaration_table(frame.iloc[len(frame) // 2 :]), "L2")
-    with connect(store) as con:
-        found = declaration_aggregates(con, AS_OF)
+    with DuckDBDeclarations(store) as engine:
+        found = declaration_aggregates(engine, AS_OF)
 
     # pandas, from the rows as the graph would hand them over (missing columns absent or null alike)
     decl = frame.assign(date=pd.to_datetime(frame["date"]))

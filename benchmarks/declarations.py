@@ -1,0 +1,88 @@
+"""Declarations engines benchmark: the analysis's aggregation on DuckDB and on Spark over the same store.
+
+Runs :func:`analysis.aggregates.declaration_aggregates` (every query of ``analysis.aggregates.QUERIES``, as
+``riskgraph analyze`` does in its read stage) on the columnar copy of a home that already holds one (for
+instance the home ``python -m benchmarks.analyze`` loaded), first with DuckDB, then with Spark, in this one
+process, and prints per engine the seconds of each run, with Spark's session start apart, the rows the
+aggregation returned (equal on both, checked), this process's peak resident memory (Spark's driver JVM is a
+child process and is not in it) and the load average at the end. No Neo4j is needed.
+
+Usage: python -m benchmarks.declarations --home DIR [--master local[*]] [--repeat 2] [--driver-memory 1g]
+       [--shuffle-partitions 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.aggregates import LATEST_DATE, declaration_aggregates
+from columnar.engines import DuckDBDeclarations
+from columnar.store import DeclarationStore
+
+
+def _sizes(found) -> dict[str, int]:
+    activity = found.activity
+    return {
+        "importers": len(activity.importers),
+        "usage": len(activity.usage),
+        "violations": len(activity.violations),
+        "consignments": len(activity.consignments),
+        "peer_parts": len(found.peer_parts),
+    }
+
+
+def _timed(engine, as_of, repeat: int) -> tuple[list[float], dict[str, int]]:
+    seconds, sizes = [], {}
+    for _ in range(repeat):
+        began = time.perf_counter()
+        sizes = _sizes(declaration_aggregates(engine, as_of))
+        seconds.append(round(time.perf_counter() - began, 2))
+    return seconds, sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, required=True, help="a RISKGRAPH_HOME holding declarations/")
+    parser.add_argument("--master", default="local[*]")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--driver-memory", default="1g")
+    parser.add_argument("--shuffle-partitions", default="200", help="Spark's default is 200")
+    args = parser.parse_args()
+
+    store = DeclarationStore(args.home)
+    rows = sum(store.load_counts().values())
+    print(f"store: {rows:,} declarations in {len(store.declaration_files())} parts; {os.cpu_count()} cores")
+    with DuckDBDeclarations(store) as duck:
+        as_of = pd.Timestamp(duck.frame(LATEST_DATE).iloc[0, 0])
+        duck_seconds, duck_sizes = _timed(duck, as_of, args.repeat)
+    print(f"duckdb   runs {duck_seconds} s  rows {duck_sizes}  peak RSS {_peak_mb():.0f} MB")
+
+    from columnar.spark import SparkDeclarations, spark_session
+
+    began = time.perf_counter()
+    conf = {"spark.driver.memory": args.driver_memory, "spark.sql.shuffle.partitions": args.shuffle_partitions}
+    session = spark_session(args.master, conf)
+    started = time.perf_counter() - began
+    with SparkDeclarations(store, session) as sparked:
+        spark_seconds, spark_sizes = _timed(sparked, as_of, args.repeat)
+    print(
+        f"spark    session start {started:.1f} s, runs {spark_seconds} s  rows {spark_sizes}  "
+        f"master {args.master}, shuffle partitions {session.conf.get('spark.sql.shuffle.partitions')}"
+    )
+    assert spark_sizes == duck_sizes, "the engines returned different row counts"
+    session.stop()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    main()

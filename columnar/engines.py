@@ -1,0 +1,83 @@
+"""Which engine runs the declaration-sized SQL: DuckDB in this process, or Spark beyond one machine.
+
+Both open the same Parquet store with the views of :mod:`columnar.views` and run the same SQL text, written in
+DuckDB's dialect (Spark runs it transpiled, :mod:`columnar.spark`), so a query is defined once. A caller asks
+for a :class:`DeclarationEngine` by name (:func:`open_declarations`) and gets pandas frames back, enterprise-sized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import pandas as pd
+import pyarrow as pa
+
+from columnar.engine import connect
+from columnar.store import DeclarationStore
+
+__all__ = ["DECLARATION_ENGINES", "DeclarationEngine", "DuckDBDeclarations", "open_declarations"]
+
+#: the engines by name, the default first
+DECLARATION_ENGINES = ("duckdb", "spark")
+
+
+class DeclarationEngine(Protocol):
+    """SQL over the views ``declarations`` and ``declarations_raw``; parameters are written ``$name``."""
+
+    name: str
+
+    def frame(self, query: str, params: Mapping | None = None) -> pd.DataFrame: ...
+
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+    def unregister(self, name: str) -> None: ...
+
+    def columns(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+class _Closing:
+    """``with`` closes the engine (each engine defines ``close``)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DuckDBDeclarations(_Closing):
+    """DuckDB embedded in this process (:func:`columnar.engine.connect`)."""
+
+    name = "duckdb"
+
+    def __init__(self, store: DeclarationStore, **options) -> None:
+        self.con = connect(store, **options)
+
+    def frame(self, query: str, params: Mapping | None = None) -> pd.DataFrame:
+        return self.con.execute(query, dict(params or {})).df()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+    def columns(self) -> list[str]:
+        return [row[0] for row in self.con.execute("DESCRIBE declarations").fetchall()]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_declarations(store: DeclarationStore, engine: str = "duckdb") -> DeclarationEngine:
+    """The engine ``engine`` (one of :data:`DECLARATION_ENGINES`) over ``store``; close it when done."""
+    if engine == "duckdb":
+        return DuckDBDeclarations(store)
+    if engine == "spark":
+        from columnar.spark import SparkDeclarations  # a JVM starts only for those who ask for Spark
+
+        return SparkDeclarations(store)
+    raise ValueError(f"the declarations engine must be one of {', '.join(DECLARATION_ENGINES)}, got {engine!r}")

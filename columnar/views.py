@@ -1,0 +1,63 @@
+"""The views every declaration engine defines over the store, as SQL in DuckDB's dialect.
+
+``declarations_raw`` is every stored part, ``outcomes_raw`` every recorded outcome, and ``declarations`` the
+first with the latest of the second laid over it (what the graph shows). The overlay lists its columns instead of
+using DuckDB's ``* REPLACE``, so the one text transpiles to Spark SQL (:mod:`columnar.spark`) unchanged in meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS
+
+__all__ = ["every_column", "overlay", "quoted", "SQL_TYPES"]
+
+#: the SQL type of each Arrow type the store declares (DuckDB's names: sqlglot gives Spark its own)
+SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int64(): "BIGINT",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+_LATEST_OUTCOME = """
+SELECT * FROM (
+  SELECT *, row_number() OVER (PARTITION BY id ORDER BY feedback_at DESC) AS nth FROM outcomes_raw
+) WHERE nth = 1
+"""
+
+
+def quoted(name: str) -> str:
+    """A column name as an SQL identifier (mapped ``feature_*`` names come from a user's mapping)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def every_column(present: Sequence[str], declared: pa.Schema) -> str | None:
+    """The select list adding, as typed nulls, the ``declared`` columns that parts written before a column was
+    declared lack (None when none is missing)."""
+    missing = [f for f in declared if f.name not in present]
+    if not missing:
+        return None
+    return ", ".join(["*", *(f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quoted(f.name)}" for f in missing)])
+
+
+def overlay(columns: Sequence[str]) -> str:
+    """The ``declarations`` view over ``declarations_raw`` (whose columns are ``columns``, in order): each outcome
+    recorded after the declaration was written replaces its outcome fields, and its decision fields when the
+    outcome carried a decision (as ``scoring.feedback`` sets them)."""
+    later = "o.feedback_at > d.written_at"
+    decided = f"{later} AND o.channel IS NOT NULL"
+    chosen = []
+    for name in columns:
+        column = quoted(name)
+        if name in OUTCOME_FIELDS:
+            chosen.append(f"CASE WHEN {later} THEN o.{column} ELSE d.{column} END AS {column}")
+        elif name in DECISION_FIELDS:
+            chosen.append(f"CASE WHEN {decided} THEN o.{column} ELSE d.{column} END AS {column}")
+        else:
+            chosen.append(f"d.{column}")
+    return f"SELECT {', '.join(chosen)} FROM declarations_raw d LEFT JOIN ({_LATEST_OUTCOME}) o ON o.id = d.id"

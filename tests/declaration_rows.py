@@ -1,0 +1,43 @@
+"""Random small sets of declarations for the engine tests (helpers): a few importers, HS6 codes, origins,
+currencies, dates around :data:`AS_OF`, masses and quantities that may be missing or zero, repeated consignments,
+violations with and without types; any of :data:`OPTIONAL` may be dropped as another administration's file lacks it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import strategies as st
+
+__all__ = ["AS_OF", "OPTIONAL", "declaration_row", "declaration_frame"]
+
+AS_OF = pd.Timestamp("2026-06-30")
+OPTIONAL = ("declarant_id", "seller_id", "consignment_id", "route", "origin", "currency", "net_mass", "quantity",
+            "tax_rate", "violation", "violation_type")  # fmt: skip
+
+declaration_row = st.fixed_dictionaries(
+    {
+        "importer_id": st.sampled_from(["I1", "I2", "I3", "I4"]),
+        "days": st.integers(-600, 30),  # some after the analysis date, some before the history
+        "declarant_id": st.sampled_from(["B1", "B2", None]),
+        "seller_id": st.sampled_from(["S1", "S2", None]),
+        "consignment_id": st.sampled_from(["C1", "C2", "C3", "", None]),
+        "route": st.sampled_from(["CNSHA>NLRTM", "CNSHA>SGSIN>NLRTM", "CNSHA>SGSIN>AEJEA>NLRTM", None]),
+        "hs6": st.sampled_from(["850440", "851712", "610910"]),
+        "origin": st.sampled_from(["CN", "VN", None]),
+        "value": st.floats(1, 1e5, allow_nan=False),
+        "currency": st.sampled_from(["USD", "USD", "EUR", "XXX", None]),
+        "net_mass": st.sampled_from([0.0, 1.0, 10.0, 250.0, None]),
+        "quantity": st.sampled_from([0.0, 5.0, 100.0, None]),
+        "tax_rate": st.sampled_from([0.0, 0.1, None]),
+        "violation": st.sampled_from([0, 0, 1, None]),
+        "violation_type": st.sampled_from(["undervaluation", "smuggling", None]),
+    }
+)
+
+
+def declaration_frame(rows: list[dict], dropped: set[str]) -> pd.DataFrame:
+    """The rows with ids ``D0``, ``D1``, ... and dates as text, without the columns ``dropped``."""
+    frame = pd.DataFrame(rows)
+    frame["id"] = [f"D{i}" for i in range(len(frame))]
+    frame["date"] = (AS_OF + pd.to_timedelta(frame.pop("days"), unit="D")).dt.strftime("%Y-%m-%d")
+    return frame.drop(columns=sorted(dropped))
