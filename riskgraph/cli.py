@@ -29,6 +29,7 @@ from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
+from riskgraph.intel_cli import register as register_intel_commands
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
@@ -39,6 +40,7 @@ neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set
 app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
 register_case_commands(app)
+register_intel_commands(app)
 register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)

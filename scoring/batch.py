@@ -15,8 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ingest.entities import KEY_FIELDS, declaration_keys
 from scoring.features import CATEGORICAL, IDENTITY, _per_value, chunk_features
 from scoring.links import identifier_columns
+from scoring.lookouts import memoised
 from scoring.scorer import (
     RULE_FIELDS,
     Decision,
@@ -140,4 +142,8 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
     scorer.score_targets(decisions, matrix, probabilities, risks)
     shown = (*CATEGORICAL, *IDENTITY, *state.extra_numeric, *state.extra_categorical)
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
+    if len(scorer.lookouts):
+        parties = frame[[c for c in dict.fromkeys(KEY_FIELDS) if c in frame.columns]].to_dict("records")
+        for decision, row, day in zip(decisions, parties, cols["date"], strict=True):
+            scorer.apply_lookouts(decision, declaration_keys(row, memoised), day)
     return decisions

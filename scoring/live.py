@@ -2,7 +2,8 @@
 
 At most once per ``check_every`` seconds it compares the snapshot's ``latest`` pointer and the rule
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
-assigned in one step) when either changed; violators recorded since (feedback, confirmed cases:
+assigned in one step) when either changed; the published lookouts (``scoring.lookouts``) are read
+again when their file changed; violators recorded since (feedback, confirmed cases:
 ``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from scoring.lookouts import lookouts_mtime, read_lookouts
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
@@ -40,6 +42,7 @@ class LiveScorer:
         self.journal = ViolatorJournal(home)
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
+        self._lookouts_stamp = (-1, -1)
         self._checked = 0.0
         self._lock = threading.Lock()
         self.refresh(force=True)
@@ -92,8 +95,9 @@ class LiveScorer:
             if version is not None and (force or version != self.meta.get("version")):
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
+                    stamp = lookouts_mtime(self.home)
                     self._loaded = Loaded(*load_scorer(self.home, version))
-                    self._rules_mtime = mtime
+                    self._rules_mtime, self._lookouts_stamp = mtime, stamp
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
                     gc.collect()
@@ -105,5 +109,17 @@ class LiveScorer:
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
                 self._rules_mtime = mtime
+            self._follow_lookouts()
         finally:
             self._lock.release()
+
+    def follow_lookouts(self) -> None:
+        """Read the published lookouts now if they changed (a route that just wrote them, in this process)."""
+        with self._lock:
+            self._follow_lookouts()
+
+    def _follow_lookouts(self) -> None:
+        stamp = lookouts_mtime(self.home)
+        if self._loaded is not None and stamp != self._lookouts_stamp:
+            self._loaded.scorer.set_lookouts(read_lookouts(self.home))
+            self._lookouts_stamp = stamp

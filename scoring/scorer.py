@@ -23,8 +23,10 @@ import numpy as np
 
 from graph.currency import Money
 from graph.reference import resolve_office
+from ingest.entities import declaration_keys
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
+from scoring.lookouts import LookoutIndex, apply_hits, memoised
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
@@ -75,6 +77,8 @@ class Decision:
     targets: dict[str, dict] = field(default_factory=dict)
     #: the target with the highest score (None without target models)
     leading_target: str | None = None
+    #: ids of the active lookouts naming a party of the declaration (``scoring.lookouts``)
+    intel_hits: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -89,6 +93,7 @@ class Decision:
             "links": self.links,
             "targets": self.targets,
             "leading_target": self.leading_target,
+            "intel_hits": self.intel_hits,
         }
 
 
@@ -340,6 +345,10 @@ class Scorer:
         self.names = state.names()
         self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
         self.set_rules(rules)
+        self.lookouts = LookoutIndex()
+
+    def set_lookouts(self, lookouts: LookoutIndex) -> None:
+        self.lookouts = lookouts
 
     def set_rules(self, rules: list[Rule]) -> None:
         self.rules = [(r, compile_rule(r)) for r in rules if r.enabled]
@@ -373,7 +382,15 @@ class Scorer:
         ]
         self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
         self.explain(decisions, explain, matrix, prepared.__getitem__)
+        if len(self.lookouts):
+            for raw, d, decision in zip(raws, prepared, decisions, strict=True):
+                self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
         return decisions
+
+    def apply_lookouts(self, decision: Decision, keys: set[tuple[str, str]], day: date | None) -> None:
+        """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``);
+        after the model's contributions, so the lookouts' reasons come first."""
+        apply_hits(decision, self.lookouts.hits(keys, day))
 
     def score_targets(
         self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]

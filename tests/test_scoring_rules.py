@@ -61,7 +61,10 @@ def test_valid_rule_resolves_office_names_to_codes():
         ({"offices": ["Atlantis"]}, "'Atlantis' is not a customs office"),
         ({"owner": "SC-PARIS"}, "owner: .*'SC-PARIS' is not a sub-centre"),
         ({"weight": 1.5}, "weight: Input should be less than or equal to 1"),
-        ({"target": "weather"}, "target: 'weather' is not a risk target; target must be one of tax, security, ipr, drugs"),
+        (
+            {"target": "weather"},
+            "target: 'weather' is not a risk target; target must be one of tax, security, ipr, drugs",
+        ),
         ({"conditions": {}}, "conditions: a rule needs at least one condition"),
         ({"conditions": {"hs_prefix": ["85X7"]}}, "conditions.hs_prefix: '85X7' is not an HS prefix"),
         ({"conditions": {"value_min": 10, "value_max": 5}}, "value_min \\(10.0\\) is above value_max"),
