@@ -410,7 +410,23 @@ class IntelEntity(BaseModel):
 class IntelCreate(BaseModel):
     """A lookout, seizure or tip-off; ``investigate.intel_records`` checks it as it checks a file's rows."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "lookout",
+                    "target": "drugs",
+                    "summary": "this phone arranged a cocaine shipment",
+                    "entities": [{"type": "phone", "value": "+86 21 5555 0101"}],
+                    "valid_to": "2027-06-30",
+                    "scale": "admiralty",
+                    "source_grade": "B",
+                    "info_grade": "2",
+                }
+            ]
+        },
+    )
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")] | None = Field(
         None, description="your own reference; by default INT- and a hash of the content (posting twice is one record)"

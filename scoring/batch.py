@@ -141,9 +141,9 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
     decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))
     scorer.score_targets(decisions, matrix, probabilities, risks)
     shown = (*CATEGORICAL, *IDENTITY, *state.extra_numeric, *state.extra_categorical)
-    scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     if len(scorer.lookouts):
         parties = frame[[c for c in dict.fromkeys(KEY_FIELDS) if c in frame.columns]].to_dict("records")
         for decision, row, day in zip(decisions, parties, cols["date"], strict=True):
             scorer.apply_lookouts(decision, declaration_keys(row, memoised), day)
+    scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

@@ -94,13 +94,14 @@ class LookoutIndex:
 
 def apply_hits(decision, lookouts: list[Lookout]) -> None:
     """Raise ``decision`` (a ``scoring.scorer.Decision``) to the strictest channel its lookouts ask for and
-    name each lookout among its reasons (first, as the reason that decided the channel)."""
+    name each lookout among its reasons (first, after a random selection, as what decided the channel)."""
     if not lookouts:
         return
     channel = max((x.channel for x in lookouts), key=_RANK.__getitem__)
     if _RANK[channel] > _RANK[decision.channel]:
         decision.channel, decision.level = channel, _LEVEL[channel]
-    decision.reasons[0:0] = [x.reason() for x in lookouts]
+    at = 1 if decision.random else 0
+    decision.reasons[at:at] = [x.reason() for x in lookouts]
     decision.intel_hits = [x.id for x in lookouts]
 
 

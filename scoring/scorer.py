@@ -46,6 +46,8 @@ __all__ = [
 LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
+#: reasons that decide the channel whatever the score, kept before the model's contributions
+_FIRST = ("random", "intel")
 
 
 @dataclass
@@ -381,15 +383,15 @@ class Scorer:
             for d, p in zip(prepared, probabilities, strict=True)
         ]
         self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
-        self.explain(decisions, explain, matrix, prepared.__getitem__)
         if len(self.lookouts):
             for raw, d, decision in zip(raws, prepared, decisions, strict=True):
                 self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
+        self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
 
     def apply_lookouts(self, decision: Decision, keys: set[tuple[str, str]], day: date | None) -> None:
-        """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``);
-        after the model's contributions, so the lookouts' reasons come first."""
+        """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``).
+        Before :meth:`explain`, which then explains it as the channel it goes to."""
         apply_hits(decision, self.lookouts.hits(keys, day))
 
     def score_targets(
@@ -504,5 +506,5 @@ class Scorer:
                 for i in top
                 if row[i] > 0
             ]
-            at = 1 if decision.random else 0
-            decision.reasons[at:at] = model_reasons
+            at = next((i for i, r in enumerate(decision.reasons) if r["kind"] not in _FIRST), len(decision.reasons))
+            decision.reasons[at:at] = model_reasons  # after what decided the channel outright

@@ -36,6 +36,18 @@ def _answered(server) -> dict[str, int]:
     return counts
 
 
+def _reached(server) -> set[tuple[str, str, str]]:
+    """(method, route template, status class) the server has answered so far."""
+    return {
+        (method, route, f"{status[0]}xx")
+        for method, route, status in re.findall(
+            r'^riskgraph_http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\}',
+            server.client.get("/metrics").text,
+            re.M,
+        )
+    }
+
+
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     before = _answered(server)
     started = time.monotonic()
@@ -70,3 +82,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     print(f"\nschemathesis: {sum(fuzzed.values())} requests in {seconds:.0f}s, by status class {fuzzed}")
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     assert fuzzed.get("5xx", 0) == 0 and sum(fuzzed.values()) > 300, fuzzed
+    # the intelligence routes were fuzzed too, some requests accepted and some refused
+    reached = _reached(server)
+    for method, route in (("POST", "/v1/intel"), ("GET", "/v1/intel"), ("GET", "/v1/intel/{intel_id}")):
+        assert (method, route, "4xx") in reached, (method, route)
+    assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx")} <= reached
+    assert any(m == "POST" and r == "/v1/intel/{intel_id}/withdraw" for m, r, _ in reached)

@@ -197,3 +197,49 @@ def test_feedback_with_the_fraud_flag_alone_feeds_performance(minimal):
     assert sum(o["inspected"] for o in offices.values()) == 40
     assert sum(o["violations"] for o in offices.values()) == 10
     assert set(report["sub_centres"]) <= {"2", "3"}  # the loaded hierarchy's regions
+
+
+def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_command_and_the_api_alike(
+    minimal, start_server, tmp_path
+):
+    """A lookout loaded by the command line on a broker's TIN (written with stray spaces): ``riskgraph score`` and
+    ``POST /v1/score`` send exactly the declarations naming it to physical inspection, the record's id in their
+    reasons, and otherwise decide alike (last: the lookout stays in this module's home)."""
+    from collections import Counter
+
+    from ingest.mapping import load_mapping
+    from tests.batch_agreement import api_rows, assert_same_decisions, score_one_by_one
+    from tests.scoring_setup import home_copy
+
+    folder, env, _, _ = minimal
+    frame = pd.read_csv(folder / "new.csv", dtype=str, keep_default_na=False)
+    rows = api_rows(load_mapping(folder / "mapping.yaml").apply(frame, "new.csv").to_dict("records"))
+    agent = Counter(r["declarant_id"] for r in rows if r.get("declarant_id")).most_common(1)[0][0]
+    named = {r["declaration_id"] for r in rows if agent in (r.get("declarant_id"), r.get("importer_id"))}
+    assert 0 < len(named) < len(rows)
+    record = {
+        "id": "TZ-LOOKOUT-1",
+        "kind": "lookout",
+        "target": "drugs",
+        "summary": "agent filing for a trafficking network",
+        "entities": [{"type": "enterprise", "value": f" {agent}  "}],
+        "scale": "5x5x5",
+        "source_grade": "B",
+        "info_grade": "2",
+        "handling": "3",
+    }
+    (tmp_path / "lookout.jsonl").write_text(json.dumps(record) + "\n")
+    run_cli(env, "intel", "load", str(tmp_path / "lookout.jsonl"))
+    (tmp_path / "batch-home").mkdir(), (tmp_path / "api-home").mkdir()
+    batch = home_copy(env, tmp_path / "batch-home")
+    out = tmp_path / "decisions.csv"
+    run_cli(batch, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
+    api = home_copy(env, tmp_path / "api-home")
+    server = start_server(api)
+    answers, refused = score_one_by_one(server.client, rows)
+    server.stop()
+    assert not refused
+    assert {i for i, a in answers.items() if a["intel_hits"]} == named
+    assert all(answers[i]["channel"] == "physical inspection" for i in named)
+    assert all(any(r.get("record") == "TZ-LOOKOUT-1" for r in answers[i]["reasons"]) for i in named)
+    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
