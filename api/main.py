@@ -69,7 +69,7 @@ ROUTERS = (
     (charts, allow(read=READERS), SCOPED),
     (cases, allow(read=READERS, write=("investigator", "auditor")), SCOPED),
     (same_firm, allow(read=READERS, write=("investigator",)), SCOPED),
-    (intel, allow(read=READERS, write=("investigator", "analyst"))),
+    (intel, allow(read=READERS, write=READERS)),
     (leads, allow(read=READERS)),
     (offices, allow(read=(*READERS, "clearance-system"))),
     (reports, allow(read=READERS)),

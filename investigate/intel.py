@@ -4,8 +4,8 @@ A record names entities by their normalised keys (``ingest.entities``), so it li
 ingest made of the declarations: a phone, address, person, consignment or vessel node is merged (a
 lookout on a phone nobody has used yet is linked when the first declaration with it arrives), an
 enterprise or seller is linked where a firm with that code or normalised name exists (no firm is made
-up from a name). A record is never deleted: it is withdrawn, with who and when, and a withdrawn or
-expired lookout no longer hits.
+up from a name). A seizure makes the firms it names violators (``analysis.seizures``). A record is never
+deleted: it is withdrawn, with who and when, and a withdrawn or expired lookout no longer hits.
 
 After every change the active lookouts are read back from the graph, the system of record, and
 published for the scorers (``scoring.lookouts``), so a lost or stale file is made whole by the next change.
@@ -23,11 +23,13 @@ from pathlib import Path
 
 import neo4j
 
+from analysis.seizures import seizure_violators
 from graph.errors import RiskGraphError
 from graph.model import schema
 from ingest.entities import GRAPH_NODE
 from investigate.intel_records import IntelRecord
 from scoring.lookouts import publish_lookouts
+from scoring.violator_journal import ViolatorEvent, ViolatorJournal
 
 __all__ = ["IntelNotFound", "record_intel", "list_intel", "read_intel", "withdraw_intel", "publish_active_lookouts"]
 
@@ -139,13 +141,19 @@ def _write_tx(tx: neo4j.ManagedTransaction, records: list[dict], links: dict[str
 
 
 def record_intel(driver: neo4j.Driver, database: str, home: Path, records: list[IntelRecord], by: str) -> list[str]:
-    """Write the records and their links in one transaction, then publish the active lookouts; their ids."""
+    """Write the records and their links in one transaction, then publish the active lookouts and journal the
+    firms a seizure makes violators (``analysis.seizures``, ``scoring.violator_journal``); the records' ids."""
     if not records:
         return []
     rows = [{**r.as_dict(), "entities": json.dumps(list(r.entities))} for r in records]
     with driver.session(database=database) as session:
         session.execute_write(_write_tx, rows, _links(records), by)
     publish_active_lookouts(driver, database, home)
+    seizures = [r.id for r in records if r.kind == "seizure"]
+    if seizures:  # the scorers know them as violators at once, as they do a confirmed case's firms
+        found = seizure_violators(driver, database, seizures)
+        events = [ViolatorEvent(i, day, case=record) for i, record, day in found.itertuples(index=False)]
+        ViolatorJournal(home).append(events)
     return [r.id for r in records]
 
 

@@ -113,9 +113,11 @@ class LiveScorer:
         finally:
             self._lock.release()
 
-    def follow_lookouts(self) -> None:
-        """Read the published lookouts now if they changed (a route that just wrote them, in this process)."""
+    def follow_intel(self) -> None:
+        """Read the published lookouts and the violator journal now if they changed (a route of this process
+        just wrote intelligence: its next answer follows it)."""
         with self._lock:
+            self._follow_journal()
             self._follow_lookouts()
 
     def _follow_lookouts(self) -> None:

@@ -50,7 +50,7 @@ def create_intel(
             f"a record restricted to {record.jurisdiction} is outside {principal.jurisdiction}",
         )
     intel.record_intel(*graph, live.home, [record], by=_author(principal))
-    live.follow_lookouts()
+    live.follow_intel()
     response.headers["Location"] = f"/v1/intel/{record.id}"
     return intel.read_intel(*graph, record.id, districts)
 
@@ -77,5 +77,5 @@ def withdraw_intel(
     request: Request, graph: GraphDep, principal: PrincipalDep, live: LiveScorerDep, intel_id: str
 ) -> dict:
     withdrawn = intel.withdraw_intel(*graph, live.home, intel_id, _author(principal), districts_of(request))
-    live.follow_lookouts()
+    live.follow_intel()
     return withdrawn
