@@ -33,6 +33,7 @@ from scoring.scorer import (
     route_fields,
     upper_text,
 )
+from scoring.watchlists import PARTIES, apply_watchlist_hits, party_hits
 
 __all__ = ["prepare_columns", "score_frame"]
 
@@ -145,5 +146,9 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         parties = frame[[c for c in dict.fromkeys(KEY_FIELDS) if c in frame.columns]].to_dict("records")
         for decision, row, day in zip(decisions, parties, cols["date"], strict=True):
             scorer.apply_lookouts(decision, declaration_keys(row, memoised), day)
+    if len(scorer.watchlists):
+        parties = frame[[c for c in PARTIES if c in frame.columns]].to_dict("records")
+        for decision, row in zip(decisions, parties, strict=True):
+            apply_watchlist_hits(decision, party_hits(scorer.watchlists, row))
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

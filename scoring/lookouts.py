@@ -32,6 +32,7 @@ __all__ = [
     "lookouts_mtime",
     "memoised",
     "apply_hits",
+    "raise_channel",
 ]
 
 #: the channel a lookout's target asks for: goods are examined for drugs, security and counterfeits
@@ -92,14 +93,19 @@ class LookoutIndex:
         return [found[i] for i in sorted(found)]
 
 
+def raise_channel(decision, channel: str) -> None:
+    """Send ``decision`` at least to ``channel`` (never lower it), its level following."""
+    if _RANK[channel] > _RANK[decision.channel]:
+        decision.channel, decision.level = channel, _LEVEL[channel]
+
+
 def apply_hits(decision, lookouts: list[Lookout]) -> None:
     """Raise ``decision`` (a ``scoring.scorer.Decision``) to the strictest channel its lookouts ask for and
     name each lookout among its reasons (first, after a random selection, as what decided the channel)."""
     if not lookouts:
         return
-    channel = max((x.channel for x in lookouts), key=_RANK.__getitem__)
-    if _RANK[channel] > _RANK[decision.channel]:
-        decision.channel, decision.level = channel, _LEVEL[channel]
+    for lookout in lookouts:
+        raise_channel(decision, lookout.channel)
     at = 1 if decision.random else 0
     decision.reasons[at:at] = [x.reason() for x in lookouts]
     decision.intel_hits = [x.id for x in lookouts]

@@ -30,6 +30,7 @@ from scoring.lookouts import LookoutIndex, apply_hits, memoised
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
+from scoring.watchlists import WatchlistIndex, apply_watchlist_hits, party_hits
 
 __all__ = [
     "LEVELS",
@@ -47,7 +48,7 @@ LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
-_FIRST = ("random", "intel")
+_FIRST = ("random", "intel", "watchlist")
 
 
 @dataclass
@@ -348,9 +349,13 @@ class Scorer:
         self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
         self.set_rules(rules)
         self.lookouts = LookoutIndex()
+        self.watchlists = WatchlistIndex()
 
     def set_lookouts(self, lookouts: LookoutIndex) -> None:
         self.lookouts = lookouts
+
+    def set_watchlists(self, watchlists: WatchlistIndex) -> None:
+        self.watchlists = watchlists
 
     def set_rules(self, rules: list[Rule]) -> None:
         self.rules = [(r, compile_rule(r)) for r in rules if r.enabled]
@@ -386,6 +391,9 @@ class Scorer:
         if len(self.lookouts):
             for raw, d, decision in zip(raws, prepared, decisions, strict=True):
                 self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
+        if len(self.watchlists):
+            for raw, decision in zip(raws, decisions, strict=True):
+                apply_watchlist_hits(decision, party_hits(self.watchlists, raw))
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
 

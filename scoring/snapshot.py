@@ -37,6 +37,7 @@ from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
 from scoring.targets import TargetModels
 from scoring.violator_journal import ViolatorJournal
+from scoring.watchlists import read_watchlists
 
 __all__ = [
     "SnapshotError",
@@ -224,4 +225,5 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
     if state.links is not None:  # violators recorded since this snapshot read the graph
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     scorer.set_lookouts(read_lookouts(home))
+    scorer.set_watchlists(read_watchlists(home))
     return scorer, meta

@@ -296,3 +296,43 @@ def test_the_audit_log_says_who_recorded_read_and_withdrew_a_record(server):
         ("POST", "/v1/intel", 201),
     ]
     assert entries[0]["resources"] == {"intel": record} and entries[2]["created"] == f"/v1/intel/{record}"
+
+
+def _listed(decision: dict) -> list[tuple[str, str]]:
+    return [(r["entry"], r["party"]) for r in decision["reasons"] if r["kind"] == "watchlist"]
+
+
+def test_a_watchlist_variant_is_matched_at_lodging_and_in_the_graph_and_a_look_alike_is_not(
+    server, env, driver, tmp_path
+):
+    firm = driver.execute_query(
+        "MATCH (e:Enterprise) WHERE e.name CONTAINS ' ' AND (e)-[:FILED]->() RETURN e.id AS id, e.name AS name "
+        "ORDER BY e.id LIMIT 1",
+        database_="neo4j",
+    ).records[0]
+    listed_as = firm["name"].upper().replace(",", " ").replace(".", " ")  # the list spells it its own way
+    lines = [
+        {"id": "os-firm", "schema": "Company", "properties": {"name": [listed_as]}},
+        {"id": "os-bout", "schema": "Person", "properties": {"name": ["Viktor Bout"]}},
+    ]
+    path = tmp_path / "opensanctions.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    loaded = json.loads(run_cli(env, "watchlist", "load", str(path), "--list", "opensanctions", "--json").stdout)
+    assert loaded["entries"] == 2
+
+    named = _declaration(30, "NEW-FIRM-W", None, importer_name=firm["name"], importer_legal_rep="BOUT, Viktor")
+    started = time.monotonic()
+    while not _listed(decision := _score(server, named)) and time.monotonic() - started < 3:
+        time.sleep(0.05)
+    assert sorted(_listed(decision)) == [("os-bout", "importer_legal_rep"), ("os-firm", "importer_name")]
+    assert decision["channel"] == "physical inspection" and time.monotonic() - started < 1.5
+    first, *rest = firm["name"].split(" ")
+    look_alike = " ".join(["Zhenyuan" if first.lower() != "zhenyuan" else "Qiaoxin", *rest])
+    other = _score(
+        server, _declaration(31, "NEW-FIRM-X", None, importer_name=look_alike, importer_legal_rep="Viktor Boutin")
+    )
+    assert _listed(other) == []
+
+    screened = [json.loads(x) for x in run_cli(env, "watchlist", "screen", "--json").stdout.strip().splitlines()]
+    assert any(m["id"] == firm["id"] and m["entry"] == "os-firm" and m["score"] >= 0.9 for m in screened)
+    assert {m["entry"] for m in screened} <= {"os-firm", "os-bout"}
