@@ -32,6 +32,7 @@ RESOURCES = {
     "case_id": "case",
     "rule_id": "rule",
     "intel_id": "intel",
+    "alert_id": "alert",
 }
 
 

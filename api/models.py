@@ -37,6 +37,9 @@ __all__ = [
     "IntelCreate",
     "IntelPublic",
     "IntelsPublic",
+    "AlertPublic",
+    "AlertsPublic",
+    "AlertCase",
     "MAX_BATCH",
 ]
 
@@ -473,3 +476,31 @@ class IntelPublic(BaseModel):
 class IntelsPublic(BaseModel):
     data: list[IntelPublic]
     count: int
+
+
+class AlertPublic(BaseModel):
+    id: str
+    record: str
+    enterprise: str
+    name: str | None = Field(None, description="the firm's name")
+    kind: str = Field(description="the record's kind")
+    target: str = Field(description="the record's risk target")
+    hops: int
+    via: str = Field(description="the entity of the record it was reached through, as type:value")
+    why: str
+    status: Literal["new", "acknowledged", "case"]
+    raised: str
+    handled: str | None
+    handled_by: str | None
+    case_id: str | None
+
+
+class AlertsPublic(BaseModel):
+    data: list[AlertPublic]
+    count: int
+
+
+class AlertCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")] | None = None

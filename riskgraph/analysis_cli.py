@@ -72,6 +72,7 @@ def analyze(
     communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
     """
     from analysis.run import ENGINES, run_analysis
+    from investigate.alerts import raise_alerts
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
@@ -106,6 +107,7 @@ def analyze(
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
+    raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
     networks = run.networks
     scope = (
         f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
@@ -117,7 +119,7 @@ def analyze(
     console.print(
         f"analysed {scope}{run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
         f"{len(networks):,} networks, top score {networks[0]['score'] if networks else 0:.0f}; "
-        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}",
+        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}; {raised:,} new alerts",
         highlight=False,
         soft_wrap=True,
     )
@@ -129,6 +131,7 @@ def analyze(
             "counts": run.counts,
             "timings": run.timings,
             "snapshot": str(run.snapshot),
+            "alerts": raised,
             "top_networks": [_network_json(n) for n in networks[:5]],
         }
         print(json.dumps(summary, default=str))

@@ -82,9 +82,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     print(f"\nschemathesis: {sum(fuzzed.values())} requests in {seconds:.0f}s, by status class {fuzzed}")
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     assert fuzzed.get("5xx", 0) == 0 and sum(fuzzed.values()) > 300, fuzzed
-    # the intelligence routes were fuzzed too, some requests accepted and some refused
+    # the intelligence and alert routes were fuzzed too, some requests accepted and some refused
     reached = _reached(server)
     for method, route in (("POST", "/v1/intel"), ("GET", "/v1/intel"), ("GET", "/v1/intel/{intel_id}")):
         assert (method, route, "4xx") in reached, (method, route)
-    assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx")} <= reached
-    assert any(m == "POST" and r == "/v1/intel/{intel_id}/withdraw" for m, r, _ in reached)
+    assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx"), ("GET", "/v1/alerts", "2xx")} <= reached
+    for route in ("/v1/intel/{intel_id}/withdraw", "/v1/alerts/{alert_id}/acknowledge", "/v1/alerts/{alert_id}/case"):
+        assert any(m == "POST" and r == route for m, r, _ in reached), route

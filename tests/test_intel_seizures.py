@@ -76,3 +76,43 @@ def test_a_seizure_of_a_container_makes_the_firm_that_used_it_then_a_violator(se
     assert server.client.post(f"/v1/intel/{record}/withdraw").status_code == 200
     run_cli(env, "analyze", "--full")
     assert "past_violation" not in _signals(server, "HONEST1")
+
+
+def test_a_seizure_raises_an_alert_for_the_firm_that_used_the_container_after_the_next_analysis(seized, driver):
+    env, server = seized
+    box = driver.execute_query(CONTAINER, firm="HONEST1", day="2025-12-01", database_="neo4j").records[0]["id"]
+    record = server.client.post("/v1/intel", json={**_seizure(box, "2025-12-02"), "jurisdiction": "SC-SHANGHAI"})
+    assert record.status_code == 201, record.text
+    record = record.json()["id"]
+    assert record not in server.client.get("/v1/alerts").text  # raised by the analysis, not by the record
+
+    summary = json.loads(run_cli(env, "analyze", "--json").stdout.strip().splitlines()[-1])
+    assert summary["alerts"] >= 1
+    raised = [
+        a for a in server.client.get("/v1/alerts", params={"status": "new"}).json()["data"] if a["record"] == record
+    ]
+    assert [(a["enterprise"], a["hops"], a["via"]) for a in raised] == [("HONEST1", 1, f"consignment:{box}")]
+    alert = raised[0]
+    assert record in alert["why"] and alert["kind"] == "seizure" and alert["target"] == "drugs"
+    again = json.loads(run_cli(env, "analyze", "--json").stdout.strip().splitlines()[-1])
+    assert again["alerts"] == 0  # a pair is alerted once
+
+    qingdao, shanghai = server.client_as("investigator", "SC-QINGDAO"), server.client_as("investigator", "SC-SHANGHAI")
+    assert alert["id"] not in qingdao.get("/v1/alerts").text
+    assert qingdao.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 404
+    assert shanghai.get("/v1/alerts").json()["data"][0]["id"] == alert["id"]  # newest first
+    seen = shanghai.post(f"/v1/alerts/{alert['id']}/acknowledge")
+    assert seen.status_code == 200 and seen.json()["status"] == "acknowledged"
+    opened = shanghai.post(f"/v1/alerts/{alert['id']}/case", json={"title": "seized cooling unit"})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()["case_id"]
+    assert opened.json()["status"] == "case" and opened.headers["Location"] == f"/v1/cases/{case}"
+    assert shanghai.get(f"/v1/cases/{case}").json()["concerns"] == ["HONEST1"]
+    assert shanghai.post(f"/v1/alerts/{alert['id']}/case", json={}).json()["case_id"] == case  # one case
+
+    wider = json.loads(
+        run_cli({**env, "RISKGRAPH_INTEL_HOPS": "2"}, "analyze", "--json").stdout.strip().splitlines()[-1]
+    )
+    assert wider["alerts"] >= 1
+    bridged = [a for a in server.client.get("/v1/alerts").json()["data"] if a["record"] == record and a["hops"] == 2]
+    assert "BRIDGE" in {a["enterprise"] for a in bridged}  # it shares HONEST1's address

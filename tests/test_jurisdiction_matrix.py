@@ -24,6 +24,7 @@ from analysis.resolve import write_candidates
 from api.keys import ROLES
 from api.main import ROUTERS
 from graph.reference import department_code, jurisdiction
+from investigate.alerts import raise_alerts
 from tests.conftest import run_cli
 from tests.explore_setup import PARK_ADDRESS, _row, declarations
 from tests.scoring_setup import Server
@@ -84,6 +85,10 @@ def matrix(driver, rg_env, tmp_path_factory):
         recorded = admin.post("/v1/intel", json={**_lookout(side), "jurisdiction": office})
         assert recorded.status_code == 201, recorded.text
         records[side] = recorded.json()["id"]
+    raise_alerts(driver, "neo4j")  # an alert about each side's firm, seen only within its sub-centre
+    alerts = {a["enterprise"]: a["id"] for a in admin.get("/v1/alerts").json()["data"]}
+    assert set(alerts) == {"HONEST1", "HONEST2"}, alerts
+    records.update({f"alert-{firm}": alert for firm, alert in alerts.items()})
     refs = {firm: driver.execute_query(REFS, id=firm, database_="neo4j").records[0].data() for firm in OTHER.values()}
     write_candidates(driver, "neo4j", SAME_FIRM, pd.Series({"HONEST1": "2001-01-01", "HONEST2": "2006-03-01"}))
     outside = {}
@@ -200,6 +205,9 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/intel"): [{}, {"params": {"kind": "lookout", "status": "active"}}],
         ("GET", "/v1/intel/{intel_id}"): [{"path": {"intel_id": records[firm]}}],
         ("POST", "/v1/intel/{intel_id}/withdraw"): [{"path": {"intel_id": records[firm]}}],
+        ("GET", "/v1/alerts"): [{}, {"params": {"status": "new"}}],
+        ("POST", "/v1/alerts/{alert_id}/acknowledge"): [{"path": {"alert_id": records[f"alert-{firm}"]}}],
+        ("POST", "/v1/alerts/{alert_id}/case"): [{"path": {"alert_id": records[f"alert-{firm}"]}, "json": {}}],
         ("GET", "/v1/audit"): [{}],
         ("GET", "/metrics"): [{}],
     }
