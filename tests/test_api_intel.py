@@ -336,3 +336,18 @@ def test_a_watchlist_variant_is_matched_at_lodging_and_in_the_graph_and_a_look_a
     screened = [json.loads(x) for x in run_cli(env, "watchlist", "screen", "--json").stdout.strip().splitlines()]
     assert any(m["id"] == firm["id"] and m["entry"] == "os-firm" and m["score"] >= 0.9 for m in screened)
     assert {m["entry"] for m in screened} <= {"os-firm", "os-bout"}
+
+
+def test_a_phone_only_a_record_names_is_not_found_by_search(server, driver):
+    record = server.client.post("/v1/intel", json=_lookout("021-55559876")).json()["id"]
+    named = driver.execute_query(
+        "MATCH (:Intel {id: $id})-[:MENTIONS]->(p:Phone) RETURN p.number AS n", id=record, database_="neo4j"
+    ).records
+    assert [r["n"] for r in named] == ["+862155559876"]  # the node is there, linked to the record
+    found = server.client_as("investigator").get("/v1/search", params={"q": "2155559876"})
+    assert found.status_code == 200 and "2155559876" not in found.text
+    known = driver.execute_query(
+        "MATCH (:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN p.number AS n LIMIT 1", database_="neo4j"
+    )
+    number = known.records[0]["n"]
+    assert number in server.client.get("/v1/search", params={"q": number[-8:]}).text  # a used one is found
