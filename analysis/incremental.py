@@ -42,6 +42,7 @@ from analysis.pipeline import AnalysisInputs, enterprise_table
 from analysis.state import AnalysisState
 from columnar.sync import graph_load_counts
 from graph.model import schema
+from graph.runs import shown, shown_run
 
 __all__ = ["Touched", "IncrementalResult", "find_touched", "analyse_touched"]
 
@@ -56,8 +57,9 @@ schema().node("Network")
 PROPAGATION_MOVE = 0.005
 
 # What the graph shows of the last run: a graph emptied and loaded again since shows none of it.
-SHOWN = """
-RETURN COUNT { MATCH (e:Enterprise) WHERE e.risk IS NOT NULL } AS analysed, COUNT { MATCH (:Network) } AS networks
+SHOWN = f"""
+RETURN COUNT {{ MATCH (a:Assessment) WHERE {shown("a")} }} AS analysed,
+       COUNT {{ MATCH (n:Network) WHERE {shown("n")} }} AS networks
 """
 
 # the declarations of the loads $loads or with feedback since $since, each from its index
@@ -94,8 +96,10 @@ class IncrementalResult:
 def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState) -> Touched | None:
     """The declarations new since ``state``; None when only a full run is right: a load shrank or vanished,
     or the graph does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
-    shown = driver.execute_query(SHOWN, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
-    if (shown["analysed"], shown["networks"]) != (len(state.table), len(state.networks)):
+    graph_shows = driver.execute_query(
+        SHOWN, shown_run(driver, database), database_=database, routing_=neo4j.RoutingControl.READ
+    ).records[0]
+    if (graph_shows["analysed"], graph_shows["networks"]) != (len(state.table), len(state.networks)):
         return None
     loads = graph_load_counts(driver, database)
     if any(loads.get(s, 0) < n for s, n in state.loads.items()):

@@ -5,11 +5,11 @@ of the declarations, checked against the graph first, and the enterprises' own r
 analyses everything, an incremental run (:mod:`analysis.incremental`) rescores only what declarations loaded
 since the last run touched.
 
-The results appear all at once: the snapshot is staged, the graph results and the pointer to that
-snapshot (the ``AnalysisRun`` record, with the run's mode) are one transaction, then the snapshot is
-published (:mod:`analysis.write_back`, :mod:`analysis.snapshot`). ``RISKGRAPH_ANALYZE_KILL_AT`` = a name of
-:data:`KILL_POINTS` makes the process kill itself (SIGKILL) there, for the tests that check a killed run
-leaves the previous one whole.
+The results appear all at once: the snapshot is staged, the graph results are written as new versions in
+bounded transactions, the pointer to the run and its snapshot (the ``AnalysisRun`` record, with the run's mode)
+moves last, then the snapshot is published (:mod:`analysis.write_back`, :mod:`analysis.snapshot`).
+``RISKGRAPH_ANALYZE_KILL_AT`` = a name of :data:`KILL_POINTS` makes the process kill itself (SIGKILL) there,
+for the tests that check a killed run leaves the previous one whole.
 
 Each stage reports ``(stage, seconds)`` to an optional callback as it finishes, so the command
 line can show progress and a benchmark can print the same figures.
@@ -34,7 +34,7 @@ from analysis.incremental import analyse_touched, find_touched
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
 from analysis.state import AnalysisState, load_state, save_state
-from analysis.write_back import current_snapshot, write_changes, write_results
+from analysis.write_back import current_snapshot, write_run
 from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
 from graph.errors import RiskGraphError
@@ -43,7 +43,7 @@ __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
 ENGINES = ("inprocess", "gds")
 #: where ``RISKGRAPH_ANALYZE_KILL_AT`` may kill a run: after the analysis, with the snapshot staged,
-#: inside the graph transaction before its commit, and after the commit before the snapshot is published
+#: with the graph results written but the pointer not moved, and after it moved before the snapshot is published
 KILL_POINTS = ("analysed", "staged", "writing", "committed")
 
 
@@ -176,15 +176,16 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock)
-    write_results(
+    written = write_run(
         driver,
         database,
         result.enterprises,
         result.networks,
         analysed_at,
         snapshot=version,
-        before_commit=lambda: _kill_point("writing"),
+        before_pointer=lambda: _kill_point("writing"),
     )
+    counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
     folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine)
     return _run(
@@ -206,16 +207,18 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     version = _stage(home, change.table, change.networks, metadata, clock)
-    write_changes(
+    written = write_run(
         driver,
         database,
         change.changed,
         change.changed_networks,
-        change.removed_networks,
         analysed_at,
         snapshot=version,
-        before_commit=lambda: _kill_point("writing"),
+        mode="incremental",
+        replaced_networks=change.removed_networks,
+        before_pointer=lambda: _kill_point("writing"),
     )
+    counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
     folder = _publish(home, version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine)
     return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)

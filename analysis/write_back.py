@@ -1,55 +1,43 @@
-"""Writing analysis results back onto the graph, replacing the previous run's in one transaction.
+"""Writing analysis results back onto the graph in bounded transactions, shown all at once.
 
-Every analysed enterprise gets its community, centralities, risk and reasons in one
-``UNWIND $rows ... SET`` per batch; a property that is now empty (say, ``network_id`` of a firm
-whose ring dissolved) is sent as null, which removes it. Enterprises the run did not cover lose
-every analysis property, and ``Network`` nodes are rebuilt from scratch, so the graph always shows
-exactly one run. The run's time lives on the ``AnalysisRun`` pointer, not on every firm: an incremental run
-writes only what it rescored.
+An enterprise's results are an ``Assessment`` version linked from it (``ASSESSED``), a scored network a ``Network``
+version with its members (``MEMBER_OF``); each is valid for the runs numbered ``since`` up to ``until``. A run
+numbered *n* compares what it found with the versions current now (by a digest of the values) and writes only what
+changed: the old version is closed (``until = n``) and a new one opened (``since = n``). Readers take the versions
+valid for the run the ``AnalysisRun`` pointer names (:mod:`graph.runs`), so they see the previous run whole
+until the pointer moves to *n*, in a transaction of its own after everything else, and the new run whole after.
 
-All of it, and the ``AnalysisRun`` pointer naming the run's snapshot, is one write transaction:
-readers see the previous run whole until the commit and the new one whole after it, and a run
-killed at any point before the commit leaves the previous results untouched (Neo4j rolls the
-transaction back). The price is one transaction's memory in the server: about a kilobyte per
-enterprise and member.
+Every statement holds a bounded number of rows, halved again if the server still refuses it the memory, so the
+size of a run no longer matters to the server's transaction memory. A run killed before the pointer moved leaves
+versions no reader is shown; the next run removes them first. Versions no longer valid for the run shown nor the
+one before it are removed after the pointer moved, in batches.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import neo4j
 import numpy as np
 import pandas as pd
 
-from graph.errors import RiskGraphError
 from graph.model import SchemaError, schema
+from graph.runs import OPEN
 
-__all__ = [
-    "ENTERPRISE_RESULT_PROPERTIES",
-    "ResultsTooLarge",
-    "write_results",
-    "write_changes",
-    "current_snapshot",
-]
+__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_run", "current_snapshot"]
 
 #: what Neo4j answers when a transaction needs more memory than it may have (one transaction's limit, or all
-#: transactions' together: 70 % of the heap by default)
+#: transactions' together)
 MEMORY_REFUSALS = (
     "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
     "Neo.TransientError.General.TransactionMemoryLimit",
 )
 
-
-class ResultsTooLarge(RiskGraphError, RuntimeError):
-    """The run's results need more transaction memory than the server allows; the previous run stays whole."""
-
-    status, code = 507, "results_too_large_for_one_transaction"
-
-
-#: Enterprise properties owned by the analysis (declared in graph/schema/Enterprise.yaml)
+#: an enterprise's results (declared in graph/schema/Assessment.yaml)
 ENTERPRISE_RESULT_PROPERTIES = (
     "community",
     "community_size",
@@ -61,35 +49,30 @@ ENTERPRISE_RESULT_PROPERTIES = (
     "risk",
     "reasons",
 )
-_undeclared = set(ENTERPRISE_RESULT_PROPERTIES) - set(schema().node("Enterprise").properties)
+_undeclared = set(ENTERPRISE_RESULT_PROPERTIES) - set(schema().node("Assessment").properties)
 if _undeclared:
-    raise SchemaError(f"Enterprise properties written by the analysis are not declared: {sorted(_undeclared)}")
-schema().node("Network")
-schema().node("AnalysisRun")
+    raise SchemaError(f"Enterprise results written by the analysis are not declared: {sorted(_undeclared)}")
+schema().relationship("ASSESSED")
 schema().relationship("MEMBER_OF")
+schema().node("AnalysisRun")
 
-SET_ENTERPRISES = """
+SHOWN_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.number AS number, r.snapshot AS snapshot"
+
+CURRENT_ASSESSMENTS = """
+MATCH (a:Assessment) WHERE a.until = $open
+RETURN collect([a.enterprise, a.version, a.digest]) AS rows
+"""
+CURRENT_NETWORKS = """
+MATCH (n:Network) WHERE n.until = $open
+RETURN collect([n.id, n.version, n.digest]) AS rows
+"""
+
+CREATE_ASSESSMENTS = """
 UNWIND $rows AS row
-MATCH (e:Enterprise {id: row.id})
-SET e += row.props
+MATCH (e:Enterprise {id: row.enterprise})
+CREATE (e)-[:ASSESSED]->(a:Assessment)
+SET a = row
 """
-
-# Names come from the constant tuple above, never from input. ``analysed_at`` was stamped on every firm before
-# the stamp moved to the run (graphs analysed by earlier versions lose it here).
-CLEAR_STALE = (
-    "MATCH (e:Enterprise) WHERE (e.risk IS NOT NULL AND NOT e.id IN $ids) OR e.analysed_at IS NOT NULL REMOVE "
-    + ", ".join(f"e.{p}" for p in (*ENTERPRISE_RESULT_PROPERTIES, "analysed_at"))
-)
-
-DROP_NETWORKS = "MATCH (n:Network) DETACH DELETE n"
-
-POINT_AT_RUN = """
-MERGE (r:AnalysisRun {id: 'current'})
-SET r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
-"""
-DROP_THESE_NETWORKS = "MATCH (n:Network) WHERE n.id IN $ids DETACH DELETE n"
-CURRENT_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.snapshot AS snapshot, r.analysed_at AS analysed_at"
-
 CREATE_NETWORKS = """
 UNWIND $rows AS row
 CREATE (n:Network)
@@ -99,6 +82,42 @@ UNWIND row.members AS member
 MATCH (e:Enterprise {id: member})
 CREATE (e)-[:MEMBER_OF]->(n)
 """
+CLOSE_ASSESSMENTS = "UNWIND $versions AS v MATCH (a:Assessment {version: v}) SET a.until = $run"
+CLOSE_NETWORKS = "UNWIND $versions AS v MATCH (n:Network {version: v}) SET n.until = $run"
+
+POINT_AT_RUN = """
+MERGE (r:AnalysisRun {id: 'current'})
+SET r.number = $run, r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
+"""
+
+VERSIONED = ("Assessment", "Network")
+
+
+def _in_batches_of(match: str, action: str) -> str:
+    """One cleanup statement in batches of its own (auto-commit ``CALL ... IN TRANSACTIONS``)."""
+    return f"{match} CALL (x) {{ {action} }} IN TRANSACTIONS OF $batch ROWS"
+
+
+# Versions a run killed before its pointer moved left: written, or closed, by it. Labels from the schema above.
+UNFINISHED = [
+    query
+    for label in VERSIONED
+    for query in (
+        _in_batches_of(f"MATCH (x:{label}) WHERE x.since > $shown", "DETACH DELETE x"),
+        _in_batches_of(f"MATCH (x:{label}) WHERE x.until > $shown AND x.until < $open", "SET x.until = $open"),
+    )
+]
+# Versions valid neither for the run shown nor for the one before it (a reader may still be reading that one).
+OUTDATED = [_in_batches_of(f"MATCH (x:{label}) WHERE x.until <= $before", "DETACH DELETE x") for label in VERSIONED]
+# Results as versions before run-keyed results wrote them: on every firm, and networks without a version.
+LEGACY = [
+    _in_batches_of(
+        "MATCH (x:Enterprise) WHERE "
+        + " OR ".join(f"x.{p} IS NOT NULL" for p in (*ENTERPRISE_RESULT_PROPERTIES, "analysed_at")),
+        "REMOVE " + ", ".join(f"x.{p}" for p in (*ENTERPRISE_RESULT_PROPERTIES, "analysed_at")),
+    ),
+    _in_batches_of("MATCH (x:Network) WHERE x.version IS NULL", "DETACH DELETE x"),
+]
 
 
 def _plain(value):
@@ -110,150 +129,171 @@ def _plain(value):
     return value
 
 
-def _enterprise_rows(enterprises: pd.DataFrame, networks: list[dict]) -> list[dict]:
+def _digest(values) -> str:
+    return hashlib.blake2b(json.dumps(values, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
+def _assessments(enterprises: pd.DataFrame, networks: list[dict]) -> list[dict]:
+    """One row per enterprise: its results and their digest (``version``/``since``/``until`` are added on write)."""
     network_of = {m: net["id"] for net in networks for m in net["members"]}
-    ids = enterprises["id"].astype(str).tolist()
-    columns = {
-        "community": enterprises["community"],
-        "community_size": enterprises["community_size"],
-        "pagerank": enterprises["pagerank"],
-        "betweenness": enterprises["betweenness"],
-        "degree": enterprises["degree"],
-        "propagated_risk": enterprises["propagated_risk"],
-        "risk": enterprises["risk"],
-    }
-    values = {k: [_plain(v) for v in col.tolist()] for k, col in columns.items()}
+    columns = ("community", "community_size", "pagerank", "betweenness", "degree", "propagated_risk", "risk")
+    values = {k: [_plain(v) for v in enterprises[k].tolist()] for k in columns}
     for k in ("community", "community_size"):
         values[k] = [None if v is None else int(v) for v in values[k]]
     reasons = [json.dumps(r) for r in enterprises["reasons"]]
     rows = []
-    for i, eid in enumerate(ids):
-        props = {k: values[k][i] for k in values}
-        props.update(network_id=network_of.get(eid), reasons=reasons[i])
-        rows.append({"id": eid, "props": props})
+    for i, eid in enumerate(enterprises["id"].astype(str).tolist()):
+        row = {k: values[k][i] for k in columns}
+        network = network_of.get(eid)
+        row.update(network_id=None if network is None else int(network), reasons=reasons[i])
+        row["digest"] = _digest(row)
+        row["enterprise"] = eid
+        rows.append(row)
     return rows
 
 
 def _network_rows(networks: list[dict]) -> list[dict]:
-    return [
-        {
-            "props": {
-                "id": int(net["id"]),
-                "score": float(net["score"]),
-                "kind": net["kind"],
-                "routing": net.get("routing"),
-                "size": len(net["members"]),
-                "value_at_stake": float(net["value_at_stake"]),
-                "reasons": json.dumps(net["reasons"]),
-            },
-            "members": net["members"],
+    rows = []
+    for net in networks:
+        props = {
+            "id": int(net["id"]),
+            "score": float(net["score"]),
+            "kind": net["kind"],
+            "routing": net.get("routing"),
+            "size": len(net["members"]),
+            "value_at_stake": float(net["value_at_stake"]),
+            "reasons": json.dumps(net["reasons"]),
         }
-        for net in networks
-    ]
+        members = sorted(str(m) for m in net["members"])
+        props["digest"] = _digest([props, members])
+        rows.append({"props": props, "members": members})
+    return rows
 
 
-def _batches(rows: list[dict], size: int):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def write_results(
+def write_run(
     driver: neo4j.Driver,
     database: str,
     enterprises: pd.DataFrame,
     networks: list[dict],
     at: datetime,
-    batch_size: int = 10_000,
-    snapshot: str | None = None,
-    before_commit=None,
+    *,
+    snapshot: str | None,
+    mode: str = "full",
+    replaced_networks: Iterable[int] = (),
+    batch_size: int = 5_000,
+    before_pointer: Callable[[], None] | None = None,
 ) -> dict[str, int]:
-    """Replace the graph's analysis results with these, in one transaction, pointing ``AnalysisRun`` at
-    ``snapshot``; ``before_commit()`` runs inside it, last (a test's fault injection).
+    """Write one run's results and show them.
 
-    Returns counts of enterprises and networks written.
+    A ``full`` run holds every analysed enterprise and network: the current versions of the rest are closed. An
+    ``incremental`` run holds the rescored enterprises and the networks replacing those numbered
+    ``replaced_networks``; everything else stays as it is. ``before_pointer()`` runs when all is written and the
+    pointer has not moved yet (a test's fault injection). Returns what was written: versions opened and closed.
     """
-    rows = _enterprise_rows(enterprises, networks)
+    shown = _shown_run(driver, database)
+    _sweep(driver, database, UNFINISHED, shown=shown, open=OPEN)
+    run = shown + 1
+    assessments = _assessments(enterprises, networks)
     network_rows = _network_rows(networks)
+    current = _current(driver, database, CURRENT_ASSESSMENTS)
+    current_networks = _current(driver, database, CURRENT_NETWORKS)
 
-    def write_tx(tx: neo4j.Transaction) -> None:
-        tx.run(DROP_NETWORKS).consume()
-        for batch in _batches(rows, batch_size):
-            tx.run(SET_ENTERPRISES, rows=batch).consume()
-        tx.run(CLEAR_STALE, ids=[row["id"] for row in rows]).consume()
-        batch: list[dict] = []
-        members = 0
-        for row in network_rows:  # batched by member count so each statement stays bounded
-            batch.append(row)
-            members += len(row["members"])
-            if members >= batch_size:
-                tx.run(CREATE_NETWORKS, rows=batch).consume()
-                batch, members = [], 0
-        if batch:
-            tx.run(CREATE_NETWORKS, rows=batch).consume()
-        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="full").consume()
-        if before_commit is not None:
-            before_commit()
+    opened = [r for r in assessments if current.get(r["enterprise"], (None, None))[1] != r["digest"]]
+    closing = {r["enterprise"] for r in opened}
+    if mode == "full":
+        closing |= set(current) - {r["enterprise"] for r in assessments}
+    closed = [current[e][0] for e in closing if e in current]
 
-    _write(driver, database, write_tx, len(rows), len(network_rows))
-    return {"enterprises": len(rows), "networks": len(network_rows)}
+    unchanged = {
+        n["props"]["id"]
+        for n in network_rows
+        if current_networks.get(n["props"]["id"], (None, None))[1] == n["props"]["digest"]
+    }
+    new_networks = [n for n in network_rows if n["props"]["id"] not in unchanged]
+    if mode == "full":
+        retired = set(current_networks) - unchanged
+    else:
+        retired = ({n["props"]["id"] for n in new_networks} | {int(i) for i in replaced_networks}) - unchanged
+    closed_networks = [current_networks[i][0] for i in retired if i in current_networks]
+
+    for row in opened:
+        row.update(version=f"{row['enterprise']}@{run}", since=run, until=OPEN)
+    for row in new_networks:
+        row["props"].update(version=f"{row['props']['id']}@{run}", since=run, until=OPEN)
+    _in_batches(driver, database, CLOSE_ASSESSMENTS, "versions", closed, batch_size, run=run)
+    _in_batches(driver, database, CLOSE_NETWORKS, "versions", closed_networks, batch_size, run=run)
+    _in_batches(driver, database, CREATE_ASSESSMENTS, "rows", opened, batch_size)
+    _in_batches(driver, database, CREATE_NETWORKS, "rows", new_networks, max(1, batch_size // 20))
+    if before_pointer is not None:
+        before_pointer()
+    _execute(driver, database, POINT_AT_RUN, run=run, at=at, snapshot=snapshot, mode=mode)
+    _sweep(driver, database, [*OUTDATED, *LEGACY], before=shown)
+    return {
+        "run": run,
+        "enterprises": len(opened),
+        "enterprises_closed": len(closed),
+        "networks": len(new_networks),
+        "networks_closed": len(closed_networks),
+    }
 
 
-def _write(driver: neo4j.Driver, database: str, work, enterprises: int, networks: int, attempts: int = 5) -> None:
-    """Run ``work`` as one write transaction, again after a transient failure (a deadlock with a concurrent load);
-    a refusal for memory is said plainly at once: written again it would take as long and be refused again."""
+def _shown_run(driver: neo4j.Driver, database: str) -> int:
+    records = driver.execute_query(SHOWN_RUN, database_=database).records
+    return int(records[0]["number"] or 0) if records else 0
+
+
+def _current(driver: neo4j.Driver, database: str, query: str) -> dict:
+    """Current versions by what they are of (enterprise id or network id): ``(version, digest)``."""
+    rows = driver.execute_query(query, open=OPEN, database_=database).records[0]["rows"]
+    return {key: (version, digest) for key, version, digest in rows}
+
+
+def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: int = 2_000, **params) -> None:
+    """Each statement in transactions of ``batch`` rows, fewer while the server refuses them the memory."""
+    for query in statements:
+        size = batch
+        while True:
+            try:
+                with driver.session(database=database) as session:
+                    session.run(query, batch=size, **params).consume()
+                break
+            except neo4j.exceptions.TransientError as exc:
+                if exc.code not in MEMORY_REFUSALS or size == 1:
+                    raise
+                size //= 2  # what was done stays done: the statement goes on from there
+
+
+def _in_batches(driver, database, query: str, name: str, rows: list, size: int, **params) -> None:
+    """``query`` over ``rows`` in transactions of at most ``size`` rows; a batch the server refuses the memory for
+    is split in two, down to single rows."""
+    pending = [rows[i : i + size] for i in range(0, len(rows), size)]
+    while pending:
+        batch = pending.pop(0)
+        try:
+            _execute(driver, database, query, **{name: batch}, **params)
+        except neo4j.exceptions.TransientError as exc:
+            if exc.code not in MEMORY_REFUSALS or len(batch) == 1:
+                raise
+            half = len(batch) // 2
+            pending[:0] = [batch[:half], batch[half:]]
+
+
+def _execute(driver: neo4j.Driver, database: str, query: str, attempts: int = 5, **params) -> None:
+    """One write transaction, again after a transient failure (a deadlock with a concurrent load); a refusal for
+    memory goes back to the caller at once."""
     for attempt in range(attempts):
         try:
             with driver.session(database=database) as session, session.begin_transaction() as tx:
-                work(tx)
+                tx.run(query, **params).consume()
                 tx.commit()
             return
         except neo4j.exceptions.TransientError as exc:
-            if exc.code in MEMORY_REFUSALS:
-                raise ResultsTooLarge(
-                    f"Neo4j refused the memory to write the results of {enterprises:,} enterprises and "
-                    f"{networks:,} networks in one transaction, so the graph still shows the previous run whole "
-                    f"({exc.message}). Give the server more: RISKGRAPH_NEO4J_HEAP for the local Neo4j (70 % of "
-                    "the heap is the default limit of all transactions together), or raise "
-                    "dbms.memory.transaction.total.max and db.memory.transaction.max on your own server."
-                ) from exc
-            if attempt == attempts - 1:
+            if exc.code in MEMORY_REFUSALS or attempt == attempts - 1:
                 raise
         time.sleep(0.5 * 2**attempt)
 
 
-def write_changes(
-    driver: neo4j.Driver,
-    database: str,
-    enterprises: pd.DataFrame,
-    networks: list[dict],
-    removed_networks: list[int],
-    at: datetime,
-    batch_size: int = 10_000,
-    snapshot: str | None = None,
-    before_commit=None,
-) -> dict[str, int]:
-    """An incremental run's results, in one transaction: the rescored enterprises, their networks replacing
-    those numbered ``removed_networks``, and ``AnalysisRun`` pointing at ``snapshot`` with mode
-    ``incremental``; everything else keeps the last run's results (the run's time is on ``AnalysisRun``: the graph
-    shows one run)."""
-    rows = _enterprise_rows(enterprises, networks)
-    network_rows = _network_rows(networks)
-
-    def write_tx(tx: neo4j.Transaction) -> None:
-        tx.run(DROP_THESE_NETWORKS, ids=[int(i) for i in removed_networks]).consume()
-        for batch in _batches(rows, batch_size):
-            tx.run(SET_ENTERPRISES, rows=batch).consume()
-        for batch in _batches(network_rows, max(1, batch_size // 50)):
-            tx.run(CREATE_NETWORKS, rows=batch).consume()
-        tx.run(POINT_AT_RUN, at=at, snapshot=snapshot, mode="incremental").consume()
-        if before_commit is not None:
-            before_commit()
-
-    _write(driver, database, write_tx, len(rows), len(network_rows))
-    return {"enterprises": len(rows), "networks": len(network_rows)}
-
-
 def current_snapshot(driver: neo4j.Driver, database: str) -> str | None:
     """The snapshot version of the run the graph shows, or None before the first run."""
-    records = driver.execute_query(CURRENT_RUN, database_=database).records
+    records = driver.execute_query(SHOWN_RUN, database_=database).records
     return records[0]["snapshot"] if records else None

@@ -22,6 +22,7 @@ from api.deps import GraphDep
 from api.errors import ApiError
 from api.keys import ApiKey, KeyStore
 from graph.jurisdiction import Scope
+from graph.runs import shown, shown_run
 from graph.scope import CASE, DECLARATION, ENTERPRISE, NETWORK, lodged_in_districts
 from investigate.explore import parse_ref
 
@@ -49,7 +50,7 @@ OPTIONAL MATCH (e:Enterprise {{id: $key}})
 RETURN e IS NULL AS missing, {lodged_in_districts(ENTERPRISE, "e")} AS inside
 """,
     "network": f"""
-OPTIONAL MATCH (n:Network {{id: $key}})
+OPTIONAL MATCH (n:Network {{id: $key}}) WHERE {shown("n")}
 RETURN n IS NULL AS missing, {lodged_in_districts(NETWORK, "n")} AS inside
 """,
     "case": f"""
@@ -174,7 +175,7 @@ def scope_graph_request(request: Request) -> None:
             if key is None:
                 continue  # the route's own validation answers 422
         record = driver.execute_query(
-            IN_JURISDICTION[kind], key=key, districts=sorted(districts), database_=db
+            IN_JURISDICTION[kind], shown_run(driver, db), key=key, districts=sorted(districts), database_=db
         ).records[0]
         if not record["missing"] and not record["inside"]:
             office = request.state.principal.jurisdiction

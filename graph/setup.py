@@ -49,7 +49,26 @@ def schema_statements(model: Schema | None = None) -> list[str]:
     return statements
 
 
+# A key constraint whose declared key changed (``Network`` was keyed by ``id`` before networks had versions)
+STALE_KEYS = """
+SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties
+WHERE name IN $names AND NOT [labelsOrTypes[0], properties[0]] IN $keys
+RETURN name
+"""
+
+
+def _drop_stale_keys(driver: neo4j.Driver, database: str, model: Schema) -> None:
+    names = [f"{n.label.lower()}_key" for n in model.nodes.values()]
+    keys = [[n.label, n.key] for n in model.nodes.values()]
+    for record in driver.execute_query(STALE_KEYS, names=names, keys=keys, database_=database).records:
+        name = record["name"]
+        if name not in names:  # only our own constraint names reach the statement below
+            raise ValueError(name)
+        driver.execute_query(f"DROP CONSTRAINT {name} IF EXISTS", database_=database)
+
+
 def ensure_schema(driver: neo4j.Driver, database: str) -> None:
+    _drop_stale_keys(driver, database, schema())
     for statement in schema_statements():
         driver.execute_query(statement, database_=database)
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)

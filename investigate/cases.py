@@ -34,6 +34,7 @@ import neo4j
 from graph.errors import RiskGraphError
 from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
+from graph.runs import ASSESSMENT, shown_run
 from graph.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
 from investigate import explore
 
@@ -108,15 +109,15 @@ CALL (k) {
 RETURN k.id AS id
 """
 
-SCORES = """
-OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
-WITH run
+SCORES = f"""
 UNWIND $ids AS eid
-MATCH (e:Enterprise {id: eid})
-RETURN e {.id, .name, .category, .risk, .propagated_risk, .community, .network_id,
-          analysed_at: CASE WHEN e.risk IS NULL THEN null ELSE toString(run.analysed_at) END} AS enterprise,
-       e.reasons AS reasons
-ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+MATCH (e:Enterprise {{id: eid}})
+{ASSESSMENT}
+RETURN e {{.id, .name, .category, risk: a.risk, propagated_risk: a.propagated_risk, community: a.community,
+          network_id: a.network_id,
+          analysed_at: CASE WHEN a IS NULL THEN null ELSE $analysed_at END}} AS enterprise,
+       a.reasons AS reasons
+ORDER BY coalesce(a.risk, 0.0) DESC, e.id
 """
 
 _FIELDS = """k {.id, .kind, .title, .status, .outcome, .assignee, .opened_by, .enterprise_id, .network_id,
@@ -160,7 +161,7 @@ def _entry(now: datetime, by: str, action: str, changes: dict) -> dict:
 
 def _scores(driver: neo4j.Driver, database: str, ids: list[str]) -> list[dict]:
     found = []
-    for r in driver.execute_query(SCORES, ids=ids, database_=database).records:
+    for r in driver.execute_query(SCORES, shown_run(driver, database), ids=ids, database_=database).records:
         found.append({**r["enterprise"], "reasons": json.loads(r["reasons"]) if r["reasons"] else []})
     return found
 

@@ -13,6 +13,7 @@ import neo4j
 
 from graph.jurisdiction import OUTSIDE, Scope, unlimited
 from graph.model import schema
+from graph.runs import ASSESSMENT, shown, shown_run
 
 __all__ = [
     "IDENTIFIER_TYPES",
@@ -73,18 +74,40 @@ def _node(label: str, props: dict) -> dict:
     key = props.get(schema().node(label).key)
     caption = props.get(_CAPTION.get(label, "")) or key
     node = {"id": node_ref(label, key), "label": label, "key": key, "caption": caption}
-    if label == "Enterprise":
+    if label == "Enterprise":  # the analysis results are filled in by _with_results
         node.update(
             {
-                "risk": props.get("risk"),
-                "community": props.get("community"),
-                "network_id": props.get("network_id"),
+                "risk": None,
+                "community": None,
+                "network_id": None,
                 "category": props.get("category"),
                 "registered": str(props["registered"]) if props.get("registered") else None,
                 "country": props.get("country"),
             }
         )
     return node
+
+
+# What the run shown found of these enterprises (the charts colour and size them by it).
+RESULTS = f"""
+UNWIND $ids AS eid
+MATCH (e:Enterprise {{id: eid}})-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
+RETURN e.id AS id, a.risk AS risk, a.community AS community, a.network_id AS network_id
+"""
+
+
+def _with_results(driver: neo4j.Driver, database: str, nodes: list[dict], run: dict | None = None) -> list[dict]:
+    """``nodes`` with the risk, community and network of their enterprises, as the run shown (or ``run``) found
+    them."""
+    ids = [n["key"] for n in nodes if n["label"] == "Enterprise"]
+    if ids:
+        run = run or shown_run(driver, database)
+        found = {r["id"]: r for r in driver.execute_query(RESULTS, run, ids=ids, database_=database).records}
+        for node in nodes:
+            if node["label"] == "Enterprise" and node["key"] in found:
+                result = found[node["key"]]
+                node.update(risk=result["risk"], community=result["community"], network_id=result["network_id"])
+    return nodes
 
 
 #: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched: its existence
@@ -108,6 +131,7 @@ def search(driver: neo4j.Driver, database: str, q: str, limit: int) -> list[dict
     for label, query in _SEARCH.items():
         for record in driver.execute_query(query, q=needle, limit=limit, database_=database).records:
             found.append(_node(label, record["p"]))
+    _with_results(driver, database, found)
     found.sort(key=lambda n: (str(n["key"]).lower() != needle, -(n.get("risk") or 0.0), n["label"], str(n["key"])))
     return found[:limit]
 
@@ -125,7 +149,8 @@ SHARED = f"""
 UNWIND $ids AS eid
 MATCH (e:Enterprise {{id: eid}})-[r:{_IDENT}]->(x)
 OPTIONAL MATCH (x)<-[:{_IDENT}]-(o:Enterprise) WHERE o <> e
-WITH e, r, x, o ORDER BY coalesce(o.risk, 0.0) DESC
+OPTIONAL MATCH (o)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
+WITH e, r, x, o ORDER BY coalesce(a.risk, 0.0) DESC
 RETURN e.id AS source, type(r) AS type, labels(x)[0] AS label, properties(x) AS x,
        collect(properties(o))[..$cap] AS others
 """
@@ -182,8 +207,9 @@ class _Builder:
                 {"source": source, "target": target, "type": rel_type, **extra},
             )
 
-    def result(self) -> dict:
-        return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.dropped}
+    def result(self, driver: neo4j.Driver, database: str, run: dict) -> dict:
+        nodes = _with_results(driver, database, list(self.nodes.values()), run)
+        return {"nodes": nodes, "edges": list(self.edges.values()), "truncated": self.dropped}
 
 
 def _walkable(scope: Scope, ids: list[str]) -> list[str]:
@@ -208,6 +234,7 @@ def neighbourhood(
     are not walked through.
     """
     scope = scope or unlimited(driver, database)
+    run = shown_run(driver, database)  # one run for the whole walk
     built = _Builder(limit)
     seeds = driver.execute_query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN properties(e) AS p", ids=enterprise_ids, database_=database
@@ -222,7 +249,7 @@ def neighbourhood(
         if cap <= 0:  # more steps to walk and no room left
             built.dropped = True
             break
-        for r in driver.execute_query(SHARED, ids=frontier, cap=cap, database_=database).records:
+        for r in driver.execute_query(SHARED, run, ids=frontier, cap=cap, database_=database).records:
             ident = built.add_node(r["label"], r["x"])
             built.add_edge(r["source"], ident, r["type"])
             for other in r["others"]:
@@ -244,7 +271,7 @@ def neighbourhood(
         frontier = _walkable(scope, [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes])
         if not frontier:
             break
-    return scope.redact_graph(built.result())
+    return scope.redact_graph(built.result(driver, database, run))
 
 
 def paths(
@@ -269,7 +296,7 @@ def paths(
     )
     found = []
     for r in driver.execute_query(query, a=start[1], b=end[1], limit=limit, database_=database).records:
-        nodes = [_node(label, props) for label, props in r["nodes"]]
+        nodes = _with_results(driver, database, [_node(label, props) for label, props in r["nodes"]])
         edges = []
         for i, ((rel_type, role), start_id) in enumerate(zip(r["rels"], r["starts"], strict=True)):
             forward = r["ids"][i] == start_id
@@ -344,13 +371,13 @@ def _outside_declaration(row: dict) -> dict:
     return {**{k: None for k in row}, "date": row["date"], "role": row["role"], "cases": [], "outside": True}
 
 
-NETWORK = """
-MATCH (n:Network {id: $id})
-OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
+NETWORK = f"""
+MATCH (n:Network {{id: $id}}) WHERE {shown("n")}
 OPTIONAL MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
-WITH n, run, e ORDER BY coalesce(e.risk, 0.0) DESC, e.id
-RETURN n {.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: toString(run.analysed_at)} AS network,
-       collect(e {.id, .name, .risk, .category, registered: toString(e.registered)}) AS members
+{ASSESSMENT}
+WITH n, e, a.risk AS risk ORDER BY coalesce(risk, 0.0) DESC, e.id
+RETURN n {{.id, .score, .kind, .size, .value_at_stake, .reasons, analysed_at: $analysed_at}} AS network,
+       collect(e {{.id, .name, risk: risk, .category, registered: toString(e.registered)}}) AS members
 """
 
 
@@ -358,7 +385,7 @@ def network(driver: neo4j.Driver, database: str, network_id: int, scope: Scope |
     """One scored network with its members (riskiest first) and decoded reasons; ``None`` if unknown.
     Members outside ``scope`` are placeholders and the reasons do not name them."""
     scope = scope or unlimited(driver, database)
-    records = driver.execute_query(NETWORK, id=network_id, database_=database).records
+    records = driver.execute_query(NETWORK, shown_run(driver, database), id=network_id, database_=database).records
     if not records:
         return None
     found = dict(records[0]["network"])

@@ -37,6 +37,7 @@ import neo4j
 from graph.currency import USD_VALUE, graph_money
 from graph.jurisdiction import Scope
 from graph.model import schema
+from graph.runs import shown, shown_run
 from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
 
 __all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
@@ -56,31 +57,32 @@ WHERE d.date >= date($since) AND d.date <= date($until) AND d.importer_id IS NOT
 WITH d.importer_id AS id, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
      sum({USD_VALUE} * coalesce(d.tax_rate, 0.0)) AS duty_declared, count(d.tax_rate) AS with_duty_rate,
      sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
-MATCH (e:Enterprise {{id: id}})
-WHERE e.risk > 0 AND {IN_DISTRICTS}
-OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
-WITH e, n, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
+MATCH (e:Enterprise {{id: id}})-[:ASSESSED]->(a:Assessment)
+WHERE {shown("a")} AND a.risk > 0 AND {IN_DISTRICTS}
+OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network) WHERE {shown("n")}
+WITH e, a, n, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
 WHERE n IS NULL OR n.kind <> 'anti-smuggling'
-RETURN e.id AS id, e.name AS name, e.category AS category, e.risk AS risk, e.reasons AS reasons,
+RETURN e.id AS id, e.name AS name, e.category AS category, a.risk AS risk, a.reasons AS reasons,
        n.id AS network_id, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
 """
 
 NETWORK_LEADS = f"""
 MATCH (n:Network {{kind: 'anti-smuggling'}})
-WHERE $districts IS NULL OR EXISTS {{
-  MATCH (e:Enterprise)-[:MEMBER_OF]->(n) WHERE {IN_DISTRICTS} }}
+WHERE {shown("n")} AND ($districts IS NULL OR EXISTS {{
+  MATCH (e:Enterprise)-[:MEMBER_OF]->(n) WHERE {IN_DISTRICTS} }})
 WITH n ORDER BY n.score DESC, n.id LIMIT $limit
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
+OPTIONAL MATCH (e)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
 OPTIONAL CALL (e) {{
   MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
   WHERE d.date >= date($since) AND d.date <= date($until)
   RETURN count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
          sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
 }}
-WITH n, e, declarations, declared_value, inspected, violations
-ORDER BY coalesce(e.risk, 0.0) DESC, e.id
+WITH n, e, a.risk AS risk, declarations, declared_value, inspected, violations
+ORDER BY coalesce(risk, 0.0) DESC, e.id
 RETURN n.id AS id, n.score AS score, n.size AS size, n.value_at_stake AS value_at_stake, n.reasons AS reasons,
-       collect(e {{.id, .name, .risk}}) AS members, sum(declarations) AS declarations,
+       collect(e {{.id, .name, risk: risk}}) AS members, sum(declarations) AS declarations,
        sum(declared_value) AS declared_value, sum(inspected) AS inspected, sum(violations) AS violations
 ORDER BY score DESC, id
 """
@@ -116,6 +118,7 @@ def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping
     money = graph_money(driver, database)
     records = driver.execute_query(
         AUDIT_CANDIDATES,
+        **shown_run(driver, database),
         since=period[0],
         until=period[1],
         districts=districts,
@@ -169,6 +172,7 @@ def _network_leads(driver, database, period, limit, districts) -> list[dict]:
     scope = Scope(driver, database, districts)
     records = driver.execute_query(
         NETWORK_LEADS,
+        **shown_run(driver, database),
         since=period[0],
         until=period[1],
         districts=districts,

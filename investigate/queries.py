@@ -8,6 +8,7 @@ import neo4j
 
 from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
+from graph.runs import ASSESSMENT, RESULT_FIELDS, shown, shown_run
 from graph.scope import NETWORK, in_jurisdiction
 
 __all__ = ["top_networks", "network_count", "enterprise_view"]
@@ -19,11 +20,11 @@ for _label in ("Declaration", "CustomsOffice"):
 for _rel in ("MEMBER_OF", "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED", "LODGED_AT"):
     schema().relationship(_rel)
 
-NETWORK_COUNT = "MATCH (n:Network) RETURN count(n) AS n"
+NETWORK_COUNT = f"MATCH (n:Network) WHERE {shown('n')} RETURN count(n) AS n"
 
 TOP_NETWORKS = f"""
 MATCH (n:Network)
-WHERE ($kind IS NULL OR n.kind = $kind) AND ($min_score IS NULL OR n.score >= $min_score)
+WHERE {shown("n")} AND ($kind IS NULL OR n.kind = $kind) AND ($min_score IS NULL OR n.score >= $min_score)
   AND {in_jurisdiction(NETWORK, "n")}
 WITH n ORDER BY n.score DESC, n.id LIMIT $top
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
@@ -33,22 +34,24 @@ RETURN n.id AS id, n.score AS score, n.kind AS kind, n.routing AS routing, n.val
 ORDER BY score DESC, id
 """
 
-ENTERPRISE = """
-MATCH (e:Enterprise {id: $id})
-OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
-OPTIONAL MATCH (run:AnalysisRun {id: 'current'})
-RETURN e {.id, .name, .category, .country, .risk, .community, .community_size, .pagerank, .betweenness,
-          .degree, .propagated_risk, .reasons, registered: toString(e.registered),
-          analysed_at: CASE WHEN e.risk IS NULL THEN null ELSE toString(run.analysed_at) END} AS enterprise,
-       n {.id, .score, .kind, .size} AS network
+ENTERPRISE = f"""
+MATCH (e:Enterprise {{id: $id}})
+{ASSESSMENT}
+OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network) WHERE {shown("n")}
+RETURN e {{.id, .name, .category, .country, {RESULT_FIELDS}, registered: toString(e.registered),
+          analysed_at: CASE WHEN a IS NULL THEN null ELSE $analysed_at END}} AS enterprise,
+       n {{.id, .score, .kind, .size}} AS network
 """
 
 # Who shares an address, phone or legal representative with it (the identifiers themselves, not declarations).
-LINKED = """
-MATCH (e:Enterprise {id: $id})-[r:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]->(x)<-[:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]-(o)
+_SHARED = "HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP"
+LINKED = f"""
+MATCH (e:Enterprise {{id: $id}})-[r:{_SHARED}]->(x)<-[:{_SHARED}]-(o)
 WITH o, collect(DISTINCT type(r)) AS via
-RETURN o.id AS id, o.name AS name, o.risk AS risk, via
-ORDER BY size(via) DESC, coalesce(o.risk, 0.0) DESC, id
+OPTIONAL MATCH (o)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
+WITH o, via, a.risk AS risk
+RETURN o.id AS id, o.name AS name, risk, via
+ORDER BY size(via) DESC, coalesce(risk, 0.0) DESC, id
 LIMIT $limit
 """
 
@@ -56,7 +59,7 @@ _VIA = {"HAS_ADDRESS": "address", "HAS_PHONE": "phone", "HAS_LEGAL_REP": "legal_
 
 
 def network_count(driver: neo4j.Driver, database: str) -> int:
-    return driver.execute_query(NETWORK_COUNT, database_=database).records[0]["n"]
+    return driver.execute_query(NETWORK_COUNT, shown_run(driver, database), database_=database).records[0]["n"]
 
 
 def top_networks(
@@ -79,7 +82,13 @@ def top_networks(
     if within is not None:
         districts = sorted(within if districts is None else within & set(districts))
     records = driver.execute_query(
-        TOP_NETWORKS, top=top, kind=kind, districts=districts, min_score=min_score, database_=database
+        TOP_NETWORKS,
+        **shown_run(driver, database),
+        top=top,
+        kind=kind,
+        districts=districts,
+        min_score=min_score,
+        database_=database,
     ).records
     return [
         {
@@ -97,12 +106,13 @@ def enterprise_view(
     """One enterprise's analysis results, its network and the firms it shares identifiers with; ``None`` if unknown.
     Linked firms outside ``scope`` are placeholders saying only how they are linked."""
     scope = scope or unlimited(driver, database)
-    records = driver.execute_query(ENTERPRISE, id=enterprise_id, database_=database).records
+    run = shown_run(driver, database)
+    records = driver.execute_query(ENTERPRISE, run, id=enterprise_id, database_=database).records
     if not records:
         return None
     view = dict(records[0]["enterprise"])
     view["reasons"] = scope.scrub_reasons(json.loads(view["reasons"]) if view.get("reasons") else [])
     view["network"] = records[0]["network"]
-    linked = driver.execute_query(LINKED, id=enterprise_id, limit=linked_limit, database_=database).records
+    linked = driver.execute_query(LINKED, run, id=enterprise_id, limit=linked_limit, database_=database).records
     view["linked"] = scope.firms([{**r.data(), "via": sorted(_VIA[v] for v in r["via"])} for r in linked])
     return view

@@ -37,6 +37,7 @@ from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
+from graph.runs import shown, shown_run
 from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
@@ -67,8 +68,9 @@ ORDER BY month
 """
 
 HIGH_RISK_MONTHS = f"""
-MATCH (e:Enterprise)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
-WHERE e.risk >= $high AND d.date >= date($since) AND d.date <= date($until)
+MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")} AND a.risk >= $high
+MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
+WHERE d.date >= date($since) AND d.date <= date($until)
   AND {in_jurisdiction(DECLARATION, "d")}
 RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
 """
@@ -126,7 +128,14 @@ def _trends(driver, database, period: tuple[str, str], districts, months: list[s
     high = {
         r["month"]: r["declarations"]
         for r in _read(
-            driver, database, HIGH_RISK_MONTHS, since=period[0], until=period[1], districts=districts, high=HIGH_RISK
+            driver,
+            database,
+            HIGH_RISK_MONTHS,
+            **shown_run(driver, database),
+            since=period[0],
+            until=period[1],
+            districts=districts,
+            high=HIGH_RISK,
         )
     }
     return [

@@ -21,6 +21,7 @@ from columnar.store import DeclarationStore
 from columnar.sync import sync_store
 from graph.model import schema
 from graph.paging import read_pages
+from graph.runs import ASSESSMENT, shown, shown_run
 from graph.scope import CONFIRMED_OUTCOMES
 from scoring.links import LinkIndex, build_link_index, party_links
 
@@ -77,11 +78,12 @@ ENTERPRISE_COLUMNS = (
     "network_id",
     "name_norm",
 )
-ENTERPRISES = """
+ENTERPRISES = f"""
 MATCH (e:Enterprise)
 WITH e SKIP $skip LIMIT $limit
-RETURN collect([e.id, e.category, toString(e.registered), e.risk, e.community, e.community_size, e.degree,
-                e.pagerank, e.network_id, e.name_norm]) AS rows
+{ASSESSMENT}
+RETURN collect([e.id, e.category, toString(e.registered), a.risk, a.community, a.community_size, a.degree,
+                a.pagerank, a.network_id, e.name_norm]) AS rows
 """
 
 CONFIRMED_CASE_COLUMNS = ("enterprise", "case_id", "closed")
@@ -95,8 +97,8 @@ RETURN collect([enterprise, c.id, toString(date(c.closed))]) AS rows
 """
 
 NETWORK_COLUMNS = ("id", "kind", "score")
-NETWORKS = """
-MATCH (n:Network)
+NETWORKS = f"""
+MATCH (n:Network) WHERE {shown("n")}
 WITH n SKIP $skip LIMIT $limit
 RETURN collect([n.id, n.kind, n.score]) AS rows
 """
@@ -131,7 +133,7 @@ def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationSto
 
 
 def read_enterprises(driver: neo4j.Driver, database: str) -> pd.DataFrame:
-    frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
+    frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS, **shown_run(driver, database))
     frame["registered"] = pd.to_datetime(frame["registered"], format="%Y-%m-%d", errors="coerce")
     for column in ("risk", "community", "community_size", "degree", "pagerank", "network_id"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -159,7 +161,7 @@ def read_link_index(
     cases = read_pages(driver, database, CONFIRMED_CASES, CONFIRMED_CASE_COLUMNS, outcomes=list(CONFIRMED_OUTCOMES))
     seized = seizure_violators(driver, database).set_axis(list(CONFIRMED_CASE_COLUMNS), axis=1)
     cases = pd.concat([cases, seized], ignore_index=True) if len(seized) else cases
-    networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS)
+    networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS, **shown_run(driver, database))
     names = enterprises.set_index("id")["name_norm"].dropna()
     links = party_links(identifiers, declarations, names)
     violations = declarations.loc[declarations["violation"] == 1, ["importer_id", "date"]]

@@ -18,6 +18,7 @@ import pytest
 from analysis.graph_io import read_analysis_input
 from analysis.snapshot import load_snapshot
 from analysis.write_back import ENTERPRISE_RESULT_PROPERTIES
+from graph.runs import ASSESSMENT, shown, shown_run
 from sample.scenarios import shell_ring_scenario
 from tests.conftest import run_cli, wipe
 
@@ -126,11 +127,21 @@ def analysed(driver, rg_env, files) -> dict:
     return _last_json(run_cli(rg_env, "analyze", "--json"))
 
 
+SHOWN_RESULTS = f"""
+MATCH (e:Enterprise) WHERE e.id IN $ids
+{ASSESSMENT}
+RETURN e.id AS id, properties(e) AS p, properties(a) AS results
+"""
+SHOWN_NETWORKS = f"MATCH (n:Network) WHERE {shown('n')} RETURN count(n) AS n"
+
+
 def _enterprises(driver, ids: list[str]) -> dict[str, dict]:
-    records = driver.execute_query(
-        "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN e.id AS id, properties(e) AS p", ids=ids
-    ).records
-    return {r["id"]: r["p"] for r in records}
+    """Each firm's own properties with the results of the run shown."""
+    found = {}
+    for r in driver.execute_query(SHOWN_RESULTS, shown_run(driver, "neo4j"), ids=ids).records:
+        results = {k: v for k, v in (r["results"] or {}).items() if k in ENTERPRISE_RESULT_PROPERTIES}
+        found[r["id"]] = {**r["p"], **{k: v for k, v in results.items() if v is not None}}
+    return found
 
 
 def _run_time(driver):
@@ -153,7 +164,9 @@ def test_business_centre_of_honest_old_firms_is_not_a_network(analysed, driver):
     firms = _enterprises(driver, BUSINESS_CENTRE + ["BIGIMP"])
     assert max(f["risk"] for f in firms.values()) < 0.1
     scores = driver.execute_query(
-        "MATCH (e:Enterprise)-[:MEMBER_OF]->(n:Network) WHERE e.id IN $ids RETURN max(n.score) AS top",
+        f"MATCH (e:Enterprise)-[:MEMBER_OF]->(n:Network) WHERE e.id IN $ids AND {shown('n')} "
+        "RETURN max(n.score) AS top",
+        shown_run(driver, "neo4j"),
         ids=BUSINESS_CENTRE,
     ).records[0]["top"]
     assert scores is None or scores < 20
@@ -191,7 +204,9 @@ def test_results_are_written_back_and_snapshotted(analysed, driver, rg_env):
         assert set(ENTERPRISE_RESULT_PROPERTIES) <= set(props)
         assert props["network_id"] == analysed["top_networks"][0]["id"] and props["community_size"] == 5
     members = driver.execute_query(
-        "MATCH (e:Enterprise)-[:MEMBER_OF]->(n:Network {id: $id}) RETURN n.kind AS kind, collect(e.id) AS ids",
+        f"MATCH (e:Enterprise)-[:MEMBER_OF]->(n:Network {{id: $id}}) WHERE {shown('n')} "
+        "RETURN n.kind AS kind, collect(e.id) AS ids",
+        shown_run(driver, "neo4j"),
         id=analysed["top_networks"][0]["id"],
     ).records[0]
     assert sorted(members["ids"]) == RING and members["kind"] == "anti-smuggling"
@@ -228,7 +243,8 @@ def test_gds_engine_without_gds_is_one_clear_line(analysed, rg_env):
 
 
 def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files):
-    # A stale network id on a firm that belongs to none, and analysis properties on a firm the run does not cover.
+    # Results on the firms themselves, as versions before run-keyed results wrote them: a network id on a firm that
+    # belongs to none, and analysis properties on a firm the run does not cover.
     driver.execute_query("MATCH (e:Enterprise {id: 'ALONE'}) SET e.network_id = 999")
     driver.execute_query(
         "MERGE (e:Enterprise {id: 'GHOST'}) SET e.risk = 0.9, e.network_id = 998, e.analysed_at = datetime('2020-01-01')"
@@ -248,7 +264,11 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     lead = next(n for n in audit if n["members"] == UNDERVALUERS)
     assert lead["reasons"][0]["signal"] == "undervaluation"
     assert all(n["kind"] == "audit" for n in audit)
-    assert driver.execute_query("MATCH (n:Network) RETURN count(n) AS n").records[0]["n"] == again["counts"]["networks"]
+    assert (
+        driver.execute_query(SHOWN_NETWORKS, shown_run(driver, "neo4j")).records[0]["n"] == again["counts"]["networks"]
+    )
+    legacy = driver.execute_query("MATCH (e:Enterprise) WHERE e.risk IS NOT NULL OR e.network_id IS NOT NULL RETURN e")
+    assert legacy.records == []
 
 
 def test_gds_engine_finds_the_ring_inside_neo4j(gds_env, gds_driver, files):

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.snapshot import load_snapshot
+from graph.runs import shown, shown_run
 from sample.generator import generate
 from tests.conftest import run_cli
 
@@ -59,7 +60,9 @@ def runs(driver, rg_env, year_and_day) -> dict:
     home = Path(rg_env["RISKGRAPH_HOME"])
     after_day = load_snapshot(home)
     graph_after_day = driver.execute_query(
-        "MATCH (e:Enterprise) WHERE e.risk IS NOT NULL RETURN e.id AS id, e.risk AS risk, e.community AS community"
+        f"MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown('a')} "
+        "RETURN e.id AS id, a.risk AS risk, a.community AS community",
+        shown_run(driver, "neo4j"),
     ).records
     again = _last_json(run_cli(rg_env, "analyze", "--json"))
     full = _last_json(run_cli(rg_env, "analyze", "--full", "--json"))

@@ -17,14 +17,15 @@ import pandas as pd
 
 from analysis.run import KILL_POINTS
 from analysis.snapshot import load_snapshot
+from graph.runs import shown, shown_run
 from investigate.queries import top_networks
 from tests.conftest import run_cli
 from tests.explore_setup import RING_PHONE, _row, load
 
-ENTERPRISES = """
-MATCH (e:Enterprise) WHERE e.risk IS NOT NULL
-OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network)
-RETURN e.id AS id, e.risk AS risk, e.network_id AS network_id, collect(n.id) AS member_of
+ENTERPRISES = f"""
+MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
+OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network) WHERE {shown("n")}
+RETURN e.id AS id, a.risk AS risk, a.network_id AS network_id, collect(n.id) AS member_of
 ORDER BY id
 """
 RUNS = "MATCH (r:AnalysisRun) RETURN collect(toString(r.analysed_at)) AS pointer, collect(r.snapshot) AS snapshot"
@@ -33,7 +34,7 @@ RUNS = "MATCH (r:AnalysisRun) RETURN collect(toString(r.analysed_at)) AS pointer
 def _state(driver, home) -> dict:
     """The analysis results as readers see them, after checking they come from one run: one pointer, and every
     firm's network that of its membership (the rest is compared with the previous run by the test)."""
-    firms = [r.data() for r in driver.execute_query(ENTERPRISES, database_="neo4j").records]
+    firms = [r.data() for r in driver.execute_query(ENTERPRISES, shown_run(driver, "neo4j"), database_="neo4j").records]
     runs = driver.execute_query(RUNS, database_="neo4j").records[0]
     assert len(runs["pointer"]) == 1, runs
     at = set(runs["pointer"])

@@ -8,10 +8,13 @@ without a rate) on the session Neo4j; expected figures are computed here from th
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from analysis.write_back import write_run
 from graph.currency import CURRENCY_PER_USD, to_usd, value_in_usd
 from investigate.leads import rank_leads
 from investigate.report import analysis_report
@@ -45,7 +48,7 @@ ROWS = [  # value, currency, tax rate, revenue recovered
 ]
 
 CREATE = """
-MERGE (e:Enterprise {id: 'JPIMP'}) SET e.name = 'Yen Importer', e.risk = 0.5, e.reasons = '[]'
+MERGE (e:Enterprise {id: 'JPIMP'}) SET e.name = 'Yen Importer'
 WITH e
 UNWIND $rows AS row
 CREATE (d:Declaration {id: row.id, date: date('2025-12-01'), importer_id: 'JPIMP', office: 'CD-NINGBO',
@@ -61,6 +64,9 @@ def test_leads_report_and_performance_sum_in_dollars(empty_graph, tmp_path):
         for i, (v, c, t, r) in enumerate(ROWS)
     ]
     empty_graph.execute_query(CREATE, rows=rows, database_="neo4j")
+    analysed = {"id": "JPIMP", "risk": 0.5, "reasons": [[]], "community": 0, "community_size": 1}
+    analysed |= {"pagerank": 0.0, "betweenness": 0.0, "degree": 0.0, "propagated_risk": 0.0}
+    write_run(empty_graph, "neo4j", pd.DataFrame(analysed), [], datetime.now(UTC), snapshot=None)
     dollars = [(value_in_usd(v, c), t, value_in_usd(r or 0.0, c)) for v, c, t, r in ROWS]
     known = [d for d in dollars if not math.isnan(d[0])]
     assert len(known) == 3

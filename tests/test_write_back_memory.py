@@ -1,23 +1,24 @@
-"""Results too large for one transaction: a clear error at once, and the graph keeps the previous run whole.
+"""The results of 20,000 enterprises on a server that lets all transactions use 10 MB together, and a reader
+polling during the write-back sees the previous run or the new one, never a mix.
 
-At 3M declarations (265,058 enterprises, 42,650 networks) the write-back needed more than the 2.8 GiB a 4 GB
-heap allows all transactions, and the driver wrote the whole run again before giving up. Here a local Neo4j of
-its own lets all transactions use 10 MB together (``RISKGRAPH_NEO4J_TRANSACTION_MEMORY``): it takes a small
-run's results, then refuses the results of 20,000 enterprises.
+At 3M declarations (265,058 enterprises, 42,650 networks) the write-back in one transaction needed more than the
+2.8 GiB a 4 GB heap allows all transactions; here a local Neo4j of its own is capped at 10 MB
+(``RISKGRAPH_NEO4J_TRANSACTION_MEMORY``), which refused those 20,000 firms in one transaction.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 
-from analysis.write_back import ResultsTooLarge, current_snapshot, write_results
+from analysis.write_back import current_snapshot, write_run
 from graph import local_server
 from graph.config import Settings
 from graph.connection import check
+from graph.runs import shown, shown_run
 from graph.setup import ensure_schema
 from tests.conftest import free_port
 
@@ -49,7 +50,7 @@ def small_server(tmp_path_factory):
         local_server.stop(cfg)
 
 
-def _results(n: int) -> pd.DataFrame:
+def _results(n: int, risk: float) -> pd.DataFrame:
     ids = [f"F{i}" for i in range(n)]
     reason = [{"signal": "peer_anomaly", "strength": 0.5, "detail": "below its peers " * 10}]
     return pd.DataFrame(
@@ -61,42 +62,63 @@ def _results(n: int) -> pd.DataFrame:
             "betweenness": 0.0,
             "degree": 1.0,
             "propagated_risk": 0.0,
-            "risk": 0.5,
+            "risk": risk,
             "reasons": [reason] * n,
         }
     )
 
 
-NETWORK = {
-    "id": 1,
-    "score": 80.0,
-    "kind": "audit",
-    "routing": None,
-    "members": ["F0", "F1", "F2"],
-    "value_at_stake": 1000.0,
-    "reasons": [],
-}
+def _network(members: list[str], score: float) -> dict:
+    return {"id": 1, "score": score, "kind": "audit", "members": members, "value_at_stake": 0.0, "reasons": []}
 
-SHOWN = """
-RETURN COUNT { MATCH (e:Enterprise) WHERE e.risk IS NOT NULL } AS analysed,
-       COUNT { MATCH (:Enterprise)-[:MEMBER_OF]->(:Network) } AS members
+
+# What a reader is shown: the run's snapshot, the risks of its firms and its network's members.
+SHOWN = f"""
+OPTIONAL MATCH (a:Assessment) WHERE {shown("a")}
+WITH collect(DISTINCT a.risk) AS risks, count(a) AS firms
+OPTIONAL MATCH (e:Enterprise)-[:MEMBER_OF]->(n:Network) WHERE {shown("n")}
+WITH risks, firms, n, e ORDER BY e.id
+RETURN risks, firms, n.score AS score, collect(e.id) AS members
 """
+VERSIONS = "MATCH (a:Assessment) RETURN count(a) AS n"
 
 
-def test_results_too_large_for_one_transaction_are_refused_plainly_and_the_previous_run_stays(small_server):
-    write_results(small_server, "neo4j", _results(10), [NETWORK], datetime.now(UTC), snapshot="small-run")
-    before = small_server.execute_query(SHOWN).records[0].data()
-    assert before == {"analysed": 10, "members": 3}
+def _shown(driver) -> tuple:
+    """The run a reader is shown (its number, read first, as readers do) and what it sees of it."""
+    run = shown_run(driver, "neo4j")
+    r = driver.execute_query(SHOWN, **run).records[0]
+    return run["run"], tuple(sorted(r["risks"])), r["firms"], r["score"], tuple(r["members"])
 
-    began = time.monotonic()
-    with pytest.raises(ResultsTooLarge) as refused:
-        write_results(small_server, "neo4j", _results(FIRMS), [], datetime.now(UTC), snapshot="large-run")
-    message = str(refused.value)
-    assert f"{FIRMS:,} enterprises" in message and "RISKGRAPH_NEO4J_HEAP" in message
-    assert "previous run whole" in message
-    assert refused.value.code == "results_too_large_for_one_transaction"
 
-    assert current_snapshot(small_server, "neo4j") == "small-run"
-    assert small_server.execute_query(SHOWN).records[0].data() == before
-    # refused once, not written again and again (the driver's retries of a transient error ran for minutes)
-    assert time.monotonic() - began < 60
+def test_a_large_run_is_written_in_bounded_transactions_and_readers_see_one_run(small_server):
+    old = _network(["F0", "F1", "F2"], 80.0)
+    write_run(small_server, "neo4j", _results(FIRMS, 0.25), [old], datetime.now(UTC), snapshot="run-a")
+    run_a = (1, (0.25,), FIRMS, 80.0, ("F0", "F1", "F2"))
+    assert _shown(small_server) == run_a
+
+    seen, done = [], threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            seen.append(_shown(small_server))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        new = _network(["F3", "F4"], 60.0)
+        written = write_run(
+            small_server, "neo4j", _results(FIRMS, 0.75), [new], datetime.now(UTC), snapshot="run-b", batch_size=4000
+        )
+    finally:
+        done.set()
+        reader.join()
+    run_b = (2, (0.75,), FIRMS, 60.0, ("F3", "F4"))
+    assert written["enterprises"] == written["enterprises_closed"] == FIRMS
+    assert _shown(small_server) == run_b and current_snapshot(small_server, "neo4j") == "run-b"
+    assert len(seen) >= 3 and set(seen) <= {run_a, run_b}, set(seen) - {run_a, run_b}
+
+    # the same results again: nothing written but the pointer; run A's versions, shown by no reader, are gone
+    again = write_run(small_server, "neo4j", _results(FIRMS, 0.75), [new], datetime.now(UTC), snapshot="run-c")
+    assert (again["enterprises"], again["enterprises_closed"], again["networks"]) == (0, 0, 0)
+    assert _shown(small_server) == (3, *run_b[1:]) and current_snapshot(small_server, "neo4j") == "run-c"
+    assert small_server.execute_query(VERSIONS).records[0]["n"] == FIRMS
