@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import remove_intel
+
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -22,8 +24,9 @@ EXAMPLES, SEED = 5, 13
 
 
 @pytest.fixture(scope="module")
-def server(live_server):
-    return live_server(RISKGRAPH_GRAPH_TIMEOUT="60")  # a slow shared machine must not turn into 503s
+def server(live_server, driver):
+    yield live_server(RISKGRAPH_GRAPH_TIMEOUT="60")  # a slow shared machine must not turn into 503s
+    remove_intel(driver)  # the lookouts the fuzzer recorded must not hit other modules' declarations
 
 
 def _answered(server) -> dict[str, int]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import remove_intel, run_cli
 
 pytest_plugins = ("tests.scoring_setup",)
 
@@ -50,14 +50,9 @@ def _lookout(phone: str, target: str = "drugs", **extra) -> dict:
 
 @pytest.fixture(scope="module")
 def server(live_server, driver):
+    remove_intel(driver)  # the sample graph is shared with other modules: only this module's records count
     yield live_server()
-    # the sample graph is shared with later modules: the records, and the nodes only they named, go
-    for query in (
-        "MATCH (n)<-[:MENTIONS]-(:Intel) WHERE NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'MENTIONS' } "
-        "WITH DISTINCT n DETACH DELETE n",
-        "MATCH (i:Intel) DETACH DELETE i",
-    ):
-        driver.execute_query(query, database_="neo4j")
+    remove_intel(driver)
 
 
 @pytest.fixture(scope="module")

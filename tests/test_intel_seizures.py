@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import remove_intel, run_cli
 from tests.explore_setup import load
 from tests.scoring_setup import Server
 
@@ -29,6 +29,7 @@ def seized(driver, rg_env, tmp_path_factory):
     server = Server(env)
     yield env, server
     server.stop()
+    remove_intel(driver)
 
 
 def _seizure(container: str, day: str) -> dict:

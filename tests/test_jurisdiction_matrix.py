@@ -25,7 +25,7 @@ from api.keys import ROLES
 from api.main import ROUTERS
 from graph.reference import department_code, jurisdiction
 from investigate.alerts import raise_alerts
-from tests.conftest import run_cli
+from tests.conftest import remove_intel, run_cli
 from tests.explore_setup import PARK_ADDRESS, _row, declarations
 from tests.scoring_setup import Server
 
@@ -99,6 +99,7 @@ def matrix(driver, rg_env, tmp_path_factory):
         outside[kind] = {t for r in rows for t in (r["id"], r["name"]) if t}
     yield server, summary, cases, refs, outside, records
     server.stop()
+    remove_intel(driver)
 
 
 def _lookout(firm: str) -> dict:
