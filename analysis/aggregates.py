@@ -31,6 +31,7 @@ from algorithms.peers import combine_peer_parts
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, ENTERPRISES, LINK_COLUMNS
 from analysis.graph_io import LINKS as OWN_LINKS
 from analysis.pipeline import AnalysisInputs
+from analysis.seizures import seizure_violators
 from columnar.engines import DeclarationEngine, open_declarations
 from columnar.store import DeclarationStore
 from columnar.sync import SyncReport, sync_store
@@ -282,7 +283,9 @@ def read_analysis_inputs(
         links=links,
         activity=found.activity,
         peer_stats=combine_peer_parts([found.peer_parts]),
-        known_violators=found.violated | set(cases["id"].dropna().astype(str)),
+        known_violators=found.violated
+        | set(cases["id"].dropna().astype(str))
+        | set(seizure_violators(driver, database)["id"].astype(str)),
         peer_parts=found.peer_parts,
         currencies=found.currencies,
     )

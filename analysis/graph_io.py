@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
+from analysis.seizures import seizure_violators
 from graph.model import schema
 from graph.paging import read_pages
 from graph.scope import CONFIRMED_OUTCOMES
@@ -128,7 +129,8 @@ def read_analysis_input(
     Only enterprises that import or hold an address, phone or representative are kept: overseas
     sellers and brokers enter the analysis as shared intermediaries, not as vertices.
     Known violators are importers with a past violation found on a declaration plus enterprises
-    concerned by a case whose outcome is in :data:`CONFIRMED_CASE_OUTCOMES`.
+    concerned by a case whose outcome is in :data:`CONFIRMED_CASE_OUTCOMES`, and those of seizures
+    (:mod:`analysis.seizures`).
     ``as_of`` defaults to the date of the latest declaration. ``declarations`` (:data:`DECLARATION_COLUMNS`,
     dates parsed), when the caller holds them already, are used instead of reading them from the graph.
     """
@@ -148,6 +150,7 @@ def read_analysis_input(
     violators = set(declarations.loc[declarations["violation"] == 1, "importer_id"].dropna().astype(str))
     cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
     violators |= set(cases["id"].dropna().astype(str))
+    violators |= set(seizure_violators(driver, database)["id"].astype(str))
 
     if as_of is None and declarations["date"].notna().any():
         as_of = declarations["date"].max()

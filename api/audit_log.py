@@ -31,6 +31,8 @@ RESOURCES = {
     "network_id": "network",
     "case_id": "case",
     "rule_id": "rule",
+    "intel_id": "intel",
+    "alert_id": "alert",
 }
 
 

@@ -27,12 +27,14 @@ from api.metrics import Metrics, RequestMetrics, process_memory
 from api.openapi import describe_errors
 from api.request_guard import RequestGuard
 from api.routes import (
+    alerts,
     audit,
     cases,
     charts,
     explore,
     feedback,
     health,
+    intel,
     leads,
     metrics,
     networks,
@@ -68,6 +70,8 @@ ROUTERS = (
     (charts, allow(read=READERS), SCOPED),
     (cases, allow(read=READERS, write=("investigator", "auditor")), SCOPED),
     (same_firm, allow(read=READERS, write=("investigator",)), SCOPED),
+    (intel, allow(read=READERS, write=READERS)),
+    (alerts, allow(read=READERS, write=("investigator", "auditor"))),
     (leads, allow(read=READERS)),
     (offices, allow(read=(*READERS, "clearance-system"))),
     (reports, allow(read=READERS)),

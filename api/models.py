@@ -9,12 +9,16 @@ consignment) are optional and link a firm the graph does not know yet to the one
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from ingest.contract import ContractError, check_value
+from ingest.entities import ENTITY_TYPES
 from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS
+from investigate.intel_records import KINDS as INTEL_KINDS
+from investigate.intel_records import SCALES as INTEL_SCALES
 
 __all__ = [
     "DeclarationIn",
@@ -30,6 +34,12 @@ __all__ = [
     "OutcomesIn",
     "FeedbackPublic",
     "ErrorPublic",
+    "IntelCreate",
+    "IntelPublic",
+    "IntelsPublic",
+    "AlertPublic",
+    "AlertsPublic",
+    "AlertCase",
     "MAX_BATCH",
 ]
 
@@ -123,6 +133,9 @@ class DecisionPublic(BaseModel):
         description="per risk target (tax, security, ipr, drugs, any added; `any` for data with a fraud flag only)",
     )
     leading_target: str | None = Field(None, description="the target with the highest score; null without targets")
+    intel_hits: list[str] = Field(
+        default_factory=list, description="ids of the active lookouts naming a party of the declaration"
+    )
     snapshot: str
 
 
@@ -392,3 +405,106 @@ class ErrorPublic(BaseModel):
     """The one shape of every failure, whatever its status."""
 
     error: ErrorDetail
+
+
+class IntelEntity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal[ENTITY_TYPES]
+    value: Annotated[str, Field(min_length=1, max_length=300, pattern=r"\S")]
+
+
+class IntelCreate(BaseModel):
+    """A lookout, seizure or tip-off; ``investigate.intel_records`` checks it as it checks a file's rows."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "lookout",
+                    "target": "drugs",
+                    "summary": "this phone arranged a cocaine shipment",
+                    "entities": [{"type": "phone", "value": "+86 21 5555 0101"}],
+                    "valid_to": "2027-06-30",
+                    "scale": "admiralty",
+                    "source_grade": "B",
+                    "info_grade": "2",
+                }
+            ]
+        },
+    )
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")] | None = Field(
+        None, description="your own reference; by default INT- and a hash of the content (posting twice is one record)"
+    )
+    kind: Literal[INTEL_KINDS]
+    target: Annotated[str, Field(min_length=1, max_length=40)] = Field(description="a risk target in force")
+    summary: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+    entities: Annotated[list[IntelEntity], Field(min_length=1, max_length=50)]
+    valid_from: date | None = None
+    valid_to: date | None = None
+    scale: Literal[tuple(INTEL_SCALES)] = "admiralty"
+    source_grade: Annotated[str, Field(min_length=1, max_length=1)] = Field(
+        description="source reliability: A-F (Admiralty), A-E (5x5x5)"
+    )
+    info_grade: Annotated[str, Field(min_length=1, max_length=1)] = Field(
+        description="information credibility: 1-6 (Admiralty), 1-5 (5x5x5)"
+    )
+    handling: Annotated[str, Field(min_length=1, max_length=1)] | None = Field(None, description="5x5x5 only: 1-5")
+    jurisdiction: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="office whose keys may see it; by default the key's own (none: unlimited keys only)"
+    )
+
+
+class IntelPublic(BaseModel):
+    id: str
+    kind: str
+    target: str
+    summary: str
+    entities: list[dict[str, str]]
+    valid_from: str | None
+    valid_to: str | None
+    scale: str
+    source_grade: str
+    info_grade: str
+    handling: str | None
+    jurisdiction: str | None
+    status: Literal["active", "withdrawn"]
+    created: str | None
+    created_by: str | None
+    withdrawn: str | None
+    withdrawn_by: str | None
+
+
+class IntelsPublic(BaseModel):
+    data: list[IntelPublic]
+    count: int
+
+
+class AlertPublic(BaseModel):
+    id: str
+    record: str
+    enterprise: str
+    name: str | None = Field(None, description="the firm's name")
+    kind: str = Field(description="the record's kind")
+    target: str = Field(description="the record's risk target")
+    hops: int
+    via: str = Field(description="the entity of the record it was reached through, as type:value")
+    why: str
+    status: Literal["new", "acknowledged", "case"]
+    raised: str
+    handled: str | None
+    handled_by: str | None
+    case_id: str | None
+
+
+class AlertsPublic(BaseModel):
+    data: list[AlertPublic]
+    count: int
+
+
+class AlertCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")] | None = None

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         description="the local Neo4j's generated password (default $RISKGRAPH_HOME/neo4j/password); set it so "
         "commands with another home can use a server this home did not start",
     )
+    intel_hops: int = Field(
+        default=1, ge=1, le=3, description="how far from what an intelligence record names a firm raises an alert"
+    )
     audit_retention_months: int = Field(
         default=24, ge=0, description="monthly audit log files kept (the current one included); 0 keeps all"
     )

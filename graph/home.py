@@ -20,6 +20,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     declarations/       the columnar copy of the declarations, one folder per load (``columnar.store``)
     api.lock            held (shared) by every running API worker, so that ``riskgraph restore`` refuses then
     targets.csv         violation types -> risk targets loaded by ``riskgraph targets load`` (over the built-in wording)
+    lookouts.json       the active lookouts for the scorers, rewritten from the graph after every intelligence change
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -65,6 +66,7 @@ __all__ = [
     "api_serving",
     "no_api_serving",
     "TARGETS",
+    "LOOKOUTS",
     "VersionedStore",
 ]
 
@@ -86,6 +88,8 @@ RATES = "rates.csv"
 DECLARATION_STORE = "declarations"
 API_LOCK = "api.lock"
 TARGETS = "targets.csv"
+#: the active lookouts as the scorers read them, written from the graph after every change (scoring.lookouts)
+LOOKOUTS = "lookouts.json"
 
 _LATEST = "latest"
 

@@ -110,9 +110,15 @@ def _with_results(driver: neo4j.Driver, database: str, nodes: list[dict], run: d
     return nodes
 
 
+#: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched: its existence
+#: would show a key outside the record's restriction that a record names it (``investigate.intel``)
+_MENTIONS = schema().relationship("MENTIONS").type
+
+
 def _search_query(label: str, props: tuple[str, ...]) -> str:
     where = " OR ".join(f"toLower(toString(n.{p})) CONTAINS $q" for p in props)
-    return f"MATCH (n:{label}) WHERE {where} RETURN properties(n) AS p LIMIT $limit"
+    known = f"EXISTS {{ (n)-[r]-() WHERE type(r) <> '{_MENTIONS}' }}"
+    return f"MATCH (n:{label}) WHERE ({where}) AND {known} RETURN properties(n) AS p LIMIT $limit"
 
 
 _SEARCH = {label: _search_query(label, props) for label, props in SEARCHABLE.items()}

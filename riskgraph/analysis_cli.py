@@ -87,6 +87,7 @@ def analyze(
     """
     from analysis.run import ENGINES, run_analysis
     from columnar.engines import DECLARATION_ENGINES
+    from investigate.alerts import raise_alerts
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
@@ -136,6 +137,7 @@ def analyze(
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
+    raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
     networks = run.networks
     scope = (
         f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
@@ -147,7 +149,7 @@ def analyze(
     console.print(
         f"analysed {scope}{run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
         f"{len(networks):,} networks, top score {networks[0]['score'] if networks else 0:.0f}; "
-        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}",
+        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}; {raised:,} new alerts",
         highlight=False,
         soft_wrap=True,
     )
@@ -160,6 +162,7 @@ def analyze(
             "counts": run.counts,
             "timings": run.timings,
             "snapshot": str(run.snapshot),
+            "alerts": raised,
             "top_networks": [_network_json(n) for n in networks[:5]],
             "resolution": _resolution_json(resolution) if resolution else None,
         }

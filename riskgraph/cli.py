@@ -29,16 +29,20 @@ from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
+from riskgraph.intel_cli import register as register_intel_commands
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.store_cli import register as register_store_commands
+from riskgraph.watchlist_cli import register as register_watchlist_commands
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
 register_case_commands(app)
+register_intel_commands(app)
+register_watchlist_commands(app)
 register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)

@@ -15,8 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ingest.entities import KEY_FIELDS, declaration_keys
 from scoring.features import CATEGORICAL, IDENTITY, _per_value, chunk_features
 from scoring.links import identifier_columns
+from scoring.lookouts import memoised
 from scoring.scorer import (
     RULE_FIELDS,
     Decision,
@@ -31,6 +33,7 @@ from scoring.scorer import (
     route_fields,
     upper_text,
 )
+from scoring.watchlists import PARTIES, apply_watchlist_hits, party_hits
 
 __all__ = ["prepare_columns", "score_frame"]
 
@@ -139,5 +142,13 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
     decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))
     scorer.score_targets(decisions, matrix, probabilities, risks)
     shown = (*CATEGORICAL, *IDENTITY, *state.extra_numeric, *state.extra_categorical)
+    if len(scorer.lookouts):
+        parties = frame[[c for c in dict.fromkeys(KEY_FIELDS) if c in frame.columns]].to_dict("records")
+        for decision, row, day in zip(decisions, parties, cols["date"], strict=True):
+            scorer.apply_lookouts(decision, declaration_keys(row, memoised), day)
+    if len(scorer.watchlists):
+        parties = frame[[c for c in PARTIES if c in frame.columns]].to_dict("records")
+        for decision, row in zip(decisions, parties, strict=True):
+            apply_watchlist_hits(decision, party_hits(scorer.watchlists, row))
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

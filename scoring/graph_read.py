@@ -15,6 +15,7 @@ import neo4j
 import pandas as pd
 
 from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
+from analysis.seizures import seizure_violators
 from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore
 from columnar.sync import sync_store
@@ -147,12 +148,15 @@ def read_link_index(
 
     Identifiers per importer: its address, phone and legal representative (as ingest linked them), its
     normalised name, and from its declarations the sellers (by id and by name), brokers and consignments.
-    Known violators: importers with a violation found on a declaration (dated) and enterprises concerned by
-    a confirmed case. Data without party fields gives an index without those kinds (possibly empty).
+    Known violators: importers with a violation found on a declaration (dated), enterprises concerned by
+    a confirmed case and those of a seizure (``analysis.seizures``; the record's id stands for the case).
+    Data without party fields gives an index without those kinds (possibly empty).
     ``read_at`` is when reading the graph began (see :func:`reading_started`).
     """
     identifiers = read_pages(driver, database, LINKS, LINK_COLUMNS).rename(columns={"target": "key"})
     cases = read_pages(driver, database, CONFIRMED_CASES, CONFIRMED_CASE_COLUMNS, outcomes=list(CONFIRMED_OUTCOMES))
+    seized = seizure_violators(driver, database).set_axis(list(CONFIRMED_CASE_COLUMNS), axis=1)
+    cases = pd.concat([cases, seized], ignore_index=True) if len(seized) else cases
     networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS, **shown_run(driver, database))
     names = enterprises.set_index("id")["name_norm"].dropna()
     links = party_links(identifiers, declarations, names)

@@ -2,7 +2,8 @@
 
 At most once per ``check_every`` seconds it compares the snapshot's ``latest`` pointer and the rule
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
-assigned in one step) when either changed; violators recorded since (feedback, confirmed cases:
+assigned in one step) when either changed; the published lookouts and the watchlists (``scoring.lookouts``,
+``scoring.watchlists``) are read again when their files changed; violators recorded since (feedback, confirmed cases:
 ``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
@@ -17,10 +18,12 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from scoring.lookouts import lookouts_mtime, read_lookouts
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
 from scoring.violator_journal import ViolatorEvent, ViolatorJournal
+from scoring.watchlists import read_watchlists, watchlists_stamp
 
 __all__ = ["Loaded", "LiveScorer"]
 
@@ -40,6 +43,8 @@ class LiveScorer:
         self.journal = ViolatorJournal(home)
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
+        self._lookouts_stamp = (-1, -1)
+        self._watchlists_stamp = ()
         self._checked = 0.0
         self._lock = threading.Lock()
         self.refresh(force=True)
@@ -92,8 +97,9 @@ class LiveScorer:
             if version is not None and (force or version != self.meta.get("version")):
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
+                    stamp, lists = lookouts_mtime(self.home), watchlists_stamp(self.home)
                     self._loaded = Loaded(*load_scorer(self.home, version))
-                    self._rules_mtime = mtime
+                    self._rules_mtime, self._lookouts_stamp, self._watchlists_stamp = mtime, stamp, lists
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
                     gc.collect()
@@ -105,5 +111,23 @@ class LiveScorer:
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
                 self._rules_mtime = mtime
+            self._follow_lookouts()
         finally:
             self._lock.release()
+
+    def follow_intel(self) -> None:
+        """Read the published lookouts and the violator journal now if they changed (a route of this process
+        just wrote intelligence: its next answer follows it)."""
+        with self._lock:
+            self._follow_journal()
+            self._follow_lookouts()
+
+    def _follow_lookouts(self) -> None:
+        stamp = lookouts_mtime(self.home)
+        if self._loaded is not None and stamp != self._lookouts_stamp:
+            self._loaded.scorer.set_lookouts(read_lookouts(self.home))
+            self._lookouts_stamp = stamp
+        lists = watchlists_stamp(self.home)
+        if self._loaded is not None and lists != self._watchlists_stamp:
+            self._loaded.scorer.set_watchlists(read_watchlists(self.home))
+            self._watchlists_stamp = lists

@@ -23,11 +23,14 @@ import numpy as np
 
 from graph.currency import Money
 from graph.reference import resolve_office
+from ingest.entities import declaration_keys
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
+from scoring.lookouts import LookoutIndex, apply_hits, memoised
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
+from scoring.watchlists import WatchlistIndex, apply_watchlist_hits, party_hits
 
 __all__ = [
     "LEVELS",
@@ -44,6 +47,8 @@ __all__ = [
 LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
+#: reasons that decide the channel whatever the score, kept before the model's contributions
+_FIRST = ("random", "intel", "watchlist")
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Decision:
     targets: dict[str, dict] = field(default_factory=dict)
     #: the target with the highest score (None without target models)
     leading_target: str | None = None
+    #: ids of the active lookouts naming a party of the declaration (``scoring.lookouts``)
+    intel_hits: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -89,6 +96,7 @@ class Decision:
             "links": self.links,
             "targets": self.targets,
             "leading_target": self.leading_target,
+            "intel_hits": self.intel_hits,
         }
 
 
@@ -340,6 +348,14 @@ class Scorer:
         self.names = state.names()
         self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
         self.set_rules(rules)
+        self.lookouts = LookoutIndex()
+        self.watchlists = WatchlistIndex()
+
+    def set_lookouts(self, lookouts: LookoutIndex) -> None:
+        self.lookouts = lookouts
+
+    def set_watchlists(self, watchlists: WatchlistIndex) -> None:
+        self.watchlists = watchlists
 
     def set_rules(self, rules: list[Rule]) -> None:
         self.rules = [(r, compile_rule(r)) for r in rules if r.enabled]
@@ -372,8 +388,19 @@ class Scorer:
             for d, p in zip(prepared, probabilities, strict=True)
         ]
         self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
+        if len(self.lookouts):
+            for raw, d, decision in zip(raws, prepared, decisions, strict=True):
+                self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
+        if len(self.watchlists):
+            for raw, decision in zip(raws, decisions, strict=True):
+                apply_watchlist_hits(decision, party_hits(self.watchlists, raw))
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
+
+    def apply_lookouts(self, decision: Decision, keys: set[tuple[str, str]], day: date | None) -> None:
+        """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``).
+        Before :meth:`explain`, which then explains it as the channel it goes to."""
+        apply_hits(decision, self.lookouts.hits(keys, day))
 
     def score_targets(
         self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]
@@ -487,5 +514,5 @@ class Scorer:
                 for i in top
                 if row[i] > 0
             ]
-            at = 1 if decision.random else 0
-            decision.reasons[at:at] = model_reasons
+            at = next((i for i, r in enumerate(decision.reasons) if r["kind"] not in _FIRST), len(decision.reasons))
+            decision.reasons[at:at] = model_reasons  # after what decided the channel outright

@@ -30,12 +30,14 @@ from graph.errors import RiskGraphError
 from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.links import LinkIndex
+from scoring.lookouts import read_lookouts
 from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
 from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
 from scoring.targets import TargetModels
 from scoring.violator_journal import ViolatorJournal
+from scoring.watchlists import read_watchlists
 
 __all__ = [
     "SnapshotError",
@@ -222,4 +224,6 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
     scorer = Scorer(model, state, ScoringConfig(**config), rules, TargetModels.load(folder))
     if state.links is not None:  # violators recorded since this snapshot read the graph
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
+    scorer.set_lookouts(read_lookouts(home))
+    scorer.set_watchlists(read_watchlists(home))
     return scorer, meta

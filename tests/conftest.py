@@ -138,6 +138,17 @@ def wipe(driver) -> None:
     load_reference_data(driver, "neo4j")
 
 
+def remove_intel(driver) -> None:
+    """Remove intelligence records and alerts, and the nodes only records named: modules share the graph, and
+    a lookout one module (or the fuzzer) recorded would hit the declarations another module scores."""
+    for query in (
+        "MATCH (n)<-[:MENTIONS]-(:Intel) WHERE NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'MENTIONS' } "
+        "WITH DISTINCT n DETACH DELETE n",
+        "MATCH (x) WHERE x:Intel OR x:Alert DETACH DELETE x",
+    ):
+        driver.execute_query(query, database_="neo4j")
+
+
 @pytest.fixture()
 def empty_graph(driver):
     """A graph holding only the schema and the customs-office reference data."""

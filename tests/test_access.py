@@ -60,6 +60,12 @@ def test_each_role_reaches_its_own_work_only(explore_server):
     assert investigator.get("/v1/rules").status_code == 403
     assert auditor.post("/v1/rules", json=RULE).status_code == 403
     assert analyst.get("/v1/rules").status_code == 200
+    # intelligence: investigators, auditors and analysts read and record it, the clearance system neither
+    assert clearance.get("/v1/intel").status_code == 403 and clearance.post("/v1/intel", json={}).status_code == 403
+    for reader in (investigator, auditor, analyst):
+        assert reader.get("/v1/intel").status_code == 200
+        assert reader.post("/v1/intel", json={}).status_code == 422  # let through; the body is what is wrong
+    assert analyst.post("/v1/intel/INT-unknown/withdraw").status_code == 404
     refused = investigator.post("/v1/score", json={})
     assert refused.json()["error"] == {"code": "forbidden", "message": "role investigator may not change /v1/score"}
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import remove_intel
+
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -22,8 +24,9 @@ EXAMPLES, SEED = 5, 13
 
 
 @pytest.fixture(scope="module")
-def server(live_server):
-    return live_server(RISKGRAPH_GRAPH_TIMEOUT="60")  # a slow shared machine must not turn into 503s
+def server(live_server, driver):
+    yield live_server(RISKGRAPH_GRAPH_TIMEOUT="60")  # a slow shared machine must not turn into 503s
+    remove_intel(driver)  # the lookouts the fuzzer recorded must not hit other modules' declarations
 
 
 def _answered(server) -> dict[str, int]:
@@ -34,6 +37,18 @@ def _answered(server) -> dict[str, int]:
     ):
         counts[f"{status}xx"] = counts.get(f"{status}xx", 0) + int(float(n))
     return counts
+
+
+def _reached(server) -> set[tuple[str, str, str]]:
+    """(method, route template, status class) the server has answered so far."""
+    return {
+        (method, route, f"{status[0]}xx")
+        for method, route, status in re.findall(
+            r'^riskgraph_http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\}',
+            server.client.get("/metrics").text,
+            re.M,
+        )
+    }
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
@@ -70,3 +85,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     print(f"\nschemathesis: {sum(fuzzed.values())} requests in {seconds:.0f}s, by status class {fuzzed}")
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     assert fuzzed.get("5xx", 0) == 0 and sum(fuzzed.values()) > 300, fuzzed
+    # the intelligence and alert routes were fuzzed too, some requests accepted and some refused
+    reached = _reached(server)
+    for method, route in (("POST", "/v1/intel"), ("GET", "/v1/intel"), ("GET", "/v1/intel/{intel_id}")):
+        assert (method, route, "4xx") in reached, (method, route)
+    assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx"), ("GET", "/v1/alerts", "2xx")} <= reached
+    for route in ("/v1/intel/{intel_id}/withdraw", "/v1/alerts/{alert_id}/acknowledge", "/v1/alerts/{alert_id}/case"):
+        assert any(m == "POST" and r == route for m, r, _ in reached), route

@@ -155,8 +155,28 @@ def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, s
 def test_the_command_decides_as_the_api_one_declaration_at_a_time(minimal, start_server, tmp_path):
     """``riskgraph score new.csv --mapping`` and ``POST /v1/score`` per mapped row, each in a copy of the home
     (same snapshot and rule): same scores, channels, reasons and decision log."""
+    from tests.batch_agreement import assert_same_decisions
+
+    rows = _new_rows(minimal[0])
+    out, answers, refused, batch, api = _decided_both_ways(minimal, start_server, tmp_path, rows)
+    assert not refused and len(answers) == len(rows)
+    assert any("road-at-namanga" in a["rule_hits"] for a in answers.values())
+    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+
+
+def _new_rows(folder: Path) -> list[dict]:
+    """Next month's file mapped, as a clearance system sends its rows."""
     from ingest.mapping import load_mapping
-    from tests.batch_agreement import api_rows, assert_same_decisions, score_one_by_one
+    from tests.batch_agreement import api_rows
+
+    frame = pd.read_csv(folder / "new.csv", dtype=str, keep_default_na=False)
+    return api_rows(load_mapping(folder / "mapping.yaml").apply(frame, "new.csv").to_dict("records"))
+
+
+def _decided_both_ways(minimal, start_server, tmp_path, rows: list[dict]) -> tuple:
+    """(decisions file, API answers by id, ids refused, batch env, API env): ``riskgraph score new.csv`` and
+    ``POST /v1/score`` per row, each in its own copy of the module's home."""
+    from tests.batch_agreement import score_one_by_one
     from tests.scoring_setup import home_copy
 
     folder, env, _, _ = minimal
@@ -166,13 +186,9 @@ def test_the_command_decides_as_the_api_one_declaration_at_a_time(minimal, start
     run_cli(batch, "score", str(folder / "new.csv"), "--mapping", str(folder / "mapping.yaml"), "--out", str(out))
     api = home_copy(env, tmp_path / "api-home")
     server = start_server(api)
-    frame = pd.read_csv(folder / "new.csv", dtype=str, keep_default_na=False)
-    rows = api_rows(load_mapping(folder / "mapping.yaml").apply(frame, "new.csv").to_dict("records"))
     answers, refused = score_one_by_one(server.client, rows)
     server.stop()  # a clean stop commits its decision log
-    assert not refused and len(answers) == len(rows)
-    assert any("road-at-namanga" in a["rule_hits"] for a in answers.values())
-    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+    return out, answers, refused, batch, api
 
 
 def test_leads_and_report_in_the_administrations_currency(minimal):
@@ -200,3 +216,39 @@ def test_feedback_with_the_fraud_flag_alone_feeds_performance(minimal):
     assert sum(o["inspected"] for o in offices.values()) == 40
     assert sum(o["violations"] for o in offices.values()) == 10
     assert set(report["sub_centres"]) <= {"2", "3"}  # the loaded hierarchy's regions
+
+
+def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_command_and_the_api_alike(
+    minimal, start_server, tmp_path
+):
+    """A lookout loaded by the command line on a broker's TIN (written with stray spaces): ``riskgraph score`` and
+    ``POST /v1/score`` send exactly the declarations naming it to physical inspection, the record's id in their
+    reasons, and otherwise decide alike (last: the lookout stays in this module's home)."""
+    from collections import Counter
+
+    from tests.batch_agreement import assert_same_decisions
+
+    folder, env, _, _ = minimal
+    rows = _new_rows(folder)
+    agent = Counter(r["declarant_id"] for r in rows if r.get("declarant_id")).most_common(1)[0][0]
+    named = {r["declaration_id"] for r in rows if agent in (r.get("declarant_id"), r.get("importer_id"))}
+    assert 0 < len(named) < len(rows)
+    record = {
+        "id": "TZ-LOOKOUT-1",
+        "kind": "lookout",
+        "target": "drugs",
+        "summary": "agent filing for a trafficking network",
+        "entities": [{"type": "enterprise", "value": f" {agent}  "}],
+        "scale": "5x5x5",
+        "source_grade": "B",
+        "info_grade": "2",
+        "handling": "3",
+    }
+    (tmp_path / "lookout.jsonl").write_text(json.dumps(record) + "\n")
+    run_cli(env, "intel", "load", str(tmp_path / "lookout.jsonl"))
+    out, answers, refused, batch, api = _decided_both_ways(minimal, start_server, tmp_path, rows)
+    assert not refused
+    assert {i for i, a in answers.items() if a["intel_hits"]} == named
+    assert all(answers[i]["channel"] == "physical inspection" for i in named)
+    assert all(any(r.get("record") == "TZ-LOOKOUT-1" for r in answers[i]["reasons"]) for i in named)
+    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
