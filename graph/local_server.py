@@ -92,7 +92,7 @@ def password(cfg: Settings) -> str:
     except FileNotFoundError:
         pass
     path.parent.mkdir(mode=0o700, exist_ok=True)
-    secret = secrets.token_urlsafe(24)
+    secret = secrets.token_hex(24)  # never a leading '-', which neo4j-admin would read as an option
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another command generated it first: use theirs
