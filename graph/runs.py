@@ -4,7 +4,9 @@
 changed, in bounded transactions, and moves the pointer last. A reader reads the pointer first
 (:func:`shown_run`: parameters ``$run`` and ``$analysed_at``) and keeps the versions valid for that run with
 :func:`shown`, so it sees one run whole whatever write-back is under way. (Read inside the same statement the
-pointer is no guard: Neo4j reads committed data as it goes, and the planner may scan the versions first.)
+pointer is no guard: Neo4j reads committed data as it goes, and the planner may scan the versions first. For
+the same reason ``until``, which the write-back changes, has no index: a seek along it could miss a version
+that moves while it is read.)
 
 >>> shown("a")
 '(a.since <= $run AND $run < a.until)'
