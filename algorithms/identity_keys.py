@@ -33,6 +33,7 @@ from rigour.names import (
     NamePart,
     NamePartTag,
     NameTypeTag,
+    SymbolCategory,
     align_person_name_order,
     analyze_names,
     compare_parts,
@@ -158,27 +159,34 @@ def sorted_tokens(names: pd.Series) -> pd.Series:
 
 
 @cache
-def _tagged(name: str) -> frozenset[str]:
-    """The words rigour tags in an organisation name: trade, legal form, location or stop words."""
+def _tagged(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words rigour tags in an organisation name as trade, legal form or stop words, and those it tags only
+    as places. A place word can still be a brand ("Ningbo Qinghai Trading": Qinghai is a province), so it is
+    set aside only when an ordinary word is as rare."""
     known: set[str] = set()
+    places: set[str] = set()
     for analysed in analyze_names(NameTypeTag.ORG, [name], phonetics=False, consolidate=False, rewrite=False):
-        spanned = {part.index for span in analysed.spans for part in span.parts}
-        known |= {p.form for p in analysed.parts if p.index in spanned or p.tag != NamePartTag.UNSET}
-    return frozenset(known)
+        for span in analysed.spans:
+            words = {part.form for part in span.parts}
+            (places if span.symbol.category == SymbolCategory.LOCATION else known).update(words)
+        known |= {p.form for p in analysed.parts if p.tag != NamePartTag.UNSET}
+    return frozenset(known), frozenset(places - known)
 
 
 def distinctive_tokens(names: pd.Series) -> pd.Series:
-    """Each company name's least common word across all names that rigour tags in no name (its brand, as a
-    rule), else its least common word: "Shanghai New Xinda Trading" and "Xinda Trading (Shanghai)" meet on
-    "xinda". A word tagged in one name is known everywhere: "exp" is a trade word in "Runze Imp. Exp." and
-    in "Huabo Imp. and Exp.", where rigour does not see the phrase."""
+    """Each company name's least common word that rigour tags as no trade, legal form or stop word in any name
+    (its brand, as a rule), a place word losing ties; else its least common word: "Shanghai New Xinda Trading"
+    and "Xinda Trading (Shanghai)" meet on "xinda". A word tagged in one name is known everywhere: "exp" is a
+    trade word in "Runze Imp. Exp." and in "Huabo Imp. and Exp.", where rigour does not see the phrase."""
     tokens = pd.Series([list(_tokens(n)) if isinstance(n, str) else [] for n in names], index=names.index)
     frequency = tokens.explode().dropna().value_counts().to_dict()
-    known = frozenset().union(*(_tagged(n) for n in names.dropna().unique()))
+    tagged = [_tagged(n) for n in names.dropna().unique()]
+    known = frozenset().union(*(k for k, _ in tagged))
+    places = frozenset().union(*(p for _, p in tagged)) - known
     out = []
     for words in tokens:
         pool = [w for w in words if w not in known] or words
-        out.append(min(pool, key=lambda w: (frequency[w], w)) if pool else None)
+        out.append(min(pool, key=lambda w: (frequency[w], w in places, w)) if pool else None)
     return pd.Series(out, index=names.index, dtype=object)
 
 

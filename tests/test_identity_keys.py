@@ -8,7 +8,7 @@ the generator writes, with any room of the building.
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, place_keys, sorted_tokens
@@ -96,6 +96,7 @@ def company_forms(draw) -> tuple[str, str]:
 
 @settings(max_examples=100, deadline=None)
 @given(company_forms())
+@example(("Ningbo Qinghai Trading Co., Ltd.", "Qinghai Trading (Ningbo) Co., Ltd."))  # a brand that is a province
 def test_a_company_name_in_any_word_order_and_legal_form_is_one_key(forms):
     normalised = normalize_names(pd.Series(forms, dtype="str"))
     first, second = sorted_tokens(normalised).tolist()
