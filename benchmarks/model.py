@@ -31,6 +31,7 @@ import numpy as np
 from analysis.run import run_analysis
 from benchmarks._graph import generated_year, generated_year_arguments
 from columnar.store import DeclarationStore
+from graph.runs import shown_run
 from scoring.features import categorical_names, fit_state, prepare_frame, raw_feature_names, training_features
 from scoring.graph_read import read_declarations, read_enterprises
 from scoring.model import search_both
@@ -41,7 +42,7 @@ from scoring.training_report import training_report
 def time_search(driver, home, rows: int, seed: int) -> None:
     """The settings search (main model, then the baseline with the rest of the budget) on ``rows`` rows."""
     declarations = read_declarations(driver, "neo4j", DeclarationStore(home))
-    frame = prepare_frame(declarations, read_enterprises(driver, "neo4j"))
+    frame = prepare_frame(declarations, read_enterprises(driver, "neo4j", shown_run(driver, "neo4j")))
     frame = frame[frame["inspected"] == 1]
     state = fit_state(frame)
     features = training_features(frame, state)

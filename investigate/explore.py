@@ -294,9 +294,10 @@ def paths(
         "[r IN relationships(p) | elementId(startNode(r))] AS starts, [n IN nodes(p) | elementId(n)] AS ids "
         "LIMIT $limit"
     )
+    run = shown_run(driver, database)  # one run for every path
     found = []
     for r in driver.execute_query(query, a=start[1], b=end[1], limit=limit, database_=database).records:
-        nodes = _with_results(driver, database, [_node(label, props) for label, props in r["nodes"]])
+        nodes = _with_results(driver, database, [_node(label, props) for label, props in r["nodes"]], run)
         edges = []
         for i, ((rel_type, role), start_id) in enumerate(zip(r["rels"], r["starts"], strict=True)):
             forward = r["ids"][i] == start_id

@@ -22,7 +22,7 @@ from columnar.sync import sync_store
 from columnar.views import quoted
 from graph.model import schema
 from graph.paging import read_pages
-from graph.runs import ASSESSMENT, shown, shown_run
+from graph.runs import ASSESSMENT, shown
 from graph.scope import CONFIRMED_OUTCOMES
 from scoring.links import LinkIndex, build_link_index, party_links
 
@@ -128,8 +128,10 @@ def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationSto
     return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
 
 
-def read_enterprises(driver: neo4j.Driver, database: str) -> pd.DataFrame:
-    frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS, **shown_run(driver, database))
+def read_enterprises(driver: neo4j.Driver, database: str, run: dict) -> pd.DataFrame:
+    """The enterprises with the results of ``run`` (:func:`graph.runs.shown_run`, read once by the caller, so
+    the networks of :func:`read_link_index` come from the same run)."""
+    frame = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS, **run)
     frame["registered"] = pd.to_datetime(frame["registered"], format="%Y-%m-%d", errors="coerce")
     for column in ("risk", "community", "community_size", "degree", "pagerank", "network_id"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -142,7 +144,12 @@ def reading_started() -> str:
 
 
 def read_link_index(
-    driver: neo4j.Driver, database: str, declarations: pd.DataFrame, enterprises: pd.DataFrame, read_at: str
+    driver: neo4j.Driver,
+    database: str,
+    declarations: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    read_at: str,
+    run: dict,
 ) -> LinkIndex:
     """The identifier index of the scoring snapshot (``scoring.links``) from the graph and the frames read above.
 
@@ -151,13 +158,14 @@ def read_link_index(
     Known violators: importers with a violation found on a declaration (dated), enterprises concerned by
     a confirmed case and those of a seizure (``analysis.seizures``; the record's id stands for the case).
     Data without party fields gives an index without those kinds (possibly empty).
-    ``read_at`` is when reading the graph began (see :func:`reading_started`).
+    ``read_at`` is when reading the graph began (see :func:`reading_started`); ``run`` the run the
+    enterprises were read with.
     """
     identifiers = read_pages(driver, database, LINKS, LINK_COLUMNS).rename(columns={"target": "key"})
     cases = read_pages(driver, database, CONFIRMED_CASES, CONFIRMED_CASE_COLUMNS, outcomes=list(CONFIRMED_OUTCOMES))
     seized = seizure_violators(driver, database).set_axis(list(CONFIRMED_CASE_COLUMNS), axis=1)
     cases = pd.concat([cases, seized], ignore_index=True) if len(seized) else cases
-    networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS, **shown_run(driver, database))
+    networks = read_pages(driver, database, NETWORKS, NETWORK_COLUMNS, **run)
     names = enterprises.set_index("id")["name_norm"].dropna()
     links = party_links(identifiers, declarations, names)
     violations = declarations.loc[declarations["violation"] == 1, ["importer_id", "date"]]

@@ -15,6 +15,7 @@ import neo4j
 
 from analysis.graph_io import read_analysis_input
 from columnar.store import DeclarationStore
+from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.decision_log import DecisionLog
@@ -76,8 +77,9 @@ def train_and_publish(
     began = time.perf_counter()
     read_at = reading_started()
     declarations = read_declarations(driver, database, DeclarationStore(home))
-    enterprises = read_enterprises(driver, database)
-    links = read_link_index(driver, database, declarations, enterprises, read_at)
+    run = shown_run(driver, database)
+    enterprises = read_enterprises(driver, database, run)
+    links = read_link_index(driver, database, declarations, enterprises, read_at, run)
     timings["read"] = time.perf_counter() - began
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
@@ -119,8 +121,9 @@ def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: 
     model, spec = load_model(home)
     read_at = reading_started()
     declarations = read_declarations(driver, database, DeclarationStore(home))
-    enterprises = read_enterprises(driver, database)
-    links = read_link_index(driver, database, declarations, enterprises, read_at)
+    run = shown_run(driver, database)
+    enterprises = read_enterprises(driver, database, run)
+    links = read_link_index(driver, database, declarations, enterprises, read_at, run)
     return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity)
 
 

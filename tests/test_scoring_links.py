@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from columnar.store import DeclarationStore
+from graph.runs import shown_run
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
@@ -90,7 +91,8 @@ def test_minimal_data_gives_an_empty_index(empty_graph, tmp_path):
     pd.DataFrame(rows).to_csv(tmp_path / "minimal.csv", index=False)
     ingest_files([tmp_path / "minimal.csv"], GraphWriter(empty_graph, "neo4j"), tmp_path / "quarantine")
     declarations = read_declarations(empty_graph, "neo4j", DeclarationStore(tmp_path / "home"))
-    enterprises = read_enterprises(empty_graph, "neo4j")
-    index = read_link_index(empty_graph, "neo4j", declarations, enterprises, reading_started())
+    run = shown_run(empty_graph, "neo4j")
+    enterprises = read_enterprises(empty_graph, "neo4j", run)
+    index = read_link_index(empty_graph, "neo4j", declarations, enterprises, reading_started(), run)
     assert len(index) == 0 and len(declarations) == 60
     assert index.evidence("IMP1", declaration_identifiers({"importer_id": "NEW"})) == (0.0, [])
