@@ -22,7 +22,7 @@ there. These keys carry rigour's name and address analysis into such equalities:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TypeVar
 
@@ -45,6 +45,8 @@ __all__ = [
     "person_name_keys",
     "sorted_tokens",
     "distinctive_tokens",
+    "name_tags",
+    "joined_tags",
     "place_keys",
     "floors",
     "SAME_PERSON_NAME",
@@ -173,16 +175,31 @@ def _tagged(name: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(known), frozenset(places - known)
 
 
-def distinctive_tokens(names: pd.Series) -> pd.Series:
+def name_tags(names: pd.Series) -> tuple[frozenset[str], frozenset[str]]:
+    """The words rigour tags as trade, legal form or stop words in any of ``names``, and those it tags only as
+    places: the slow part of :func:`distinctive_tokens`, kept between resolutions and joined with the tags of
+    new names (:func:`joined_tags`)."""
+    tagged = [_tagged(n) for n in names.dropna().unique()]
+    known = frozenset().union(*(k for k, _ in tagged))
+    return known, frozenset().union(*(p for _, p in tagged)) - known
+
+
+def joined_tags(
+    one: tuple[frozenset[str], frozenset[str]], other: tuple[frozenset[str], frozenset[str]]
+) -> tuple[frozenset[str], frozenset[str]]:
+    known = one[0] | other[0]
+    return known, (one[1] | other[1]) - known
+
+
+def distinctive_tokens(names: pd.Series, tags: tuple[frozenset[str], frozenset[str]] | None = None) -> pd.Series:
     """Each company name's least common word that rigour tags as no trade, legal form or stop word in any name
     (its brand, as a rule), a place word losing ties; else its least common word: "Shanghai New Xinda Trading"
     and "Xinda Trading (Shanghai)" meet on "xinda". A word tagged in one name is known everywhere: "exp" is a
-    trade word in "Runze Imp. Exp." and in "Huabo Imp. and Exp.", where rigour does not see the phrase."""
+    trade word in "Runze Imp. Exp." and in "Huabo Imp. and Exp.", where rigour does not see the phrase.
+    ``tags``: :func:`name_tags` of these names, when already known."""
     tokens = pd.Series([list(_tokens(n)) if isinstance(n, str) else [] for n in names], index=names.index)
     frequency = tokens.explode().dropna().value_counts().to_dict()
-    tagged = [_tagged(n) for n in names.dropna().unique()]
-    known = frozenset().union(*(k for k, _ in tagged))
-    places = frozenset().union(*(p for _, p in tagged)) - known
+    known, places = tags if tags is not None else name_tags(names)
     out = []
     for words in tokens:
         pool = [w for w in words if w not in known] or words
@@ -208,15 +225,29 @@ def _overlap(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y))
 
 
-def place_keys(buildings: pd.Series) -> pd.Series:
+def place_keys(buildings: pd.Series, known: Mapping[str, str] | None = None) -> pd.Series:
     """One key per building however its address was written: the most frequent building key of the group
-    rigour's address comparison finds to be one building (among keys with the same house numbers)."""
+    rigour's address comparison finds to be one building (among keys with the same house numbers).
+
+    With ``known`` (building keys and the place an earlier call found for each), those keep their place and
+    only the others are compared, with the known places first: a day's new addresses cost a day's comparisons.
+    """
+    known = known or {}
     counts = buildings.dropna().astype(str).value_counts()
+    counts = counts[~counts.index.isin(known)]
     if counts.empty:
-        return pd.Series(None, index=buildings.index, dtype=object)
-    forms = pd.DataFrame({"key": counts.index, "n": counts.to_numpy()})
+        return pd.Series([known.get(v) for v in buildings], index=buildings.index, dtype=object)
+    heads = sorted(set(known.values()))
+    forms = pd.DataFrame(
+        {
+            "key": [*heads, *counts.index],
+            "n": [0] * len(heads) + counts.tolist(),
+            "new": [False] * len(heads) + [True] * len(counts),
+        }
+    )
     forms["numbers"] = forms["key"].map(lambda k: " ".join(sorted(t for t in k.split() if t.isdigit())) or k)
-    forms = forms.sort_values(["numbers", "n", "key"], ascending=[True, False, True], kind="stable")
+    forms = forms[forms["numbers"].isin(set(forms.loc[forms["new"], "numbers"]))]
+    forms = forms.sort_values(["numbers", "new", "n", "key"], ascending=[True, True, False, True], kind="stable")
     # a building is looked for by its two rarest words (its street's name, as a rule): two writings of one
     # building share those, where a district word or "City" comes and goes
     frequency = pd.Series([w for k in forms["key"] for w in _words(k)]).value_counts().to_dict()
@@ -226,8 +257,8 @@ def place_keys(buildings: pd.Series) -> pd.Series:
         return set(named), set(named[:2])
 
     same = lambda a, b: _overlap(a, b) >= 0.6 and compare_address(a, b) >= SAME_PLACE  # noqa: E731
-    heads = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same, words)]
-    lookup = dict(zip(forms["key"], heads, strict=True))
+    found = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same, words)]
+    lookup = {**dict(zip(forms["key"], found, strict=True)), **known}
     return pd.Series(
         [lookup.get(v) if isinstance(v, str) else None for v in buildings], index=buildings.index, dtype=object
     )

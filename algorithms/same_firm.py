@@ -29,16 +29,33 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from algorithms.identity_keys import distinctive_tokens, floors, person_name_keys, place_keys, sorted_tokens
+from algorithms.identity_keys import (
+    distinctive_tokens,
+    floors,
+    joined_tags,
+    name_tags,
+    person_name_keys,
+    place_keys,
+    sorted_tokens,
+)
 from ingest.normalize import building_key
 
-__all__ = ["LINK_FIELDS", "SameFirmCandidates", "same_firm_candidates"]
+__all__ = ["LINK_FIELDS", "Prepared", "SameFirmCandidates", "same_firm_candidates"]
 
 #: the enterprise columns linkage reads; any may be missing or empty. ``building`` is the address
 #: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent),
 #: compared as a place (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name.
 LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered")
 _OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
+
+
+@dataclass
+class Prepared:
+    """What preparing the linkage columns learnt that an incremental pass reuses (the slow part, rigour's
+    comparisons and tagging): each building key's place, and the words rigour tags in the names."""
+
+    places: dict[str, str]
+    tags: tuple[frozenset[str], frozenset[str]]
 
 
 @dataclass
@@ -55,14 +72,21 @@ class SameFirmCandidates:
     timings: dict[str, float] = field(default_factory=dict)
     #: the trained model (splink settings with m and u), to reuse in an incremental pass
     model: dict | None = None
+    #: the places and name tags found, to reuse in an incremental pass
+    prepared: Prepared | None = None
 
 
 def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
     return SameFirmCandidates(pd.DataFrame({c: [] for c in _OUT_COLUMNS}), fields, message)
 
 
-def _prepared(enterprises: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The linkage columns, and the representative name keys' frequencies (a term-frequency lookup)."""
+def _prepared(
+    enterprises: pd.DataFrame, before: Prepared | None = None, only: set[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, Prepared]:
+    """The linkage columns, the representative name keys' frequencies (a term-frequency lookup) and what an
+    incremental pass reuses. With ``before`` (an earlier pass's) buildings already placed keep their place and
+    only the names of ``only`` are tagged again: a firm outside ``only`` may keep a distinctive word or place
+    a full pass would now give it otherwise, until that pass."""
     frame = pd.DataFrame({"id": enterprises["id"].astype(str)})
     for name in LINK_FIELDS:
         if name in enterprises.columns:
@@ -77,12 +101,20 @@ def _prepared(enterprises: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     if frame["building"].isna().all():
         frame["building"] = frame["address"].map(building_key)
-    frame["building"] = place_keys(frame["building"])
-    frame["name_token"] = distinctive_tokens(frame["name"])
+    written = frame["building"]
+    frame["building"] = place_keys(written, before.places if before else None)
+    placed = frame["building"].notna()
+    places = dict(zip(written[placed], frame.loc[placed, "building"], strict=True))
+    if before is None or only is None:
+        tags = name_tags(frame["name"])
+    else:
+        tags = joined_tags(before.tags, name_tags(frame.loc[frame["id"].isin(only), "name"]))
+    frame["name_token"] = distinctive_tokens(frame["name"], tags)
     frame["name_sorted"] = sorted_tokens(frame["name"])
     frame["floor"] = floors(frame["address"])
     frame["rep_key"], rep_frequency = person_name_keys(frame["legal_rep"])
-    return frame, rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
+    rep_frequency = rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
+    return frame, rep_frequency, Prepared(places, tags)
 
 
 def _shared(frame: pd.DataFrame, name: str) -> bool:
@@ -180,6 +212,7 @@ def same_firm_candidates(
     seed: int = 7,
     only: set[str] | None = None,
     model: dict | None = None,
+    prepared: Prepared | None = None,
 ) -> SameFirmCandidates:
     """Pairs of enterprises that are probably one firm, from an unsupervised Fellegi-Sunter model.
 
@@ -202,6 +235,9 @@ def same_firm_candidates(
     model : dict, optional
         A model an earlier call returned (``SameFirmCandidates.model``): used as it is, without training,
         when it compares the same fields.
+    prepared : Prepared, optional
+        What an earlier call prepared (``SameFirmCandidates.prepared``): with ``only``, reused for the firms
+        outside it.
 
     Returns
     -------
@@ -209,7 +245,7 @@ def same_firm_candidates(
         With ``message`` "nothing to link" when no identifying field is shared by two enterprises.
     """
     clock = time.perf_counter()
-    frame, rep_frequency = _prepared(enterprises)
+    frame, rep_frequency, kept = _prepared(enterprises, prepared, only)
     blocks_on = [b for b in _BLOCKS if _shared(frame, b)]
     comparisons, fields = _comparisons(frame)
     if len(frame) < 2 or not blocks_on or not comparisons:
@@ -256,6 +292,7 @@ def same_firm_candidates(
     result = _candidates(predicted) if not predicted.empty else _empty("no pair reached the threshold", fields)
     result.fields = fields
     result.model = linker.misc.save_model_to_json()
+    result.prepared = kept
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = round(time.perf_counter() - clock, 3)
     return result

@@ -22,7 +22,8 @@ from pathlib import Path
 import neo4j
 import pandas as pd
 
-from algorithms.same_firm import same_firm_candidates
+from algorithms.same_firm import Prepared, same_firm_candidates
+from columnar.sync import graph_load_counts
 from graph.model import schema
 from graph.paging import read_pages
 
@@ -31,7 +32,7 @@ __all__ = ["REL", "ResolutionRun", "read_link_input", "write_candidates", "run_r
 REL = "PROBABLY_SAME_FIRM"
 for _rel in (REL, "HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "FILED"):
     schema().relationship(_rel)
-for _label in ("Enterprise", "Address", "Phone", "Person"):
+for _label in ("Enterprise", "Address", "Phone", "Person", "Declaration"):
     schema().node(_label)
 
 INPUT_COLUMNS = ("id", "name", "address", "phone", "legal_rep", "registered")
@@ -53,6 +54,17 @@ IDENTIFIERS = {
     "legal_rep": "MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(x:Person) WITH e, x SKIP $skip LIMIT $limit "
     "RETURN collect([e.id, x.id]) AS rows",
 }
+# The importers of declarations of the loads $loads: identities change only as ingest writes a firm's
+# declarations, so an incremental resolution reads these and keeps the rest from the last one.
+FIRMS_OF_LOADS = """
+MATCH (d:Declaration) WHERE d.load IN $loads
+WITH DISTINCT d.importer_id AS id
+MATCH (e:Enterprise {id: id})
+WITH e, COLLECT { MATCH (e)-[:HAS_ADDRESS]->(x:Address) RETURN x.key ORDER BY x.key LIMIT 1 } AS address,
+     COLLECT { MATCH (e)-[:HAS_PHONE]->(x:Phone) RETURN x.number ORDER BY x.number LIMIT 1 } AS phone,
+     COLLECT { MATCH (e)-[:HAS_LEGAL_REP]->(x:Person) RETURN x.id ORDER BY x.id LIMIT 1 } AS legal_rep
+RETURN collect([e.id, e.name_norm, toString(e.registered), address[0], phone[0], legal_rep[0]]) AS rows
+"""
 
 #: what a candidate carries (``weights`` may be missing: written as null)
 CANDIDATE_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
@@ -76,7 +88,8 @@ DELETE r
 @dataclass
 class ResolutionRun:
     """What a resolution did: ``mode`` full or incremental, ``resolved`` the firms it linked (all in full),
-    ``linked`` the firms an incremental pass resolved or wrote a candidate for (their links may have changed)."""
+    ``linked`` the firms an incremental pass resolved or wrote a candidate for (their links may have changed),
+    ``read`` the identities it read from the graph (an incremental pass: the firms of the loads since)."""
 
     enterprises: int
     candidates: int
@@ -86,6 +99,7 @@ class ResolutionRun:
     mode: str = "full"
     resolved: int = 0
     linked: tuple[str, ...] = ()
+    read: int = 0
 
 
 def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
@@ -96,6 +110,21 @@ def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
         held = read_pages(driver, database, query, ("id", kind), page_size=500_000)
         firms[kind] = held.groupby("id")[kind].min().reindex(firms.index)
     return firms.reset_index()[list(INPUT_COLUMNS)]
+
+
+def read_changed_input(
+    driver: neo4j.Driver, database: str, before: pd.DataFrame, loads: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """``before`` (the identities of the last resolution) with the importers of ``loads`` read again, and how
+    many those are."""
+    record = driver.execute_query(
+        FIRMS_OF_LOADS, loads=loads, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records[0]
+    fresh = pd.DataFrame.from_records(
+        record["rows"], columns=["id", "name", "registered", "address", "phone", "legal_rep"]
+    )[list(INPUT_COLUMNS)].astype("string")
+    kept = before[~before["id"].isin(fresh["id"])].astype("string")
+    return pd.concat([kept, fresh], ignore_index=True), len(fresh)
 
 
 def _ordered(pairs: pd.DataFrame, registered: pd.Series) -> pd.DataFrame:
@@ -148,22 +177,61 @@ def changed_since(enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
     return now.index[~same].tolist()
 
 
-def _state(home: Path | None) -> tuple[pd.DataFrame, dict] | None:
+@dataclass
+class _Kept:
+    """The last resolution: identities read, model, what preparing learnt and the declarations per load seen."""
+
+    identities: pd.DataFrame
+    model: dict
+    prepared: Prepared | None
+    loads: dict[str, int]
+
+
+def _state(home: Path | None) -> _Kept | None:
     folder = home / "resolution" if home else None
     if folder is None or not (folder / "model.json").exists() or not (folder / "identities.parquet").exists():
         return None
-    return pd.read_parquet(folder / "identities.parquet"), json.loads((folder / "model.json").read_text())
+    prepared, loads = None, {}
+    if (folder / "prepared.json").exists():
+        kept = json.loads((folder / "prepared.json").read_text())
+        tags = (frozenset(kept["known"]), frozenset(kept["places"]))
+        prepared, loads = Prepared(dict(kept["buildings"]), tags), kept["loads"]
+    model = json.loads((folder / "model.json").read_text())
+    return _Kept(pd.read_parquet(folder / "identities.parquet"), model, prepared, loads)
 
 
-def _save_state(home: Path, enterprises: pd.DataFrame, model: dict | None) -> None:
-    """The identities resolved and the model, each written aside and renamed (a crash keeps the old pair)."""
+def _save_state(
+    home: Path, enterprises: pd.DataFrame, model: dict | None, prepared: Prepared | None, loads: dict[str, int]
+) -> None:
+    """The identities resolved, the model and what preparing learnt, each written aside and renamed (a crash
+    keeps the old files; ``prepared.json`` names the loads its identities were read after, so stale ones
+    only cost a full read)."""
     folder = home / "resolution"
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prepared.json").unlink(missing_ok=True)
     enterprises.astype("string").to_parquet(folder / "identities.parquet.tmp", index=False)
     (folder / "identities.parquet.tmp").replace(folder / "identities.parquet")
     if model is not None:
         (folder / "model.json.tmp").write_text(json.dumps(model))
         (folder / "model.json.tmp").replace(folder / "model.json")
+    if prepared is not None:
+        kept = {
+            "loads": loads,
+            "known": sorted(prepared.tags[0]),
+            "places": sorted(prepared.tags[1]),
+            "buildings": sorted(prepared.places.items()),
+        }
+        (folder / "prepared.json.tmp").write_text(json.dumps(kept))
+        (folder / "prepared.json.tmp").replace(folder / "prepared.json")
+
+
+def _grown(loads: dict[str, int], before: dict[str, int]) -> list[str] | None:
+    """The loads with declarations the last resolution did not see; None when one shrank or vanished (a graph
+    restored or emptied) or rows came without a load: then every identity is read again."""
+    if not before or any(loads.get(s, 0) < n for s, n in before.items()):
+        return None
+    grown = [s for s, n in loads.items() if n != before.get(s)]
+    return None if "" in grown else grown
 
 
 def run_resolution(
@@ -185,28 +253,43 @@ def run_resolution(
     says so in ``message``.
     """
     clock = time.perf_counter()
-    enterprises = read_link_input(driver, database)
+    kept = _state(home)
+    loads = graph_load_counts(driver, database)
+    grown = None if full or kept is None or kept.prepared is None else _grown(loads, kept.loads)
+    if grown is None:
+        enterprises = read_link_input(driver, database)
+        read = len(enterprises)
+    else:
+        enterprises, read = read_changed_input(driver, database, kept.identities, grown)
     timings = {"read": round(time.perf_counter() - clock, 3)}
-    state = _state(home)
-    only = None if full or state is None else changed_since(enterprises, state[0])
-    model = None if state is None or (full and retrain) else state[1]
+    only = None if full or kept is None else changed_since(enterprises, kept.identities)
+    model = None if kept is None or (full and retrain) else kept.model
     if only == []:
+        if home is not None and kept is not None:
+            _save_state(home, enterprises, None, kept.prepared, loads)
         timings["total"] = round(time.perf_counter() - clock, 3)
         message = "no enterprise's identity is new or changed since the last resolution"
-        return ResolutionRun(len(enterprises), 0, (), message, timings, "incremental", 0)
-    found = same_firm_candidates(enterprises, threshold=threshold, seed=seed, only=set(only or ()) or None, model=model)
+        return ResolutionRun(len(enterprises), 0, (), message, timings, "incremental", 0, read=read)
+    found = same_firm_candidates(
+        enterprises,
+        threshold=threshold,
+        seed=seed,
+        only=set(only or ()) or None,
+        model=model,
+        prepared=kept.prepared if kept is not None and only is not None else None,
+    )
     timings.update({f"link_{k}": v for k, v in found.timings.items()})
     lap = time.perf_counter()
     registered = enterprises.set_index("id")["registered"]
     written = write_candidates(driver, database, found.pairs, registered, resolved=only)
     timings["write"] = round(time.perf_counter() - lap, 3)
     if home is not None:
-        _save_state(home, enterprises, found.model)
+        _save_state(home, enterprises, found.model, found.prepared, loads)
     timings["total"] = round(time.perf_counter() - clock, 3)
     mode = "full" if only is None else "incremental"
     resolved = len(enterprises) if only is None else len(only)
     linked = () if only is None else _ends(found.pairs, only)
-    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved, linked)
+    return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved, linked, read)
 
 
 def _ends(pairs: pd.DataFrame, resolved: list[str]) -> tuple[str, ...]:

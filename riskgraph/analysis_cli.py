@@ -187,7 +187,7 @@ def _resolve_changed(drv, db: str, full: bool):
 
 
 def _resolution_json(run) -> dict:
-    keys = ("mode", "enterprises", "resolved", "candidates", "fields", "message", "timings")
+    keys = ("mode", "enterprises", "read", "resolved", "candidates", "fields", "message", "timings")
     return {k: list(v) if isinstance(v, tuple) else v for k, v in ((k, getattr(run, k)) for k in keys)}
 
 

@@ -143,3 +143,19 @@ def test_another_house_number_or_street_is_another_place():
     ]
     places = place_keys(address_keys(pd.Series(written, dtype="str"), "CN").map(building_key))
     assert places.iloc[0] == places.iloc[1] and places.nunique() == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(rooms_of_a_building(), st.integers(1, 5))
+def test_a_building_written_anew_joins_the_place_an_earlier_pass_found(building, seen):
+    """An incremental pass places only the new writings, against the places found before: the same place a
+    full pass gives, whichever writings came first."""
+    one, two, _, _ = building
+    keys = address_keys(pd.Series([*one, *two], dtype="str"), "CN").map(building_key)
+    first = place_keys(keys.iloc[:seen])
+    known = dict(zip(keys.iloc[:seen], first, strict=True))
+    later = place_keys(keys, known)
+    assert later.nunique() == 1 and later.iloc[0] == first.iloc[0]
+    # a building with other numbers is not pulled into it
+    elsewhere = place_keys(pd.Series(["no 9999 unknown rd somewhere"]), known)
+    assert elsewhere.tolist() == ["no 9999 unknown rd somewhere"]

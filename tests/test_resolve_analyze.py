@@ -66,7 +66,7 @@ def test_a_representative_written_another_way_is_linked_as_the_same_firm(year, d
 def test_a_later_load_is_resolved_by_the_next_analysis_alone(year, driver, tmp_path):
     folder, env, pairs, _ = year
     again = _last_json(run_cli(env, "analyze", "--json"))["resolution"]
-    assert (again["mode"], again["resolved"], again["candidates"]) == ("incremental", 0, 0)
+    assert (again["mode"], again["read"], again["resolved"], again["candidates"]) == ("incremental", 0, 0, 0)
 
     rows = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(folder.glob("declarations-*.csv"))])
     old = pairs[0][0]
@@ -80,9 +80,10 @@ def test_a_later_load_is_resolved_by_the_next_analysis_alone(year, driver, tmp_p
     run_cli(env, "ingest", str(tmp_path / "later.csv"))
 
     later = _last_json(run_cli(env, "analyze", "--json"))["resolution"]
-    assert later["mode"] == "incremental" and later["resolved"] == 1 and later["candidates"] >= 1
+    # only the later load's firm is read from the graph and resolved, against every firm
+    assert (later["mode"], later["read"], later["resolved"]) == ("incremental", 1, 1) and later["candidates"] >= 1
     link = _links(driver, [(old, "91310000LATER0001X")])[0]
     assert link["candidate"] and not link["same_person_node"]
 
     full = _last_json(run_cli(env, "analyze", "--full", "--json"))["resolution"]
-    assert full["mode"] == "full" and full["resolved"] == full["enterprises"]
+    assert full["mode"] == "full" and full["read"] == full["resolved"] == full["enterprises"]
