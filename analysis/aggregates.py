@@ -13,6 +13,7 @@ enterprise-sized and come from Neo4j, the system of record; the copy is checked 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import neo4j
 import numpy as np
@@ -38,7 +39,16 @@ from columnar.sync import SyncReport, sync_store
 from graph.currency import Money, money_basis
 from graph.paging import read_pages
 
-__all__ = ["read_analysis_inputs", "declaration_aggregates", "DeclarationAggregates", "PEER_SUMS", "QUERIES"]
+__all__ = [
+    "read_analysis_inputs",
+    "declaration_aggregates",
+    "DeclarationAggregates",
+    "PEER_SUMS",
+    "QUERIES",
+    "AUDIT_YEARS",
+    "AUDIT_COLUMNS",
+    "audit_period",
+]
 
 LATEST_DATE = "SELECT max(date) FROM declarations"
 CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE date <= $as_of AND currency IS NOT NULL"
@@ -148,6 +158,22 @@ SELECT importer_id, hs6, count(*) AS compared,
 FROM judged GROUP BY importer_id, hs6
 """
 
+#: how far back a post-clearance audit may reach: the period of the audit leads' figures
+AUDIT_YEARS = 3
+# What an audit of each importer would reach over the audit period ($since to $as_of), in the money unit: a
+# declaration in a currency without a rate is left out of the sums (not taken at par), a missing duty rate
+# counts as no duty but is counted apart (``with_duty_rate``), so that "no duty known" is not "no duty".
+AUDIT_FIGURES = """
+SELECT d.importer_id AS id, count(*) AS declarations, sum(d.value / r.per_unit) AS declared_value,
+       sum(d.value / r.per_unit * coalesce(d.tax_rate, 0.0)) AS duty_declared, count(d.tax_rate) AS with_duty_rate,
+       sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
+FROM declarations d LEFT JOIN rates r ON r.currency = d.currency
+WHERE d.importer_id IS NOT NULL AND d.date >= $since AND d.date <= $as_of
+GROUP BY d.importer_id
+"""
+#: the audit figures as the snapshot keeps them, one column each
+AUDIT_COLUMNS = ("declarations", "declared_value", "duty_declared", "with_duty_rate", "inspected", "violations")
+
 #: algorithms.peers.unit_value_anomalies' defaults
 PEER_SETTINGS = {"min_peers": 5, "min_scale": 0.1, "strong_z": 3.0}
 
@@ -161,6 +187,7 @@ class DeclarationAggregates:
     importer_ids: set[str]  # every importer, dated after as_of or not
     violated: set[str]  # importers with a declaration found in violation, whatever its date
     currencies: list[str]
+    audit: pd.DataFrame  # AUDIT_FIGURES, indexed by importer id
 
 
 #: every query above by name (the engines' agreement test runs each on both)
@@ -174,6 +201,7 @@ QUERIES = {
     "VIOLATIONS": VIOLATIONS,
     "SHARED_CONSIGNMENTS": SHARED_CONSIGNMENTS,
     "PEER_SUMS": PEER_SUMS,
+    "AUDIT_FIGURES": AUDIT_FIGURES,
 }
 
 
@@ -196,14 +224,25 @@ def rates_table(money: Money) -> pa.Table:
     )
 
 
-def _peer_parts(engine: DeclarationEngine, as_of, money: Money) -> pd.DataFrame:
+def audit_period(as_of: pd.Timestamp) -> tuple[date, date]:
+    """The audit period ending at ``as_of``: the :data:`AUDIT_YEARS` before it."""
+    return (as_of - pd.Timedelta(days=round(365.25 * AUDIT_YEARS))).date(), as_of.date()
+
+
+def _priced(engine: DeclarationEngine, as_of, money: Money) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The peer sums and the audit figures: the two aggregates that price declarations in the money unit."""
     engine.register("rates", rates_table(money))
     try:
         parts = engine.frame(PEER_SUMS, {"as_of": as_of, **PEER_SETTINGS})
+        since, _ = audit_period(pd.Timestamp(as_of))
+        audit = _frame(engine, AUDIT_FIGURES, {"since": since, "as_of": as_of}, ("id", *AUDIT_COLUMNS))
     finally:
         engine.unregister("rates")
     parts = parts.sort_values(["importer_id", "hs6"]).set_index(["importer_id", "hs6"])
-    return parts.astype({"compared": np.int64, "below": np.int64, "short": float, "tax": float, "taxed": np.int64})
+    parts = parts.astype({"compared": np.int64, "below": np.int64, "short": float, "tax": float, "taxed": np.int64})
+    counts = ("declarations", "with_duty_rate", "inspected", "violations")
+    audit = audit.astype({c: np.int64 for c in counts} | {"declared_value": float, "duty_declared": float})
+    return parts, audit.set_index("id")
 
 
 def declaration_aggregates(
@@ -235,12 +274,14 @@ def declaration_aggregates(
     consignments["date"] = pd.to_datetime(consignments["date"])
     activity.consignments = consignments
     currencies = sorted(engine.frame(CURRENCIES, {"as_of": day}).iloc[:, 0])
+    peer_parts, audit = _priced(engine, day, money_basis(currencies))
     return DeclarationAggregates(
         activity=activity,
-        peer_parts=_peer_parts(engine, day, money_basis(currencies)),
+        peer_parts=peer_parts,
         importer_ids=_ids(engine, IMPORTER_IDS),
         violated=_ids(engine, VIOLATED),
         currencies=currencies,
+        audit=audit,
     )
 
 
@@ -288,5 +329,6 @@ def read_analysis_inputs(
         | set(seizure_violators(driver, database)["id"].astype(str)),
         peer_parts=found.peer_parts,
         currencies=found.currencies,
+        audit=found.audit,
     )
     return inputs, synced

@@ -52,6 +52,9 @@ class AnalysisInputs:
         kept so an incremental run can replace the codes new data touched.
     currencies : list of str, optional
         The currencies of the declarations (their money basis is the peer comparison's unit).
+    audit : DataFrame, optional
+        Per importer, what a post-clearance audit would reach (``analysis.aggregates.AUDIT_FIGURES``), kept in
+        the snapshot for the audit leads.
     """
 
     enterprises: pd.DataFrame
@@ -61,6 +64,7 @@ class AnalysisInputs:
     known_violators: set[str]
     peer_parts: pd.DataFrame | None = None
     currencies: list[str] | None = None
+    audit: pd.DataFrame | None = None
 
     @property
     def counts(self) -> dict[str, int]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import neo4j
 import pandas as pd
 
-from analysis.aggregates import read_analysis_inputs
+from analysis.aggregates import audit_period, read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
 from analysis.incremental import analyse_touched, find_touched
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
@@ -38,6 +38,7 @@ from analysis.state import AnalysisState, load_state, save_state
 from analysis.write_back import current_snapshot, write_run
 from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
+from graph.currency import money_basis
 from graph.errors import RiskGraphError
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
@@ -184,7 +185,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["declarations_engine"] = declarations
     metadata["betweenness_method"] = result.betweenness_method
-    version = _stage(home, result.enterprises, result.networks, metadata, clock)
+    version = _stage(home, result.enterprises, result.networks, metadata, clock, data.audit)
     written = write_run(
         driver,
         database,
@@ -216,7 +217,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     metadata["declarations_engine"] = declarations
-    version = _stage(home, change.table, change.networks, metadata, clock)
+    version = _stage(home, change.table, change.networks, metadata, clock, data.audit)
     written = write_run(
         driver,
         database,
@@ -237,6 +238,8 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
 def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts, clock: _Clock) -> dict:
     return {
         "as_of": data.activity.as_of.date().isoformat(),
+        "audit_period": [day.isoformat() for day in audit_period(data.activity.as_of)],
+        "money_unit": money_basis(data.currencies or []).unit,
         "analysed_at": analysed_at.isoformat(),
         "engine": engine.name,
         "mode": mode,
@@ -246,9 +249,17 @@ def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts
     }
 
 
-def _stage(home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock) -> str:
+def _stage(
+    home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock, audit: pd.DataFrame | None
+) -> str:
+    """Stage the snapshot: the analysed enterprises with, for the audit leads, what an audit of each would reach
+    over the audit period (``audit_*`` columns, read again whole every run like the other aggregates)."""
     columns = [c for c in SNAPSHOT_COLUMNS if c in table.columns]
-    version = stage_snapshot(home, table[columns], networks, metadata)
+    kept = table[columns]
+    if audit is not None:
+        figures = audit.reindex(kept["id"].astype(str)).add_prefix("audit_").reset_index(drop=True)
+        kept = pd.concat([kept.reset_index(drop=True), figures], axis=1)
+    version = stage_snapshot(home, kept, networks, metadata)
     clock.lap("snapshot")
     _kill_point("staged")
     return version

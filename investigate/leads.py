@@ -8,12 +8,14 @@
     duty_declared  = sum of value x tax_rate over its declarations in the audit period
     tax_shortfall  = duty missing on its declarations strongly below peer unit values (latest snapshot)
 
-The audit period is the three years before the latest declaration in the graph, the span a
+The audit period is the three years before the latest declaration the analysis shown read, the span a
 post-clearance audit may reach back. Revenue at stake is the duty those declarations should have
 borne: what they declared plus what the peer comparison says is missing, so an under-valuer is not
 ranked low for having declared little. Every amount is in US dollars at the reference rates of
 :mod:`graph.currency` (a declaration in a currency without a rate is left out of the sums, not taken
-at par); the shortfall comes from the analysis, which compares unit values in dollars too. Members of
+at par); the shortfall comes from the analysis, which compares unit values in dollars too. Every figure is
+the analysis's (aggregated by its declarations engine and kept in its snapshot), so reading leads makes no
+pass over the declarations. Members of
 anti-smuggling networks are left out: a ring is a case to open, not an audit to plan, and it is listed
 as an anti-smuggling lead.
 
@@ -28,21 +30,22 @@ offices (networks: with such a member), so a caller can hold a user to a jurisdi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
 import neo4j
+import pandas as pd
 
-from graph.currency import USD_VALUE, graph_money
+from analysis.aggregates import AUDIT_COLUMNS, AUDIT_YEARS
+from analysis.snapshot import SnapshotMissing, load_snapshot
+from analysis.write_back import current_snapshot
+from graph.errors import RiskGraphError
 from graph.jurisdiction import Scope
 from graph.model import schema
 from graph.runs import shown, shown_run
-from graph.scope import ENTERPRISE, KINDS, LATEST_DATE, in_jurisdiction
+from graph.scope import ENTERPRISE, KINDS, in_jurisdiction
 
-__all__ = ["KINDS", "AUDIT_YEARS", "rank_leads", "snapshot_shortfalls"]
-
-AUDIT_YEARS = 3
+__all__ = ["KINDS", "AUDIT_YEARS", "LeadsNeedAnalysis", "rank_leads"]
 
 for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
     schema().node(_label)
@@ -51,19 +54,15 @@ for _rel in ("MEMBER_OF", "FILED", "LODGED_AT"):
 
 IN_DISTRICTS = in_jurisdiction(ENTERPRISE, "e")
 
-AUDIT_CANDIDATES = f"""
-MATCH (d:Declaration)
-WHERE d.date >= date($since) AND d.date <= date($until) AND d.importer_id IS NOT NULL
-WITH d.importer_id AS id, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
-     sum({USD_VALUE} * coalesce(d.tax_rate, 0.0)) AS duty_declared, count(d.tax_rate) AS with_duty_rate,
-     sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
+# The audit candidates a ranking picked, in its order, with what the graph shows of them: the run's risk and
+# reasons, outside an anti-smuggling network, in the key's districts.
+AUDIT_DETAILS = f"""
+UNWIND $ids AS id
 MATCH (e:Enterprise {{id: id}})-[:ASSESSED]->(a:Assessment)
 WHERE {shown("a")} AND a.risk > 0 AND {IN_DISTRICTS}
 OPTIONAL MATCH (e)-[:MEMBER_OF]->(n:Network) WHERE {shown("n")}
-WITH e, a, n, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
-WHERE n IS NULL OR n.kind <> 'anti-smuggling'
-RETURN e.id AS id, e.name AS name, e.category AS category, a.risk AS risk, a.reasons AS reasons,
-       n.id AS network_id, declarations, declared_value, duty_declared, with_duty_rate, inspected, violations
+WITH e, a, n WHERE n IS NULL OR n.kind <> 'anti-smuggling'
+RETURN e.id AS id, e.name AS name, e.category AS category, a.risk AS risk, a.reasons AS reasons, n.id AS network_id
 """
 
 NETWORK_LEADS = f"""
@@ -73,142 +72,160 @@ WHERE {shown("n")} AND ($districts IS NULL OR EXISTS {{
 WITH n ORDER BY n.score DESC, n.id LIMIT $limit
 MATCH (e:Enterprise)-[:MEMBER_OF]->(n)
 OPTIONAL MATCH (e)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")}
-OPTIONAL CALL (e) {{
-  MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
-  WHERE d.date >= date($since) AND d.date <= date($until)
-  RETURN count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
-         sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations
-}}
-WITH n, e, a.risk AS risk, declarations, declared_value, inspected, violations
+WITH n, e, a.risk AS risk
 ORDER BY coalesce(risk, 0.0) DESC, e.id
 RETURN n.id AS id, n.score AS score, n.size AS size, n.value_at_stake AS value_at_stake, n.reasons AS reasons,
-       collect(e {{.id, .name, risk: risk}}) AS members, sum(declarations) AS declarations,
-       sum(declared_value) AS declared_value, sum(inspected) AS inspected, sum(violations) AS violations
+       collect(e {{.id, .name, risk: risk}}) AS members
 ORDER BY score DESC, id
 """
 
 
-def snapshot_shortfalls(home: Path) -> dict[str, float]:
-    """Per enterprise, the tax (US dollars) missing on its declarations strongly below peers, from the latest snapshot.
+class LeadsNeedAnalysis(RiskGraphError, LookupError):
+    """The run the graph shows has no snapshot with the audit figures (analysed by an older version)."""
 
-    Empty when no analysis has been saved under ``home`` (the leads then rest on declared duty alone).
-    """
-    from analysis.snapshot import SnapshotMissing, load_snapshot
-
-    try:
-        table = load_snapshot(home).enterprises
-    except SnapshotMissing:
-        return {}
-    if "tax_at_stake" not in table:
-        return {}
-    taxes = table.set_index("id")["tax_at_stake"].dropna()
-    return {str(k): float(v) for k, v in taxes.items() if v > 0}
+    status, code = 503, "no_snapshot"
 
 
-def _period(driver: neo4j.Driver, database: str) -> tuple[str, str] | None:
-    """(from, to) ISO dates of the audit period, or None when there are no declarations."""
-    record = driver.execute_query(LATEST_DATE, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
-    if record["latest"] is None:
+@dataclass
+class _Figures:
+    """What the analysis shown found an audit of each importer would reach (its snapshot), and the period."""
+
+    table: pd.DataFrame  # indexed by enterprise id: risk, tax_at_stake and the audit columns
+    period: tuple[str, str]
+    unit: str  # the money unit of the values
+
+
+def _figures(driver: neo4j.Driver, database: str, home: Path) -> _Figures | None:
+    """The audit figures of the run the graph shows; None before the first analysis."""
+    version = current_snapshot(driver, database)
+    if version is None:
         return None
-    latest = record["latest"].to_native()
-    return (latest - timedelta(days=round(365.25 * AUDIT_YEARS))).isoformat(), latest.isoformat()
+    try:
+        snapshot = load_snapshot(home, version)
+    except SnapshotMissing as exc:
+        raise LeadsNeedAnalysis(f"{exc}; the leads rank what the analysis shown found") from exc
+    columns = [f"audit_{c}" for c in AUDIT_COLUMNS]
+    if "audit_period" not in snapshot.metadata or not set(columns) <= set(snapshot.enterprises.columns):
+        raise LeadsNeedAnalysis("the analysis shown predates the audit figures: run `riskgraph analyze` again")
+    table = snapshot.enterprises.set_index(snapshot.enterprises["id"].astype(str).rename(None))
+    table = table[["risk", *(["tax_at_stake"] if "tax_at_stake" in table else []), *columns]]
+    table.columns = [c.removeprefix("audit_") for c in table.columns]
+    start, end = snapshot.metadata["audit_period"]
+    return _Figures(table, (start, end), snapshot.metadata.get("money_unit", "USD"))
 
 
-def _audit_leads(driver, database, period, limit, districts, shortfalls: Mapping[str, float]) -> list[dict]:
-    money = graph_money(driver, database)
-    records = driver.execute_query(
-        AUDIT_CANDIDATES,
-        **shown_run(driver, database),
-        since=period[0],
-        until=period[1],
-        districts=districts,
-        per_usd=money.per_unit,
-        database_=database,
-        routing_=neo4j.RoutingControl.READ,
-    ).records
-    leads = []
-    for r in records:
-        shortfall = shortfalls.get(r["id"], 0.0)
-        declared = r["declared_value"] or 0.0
-        # Without any duty rate the duty is unknown, not zero: the declared value is what an audit reaches.
-        by_value = r["with_duty_rate"] == 0 and shortfall == 0
-        stake = declared if by_value else r["duty_declared"] + shortfall
-        value = r["risk"] * stake
-        if value <= 0:
-            continue
-        leads.append(
-            {
-                "id": r["id"],
-                "kind": "audit",
-                "subject": "enterprise",
-                "name": r["name"],
-                "score": round(value, 2),
-                "figures": {
-                    "expected_value": round(value, 2),
-                    "probability": round(r["risk"], 4),
-                    "revenue_at_stake": round(stake, 2),
-                    "stake_basis": "declared value (no duty rate recorded)" if by_value else "duty",
-                    "currency": money.unit,
-                    "duty_declared": round(r["duty_declared"], 2),
-                    "tax_shortfall": round(shortfall, 2),
-                    "declarations": r["declarations"],
-                    "declared_value": round(declared, 2),
-                    "inspected": r["inspected"],
-                    "violations": r["violations"],
-                    "category": r["category"],
-                    "network_id": r["network_id"],
-                    "period_from": period[0],
-                    "period_to": period[1],
-                },
-                "reasons": json.loads(r["reasons"] or "[]"),
-                "members": [],
-            }
-        )
-    leads.sort(key=lambda lead: (-lead["score"], lead["id"]))
-    return leads[:limit]
+def _stakes(figures: pd.DataFrame) -> pd.DataFrame:
+    """Revenue at stake and expected value per importer with declarations in the period, best first."""
+    found = figures[figures["declarations"].fillna(0) > 0].copy()
+    shortfall = found["tax_at_stake"].fillna(0.0).clip(lower=0.0) if "tax_at_stake" in found else 0.0
+    found["shortfall"] = shortfall
+    # Without any duty rate the duty is unknown, not zero: the declared value is what an audit reaches.
+    found["by_value"] = (found["with_duty_rate"] == 0) & (found["shortfall"] == 0)
+    declared = found["declared_value"].fillna(0.0)
+    found["stake"] = declared.where(found["by_value"], found["duty_declared"].fillna(0.0) + found["shortfall"])
+    found["value"] = found["risk"].fillna(0.0) * found["stake"]
+    found = found[found["value"] > 0]
+    found["order"] = found.index
+    return found.sort_values(["value", "order"], ascending=[False, True])
 
 
-def _network_leads(driver, database, period, limit, districts) -> list[dict]:
+def _audit_leads(driver, database, figures: _Figures, limit, districts) -> list[dict]:
+    """The best ``limit`` importers by expected value that the graph shows in the key's districts, outside
+    anti-smuggling networks: the ranking is read from the snapshot, the graph asked about its head only
+    (a batch at a time, larger each round, until ``limit`` are found)."""
+    ranked = _stakes(figures.table)
+    run = shown_run(driver, database)
+    leads, start, batch = [], 0, max(2 * limit, 200)
+    while len(leads) < limit and start < len(ranked):
+        head = ranked.iloc[start : start + batch]
+        records = driver.execute_query(
+            AUDIT_DETAILS,
+            **run,
+            ids=head.index.tolist(),
+            districts=districts,
+            database_=database,
+            routing_=neo4j.RoutingControl.READ,
+        ).records
+        found = {r["id"]: r for r in records}
+        for eid, row in head.iterrows():
+            if eid in found and len(leads) < limit:
+                leads.append(_audit_lead(found[eid], row, figures.unit, figures.period))
+        start, batch = start + batch, batch * 4
+    return leads
+
+
+def _audit_lead(r, row, unit: str, period: tuple[str, str]) -> dict:
+    stake, value = float(row["stake"]), float(r["risk"]) * float(row["stake"])
+    return {
+        "id": r["id"],
+        "kind": "audit",
+        "subject": "enterprise",
+        "name": r["name"],
+        "score": round(value, 2),
+        "figures": {
+            "expected_value": round(value, 2),
+            "probability": round(r["risk"], 4),
+            "revenue_at_stake": round(stake, 2),
+            "stake_basis": "declared value (no duty rate recorded)" if row["by_value"] else "duty",
+            "currency": unit,
+            "duty_declared": round(float(row["duty_declared"]), 2),
+            "tax_shortfall": round(float(row["shortfall"]), 2),
+            "declarations": int(row["declarations"]),
+            "declared_value": round(float(row["declared_value"] or 0.0), 2),
+            "inspected": int(row["inspected"]),
+            "violations": int(row["violations"]),
+            "category": r["category"],
+            "network_id": r["network_id"],
+            "period_from": period[0],
+            "period_to": period[1],
+        },
+        "reasons": json.loads(r["reasons"] or "[]"),
+        "members": [],
+    }
+
+
+def _network_leads(driver, database, figures: _Figures, limit, districts) -> list[dict]:
     scope = Scope(driver, database, districts)
     records = driver.execute_query(
         NETWORK_LEADS,
         **shown_run(driver, database),
-        since=period[0],
-        until=period[1],
         districts=districts,
         limit=limit,
-        per_usd=graph_money(driver, database).per_unit,
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records
-    return [
-        {
-            "id": r["id"],
-            "kind": "anti-smuggling",
-            "subject": "network",
-            "name": f"network {r['id']} ({r['size']} firms)",
-            "score": r["score"],
-            "figures": {
-                "network_score": r["score"],
-                "size": r["size"],
-                "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
-                "declarations": r["declarations"],
-                "declared_value": round(r["declared_value"] or 0.0, 2),
-                "inspected": r["inspected"],
-                "violations": r["violations"],
-                "period_from": period[0],
-                "period_to": period[1],
-            },
-            "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
-            "members": scope.firms(
-                [
-                    {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
-                    for m in r["members"]
-                ]
-            ),
-        }
-        for r in records
-    ]
+    table = figures.table
+    leads = []
+    for r in records:
+        members = table.reindex([m["id"] for m in r["members"]])
+        leads.append(
+            {
+                "id": r["id"],
+                "kind": "anti-smuggling",
+                "subject": "network",
+                "name": f"network {r['id']} ({r['size']} firms)",
+                "score": r["score"],
+                "figures": {
+                    "network_score": r["score"],
+                    "size": r["size"],
+                    "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
+                    "declarations": int(members["declarations"].fillna(0).sum()),
+                    "declared_value": round(float(members["declared_value"].fillna(0.0).sum()), 2),
+                    "inspected": int(members["inspected"].fillna(0).sum()),
+                    "violations": int(members["violations"].fillna(0).sum()),
+                    "period_from": figures.period[0],
+                    "period_to": figures.period[1],
+                },
+                "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+                "members": scope.firms(
+                    [
+                        {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
+                        for m in r["members"]
+                    ]
+                ),
+            }
+        )
+    return leads
 
 
 def rank_leads(
@@ -217,18 +234,20 @@ def rank_leads(
     kind: str,
     limit: int = 100,
     *,
+    home: Path,
     districts: frozenset[str] | None = None,
-    shortfalls: Mapping[str, float] | None = None,
 ) -> list[dict]:
-    """The ``limit`` best leads of ``kind``, best first.
+    """The ``limit`` best leads of ``kind``, best first, as the analysis the graph shows found them.
+
+    The figures (declarations, values, duty, inspections and violations over the audit period, and the tax
+    shortfall) are those the analysis aggregated from the declarations and kept in its snapshot under
+    ``home``: a lead is read without a pass over the declarations, and ranks what that run knew.
 
     Parameters
     ----------
     kind : {"audit", "anti-smuggling"}
     districts : frozenset of str, optional
         District office codes; None means everywhere.
-    shortfalls : mapping, optional
-        Enterprise id -> tax shortfall (:func:`snapshot_shortfalls`); audit leads only.
 
     Returns
     -------
@@ -236,16 +255,16 @@ def rank_leads(
         ``{"id", "kind", "subject" ("enterprise" | "network"), "name", "score" (expected value for
         audit, network score for anti-smuggling), "figures" (what the score was computed from),
         "reasons" ([{signal, strength, detail}], strongest first), "members" ([{id, name, risk}],
-        networks only)}``. Empty when the graph holds no declarations.
+        networks only)}``. Empty before the first analysis.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    period = _period(driver, database)
-    if period is None:
+    figures = _figures(driver, database, home)
+    if figures is None:
         return []
     scope = None if districts is None else sorted(districts)
     if kind == "audit":
-        return _audit_leads(driver, database, period, limit, scope, shortfalls or {})
-    return _network_leads(driver, database, period, limit, scope)
+        return _audit_leads(driver, database, figures, limit, scope)
+    return _network_leads(driver, database, figures, limit, scope)

@@ -44,7 +44,7 @@ from graph.runs import shown, shown_run
 from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from graph.targets import target_table
 from investigate import explore
-from investigate.leads import rank_leads, snapshot_shortfalls
+from investigate.leads import rank_leads
 from investigate.queries import top_networks
 from scoring.model import model_card
 
@@ -299,7 +299,7 @@ def _instructions(scope: Scope, home: Path, count: int) -> list[dict]:
     out = []
     driver, database, districts = scope.driver, scope.database, scope.districts
     limit = None if districts is None else frozenset(districts)
-    for lead in rank_leads(driver, database, "anti-smuggling", max(1, count // 3), districts=limit):
+    for lead in rank_leads(driver, database, "anti-smuggling", max(1, count // 3), home=home, districts=limit):
         shown = [m["id"] or OUTSIDE for m in lead["members"][:6]]
         members = ", ".join(shown) + (" …" if len(lead["members"]) > 6 else "")
         why = lead["reasons"][0]["detail"] if lead["reasons"] else f"network score {lead['score']:.0f}"
@@ -311,8 +311,7 @@ def _instructions(scope: Scope, home: Path, count: int) -> list[dict]:
                 "why": f"score {lead['score']:.0f}; {why}",
             }
         )
-    shortfalls = snapshot_shortfalls(home)
-    for lead in rank_leads(driver, database, "audit", count, districts=limit, shortfalls=shortfalls):
+    for lead in rank_leads(driver, database, "audit", count, home=home, districts=limit):
         figures = lead["figures"]
         why = lead["reasons"][0]["detail"] if lead["reasons"] else "analysed risk"
         out.append(

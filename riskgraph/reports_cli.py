@@ -34,7 +34,7 @@ def leads(
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="most leads written")] = 100,
 ) -> None:
     """Write the ranked post-clearance leads, with their figures and reasons, to a CSV or Excel file."""
-    from investigate.leads import rank_leads, snapshot_shortfalls
+    from investigate.leads import rank_leads
     from visualizations.lead_sheets import FORMATS, leads_csv, leads_xlsx
 
     if kind not in KINDS:
@@ -42,8 +42,7 @@ def leads(
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise UserError(f"--out must end in .csv or .xlsx, got {out.name!r}")
-    shortfalls = snapshot_shortfalls(settings().home) if kind == "audit" else None
-    found = rank_leads(*_connect(), kind, limit, shortfalls=shortfalls)
+    found = rank_leads(*_connect(), kind, limit, home=settings().home)
     out.write_bytes((leads_csv if fmt == "csv" else leads_xlsx)(found, kind))
     console.print(f"wrote {len(found):,} {kind} leads to {out}", highlight=False, soft_wrap=True)
 

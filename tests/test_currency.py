@@ -8,13 +8,11 @@ without a rate) on the session Neo4j; expected figures are computed here from th
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from analysis.write_back import write_run
+from analysis.run import run_analysis
 from graph.currency import CURRENCY_PER_USD, to_usd, value_in_usd
 from investigate.leads import rank_leads
 from investigate.report import analysis_report
@@ -53,25 +51,23 @@ WITH e
 UNWIND $rows AS row
 CREATE (d:Declaration {id: row.id, date: date('2025-12-01'), importer_id: 'JPIMP', office: 'CD-NINGBO',
                        value: row.value, currency: row.currency, tax_rate: row.tax_rate, inspected: 1,
-                       violation: 0, revenue_recovered: row.recovered, channel: 'document check'})
+                       violation: row.violation, revenue_recovered: row.recovered, channel: 'document check'})
 CREATE (e)-[:FILED {role: 'consignee'}]->(d)
 """
 
 
 def test_leads_report_and_performance_sum_in_dollars(empty_graph, tmp_path):
-    rows = [
-        {"id": f"CUR{i}", "value": v, "currency": c, "tax_rate": t, "recovered": r}
+    rows = [  # the first found in violation, so the analysis gives the importer a risk and it is a lead
+        {"id": f"CUR{i}", "value": v, "currency": c, "tax_rate": t, "recovered": r, "violation": int(i == 0)}
         for i, (v, c, t, r) in enumerate(ROWS)
     ]
     empty_graph.execute_query(CREATE, rows=rows, database_="neo4j")
-    analysed = {"id": "JPIMP", "risk": 0.5, "reasons": [[]], "community": 0, "community_size": 1}
-    analysed |= {"pagerank": 0.0, "betweenness": 0.0, "degree": 0.0, "propagated_risk": 0.0}
-    write_run(empty_graph, "neo4j", pd.DataFrame(analysed), [], datetime.now(UTC), snapshot=None)
+    run_analysis(empty_graph, "neo4j", tmp_path)  # the leads' figures are the analysis's (its engine, its rates)
     dollars = [(value_in_usd(v, c), t, value_in_usd(r or 0.0, c)) for v, c, t, r in ROWS]
     known = [d for d in dollars if not math.isnan(d[0])]
     assert len(known) == 3
 
-    (lead,) = rank_leads(empty_graph, "neo4j", "audit")
+    (lead,) = rank_leads(empty_graph, "neo4j", "audit", home=tmp_path)
     assert lead["figures"]["declared_value"] == pytest.approx(sum(v for v, _, _ in known)) == pytest.approx(3000.0)
     assert lead["figures"]["duty_declared"] == pytest.approx(sum(v * t for v, t, _ in known))
     assert lead["figures"]["declarations"] == len(ROWS)

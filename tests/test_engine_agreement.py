@@ -28,6 +28,7 @@ PARAMS = {
     "as_of": AS_OF.date(),
     "window_start": (AS_OF - pd.Timedelta(days=90)).date(),
     "history_start": (AS_OF - pd.Timedelta(days=455)).date(),
+    "since": (AS_OF - pd.Timedelta(days=200)).date(),  # the audit period, inside the rows' dates
     **PEER_SETTINGS,
     # looser than the analysis's (PEER_SETTINGS): on a few dozen random rows, declarations are then found below
     # their peers in most examples, so the medians and shortfalls are compared, not only zeros

@@ -18,7 +18,7 @@ from api.deps import GraphDep
 from api.json_body import StrictJSONRoute
 from api.models import LeadsPublic
 from graph.scope import KINDS
-from investigate.leads import rank_leads, snapshot_shortfalls
+from investigate.leads import rank_leads
 from visualizations.lead_sheets import MEDIA_TYPES, leads_csv, leads_xlsx
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["leads"])
@@ -29,8 +29,7 @@ _WRITERS = {"csv": leads_csv, "xlsx": leads_xlsx}
 
 
 def _leads(request: Request, graph: GraphDep, kind: str, limit: int) -> list[dict]:
-    shortfalls = snapshot_shortfalls(request.app.state.live.home) if kind == "audit" else None
-    return rank_leads(*graph, kind, limit, districts=districts_of(request), shortfalls=shortfalls)
+    return rank_leads(*graph, kind, limit, home=request.app.state.live.home, districts=districts_of(request))
 
 
 @router.get("/leads", response_model=LeadsPublic)
