@@ -20,23 +20,29 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
   leads of :mod:`investigate.leads`) and their latest declarations never inspected, each with why.
 
 Amounts are in US dollars at the reference rates of :mod:`graph.currency` (a declaration in a currency
-without a rate is left out of the sums). Trends, capacity and hit rates
-cover the ``months`` months up to the latest declaration.
+without a rate is left out of the sums). The declaration-sized figures (months, inspections, violations by
+type) are aggregated by the declarations engine over the columnar copy; the graph answers the rest. Trends,
+capacity and hit rates cover the ``months`` months up to the latest declaration.
 ``districts`` limits everything to declarations lodged at those district offices and to the
 enterprises and networks with one there.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import neo4j
+import pyarrow as pa
 
+from analysis.aggregates import rates_table
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
-from graph.currency import USD_REVENUE_RECOVERED, USD_VALUE, graph_money
+from columnar.engines import open_declarations
+from columnar.store import DeclarationStore
+from graph.currency import money_basis
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code
@@ -61,37 +67,49 @@ for _label in ("Enterprise", "Declaration", "Network", "CustomsOffice"):
 for _rel in ("FILED", "LODGED_AT", "MEMBER_OF"):
     schema().relationship(_rel)
 
-MONTHS = f"""
-MATCH (d:Declaration)
-WHERE d.date >= date($since) AND d.date <= date($until) AND {in_jurisdiction(DECLARATION, "d")}
-WITH substring(toString(d.date), 0, 7) AS month, d
-RETURN month, count(d) AS declarations, sum({USD_VALUE}) AS declared_value,
-       sum(coalesce(d.inspected, 0)) AS inspected, sum(coalesce(d.violation, 0)) AS violations,
-       sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
-ORDER BY month
+# The declaration-sized figures, aggregated by the declarations engine over the columnar copy
+# (:mod:`columnar`), not streamed out of the graph: the declarations of the period (from $since to $until) lodged
+# in the key's offices (the ``scope`` table; every office when $everywhere), in the money unit (``rates``).
+_PERIOD = """
+WITH period AS (
+  SELECT d.*, strftime(d.date, '%Y-%m') AS month, d.value / r.per_unit AS money,
+         d.revenue_recovered / r.per_unit AS recovered
+  FROM declarations d LEFT JOIN rates r ON r.currency = d.currency
+  WHERE d.date >= $since AND d.date <= $until AND ($everywhere OR d.office IN (SELECT code FROM scope))
+)
 """
-
-HIGH_RISK_MONTHS = f"""
-MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown("a")} AND a.risk >= $high
-MATCH (e)-[:FILED {{role: 'consignee'}}]->(d:Declaration)
-WHERE d.date >= date($since) AND d.date <= date($until)
-  AND {in_jurisdiction(DECLARATION, "d")}
-RETURN substring(toString(d.date), 0, 7) AS month, count(d) AS declarations
+MONTHS = (
+    _PERIOD
+    + """
+SELECT month, count(*) AS declarations, coalesce(sum(money), 0.0) AS declared_value,
+       sum(coalesce(inspected, 0)) AS inspected, sum(coalesce(violation, 0)) AS violations,
+       coalesce(sum(recovered), 0.0) AS revenue_recovered,
+       sum(CASE WHEN importer_id IN (SELECT id FROM high_risk) THEN 1 ELSE 0 END) AS high_risk_declarations
+FROM period GROUP BY month ORDER BY month
 """
-
-INSPECTIONS = f"""
-MATCH (d:Declaration)
-WHERE d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until)
-  AND {in_jurisdiction(DECLARATION, "d")}
-RETURN d.office AS office, d.channel AS channel, d.level AS level, count(d) AS inspected,
-       sum(coalesce(d.violation, 0)) AS violations,
-       sum({USD_REVENUE_RECOVERED}) AS revenue_recovered
+)
+INSPECTIONS = (
+    _PERIOD
+    + """
+SELECT office, channel, level, count(*) AS inspected, sum(coalesce(violation, 0)) AS violations,
+       coalesce(sum(recovered), 0.0) AS revenue_recovered
+FROM period WHERE inspected = 1 GROUP BY office, channel, level
 """
+)
+VIOLATIONS_BY_TYPE = (
+    _PERIOD
+    + """
+SELECT month, office, violation_type AS type, count(*) AS n
+FROM period WHERE violation = 1 GROUP BY month, office, violation_type
+"""
+)
+CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
+#: the queries above by name (run on both engines by the engines' agreement test)
+QUERIES = {"MONTHS": MONTHS, "INSPECTIONS": INSPECTIONS, "VIOLATIONS_BY_TYPE": VIOLATIONS_BY_TYPE}
 
-VIOLATIONS_BY_TYPE = f"""
-MATCH (d:Declaration)
-WHERE d.violation = 1 AND d.date >= date($since) AND d.date <= date($until) AND {in_jurisdiction(DECLARATION, "d")}
-RETURN substring(toString(d.date), 0, 7) AS month, d.office AS office, d.violation_type AS type, count(d) AS n
+HIGH_RISK_FIRMS = f"""
+MATCH (a:Assessment) WHERE {shown("a")} AND a.risk >= $high
+RETURN collect(a.enterprise) AS ids
 """
 
 UNINSPECTED = f"""
@@ -121,41 +139,49 @@ def _month_keys(latest: date, months: int) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
 
 
-def _trends(driver, database, period: tuple[str, str], districts, months: list[str]) -> list[dict]:
+def _declaration_figures(driver, database, home: Path, period: tuple[str, str], districts) -> dict[str, list[dict]]:
+    """The rows of :data:`QUERIES` for the period and districts, from the declarations' columnar copy (written by
+    ``ingest`` beside the graph; a load killed between the two shows here once the next analysis checked it)."""
+    high = driver.execute_query(
+        HIGH_RISK_FIRMS, shown_run(driver, database), high=HIGH_RISK, database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    ).records[0]["ids"]  # fmt: skip
+    params = {
+        "since": date.fromisoformat(period[0]),
+        "until": date.fromisoformat(period[1]),
+        "everywhere": districts is None,
+    }
+    with open_declarations(DeclarationStore(home)) as engine:
+        engine.register("rates", rates_table(money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())))
+        engine.register("scope", pa.table({"code": pa.array(list(districts or []), pa.string())}))
+        engine.register("high_risk", pa.table({"id": pa.array(high, pa.string())}))
+        # through JSON: plain ints, floats and None for what the page and the API serialise
+        return {
+            name: json.loads(engine.frame(query, params).to_json(orient="records")) for name, query in QUERIES.items()
+        }
+
+
+def _trends(rows: list[dict], months: list[str]) -> list[dict]:
     """One row per month of the period, months without declarations included (as zeros)."""
-    within = {"since": period[0], "until": period[1], "districts": districts}
-    rows = _read(driver, database, MONTHS, **within, per_usd=graph_money(driver, database).per_unit)
     found = {r["month"]: r for r in rows}
     empty = {"declarations": 0, "declared_value": 0.0, "inspected": 0, "violations": 0, "revenue_recovered": 0.0}
+    empty["high_risk_declarations"] = 0
     rows = [found.get(month, {"month": month, **empty}) for month in months]
-    high = {
-        r["month"]: r["declarations"]
-        for r in _read(driver, database, HIGH_RISK_MONTHS, **within, **shown_run(driver, database), high=HIGH_RISK)
-    }
     return [
         {
-            **row,
-            "declared_value": round(row["declared_value"], 2),
-            "revenue_recovered": round(row["revenue_recovered"], 2),
-            "high_risk_declarations": high.get(row["month"], 0),
-            "high_risk_share": _rate(high.get(row["month"], 0), row["declarations"]),
-            "hit_rate": _rate(row["violations"], row["inspected"]),
+            "month": row["month"],
+            **{k: int(row[k]) for k in ("declarations", "inspected", "violations", "high_risk_declarations")},
+            "declared_value": round(float(row["declared_value"]), 2),
+            "revenue_recovered": round(float(row["revenue_recovered"]), 2),
+            "high_risk_share": _rate(int(row["high_risk_declarations"]), int(row["declarations"])),
+            "hit_rate": _rate(int(row["violations"]), int(row["inspected"])),
         }
         for row in rows
     ]
 
 
-def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
+def _capacity(rows: list[dict]) -> dict:
     """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
-    rows = _read(
-        driver,
-        database,
-        INSPECTIONS,
-        since=period[0],
-        until=period[1],
-        districts=districts,
-        per_usd=graph_money(driver, database).per_unit,
-    )
     total = sum(r["inspected"] for r in rows)
     groups: dict[str, dict] = {
         k: defaultdict(lambda: [0, 0, 0.0]) for k in ("office", "sub_centre", "channel", "level")
@@ -192,10 +218,9 @@ def _capacity(driver, database, period: tuple[str, str], districts) -> dict:
     }
 
 
-def _targets(driver, database, period: tuple[str, str], districts, months: list[str], inspected: int) -> list[dict]:
+def _targets(rows: list[dict], months: list[str], inspected: int) -> list[dict]:
     """Per risk target: its violations per month, its hit rate among all inspections, and the districts that
     found them (most first); ``other`` gathers the types no target claims."""
-    rows = _read(driver, database, VIOLATIONS_BY_TYPE, since=period[0], until=period[1], districts=districts)
     table = target_table()
     of, _ = table.classify(r["type"] for r in rows)
     found = {t: {"months": defaultdict(int), "offices": defaultdict(int)} for t in table.targets()}
@@ -397,7 +422,8 @@ def analysis_report(
     latest = latest.to_native()
     keys = _month_keys(latest, months)
     period = (f"{keys[0]}-01", latest.isoformat())
-    trend = _trends(driver, database, period, scope, keys)
+    figures = _declaration_figures(driver, database, home, period, scope)
+    trend = _trends(figures["MONTHS"], keys)
     totals = {
         k: sum(m[k] for m in trend)
         for k in ("declarations", "declared_value", "inspected", "violations", "revenue_recovered")
@@ -410,8 +436,8 @@ def analysis_report(
         "period": {"from": period[0], "to": period[1], "months": months},
         "totals": totals,
         "months": trend,
-        "capacity": _capacity(driver, database, period, scope),
-        "targets": _targets(driver, database, period, scope, keys, totals["inspected"]),
+        "capacity": _capacity(figures["INSPECTIONS"]),
+        "targets": _targets(figures["VIOLATIONS_BY_TYPE"], keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
     }

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -22,13 +23,16 @@ from columnar.engines import DuckDBDeclarations
 from columnar.spark import SparkDeclarations
 from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
+from investigate.report import QUERIES as REPORT_QUERIES
 from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
 
 PARAMS = {
     "as_of": AS_OF.date(),
     "window_start": (AS_OF - pd.Timedelta(days=90)).date(),
     "history_start": (AS_OF - pd.Timedelta(days=455)).date(),
-    "since": (AS_OF - pd.Timedelta(days=200)).date(),  # the audit period, inside the rows' dates
+    "since": (AS_OF - pd.Timedelta(days=200)).date(),  # the audit and report periods, inside the rows' dates
+    "until": AS_OF.date(),
+    "everywhere": True,
     **PEER_SETTINGS,
     # looser than the analysis's (PEER_SETTINGS): on a few dozen random rows, declarations are then found below
     # their peers in most examples, so the medians and shortfalls are compared, not only zeros
@@ -62,7 +66,9 @@ def _outcome_rows(frame: pd.DataFrame, outcomes: list[dict], written: datetime) 
 
 def _rows(frame: pd.DataFrame) -> pd.DataFrame:
     """A result with its rows in one order whatever the engine's."""
-    frame = frame.astype({c: object for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])})
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    frame = frame.astype({c: object for c in text})
+    frame[text] = frame[text].where(frame[text].notna(), None)  # a column of nulls: NaN from one engine, None
     return frame.sort_values(list(frame.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
 
 
@@ -78,13 +84,16 @@ def _store(folder, rows, dropped, outcomes) -> DeclarationStore:
 
 def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
     engine.register("rates", rates_table(money_basis(currencies)))
+    engine.register("scope", pa.table({"code": pa.array(["CD-NINGBO"], pa.string())}))
+    engine.register("high_risk", pa.table({"id": pa.array(["I0", "I1"], pa.string())}))
     try:
         return {
             name: _rows(engine.frame(query, {k: v for k, v in PARAMS.items() if f"${k}" in query}))
-            for name, query in QUERIES.items()
+            for name, query in {**QUERIES, **REPORT_QUERIES}.items()
         }
     finally:
-        engine.unregister("rates")
+        for name in ("rates", "scope", "high_risk"):
+            engine.unregister(name)
 
 
 # no shrinking: each Spark example takes seconds, so shrinking a failure would take many minutes
