@@ -135,6 +135,9 @@ def _sharing_a_key(frame: pd.DataFrame, truth: set[tuple[str, str]]) -> set[tupl
     }
 
 
+_SHOWN = ("name", "address", "phone", "legal_rep", "registered")
+
+
 def measure(n: int, seed: int, threshold: float, year: int | None = None) -> dict:
     frame, truth, kinds = generated_year(year, seed) if year else planted_enterprises(n, seed)
     clock, cpu = time.perf_counter(), time.process_time()
@@ -156,6 +159,11 @@ def measure(n: int, seed: int, threshold: float, year: int | None = None) -> dic
         "linkage_seconds": round(seconds, 1),
         "linkage_cpu_seconds": round(cpu, 1),
         "timings": result.timings,
+        "wrong": [
+            {"kinds": (kinds.get(a), kinds.get(b)), **{c: (rows.at[a, c], rows.at[b, c]) for c in _SHOWN}}
+            for a, b in sorted(wrong)
+            for rows in [frame.set_index("id")]
+        ],
     }
 
 
@@ -177,6 +185,8 @@ def main() -> None:
             f" (shared keys alone {r['exact_key_recall']:.3f})  linkage {r['linkage_seconds']} s wall"
             f" ({r['linkage_cpu_seconds']} s CPU of this process)  {r['timings']}"
         )
+        for pair in r["wrong"]:  # what an analyst reviewing the model would look at
+            print("  not the same firm:", pair)
 
 
 if __name__ == "__main__":
