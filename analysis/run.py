@@ -18,6 +18,7 @@ line can show progress and a benchmark can print the same figures.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -40,6 +41,7 @@ from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
 from graph.currency import money_basis
 from graph.errors import RiskGraphError
+from graph.targets import target_table
 
 __all__ = ["AnalysisRun", "ENGINES", "NothingToAnalyse", "run_analysis"]
 
@@ -185,7 +187,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["declarations_engine"] = declarations
     metadata["betweenness_method"] = result.betweenness_method
-    version = _stage(home, result.enterprises, result.networks, metadata, clock, data.audit)
+    version = _stage(home, result.enterprises, result.networks, metadata, clock, data)
     written = write_run(
         driver,
         database,
@@ -217,7 +219,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     metadata["declarations_engine"] = declarations
-    version = _stage(home, change.table, change.networks, metadata, clock, data.audit)
+    version = _stage(home, change.table, change.networks, metadata, clock, data)
     written = write_run(
         driver,
         database,
@@ -249,16 +251,32 @@ def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts
     }
 
 
+def _violation_targets(violations: pd.DataFrame) -> pd.Series:
+    """Per importer, its violations counted by risk target (the administration's table, ``graph.targets``), as
+    JSON; importers without a typed violation are left out."""
+    if violations.empty:
+        return pd.Series(dtype=object)
+    of, _ = target_table().classify(violations["type"])
+    counts = violations.assign(target=of).groupby(["importer_id", "target"])["n"].sum()
+    return counts.groupby(level=0).apply(lambda c: json.dumps({t: int(n) for (_, t), n in c.items()}))
+
+
 def _stage(
-    home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock, audit: pd.DataFrame | None
+    home: Path, table: pd.DataFrame, networks: list[dict], metadata: dict, clock: _Clock, data: AnalysisInputs
 ) -> str:
-    """Stage the snapshot: the analysed enterprises with, for the audit leads, what an audit of each would reach
-    over the audit period (``audit_*`` columns, read again whole every run like the other aggregates)."""
+    """Stage the snapshot: the analysed enterprises with, for the leads, what an audit of each would reach over
+    the audit period (``audit_*`` columns) and the risk targets of the violations found on its declarations
+    (``violation_targets``, JSON ``{target: count}``), read again whole every run like the other aggregates."""
     columns = [c for c in SNAPSHOT_COLUMNS if c in table.columns]
-    kept = table[columns]
-    if audit is not None:
-        figures = audit.reindex(kept["id"].astype(str)).add_prefix("audit_").reset_index(drop=True)
-        kept = pd.concat([kept.reset_index(drop=True), figures], axis=1)
+    kept = table[columns].reset_index(drop=True)
+    ids = kept["id"].astype(str)
+    parts = [kept]
+    if data.audit is not None:
+        parts.append(data.audit.reindex(ids).add_prefix("audit_").reset_index(drop=True))
+    parts.append(
+        _violation_targets(data.activity.violations).reindex(ids).rename("violation_targets").reset_index(drop=True)
+    )
+    kept = pd.concat(parts, axis=1)
     version = stage_snapshot(home, kept, networks, metadata)
     clock.lap("snapshot")
     _kill_point("staged")

@@ -108,15 +108,31 @@ def _figures(driver: neo4j.Driver, database: str, home: Path) -> _Figures | None
     if "audit_period" not in snapshot.metadata or not set(columns) <= set(snapshot.enterprises.columns):
         raise LeadsNeedAnalysis("the analysis shown predates the audit figures: run `riskgraph analyze` again")
     table = snapshot.enterprises.set_index(snapshot.enterprises["id"].astype(str).rename(None))
-    table = table[["risk", *(["tax_at_stake"] if "tax_at_stake" in table else []), *columns]]
+    optional = [c for c in ("tax_at_stake", "violation_targets") if c in table]
+    table = table[["risk", *optional, *columns]]
     table.columns = [c.removeprefix("audit_") for c in table.columns]
     start, end = snapshot.metadata["audit_period"]
     return _Figures(table, (start, end), snapshot.metadata.get("money_unit", "USD"))
 
 
-def _stakes(figures: pd.DataFrame) -> pd.DataFrame:
-    """Revenue at stake and expected value per importer with declarations in the period, best first."""
+def _targets(encoded: object) -> dict[str, int]:
+    return json.loads(encoded) if isinstance(encoded, str) else {}
+
+
+def _leading(targets: dict[str, int], default: str | None) -> str | None:
+    """The target most of the violations found belong to (ties: by name), else ``default``."""
+    return min(targets, key=lambda t: (-targets[t], t)) if targets else default
+
+
+def _stakes(figures: pd.DataFrame, target: str | None) -> pd.DataFrame:
+    """Revenue at stake and expected value per importer with declarations in the period, best first; with
+    ``target``, only importers whose lead has that target (an audit recovers duty: ``tax`` when none was found)."""
     found = figures[figures["declarations"].fillna(0) > 0].copy()
+    encoded = found["violation_targets"] if "violation_targets" in found else pd.Series(None, index=found.index)
+    found["targets"] = encoded.map(_targets)
+    found["target"] = found["targets"].map(lambda t: _leading(t, "tax"))
+    if target is not None:
+        found = found[found["target"] == target]
     shortfall = found["tax_at_stake"].fillna(0.0).clip(lower=0.0) if "tax_at_stake" in found else 0.0
     found["shortfall"] = shortfall
     # Without any duty rate the duty is unknown, not zero: the declared value is what an audit reaches.
@@ -129,11 +145,11 @@ def _stakes(figures: pd.DataFrame) -> pd.DataFrame:
     return found.sort_values(["value", "order"], ascending=[False, True])
 
 
-def _audit_leads(driver, database, figures: _Figures, limit, districts) -> list[dict]:
+def _audit_leads(driver, database, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
     """The best ``limit`` importers by expected value that the graph shows in the key's districts, outside
     anti-smuggling networks: the ranking is read from the snapshot, the graph asked about its head only
     (a batch at a time, larger each round, until ``limit`` are found)."""
-    ranked = _stakes(figures.table)
+    ranked = _stakes(figures.table, target)
     run = shown_run(driver, database)
     leads, start, batch = [], 0, max(2 * limit, 200)
     while len(leads) < limit and start < len(ranked):
@@ -161,6 +177,7 @@ def _audit_lead(r, row, unit: str, period: tuple[str, str]) -> dict:
         "kind": "audit",
         "subject": "enterprise",
         "name": r["name"],
+        "target": row["target"],
         "score": round(value, 2),
         "figures": {
             "expected_value": round(value, 2),
@@ -174,6 +191,7 @@ def _audit_lead(r, row, unit: str, period: tuple[str, str]) -> dict:
             "declared_value": round(float(row["declared_value"] or 0.0), 2),
             "inspected": int(row["inspected"]),
             "violations": int(row["violations"]),
+            "violations_by_target": row["targets"],
             "category": r["category"],
             "network_id": r["network_id"],
             "period_from": period[0],
@@ -184,48 +202,62 @@ def _audit_lead(r, row, unit: str, period: tuple[str, str]) -> dict:
     }
 
 
-def _network_leads(driver, database, figures: _Figures, limit, districts) -> list[dict]:
+def _network_leads(driver, database, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
+    """The networks routed to anti-smuggling, best first; with ``target``, those whose members' violations
+    mostly belong to it (read a batch at a time, as audit leads are)."""
     scope = Scope(driver, database, districts)
-    records = driver.execute_query(
-        NETWORK_LEADS,
-        **shown_run(driver, database),
-        districts=districts,
-        limit=limit,
-        database_=database,
-        routing_=neo4j.RoutingControl.READ,
-    ).records
     table = figures.table
-    leads = []
-    for r in records:
-        members = table.reindex([m["id"] for m in r["members"]])
-        leads.append(
-            {
-                "id": r["id"],
-                "kind": "anti-smuggling",
-                "subject": "network",
-                "name": f"network {r['id']} ({r['size']} firms)",
-                "score": r["score"],
-                "figures": {
-                    "network_score": r["score"],
-                    "size": r["size"],
-                    "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
-                    "declarations": int(members["declarations"].fillna(0).sum()),
-                    "declared_value": round(float(members["declared_value"].fillna(0.0).sum()), 2),
-                    "inspected": int(members["inspected"].fillna(0).sum()),
-                    "violations": int(members["violations"].fillna(0).sum()),
-                    "period_from": figures.period[0],
-                    "period_to": figures.period[1],
-                },
-                "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
-                "members": scope.firms(
-                    [
-                        {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
-                        for m in r["members"]
-                    ]
-                ),
-            }
-        )
-    return leads
+    leads: list[dict] = []
+    asked = limit if target is None else max(4 * limit, 100)
+    while True:
+        records = driver.execute_query(
+            NETWORK_LEADS,
+            **shown_run(driver, database),
+            districts=districts,
+            limit=asked,
+            database_=database,
+            routing_=neo4j.RoutingControl.READ,
+        ).records
+        leads = [lead for r in records if (lead := _network_lead(r, table, figures.period, scope))]
+        leads = [lead for lead in leads if target is None or lead["target"] == target]
+        if len(leads) >= limit or len(records) < asked:
+            return leads[:limit]
+        asked *= 4
+
+
+def _network_lead(r, table: pd.DataFrame, period: tuple[str, str], scope: Scope) -> dict:
+    members = table.reindex([m["id"] for m in r["members"]])
+    targets: dict[str, int] = {}
+    for encoded in members.get("violation_targets", pd.Series(dtype=object)):
+        for name, n in _targets(encoded).items():
+            targets[name] = targets.get(name, 0) + n
+    return {
+        "id": r["id"],
+        "kind": "anti-smuggling",
+        "subject": "network",
+        "name": f"network {r['id']} ({r['size']} firms)",
+        "target": _leading(targets, None),
+        "score": r["score"],
+        "figures": {
+            "network_score": r["score"],
+            "size": r["size"],
+            "value_at_stake": round(r["value_at_stake"] or 0.0, 2),
+            "declarations": int(members["declarations"].fillna(0).sum()),
+            "declared_value": round(float(members["declared_value"].fillna(0.0).sum()), 2),
+            "inspected": int(members["inspected"].fillna(0).sum()),
+            "violations": int(members["violations"].fillna(0).sum()),
+            "violations_by_target": targets,
+            "period_from": period[0],
+            "period_to": period[1],
+        },
+        "reasons": scope.scrub_reasons(json.loads(r["reasons"] or "[]")),
+        "members": scope.firms(
+            [
+                {"id": m["id"], "name": m["name"], "risk": None if m["risk"] is None else round(m["risk"], 4)}
+                for m in r["members"]
+            ]
+        ),
+    }
 
 
 def rank_leads(
@@ -236,6 +268,7 @@ def rank_leads(
     *,
     home: Path,
     districts: frozenset[str] | None = None,
+    target: str | None = None,
 ) -> list[dict]:
     """The ``limit`` best leads of ``kind``, best first, as the analysis the graph shows found them.
 
@@ -248,11 +281,15 @@ def rank_leads(
     kind : {"audit", "anti-smuggling"}
     districts : frozenset of str, optional
         District office codes; None means everywhere.
+    target : str, optional
+        Only leads of this risk target (``graph.targets``): the target most of the violations found on the
+        firm's (the network members') declarations belong to; an audit lead without any is ``tax``, the duty
+        an audit recovers.
 
     Returns
     -------
     list of dict
-        ``{"id", "kind", "subject" ("enterprise" | "network"), "name", "score" (expected value for
+        ``{"id", "kind", "subject" ("enterprise" | "network"), "name", "target", "score" (expected value for
         audit, network score for anti-smuggling), "figures" (what the score was computed from),
         "reasons" ([{signal, strength, detail}], strongest first), "members" ([{id, name, risk}],
         networks only)}``. Empty before the first analysis.
@@ -266,5 +303,5 @@ def rank_leads(
         return []
     scope = None if districts is None else sorted(districts)
     if kind == "audit":
-        return _audit_leads(driver, database, figures, limit, scope)
-    return _network_leads(driver, database, figures, limit, scope)
+        return _audit_leads(driver, database, figures, limit, scope, target)
+    return _network_leads(driver, database, figures, limit, scope, target)

@@ -32,8 +32,10 @@ def leads(
     kind: Annotated[str, typer.Option(help="audit (importers) or anti-smuggling (networks)")],
     out: Annotated[Path, typer.Option(help="file to write: .csv or .xlsx")],
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="most leads written")] = 100,
+    target: Annotated[str | None, typer.Option(help="only leads of this risk target (see `targets list`)")] = None,
 ) -> None:
     """Write the ranked post-clearance leads, with their figures and reasons, to a CSV or Excel file."""
+    from graph.targets import OTHER, targets_in_force
     from investigate.leads import rank_leads
     from visualizations.lead_sheets import FORMATS, leads_csv, leads_xlsx
 
@@ -42,7 +44,10 @@ def leads(
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise UserError(f"--out must end in .csv or .xlsx, got {out.name!r}")
-    found = rank_leads(*_connect(), kind, limit, home=settings().home)
+    known = (*targets_in_force(), OTHER)
+    if target is not None and target not in known:
+        raise UserError(f"--target must be one of {', '.join(known)}, got {target!r}")
+    found = rank_leads(*_connect(), kind, limit, home=settings().home, target=target)
     out.write_bytes((leads_csv if fmt == "csv" else leads_xlsx)(found, kind))
     console.print(f"wrote {len(found):,} {kind} leads to {out}", highlight=False, soft_wrap=True)
 

@@ -62,7 +62,7 @@ def test_shell_ring_is_the_top_anti_smuggling_lead(served):
     assert ring["figures"]["declared_value"] == pytest.approx(source["value"].sum())
     assert ring["figures"]["inspected"] == (source["inspected"] == "1").sum()
     assert ring["figures"]["violations"] == (source["violation"] == "1").sum()
-    assert set(ring) == {"id", "kind", "subject", "name", "score", "figures", "reasons", "members"}
+    assert set(ring) == {"id", "kind", "subject", "name", "target", "score", "figures", "reasons", "members"}
     risks = [m["risk"] for m in ring["members"]]
     assert risks == sorted(risks, reverse=True)  # key enterprises first
 
@@ -252,3 +252,19 @@ def test_only_text_cells_are_neutralised_numbers_stay_numbers():
     cells = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
     assert (cells["Name"].value, cells["Name"].data_type) == ("=cmd|' /C calc'!A0", "s")
     assert (cells["Tax shortfall (USD)"].value, cells["Tax shortfall (USD)"].data_type) == (-12.5, "n")
+
+
+def test_leads_carry_their_risk_target_and_filter_by_it(served):
+    """The ring's one violation (under-valuation) makes it a tax lead; audits without a violation recover duty."""
+    server, env = served
+    (ring, *_) = _leads(server, "anti-smuggling")
+    assert ring["target"] == "tax" and ring["figures"]["violations_by_target"] == {"tax": 1}
+    assert {lead["target"] for lead in _leads(server, "audit")} == {"tax"}
+    for kind in ("anti-smuggling", "audit"):
+        found = server.client.get("/v1/leads", params={"kind": kind, "target": "tax"}).json()["items"]
+        assert [lead["id"] for lead in found] == [lead["id"] for lead in _leads(server, kind)]
+        assert server.client.get("/v1/leads", params={"kind": kind, "target": "drugs"}).json()["items"] == []
+    refused = server.client.get("/v1/leads", params={"kind": "audit", "target": "smuggled_art"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_target"
+    done = run_cli(env, "leads", "--kind", "audit", "--out", "x.csv", "--target", "smuggled_art", check=False)
+    assert done.returncode != 0 and "--target must be one of" in done.stdout + done.stderr

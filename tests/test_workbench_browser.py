@@ -218,7 +218,7 @@ def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):
     assert _rows(page, "leads") == len(leads)
     cells = page.evaluate("Array.from(document.querySelectorAll('#leads tbody tr')[0].cells).map(c => c.innerText)")
     assert cells[1] == f"network {leads[0]['id']}" and cells[2] == _percent(leads[0]["figures"]["network_score"], 100)
-    assert cells[5] == str(leads[0]["figures"]["declarations"])
+    assert cells[3] == (leads[0]["target"] or "—") and cells[6] == str(leads[0]["figures"]["declarations"])
     # sorting by a column, then reversing it
     page.evaluate("document.querySelectorAll('#leads thead th')[5].click()")
     assert page.evaluate("document.querySelectorAll('#leads thead th')[5].dataset.sorted") == "-1"
@@ -232,6 +232,13 @@ def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):
     page.evaluate("document.getElementById('export-xlsx').click()")
     _wait(page, "(document.body.dataset.lastDownload || '').includes('.xlsx')")
     assert int(page.evaluate("document.body.dataset.lastDownload").split(" ")[1]) > 1000
+
+    # one risk target's leads, as the API filters them
+    for target in ("drugs", leads[0]["target"] or "tax"):
+        expected = api.get("/v1/leads", params={"kind": "anti-smuggling", "target": target}).json()["count"]
+        _go(page, f"#/leads?kind=anti-smuggling&target={target}")
+        _wait(page, f"document.querySelector('#leads-targets strong')?.innerText.trim() === '{target}'")
+        _wait(page, f"(document.getElementById('leads-count')?.innerText || '').startsWith('{expected} lead')")
 
 
 def test_a_key_of_another_jurisdiction_sees_a_clear_refusal(explore_server, page):

@@ -43,6 +43,7 @@ _AUDIT = (
     ("Rank", "rank", "0", 6),
     ("Enterprise", "id", "@", 16),
     ("Name", "name", "@", 30),
+    ("Target", "target", "@", 9),
     ("Expected value (USD)", "expected_value", "#,##0.00", 16),
     ("Probability", "probability", "0.00", 11),
     ("Revenue at stake (USD)", "revenue_at_stake", "#,##0.00", 16),
@@ -62,6 +63,7 @@ _NETWORK = (
     ("Rank", "rank", "0", 6),
     ("Network", "id", "@", 9),
     ("Score", "network_score", "0.0", 8),
+    ("Target", "target", "@", 9),
     ("Firms", "size", "0", 7),
     ("Members (riskiest first)", "members", "@", 50),
     ("Value at stake (USD)", "value_at_stake", "#,##0.00", 16),
@@ -116,6 +118,7 @@ def lead_rows(items: list[dict], kind: str) -> list[list]:
             "rank": rank,
             "id": item["id"],
             "name": item["name"],
+            "target": item.get("target"),
             "reasons": reasons_text(item["reasons"]),
             "members": _members_text(item["members"]),
         }
