@@ -48,6 +48,7 @@ from ingest.readers import input_files
 from ingest.validate import validate
 from ingest.writer import GraphWriter
 from sample.generator import generate
+from scoring.model import load_model
 from scoring.pipeline import Capacity, train_and_publish
 from scoring.scorer import CHANNELS
 from scoring.snapshot import load_scorer
@@ -184,6 +185,14 @@ def main() -> None:
     scorer, meta = load_scorer(cfg.home)
     index = scorer.state.links
     print(f"identifier index: {len(index):,} identifiers, {len(index.ids):,} importers, {index.nbytes() / 1e6:.1f} MB")
+    rates = load_model(cfg.home)[1]["metrics"].get("representative")
+    if rates:
+        new, every = rates["new_firms"], rates["all"]
+        print(
+            f"violation rate ({rates['basis']}): new firms {new['representative_rate']:.1%} against "
+            f"{new['targeted_hit_rate']:.1%} among their targeted inspections; all declarations "
+            f"{every['representative_rate']:.1%} against {every['targeted_hit_rate']:.1%}"
+        )
     first = clean.sort_values(["day", "declaration_id"]).drop_duplicates("importer_id")
     kept = clean[~clean["importer_id"].isin(out)]
     recent = kept[kept["day"] >= kept["day"].max() - pd.Timedelta(days=90)]

@@ -40,7 +40,7 @@ __all__ = ["BUILT_IN", "POLICY_ID", "party_tie", "NewFirmPolicy", "NewFirmPolici
 
 #: the id a policy change carries in the pending changes (one policy per owner)
 POLICY_ID = "new-firms"
-#: the built-in policy's link strength for physical inspection and link weight (see the module docstring)
+#: the built-in policy's tie for physical inspection and link weight (see the module docstring)
 INSPECT_FROM = 0.5
 LINK_WEIGHT = 1.0
 #: the importer's own identifiers (``scoring.links`` kinds), as against its intermediaries'
@@ -58,7 +58,7 @@ class NewFirmPolicy(BaseModel):
     )
     link_weight: float = Field(LINK_WEIGHT, ge=0, le=1, description="weight of link evidence for an unknown importer")
     inspect_from: float | None = Field(
-        INSPECT_FROM, gt=0, le=1, description="link strength for physical inspection (null: never)"
+        INSPECT_FROM, gt=0, le=1, description="tie of own identifiers for physical inspection (null: never)"
     )
     version: int = Field(1, ge=1)
     changed_by: str | None = None
