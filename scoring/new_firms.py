@@ -60,7 +60,7 @@ class NewFirmPolicy(BaseModel):
     inspect_from: float | None = Field(
         INSPECT_FROM, gt=0, le=1, description="tie of own identifiers for physical inspection (null: never)"
     )
-    version: int = Field(1, ge=1)
+    version: int = Field(1, ge=0, description="0: the built-in policy")
     changed_by: str | None = None
     approved_by: str | None = None
     changed_at: datetime | None = None

@@ -153,9 +153,9 @@ def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, s
 
 
 def test_an_importer_the_graph_does_not_know_stands_at_new_firms_rate(minimal, start_server):
-    """No party fields in this administration's data: a new importer has no link, so its probability is at most
-    the new firms' violation rate the snapshot estimated from representative outcomes, and the model card
-    says what the probability was calibrated on."""
+    """No party fields in this administration's data: a new importer has no tie through its own identifiers,
+    and its probability is at most the new firms' violation rate the snapshot estimated from representative
+    outcomes; the model card says what the probability was calibrated on."""
     folder, env, _, _ = minimal
     server = start_server(env)
     estimate = server.client.get("/v1/rules/new-firms").json()["estimate"]
@@ -163,7 +163,7 @@ def test_an_importer_the_graph_does_not_know_stands_at_new_firms_rate(minimal, s
     row = {**_new_rows(folder)[0], "declaration_id": "TZ-NEWFIRM-1", "importer_id": "TZ-NEVER-SEEN"}
     decision = server.client.post("/v1/score", json=row).json()
     reason = next(r for r in decision["reasons"] if r["kind"] == "new_firm")
-    assert decision["probability"] <= estimate and "without links" in reason["detail"] and not decision["links"]
+    assert decision["probability"] <= estimate and reason["tie"] == 0 and reason["policy"] == "built-in"
     from ingest.mapping import load_mapping
 
     history = pd.read_csv(folder / "declarations.csv", dtype=str, keep_default_na=False)
