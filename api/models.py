@@ -19,6 +19,7 @@ from ingest.entities import ENTITY_TYPES
 from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS
 from investigate.intel_records import KINDS as INTEL_KINDS
 from investigate.intel_records import SCALES as INTEL_SCALES
+from scoring.new_firms import NewFirmPolicy
 
 __all__ = [
     "DeclarationIn",
@@ -27,6 +28,8 @@ __all__ = [
     "DecisionsPublic",
     "RulesPublic",
     "RuleDisable",
+    "NewFirmPolicyIn",
+    "NewFirmPoliciesPublic",
     "HealthPublic",
     "LivenessPublic",
     "ModelCardPublic",
@@ -150,6 +153,28 @@ class RulesPublic(BaseModel):
     count: int
 
 
+class NewFirmPolicyIn(BaseModel):
+    """A proposed new-firm policy (``scoring.new_firms``); who proposes is the key's name."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    owner: Annotated[str, Field(min_length=2, max_length=32, description="sub-centre (or department) code")]
+    no_history_probability: float | None = Field(
+        None, ge=0, le=1, description="most the model may say of an importer without history (null: the estimate)"
+    )
+    link_weight: float = Field(1.0, ge=0, le=1, description="weight of link evidence for an unknown importer")
+    inspect_from: float | None = Field(
+        0.5, gt=0, le=1, description="tie (own identifiers' links) sending the first declaration to physical inspection"
+    )
+
+
+class NewFirmPoliciesPublic(BaseModel):
+    data: list[NewFirmPolicy] = Field(description="the policy in force per owner (none stored: the built-in one)")
+    count: int
+    estimate: float | None = Field(description="new firms' violation rate from representative outcomes (snapshot)")
+    built_in: NewFirmPolicy = Field(description="what applies where neither the sub-centre nor the department set one")
+
+
 class RuleDisable(BaseModel):
     """Who changes is the key's name; nobody else can be named."""
 
@@ -182,6 +207,21 @@ class FeedbackPublic(BaseModel):
     unknown: list[str] = Field(description="declaration ids not in the graph (nothing recorded)")
 
 
+class HitRatePublic(BaseModel):
+    inspected: int = Field(description="inspected declarations with an outcome")
+    targeted_hit_rate: float | None = Field(description="violations found / inspections, as targeted")
+    representative_rate: float | None = Field(description="violation rate weighted to all declarations")
+    gap_points: float | None = Field(description="targeted minus representative, in percentage points")
+
+
+class HitRatesPublic(BaseModel):
+    """Targeted against representative violation rates (``scoring.representative``)."""
+
+    basis: str = Field(description="random selection, or inverse propensity of inspection")
+    all: HitRatePublic
+    new_firms: HitRatePublic
+
+
 class ModelCardPublic(BaseModel):
     """The published model's validation figures next to the raw-column baseline's (same time split)."""
 
@@ -194,6 +234,8 @@ class ModelCardPublic(BaseModel):
     baseline: dict[str, float | None] | None
     final_score: dict[str, float | None]
     brier: dict[str, float] | None
+    calibrated_on: str | None = Field(None, description="the outcomes the published probability is calibrated on")
+    hit_rates: HitRatesPublic | None = None
 
 
 class HealthPublic(BaseModel):

@@ -91,9 +91,9 @@ FROM period GROUP BY month ORDER BY month
 INSPECTIONS = (
     _PERIOD
     + """
-SELECT office, channel, level, count(*) AS inspected, sum(coalesce(violation, 0)) AS violations,
-       coalesce(sum(recovered), 0.0) AS revenue_recovered
-FROM period WHERE inspected = 1 GROUP BY office, channel, level
+SELECT office, channel, level, random_selected AS random, count(*) AS inspected,
+       sum(coalesce(violation, 0)) AS violations, coalesce(sum(recovered), 0.0) AS revenue_recovered
+FROM period WHERE inspected = 1 GROUP BY office, channel, level, random_selected
 """
 )
 VIOLATIONS_BY_TYPE = (
@@ -181,10 +181,13 @@ def _trends(rows: list[dict], months: list[str]) -> list[dict]:
 
 
 def _capacity(rows: list[dict]) -> dict:
-    """Inspections per district, sub-centre, channel and level, largest first, with hit rates."""
+    """Inspections per district, sub-centre, channel, level and selection (random or targeted), largest first,
+    with hit rates; ``selection_gap``: how many points the targeted hit rate is above the random one (the
+    random selections show what all declarations hold, so the gap is what targeting adds - or, in a model's
+    training data, the selection bias it would learn)."""
     total = sum(r["inspected"] for r in rows)
     groups: dict[str, dict] = {
-        k: defaultdict(lambda: [0, 0, 0.0]) for k in ("office", "sub_centre", "channel", "level")
+        k: defaultdict(lambda: [0, 0, 0.0]) for k in ("office", "sub_centre", "channel", "level", "selection")
     }
     for r in rows:
         office = office_by_code(r["office"] or "")
@@ -193,14 +196,22 @@ def _capacity(rows: list[dict]) -> dict:
             "sub_centre": (office_by_code(office.parent).name if office and office.parent else "not recorded"),
             "channel": r["channel"] or "before risk scoring",
             "level": r["level"] or "before risk scoring",
+            "selection": "random" if r["random"] == 1 else "targeted" if r["channel"] else "before risk scoring",
         }
         for dimension, key in keys.items():
             entry = groups[dimension][key]
             entry[0] += r["inspected"]
             entry[1] += r["violations"]
             entry[2] += r["revenue_recovered"]
+    chosen = {k: groups["selection"].get(k, [0, 0, 0.0]) for k in ("random", "targeted")}
+    rates = {k: _rate(found, n) for k, (n, found, _) in chosen.items()}
     return {
         "inspected": total,
+        "selection_gap": {
+            "random": {"inspected": chosen["random"][0], "hit_rate": rates["random"]},
+            "targeted": {"inspected": chosen["targeted"][0], "hit_rate": rates["targeted"]},
+            "points": None if None in rates.values() else round(100 * (rates["targeted"] - rates["random"]), 2),
+        },
         **{
             f"by_{dimension}": [
                 {

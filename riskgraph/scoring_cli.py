@@ -111,11 +111,61 @@ def rules_approve(
     by: Annotated[str, typer.Option("--by", help="who approves: not the person who proposed it")],
 ) -> None:
     """Approve a proposed rule change: it takes effect now (four eyes: the proposer cannot approve)."""
+    from scoring.new_firms import NewFirmPolicy
     from scoring.rule_store import RuleStore
 
     rule = RuleStore(_home()).approve(change_id, by)
+    if isinstance(rule, NewFirmPolicy):
+        console.print(f"new-firm policy of {rule.owner} version {rule.version}, approved by {by}", highlight=False)
+        return
     state = "enabled" if rule.enabled else "disabled"
     console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
+
+
+@rules_app.command("new-firms")
+def rules_new_firms(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The new-firm policies in force per sub-centre (importers the graph does not know: scoring.new_firms)."""
+    from scoring.new_firms import BUILT_IN
+    from scoring.rule_store import RuleStore
+
+    policies = [*RuleStore(_home()).policies(), BUILT_IN]
+    if as_json:
+        print(json.dumps([p.model_dump(mode="json") for p in policies]))
+        return
+    for p in policies:
+        cap = "the estimate" if p.no_history_probability is None else f"{p.no_history_probability:g}"
+        inspect = "never" if p.inspect_from is None else f"from a tie of {p.inspect_from:g}"
+        console.print(
+            f"{p.owner:<12} v{p.version:<3} probability without history at most {cap}; link weight "
+            f"{p.link_weight:g}; physical inspection {inspect}  by {p.changed_by or '-'}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@rules_app.command("new-firms-set")
+def rules_new_firms_set(
+    owner: Annotated[str, typer.Argument(help="sub-centre (or department) code")],
+    by: Annotated[str, typer.Option("--by", help="who is making the change")],
+    cap: Annotated[
+        float | None,
+        typer.Option("--no-history-probability", min=0.0, max=1.0, help="cap (default: the estimate)"),
+    ] = None,
+    link_weight: Annotated[float, typer.Option(min=0.0, max=1.0, help="weight of link evidence")] = 1.0,
+    inspect_from: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="tie sending to physical inspection (0: never)")
+    ] = 0.5,
+) -> None:
+    """Propose a sub-centre's new-firm policy; it takes effect once someone else approves it."""
+    from scoring.rule_store import RuleStore
+
+    policy = {
+        "owner": owner,
+        "no_history_probability": cap,
+        "link_weight": link_weight,
+        "inspect_from": inspect_from or None,
+    }
+    _print_proposed(RuleStore(_home()).propose("policy", by, rule=policy))
 
 
 @rules_app.command("disable")

@@ -111,8 +111,10 @@ def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationSto
     declaration carrying a violation flag counts as inspected)."""
     sync_store(driver, database, store)
     with DuckDBDeclarations(store) as engine:
-        features = [n for n in engine.columns() if n.startswith("feature_")]
-        columns = ", ".join(quoted(c) for c in (*DECLARATION_COLUMNS, *features))
+        present = engine.columns()
+        features = [n for n in present if n.startswith("feature_")]
+        selection = [c for c in ("random_selected",) if c in present]  # decisions logged back (feedback)
+        columns = ", ".join(quoted(c) for c in (*DECLARATION_COLUMNS, *selection, *features))
         frame = engine.frame(f"SELECT {columns} FROM declarations")
     frame = frame.drop(columns=[c for c in features if frame[c].isna().all()])  # none loaded with a value
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")

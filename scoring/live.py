@@ -110,6 +110,7 @@ class LiveScorer:
             mtime = self.rules.mtime()
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
+                self._loaded.scorer.set_new_firm_policies(self.rules.policies())
                 self._rules_mtime = mtime
             self._follow_lookouts()
         finally:

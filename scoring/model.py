@@ -45,6 +45,7 @@ from scoring.features import (
     training_features,
 )
 from scoring.published import PublishedModel, platt
+from scoring.representative import hit_rates, outcome_weights
 from scoring.search import fit_booster, fit_published, search_params
 from scoring.targets import TargetModels, fit_targets, target_labels
 
@@ -217,7 +218,8 @@ def train_model(
     y_test, revenue = held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
     candidates = {k: ranking_metrics(p, y_test, revenue) for k, p in raw_p.items()}
     kind, why = choose_published(candidates)
-    calibration, calibration_check = calibration_report(raw_p[kind], y_test)
+    representative, basis = outcome_weights(frame, features, seed)
+    calibration, calibration_check = calibration_report(raw_p[kind], y_test, representative[test.to_numpy()], basis)
     held_out["probability"] = platt(raw_p[kind], *calibration)
     began = time.perf_counter()
     labels, info = target_labels(frame, targets or target_table())
@@ -234,6 +236,7 @@ def train_model(
         "candidates": candidates,
         "baseline": candidates["baseline"],
         "calibration": calibration_check,
+        "representative": hit_rates(frame, representative, basis),
         "search": searches,
     }
 
@@ -331,4 +334,6 @@ def model_card(home: Path, version: str | None = None) -> dict | None:
         "baseline": _figures(m["baseline"]) if "baseline" in m else None,
         "final_score": _figures(m.get("final_score", {})),
         "brier": {k: m["calibration"][k] for k in ("brier_before", "brier_after")} if "calibration" in m else None,
+        "calibrated_on": m.get("calibration", {}).get("basis", "inspections"),
+        "hit_rates": m.get("representative"),
     }

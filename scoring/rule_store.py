@@ -11,6 +11,9 @@ Four eyes: a change (a new rule, a new version, a disable) is first *proposed*
 (:meth:`RuleStore.propose`, kept in ``rules/pending.json``, not read by the scorer) and takes effect
 only when someone else approves it (:meth:`RuleStore.approve`); the version then records both who
 changed it and who approved it. The proposer cannot approve their own change.
+
+The new-firm policies (``scoring.new_firms``: one per sub-centre) are risk parameters too: kept in the
+same file, versioned and proposed and approved the same way (action ``policy``).
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ from pathlib import Path
 
 from graph.home import RULES
 from graph.reference import department_code
+from scoring.new_firms import POLICY_ID, NewFirmPolicy, parse_policy
 from scoring.rules import Rule, RuleError, parse_rule
 
 __all__ = ["RuleStore", "RuleForbidden"]
+
+_POLICY_FIELDS = {"owner", "no_history_probability", "link_weight", "inspect_from"}
 
 
 class RuleForbidden(RuleError):
@@ -50,12 +56,25 @@ class RuleStore:
         except FileNotFoundError:
             return 0
 
-    def history(self) -> list[Rule]:
+    def _doc(self) -> dict:
         try:
-            doc = json.loads(self.path.read_text())
+            return json.loads(self.path.read_text())
         except FileNotFoundError:
-            return []
-        return [Rule.model_validate(r, context={"stored": True}) for r in doc["rules"]]
+            return {"rules": []}
+
+    def history(self) -> list[Rule]:
+        return [Rule.model_validate(r, context={"stored": True}) for r in self._doc()["rules"]]
+
+    def policy_history(self) -> list[NewFirmPolicy]:
+        """Every version of every owner's new-firm policy, oldest first."""
+        return [NewFirmPolicy.model_validate(p) for p in self._doc().get("policies", [])]
+
+    def policies(self) -> list[NewFirmPolicy]:
+        """The new-firm policy in force per owner (its highest version)."""
+        latest: dict[str, NewFirmPolicy] = {}
+        for policy in self.policy_history():
+            latest[policy.owner] = policy
+        return sorted(latest.values(), key=lambda p: p.owner)
 
     def current(self, include_disabled: bool = True) -> list[Rule]:
         latest: dict[str, Rule] = {}
@@ -88,7 +107,8 @@ class RuleStore:
         acting_for: str | None = None,
         key: str | None = None,
     ) -> dict:
-        """Record a change (``add`` with the rule's fields, ``disable`` with ``rule_id``) for approval.
+        """Record a change (``add`` with the rule's fields, ``disable`` with ``rule_id``, ``policy`` with a
+        new-firm policy's fields in ``rule``) for approval.
 
         Checked now as it will be applied (a valid rule, the owner's to change), so a proposal that
         could never be approved is refused at once. ``key`` is the API key id that proposed it.
@@ -106,8 +126,14 @@ class RuleStore:
             if not last.enabled:
                 raise RuleError(f"rule {rule_id!r} is already disabled (version {last.version})")
             target, owner, payload = last.id, last.owner, None
+        elif action == "policy":
+            policy = parse_policy({**(rule or {}), "changed_by": by})
+            if acting_for is not None and acting_for.strip().upper() not in (policy.owner, department_code()):
+                raise RuleForbidden(f"the new-firm policy of {policy.owner} is not {acting_for}'s to change")
+            target, owner = POLICY_ID, policy.owner
+            payload = policy.model_dump(mode="json", include=_POLICY_FIELDS)
         else:
-            raise RuleError(f"unknown change {action!r}: add or disable")
+            raise RuleError(f"unknown change {action!r}: add, disable or policy")
         change = {
             "id": f"chg-{secrets.token_hex(4)}",
             "action": action,
@@ -122,7 +148,7 @@ class RuleStore:
             changes.append(change)
         return change
 
-    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule:
+    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | NewFirmPolicy:
         """Apply a proposed change, approved by ``by``; :class:`RuleForbidden` when ``by`` proposed it."""
         with self._pending_locked() as changes:
             found = next((c for c in changes if c["id"] == change_id), None)
@@ -135,6 +161,8 @@ class RuleStore:
                 )
             if found["action"] == "add":
                 rule = self.add(found["rule"], found["proposed_by"], approved_by=by)
+            elif found["action"] == "policy":
+                rule = self.set_policy(found["rule"], found["proposed_by"], approved_by=by)
             else:
                 rule = self.disable(found["rule_id"], found["proposed_by"], found["owner"], approved_by=by)
             changes.remove(found)
@@ -143,7 +171,7 @@ class RuleStore:
     def add(self, data: dict, changed_by: str, approved_by: str | None = None) -> Rule:
         """Store a new rule, or a new version of an existing one (only its owner may change it)."""
         rule = parse_rule({**data, "changed_by": changed_by, "version": 1, "approved_by": approved_by})
-        with self._locked() as history:
+        with self._locked() as (history, _):
             versions = [r for r in history if r.id == rule.id]
             if versions:
                 last = max(versions, key=lambda r: r.version)
@@ -155,7 +183,7 @@ class RuleStore:
 
     def disable(self, rule_id: str, changed_by: str, acting_for: str, approved_by: str | None = None) -> Rule:
         """A new version of the rule with ``enabled: false``; the owner or the department may do it."""
-        with self._locked() as history:
+        with self._locked() as (history, _):
             versions = [r for r in history if r.id == rule_id]
             if not versions:
                 raise RuleError(f"no rule with id {rule_id!r}")
@@ -175,14 +203,25 @@ class RuleStore:
             history.append(rule)
         return rule
 
+    def set_policy(self, data: dict, changed_by: str, approved_by: str | None = None) -> NewFirmPolicy:
+        """Store a new version of an owner's new-firm policy."""
+        policy = parse_policy({**data, "changed_by": changed_by, "approved_by": approved_by})
+        with self._locked() as (_, policies):
+            version = 1 + sum(1 for p in policies if p["owner"] == policy.owner)
+            policy = policy.model_copy(update={"version": version, "changed_at": datetime.now(UTC)})
+            policies.append(policy.model_dump(mode="json"))
+        return policy
+
     @contextmanager
     def _locked(self):
         self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / ".lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            history = self.history()
-            yield history
-            doc = {"rules": [r.model_dump(mode="json") for r in history]}
+            doc = self._doc()
+            history = [Rule.model_validate(r, context={"stored": True}) for r in doc["rules"]]
+            policies = doc.get("policies", [])
+            yield history, policies
+            doc = {"rules": [r.model_dump(mode="json") for r in history], "policies": policies}
             staging = self.folder / ".rules.json.tmp"
             staging.write_text(json.dumps(doc, indent=1))
             os.replace(staging, self.path)

@@ -27,6 +27,7 @@ from ingest.entities import declaration_keys
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
+from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, revise_new_firm
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
@@ -48,7 +49,7 @@ LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
-_FIRST = ("random", "intel", "watchlist")
+_FIRST = ("random", "intel", "watchlist", "new_firm")
 
 
 @dataclass
@@ -60,6 +61,8 @@ class ScoringConfig:
     network_weight: float = 0.3
     salt: str = ""
     capacity: dict = field(default_factory=dict)
+    #: new firms' violation rate estimated from representative outcomes (``scoring.new_firms``); None: unknown
+    new_firm_rate: float | None = None
 
     def levels_for(self, office: str | None) -> tuple[float, float]:
         return self.thresholds.get(office or "", self.thresholds["*"])
@@ -350,6 +353,20 @@ class Scorer:
         self.set_rules(rules)
         self.lookouts = LookoutIndex()
         self.watchlists = WatchlistIndex()
+        self.set_new_firm_policies([])
+
+    def set_new_firm_policies(self, policies: list[NewFirmPolicy]) -> None:
+        self.new_firms = NewFirmPolicies(self.config.new_firm_rate, {p.owner: p for p in policies})
+
+    def revise_new_firms(self, decisions: list[Decision], offices, probabilities, known) -> None:
+        """Re-decide the declarations of importers the graph does not know (``known[i]`` false) under the
+        new-firm policy of their office (``scoring.new_firms``); before targets, lookouts and explanations."""
+        for i in [i for i, k in enumerate(known) if not k]:
+            policy, cap = self.new_firms.for_office(offices[i])
+            revise_new_firm(
+                decisions[i], policy, cap, float(probabilities[i]), network_weight=self.config.network_weight,
+                levels=self.config.levels_for(offices[i]), combine=combine, channels=CHANNELS,
+            )  # fmt: skip
 
     def set_lookouts(self, lookouts: LookoutIndex) -> None:
         self.lookouts = lookouts
@@ -387,6 +404,8 @@ class Scorer:
             self.decide(d["id"], d["office"], float(p), self.rule_hits(d), d["network_risk"], d.get("links"))
             for d, p in zip(prepared, probabilities, strict=True)
         ]
+        offices, known = [d["office"] for d in prepared], [d["importer_id"] in self.state.enterprises for d in prepared]
+        self.revise_new_firms(decisions, offices, probabilities, known)
         self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
         if len(self.lookouts):
             for raw, d, decision in zip(raws, prepared, decisions, strict=True):

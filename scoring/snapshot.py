@@ -148,6 +148,7 @@ def build_snapshot(
         network_weight=network_weight,
         salt=secrets.token_hex(8),
         capacity={"physical": physical, "document": document, "offices": capacity},
+        new_firm_rate=spec.get("metrics", {}).get("representative", {}).get("new_firms", {}).get("representative_rate"),
     )
     return state, config
 
@@ -220,8 +221,11 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
         raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
-    rules = RuleStore(home).current(include_disabled=False)
-    scorer = Scorer(model, state, ScoringConfig(**config), rules, TargetModels.load(folder))
+    store = RuleStore(home)
+    scorer = Scorer(
+        model, state, ScoringConfig(**config), store.current(include_disabled=False), TargetModels.load(folder)
+    )
+    scorer.set_new_firm_policies(store.policies())
     if state.links is not None:  # violators recorded since this snapshot read the graph
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     scorer.set_lookouts(read_lookouts(home))

@@ -156,6 +156,8 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
             {"path": {"rule_id": rule["id"]}, "json": {"changed_by": "x", "acting_for": OWNER[kind]}}
         ],
         ("GET", "/v1/rules/changes"): [{}],
+        ("GET", "/v1/rules/new-firms"): [{}],
+        ("POST", "/v1/rules/new-firms"): [{"json": {"owner": OWNER[kind], "inspect_from": 0.5}}],
         ("POST", "/v1/rules/changes/{change_id}/approve"): [{"path": {"change_id": "chg-unknown"}}],
         ("POST", "/v1/feedback"): [
             {"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}},

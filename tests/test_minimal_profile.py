@@ -152,6 +152,30 @@ def test_the_api_scores_every_row_ingest_stores_and_lists_the_offices(minimal, s
     assert refused.status_code == 422 and "non-numeric 'value': 'see invoice'" in refused.text
 
 
+def test_an_importer_the_graph_does_not_know_stands_at_new_firms_rate(minimal, start_server):
+    """No party fields in this administration's data: a new importer has no tie through its own identifiers,
+    and its probability is at most the new firms' violation rate the snapshot estimated from representative
+    outcomes; the model card says what the probability was calibrated on."""
+    folder, env, _, _ = minimal
+    server = start_server(env)
+    estimate = server.client.get("/v1/rules/new-firms").json()["estimate"]
+    assert estimate is not None and 0 < estimate < 1
+    row = {**_new_rows(folder)[0], "declaration_id": "TZ-NEWFIRM-1", "importer_id": "TZ-NEVER-SEEN"}
+    decision = server.client.post("/v1/score", json=row).json()
+    reason = next(r for r in decision["reasons"] if r["kind"] == "new_firm")
+    assert decision["probability"] <= estimate and reason["tie"] == 0 and reason["policy"] == "built-in"
+    from ingest.mapping import load_mapping
+
+    history = pd.read_csv(folder / "declarations.csv", dtype=str, keep_default_na=False)
+    seen = set(load_mapping(folder / "mapping.yaml").apply(history, "declarations.csv")["importer_id"])
+    known = server.client.post("/v1/score", json=next(r for r in _new_rows(folder) if r.get("importer_id") in seen))
+    known = known.json()
+    assert not [r for r in known["reasons"] if r["kind"] == "new_firm"]
+    card = server.client.get("/health").json()["model"]
+    assert card["calibrated_on"] and card["hit_rates"]["basis"] == card["calibrated_on"]
+    assert card["hit_rates"]["new_firms"]["representative_rate"] == estimate
+
+
 def test_the_command_decides_as_the_api_one_declaration_at_a_time(minimal, start_server, tmp_path):
     """``riskgraph score new.csv --mapping`` and ``POST /v1/score`` per mapped row, each in a copy of the home
     (same snapshot and rule): same scores, channels, reasons and decision log."""

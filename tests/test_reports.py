@@ -124,6 +124,25 @@ def test_bad_format_is_refused(served):
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
 
 
+def test_the_report_says_how_far_targeted_and_random_hit_rates_differ(served, driver):
+    """Inspections fed back with their decisions (as ``POST /v1/feedback`` writes channel and random_selected):
+    the hit rate of random selections against that of targeted inspections, and the gap in points."""
+    server, _ = served
+    inspected = declarations().query("inspected == '1'")
+    chosen = {"random": inspected.iloc[::2], "targeted": inspected.iloc[1::2]}
+    for flag, part in enumerate((chosen["targeted"], chosen["random"])):
+        driver.execute_query(
+            "UNWIND $ids AS id MATCH (d:Declaration {id: id}) SET d.random_selected = $flag, d.channel = $channel",
+            ids=part["declaration_id"].tolist(), flag=flag, channel="physical inspection", database_="neo4j",
+        )  # fmt: skip
+    gap = _figures(server)["capacity"]["selection_gap"]
+    rates = {k: round(float((part["violation"] == "1").mean()), 4) for k, part in chosen.items()}
+    for kind, part in chosen.items():
+        assert gap[kind] == {"inspected": len(part), "hit_rate": rates[kind]}
+    assert gap["points"] == round(100 * (rates["targeted"] - rates["random"]), 2) != 0
+    assert f"{gap['points']:+.1f} points" in server.client.get("/v1/reports/analysis").text
+
+
 def test_no_warning_when_nothing_changed(served):
     """Runs last: one more analysis of the same graph leaves nothing new to warn about."""
     server, env = served

@@ -7,6 +7,10 @@ that rule approves it (``POST /v1/rules/changes/{id}/approve``). Who changed and
 the keys' names, never the request body's. An analyst's key belongs to a parameter sub-centre: it
 sees that sub-centre's rules and the department's, and proposes and approves changes to its own
 sub-centre's only (403 otherwise). A department analyst and an admin act for any owner.
+
+The new-firm policy of a sub-centre (``scoring.new_firms``) is a risk parameter too: ``GET
+/v1/rules/new-firms`` shows the policies in force, ``POST /v1/rules/new-firms`` proposes one (202), and
+the same approval applies it.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from api.access import PrincipalDep
-from api.deps import RuleStoreDep
+from api.deps import LiveScorerDep, RuleStoreDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
-from api.models import RuleDisable, RulesPublic
+from api.models import NewFirmPoliciesPublic, NewFirmPolicyIn, RuleDisable, RulesPublic
 from graph.reference import department_code
+from scoring.new_firms import BUILT_IN, NewFirmPolicy
 from scoring.rules import Rule, RuleError
+from scoring.snapshot import SnapshotError
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/rules", tags=["rules"])
 
@@ -78,6 +84,26 @@ def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: Rul
     return _pending(store.propose("disable", key.name, rule_id=rule_id, acting_for=acting_for, key=key.id))
 
 
+@router.get("/new-firms", response_model=NewFirmPoliciesPublic)
+def read_new_firm_policies(store: RuleStoreDep, live: LiveScorerDep, key: PrincipalDep) -> dict:
+    """The new-firm policies in force (this key's sub-centre's and the department's), with the snapshot's
+    estimate of new firms' violation rate that a policy without its own cap uses."""
+    office = _office(key)
+    policies = [p for p in store.policies() if office is None or p.owner in (office, department_code())]
+    try:
+        estimate = live.scorer().config.new_firm_rate
+    except SnapshotError:
+        estimate = None
+    return {"data": policies, "count": len(policies), "estimate": estimate, "built_in": BUILT_IN}
+
+
+@router.post("/new-firms", status_code=202)
+def propose_new_firm_policy(store: RuleStoreDep, key: PrincipalDep, policy: NewFirmPolicyIn) -> JSONResponse:
+    """Propose a sub-centre's new-firm policy (a new version of it); it takes effect once approved."""
+    _acting(key, policy.owner, "owner")
+    return _pending(store.propose("policy", key.name, rule=policy.model_dump(), key=key.id))
+
+
 @router.get("/changes")
 def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     """Changes awaiting approval (of this key's sub-centre and the department's)."""
@@ -86,7 +112,7 @@ def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     return {"data": changes, "count": len(changes)}
 
 
-@router.post("/changes/{change_id}/approve", response_model=Rule)
+@router.post("/changes/{change_id}/approve", response_model=Rule | NewFirmPolicy)
 def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, change_id: str) -> dict:
     """Apply a pending change: by another person than its proposer, with the right to change that rule."""
     found = next((c for c in store.pending() if c["id"] == change_id), None)
