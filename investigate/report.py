@@ -91,9 +91,9 @@ FROM period GROUP BY month ORDER BY month
 INSPECTIONS = (
     _PERIOD
     + """
-SELECT office, channel, level, random_selected AS random, count(*) AS inspected,
+SELECT office, channel, level, coalesce(random_selected, 0) AS random, count(*) AS inspected,
        sum(coalesce(violation, 0)) AS violations, coalesce(sum(recovered), 0.0) AS revenue_recovered
-FROM period WHERE inspected = 1 GROUP BY office, channel, level, random_selected
+FROM period WHERE inspected = 1 GROUP BY office, channel, level, coalesce(random_selected, 0)
 """
 )
 VIOLATIONS_BY_TYPE = (
