@@ -39,6 +39,7 @@ from api.routes import (
     metrics,
     networks,
     offices,
+    operations,
     page,
     reports,
     rules,
@@ -64,6 +65,7 @@ ROUTERS = (
     (page, None),
     (score, allow(read=(), write=("clearance-system",))),
     (rules, allow(read=("analyst",), write=("analyst",))),
+    (operations, allow(read=("analyst",), write=("analyst",))),
     (feedback, allow(read=("analyst", "auditor"), write=("clearance-system", "auditor"))),
     (explore, allow(read=READERS), SCOPED),
     (networks, allow(read=READERS), SCOPED),
@@ -93,6 +95,7 @@ def create_app(home: Path | None = None) -> FastAPI:
             app.state.log = DecisionLog(home)
             _say_ready(app.state.live)
             yield
+            app.state.live.close()
             app.state.log.close()
 
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)

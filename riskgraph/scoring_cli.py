@@ -110,10 +110,16 @@ def rules_approve(
     change_id: Annotated[str, typer.Argument(metavar="ID", help="a pending change (riskgraph rules pending)")],
     by: Annotated[str, typer.Option("--by", help="who approves: not the person who proposed it")],
 ) -> None:
-    """Approve a proposed rule change: it takes effect now (four eyes: the proposer cannot approve)."""
+    """Approve a proposed rule change (or special operation): it takes effect now (four eyes: the proposer
+    cannot approve)."""
+    from scoring.operations import Operation
     from scoring.rule_store import RuleStore
 
     rule = RuleStore(_home()).approve(change_id, by)
+    if isinstance(rule, Operation):
+        done = f"ends {rule.ended_on}" if rule.ended_on else f"runs {rule.start}..{rule.end}"
+        console.print(f"operation {rule.id} ({rule.name}) {done}, approved by {by}", highlight=False)
+        return
     state = "enabled" if rule.enabled else "disabled"
     console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
 

@@ -27,6 +27,7 @@ from ingest.entities import declaration_keys
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
+from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
@@ -48,7 +49,7 @@ LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
-_FIRST = ("random", "intel", "watchlist")
+_FIRST = ("random", "intel", "watchlist", "operation")
 
 
 @dataclass
@@ -350,6 +351,10 @@ class Scorer:
         self.set_rules(rules)
         self.lookouts = LookoutIndex()
         self.watchlists = WatchlistIndex()
+        self.operations = OperationBook()
+
+    def set_operations(self, operations: OperationBook) -> None:
+        self.operations = operations
 
     def set_lookouts(self, lookouts: LookoutIndex) -> None:
         self.lookouts = lookouts
@@ -394,6 +399,7 @@ class Scorer:
         if len(self.watchlists):
             for raw, decision in zip(raws, decisions, strict=True):
                 apply_watchlist_hits(decision, party_hits(self.watchlists, raw))
+        self.operations.apply(decisions, prepared, rule_view)  # special operations (scoring.operations)
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
 
