@@ -207,6 +207,7 @@ class Tally:
         self.path = Path(home) / RULES / "operation-tally.sqlite"
         self._counts: dict[str, np.ndarray] = {}
         self._delta: dict[str, np.ndarray] = {}
+        self._seen: dict[str, int] = {}  # the sum of each operation's counts, kept as they change
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
 
@@ -222,7 +223,7 @@ class Tally:
                 delta = self._delta[operation] = np.zeros(BINS, dtype=np.int64)
             counts[b] += 1
             delta[b] += 1
-            n = int(counts.sum())
+            n = self._seen[operation] = self._seen.get(operation, 0) + 1
             above = int(counts[b + 1 :].sum())
             tied = int(counts[b])
         quota = rate * n
@@ -232,8 +233,7 @@ class Tally:
         return share >= 1 or _unit(operation + key) < share
 
     def seen(self, operation: str) -> int:
-        counts = self._counts.get(operation)
-        return 0 if counts is None else int(counts.sum())
+        return self._seen.get(operation, 0)
 
     def sync(self) -> None:
         """Add what this worker counted since the last sync to the shared file and read everyone's totals."""
@@ -258,6 +258,7 @@ class Tally:
                     totals.setdefault(op, np.zeros(BINS, dtype=np.int64))
                     totals[op] += since
                 self._counts = totals
+                self._seen = {op: int(counts.sum()) for op, counts in totals.items()}
 
 
 def _unit(text: str) -> float:

@@ -109,6 +109,9 @@ def test_an_operation_needs_a_second_analyst_then_selects_its_rate_riskiest_firs
     assert approved.json()["id"] == operation_id and approved.json()["approved_by"] == "analyst wang"
     listed = li.get("/v1/operations").json()["data"]
     assert [(o["id"], o["status"], o["proposed_by"]) for o in listed] == [(operation_id, "running", "analyst li")]
+    qingdao = _client(server, "analyst sun", office="SC-QINGDAO")  # another sub-centre's operation is not shown
+    assert qingdao.get("/v1/operations").json()["count"] == 0
+    assert qingdao.get(f"/v1/operations/{operation_id}").status_code == 403
 
     after = _score(clearance, rows)
     selected = {i for i, d in after.items() if _selected_by(d, operation_id)}
