@@ -378,6 +378,9 @@ class ReportPublic(_Open):
     capacity: dict[str, Any] | None
     networks: list[dict[str, Any]]
     instructions: list[dict[str, Any]]
+    operations: list[dict[str, Any]] = Field(
+        default_factory=list, description="special operations that have started, with their results"
+    )
 
 
 class AuditPublic(BaseModel):

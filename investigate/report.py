@@ -16,6 +16,8 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
 - **warnings**: high-risk networks in the latest analysis run that the previous run did not have
   (networks are renumbered every run, so they are matched by members: a network is new when none of
   its members was in a high-risk network before);
+- **special operations**: what each operation selected, inspected and found, its interim review at half time and
+  its hit rate against the same scope before it started (``scoring.operation_results``, given by the caller);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
   leads of :mod:`investigate.leads`) and their latest declarations never inspected, each with why.
 
@@ -352,6 +354,7 @@ def analysis_report(
     top: int = 5,
     instructions: int = 6,
     districts: frozenset[str] | None = None,
+    operations: list[dict] | None = None,
 ) -> dict:
     """Every figure of the report as plain JSON-ready data.
 
@@ -367,6 +370,8 @@ def analysis_report(
         How many networks to show with a chart.
     instructions : int
         How many audits to instruct (cases: a third of it; declarations: twice it).
+    operations : list of dict, optional
+        :func:`scoring.operation_results.operations_review` (None: none to show).
     """
     if months < 1 or top < 1 or instructions < 1:
         raise ValueError("months, top and instructions must be at least 1")
@@ -381,6 +386,7 @@ def analysis_report(
         "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
         "decisions": decisions,
         "model": model_card(home),
+        "operations": operations or [],
     }
     limited = Scope(driver, database, scope)
     report["warnings"] = _warnings(limited, home)

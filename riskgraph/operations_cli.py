@@ -103,20 +103,14 @@ def operations_show(operation_id: Annotated[str, typer.Argument(metavar="ID")]) 
     from scoring.decision_log import DecisionLog
     from scoring.operation_results import operation_results
     from scoring.operations import OperationStore, Tally
-    from scoring.snapshot import SnapshotError, latest_version, load_scorer
 
     home = _home()
     operation = OperationStore(home).get(operation_id)
     tally = Tally(home)
     tally.sync()
-    version = latest_version(home)
-    try:
-        state = load_scorer(home, version)[0].state if version else None
-    except SnapshotError:
-        state = None
     log = DecisionLog(home)
     try:
-        results = operation_results(check(), database(), log, DeclarationStore(home), state, tally, operation)
+        results = operation_results(check(), database(), log, DeclarationStore(home), None, tally, operation)
     finally:
         log.close()
     print(json.dumps(results))

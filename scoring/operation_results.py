@@ -24,7 +24,7 @@ from scoring.operations import Operation, Tally
 from scoring.rules import compile_conditions, office_scope
 from scoring.scorer import prepare_declaration, rule_view
 
-__all__ = ["operation_results", "BASELINE_DAYS"]
+__all__ = ["operation_results", "operations_review", "BASELINE_DAYS"]
 
 schema().node("Declaration")
 
@@ -57,6 +57,14 @@ _SCOPE_COLUMNS = (
 )
 
 
+class _Bare:
+    """The feature state without a snapshot: no importer known, no mapped columns."""
+
+    enterprises: dict = {}
+    extra_numeric: tuple = ()
+    extra_categorical: tuple = ()
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -81,8 +89,9 @@ def baseline(store: DeclarationStore, state, operation: Operation) -> dict:
     """Inspections and hits of the operation's scope in the :data:`BASELINE_DAYS` before its start."""
     since, until = operation.start - timedelta(days=BASELINE_DAYS), operation.start
     window = {"from": since.isoformat(), "to": (until - timedelta(days=1)).isoformat()}
-    if state is None or not store.declaration_files():
+    if not store.declaration_files():
         return {**window, "inspected": 0, "hits": 0, "hit_rate": None}
+    state = state if state is not None else _Bare()
     with DuckDBDeclarations(store) as engine:
         present = set(engine.columns())
         columns = ", ".join(quoted(c) if c in present else f"NULL AS {quoted(c)}" for c in _SCOPE_COLUMNS)
@@ -116,7 +125,7 @@ def operation_results(
 ) -> dict:
     """The operation's results so far: in scope, selected, inspected, found; the interim review (what was selected
     before half time) once half time has passed; the baseline. ``state`` is the serving scorer's feature state
-    (the importers' categories and network risk the scope may name), None without a snapshot."""
+    (the importers' categories and network risk the scope may name; None: only what the declarations say)."""
     today = today or date.today()
     selected = log.selected_by(operation.id)
     ids = [d for d, _ in selected]
@@ -142,3 +151,24 @@ def operation_results(
         sync_store(driver, database, store)
     results["baseline"] = baseline(store, state, operation)
     return results
+
+
+def operations_review(
+    driver: neo4j.Driver,
+    database: str,
+    log: DecisionLog,
+    store: DeclarationStore,
+    state,
+    tally: Tally,
+    operations: list[Operation],
+    districts: frozenset[str] | None = None,
+) -> list[dict]:
+    """The results of every operation that has started (for the report), those reaching ``districts`` only."""
+    today = date.today()
+    out = []
+    for operation in operations:
+        reach = office_scope(operation.owner, operation.offices)
+        if operation.start > today or (districts is not None and reach is not None and not reach & districts):
+            continue
+        out.append(operation_results(driver, database, log, store, state, tally, operation, today))
+    return out

@@ -7,6 +7,8 @@ sub-centre on plastics, electrical machinery, machinery and footwear (HS 39, 85,
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 import httpx
@@ -171,6 +173,13 @@ def test_results_follow_the_feedback_and_compare_with_the_scope_before(served):
     assert body["baseline"]["from"] == "2024-07-01" and body["baseline"]["to"] == "2025-06-30"
     assert (body["baseline"]["inspected"], body["baseline"]["hits"]) == (len(earlier), hits_before) and len(earlier)
 
+    # the report for decision makers carries the same results, and its page shows them
+    report = li.get("/v1/reports/analysis", params={"format": "json"})
+    assert report.status_code == 200, report.text
+    assert [o["results"] for o in report.json()["operations"]] == [body["results"]]
+    page = li.get("/v1/reports/analysis").text
+    assert "Special operations" in page and operation_id in page and "Interim review at half time" in page
+
 
 def test_ending_an_operation_takes_four_eyes_and_stops_its_selection(served):
     server, li, wang, clearance, rows, in_scope, _ = served
@@ -192,3 +201,29 @@ def test_ending_an_operation_takes_four_eyes_and_stops_its_selection(served):
     again = li.post(f"/v1/operations/{operation_id}/end")
     assert again.status_code == 422 and "ended already" in again.json()["error"]["message"]
     assert li.get("/v1/operations/op-unknown").status_code == 404
+
+
+def test_the_cli_proposes_lists_and_shows_operations(served, trained):
+    from tests.conftest import run_cli
+
+    server, li, *_ = served
+    env = {**trained[0], "RISKGRAPH_HOME": str(server.home)}
+    folder = server.home / "cli-operation"
+    folder.mkdir()
+    (folder / "bad.yaml").write_text(json.dumps({**OPERATION, "owner": "SC-NOWHERE"}))
+    refused = run_cli(env, "operations", "add", str(folder / "bad.yaml"), "--by", "analyst li", check=False)
+    assert refused.returncode == 1 and "owner" in refused.stderr and "is not a sub-centre" in refused.stderr
+    (folder / "op.yaml").write_text(json.dumps({**OPERATION, "name": "from the command line", "inspection_rate": 0.1}))
+    proposed = run_cli(env, "operations", "add", str(folder / "op.yaml"), "--by", "analyst li")
+    change = re.search(r"proposed change (chg-\w+)", proposed.stderr).group(1)
+    own = run_cli(env, "rules", "approve", change, "--by", "analyst li", check=False)
+    assert own.returncode == 1 and "someone else approves it" in own.stderr
+    run_cli(env, "rules", "approve", change, "--by", "analyst wang")
+    listed = json.loads(run_cli(env, "operations", "list", "--json").stdout)
+    added = next(o for o in listed if o["name"] == "from the command line")
+    assert added["status"] == "running" and added["approved_by"] == "analyst wang"
+    assert added["id"] in [o["id"] for o in li.get("/v1/operations").json()["data"]]  # the server follows the file
+    shown = json.loads(run_cli(env, "operations", "show", added["id"]).stdout)
+    assert shown["results"]["selected"] == 0 and shown["baseline"]["inspected"] > 0
+    ending = run_cli(env, "operations", "end", added["id"], "--by", "analyst li")
+    assert "end_operation" in ending.stderr
