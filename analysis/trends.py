@@ -30,7 +30,18 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-__all__ = ["DIMENSIONS", "TrendSettings", "detect_trends", "store_warnings", "read_warnings", "WARNINGS"]
+from columnar.engines import DuckDBDeclarations
+from columnar.store import DeclarationStore
+
+__all__ = [
+    "DIMENSIONS",
+    "TrendSettings",
+    "detect_trends",
+    "store_warnings",
+    "read_warnings",
+    "watch_flow",
+    "WARNINGS",
+]
 
 #: dimension -> (SQL expression over the declarations, the columns it needs, the operation scope field it drafts)
 DIMENSIONS = {
@@ -198,3 +209,14 @@ def store_warnings(home: Path, warnings: list[dict]) -> list[dict]:
     staging.write_text(json.dumps({"warnings": fresh + kept}, indent=1))
     os.replace(staging, path)
     return fresh
+
+
+def watch_flow(home: Path, as_of: date | None = None) -> list[dict]:
+    """Detect over the home's columnar copy (after an analysis, which has checked it against the graph) and keep
+    the new warnings; returns them."""
+    store = DeclarationStore(home)
+    if not store.declaration_files():
+        return []
+    with DuckDBDeclarations(store) as engine:
+        found = detect_trends(engine, as_of)
+    return store_warnings(home, found)

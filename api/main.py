@@ -45,6 +45,7 @@ from api.routes import (
     rules,
     same_firm,
     score,
+    trends,
 )
 from graph.config import settings
 from graph.home import api_serving
@@ -66,6 +67,7 @@ ROUTERS = (
     (score, allow(read=(), write=("clearance-system",))),
     (rules, allow(read=("analyst",), write=("analyst",))),
     (operations, allow(read=("analyst",), write=("analyst",))),
+    (trends, allow(read=("analyst",), write=("analyst",))),
     (feedback, allow(read=("analyst", "auditor"), write=("clearance-system", "auditor"))),
     (explore, allow(read=READERS), SCOPED),
     (networks, allow(read=READERS), SCOPED),

@@ -33,6 +33,7 @@ __all__ = [
     "OperationProposed",
     "OperationsPublic",
     "OperationResultsPublic",
+    "TrendWarningsPublic",
     "HealthPublic",
     "LivenessPublic",
     "ModelCardPublic",
@@ -591,3 +592,24 @@ class OperationResultsPublic(BaseModel):
     results: OperationFound
     interim: OperationInterim | None = Field(description="the review at half time, once it has passed")
     baseline: OperationBaseline = Field(description="the same scope's inspections in the year before the start")
+
+
+class TrendWarningPublic(BaseModel):
+    """What rose in the whole flow (``analysis.trends``), with its evidence and a drafted operation."""
+
+    id: str
+    as_of: str
+    dimension: Literal["chapter", "heading", "origin", "route", "port", "office", "broker"]
+    value: str
+    kind: Literal["volume", "hit"]
+    detail: str
+    evidence: dict[str, float]
+    draft_operation: dict[str, Any] | None = Field(
+        description="the operation to submit (POST /v1/trends/{id}/operation); null for a broker (an audit lead)"
+    )
+    raised_at: str
+
+
+class TrendWarningsPublic(BaseModel):
+    data: list[TrendWarningPublic]
+    count: int

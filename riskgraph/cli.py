@@ -35,6 +35,7 @@ from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.store_cli import register as register_store_commands
+from riskgraph.trends_cli import register as register_trends_commands
 from riskgraph.watchlist_cli import register as register_watchlist_commands
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
@@ -48,6 +49,7 @@ register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)
 register_operations_commands(app)
+register_trends_commands(app)
 register_reference_commands(app)
 register_store_commands(app)
 

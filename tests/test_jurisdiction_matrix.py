@@ -191,6 +191,8 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("POST", "/v1/operations"): [{"json": _operation(OWNER[kind])}],
         ("GET", "/v1/operations/{operation_id}"): [{"path": {"operation_id": records[f"op-{kind}"]}}],
         ("POST", "/v1/operations/{operation_id}/end"): [{"path": {"operation_id": records[f"op-{kind}"]}}],
+        ("GET", "/v1/trends"): [{}],
+        ("POST", "/v1/trends/{warning_id}/operation"): [{"path": {"warning_id": "TW-unknown"}}],
         ("POST", "/v1/feedback"): [
             {"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}},
             # an outcome of a declaration lodged outside changes what an outside firm is known for

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pandas as pd
 import pytest
 
-from graph.reference import jurisdiction
+from analysis.trends import detect_trends
+from columnar.engines import DuckDBDeclarations
+from columnar.store import DeclarationStore, declaration_table
+from graph.reference import department_code, jurisdiction
 
 pytest_plugins = ("tests.scoring_setup",)
 
@@ -227,3 +230,42 @@ def test_the_cli_proposes_lists_and_shows_operations(served, trained):
     assert shown["results"]["selected"] == 0 and shown["baseline"]["inspected"] > 0
     ending = run_cli(env, "operations", "end", added["id"], "--by", "analyst li")
     assert "end_operation" in ending.stderr
+
+
+def test_a_trend_warnings_drafted_operation_is_submitted_in_one_step(served, tmp_path):
+    from analysis.trends import store_warnings
+    from tests.test_trends import START, _flow
+
+    server, li, wang, *_ = served
+    flow = _flow(220, 40, 2)
+    surge = flow.iloc[:45].assign(
+        id=[f"S-{i}" for i in range(45)],
+        date=[START + timedelta(days=205 + i // 3) for i in range(45)],
+        route="ECGYE>PAONX>CNTAO",
+    )
+    recent = flow["date"] >= START + timedelta(days=206)
+    flow.loc[recent & (flow["declarant_id"] == "BRK-7"), ["inspected", "violation"]] = 1
+    store = DeclarationStore(tmp_path)
+    store.write(declaration_table(pd.concat([flow, surge], ignore_index=True)), "planted")
+    with DuckDBDeclarations(store) as engine:
+        raised = detect_trends(engine)
+    store_warnings(server.home, raised)
+    route = next(w for w in raised if w["dimension"] == "route")
+    broker = next(w for w in raised if w["dimension"] == "broker")
+
+    listed = li.get("/v1/trends").json()
+    assert route["id"] in [w["id"] for w in listed["data"]]
+    assert broker["id"] not in [w["id"] for w in listed["data"]]  # a firm: not for a key limited to a sub-centre
+    unlimited = _client(server, "analyst zhou", office=department_code())  # the department: not limited
+    assert broker["id"] in [w["id"] for w in unlimited.get("/v1/trends").json()["data"]]
+    refused = unlimited.post(f"/v1/trends/{broker['id']}/operation")
+    assert refused.status_code == 422 and "broker" in refused.json()["error"]["message"]
+    assert li.post("/v1/trends/TW-unknown/operation").status_code == 404
+
+    submitted = li.post(f"/v1/trends/{route['id']}/operation")
+    assert submitted.status_code == 202, submitted.text
+    operation = submitted.json()["operation"]
+    assert operation["scope"]["route"] == ["ECGYE>PAONX>CNTAO"] and operation["owner"] == "SC-SHANGHAI"
+    assert li.post(f"/v1/rules/changes/{submitted.json()['change']}/approve").status_code == 403
+    assert wang.post(f"/v1/rules/changes/{submitted.json()['change']}/approve").status_code == 200
+    assert operation["id"] in [o["id"] for o in li.get("/v1/operations").json()["data"]]
