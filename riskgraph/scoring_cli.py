@@ -232,6 +232,7 @@ def score(
         counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
     finally:
         log.close()  # every decision committed before the command returns
+        scorer.operations.sync()  # what the special operations counted joins the shared tally
     counts["seconds"] = round(time.perf_counter() - began, 2)
     counts["snapshot"] = meta["version"]
     console.print(

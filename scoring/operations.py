@@ -275,8 +275,22 @@ class OperationBook:
             (o, compile_conditions(o.scope, office_scope(o.owner, o.offices), o.start, o.last_day)) for o in operations
         ]
 
+    @classmethod
+    def of(cls, home: Path) -> OperationBook:
+        """The home's operations with its tally as it stands (read now): what ``riskgraph score`` applies."""
+        operations = OperationStore(home).all()
+        tally = Tally(home)
+        if operations:
+            tally.sync()
+        return cls(tally, operations)
+
     def __len__(self) -> int:
         return len(self.compiled)
+
+    def sync(self) -> None:
+        """Hand what was counted here to the shared tally (a command's end)."""
+        if self.compiled and self.tally is not None:
+            self.tally.sync()
 
     def apply(self, decisions: list, prepared: list[dict], view) -> None:
         """Send the in-scope declarations each operation ranks high enough to physical inspection, naming it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, timedelta
 
 import httpx
@@ -269,3 +270,27 @@ def test_a_trend_warnings_drafted_operation_is_submitted_in_one_step(served, tmp
     assert li.post(f"/v1/rules/changes/{submitted.json()['change']}/approve").status_code == 403
     assert wang.post(f"/v1/rules/changes/{submitted.json()['change']}/approve").status_code == 200
     assert operation["id"] in [o["id"] for o in li.get("/v1/operations").json()["data"]]
+
+
+def test_the_ranking_holds_over_a_restart_and_across_two_workers(served, start_server, trained):
+    server, li, *_, rows, in_scope, _ = served
+    operation_id = li.get("/v1/operations").json()["data"][0]["id"]
+    seen = li.get(f"/v1/operations/{operation_id}").json()["in_scope_seen"]
+    server.stop()  # a clean stop hands its last counts to the shared tally
+    again = start_server({**trained[0], "RISKGRAPH_HOME": str(server.home)}, "--workers", "2")
+    analyst = _client(again, "analyst qian")
+    assert analyst.get(f"/v1/operations/{operation_id}").json()["in_scope_seen"] == seen
+    clearance = _client(again, "clearance two", "clearance-system", None)
+    selected = set()
+    for start in range(0, len(rows), 100):  # a hundred at a time, so both workers take some
+        answer = clearance.post("/v1/score/batch", json={"declarations": rows[start : start + 100]})
+        assert answer.status_code == 200, answer.text
+        selected |= {d["declaration_id"] for d in answer.json()["data"] if _selected_by(d, operation_id)}
+    assert abs(len(selected) / len(in_scope) - RATE) < 0.06 and selected <= in_scope
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # each worker adds its counts and reads everyone's once a second
+        counted = {analyst.get(f"/v1/operations/{operation_id}").json()["in_scope_seen"] for _ in range(6)}
+        if counted == {seen + len(in_scope)}:
+            break
+        time.sleep(1)
+    assert counted == {seen + len(in_scope)}
