@@ -5,8 +5,9 @@ file's modification time with what it holds, and swaps in a new scorer (built of
 assigned in one step) when either changed; the published lookouts and the watchlists (``scoring.lookouts``,
 ``scoring.watchlists``) are read again when their files changed; violators recorded since (feedback, confirmed cases:
 ``scoring.violator_journal``) are applied to the identifier index in place. The special operations
-(``scoring.operations``) are followed like the rules, and their shared tally is synchronised on the same
-clock (what this worker counted goes to the file, everyone's totals come back). Requests never wait on
+(``scoring.operations``) are followed like the rules; their shared tally is synchronised once a second by a
+thread of its own (what this worker counted goes to the file, everyone's totals come back), so an idle worker's
+counts reach the others too. Requests never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
 a decision with another snapshot's version.
@@ -15,6 +16,8 @@ a decision with another snapshot's version.
 from __future__ import annotations
 
 import gc
+import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,7 +31,10 @@ from scoring.snapshot import SnapshotError, latest_version, load_scorer
 from scoring.violator_journal import ViolatorEvent, ViolatorJournal
 from scoring.watchlists import read_watchlists, watchlists_stamp
 
-__all__ = ["Loaded", "LiveScorer"]
+__all__ = ["Loaded", "LiveScorer", "SYNC_EVERY"]
+
+#: seconds between a worker's synchronisations of the operations' shared tally
+SYNC_EVERY = 1.0
 
 
 class Loaded(NamedTuple):
@@ -54,6 +60,9 @@ class LiveScorer:
         self._checked = 0.0
         self._lock = threading.Lock()
         self.refresh(force=True)
+        self._stop = threading.Event()
+        self._syncer = threading.Thread(target=self._sync_loop, name="operation-tally", daemon=True)
+        self._syncer.start()
 
     @property
     def ready(self) -> bool:
@@ -128,8 +137,14 @@ class LiveScorer:
         if self._loaded is not None and mtime != self._operations_mtime:
             self._loaded.scorer.set_operations(OperationBook(self.tally, self.operations.all()))
             self._operations_mtime = mtime
-        if self._operations_mtime > 0:
-            self.tally.sync()
+
+    def _sync_loop(self) -> None:
+        while not self._stop.wait(SYNC_EVERY):
+            if self._operations_mtime > 0:
+                try:
+                    self.tally.sync()
+                except sqlite3.Error as exc:  # keep counting in memory; the next round tries again
+                    print(f"operation tally not synchronised: {exc}", file=sys.stderr, flush=True)
 
     def follow_operations(self) -> None:
         """Read the operations now (a route of this process just approved or ended one)."""
@@ -138,6 +153,8 @@ class LiveScorer:
 
     def close(self) -> None:
         """Hand what this worker counted for the operations to the shared tally (the server's shutdown)."""
+        self._stop.set()
+        self._syncer.join()
         if self._operations_mtime > 0:
             self.tally.sync()
 
