@@ -382,6 +382,9 @@ class ReportPublic(_Open):
     operations: list[dict[str, Any]] = Field(
         default_factory=list, description="special operations that have started, with their results"
     )
+    recommendations: list[dict[str, Any]] = Field(
+        default_factory=list, description="policy proposals (reference price, licence, procedure) with evidence"
+    )
 
 
 class AuditPublic(BaseModel):

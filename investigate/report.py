@@ -18,6 +18,8 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
   its members was in a high-risk network before);
 - **special operations**: what each operation selected, inspected and found, its interim review at half time and
   its hit rate against the same scope before it started (``scoring.operation_results``, given by the caller);
+- **policy recommendations**: findings turned into proposals (a reference price, a licence requirement, a procedure
+  change at an office), each with its evidence (:mod:`investigate.recommendations`);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
   leads of :mod:`investigate.leads`) and their latest declarations never inspected, each with why.
 
@@ -48,6 +50,7 @@ from graph.targets import target_table
 from investigate import explore
 from investigate.leads import rank_leads, snapshot_shortfalls
 from investigate.queries import top_networks
+from investigate.recommendations import policy_recommendations
 from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
@@ -400,6 +403,7 @@ def analysis_report(
             "targets": [],
             "networks": [],
             "instructions": [],
+            "recommendations": [],
         }
     latest = latest.to_native()
     keys = _month_keys(latest, months)
@@ -421,4 +425,5 @@ def analysis_report(
         "targets": _targets(driver, database, period, scope, keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
+        "recommendations": policy_recommendations(driver, database, period, scope),
     }
