@@ -1,7 +1,8 @@
 """Policy recommendations for decision makers: findings of the period turned into proposals, each with its evidence.
 
 - **reference price** for a tariff line (HS6) whose inspections keep finding under-valuation: the proposal is the
-  median unit value (US dollars per kg) of the line's inspections that found nothing;
+  median unit value (per kg, in the money unit of the report: US dollars, or the declarations' one currency) of the
+  line's inspections that found nothing;
 - **licence requirement** for a commodity (HS heading) whose inspections without a licence or certificate keep
   hitting, against the same heading's licensed ones;
 - **procedure change** at an office whose inspections find far less (move capacity to document checks or
@@ -66,7 +67,7 @@ def _below(hits: int, n: int, rate: float) -> float:
     return stats.binomtest(hits, n, min(max(rate, 1e-6), 1 - 1e-6), alternative="less").pvalue
 
 
-def _reference_prices(rows: list[dict], min_hits: int, alpha: float) -> list[dict]:
+def _reference_prices(rows: list[dict], min_hits: int, alpha: float, unit: str) -> list[dict]:
     inspected = sum(r["inspected"] for r in rows)
     rate = sum(r["under"] for r in rows) / inspected if inspected else 0.0
     bar = alpha / max(len(rows), 1)
@@ -78,12 +79,13 @@ def _reference_prices(rows: list[dict], min_hits: int, alpha: float) -> list[dic
             {
                 "kind": "reference price",
                 "subject": f"HS {r['line']}",
-                "proposal": f"set a reference price of {r['clean_unit']:,.2f} USD/kg for HS {r['line']}",
+                "proposal": f"set a reference price of {r['clean_unit']:,.2f} {unit}/kg for HS {r['line']}",
                 "evidence": {
                     "inspected": r["inspected"],
                     "under_valued": r["under"],
                     "hit_rate": round(r["under"] / r["inspected"], 4),
                     "flow_rate": round(rate, 4),
+                    "money_unit": unit,
                     "clean_unit_value": round(r["clean_unit"], 2),
                     "under_valued_unit_value": None if r["under_unit"] is None else round(r["under_unit"], 2),
                 },
@@ -153,9 +155,11 @@ def policy_recommendations(
 ) -> list[dict]:
     """The proposals for the period's inspections (within ``districts`` when given), strongest evidence first."""
     within = {"since": period[0], "until": period[1], "districts": districts}
-    money = graph_money(driver, database).per_unit
+    money = graph_money(driver, database)
     return [
-        *_reference_prices(_read(driver, database, PER_LINE, **within, per_usd=money), min_hits, alpha),
+        *_reference_prices(
+            _read(driver, database, PER_LINE, **within, per_usd=money.per_unit), min_hits, alpha, money.unit
+        ),
         *_licences(_read(driver, database, PER_HEADING, **within), min_hits, alpha),
         *_offices(_read(driver, database, PER_OFFICE, **within), min_hits, alpha),
     ]
