@@ -136,6 +136,8 @@ class LiveScorer:
         mtime = self.operations.mtime()
         if self._loaded is not None and mtime != self._operations_mtime:
             self._loaded.scorer.set_operations(OperationBook(self.tally, self.operations.all()))
+            if mtime > 0 and self._operations_mtime == -1:  # a worker starting: everyone's counts before it serves
+                self.tally.sync()
             self._operations_mtime = mtime
 
     def _sync_loop(self) -> None:
