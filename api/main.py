@@ -39,11 +39,13 @@ from api.routes import (
     metrics,
     networks,
     offices,
+    operations,
     page,
     reports,
     rules,
     same_firm,
     score,
+    trends,
 )
 from graph.config import settings
 from graph.home import api_serving
@@ -64,6 +66,8 @@ ROUTERS = (
     (page, None),
     (score, allow(read=(), write=("clearance-system",))),
     (rules, allow(read=("analyst",), write=("analyst",))),
+    (operations, allow(read=("analyst",), write=("analyst",))),
+    (trends, allow(read=("analyst",), write=("analyst",))),
     (feedback, allow(read=("analyst", "auditor"), write=("clearance-system", "auditor"))),
     (explore, allow(read=READERS), SCOPED),
     (networks, allow(read=READERS), SCOPED),
@@ -93,6 +97,7 @@ def create_app(home: Path | None = None) -> FastAPI:
             app.state.log = DecisionLog(home)
             _say_ready(app.state.live)
             yield
+            app.state.live.close()
             app.state.log.close()
 
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)

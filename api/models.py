@@ -20,6 +20,8 @@ from ingest.fields import CANONICAL_FIELDS, NUMERIC_FIELDS, OUTCOME_FIELDS, REQU
 from investigate.intel_records import KINDS as INTEL_KINDS
 from investigate.intel_records import SCALES as INTEL_SCALES
 from scoring.new_firms import NewFirmPolicy
+from scoring.operations import Operation
+from scoring.rules import Conditions
 
 __all__ = [
     "DeclarationIn",
@@ -30,6 +32,11 @@ __all__ = [
     "RuleDisable",
     "NewFirmPolicyIn",
     "NewFirmPoliciesPublic",
+    "OperationCreate",
+    "OperationProposed",
+    "OperationsPublic",
+    "OperationResultsPublic",
+    "TrendWarningsPublic",
     "HealthPublic",
     "LivenessPublic",
     "ModelCardPublic",
@@ -414,6 +421,12 @@ class ReportPublic(_Open):
     capacity: dict[str, Any] | None
     networks: list[dict[str, Any]]
     instructions: list[dict[str, Any]]
+    operations: list[dict[str, Any]] = Field(
+        default_factory=list, description="special operations that have started, with their results"
+    )
+    recommendations: list[dict[str, Any]] = Field(
+        default_factory=list, description="policy proposals (reference price, licence, procedure) with evidence"
+    )
 
 
 class AuditPublic(BaseModel):
@@ -550,3 +563,98 @@ class AlertCase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")] | None = None
+
+
+class OperationCreate(BaseModel):
+    """A special operation as proposed (``scoring.operations``); who proposes is the key's name."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field(min_length=3, max_length=200)
+    target: str = Field(min_length=1, max_length=32, description="risk target ranking the scope: tax, security, ...")
+    owner: str = Field(min_length=2, max_length=100, description="sub-centre code (or the department)")
+    offices: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=200)
+    start: date
+    end: date
+    inspection_rate: float = Field(gt=0, le=1, description="share of the scope sent to physical inspection")
+    scope: Conditions
+    description: str | None = Field(None, max_length=1000)
+
+
+class OperationProposed(BaseModel):
+    """A proposed operation: in force once someone else approves ``change`` (``/v1/rules/changes/{id}/approve``)."""
+
+    change: str
+    action: Literal["add_operation", "end_operation"]
+    operation: Operation
+    proposed_by: str
+    proposed_at: str
+
+
+class OperationEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    acting_for: Annotated[
+        str | None, Field(min_length=2, max_length=32, description="your sub-centre code (default: the owner)")
+    ] = None
+
+
+class OperationListed(Operation):
+    status: Literal["scheduled", "running", "ended"]
+
+
+class OperationsPublic(BaseModel):
+    data: list[OperationListed]
+    count: int
+
+
+class OperationFound(BaseModel):
+    selected: int = Field(description="declarations the operation sent to physical inspection")
+    inspected: int = Field(description="of those, with an inspection outcome recorded")
+    hits: int
+    hit_rate: float | None
+    revenue_recovered: float
+    by_type: dict[str, int] = Field(description="hits by violation type (seizure kind where recorded)")
+
+
+class OperationInterim(OperationFound):
+    as_of: str = Field(description="half time: what was selected before it")
+
+
+class OperationBaseline(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    inspected: int
+    hits: int
+    hit_rate: float | None
+
+
+class OperationResultsPublic(BaseModel):
+    operation: Operation
+    status: Literal["scheduled", "running", "ended"]
+    half_time: str
+    in_scope_seen: int = Field(description="in-scope declarations counted by the operation's ranking so far")
+    results: OperationFound
+    interim: OperationInterim | None = Field(description="the review at half time, once it has passed")
+    baseline: OperationBaseline = Field(description="the same scope's inspections in the year before the start")
+
+
+class TrendWarningPublic(BaseModel):
+    """What rose in the whole flow (``analysis.trends``), with its evidence and a drafted operation."""
+
+    id: str
+    as_of: str
+    dimension: Literal["chapter", "heading", "origin", "route", "port", "office", "broker"]
+    value: str
+    kind: Literal["volume", "hit"]
+    detail: str
+    evidence: dict[str, float]
+    draft_operation: dict[str, Any] | None = Field(
+        description="the operation to submit (POST /v1/trends/{id}/operation); null for a broker (an audit lead)"
+    )
+    raised_at: str
+
+
+class TrendWarningsPublic(BaseModel):
+    data: list[TrendWarningPublic]
+    count: int

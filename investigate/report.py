@@ -16,6 +16,10 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
 - **warnings**: high-risk networks in the latest analysis run that the previous run did not have
   (networks are renumbered every run, so they are matched by members: a network is new when none of
   its members was in a high-risk network before);
+- **special operations**: what each operation selected, inspected and found, its interim review at half time and
+  its hit rate against the same scope before it started (``scoring.operation_results``, given by the caller);
+- **policy recommendations**: findings turned into proposals (a reference price, a licence requirement, a procedure
+  change at an office), each with its evidence (:mod:`investigate.recommendations`);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
   leads of :mod:`investigate.leads`) and their latest declarations never inspected, each with why.
 
@@ -52,6 +56,7 @@ from graph.targets import target_table
 from investigate import explore
 from investigate.leads import rank_leads
 from investigate.queries import top_networks
+from investigate.recommendations import policy_recommendations
 from scoring.model import model_card
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
@@ -387,6 +392,7 @@ def analysis_report(
     top: int = 5,
     instructions: int = 6,
     districts: frozenset[str] | None = None,
+    operations: list[dict] | None = None,
 ) -> dict:
     """Every figure of the report as plain JSON-ready data.
 
@@ -402,6 +408,8 @@ def analysis_report(
         How many networks to show with a chart.
     instructions : int
         How many audits to instruct (cases: a third of it; declarations: twice it).
+    operations : list of dict, optional
+        :func:`scoring.operation_results.operations_review` (None: none to show).
     """
     if months < 1 or top < 1 or instructions < 1:
         raise ValueError("months, top and instructions must be at least 1")
@@ -416,6 +424,7 @@ def analysis_report(
         "analysis": snapshot_meta and {k: snapshot_meta.get(k) for k in ("version", "as_of", "analysed_at", "engine")},
         "decisions": decisions,
         "model": model_card(home),
+        "operations": operations or [],
     }
     limited = Scope(driver, database, scope)
     report["warnings"] = _warnings(limited, home)
@@ -429,6 +438,7 @@ def analysis_report(
             "targets": [],
             "networks": [],
             "instructions": [],
+            "recommendations": [],
         }
     latest = latest.to_native()
     keys = _month_keys(latest, months)
@@ -451,4 +461,5 @@ def analysis_report(
         "targets": _targets(figures["VIOLATIONS_BY_TYPE"], keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
+        "recommendations": policy_recommendations(driver, database, period, scope),
     }

@@ -86,6 +86,7 @@ def analyze(
     communities and networks, propagation from new outcomes) and says so; ``--full`` recomputes everything.
     """
     from analysis.run import ENGINES, run_analysis
+    from analysis.trends import watch_flow
     from columnar.engines import DECLARATION_ENGINES
     from investigate.alerts import raise_alerts
     from scoring.snapshot import refresh_analysis
@@ -138,6 +139,7 @@ def analyze(
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run.table, run.networks)
     raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
+    trends = watch_flow(settings().home)  # dynamic focus: what rose in the whole flow (riskgraph trends list)
     networks = run.networks
     scope = (
         f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
@@ -149,7 +151,8 @@ def analyze(
     console.print(
         f"analysed {scope}{run.counts['analysed']:,} enterprises as of {run.as_of} with {run.engine}: "
         f"{len(networks):,} networks, top score {networks[0]['score'] if networks else 0:.0f}; "
-        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}; {raised:,} new alerts",
+        f"{run.timings['total']:.1f}s; snapshot {run.snapshot}; {raised:,} new alerts; "
+        f"{len(trends):,} new trend warnings",
         highlight=False,
         soft_wrap=True,
     )
@@ -163,6 +166,7 @@ def analyze(
             "timings": run.timings,
             "snapshot": str(run.snapshot),
             "alerts": raised,
+            "trend_warnings": [w["id"] for w in trends],
             "top_networks": [_network_json(n) for n in networks[:5]],
             "resolution": _resolution_json(resolution) if resolution else None,
         }

@@ -30,10 +30,12 @@ from riskgraph.analysis_cli import register as register_analysis_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
 from riskgraph.intel_cli import register as register_intel_commands
+from riskgraph.operations_cli import register as register_operations_commands
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.store_cli import register as register_store_commands
+from riskgraph.trends_cli import register as register_trends_commands
 from riskgraph.watchlist_cli import register as register_watchlist_commands
 
 app = typer.Typer(help="RiskGraph: graph intelligence for customs risk management.", no_args_is_help=True)
@@ -46,6 +48,8 @@ register_watchlist_commands(app)
 register_access_commands(app)
 register_report_commands(app)
 register_scoring_commands(app)
+register_operations_commands(app)
+register_trends_commands(app)
 register_reference_commands(app)
 register_store_commands(app)
 

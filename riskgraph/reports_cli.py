@@ -59,14 +59,23 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="also print the figures as JSON")] = False,
 ) -> None:
     """The analysis report for decision makers: trends, hit rates, capacity, top networks, warnings, instructions."""
+    from columnar.store import DeclarationStore
     from investigate.report import analysis_report
     from scoring.decision_log import DecisionLog
+    from scoring.operation_results import operations_review
+    from scoring.operations import OperationStore, Tally
     from visualizations.report import render_report
 
     home = settings().home
     log = DecisionLog(home)
     try:
-        figures = analysis_report(*_connect(), home, decisions=log.channel_mix(), months=months, top=top)
+        graph = _connect()
+        tally = Tally(home)
+        tally.sync()
+        operations = operations_review(*graph, log, DeclarationStore(home), None, tally, OperationStore(home).all())
+        figures = analysis_report(
+            *graph, home, decisions=log.channel_mix(), months=months, top=top, operations=operations
+        )
     finally:
         log.close()
     out.write_text(render_report(figures), encoding="utf-8")

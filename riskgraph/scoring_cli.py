@@ -110,13 +110,19 @@ def rules_approve(
     change_id: Annotated[str, typer.Argument(metavar="ID", help="a pending change (riskgraph rules pending)")],
     by: Annotated[str, typer.Option("--by", help="who approves: not the person who proposed it")],
 ) -> None:
-    """Approve a proposed rule change: it takes effect now (four eyes: the proposer cannot approve)."""
+    """Approve a proposed rule change (a new-firm policy or a special operation too): it takes effect now (four
+    eyes: the proposer cannot approve)."""
     from scoring.new_firms import NewFirmPolicy
+    from scoring.operations import Operation
     from scoring.rule_store import RuleStore
 
     rule = RuleStore(_home()).approve(change_id, by)
     if isinstance(rule, NewFirmPolicy):
         console.print(f"new-firm policy of {rule.owner} version {rule.version}, approved by {by}", highlight=False)
+        return
+    if isinstance(rule, Operation):
+        done = f"ends {rule.ended_on}" if rule.ended_on else f"runs {rule.start}..{rule.end}"
+        console.print(f"operation {rule.id} ({rule.name}) {done}, approved by {by}", highlight=False)
         return
     state = "enabled" if rule.enabled else "disabled"
     console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
@@ -276,6 +282,7 @@ def score(
         counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
     finally:
         log.close()  # every decision committed before the command returns
+        scorer.operations.sync()  # what the special operations counted joins the shared tally
     counts["seconds"] = round(time.perf_counter() - began, 2)
     counts["snapshot"] = meta["version"]
     console.print(

@@ -31,6 +31,7 @@ from scoring.scorer import (
     lower_text,
     office_code,
     route_fields,
+    rule_view,
     upper_text,
 )
 from scoring.watchlists import PARTIES, apply_watchlist_hits, party_hits
@@ -152,5 +153,9 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         parties = frame[[c for c in PARTIES if c in frame.columns]].to_dict("records")
         for decision, row in zip(decisions, parties, strict=True):
             apply_watchlist_hits(decision, party_hits(scorer.watchlists, row))
+    if len(scorer.operations):  # special operations, as score_many applies them
+        fields = [cols[k] if k != "network_risk" else risks for k in RULE_FIELDS]
+        rows = [dict(zip(RULE_FIELDS, row, strict=True)) for row in zip(*fields, strict=True)]
+        scorer.operations.apply(decisions, rows, rule_view)
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

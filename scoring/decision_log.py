@@ -33,18 +33,24 @@ CREATE TABLE IF NOT EXISTS decisions (
   scored_at TEXT NOT NULL,
   snapshot TEXT,
   score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT,
-  leading_target TEXT, targets TEXT
+  leading_target TEXT, targets TEXT, operations TEXT
 )
 """
 _COLUMNS = (
     "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links, "
-    "leading_target, targets"
+    "leading_target, targets, operations"
 )
-_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 13)})"
 #: columns a log written by an earlier version lacks
-_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT"}
+_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT", "operations": "TEXT"}
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
+
+
+def _operations(decision: Decision) -> str | None:
+    """The special operations that selected the decision (``scoring.operations``), as JSON; None for none."""
+    ops = [r["operation"] for r in decision.reasons if r["kind"] == "operation"]
+    return json.dumps(ops) if ops else None
 
 
 class DecisionLog:
@@ -86,6 +92,7 @@ class DecisionLog:
                     json.dumps(d.links, ensure_ascii=False) if d.links else None,
                     d.leading_target,
                     json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
+                    _operations(d),
                 )
                 for d in decisions
             ]
@@ -141,6 +148,7 @@ class DecisionLog:
                     item["rule_hits"] = json.loads(item["rule_hits"])
                     item["links"] = json.loads(item["links"] or "[]")
                     item["targets"] = json.loads(item["targets"] or "{}")
+                    item["operations"] = json.loads(item["operations"] or "[]")
                     found[item["declaration_id"]] = item
         return found
 
@@ -163,6 +171,16 @@ class DecisionLog:
                     entry["hits"] += 1
                     entry["last_hit"] = max(entry["last_hit"], at)
         return out
+
+    def selected_by(self, operation_id: str) -> list[tuple[str, str]]:
+        """(declaration id, scored at) of the decisions the special operation sent to inspection, oldest first."""
+        self.flush()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT declaration_id, scored_at, operations FROM decisions WHERE operations IS NOT NULL "
+                "ORDER BY scored_at"
+            ).fetchall()
+        return [(d, at) for d, at, ops in rows if operation_id in json.loads(ops)]
 
     def channel_mix(self) -> dict:
         """Decisions per channel and level over the whole log, with the first and last time scored."""

@@ -4,7 +4,10 @@ At most once per ``check_every`` seconds it compares the snapshot's ``latest`` p
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
 assigned in one step) when either changed; the published lookouts and the watchlists (``scoring.lookouts``,
 ``scoring.watchlists``) are read again when their files changed; violators recorded since (feedback, confirmed cases:
-``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
+``scoring.violator_journal``) are applied to the identifier index in place. The special operations
+(``scoring.operations``) are followed like the rules; their shared tally is synchronised once a second by a
+thread of its own (what this worker counted goes to the file, everyone's totals come back), so an idle worker's
+counts reach the others too. Requests never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
 a decision with another snapshot's version.
@@ -13,19 +16,25 @@ a decision with another snapshot's version.
 from __future__ import annotations
 
 import gc
+import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 from scoring.lookouts import lookouts_mtime, read_lookouts
+from scoring.operations import OperationBook, OperationStore, Tally
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
 from scoring.snapshot import SnapshotError, latest_version, load_scorer
 from scoring.violator_journal import ViolatorEvent, ViolatorJournal
 from scoring.watchlists import read_watchlists, watchlists_stamp
 
-__all__ = ["Loaded", "LiveScorer"]
+__all__ = ["Loaded", "LiveScorer", "SYNC_EVERY"]
+
+#: seconds between a worker's synchronisations of the operations' shared tally
+SYNC_EVERY = 1.0
 
 
 class Loaded(NamedTuple):
@@ -41,6 +50,9 @@ class LiveScorer:
         self.check_every = check_every
         self.rules = RuleStore(home)
         self.journal = ViolatorJournal(home)
+        self.operations = OperationStore(home)
+        self.tally = Tally(home)
+        self._operations_mtime = -1
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._lookouts_stamp = (-1, -1)
@@ -48,6 +60,9 @@ class LiveScorer:
         self._checked = 0.0
         self._lock = threading.Lock()
         self.refresh(force=True)
+        self._stop = threading.Event()
+        self._syncer = threading.Thread(target=self._sync_loop, name="operation-tally", daemon=True)
+        self._syncer.start()
 
     @property
     def ready(self) -> bool:
@@ -100,6 +115,7 @@ class LiveScorer:
                     stamp, lists = lookouts_mtime(self.home), watchlists_stamp(self.home)
                     self._loaded = Loaded(*load_scorer(self.home, version))
                     self._rules_mtime, self._lookouts_stamp, self._watchlists_stamp = mtime, stamp, lists
+                    self._operations_mtime = -1  # the new scorer gets the operations below
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
                     gc.collect()
@@ -113,8 +129,37 @@ class LiveScorer:
                 self._loaded.scorer.set_new_firm_policies(self.rules.policies())
                 self._rules_mtime = mtime
             self._follow_lookouts()
+            self._follow_operations()
         finally:
             self._lock.release()
+
+    def _follow_operations(self) -> None:
+        mtime = self.operations.mtime()
+        if self._loaded is not None and mtime != self._operations_mtime:
+            self._loaded.scorer.set_operations(OperationBook(self.tally, self.operations.all()))
+            if mtime > 0 and self._operations_mtime == -1:  # a worker starting: everyone's counts before it serves
+                self.tally.sync()
+            self._operations_mtime = mtime
+
+    def _sync_loop(self) -> None:
+        while not self._stop.wait(SYNC_EVERY):
+            if self._operations_mtime > 0:
+                try:
+                    self.tally.sync()
+                except sqlite3.Error as exc:  # keep counting in memory; the next round tries again
+                    print(f"operation tally not synchronised: {exc}", file=sys.stderr, flush=True)
+
+    def follow_operations(self) -> None:
+        """Read the operations now (a route of this process just approved or ended one)."""
+        with self._lock:
+            self._follow_operations()
+
+    def close(self) -> None:
+        """Hand what this worker counted for the operations to the shared tally (the server's shutdown)."""
+        self._stop.set()
+        self._syncer.join()
+        if self._operations_mtime > 0:
+            self.tally.sync()
 
     def follow_intel(self) -> None:
         """Read the published lookouts and the violator journal now if they changed (a route of this process

@@ -10,7 +10,9 @@ half a file and two writers never lose each other's change.
 Four eyes: a change (a new rule, a new version, a disable) is first *proposed*
 (:meth:`RuleStore.propose`, kept in ``rules/pending.json``, not read by the scorer) and takes effect
 only when someone else approves it (:meth:`RuleStore.approve`); the version then records both who
-changed it and who approved it. The proposer cannot approve their own change.
+changed it and who approved it. The proposer cannot approve their own change. Special operations
+(``scoring.operations``) are risk parameters too and go through the same pending changes
+(``add_operation``, ``end_operation``).
 
 The new-firm policies (``scoring.new_firms``: one per sub-centre) are risk parameters too: kept in the
 same file, versioned and proposed and approved the same way (action ``policy``).
@@ -29,6 +31,7 @@ from pathlib import Path
 from graph.home import RULES
 from graph.reference import department_code
 from scoring.new_firms import POLICY_ID, NewFirmPolicy, parse_policy
+from scoring.operations import Operation, OperationStore, parse_operation
 from scoring.rules import Rule, RuleError, parse_rule
 
 __all__ = ["RuleStore", "RuleForbidden"]
@@ -49,6 +52,7 @@ class RuleStore:
         self.folder = Path(home) / RULES
         self.path = self.folder / "rules.json"
         self.pending_path = self.folder / "pending.json"
+        self.operations = OperationStore(home)
 
     def mtime(self) -> int:
         try:
@@ -106,9 +110,11 @@ class RuleStore:
         rule_id: str | None = None,
         acting_for: str | None = None,
         key: str | None = None,
+        operation: dict | None = None,
     ) -> dict:
         """Record a change (``add`` with the rule's fields, ``disable`` with ``rule_id``, ``policy`` with a
-        new-firm policy's fields in ``rule``) for approval.
+        new-firm policy's fields in ``rule``, ``add_operation`` with the operation's fields, ``end_operation``
+        with its id in ``rule_id``) for approval.
 
         Checked now as it will be applied (a valid rule, the owner's to change), so a proposal that
         could never be approved is refused at once. ``key`` is the API key id that proposed it.
@@ -132,8 +138,17 @@ class RuleStore:
                 raise RuleForbidden(f"the new-firm policy of {policy.owner} is not {acting_for}'s to change")
             target, owner = POLICY_ID, policy.owner
             payload = policy.model_dump(mode="json", include=_POLICY_FIELDS)
+        elif action == "add_operation":
+            parsed = parse_operation(operation or {}, by)
+            target, owner, payload = parsed.id, parsed.owner, parsed.model_dump(mode="json")
+        elif action == "end_operation":
+            running = self.operations.get(rule_id)
+            _check_owner_of(f"operation {running.id}", running.owner, acting_for or running.owner)
+            if running.ended_on is not None or running.end < datetime.now(UTC).date():
+                raise RuleError(f"operation {rule_id} has ended already ({running.last_day})")
+            target, owner, payload = running.id, running.owner, None
         else:
-            raise RuleError(f"unknown change {action!r}: add, disable or policy")
+            raise RuleError(f"unknown change {action!r}: add, disable, policy, add_operation or end_operation")
         change = {
             "id": f"chg-{secrets.token_hex(4)}",
             "action": action,
@@ -148,7 +163,7 @@ class RuleStore:
             changes.append(change)
         return change
 
-    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | NewFirmPolicy:
+    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | NewFirmPolicy | Operation:
         """Apply a proposed change, approved by ``by``; :class:`RuleForbidden` when ``by`` proposed it."""
         with self._pending_locked() as changes:
             found = next((c for c in changes if c["id"] == change_id), None)
@@ -163,6 +178,10 @@ class RuleStore:
                 rule = self.add(found["rule"], found["proposed_by"], approved_by=by)
             elif found["action"] == "policy":
                 rule = self.set_policy(found["rule"], found["proposed_by"], approved_by=by)
+            elif found["action"] == "add_operation":
+                rule = self.operations.add(Operation.model_validate(found["rule"]), approved_by=by)
+            elif found["action"] == "end_operation":
+                rule = self.operations.end(found["rule_id"], f"{found['proposed_by']}, approved by {by}")
             else:
                 rule = self.disable(found["rule_id"], found["proposed_by"], found["owner"], approved_by=by)
             changes.remove(found)
@@ -239,6 +258,10 @@ class RuleStore:
 
 
 def _check_owner(rule: Rule, acting_for: str) -> None:
+    _check_owner_of(f"rule {rule.id!r}", rule.owner, acting_for)
+
+
+def _check_owner_of(what: str, owner: str, acting_for: str) -> None:
     acting_for = acting_for.strip().upper()
-    if acting_for not in (rule.owner, department_code()):
-        raise RuleForbidden(f"rule {rule.id!r} belongs to {rule.owner}; {acting_for} may not change it")
+    if acting_for not in (owner, department_code()):
+        raise RuleForbidden(f"{what} belongs to {owner}; {acting_for} may not change it")

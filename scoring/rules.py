@@ -29,6 +29,11 @@ __all__ = [
     "RuleView",
     "parse_rule",
     "compile_rule",
+    "compile_conditions",
+    "check_target",
+    "check_owner",
+    "check_offices",
+    "office_scope",
 ]
 
 TARGETS = BUILT_IN  # and those a loaded targets table adds (``riskgraph targets load``)
@@ -153,42 +158,61 @@ class Rule(BaseModel):
     @field_validator("target")
     @classmethod
     def _target(cls, value: str, info: ValidationInfo) -> str:
-        allowed = targets_in_force()
-        stored = bool(info.context and info.context.get("stored"))  # a rule in force keeps its target
-        if not stored and value.strip().lower() not in allowed:
-            raise ValueError(f"{value.strip()!r} is not a risk target; target must be one of {', '.join(allowed)}")
-        return value.strip().lower()
+        return check_target(value, stored=bool(info.context and info.context.get("stored")))
 
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str) -> str:
-        office = resolve_office(value)
-        allowed = owners()
-        if office is None or office.code not in allowed:
-            raise ValueError(f"{value.strip()!r} is not a sub-centre; owner must be one of {', '.join(allowed)}")
-        return office.code
+        return check_owner(value)
 
     @model_validator(mode="after")
     def _scope(self) -> Rule:
-        allowed = jurisdiction(self.owner)
-        codes = []
-        for given in self.offices:
-            office = resolve_office(given)
-            if office is None:
-                raise ValueError(f"offices: {given!r} is not a customs office code or name")
-            if office.code not in allowed:
-                raise ValueError(f"offices: {office.code} is outside the jurisdiction of {self.owner}")
-            codes.append(office.code)
-        self.offices = sorted(set(codes))
+        self.offices = check_offices(self.owner, self.offices)
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError(f"effective_to: {self.effective_to} is before effective_from ({self.effective_from})")
         return self
 
     def scope(self) -> frozenset[str] | None:
         """District codes the rule applies at; ``None`` means every office (a department rule without offices)."""
-        if self.offices:
-            return frozenset(self.offices)
-        return None if self.owner == department_code() else frozenset(jurisdiction(self.owner))
+        return office_scope(self.owner, self.offices)
+
+
+def check_target(value: str, stored: bool = False) -> str:
+    """A risk target in force (one stored earlier keeps its target even if the targets table dropped it)."""
+    allowed = targets_in_force()
+    if not stored and value.strip().lower() not in allowed:
+        raise ValueError(f"{value.strip()!r} is not a risk target; target must be one of {', '.join(allowed)}")
+    return value.strip().lower()
+
+
+def check_owner(value: str) -> str:
+    """The code of the department or a sub-centre named by code or name."""
+    office = resolve_office(value)
+    allowed = owners()
+    if office is None or office.code not in allowed:
+        raise ValueError(f"{value.strip()!r} is not a sub-centre; owner must be one of {', '.join(allowed)}")
+    return office.code
+
+
+def check_offices(owner: str, offices: list[str]) -> list[str]:
+    """District codes (given by code or name), each within the owner's jurisdiction, sorted."""
+    allowed = jurisdiction(owner)
+    codes = []
+    for given in offices:
+        office = resolve_office(given)
+        if office is None:
+            raise ValueError(f"offices: {given!r} is not a customs office code or name")
+        if office.code not in allowed:
+            raise ValueError(f"offices: {office.code} is outside the jurisdiction of {owner}")
+        codes.append(office.code)
+    return sorted(set(codes))
+
+
+def office_scope(owner: str, offices: list[str]) -> frozenset[str] | None:
+    """Where a parameter of ``owner`` applies: its offices, else the owner's jurisdiction (None: everywhere)."""
+    if offices:
+        return frozenset(offices)
+    return None if owner == department_code() else frozenset(jurisdiction(owner))
 
 
 def parse_rule(data: object) -> Rule:
@@ -228,8 +252,12 @@ class RuleView:
 
 def compile_rule(rule: Rule):
     """A fast predicate ``view -> bool`` for an enabled rule (scope and dates included)."""
-    c = rule.conditions
-    scope = rule.scope()
+    return compile_conditions(rule.conditions, rule.scope(), rule.effective_from, rule.effective_to)
+
+
+def compile_conditions(c: Conditions, scope: frozenset[str] | None, start: date, end: date | None):
+    """A fast predicate ``view -> bool``: the conditions, at the offices of ``scope`` (None: any), dated
+    within ``start``..``end`` (a view without a date passes the dates); rules and operations share it."""
     checks = []
     if c.importer_category:
         cats = frozenset(c.importer_category)
@@ -257,7 +285,6 @@ def compile_rule(rule: Rule):
         checks.append(lambda v, s=frozenset(c.port): not v.ports.isdisjoint(s))
     if c.network_risk_min is not None:
         checks.append(lambda v, x=c.network_risk_min: v.network_risk >= x)
-    start, end = rule.effective_from, rule.effective_to
 
     def matches(view: RuleView) -> bool:
         if scope is not None and view.office not in scope:

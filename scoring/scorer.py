@@ -28,6 +28,7 @@ from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
 from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, revise_new_firm
+from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
 from scoring.targets import TargetModels
@@ -49,7 +50,7 @@ LEVELS = ("low", "medium", "high")
 CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical inspection"}
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
-_FIRST = ("random", "intel", "watchlist", "new_firm")
+_FIRST = ("random", "intel", "watchlist", "operation", "new_firm")
 
 
 @dataclass
@@ -354,6 +355,7 @@ class Scorer:
         self.lookouts = LookoutIndex()
         self.watchlists = WatchlistIndex()
         self.set_new_firm_policies([])
+        self.operations = OperationBook()
 
     def set_new_firm_policies(self, policies: list[NewFirmPolicy]) -> None:
         self.new_firms = NewFirmPolicies(self.config.new_firm_rate, {p.owner: p for p in policies})
@@ -367,6 +369,9 @@ class Scorer:
                 decisions[i], policy, cap, float(probabilities[i]), network_weight=self.config.network_weight,
                 levels=self.config.levels_for(offices[i]), combine=combine, channels=CHANNELS,
             )  # fmt: skip
+
+    def set_operations(self, operations: OperationBook) -> None:
+        self.operations = operations
 
     def set_lookouts(self, lookouts: LookoutIndex) -> None:
         self.lookouts = lookouts
@@ -413,6 +418,7 @@ class Scorer:
         if len(self.watchlists):
             for raw, decision in zip(raws, decisions, strict=True):
                 apply_watchlist_hits(decision, party_hits(self.watchlists, raw))
+        self.operations.apply(decisions, prepared, rule_view)  # special operations (scoring.operations)
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
 

@@ -31,6 +31,7 @@ from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.links import LinkIndex
 from scoring.lookouts import read_lookouts
+from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
@@ -230,4 +231,5 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
         scorer.journal_offset = ViolatorJournal(home).apply(state.links)
     scorer.set_lookouts(read_lookouts(home))
     scorer.set_watchlists(read_watchlists(home))
+    scorer.set_operations(OperationBook.of(home))
     return scorer, meta

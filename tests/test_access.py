@@ -60,6 +60,11 @@ def test_each_role_reaches_its_own_work_only(explore_server):
     assert investigator.get("/v1/rules").status_code == 403
     assert auditor.post("/v1/rules", json=RULE).status_code == 403
     assert analyst.get("/v1/rules").status_code == 200
+    # special operations are risk parameters: analysts only
+    assert analyst.get("/v1/operations").status_code == 200 and analyst.get("/v1/trends").status_code == 200
+    for other in (clearance, investigator, auditor):
+        assert other.get("/v1/operations").status_code == 403 and other.get("/v1/trends").status_code == 403
+        assert other.post("/v1/operations", json={}).status_code == 403
     # intelligence: investigators, auditors and analysts read and record it, the clearance system neither
     assert clearance.get("/v1/intel").status_code == 403 and clearance.post("/v1/intel", json={}).status_code == 403
     for reader in (investigator, auditor, analyst):

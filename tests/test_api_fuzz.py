@@ -92,3 +92,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx"), ("GET", "/v1/alerts", "2xx")} <= reached
     for route in ("/v1/intel/{intel_id}/withdraw", "/v1/alerts/{alert_id}/acknowledge", "/v1/alerts/{alert_id}/case"):
         assert any(m == "POST" and r == route for m, r, _ in reached), route
+    # special operations and trend warnings too: refusals of what cannot be proposed or found, and the lists
+    for method, route in (
+        ("POST", "/v1/operations"),
+        ("GET", "/v1/operations/{operation_id}"),
+        ("POST", "/v1/operations/{operation_id}/end"),
+        ("POST", "/v1/trends/{warning_id}/operation"),
+    ):
+        assert (method, route, "4xx") in reached, (method, route)
+    assert {("GET", "/v1/operations", "2xx"), ("GET", "/v1/trends", "2xx")} <= reached

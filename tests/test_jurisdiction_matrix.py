@@ -89,6 +89,12 @@ def matrix(driver, rg_env, tmp_path_factory):
     alerts = {a["enterprise"]: a["id"] for a in admin.get("/v1/alerts").json()["data"]}
     assert set(alerts) == {"HONEST1", "HONEST2"}, alerts
     records.update({f"alert-{firm}": alert for firm, alert in alerts.items()})
+    approver = _second_admin(server)
+    for kind, owner in OWNER.items():  # an operation of each kind's sub-centre, in force
+        proposed = admin.post("/v1/operations", json=_operation(owner))
+        assert proposed.status_code == 202, proposed.text
+        assert approver.post(f"/v1/rules/changes/{proposed.json()['change']}/approve").status_code == 200
+        records[f"op-{kind}"] = proposed.json()["operation"]["id"]
     refs = {firm: driver.execute_query(REFS, id=firm, database_="neo4j").records[0].data() for firm in OTHER.values()}
     write_candidates(driver, "neo4j", SAME_FIRM, pd.Series({"HONEST1": "2001-01-01", "HONEST2": "2006-03-01"}))
     outside = {}
@@ -100,6 +106,30 @@ def matrix(driver, rg_env, tmp_path_factory):
     yield server, summary, cases, refs, outside, records
     server.stop()
     remove_intel(driver)
+
+
+def _second_admin(server: Server):
+    """An admin key of another name than the server's own: four eyes compare names."""
+    import httpx
+
+    from api.keys import KeyStore
+
+    _, secret = KeyStore(server.home).create("admin", None, name="second admin")
+    client = httpx.Client(base_url=server.url, timeout=60, headers={"X-API-Key": secret})
+    server._clients.append(client)
+    return client
+
+
+def _operation(owner: str) -> dict:
+    return {
+        "name": "matrix operation",
+        "target": "tax",
+        "owner": owner,
+        "start": "2025-01-01",
+        "end": "2026-12-31",
+        "inspection_rate": 0.2,
+        "scope": {"hs_prefix": ["61"]},
+    }
 
 
 def _lookout(firm: str) -> dict:
@@ -159,6 +189,12 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/rules/new-firms"): [{}],
         ("POST", "/v1/rules/new-firms"): [{"json": {"owner": OWNER[kind], "inspect_from": 0.5}}],
         ("POST", "/v1/rules/changes/{change_id}/approve"): [{"path": {"change_id": "chg-unknown"}}],
+        ("GET", "/v1/operations"): [{}],
+        ("POST", "/v1/operations"): [{"json": _operation(OWNER[kind])}],
+        ("GET", "/v1/operations/{operation_id}"): [{"path": {"operation_id": records[f"op-{kind}"]}}],
+        ("POST", "/v1/operations/{operation_id}/end"): [{"path": {"operation_id": records[f"op-{kind}"]}}],
+        ("GET", "/v1/trends"): [{}],
+        ("POST", "/v1/trends/{warning_id}/operation"): [{"path": {"warning_id": "TW-unknown"}}],
         ("POST", "/v1/feedback"): [
             {"json": {"outcomes": [{"declaration_id": "MX-unknown", "violation": 0}]}},
             # an outcome of a declaration lodged outside changes what an outside firm is known for

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -276,3 +277,35 @@ def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_comma
     assert all(answers[i]["channel"] == "physical inspection" for i in named)
     assert all(any(r.get("record") == "TZ-LOOKOUT-1" for r in answers[i]["reasons"]) for i in named)
     assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+
+
+def test_an_operation_selects_alike_from_the_command_and_the_api(minimal, start_server, tmp_path):
+    """A special operation on this administration's own hierarchy (its head office by name): ``riskgraph score``
+    and ``POST /v1/score`` select the same declarations, at about its rate, the riskiest first."""
+    from tests.batch_agreement import assert_same_decisions
+    from tests.scoring_setup import home_copy
+
+    folder, env, _, _ = minimal
+    (tmp_path / "operation-home").mkdir()
+    op_env = home_copy(env, tmp_path / "operation-home")
+    operation = {
+        "name": "Everything, this year",
+        "target": "tax",
+        "owner": "Revenue Authority Customs Head Office",
+        "start": "2025-01-01",
+        "end": "2026-12-31",
+        "inspection_rate": 0.3,
+        "scope": {"value_min": 0},
+    }
+    (tmp_path / "operation.json").write_text(json.dumps(operation))
+    proposed = run_cli(op_env, "operations", "add", str(tmp_path / "operation.json"), "--by", "first analyst")
+    change = re.search(r"proposed change (chg-\w+)", proposed.stderr).group(1)
+    run_cli(op_env, "rules", "approve", change, "--by", "second analyst")
+    rows = _new_rows(folder)
+    out, answers, refused, batch, api = _decided_both_ways((folder, op_env, None, None), start_server, tmp_path, rows)
+    assert not refused and len(answers) == len(rows)
+    assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+    chosen = {i for i, a in answers.items() if any(r["kind"] == "operation" for r in a["reasons"])}
+    assert abs(len(chosen) / len(answers) - 0.3) < 0.1, (len(chosen), len(answers))
+    scores = sorted(answers, key=lambda i: answers[i]["targets"]["any"]["score"], reverse=True)
+    assert len(chosen & set(scores[: len(scores) // 10])) >= 0.8 * (len(scores) // 10)

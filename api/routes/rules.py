@@ -28,6 +28,7 @@ from api.keys import ApiKey
 from api.models import NewFirmPoliciesPublic, NewFirmPolicyIn, RuleDisable, RulesPublic
 from graph.reference import department_code
 from scoring.new_firms import BUILT_IN, NewFirmPolicy
+from scoring.operations import Operation
 from scoring.rules import Rule, RuleError
 from scoring.snapshot import SnapshotError
 
@@ -112,11 +113,15 @@ def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     return {"data": changes, "count": len(changes)}
 
 
-@router.post("/changes/{change_id}/approve", response_model=Rule | NewFirmPolicy)
-def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, change_id: str) -> dict:
-    """Apply a pending change: by another person than its proposer, with the right to change that rule."""
+@router.post("/changes/{change_id}/approve", response_model=Rule | NewFirmPolicy | Operation)
+def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, live: LiveScorerDep, change_id: str) -> dict:
+    """Apply a pending change (a rule's or a special operation's): by another person than its proposer, with the
+    right to change what it changes."""
     found = next((c for c in store.pending() if c["id"] == change_id), None)
     if found is None:
         raise ApiError(404, "not_found", f"no pending change {change_id!r}")
     _acting(key, found["owner"], "rule owner")
-    return store.approve(change_id, key.name, key=key.id).model_dump(mode="json")
+    applied = store.approve(change_id, key.name, key=key.id)
+    if isinstance(applied, Operation):
+        live.follow_operations()  # this worker's next declaration is already within it
+    return applied.model_dump(mode="json")
