@@ -10,53 +10,66 @@
 
 A finding counts when it rests on at least ``min_hits`` violations and its hit rate is significantly above the
 rate it is compared with (one-sided exact binomial test, ``scipy.stats.binomtest``, below ``alpha`` divided by the
-number of candidates: many lines are looked at). Counted in the graph, one aggregate query per kind.
+number of candidates: many lines are looked at). Counted by the declarations engine over the columnar copy, one
+aggregate query per kind.
 """
 
 from __future__ import annotations
 
-import neo4j
 from scipy import stats
 
-from graph.currency import USD_VALUE, graph_money
-from graph.model import schema
 from graph.reference import office_by_code
-from graph.scope import DECLARATION, in_jurisdiction
 
-__all__ = ["policy_recommendations"]
+__all__ = ["QUERIES", "policy_recommendations"]
 
-schema().node("Declaration")
-
-_PERIOD = (
-    f"d.inspected = 1 AND d.date >= date($since) AND d.date <= date($until) AND {in_jurisdiction(DECLARATION, 'd')}"
+# Aggregated by the declarations engine over the columnar copy, like the report's other figures
+# (:mod:`investigate.report` registers ``rates`` and ``scope`` and gives $since, $until and $everywhere): the
+# inspections of the period in the key's offices, the value in the money unit.
+_INSPECTED = """
+WITH inspected AS (
+  SELECT d.*, d.value / r.per_unit AS money FROM declarations d LEFT JOIN rates r ON r.currency = d.currency
+  WHERE d.inspected = 1 AND d.date >= $since AND d.date <= $until
+    AND ($everywhere OR d.office IN (SELECT code FROM scope))
 )
-#: a violation type meaning under-valuation, however it is spelt (under-valuation, undervalued, ...)
-_UNDER = "replace(replace(toLower(coalesce(d.violation_type, '')), '-', ''), ' ', '') CONTAINS 'undervalu'"
-
-PER_LINE = f"""
-MATCH (d:Declaration) WHERE {_PERIOD} AND d.hs6 IS NOT NULL
-WITH d.hs6 AS line, d, CASE WHEN d.violation = 1 AND {_UNDER} THEN 1 ELSE 0 END AS under,
-     CASE WHEN d.net_mass > 0 THEN {USD_VALUE} / d.net_mass END AS unit
-RETURN line, count(d) AS inspected, sum(under) AS under,
-       percentileCont(CASE WHEN coalesce(d.violation, 0) = 0 THEN unit END, 0.5) AS clean_unit,
-       percentileCont(CASE WHEN under = 1 THEN unit END, 0.5) AS under_unit
 """
-PER_HEADING = f"""
-MATCH (d:Declaration) WHERE {_PERIOD} AND d.hs6 IS NOT NULL
-WITH substring(d.hs6, 0, 4) AS heading, d, coalesce(trim(d.licence_ids), '') = '' AS bare
-WITH heading, bare, coalesce(d.violation, 0) AS hit
-RETURN heading, sum(CASE WHEN bare THEN 1 ELSE 0 END) AS bare, sum(CASE WHEN bare THEN hit ELSE 0 END) AS bare_hits,
-       sum(CASE WHEN bare THEN 0 ELSE 1 END) AS licensed, sum(CASE WHEN bare THEN 0 ELSE hit END) AS licensed_hits
+PER_LINE = (
+    _INSPECTED
+    + """
+SELECT line, count(*) AS inspected, CAST(sum(under) AS BIGINT) AS under,
+       median(CASE WHEN violation = 0 THEN unit END) AS clean_unit,
+       median(CASE WHEN under = 1 THEN unit END) AS under_unit
+FROM (
+  SELECT hs6 AS line, coalesce(violation, 0) AS violation, CASE WHEN net_mass > 0 THEN money / net_mass END AS unit,
+         -- a violation type meaning under-valuation, however it is spelt (under-valuation, undervalued, ...)
+         CASE WHEN violation = 1 AND replace(replace(lower(coalesce(violation_type, '')), '-', ''), ' ', '')
+                  LIKE '%undervalu%' THEN 1 ELSE 0 END AS under
+  FROM inspected WHERE hs6 IS NOT NULL
+) lines
+GROUP BY line
 """
-PER_OFFICE = f"""
-MATCH (d:Declaration) WHERE {_PERIOD}
-RETURN d.office AS office, count(d) AS inspected, sum(coalesce(d.violation, 0)) AS hits
+)
+PER_HEADING = (
+    _INSPECTED
+    + """
+SELECT heading, CAST(sum(bare) AS BIGINT) AS bare, CAST(sum(bare * hit) AS BIGINT) AS bare_hits,
+       CAST(sum(1 - bare) AS BIGINT) AS licensed, CAST(sum((1 - bare) * hit) AS BIGINT) AS licensed_hits
+FROM (
+  SELECT substr(hs6, 1, 4) AS heading, coalesce(violation, 0) AS hit,
+         CASE WHEN coalesce(trim(licence_ids), '') = '' THEN 1 ELSE 0 END AS bare
+  FROM inspected WHERE hs6 IS NOT NULL
+) headings
+GROUP BY heading
 """
-
-
-def _read(driver, database: str, query: str, **params) -> list[dict]:
-    records = driver.execute_query(query, params, database_=database, routing_=neo4j.RoutingControl.READ).records
-    return [r.data() for r in records]
+)
+PER_OFFICE = (
+    _INSPECTED
+    + """
+SELECT office, count(*) AS inspected, CAST(sum(coalesce(violation, 0)) AS BIGINT) AS hits
+FROM inspected GROUP BY office
+"""
+)
+#: the queries above by name (run on both engines by the engines' agreement test)
+QUERIES = {"PER_LINE": PER_LINE, "PER_HEADING": PER_HEADING, "PER_OFFICE": PER_OFFICE}
 
 
 def _above(hits: int, n: int, rate: float) -> float:
@@ -146,20 +159,12 @@ def _offices(rows: list[dict], min_hits: int, alpha: float) -> list[dict]:
 
 
 def policy_recommendations(
-    driver: neo4j.Driver,
-    database: str,
-    period: tuple[str, str],
-    districts: list[str] | None,
-    min_hits: int = 5,
-    alpha: float = 0.01,
+    rows: dict[str, list[dict]], unit: str, min_hits: int = 5, alpha: float = 0.01
 ) -> list[dict]:
-    """The proposals for the period's inspections (within ``districts`` when given), strongest evidence first."""
-    within = {"since": period[0], "until": period[1], "districts": districts}
-    money = graph_money(driver, database)
+    """The proposals from the rows of :data:`QUERIES` (the period's inspections within the key's offices, values
+    in ``unit``), strongest evidence first."""
     return [
-        *_reference_prices(
-            _read(driver, database, PER_LINE, **within, per_usd=money.per_unit), min_hits, alpha, money.unit
-        ),
-        *_licences(_read(driver, database, PER_HEADING, **within), min_hits, alpha),
-        *_offices(_read(driver, database, PER_OFFICE, **within), min_hits, alpha),
+        *_reference_prices(rows["PER_LINE"], min_hits, alpha, unit),
+        *_licences(rows["PER_HEADING"], min_hits, alpha),
+        *_offices(rows["PER_OFFICE"], min_hits, alpha),
     ]

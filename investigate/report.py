@@ -56,6 +56,7 @@ from graph.targets import target_table
 from investigate import explore
 from investigate.leads import rank_leads
 from investigate.queries import top_networks
+from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.recommendations import policy_recommendations
 from scoring.model import model_card
 
@@ -87,9 +88,10 @@ MONTHS = (
     _PERIOD
     + """
 SELECT month, count(*) AS declarations, coalesce(sum(money), 0.0) AS declared_value,
-       sum(coalesce(inspected, 0)) AS inspected, sum(coalesce(violation, 0)) AS violations,
-       coalesce(sum(recovered), 0.0) AS revenue_recovered,
-       sum(CASE WHEN importer_id IN (SELECT id FROM high_risk) THEN 1 ELSE 0 END) AS high_risk_declarations
+       CAST(sum(coalesce(inspected, 0)) AS BIGINT) AS inspected,
+       CAST(sum(coalesce(violation, 0)) AS BIGINT) AS violations, coalesce(sum(recovered), 0.0) AS revenue_recovered,
+       CAST(sum(CASE WHEN importer_id IN (SELECT id FROM high_risk) THEN 1 ELSE 0 END) AS BIGINT)
+         AS high_risk_declarations
 FROM period GROUP BY month ORDER BY month
 """
 )
@@ -97,7 +99,7 @@ INSPECTIONS = (
     _PERIOD
     + """
 SELECT office, channel, level, coalesce(random_selected, 0) AS random, count(*) AS inspected,
-       sum(coalesce(violation, 0)) AS violations, coalesce(sum(recovered), 0.0) AS revenue_recovered
+       CAST(sum(coalesce(violation, 0)) AS BIGINT) AS violations, coalesce(sum(recovered), 0.0) AS revenue_recovered
 FROM period WHERE inspected = 1 GROUP BY office, channel, level, coalesce(random_selected, 0)
 """
 )
@@ -144,9 +146,12 @@ def _month_keys(latest: date, months: int) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
 
 
-def _declaration_figures(driver, database, home: Path, period: tuple[str, str], districts) -> dict[str, list[dict]]:
-    """The rows of :data:`QUERIES` for the period and districts, from the declarations' columnar copy (written by
-    ``ingest`` beside the graph; a load killed between the two shows here once the next analysis checked it)."""
+def _declaration_figures(
+    driver, database, home: Path, period: tuple[str, str], districts
+) -> tuple[dict[str, list[dict]], str]:
+    """The rows of :data:`QUERIES` (and of the recommendations') for the period and districts, and their money
+    unit, from the declarations' columnar copy (written by ``ingest`` beside the graph; a load killed between
+    the two shows here once the next analysis checked it)."""
     high = driver.execute_query(
         HIGH_RISK_FIRMS, shown_run(driver, database), high=HIGH_RISK, database_=database,
         routing_=neo4j.RoutingControl.READ,
@@ -157,13 +162,14 @@ def _declaration_figures(driver, database, home: Path, period: tuple[str, str], 
         "everywhere": districts is None,
     }
     with open_declarations(DeclarationStore(home)) as engine:
-        engine.register("rates", rates_table(money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())))
+        money = money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())
+        engine.register("rates", rates_table(money))
         engine.register("scope", pa.table({"code": pa.array(list(districts or []), pa.string())}))
         engine.register("high_risk", pa.table({"id": pa.array(high, pa.string())}))
-        # through JSON: plain ints, floats and None for what the page and the API serialise
-        return {
-            name: json.loads(engine.frame(query, params).to_json(orient="records")) for name, query in QUERIES.items()
-        }
+        queries = {**QUERIES, **RECOMMENDATION_QUERIES}
+        frames = {name: engine.frame(query, params) for name, query in queries.items()}
+    # through JSON: plain ints, floats and None for what the page and the API serialise
+    return {name: json.loads(frame.to_json(orient="records")) for name, frame in frames.items()}, money.unit
 
 
 def _trends(rows: list[dict], months: list[str]) -> list[dict]:
@@ -443,7 +449,7 @@ def analysis_report(
     latest = latest.to_native()
     keys = _month_keys(latest, months)
     period = (f"{keys[0]}-01", latest.isoformat())
-    figures = _declaration_figures(driver, database, home, period, scope)
+    figures, unit = _declaration_figures(driver, database, home, period, scope)
     trend = _trends(figures["MONTHS"], keys)
     totals = {
         k: sum(m[k] for m in trend)
@@ -461,5 +467,5 @@ def analysis_report(
         "targets": _targets(figures["VIOLATIONS_BY_TYPE"], keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
-        "recommendations": policy_recommendations(driver, database, period, scope),
+        "recommendations": policy_recommendations(figures, unit),
     }

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from analysis.aggregates import PEER_SETTINGS, QUERIES, declaration_aggregates, rates_table
@@ -23,6 +23,7 @@ from columnar.engines import DuckDBDeclarations
 from columnar.spark import SparkDeclarations
 from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
+from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.report import QUERIES as REPORT_QUERIES
 from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
 
@@ -89,7 +90,7 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
     try:
         return {
             name: _rows(engine.frame(query, {k: v for k, v in PARAMS.items() if f"${k}" in query}))
-            for name, query in {**QUERIES, **REPORT_QUERIES}.items()
+            for name, query in {**QUERIES, **REPORT_QUERIES, **RECOMMENDATION_QUERIES}.items()
         }
     finally:
         for name in ("rates", "scope", "high_risk"):
@@ -134,7 +135,9 @@ def _assert_engines_agree(store: DeclarationStore, spark) -> pd.DataFrame:
         assert list(mine) == list(theirs)
         for name in mine:
             pd.testing.assert_frame_equal(theirs[name], mine[name], check_dtype=False, rtol=1e-9, obj=name)
-        assert len(mine["IMPORTERS"]) == mine["IMPORTERS"]["id"].nunique() > 0  # the test had something to compare
+        # the test had something to compare (rows all dated after the analysis date leave nothing to aggregate)
+        assume(len(mine["IMPORTERS"]) > 0)
+        assert len(mine["IMPORTERS"]) == mine["IMPORTERS"]["id"].nunique()
 
         duck_found, spark_found = declaration_aggregates(duck, AS_OF), declaration_aggregates(sparked, AS_OF)
     for name in ("importers", "usage", "violations", "consignments"):

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pandas as pd
 
 from graph.reference import jurisdiction
-from investigate.recommendations import policy_recommendations
+from investigate.report import analysis_report
 from tests.conftest import run_cli
-
-PERIOD = ("2025-01-01", "2025-12-31")
+from visualizations.report import render_report
 
 
 def _rows() -> pd.DataFrame:
@@ -50,7 +49,7 @@ def _rows() -> pd.DataFrame:
 def test_findings_become_proposals_with_their_evidence(empty_graph, rg_env, tmp_path):
     _rows().to_csv(tmp_path / "year.csv", index=False)
     run_cli({**rg_env, "RISKGRAPH_HOME": str(tmp_path / "home")}, "ingest", str(tmp_path / "year.csv"))
-    found = policy_recommendations(empty_graph, "neo4j", PERIOD, None)
+    found = analysis_report(empty_graph, "neo4j", tmp_path / "home")["recommendations"]
     by_kind = {(r["kind"], r["subject"]): r for r in found}
     assert set(by_kind) == {
         ("reference price", "HS 850440"),
@@ -66,12 +65,8 @@ def test_findings_become_proposals_with_their_evidence(empty_graph, rg_env, tmp_
     office = by_kind[("procedure change", "Qingdao Customs")]
     assert "less than half" in office["proposal"] and office["evidence"]["inspected"] == 200
     # a key of the Qingdao sub-centre sees its own office's findings only: nothing hits there
-    assert policy_recommendations(empty_graph, "neo4j", PERIOD, sorted(jurisdiction("SC-QINGDAO"))) == []
-    # the analysis report carries them, and its page shows each proposal
-    from investigate.report import analysis_report
-    from visualizations.report import render_report
-
-    figures = analysis_report(empty_graph, "neo4j", tmp_path / "home")
-    assert figures["recommendations"] == found
-    page = render_report(figures)
+    qingdao = frozenset(jurisdiction("SC-QINGDAO"))
+    assert analysis_report(empty_graph, "neo4j", tmp_path / "home", districts=qingdao)["recommendations"] == []
+    # the report's page shows each proposal
+    page = render_report(analysis_report(empty_graph, "neo4j", tmp_path / "home"))
     assert "Policy recommendations" in page and "require a licence or certificate for HS heading 3004" in page
