@@ -150,5 +150,6 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         parties = frame[[c for c in PARTIES if c in frame.columns]].to_dict("records")
         for decision, row in zip(decisions, parties, strict=True):
             apply_watchlist_hits(decision, party_hits(scorer.watchlists, row))
+    scorer.handle(decisions, [{"office": o, "date": d} for o, d in zip(cols["office"], cols["date"], strict=True)])
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

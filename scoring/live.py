@@ -4,7 +4,9 @@ At most once per ``check_every`` seconds it compares the snapshot's ``latest`` p
 file's modification time with what it holds, and swaps in a new scorer (built off to the side, then
 assigned in one step) when either changed; the published lookouts and the watchlists (``scoring.lookouts``,
 ``scoring.watchlists``) are read again when their files changed; violators recorded since (feedback, confirmed cases:
-``scoring.violator_journal``) are applied to the identifier index in place. Requests never wait on
+``scoring.violator_journal``) are applied to the identifier index in place. Every scorer it serves selects within
+the offices' capacity through one shared :class:`scoring.capacity.CapacityAllocator` (its day use is on disk,
+shared with the other workers). Requests never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
 a decision with another snapshot's version.
@@ -18,6 +20,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from scoring.capacity import CapacityAllocator
+from scoring.inspection import Routing
 from scoring.lookouts import lookouts_mtime, read_lookouts
 from scoring.rule_store import RuleStore
 from scoring.scorer import Scorer
@@ -41,6 +45,7 @@ class LiveScorer:
         self.check_every = check_every
         self.rules = RuleStore(home)
         self.journal = ViolatorJournal(home)
+        self.capacity = CapacityAllocator(home)
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._lookouts_stamp = (-1, -1)
@@ -98,7 +103,9 @@ class LiveScorer:
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
                     stamp, lists = lookouts_mtime(self.home), watchlists_stamp(self.home)
-                    self._loaded = Loaded(*load_scorer(self.home, version))
+                    loaded = Loaded(*load_scorer(self.home, version))
+                    loaded.scorer.set_capacity(self.capacity)
+                    self._loaded = loaded
                     self._rules_mtime, self._lookouts_stamp, self._watchlists_stamp = mtime, stamp, lists
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
                     # collector, whose full passes over them stalled requests for hundreds of ms.
@@ -110,6 +117,7 @@ class LiveScorer:
             mtime = self.rules.mtime()
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
+                self._loaded.scorer.set_routing(Routing(self.rules.routes()))
                 self._rules_mtime = mtime
             self._follow_lookouts()
         finally:

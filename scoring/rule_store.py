@@ -10,7 +10,9 @@ half a file and two writers never lose each other's change.
 Four eyes: a change (a new rule, a new version, a disable) is first *proposed*
 (:meth:`RuleStore.propose`, kept in ``rules/pending.json``, not read by the scorer) and takes effect
 only when someone else approves it (:meth:`RuleStore.approve`); the version then records both who
-changed it and who approved it. The proposer cannot approve their own change.
+changed it and who approved it. The proposer cannot approve their own change. The routes of the risk targets
+(inspection type and instruction per target and channel, ``scoring.inspection``) are changed the same way
+(``route``), and kept, every version, in ``rules/routing.json``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from graph.home import RULES
 from graph.reference import department_code
+from scoring.inspection import Route
 from scoring.rules import Rule, RuleError, parse_rule
 
 __all__ = ["RuleStore", "RuleForbidden"]
@@ -43,12 +48,32 @@ class RuleStore:
         self.folder = Path(home) / RULES
         self.path = self.folder / "rules.json"
         self.pending_path = self.folder / "pending.json"
+        self.routing_path = self.folder / "routing.json"
 
     def mtime(self) -> int:
+        """The newest change of the rules or the routes (0 without either)."""
+        stamps = []
+        for path in (self.path, self.routing_path):
+            try:
+                stamps.append(path.stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return max(stamps)
+
+    def route_history(self) -> list[Route]:
         try:
-            return self.path.stat().st_mtime_ns
+            doc = json.loads(self.routing_path.read_text())
         except FileNotFoundError:
-            return 0
+            return []
+        return [Route.model_validate(r) for r in doc["routes"]]
+
+    def routes(self) -> list[Route]:
+        """The routes in force: the highest version per owner, target and channel."""
+        latest: dict[tuple, Route] = {}
+        for route in self.route_history():
+            if route.key() not in latest or route.version > latest[route.key()].version:
+                latest[route.key()] = route
+        return sorted(latest.values(), key=Route.key)
 
     def history(self) -> list[Rule]:
         try:
@@ -100,6 +125,13 @@ class RuleStore:
                 _check_owner(current[parsed.id], parsed.owner)
             target, owner = parsed.id, parsed.owner
             payload = {k: v for k, v in (rule or {}).items() if k not in ("changed_by", "approved_by", "version")}
+        elif action == "route":
+            parsed = _parse_route({**(rule or {}), "changed_by": by})
+            _check_owner_code(parsed.owner, acting_for or parsed.owner, f"route of {parsed.target}")
+            target, owner = f"route:{parsed.target}:{parsed.channel}", parsed.owner
+            payload = parsed.model_dump(
+                mode="json", include={"target", "channel", "inspection_type", "instruction", "owner"}
+            )
         elif action == "disable":
             last = self.get(rule_id)
             _check_owner(last, acting_for or last.owner)
@@ -107,7 +139,7 @@ class RuleStore:
                 raise RuleError(f"rule {rule_id!r} is already disabled (version {last.version})")
             target, owner, payload = last.id, last.owner, None
         else:
-            raise RuleError(f"unknown change {action!r}: add or disable")
+            raise RuleError(f"unknown change {action!r}: add, disable or route")
         change = {
             "id": f"chg-{secrets.token_hex(4)}",
             "action": action,
@@ -122,7 +154,7 @@ class RuleStore:
             changes.append(change)
         return change
 
-    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule:
+    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | Route:
         """Apply a proposed change, approved by ``by``; :class:`RuleForbidden` when ``by`` proposed it."""
         with self._pending_locked() as changes:
             found = next((c for c in changes if c["id"] == change_id), None)
@@ -135,6 +167,8 @@ class RuleStore:
                 )
             if found["action"] == "add":
                 rule = self.add(found["rule"], found["proposed_by"], approved_by=by)
+            elif found["action"] == "route":
+                rule = self.set_route(found["rule"], found["proposed_by"], approved_by=by)
             else:
                 rule = self.disable(found["rule_id"], found["proposed_by"], found["owner"], approved_by=by)
             changes.remove(found)
@@ -152,6 +186,21 @@ class RuleStore:
             rule = rule.model_copy(update={"changed_at": datetime.now(UTC)})
             history.append(rule)
         return rule
+
+    def set_route(self, data: dict, changed_by: str, approved_by: str | None = None) -> Route:
+        """Store a new version of a target's route for one channel at its owner's offices."""
+        route = _parse_route({**data, "changed_by": changed_by, "approved_by": approved_by})
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / ".routing.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            history = self.route_history()
+            versions = [r.version for r in history if r.key() == route.key()]
+            route = route.model_copy(update={"version": max(versions, default=0) + 1, "changed_at": datetime.now(UTC)})
+            history.append(route)
+            staging = self.folder / ".routing.json.tmp"
+            staging.write_text(json.dumps({"routes": [r.model_dump(mode="json") for r in history]}, indent=1))
+            os.replace(staging, self.routing_path)
+        return route
 
     def disable(self, rule_id: str, changed_by: str, acting_for: str, approved_by: str | None = None) -> Rule:
         """A new version of the rule with ``enabled: false``; the owner or the department may do it."""
@@ -200,6 +249,21 @@ class RuleStore:
 
 
 def _check_owner(rule: Rule, acting_for: str) -> None:
+    _check_owner_code(rule.owner, acting_for, f"rule {rule.id!r}")
+
+
+def _check_owner_code(owner: str, acting_for: str, what: str) -> None:
     acting_for = acting_for.strip().upper()
-    if acting_for not in (rule.owner, department_code()):
-        raise RuleForbidden(f"rule {rule.id!r} belongs to {rule.owner}; {acting_for} may not change it")
+    if acting_for not in (owner, department_code()):
+        raise RuleForbidden(f"{what} belongs to {owner}; {acting_for} may not change it")
+
+
+def _parse_route(data: dict) -> Route:
+    """A validated route, or :class:`RuleError` with one sentence per fault."""
+    try:
+        return Route.model_validate({k: v for k, v in data.items() if k not in ("version", "changed_at")})
+    except ValidationError as exc:
+        faults = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        ]
+        raise RuleError("route refused: " + "; ".join(faults)) from None

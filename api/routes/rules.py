@@ -7,6 +7,9 @@ that rule approves it (``POST /v1/rules/changes/{id}/approve``). Who changed and
 the keys' names, never the request body's. An analyst's key belongs to a parameter sub-centre: it
 sees that sub-centre's rules and the department's, and proposes and approves changes to its own
 sub-centre's only (403 otherwise). A department analyst and an admin act for any owner.
+
+The routes of the risk targets (inspection type and instruction per target and channel, ``scoring.inspection``)
+follow the same four eyes: ``POST /v1/rules/routes`` answers 202 with a pending change, approved as any other.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from api.deps import RuleStoreDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
-from api.models import RuleDisable, RulesPublic
+from api.models import RouteIn, RoutePublic, RoutesPublic, RuleDisable, RulesPublic
 from graph.reference import department_code
 from scoring.rules import Rule, RuleError
 
@@ -78,6 +81,23 @@ def disable_rule(store: RuleStoreDep, key: PrincipalDep, rule_id: str, body: Rul
     return _pending(store.propose("disable", key.name, rule_id=rule_id, acting_for=acting_for, key=key.id))
 
 
+@router.get("/routes", response_model=RoutesPublic)
+def read_routes(store: RuleStoreDep, key: PrincipalDep) -> RoutesPublic:
+    """Routes approved (of this key's sub-centre and the department's); built-in ones apply where none is."""
+    office = _office(key)
+    routes = [r for r in store.routes() if office is None or r.owner in (office, department_code())]
+    return RoutesPublic(data=[RoutePublic(**r.model_dump()) for r in routes], count=len(routes))
+
+
+@router.post("/routes", status_code=202)
+def create_route(store: RuleStoreDep, key: PrincipalDep, route: RouteIn) -> JSONResponse:
+    """Propose a target's inspection type and instruction on a channel at the owner's offices."""
+    owner = route.owner or _office(key) or department_code()
+    _acting(key, owner, "owner")
+    change = store.propose("route", key.name, rule={**route.model_dump(), "owner": owner}, acting_for=owner, key=key.id)
+    return _pending(change)
+
+
 @router.get("/changes")
 def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     """Changes awaiting approval (of this key's sub-centre and the department's)."""
@@ -86,7 +106,7 @@ def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     return {"data": changes, "count": len(changes)}
 
 
-@router.post("/changes/{change_id}/approve", response_model=Rule)
+@router.post("/changes/{change_id}/approve", response_model=Rule | RoutePublic)
 def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, change_id: str) -> dict:
     """Apply a pending change: by another person than its proposer, with the right to change that rule."""
     found = next((c for c in store.pending() if c["id"] == change_id), None)
