@@ -92,3 +92,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     assert {("POST", "/v1/intel", "2xx"), ("GET", "/v1/intel", "2xx"), ("GET", "/v1/alerts", "2xx")} <= reached
     for route in ("/v1/intel/{intel_id}/withdraw", "/v1/alerts/{alert_id}/acknowledge", "/v1/alerts/{alert_id}/case"):
         assert any(m == "POST" and r == route for m, r, _ in reached), route
+    # capacity, inspection acts and target routes were fuzzed too
+    assert ("GET", "/v1/capacity", "2xx") in reached and ("POST", "/v1/inspections", "4xx") in reached
+    assert any(m == "PUT" and r == "/v1/capacity/{office}" for m, r, _ in reached)
+    assert ("GET", "/v1/rules/routes", "2xx") in reached and any(
+        r == "/v1/rules/routes" for m, r, _ in reached if m == "POST"
+    )
