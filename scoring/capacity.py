@@ -227,9 +227,10 @@ class DayUse:
         self._db.close()
 
 
-def office_history(scores: np.ndarray, offices: pd.Series, dates: pd.Series) -> tuple[dict, dict]:
-    """From recent declarations' scores, offices and dates: (per office and ``"*"``, the score at every half
-    per cent; per office, the mean declarations of each weekday over the window, zero days included)."""
+def office_history(scores: np.ndarray, offices: pd.Series, dates: pd.Series, min_rows: int = 200) -> tuple[dict, dict]:
+    """From recent declarations' scores, offices and dates: (per office with ``min_rows`` of them and ``"*"``,
+    the score at every half per cent; per office, its mean declarations of each weekday over the window, days
+    without any included)."""
     qs = np.linspace(0.0, 1.0, GRID_POINTS)
     grid = {"*": np.round(np.quantile(scores, qs), 2).tolist()} if len(scores) else {}
     volumes = {}
@@ -240,7 +241,8 @@ def office_history(scores: np.ndarray, offices: pd.Series, dates: pd.Series) -> 
     for office, rows in frame.groupby("office"):
         if not office:
             continue
-        grid[str(office)] = np.round(np.quantile(rows["score"].to_numpy(), qs), 2).tolist()
+        if len(rows) >= min_rows:
+            grid[str(office)] = np.round(np.quantile(rows["score"].to_numpy(), qs), 2).tolist()
         per_weekday = np.bincount(rows["day"].dt.weekday.to_numpy(), minlength=7)
         volumes[str(office)] = [
             round(float(n) / d, 2) if d else 0.0 for n, d in zip(per_weekday, weekdays_in_span, strict=True)

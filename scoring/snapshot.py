@@ -146,7 +146,7 @@ def build_snapshot(
     probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
     offices = frame.loc[recent, "office"].fillna("")
-    grid, volumes = office_history(scores, offices, frame.loc[recent, "date"])
+    grid, volumes = office_history(scores, offices, frame.loc[recent, "date"], MIN_OFFICE_ROWS)
     shares = {}
     for office, per_day in (capacity or {}).items():
         mean_day = sum(volumes.get(office, ())) / 7

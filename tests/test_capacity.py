@@ -66,7 +66,7 @@ def _selected(decisions: list[dict]) -> list[dict]:
 def lodged(setup):
     """Capacity N at the office, then two Mondays lodged one by one: (day A decisions, day B decisions)."""
     server, rows, office = setup["server"], setup["rows"], setup["office"]
-    analyst = server.client_as("analyst")  # the department's analyst: any office
+    analyst = server.client_as("analyst", "GACC-DARM")  # the department's analyst: any office
     put = analyst.put(f"/v1/capacity/{office}", json={"physical": N})
     assert put.status_code == 200, put.text
     assert put.json()["physical_capacity"] == N and put.json()["entry"]["set_by"] == "test-analyst"
@@ -177,7 +177,7 @@ def test_a_target_route_changes_under_four_eyes_and_names_the_inspection(setup, 
     server, office = setup["server"], setup["office"]
     target = "drugs"  # the lookout's target: its declaration goes to physical inspection whatever its score
     route = {"target": target, "channel": PHYSICAL, "inspection_type": "swab", "instruction": "trace swab of the load"}
-    first, second = server.client_as("analyst"), server.client_as("analyst")
+    first, second = server.client_as("analyst", "GACC-DARM"), server.client  # another person: the admin
     proposed = first.post("/v1/rules/routes", json=route)
     assert proposed.status_code == 202, proposed.text
     change = proposed.json()["id"]
