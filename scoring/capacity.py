@@ -275,7 +275,7 @@ class CapacityAllocator:
                 self._expected.clear()
             found = self.use.expected(office, day)
             if found is None:
-                history = (getattr(config, "volumes", None) or {}).get(office)
+                history = config.volumes.get(office)
                 found = history[day.weekday()] if history and history[day.weekday()] > 0 else None
             self._expected[key] = found
         return self._expected[key]
@@ -303,9 +303,7 @@ class CapacityAllocator:
     def _place(self, decision, office: str, day: date, limits: Limits, row: dict, volume, config) -> None:
         forced = decision.random or any(r["kind"] in FORCING for r in decision.reasons)
         medium, high = config.levels_for(office)
-        grid = (getattr(config, "score_grid", None) or {}).get(office) or (
-            getattr(config, "score_grid", None) or {}
-        ).get("*")
+        grid = config.score_grid.get(office) or config.score_grid.get("*")
         left = limits.physical - row["physical"]
         if volume is None or not grid:
             threshold = high  # no history: the snapshot's threshold, within the capacity

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -73,8 +74,28 @@ def lodged(setup):
     records = rows.to_dict("records")
     clearance = server.client_as("clearance-system")
     day_a = _lodge(clearance, [_declaration(r, DAY_A, office) for r in records[:PER_DAY]])
-    day_b = _lodge(clearance, [_declaration(r, DAY_B, office) for r in records[PER_DAY : 2 * PER_DAY]])
+    first, second = _on_two_workers(server, clearance.headers)  # the second day alternates between the workers
+    day_b = []
+    for i, r in enumerate(records[PER_DAY : 2 * PER_DAY]):
+        day_b += _lodge((first, second)[i % 2], [_declaration(r, DAY_B, office)])
     return day_a, day_b
+
+
+def _on_two_workers(server, headers) -> tuple[httpx.Client, httpx.Client]:
+    """Two clients whose connections two different worker processes accepted (a connection stays with its
+    worker; ``/health`` names it)."""
+    by_worker: dict[int, httpx.Client] = {}
+    for _ in range(60):
+        client = httpx.Client(base_url=server.url, headers=headers, timeout=60)
+        worker = client.get("/health").json()["worker"]
+        if worker in by_worker:
+            client.close()
+            continue
+        by_worker[worker] = client
+        server._clients.append(client)  # closed with the server
+        if len(by_worker) == 2:
+            return tuple(by_worker.values())
+    raise AssertionError("only one worker answered in 60 new connections")
 
 
 def test_a_day_of_declarations_stays_within_the_capacity_and_goes_to_the_riskiest(setup, lodged):
