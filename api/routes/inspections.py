@@ -22,7 +22,12 @@ from scoring.feedback import Act, Outcome, record_outcomes
 router = APIRouter(route_class=StrictJSONRoute, prefix="/v1", tags=["feedback"])
 
 
-@router.post("/inspections", response_model=InspectionPublic, status_code=201)
+@router.post(
+    "/inspections",
+    response_model=InspectionPublic,
+    status_code=201,
+    responses={404: {"description": "the declaration is not in the graph (nothing recorded)"}},
+)
 def create_inspection(
     request: Request, body: InspectionCreate, graph: GraphDep, log: DecisionLogDep, live: LiveScorerDep
 ) -> InspectionPublic:
