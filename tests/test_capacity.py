@@ -11,6 +11,7 @@ declaration's outcome and shows in performance per officer.
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pandas as pd
@@ -34,10 +35,12 @@ def setup(trained, reload_graph, start_server, tmp_path_factory, driver):
     env = home_copy(env, tmp_path_factory.mktemp("capacity-home"))
     reload_graph(env, sample)
     remove_intel(driver)
-    raw = pd.read_csv(sample / "declarations-2025Q4.csv", dtype=str, keep_default_na=False).head(600)
+    raw = pd.read_csv(sample / "declarations-2025Q4.csv", dtype=str, keep_default_na=False)
     rows, _ = validate(raw, "sample")
-    rows = rows[~rows["declaration_id"].duplicated()].head(2 * PER_DAY + 20)
     office = rows["office"].value_counts().index[0]
+    # the busiest office's own declarations, so the day's scores are drawn as its history's were
+    rows = rows[~rows["declaration_id"].duplicated() & (rows["office"] == office)].head(2 * PER_DAY + 20)
+    assert len(rows) == 2 * PER_DAY + 20, len(rows)
     ctx = {"env": env, "server": start_server(env, "--workers", "2"), "rows": rows, "office": office}
     ctx["start"] = start_server
     yield ctx
@@ -104,10 +107,10 @@ def test_a_day_of_declarations_stays_within_the_capacity_and_goes_to_the_riskies
     assert N - 2 <= len(_selected(day_a)) <= N  # a Monday without history: the snapshot's volume, the hard limit
     chosen = _selected(day_b)
     assert N - 2 <= len(chosen) <= N, [d["score"] for d in chosen]
-    ranked = sorted((d["score"] for d in day_b), reverse=True)
+    ranked = sorted((d["score"] for d in day_b if not d["random"]), reverse=True)  # random selection is aside
     # the second Monday knows its volume: what it selects is among the riskiest, and most of the top N
     assert min(d["score"] for d in chosen) >= ranked[3 * N - 1], (sorted(d["score"] for d in chosen), ranked[: 3 * N])
-    top = {d["declaration_id"] for d in day_b if d["score"] >= ranked[N - 1]}
+    top = {d["declaration_id"] for d in day_b if d["score"] >= ranked[N - 1] and not d["random"]}
     assert len(top & {d["declaration_id"] for d in chosen}) >= N // 2
     for d in chosen:
         capacity = next(r for r in d["reasons"] if r["kind"] == "capacity")
@@ -207,7 +210,12 @@ def test_a_target_route_changes_under_four_eyes_and_names_the_inspection(setup, 
     assert approved.status_code == 200 and approved.json()["inspection_type"] == "swab", approved.text
     assert [r["target"] for r in first.get("/v1/rules/routes").json()["data"]] == [target]
     row = setup["lookout_row"]
-    [again] = _lodge(server.client, [_declaration({**row, "declaration_id": "CAP-LOOKOUT-2"}, DAY_B, office)])
+    started = time.monotonic()  # every server follows the rule store within a second
+    for n in range(100):
+        [again] = _lodge(server.client, [_declaration({**row, "declaration_id": f"CAP-LOOKOUT-2-{n}"}, DAY_B, office)])
+        if again["inspection"]["type"] == "swab" or time.monotonic() - started > 3:
+            break
+        time.sleep(0.2)
     assert again["channel"] == PHYSICAL  # no rule here carries an instruction of its own, which would come first
     assert again["inspection"] == {"type": "swab", "instruction": "trace swab of the load", "source": "target:drugs"}
     bad = first.post("/v1/rules/routes", json={**route, "target": "weather"})
