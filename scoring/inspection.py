@@ -18,10 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from graph.reference import department_code, office_by_code, resolve_office
 from graph.targets import targets_in_force
 
-__all__ = ["TYPES", "CHANNELS", "InspectionType", "Route", "Routing", "DEFAULT_ROUTES"]
+__all__ = ["TYPES", "InspectionType", "Route", "Routing", "DEFAULT_ROUTES"]
 
 TYPES = ("documentary", "scan", "physical", "sample")
-CHANNELS = ("document check", "physical inspection")
 #: an inspection type: one of :data:`TYPES` or the administration's own short name
 InspectionType = Field(pattern=r"^[a-z][a-z0-9_-]{1,31}$", description=f"{', '.join(TYPES)} or your own")
 
