@@ -9,10 +9,10 @@ consignment) are optional and link a firm the graph does not know yet to the one
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 
 from ingest.contract import ContractError, check_value
 from ingest.entities import ENTITY_TYPES
@@ -51,7 +51,18 @@ __all__ = [
     "AlertsPublic",
     "AlertCase",
     "MAX_BATCH",
+    "InspectionOrderPublic",
+    "CapacityIn",
+    "CapacityPublic",
+    "CapacitiesPublic",
+    "InspectionCreate",
+    "InspectionPublic",
+    "RouteIn",
+    "RoutePublic",
+    "RoutesPublic",
 ]
+
+date_ = date  # a field named ``date`` shadows the type inside its model
 
 MAX_BATCH = 10_000
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -125,6 +136,14 @@ class TargetScorePublic(BaseModel):
     reasons: list[dict] = Field(description="the target's rules that hit, and the network or link evidence")
 
 
+class InspectionOrderPublic(BaseModel):
+    """The inspection a decision orders (``scoring.inspection``)."""
+
+    type: str = Field(description="documentary, scan, physical, sample, or the administration's own")
+    instruction: str = Field(description="what the officer looks for")
+    source: str = Field(description="where it came from: rule:ID, target:NAME (its route) or channel (the default)")
+
+
 class DecisionPublic(BaseModel):
     declaration_id: str
     score: float = Field(description="0-100; ranking by score selects for inspection")
@@ -145,6 +164,9 @@ class DecisionPublic(BaseModel):
     leading_target: str | None = Field(None, description="the target with the highest score; null without targets")
     intel_hits: list[str] = Field(
         default_factory=list, description="ids of the active lookouts naming a party of the declaration"
+    )
+    inspection: InspectionOrderPublic | None = Field(
+        None, description="what a decision not released orders: inspection type and instruction; null when released"
     )
     snapshot: str
 
@@ -448,6 +470,142 @@ class PerformancePublic(_Open):
         "(hit_rate), its violations found whatever led (found), and its rate in the random sample"
     )
     random_sample: dict[str, Any]
+    officers: dict[str, Any] = Field(
+        description="per officer (inspection acts): inspected, violations, hit_rate, revenue, hours, "
+        "violations_per_hour"
+    )
+    inspection_types: dict[str, Any] = Field(description="per inspection type done, as for officers")
+
+
+class CapacityIn(BaseModel):
+    """Examinations an office can do in one lodging day; ``weekday`` or ``date`` sets that day only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    physical: Annotated[int, Field(ge=0, le=1_000_000, description="physical inspections a day")]
+    documentary: Annotated[
+        int | None, Field(ge=0, le=1_000_000, description="document checks a day; null: not limited")
+    ] = None
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    date: date_ | None = None
+
+
+class CapacityDay(BaseModel):
+    physical: int
+    documentary: int | None
+
+
+class CapacityEntry(BaseModel):
+    physical: int
+    documentary: int | None
+    weekdays: dict[str, CapacityDay]
+    dates: dict[str, CapacityDay]
+    set_by: str
+    set_at: str
+
+
+class CapacityPublic(BaseModel):
+    """One office's capacity on a day and what the scorers used of it."""
+
+    office: str
+    day: str
+    physical_capacity: int
+    documentary_capacity: int | None
+    lodged: int = Field(description="declarations lodged at the office that day, as scored")
+    physical: int = Field(description="physical inspections, random selection aside (must-inspect hits included)")
+    forced: int = Field(description="of those, sent whatever the capacity (lookout, watchlist, operation)")
+    random: int = Field(description="random selections (not counted against the capacity)")
+    documentary: int = Field(description="document checks")
+    physical_left: int
+    expected: float | None = Field(description="declarations expected that day, from the office's same weekdays")
+    entry: CapacityEntry
+
+
+class CapacitiesPublic(BaseModel):
+    data: list[CapacityPublic]
+    count: int
+
+
+class SeizureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    goods: Text = Field(min_length=1)
+    quantity: Amount
+    unit: Short = Field(min_length=1)
+
+
+class InspectionCreate(BaseModel):
+    """What an officer did and found; it becomes the declaration's outcome (as ``POST /v1/feedback``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: Id
+    inspection_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,31}$")] = Field(
+        description="documentary, scan, physical, sample, or the administration's own"
+    )
+    officer: Annotated[str, Field(min_length=1, max_length=64)]
+    started_at: datetime
+    ended_at: datetime
+    result: Literal["clear", "violation"]
+    violation_type: Text | None = None
+    findings: Annotated[str | None, Field(max_length=2000)] = None
+    seized: Annotated[list[SeizureIn], Field(max_length=50)] = Field(default_factory=list)
+    revenue: Amount = Field(0.0, description="revenue recovered, in the declaration's currency")
+
+    @model_validator(mode="after")
+    def _times(self) -> InspectionCreate:
+        for name in ("started_at", "ended_at"):
+            if not 1990 <= getattr(self, name).year <= 2100:
+                raise ValueError(f"{name}: a date-time between 1990 and 2100")
+        started, ended = _utc(self.started_at), _utc(self.ended_at)
+        if ended < started:
+            raise ValueError("ended_at is before started_at")
+        if ended - started > timedelta(days=14):
+            raise ValueError("an inspection of more than 14 days: check started_at and ended_at")
+        self.started_at, self.ended_at = started, ended  # both in UTC from here on
+        if self.result == "clear" and (self.violation_type or self.seized):
+            raise ValueError("a clear result with a violation type or seizures: result should be violation")
+        return self
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class InspectionPublic(BaseModel):
+    declaration_id: str
+    recorded: bool = Field(description="written onto the declaration in the graph (false: not in the graph)")
+    with_decision: bool = Field(description="joined to its scoring decision")
+    minutes: float
+
+
+class RouteIn(BaseModel):
+    """A target's inspection on one channel at the owner's offices (four eyes: a pending change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: Annotated[str, Field(min_length=1, max_length=32)]
+    channel: Literal["document check", "physical inspection"]
+    inspection_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,31}$")]
+    instruction: Annotated[str, Field(min_length=3, max_length=300)]
+    owner: Annotated[str | None, Field(min_length=2, max_length=64, description="default: the key's sub-centre")] = None
+
+
+class RoutePublic(BaseModel):
+    target: str
+    channel: str
+    inspection_type: str
+    instruction: str
+    owner: str
+    version: int
+    changed_by: str
+    approved_by: str | None
+    changed_at: datetime | None
+
+
+class RoutesPublic(BaseModel):
+    data: list[RoutePublic] = Field(description="routes approved (the built-in ones apply where none is)")
+    count: int
 
 
 class ErrorDetail(BaseModel):

@@ -21,6 +21,8 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     api.lock            held (shared) by every running API worker, so that ``riskgraph restore`` refuses then
     targets.csv         violation types -> risk targets loaded by ``riskgraph targets load`` (over the built-in wording)
     lookouts.json       the active lookouts for the scorers, rewritten from the graph after every intelligence change
+    capacity.json       examinations each office can do per lodging day (``riskgraph capacity set``)
+    capacity.sqlite     each office's use of it per lodging day, shared by every scorer (``scoring.capacity``)
 
 A versioned folder holds one sub-folder per version (a UTC timestamp, so names sort by age) and a ``latest``
 file naming the newest complete one. :class:`VersionedStore` is the one implementation of writing them: a
@@ -67,6 +69,8 @@ __all__ = [
     "no_api_serving",
     "TARGETS",
     "LOOKOUTS",
+    "CAPACITY",
+    "CAPACITY_USE",
     "VersionedStore",
 ]
 
@@ -90,6 +94,8 @@ API_LOCK = "api.lock"
 TARGETS = "targets.csv"
 #: the active lookouts as the scorers read them, written from the graph after every change (scoring.lookouts)
 LOOKOUTS = "lookouts.json"
+CAPACITY = "capacity.json"
+CAPACITY_USE = "capacity.sqlite"
 
 _LATEST = "latest"
 

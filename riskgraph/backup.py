@@ -34,6 +34,7 @@ from graph.errors import RiskGraphError
 from graph.home import (
     ANALYSIS_SNAPSHOTS,
     AUDIT,
+    CAPACITY,
     DECISIONS,
     KEYS,
     MODELS,
@@ -49,7 +50,9 @@ from graph.home import (
 __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
-STATE = (KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS)
+STATE = (
+    KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS, CAPACITY
+)  # fmt: skip
 #: what a restore merges with the live home: records that must never roll back (the decision log is one too)
 MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS)
 #: what a restore replaces with the backup's

@@ -27,6 +27,7 @@ from graph.errors import RiskGraphError
 from graph.home import QUARANTINE, SAMPLE
 from riskgraph.access_cli import register as register_access_commands
 from riskgraph.analysis_cli import register as register_analysis_commands
+from riskgraph.capacity_cli import register as register_capacity_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
 from riskgraph.intel_cli import register as register_intel_commands
@@ -43,6 +44,7 @@ neo4j_app = typer.Typer(help="Run the local Neo4j (ignored when NEO4J_URI is set
 app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
 register_case_commands(app)
+register_capacity_commands(app)
 register_intel_commands(app)
 register_watchlist_commands(app)
 register_access_commands(app)

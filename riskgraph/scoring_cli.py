@@ -110,8 +110,9 @@ def rules_approve(
     change_id: Annotated[str, typer.Argument(metavar="ID", help="a pending change (riskgraph rules pending)")],
     by: Annotated[str, typer.Option("--by", help="who approves: not the person who proposed it")],
 ) -> None:
-    """Approve a proposed rule change (a new-firm policy or a special operation too): it takes effect now (four
+    """Approve a proposed rule change (a new-firm policy, a route or a special operation too): it takes effect now (four
     eyes: the proposer cannot approve)."""
+    from scoring.inspection import Route
     from scoring.new_firms import NewFirmPolicy
     from scoring.operations import Operation
     from scoring.rule_store import RuleStore
@@ -123,6 +124,13 @@ def rules_approve(
     if isinstance(rule, Operation):
         done = f"ends {rule.ended_on}" if rule.ended_on else f"runs {rule.start}..{rule.end}"
         console.print(f"operation {rule.id} ({rule.name}) {done}, approved by {by}", highlight=False)
+        return
+    if isinstance(rule, Route):
+        console.print(
+            f"route of {rule.target} ({rule.channel}) at {rule.owner}'s offices version {rule.version}: "
+            f"{rule.inspection_type}, approved by {by}",
+            highlight=False,
+        )
         return
     state = "enabled" if rule.enabled else "disabled"
     console.print(f"rule {rule.id} version {rule.version} ({state}), approved by {by}", highlight=False)
@@ -186,30 +194,32 @@ def rules_disable(
     _print_proposed(RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for))
 
 
+@rules_app.command("route")
+def rules_route(
+    target: Annotated[str, typer.Argument(help="risk target (tax, security, ipr, drugs, or one added)")],
+    channel: Annotated[str, typer.Option("--channel", help="'document check' or 'physical inspection'")],
+    inspection_type: Annotated[str, typer.Option("--type", help="documentary, scan, physical, sample or your own")],
+    instruction: Annotated[str, typer.Option("--instruction", help="what the officer looks for")],
+    by: Annotated[str, typer.Option("--by", help="who is making the change")],
+    acting_for: Annotated[str, typer.Option("--as", help="your sub-centre code (or the department's)")],
+) -> None:
+    """Propose the inspection a target's declarations get at your offices on a channel (four eyes)."""
+    from scoring.rule_store import RuleStore
+
+    route = {"target": target, "channel": channel, "inspection_type": inspection_type, "instruction": instruction}
+    change = RuleStore(_home()).propose("route", by, rule={**route, "owner": acting_for}, acting_for=acting_for)
+    _print_proposed(change)
+
+
 Physical = Annotated[float, typer.Option(min=0.0, max=1.0, help="share of declarations physically inspected")]
 Document = Annotated[float, typer.Option(min=0.0, max=1.0, help="share sent to document check")]
 RandomShare = Annotated[float, typer.Option(min=0.0, max=0.5, help="share selected at random (marked random)")]
-OfficeCapacity = Annotated[
-    list[str] | None, typer.Option("--capacity", help="OFFICE=SHARE physical inspection capacity of one office")
-]
 
 
-def _capacity(physical: float, document: float, random_share: float, capacity: list[str] | None):
-    from graph.reference import resolve_office
+def _capacity(physical: float, document: float, random_share: float):
     from scoring.pipeline import Capacity
 
-    offices = {}
-    for item in capacity or []:
-        name, _, share = item.partition("=")
-        office = resolve_office(name)
-        try:
-            value = float(share)
-        except ValueError:
-            value = -1.0
-        if office is None or not 0 <= value <= 1:
-            raise UserError(f"--capacity {item!r}: expected OFFICE=SHARE with a known office and 0 <= SHARE <= 1")
-        offices[office.code] = value
-    return Capacity(physical=physical, document=document, random_share=random_share, offices=offices)
+    return Capacity(physical=physical, document=document, random_share=random_share)
 
 
 def _connect():
@@ -223,7 +233,6 @@ def model_train(
     physical: Physical = 0.03,
     document: Document = 0.10,
     random_share: RandomShare = 0.01,
-    capacity: OfficeCapacity = None,
     test_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="newest share of labelled rows held out")] = 0.2,
     seed: Annotated[int, typer.Option(help="random seed of the trees and the settings search")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
@@ -232,7 +241,7 @@ def model_train(
     from scoring.pipeline import train_and_publish
     from scoring.training_report import training_report
 
-    cap = _capacity(physical, document, random_share, capacity)
+    cap = _capacity(physical, document, random_share)
     drv, db = _connect()
     summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
     for line in training_report(summary["metrics"]):
@@ -247,12 +256,11 @@ def model_snapshot(
     physical: Physical = 0.03,
     document: Document = 0.10,
     random_share: RandomShare = 0.01,
-    capacity: OfficeCapacity = None,
 ) -> None:
     """Rebuild the scoring snapshot from the latest model and the graph as it is now."""
     from scoring.pipeline import rebuild_snapshot
 
-    cap = _capacity(physical, document, random_share, capacity)
+    cap = _capacity(physical, document, random_share)
     drv, db = _connect()
     version = rebuild_snapshot(drv, db, _home(), cap)
     console.print(f"scoring snapshot {version}", highlight=False)

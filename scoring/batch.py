@@ -157,5 +157,6 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         fields = [cols[k] if k != "network_risk" else risks for k in RULE_FIELDS]
         rows = [dict(zip(RULE_FIELDS, row, strict=True)) for row in zip(*fields, strict=True)]
         scorer.operations.apply(decisions, rows, rule_view)
+    scorer.handle(decisions, [{"office": o, "date": d} for o, d in zip(cols["office"], cols["date"], strict=True)])
     scorer.explain(decisions, explain, matrix, lambda i: {c: cols[c][i] for c in shown})
     return decisions

@@ -33,16 +33,16 @@ CREATE TABLE IF NOT EXISTS decisions (
   scored_at TEXT NOT NULL,
   snapshot TEXT,
   score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT,
-  leading_target TEXT, targets TEXT, operations TEXT
+  leading_target TEXT, targets TEXT, operations TEXT, inspection TEXT
 )
 """
 _COLUMNS = (
     "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links, "
-    "leading_target, targets, operations"
+    "leading_target, targets, operations, inspection"
 )
-_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 #: columns a log written by an earlier version lacks
-_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT", "operations": "TEXT"}
+_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT", "operations": "TEXT", "inspection": "TEXT"}
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
 
@@ -93,6 +93,7 @@ class DecisionLog:
                     d.leading_target,
                     json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
                     _operations(d),
+                    json.dumps(d.inspection, ensure_ascii=False) if d.inspection else None,
                 )
                 for d in decisions
             ]
@@ -149,6 +150,7 @@ class DecisionLog:
                     item["links"] = json.loads(item["links"] or "[]")
                     item["targets"] = json.loads(item["targets"] or "{}")
                     item["operations"] = json.loads(item["operations"] or "[]")
+                    item["inspection"] = json.loads(item["inspection"] or "null")
                     found[item["declaration_id"]] = item
         return found
 

@@ -5,11 +5,15 @@ channel, random selection, rule hits, from the decision log), so hit rates can l
 per rule, channel and office, and the random sample can show what the targeting misses. Writing
 the same outcome twice changes nothing. The importers found violating are returned, so the scorers'
 identifier index can learn them before the next analysis (``scoring.violator_journal``).
+
+An inspection act (:class:`Act`: what the officer did and found: type, officer, start and end, findings,
+what was seized) is an outcome with more to it: recorded by the same path, its fields are kept on the
+declaration beside the flag, for performance per officer and per inspection type.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import neo4j
@@ -20,7 +24,7 @@ from graph.model import schema
 from scoring.decision_log import DecisionLog
 from scoring.violator_journal import ViolatorEvent
 
-__all__ = ["Outcome", "FeedbackResult", "OutcomeError", "parse_outcome", "record_outcomes"]
+__all__ = ["Act", "Outcome", "FeedbackResult", "OutcomeError", "parse_outcome", "record_outcomes"]
 
 schema().node("Declaration")
 KINDS = ("inspection", "audit")
@@ -32,7 +36,11 @@ SET d.inspected = 1, d.violation = row.violation, d.violation_type = row.violati
     d.revenue_recovered = row.revenue_recovered, d.feedback_kind = row.kind, d.feedback_at = datetime(row.at)
 FOREACH (_ IN CASE WHEN row.channel IS NULL THEN [] ELSE [1] END |
   SET d.channel = row.channel, d.score = row.score, d.level = row.level, d.random_selected = row.random,
-      d.rule_hits = row.rule_hits, d.leading_target = row.leading_target)
+      d.rule_hits = row.rule_hits, d.leading_target = row.leading_target, d.inspection_ordered = row.ordered)
+FOREACH (act IN CASE WHEN row.act IS NULL THEN [] ELSE [row.act] END |
+  SET d.inspection_type = act.inspection_type, d.officer = act.officer,
+      d.inspection_started = datetime(act.started_at), d.inspection_ended = datetime(act.ended_at),
+      d.inspection_minutes = act.minutes, d.findings = act.findings, d.seized = act.seized)
 RETURN collect(row.id) AS ids,
        collect(CASE WHEN row.violation = 1 THEN [d.importer_id, toString(d.date), d.id] END) AS violators
 """
@@ -45,12 +53,26 @@ class OutcomeError(RiskGraphError, ValueError):
 
 
 @dataclass(frozen=True)
+class Act:
+    """What an officer did and found in one inspection (``POST /v1/inspections``)."""
+
+    inspection_type: str
+    officer: str
+    started_at: str  # ISO date-time
+    ended_at: str
+    minutes: float
+    findings: str | None = None
+    seized: str | None = None  # JSON list of {goods, quantity, unit}
+
+
+@dataclass(frozen=True)
 class Outcome:
     declaration_id: str
     violation: int
     violation_type: str | None = None
     revenue_recovered: float = 0.0
     kind: str = "inspection"
+    act: Act | None = None
 
 
 @dataclass
@@ -155,6 +177,8 @@ def record_outcomes(
                     "random": d and d["random"],
                     "rule_hits": d and ";".join(d["rule_hits"]),
                     "leading_target": d and d["leading_target"],
+                    "ordered": d and (d.get("inspection") or {}).get("type"),
+                    "act": asdict(o.act) if o.act is not None else None,
                 }
             )
         with driver.session(database=database) as session:

@@ -7,7 +7,9 @@ assigned in one step) when either changed; the published lookouts and the watchl
 ``scoring.violator_journal``) are applied to the identifier index in place. The special operations
 (``scoring.operations``) are followed like the rules; their shared tally is synchronised once a second by a
 thread of its own (what this worker counted goes to the file, everyone's totals come back), so an idle worker's
-counts reach the others too. Requests never wait on
+counts reach the others too. Every scorer it serves selects within the offices' capacity through one shared
+:class:`scoring.capacity.CapacityAllocator` (its day use is on disk, shared with the other workers). Requests
+never wait on
 the graph; if a new snapshot cannot be read, the one in memory keeps serving. The scorer and its
 snapshot's metadata are held as one :class:`Loaded` pair, so a request that reads both never stamps
 a decision with another snapshot's version.
@@ -23,6 +25,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from scoring.capacity import CapacityAllocator
+from scoring.inspection import Routing
 from scoring.lookouts import lookouts_mtime, read_lookouts
 from scoring.operations import OperationBook, OperationStore, Tally
 from scoring.rule_store import RuleStore
@@ -53,6 +57,7 @@ class LiveScorer:
         self.operations = OperationStore(home)
         self.tally = Tally(home)
         self._operations_mtime = -1
+        self.capacity = CapacityAllocator(home)
         self._loaded: Loaded | None = None
         self._rules_mtime = -1
         self._lookouts_stamp = (-1, -1)
@@ -113,7 +118,9 @@ class LiveScorer:
                 try:
                     mtime = self.rules.mtime()  # before loading: a change made meanwhile is caught next time
                     stamp, lists = lookouts_mtime(self.home), watchlists_stamp(self.home)
-                    self._loaded = Loaded(*load_scorer(self.home, version))
+                    loaded = Loaded(*load_scorer(self.home, version))
+                    loaded.scorer.set_capacity(self.capacity)
+                    self._loaded = loaded
                     self._rules_mtime, self._lookouts_stamp, self._watchlists_stamp = mtime, stamp, lists
                     self._operations_mtime = -1  # the new scorer gets the operations below
                     # The snapshot is a few million long-lived objects: keep them out of the cyclic
@@ -127,6 +134,7 @@ class LiveScorer:
             if self._loaded is not None and mtime != self._rules_mtime:
                 self._loaded.scorer.set_rules(self.rules.current(include_disabled=False))
                 self._loaded.scorer.set_new_firm_policies(self.rules.policies())
+                self._loaded.scorer.set_routing(Routing(self.rules.routes()))
                 self._rules_mtime = mtime
             self._follow_lookouts()
             self._follow_operations()

@@ -1,4 +1,5 @@
-"""Performance feedback: hit rates per rule, channel, office, sub-centre and risk target, and what targeting misses.
+"""Performance feedback: hit rates per rule, channel, office, sub-centre, risk target, officer and inspection type,
+and what targeting misses.
 
 Hit rate = violations found / declarations inspected with a recorded outcome. The random sample
 (declarations sent to inspection by random selection, whatever their score) is the unbiased part
@@ -12,6 +13,9 @@ led with that target that were inspected, and how many of them held a violation 
 the violations of the target found whatever led; and the random sample's rate of them, the unbiased estimate of
 how common they are among what is lodged. Revenue recovered is summed in US dollars (:mod:`graph.currency`;
 an outcome on a declaration in a currency without a rate adds nothing).
+
+Per officer and per inspection type (from inspection acts, ``POST /v1/inspections``): inspections, violations,
+revenue, hours spent (start to end) and violations per hour.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ MATCH (d:Declaration)
 WHERE d.channel IS NOT NULL AND d.inspected = 1
   AND ($since IS NULL OR d.date >= date($since)) AND ($until IS NULL OR d.date <= date($until))
 RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, {USD_REVENUE_RECOVERED},
-                d.violation_type, d.leading_target]) AS rows
+                d.violation_type, d.leading_target, d.officer, d.inspection_type, d.inspection_minutes]) AS rows
 """
 
 
@@ -49,6 +53,17 @@ def _rate(entry: dict) -> dict:
 
 def _empty() -> dict:
     return {"inspected": 0, "violations": 0, "revenue_recovered": 0.0}
+
+
+def _act_entry() -> dict:
+    return {**_empty(), "hours": 0.0}
+
+
+def _per_hour(entry: dict) -> dict:
+    entry = _rate(entry)
+    entry["hours"] = round(entry["hours"], 2)
+    entry["violations_per_hour"] = round(entry["violations"] / entry["hours"], 4) if entry["hours"] else None
+    return entry
 
 
 def _target_entry() -> dict:
@@ -78,12 +93,20 @@ def performance_report(
         OUTCOMES_WITH_DECISIONS, params, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]["rows"]
     by = {k: defaultdict(_empty) for k in ("channel", "office", "sub_centre", "rule")}
+    acts = {k: defaultdict(_act_entry) for k in ("officer", "inspection_type")}
     random = defaultdict(_empty)
     table = target_table()
     targets = {t: _target_entry() for t in table.targets()}
     random_inspected = 0
-    for office, channel, level, chosen, hits, violation, revenue, vtype, leading in rows:
+    for office, channel, level, chosen, hits, violation, revenue, vtype, leading, officer, kind, minutes in rows:
         found, recovered = int(violation == 1), float(revenue or 0.0)
+        for group, name in (("officer", officer), ("inspection_type", kind)):
+            if name is not None:
+                entry = acts[group][name]
+                entry["inspected"] += 1
+                entry["violations"] += found
+                entry["revenue_recovered"] += recovered
+                entry["hours"] += float(minutes or 0.0) / 60
         of = (table.target_of(vtype) or OTHER) if found else None
         if of is not None:
             targets.setdefault(of, _target_entry())["found"] += 1
@@ -140,6 +163,8 @@ def performance_report(
         "sub_centres": {k: _rate(v) for k, v in sorted(by["sub_centre"].items())},
         "rules": rules_out,
         "targets": {t: _target_rates(e, random_inspected) for t, e in targets.items()},
+        "officers": {k: _per_hour(v) for k, v in sorted(acts["officer"].items())},
+        "inspection_types": {k: _per_hour(v) for k, v in sorted(acts["inspection_type"].items())},
         "random_sample": {
             "by_level": {k: _rate(v) for k, v in sorted(random.items())},
             "missed_in_fast_release": {

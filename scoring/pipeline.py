@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import neo4j
@@ -18,6 +18,7 @@ from columnar.store import DeclarationStore
 from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
+from scoring.capacity import CapacityTable
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
@@ -36,13 +37,13 @@ SCORE_COLUMNS = ("declaration_id", "score", "probability", "level", "channel", "
 
 @dataclass
 class Capacity:
-    """Inspection capacity as shares of declarations, overall and per office (physical inspection)."""
+    """Inspection capacity as shares of declarations, for offices without a capacity per day
+    (``riskgraph capacity set``, read from the home when the snapshot is built)."""
 
     physical: float = 0.03
     document: float = 0.10
     random_share: float = 0.01
     network_weight: float = 0.3
-    offices: dict[str, float] = field(default_factory=dict)
 
 
 def _publish(
@@ -60,7 +61,7 @@ def _publish(
         document=capacity.document,
         random_share=capacity.random_share,
         network_weight=capacity.network_weight,
-        capacity=capacity.offices,
+        capacity={office: entry["physical"] for office, entry in CapacityTable(home).offices().items()},
     )
     return save_snapshot(home, model_version, state, config)
 

@@ -16,6 +16,8 @@ changed it and who approved it. The proposer cannot approve their own change. Sp
 
 The new-firm policies (``scoring.new_firms``: one per sub-centre) are risk parameters too: kept in the
 same file, versioned and proposed and approved the same way (action ``policy``).
+The routes of the risk targets (inspection type and instruction per target and channel, ``scoring.inspection``)
+are changed the same way (``route``), and kept, every version, in ``rules/routing.json``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from graph.home import RULES
 from graph.reference import department_code
+from scoring.inspection import Route
 from scoring.new_firms import POLICY_ID, NewFirmPolicy, parse_policy
 from scoring.operations import Operation, OperationStore, parse_operation
 from scoring.rules import Rule, RuleError, parse_rule
@@ -53,12 +58,32 @@ class RuleStore:
         self.path = self.folder / "rules.json"
         self.pending_path = self.folder / "pending.json"
         self.operations = OperationStore(home)
+        self.routing_path = self.folder / "routing.json"
 
     def mtime(self) -> int:
+        """The newest change of the rules or the routes (0 without either)."""
+        stamps = []
+        for path in (self.path, self.routing_path):
+            try:
+                stamps.append(path.stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return max(stamps)
+
+    def route_history(self) -> list[Route]:
         try:
-            return self.path.stat().st_mtime_ns
+            doc = json.loads(self.routing_path.read_text())
         except FileNotFoundError:
-            return 0
+            return []
+        return [Route.model_validate(r) for r in doc["routes"]]
+
+    def routes(self) -> list[Route]:
+        """The routes in force: the highest version per owner, target and channel."""
+        latest: dict[tuple, Route] = {}
+        for route in self.route_history():
+            if route.key() not in latest or route.version > latest[route.key()].version:
+                latest[route.key()] = route
+        return sorted(latest.values(), key=Route.key)
 
     def _doc(self) -> dict:
         try:
@@ -126,6 +151,13 @@ class RuleStore:
                 _check_owner(current[parsed.id], parsed.owner)
             target, owner = parsed.id, parsed.owner
             payload = {k: v for k, v in (rule or {}).items() if k not in ("changed_by", "approved_by", "version")}
+        elif action == "route":
+            parsed = _parse_route({**(rule or {}), "changed_by": by})
+            _check_owner_of(f"route of {parsed.target}", parsed.owner, acting_for or parsed.owner)
+            target, owner = f"route:{parsed.target}:{parsed.channel}", parsed.owner
+            payload = parsed.model_dump(
+                mode="json", include={"target", "channel", "inspection_type", "instruction", "owner"}
+            )
         elif action == "disable":
             last = self.get(rule_id)
             _check_owner(last, acting_for or last.owner)
@@ -148,7 +180,7 @@ class RuleStore:
                 raise RuleError(f"operation {rule_id} has ended already ({running.last_day})")
             target, owner, payload = running.id, running.owner, None
         else:
-            raise RuleError(f"unknown change {action!r}: add, disable, policy, add_operation or end_operation")
+            raise RuleError(f"unknown change {action!r}: add, disable, policy, add_operation, end_operation or route")
         change = {
             "id": f"chg-{secrets.token_hex(4)}",
             "action": action,
@@ -163,7 +195,7 @@ class RuleStore:
             changes.append(change)
         return change
 
-    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | NewFirmPolicy | Operation:
+    def approve(self, change_id: str, by: str, *, key: str | None = None) -> Rule | NewFirmPolicy | Operation | Route:
         """Apply a proposed change, approved by ``by``; :class:`RuleForbidden` when ``by`` proposed it."""
         with self._pending_locked() as changes:
             found = next((c for c in changes if c["id"] == change_id), None)
@@ -182,6 +214,8 @@ class RuleStore:
                 rule = self.operations.add(Operation.model_validate(found["rule"]), approved_by=by)
             elif found["action"] == "end_operation":
                 rule = self.operations.end(found["rule_id"], f"{found['proposed_by']}, approved by {by}")
+            elif found["action"] == "route":
+                rule = self.set_route(found["rule"], found["proposed_by"], approved_by=by)
             else:
                 rule = self.disable(found["rule_id"], found["proposed_by"], found["owner"], approved_by=by)
             changes.remove(found)
@@ -199,6 +233,21 @@ class RuleStore:
             rule = rule.model_copy(update={"changed_at": datetime.now(UTC)})
             history.append(rule)
         return rule
+
+    def set_route(self, data: dict, changed_by: str, approved_by: str | None = None) -> Route:
+        """Store a new version of a target's route for one channel at its owner's offices."""
+        route = _parse_route({**data, "changed_by": changed_by, "approved_by": approved_by})
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / ".routing.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            history = self.route_history()
+            versions = [r.version for r in history if r.key() == route.key()]
+            route = route.model_copy(update={"version": max(versions, default=0) + 1, "changed_at": datetime.now(UTC)})
+            history.append(route)
+            staging = self.folder / ".routing.json.tmp"
+            staging.write_text(json.dumps({"routes": [r.model_dump(mode="json") for r in history]}, indent=1))
+            os.replace(staging, self.routing_path)
+        return route
 
     def disable(self, rule_id: str, changed_by: str, acting_for: str, approved_by: str | None = None) -> Rule:
         """A new version of the rule with ``enabled: false``; the owner or the department may do it."""
@@ -265,3 +314,14 @@ def _check_owner_of(what: str, owner: str, acting_for: str) -> None:
     acting_for = acting_for.strip().upper()
     if acting_for not in (owner, department_code()):
         raise RuleForbidden(f"{what} belongs to {owner}; {acting_for} may not change it")
+
+
+def _parse_route(data: dict) -> Route:
+    """A validated route, or :class:`RuleError` with one sentence per fault."""
+    try:
+        return Route.model_validate({k: v for k, v in data.items() if k not in ("version", "changed_at")})
+    except ValidationError as exc:
+        faults = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        ]
+        raise RuleError("route refused: " + "; ".join(faults)) from None

@@ -154,6 +154,10 @@ class Rule(BaseModel):
     changed_by: str = Field(min_length=1, max_length=100)
     changed_at: datetime | None = None
     approved_by: str | None = Field(None, max_length=100, description="the second person who approved the change")
+    inspection_type: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9_-]{1,31}$", description="documentary, scan, physical, sample or your own"
+    )
+    instruction: str | None = Field(None, min_length=3, max_length=300, description="what the officer looks for")
 
     @field_validator("target")
     @classmethod

@@ -8,7 +8,8 @@ fields (address, phone, representative, name, seller, broker, consignment) link 
 when that is higher, which is how a firm lodging its first declaration is seen. It is bounded 0-100, any
 one strong signal alone can push it up, and each part stays explainable. The level follows the office's
 thresholds (set from its inspection capacity when the snapshot is built): low -> fast release, medium -> document check,
-high -> physical inspection. A configurable random share goes to physical inspection whatever its
+high -> physical inspection; at an office with a capacity per day, the day's use decides instead
+(``scoring.capacity``). A configurable random share goes to physical inspection whatever its
 score, marked ``random``, so the feedback also shows what the targeting misses.
 """
 
@@ -24,7 +25,9 @@ import numpy as np
 from graph.currency import Money
 from graph.reference import resolve_office
 from ingest.entities import declaration_keys
+from scoring.capacity import CapacityAllocator
 from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
+from scoring.inspection import Routing
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
 from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, revise_new_firm
@@ -64,6 +67,10 @@ class ScoringConfig:
     capacity: dict = field(default_factory=dict)
     #: new firms' violation rate estimated from representative outcomes (``scoring.new_firms``); None: unknown
     new_firm_rate: float | None = None
+    #: per office (and ``"*"``): its recent scores at every half per cent (``scoring.capacity.office_history``)
+    score_grid: dict = field(default_factory=dict)
+    #: per office: mean declarations lodged on each weekday (Monday first) in the recent window
+    volumes: dict = field(default_factory=dict)
 
     def levels_for(self, office: str | None) -> tuple[float, float]:
         return self.thresholds.get(office or "", self.thresholds["*"])
@@ -86,6 +93,8 @@ class Decision:
     leading_target: str | None = None
     #: ids of the active lookouts naming a party of the declaration (``scoring.lookouts``)
     intel_hits: list[str] = field(default_factory=list)
+    #: what a decision not released orders: ``{type, instruction, source}`` (``scoring.inspection``)
+    inspection: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -101,6 +110,7 @@ class Decision:
             "targets": self.targets,
             "leading_target": self.leading_target,
             "intel_hits": self.intel_hits,
+            "inspection": self.inspection,
         }
 
 
@@ -372,6 +382,14 @@ class Scorer:
 
     def set_operations(self, operations: OperationBook) -> None:
         self.operations = operations
+        self.capacity: CapacityAllocator | None = None
+        self.routing = Routing()
+
+    def set_capacity(self, capacity: CapacityAllocator | None) -> None:
+        self.capacity = capacity
+
+    def set_routing(self, routing: Routing) -> None:
+        self.routing = routing
 
     def set_lookouts(self, lookouts: LookoutIndex) -> None:
         self.lookouts = lookouts
@@ -381,6 +399,7 @@ class Scorer:
 
     def set_rules(self, rules: list[Rule]) -> None:
         self.rules = [(r, compile_rule(r)) for r in rules if r.enabled]
+        self.rules_by_id = {r.id: r for r, _ in self.rules}
 
     def score(self, raw: dict) -> Decision:
         return self.score_many([raw])[0]
@@ -419,6 +438,7 @@ class Scorer:
             for raw, decision in zip(raws, decisions, strict=True):
                 apply_watchlist_hits(decision, party_hits(self.watchlists, raw))
         self.operations.apply(decisions, prepared, rule_view)  # special operations (scoring.operations)
+        self.handle(decisions, prepared)
         self.explain(decisions, explain, matrix, prepared.__getitem__)
         return decisions
 
@@ -426,6 +446,14 @@ class Scorer:
         """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``).
         Before :meth:`explain`, which then explains it as the channel it goes to."""
         apply_hits(decision, self.lookouts.hits(keys, day))
+
+    def handle(self, decisions: list[Decision], prepared: list[dict]) -> None:
+        """The last word on the channel, once every hit is in: the office's capacity of the lodging day
+        (``scoring.capacity``, with a capacity set), then the inspection each decision not released orders
+        (``scoring.inspection``)."""
+        if self.capacity is not None:
+            self.capacity.allocate(decisions, prepared, self.config)
+        self.routing.assign(decisions, [d["office"] for d in prepared], self.rules_by_id)
 
     def score_targets(
         self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]

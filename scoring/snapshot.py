@@ -11,7 +11,10 @@ is a pickle of this project's own dataclass, written and read only under ``$RISK
 
 Thresholds come from inspection capacity: with ``physical`` = 3 % an office's "high" threshold is
 the score its top 3 % of recent declarations reach (same for document checks below it), so the
-channel shares match what the office can handle.
+channel shares match what the office can handle; an office with a capacity per day (``riskgraph capacity
+set``) gets the share that capacity is of its mean day. The snapshot also keeps each office's recent score
+distribution and mean volume per weekday, which the selection within capacity at lodging reads
+(``scoring.capacity``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ import pandas as pd
 
 from graph.errors import RiskGraphError
 from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
+from scoring.capacity import office_history
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
+from scoring.inspection import Routing
 from scoring.links import LinkIndex
 from scoring.lookouts import read_lookouts
 from scoring.operations import OperationBook
@@ -119,13 +124,14 @@ def build_snapshot(
     document: float = 0.10,
     random_share: float = 0.01,
     network_weight: float = 0.3,
-    capacity: dict[str, float] | None = None,
+    capacity: dict[str, int] | None = None,
     links: LinkIndex | None = None,
 ) -> tuple[FeatureState, ScoringConfig]:
     """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations.
 
     ``links`` (the identifier index) travels in the state; thresholds are set without it, from the
     declarations of importers the analysis knew, whose identifiers are already in their analysed risk.
+    ``capacity``: physical inspections a day per office (``scoring.capacity.CapacityTable``).
     """
     frame = prepare_frame(declarations, enterprises)
     state = fit_state(frame)
@@ -140,16 +146,21 @@ def build_snapshot(
     features = training_features(frame, state)[recent]
     probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
-    capacity = capacity or {}
+    offices = frame.loc[recent, "office"].fillna("")
+    grid, volumes = office_history(scores, offices, frame.loc[recent, "date"], MIN_OFFICE_ROWS)
+    shares = {}
+    for office, per_day in (capacity or {}).items():
+        mean_day = sum(volumes.get(office, ())) / 7
+        shares[office] = min(1.0, per_day / mean_day) if mean_day else physical
     config = ScoringConfig(
-        thresholds=thresholds_from_capacity(
-            scores, frame.loc[recent, "office"].fillna(""), physical, document, capacity
-        ),
+        thresholds=thresholds_from_capacity(scores, offices, physical, document, shares),
         random_share=random_share,
         network_weight=network_weight,
         salt=secrets.token_hex(8),
-        capacity={"physical": physical, "document": document, "offices": capacity},
+        capacity={"physical": physical, "document": document, "offices": shares},
         new_firm_rate=spec.get("metrics", {}).get("representative", {}).get("new_firms", {}).get("representative_rate"),
+        score_grid=grid,
+        volumes=volumes,
     )
     return state, config
 
@@ -232,4 +243,5 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
     scorer.set_lookouts(read_lookouts(home))
     scorer.set_watchlists(read_watchlists(home))
     scorer.set_operations(OperationBook.of(home))
+    scorer.set_routing(Routing(RuleStore(home).routes()))
     return scorer, meta

@@ -101,3 +101,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     ):
         assert (method, route, "4xx") in reached, (method, route)
     assert {("GET", "/v1/operations", "2xx"), ("GET", "/v1/trends", "2xx")} <= reached
+    # capacity, inspection acts and target routes were fuzzed too
+    assert ("GET", "/v1/capacity", "2xx") in reached and ("POST", "/v1/inspections", "4xx") in reached
+    assert any(m == "PUT" and r == "/v1/capacity/{office}" for m, r, _ in reached)
+    assert ("GET", "/v1/rules/routes", "2xx") in reached and any(
+        r == "/v1/rules/routes" for m, r, _ in reached if m == "POST"
+    )

@@ -166,6 +166,13 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         "effective_from": "2025-01-01",
         "conditions": {"hs_prefix": ["61"]},
     }
+    act = {
+        "inspection_type": "physical",
+        "officer": "matrix",
+        "started_at": "2025-12-20T09:00:00Z",
+        "ended_at": "2025-12-20T10:00:00Z",
+        "result": "clear",
+    }
     path_to = [
         other,
         f"Address:{ref['address']}",
@@ -247,6 +254,25 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("GET", "/v1/alerts"): [{}, {"params": {"status": "new"}}],
         ("POST", "/v1/alerts/{alert_id}/acknowledge"): [{"path": {"alert_id": records[f"alert-{firm}"]}}],
         ("POST", "/v1/alerts/{alert_id}/case"): [{"path": {"alert_id": records[f"alert-{firm}"]}, "json": {}}],
+        ("GET", "/v1/capacity"): [{}, {"params": {"date": "2025-12-20"}}],
+        ("PUT", "/v1/capacity/{office}"): [{"path": {"office": _district(kind)}, "json": {"physical": 5}}],
+        ("POST", "/v1/inspections"): [
+            {"json": {**act, "declaration_id": "MX-unknown"}},
+            # an act on a declaration lodged outside changes what an outside firm is known for
+            {"json": {**act, "declaration_id": ref["declaration"]}, "names_outsider": True},
+        ],
+        ("GET", "/v1/rules/routes"): [{}],
+        ("POST", "/v1/rules/routes"): [
+            {
+                "json": {
+                    "target": "drugs",
+                    "channel": "physical inspection",
+                    "inspection_type": "scan",
+                    "instruction": "scan the load",
+                    "owner": OWNER[kind],
+                }
+            }
+        ],  # fmt: skip
         ("GET", "/v1/audit"): [{}],
         ("GET", "/metrics"): [{}],
     }
@@ -256,6 +282,11 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         kwargs = {k: v for k, v in spec.items() if k in ("params", "json")}
         out.append((method, url, spec.get("names_outsider", False), kwargs))
     return out
+
+
+def _district(kind: str) -> str:
+    """A district of the key's own jurisdiction (any for an unlimited key)."""
+    return sorted(jurisdiction(KINDS[kind] or "SC-HUANGPU"))[0]
 
 
 def _routes() -> list[tuple[str, str, object]]:

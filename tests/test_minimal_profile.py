@@ -243,6 +243,45 @@ def test_feedback_with_the_fraud_flag_alone_feeds_performance(minimal):
     assert set(report["sub_centres"]) <= {"2", "3"}  # the loaded hierarchy's regions
 
 
+def test_a_station_s_capacity_holds_its_day_and_an_inspection_act_with_the_least_fields_feeds_performance(
+    minimal, start_server, tmp_path
+):
+    """The administration's own station codes: capacity 2 a day at its busiest station, next month's declarations
+    lodged one by one as one day there stay within it, each inspected decision names its inspection, and an act
+    with only the required fields becomes an outcome counted per officer (the graph holds new.csv by now)."""
+    from collections import Counter
+
+    from tests.scoring_setup import home_copy
+
+    folder, env, _, _ = minimal
+    rows = _new_rows(folder)
+    station = Counter(r["office"] for r in rows if r.get("office")).most_common(1)[0][0]
+    (tmp_path / "home").mkdir()
+    env = home_copy(env, tmp_path / "home")
+    run_cli(env, "capacity", "set", station, "--physical", "2")
+    server = start_server(env)
+    answers = [server.client.post("/v1/score", json={**r, "office": station, "date": "2026-02-02"}) for r in rows]
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.status_code != 200][:1]
+    decisions = [a.json() for a in answers]
+    physical = [d for d in decisions if d["channel"] == "physical inspection" and not d["random"]]
+    assert 1 <= len(physical) <= 2 and all(d["inspection"]["type"] == "physical" for d in physical)
+    assert all(d["inspection"] is None for d in decisions if d["channel"] == "fast release")
+    [use] = server.client.get("/v1/capacity", params={"date": "2026-02-02"}).json()["data"]
+    assert (use["lodged"], use["physical"], use["physical_capacity"]) == (len(rows), len(physical), 2)
+    act = {
+        "declaration_id": physical[0]["declaration_id"],
+        "inspection_type": "physical",
+        "officer": "station-officer",
+        "started_at": "2026-02-02T08:00:00",
+        "ended_at": "2026-02-02T08:45:00+00:00",
+        "result": "clear",
+    }
+    recorded = server.client.post("/v1/inspections", json=act)
+    assert recorded.status_code == 201 and recorded.json()["minutes"] == 45.0, recorded.text
+    officer = server.client.get("/v1/performance").json()["officers"]["station-officer"]
+    assert (officer["inspected"], officer["violations"], officer["hours"]) == (1, 0, 0.75)
+
+
 def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_command_and_the_api_alike(
     minimal, start_server, tmp_path
 ):

@@ -11,6 +11,8 @@ sub-centre's only (403 otherwise). A department analyst and an admin act for any
 The new-firm policy of a sub-centre (``scoring.new_firms``) is a risk parameter too: ``GET
 /v1/rules/new-firms`` shows the policies in force, ``POST /v1/rules/new-firms`` proposes one (202), and
 the same approval applies it.
+The routes of the risk targets (inspection type and instruction per target and channel, ``scoring.inspection``)
+follow the same four eyes: ``POST /v1/rules/routes`` answers 202 with a pending change, approved as any other.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ from api.deps import LiveScorerDep, RuleStoreDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
-from api.models import NewFirmPoliciesPublic, NewFirmPolicyIn, RuleDisable, RulesPublic
+from api.models import (
+    NewFirmPoliciesPublic,
+    NewFirmPolicyIn,
+    RouteIn,
+    RoutePublic,
+    RoutesPublic,
+    RuleDisable,
+    RulesPublic,
+)
 from graph.reference import department_code
 from scoring.new_firms import BUILT_IN, NewFirmPolicy
 from scoring.operations import Operation
@@ -105,6 +115,23 @@ def propose_new_firm_policy(store: RuleStoreDep, key: PrincipalDep, policy: NewF
     return _pending(store.propose("policy", key.name, rule=policy.model_dump(), key=key.id))
 
 
+@router.get("/routes", response_model=RoutesPublic)
+def read_routes(store: RuleStoreDep, key: PrincipalDep) -> RoutesPublic:
+    """Routes approved (of this key's sub-centre and the department's); built-in ones apply where none is."""
+    office = _office(key)
+    routes = [r for r in store.routes() if office is None or r.owner in (office, department_code())]
+    return RoutesPublic(data=[RoutePublic(**r.model_dump()) for r in routes], count=len(routes))
+
+
+@router.post("/routes", status_code=202)
+def create_route(store: RuleStoreDep, key: PrincipalDep, route: RouteIn) -> JSONResponse:
+    """Propose a target's inspection type and instruction on a channel at the owner's offices."""
+    owner = route.owner or _office(key) or department_code()
+    _acting(key, owner, "owner")
+    change = store.propose("route", key.name, rule={**route.model_dump(), "owner": owner}, acting_for=owner, key=key.id)
+    return _pending(change)
+
+
 @router.get("/changes")
 def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     """Changes awaiting approval (of this key's sub-centre and the department's)."""
@@ -113,10 +140,10 @@ def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     return {"data": changes, "count": len(changes)}
 
 
-@router.post("/changes/{change_id}/approve", response_model=Rule | NewFirmPolicy | Operation)
+@router.post("/changes/{change_id}/approve", response_model=Rule | NewFirmPolicy | Operation | RoutePublic)
 def approve_rule_change(store: RuleStoreDep, key: PrincipalDep, live: LiveScorerDep, change_id: str) -> dict:
-    """Apply a pending change (a rule's or a special operation's): by another person than its proposer, with the
-    right to change what it changes."""
+    """Apply a pending change (a rule's, a new-firm policy's, a route's or a special operation's): by another
+    person than its proposer, with the right to change what it changes."""
     found = next((c for c in store.pending() if c["id"] == change_id), None)
     if found is None:
         raise ApiError(404, "not_found", f"no pending change {change_id!r}")
