@@ -366,6 +366,8 @@ class Scorer:
         self.watchlists = WatchlistIndex()
         self.set_new_firm_policies([])
         self.operations = OperationBook()
+        self.capacity: CapacityAllocator | None = None
+        self.routing = Routing()
 
     def set_new_firm_policies(self, policies: list[NewFirmPolicy]) -> None:
         self.new_firms = NewFirmPolicies(self.config.new_firm_rate, {p.owner: p for p in policies})
@@ -382,8 +384,6 @@ class Scorer:
 
     def set_operations(self, operations: OperationBook) -> None:
         self.operations = operations
-        self.capacity: CapacityAllocator | None = None
-        self.routing = Routing()
 
     def set_capacity(self, capacity: CapacityAllocator | None) -> None:
         self.capacity = capacity
