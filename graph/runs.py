@@ -18,7 +18,7 @@ import neo4j
 
 from graph.model import schema
 
-__all__ = ["OPEN", "shown", "shown_run", "ASSESSMENT", "RESULT_FIELDS"]
+__all__ = ["OPEN", "shown", "shown_run", "shown_run_and_snapshot", "ASSESSMENT", "RESULT_FIELDS"]
 
 for _label in ("AnalysisRun", "Assessment", "Network"):
     schema().node(_label)
@@ -37,10 +37,17 @@ RETURN r.number AS number, toString(r.analysed_at) AS analysed_at, r.snapshot AS
 def shown_run(driver: neo4j.Driver, database: str) -> dict:
     """The query parameters naming the run shown: ``run`` (0 before the first analysis: then no version is
     shown) and ``analysed_at`` (its time as text, or None)."""
+    return shown_run_and_snapshot(driver, database)[0]
+
+
+def shown_run_and_snapshot(driver: neo4j.Driver, database: str) -> tuple[dict, str | None]:
+    """:func:`shown_run` and the snapshot version of that run, from one read of the pointer (a reader that
+    takes both must not see the run of one write-back and the snapshot of the next)."""
     records = driver.execute_query(POINTER, database_=database, routing_=neo4j.RoutingControl.READ).records
     if not records or records[0]["number"] is None:
-        return {"run": 0, "analysed_at": None}
-    return {"run": int(records[0]["number"]), "analysed_at": records[0]["analysed_at"]}
+        return {"run": 0, "analysed_at": None}, None
+    record = records[0]
+    return {"run": int(record["number"]), "analysed_at": record["analysed_at"]}, record["snapshot"]
 
 
 def shown(var: str) -> str:

@@ -38,11 +38,10 @@ import pandas as pd
 
 from analysis.aggregates import AUDIT_COLUMNS, AUDIT_YEARS
 from analysis.snapshot import SnapshotMissing, load_snapshot
-from analysis.write_back import current_snapshot
 from graph.errors import RiskGraphError
 from graph.jurisdiction import Scope
 from graph.model import schema
-from graph.runs import shown, shown_run
+from graph.runs import shown, shown_run_and_snapshot
 from graph.scope import ENTERPRISE, KINDS, in_jurisdiction
 
 __all__ = ["KINDS", "AUDIT_YEARS", "LeadsNeedAnalysis", "rank_leads"]
@@ -95,11 +94,8 @@ class _Figures:
     unit: str  # the money unit of the values
 
 
-def _figures(driver: neo4j.Driver, database: str, home: Path) -> _Figures | None:
-    """The audit figures of the run the graph shows; None before the first analysis."""
-    version = current_snapshot(driver, database)
-    if version is None:
-        return None
+def _figures(home: Path, version: str) -> _Figures:
+    """The audit figures of the snapshot ``version`` (the run the graph shows)."""
     try:
         snapshot = load_snapshot(home, version)
     except SnapshotMissing as exc:
@@ -145,12 +141,11 @@ def _stakes(figures: pd.DataFrame, target: str | None) -> pd.DataFrame:
     return found.sort_values(["value", "order"], ascending=[False, True])
 
 
-def _audit_leads(driver, database, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
+def _audit_leads(driver, database, run: dict, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
     """The best ``limit`` importers by expected value that the graph shows in the key's districts, outside
     anti-smuggling networks: the ranking is read from the snapshot, the graph asked about its head only
     (a batch at a time, larger each round, until ``limit`` are found)."""
     ranked = _stakes(figures.table, target)
-    run = shown_run(driver, database)
     leads, start, batch = [], 0, max(2 * limit, 200)
     while len(leads) < limit and start < len(ranked):
         head = ranked.iloc[start : start + batch]
@@ -202,7 +197,7 @@ def _audit_lead(r, row, unit: str, period: tuple[str, str]) -> dict:
     }
 
 
-def _network_leads(driver, database, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
+def _network_leads(driver, database, run: dict, figures: _Figures, limit, districts, target: str | None) -> list[dict]:
     """The networks routed to anti-smuggling, best first; with ``target``, those whose members' violations
     mostly belong to it (read a batch at a time, as audit leads are)."""
     scope = Scope(driver, database, districts)
@@ -212,7 +207,7 @@ def _network_leads(driver, database, figures: _Figures, limit, districts, target
     while True:
         records = driver.execute_query(
             NETWORK_LEADS,
-            **shown_run(driver, database),
+            **run,
             districts=districts,
             limit=asked,
             database_=database,
@@ -298,10 +293,11 @@ def rank_leads(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    figures = _figures(driver, database, home)
-    if figures is None:
+    run, version = shown_run_and_snapshot(driver, database)  # one read: the figures and the graph of one run
+    if version is None:
         return []
+    figures = _figures(home, version)
     scope = None if districts is None else sorted(districts)
     if kind == "audit":
-        return _audit_leads(driver, database, figures, limit, scope, target)
-    return _network_leads(driver, database, figures, limit, scope, target)
+        return _audit_leads(driver, database, run, figures, limit, scope, target)
+    return _network_leads(driver, database, run, figures, limit, scope, target)
