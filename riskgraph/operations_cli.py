@@ -16,6 +16,7 @@ from rich.console import Console
 
 from graph.config import settings
 from riskgraph.errors import UserError
+from riskgraph.scoring_cli import print_proposed
 
 __all__ = ["register"]
 
@@ -30,12 +31,7 @@ def _home() -> Path:
 
 
 def _proposed(change: dict) -> None:
-    console.print(
-        f"proposed change {change['id']} ({change['action']} {change['rule_id']}); it takes effect when someone "
-        f"else approves it: riskgraph rules approve {change['id']} --by NAME",
-        highlight=False,
-        soft_wrap=True,
-    )
+    print_proposed(change, f"{change['action']} {change['rule_id']}")
 
 
 @operations_app.command("add")

@@ -76,13 +76,15 @@ def rules_add(
         parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
     store = RuleStore(_home())
     for item in items:
-        _print_proposed(store.propose("add", by, rule=item))
+        print_proposed(store.propose("add", by, rule=item))
 
 
-def _print_proposed(change: dict) -> None:
+def print_proposed(change: dict, what: str | None = None) -> None:
+    """A pending change and how it takes effect; ``what`` names it (default: its action on the rule)."""
+    what = what or f"{change['action']} rule {change['rule_id']}"
     console.print(
-        f"proposed change {change['id']} ({change['action']} rule {change['rule_id']}); it takes effect when "
-        f"someone else approves it: riskgraph rules approve {change['id']} --by NAME",
+        f"proposed change {change['id']} ({what}); it takes effect when someone else approves it: "
+        f"riskgraph rules approve {change['id']} --by NAME",
         highlight=False,
         soft_wrap=True,
     )
@@ -179,7 +181,7 @@ def rules_new_firms_set(
         "link_weight": link_weight,
         "inspect_from": inspect_from or None,
     }
-    _print_proposed(RuleStore(_home()).propose("policy", by, rule=policy))
+    print_proposed(RuleStore(_home()).propose("policy", by, rule=policy))
 
 
 @rules_app.command("disable")
@@ -191,7 +193,7 @@ def rules_disable(
     """Propose to disable a rule (a new version once approved; the history keeps the old one)."""
     from scoring.rule_store import RuleStore
 
-    _print_proposed(RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for))
+    print_proposed(RuleStore(_home()).propose("disable", by, rule_id=rule_id, acting_for=acting_for))
 
 
 @rules_app.command("route")
@@ -208,7 +210,7 @@ def rules_route(
 
     route = {"target": target, "channel": channel, "inspection_type": inspection_type, "instruction": instruction}
     change = RuleStore(_home()).propose("route", by, rule={**route, "owner": acting_for}, acting_for=acting_for)
-    _print_proposed(change)
+    print_proposed(change)
 
 
 Physical = Annotated[float, typer.Option(min=0.0, max=1.0, help="share of declarations physically inspected")]

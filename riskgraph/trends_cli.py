@@ -12,6 +12,7 @@ from rich.console import Console
 
 from graph.config import settings
 from riskgraph.errors import UserError
+from riskgraph.scoring_cli import print_proposed
 
 __all__ = ["register"]
 
@@ -74,12 +75,7 @@ def trends_submit(
     if warning["draft_operation"] is None:
         raise UserError(f"{warning_id} names a {warning['dimension']}: no operation scope can name it")
     change = RuleStore(_home()).propose("add_operation", by, operation={**warning["draft_operation"], "owner": owner})
-    console.print(
-        f"proposed change {change['id']} (operation {change['rule_id']}); it takes effect when someone else "
-        f"approves it: riskgraph rules approve {change['id']} --by NAME",
-        highlight=False,
-        soft_wrap=True,
-    )
+    print_proposed(change, f"operation {change['rule_id']}")
 
 
 def register(app: typer.Typer) -> None:
