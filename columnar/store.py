@@ -37,6 +37,7 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "OUTCOME_FIELDS",
     "DECISION_FIELDS",
+    "ACT_FIELDS",
     "STORE_SCHEMA",
     "OUTCOME_SCHEMA",
     "UNLOADED",
@@ -54,8 +55,12 @@ _TYPES = {
 #: what recording an outcome sets on a declaration (``scoring.feedback``), with the time it was recorded
 OUTCOME_FIELDS = ("inspected", "violation", "violation_type", "revenue_recovered", "feedback_kind", "feedback_at")
 #: the decision recorded with an outcome, set only when the decision log knew it
-DECISION_FIELDS = ("channel", "score", "level", "random_selected", "rule_hits", "leading_target")
-OUTCOME_COLUMNS = ("id", *OUTCOME_FIELDS, *DECISION_FIELDS)
+DECISION_FIELDS = ("channel", "score", "level", "random_selected", "rule_hits", "leading_target", "inspection_ordered")
+#: what an inspection act (``POST /v1/inspections``) sets beside its outcome, set only when one was given
+ACT_FIELDS = (
+    "inspection_type", "officer", "inspection_started", "inspection_ended", "inspection_minutes", "findings", "seized"
+)  # fmt: skip
+OUTCOME_COLUMNS = ("id", *OUTCOME_FIELDS, *DECISION_FIELDS, *ACT_FIELDS)
 _DECLARED = schema().node("Declaration").properties
 STORE_SCHEMA = pa.schema(
     [(name, _TYPES[kind]) for name, kind in _DECLARED.items()] + [("written_at", _TYPES["datetime"])]

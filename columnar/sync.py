@@ -42,9 +42,10 @@ _PROJECTION = ", ".join(
 _ROW = f"[d {{{_PROJECTION}}}, [k IN keys(d) WHERE k STARTS WITH 'feature_' | [k, toString(d[k])]]]"
 OF_LOAD = f"MATCH (d:Declaration) WHERE d.load = $load WITH d SKIP $skip LIMIT $limit RETURN collect({_ROW}) AS rows"
 UNLOADED = f"MATCH (d:Declaration) WHERE d.load IS NULL WITH d SKIP $skip LIMIT $limit RETURN collect({_ROW}) AS rows"
+_DATETIMES = {n for n, kind in schema().node("Declaration").properties.items() if kind == "datetime"}
 OUTCOMES = f"""
 MATCH (d:Declaration) WHERE d.feedback_at IS NOT NULL
-RETURN collect([{", ".join(f"toString(d.{c})" if c == "feedback_at" else f"d.{c}" for c in OUTCOME_COLUMNS)}]) AS rows
+RETURN collect([{", ".join(f"toString(d.{c})" if c in _DATETIMES else f"d.{c}" for c in OUTCOME_COLUMNS)}]) AS rows
 """
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from columnar.store import DECISION_FIELDS, OUTCOME_FIELDS
+from columnar.store import ACT_FIELDS, DECISION_FIELDS, OUTCOME_FIELDS
 
 __all__ = ["every_column", "overlay", "quoted", "SQL_TYPES"]
 
@@ -24,9 +24,12 @@ SQL_TYPES = {
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 
-_LATEST_OUTCOME = """
+
+def _latest_outcome(where: str = "") -> str:
+    """Each declaration's latest outcome (of those matching ``where``)."""
+    return f"""
 SELECT * FROM (
-  SELECT *, row_number() OVER (PARTITION BY id ORDER BY feedback_at DESC) AS nth FROM outcomes_raw
+  SELECT *, row_number() OVER (PARTITION BY id ORDER BY feedback_at DESC) AS nth FROM outcomes_raw {where}
 ) WHERE nth = 1
 """
 
@@ -46,18 +49,26 @@ def every_column(present: Sequence[str], declared: pa.Schema) -> str | None:
 
 
 def overlay(columns: Sequence[str]) -> str:
-    """The ``declarations`` view over ``declarations_raw`` (whose columns are ``columns``, in order): each outcome
-    recorded after the declaration was written replaces its outcome fields, and its decision fields when the
-    outcome carried a decision (as ``scoring.feedback`` sets them)."""
-    later = "o.feedback_at > d.written_at"
-    decided = f"{later} AND o.channel IS NOT NULL"
+    """The ``declarations`` view over ``declarations_raw`` (whose columns are ``columns``, in order), as
+    ``scoring.feedback`` sets the graph: each outcome recorded after the declaration was written replaces its
+    outcome fields; the latest such outcome that carried a decision replaces the decision fields, and the latest
+    that carried an inspection act the act's fields."""
+    sources = {
+        **dict.fromkeys(OUTCOME_FIELDS, "o"),
+        **dict.fromkeys(DECISION_FIELDS, "c"),
+        **dict.fromkeys(ACT_FIELDS, "a"),
+    }
     chosen = []
     for name in columns:
-        column = quoted(name)
-        if name in OUTCOME_FIELDS:
-            chosen.append(f"CASE WHEN {later} THEN o.{column} ELSE d.{column} END AS {column}")
-        elif name in DECISION_FIELDS:
-            chosen.append(f"CASE WHEN {decided} THEN o.{column} ELSE d.{column} END AS {column}")
-        else:
+        column, source = quoted(name), sources.get(name)
+        if source is None:
             chosen.append(f"d.{column}")
-    return f"SELECT {', '.join(chosen)} FROM declarations_raw d LEFT JOIN ({_LATEST_OUTCOME}) o ON o.id = d.id"
+        else:
+            later = f"{source}.feedback_at > d.written_at"
+            chosen.append(f"CASE WHEN {later} THEN {source}.{column} ELSE d.{column} END AS {column}")
+    return (
+        f"SELECT {', '.join(chosen)} FROM declarations_raw d"
+        f" LEFT JOIN ({_latest_outcome()}) o ON o.id = d.id"
+        f" LEFT JOIN ({_latest_outcome('WHERE channel IS NOT NULL')}) c ON c.id = d.id"
+        f" LEFT JOIN ({_latest_outcome('WHERE inspection_type IS NOT NULL')}) a ON a.id = d.id"
+    )

@@ -347,6 +347,7 @@ def performance(
     misses."""
     from datetime import date
 
+    from columnar.store import DeclarationStore
     from scoring.decision_log import DecisionLog
     from scoring.performance import performance_report
     from scoring.rule_store import RuleStore
@@ -355,8 +356,10 @@ def performance(
         period = [date.fromisoformat(d) if d else None for d in (since, until)]
     except ValueError:
         raise UserError("--from and --to take dates as YYYY-MM-DD") from None
-    drv, db = _connect()
-    report = performance_report(drv, db, DecisionLog(_home()), RuleStore(_home()).current(), *period, idle_days)
+    home = _home()
+    report = performance_report(
+        DeclarationStore(home), DecisionLog(home), RuleStore(home).current(), *period, idle_days
+    )
     if as_json:
         print(json.dumps(report))
         return

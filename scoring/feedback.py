@@ -123,7 +123,7 @@ def _record_tx(tx: neo4j.ManagedTransaction, rows: list[dict]) -> tuple[list[str
 
 def _stored_outcome(row: dict) -> dict:
     """What the graph now holds of an outcome row (``RECORD_OUTCOMES``), for the columnar copy."""
-    decided = row["channel"] is not None
+    decided, act = row["channel"] is not None, row["act"]
     return {
         "id": row["id"],
         "inspected": 1,
@@ -133,6 +133,7 @@ def _stored_outcome(row: dict) -> dict:
         "feedback_kind": row["kind"],
         "feedback_at": row["at"],
         **{k: row[r] if decided else None for k, r in _DECISION.items()},
+        **{k: act[r] if act else None for k, r in _ACT.items()},
     }
 
 
@@ -143,6 +144,16 @@ _DECISION = {
     "random_selected": "random",
     "rule_hits": "rule_hits",
     "leading_target": "leading_target",
+    "inspection_ordered": "ordered",
+}
+_ACT = {
+    "inspection_type": "inspection_type",
+    "officer": "officer",
+    "inspection_started": "started_at",
+    "inspection_ended": "ended_at",
+    "inspection_minutes": "minutes",
+    "findings": "findings",
+    "seized": "seized",
 }
 
 

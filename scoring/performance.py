@@ -23,27 +23,34 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-import neo4j
-
-from graph.currency import USD_REVENUE_RECOVERED, graph_money
-from graph.model import schema
+from analysis.aggregates import rates_table
+from columnar.engines import open_declarations
+from columnar.store import DeclarationStore
+from graph.currency import money_basis
 from graph.reference import office_by_code
 from graph.targets import OTHER, target_table
 from scoring.decision_log import DecisionLog
 from scoring.rules import Rule
 
-__all__ = ["performance_report"]
+__all__ = ["QUERIES", "performance_report"]
 
-schema().node("Declaration")
 MIN_INSPECTED = 20
 
-OUTCOMES_WITH_DECISIONS = f"""
-MATCH (d:Declaration)
-WHERE d.channel IS NOT NULL AND d.inspected = 1
-  AND ($since IS NULL OR d.date >= date($since)) AND ($until IS NULL OR d.date <= date($until))
-RETURN collect([d.office, d.channel, d.level, d.random_selected, d.rule_hits, d.violation, {USD_REVENUE_RECOVERED},
-                d.violation_type, d.leading_target, d.officer, d.inspection_type, d.inspection_minutes]) AS rows
+# Declaration-sized, so aggregated by the declarations engine over the columnar copy (what the graph shows, with
+# the outcomes and inspection acts recorded since): one row per combination of what the report groups by.
+OUTCOMES_WITH_DECISIONS = """
+SELECT d.office, d.channel, d.level, coalesce(d.random_selected, 0) AS random, d.rule_hits,
+       coalesce(d.violation, 0) AS violation, d.violation_type, d.leading_target, d.officer, d.inspection_type,
+       count(*) AS n, coalesce(sum(d.revenue_recovered / r.per_unit), 0.0) AS revenue,
+       coalesce(sum(d.inspection_minutes), 0.0) AS minutes
+FROM declarations d LEFT JOIN rates r ON r.currency = d.currency
+WHERE d.channel IS NOT NULL AND d.inspected = 1 AND d.date >= $since AND d.date <= $until
+GROUP BY d.office, d.channel, d.level, coalesce(d.random_selected, 0), d.rule_hits, coalesce(d.violation, 0),
+         d.violation_type, d.leading_target, d.officer, d.inspection_type
 """
+CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
+#: the queries above by name (run on both engines by the engines' agreement test)
+QUERIES = {"OUTCOMES_WITH_DECISIONS": OUTCOMES_WITH_DECISIONS}
 
 
 def _rate(entry: dict) -> dict:
@@ -75,65 +82,66 @@ def _target_rates(entry: dict, random_inspected: int) -> dict:
     return {**_rate(entry), "random_violation_rate": None if rate is None else round(rate, 4)}
 
 
+def _outcome_groups(store: DeclarationStore, since: date | None, until: date | None) -> list[tuple]:
+    with open_declarations(store) as engine:
+        money = money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())
+        engine.register("rates", rates_table(money))
+        bounds = {"since": since or date.min, "until": until or date.max}
+        frame = engine.frame(OUTCOMES_WITH_DECISIONS, bounds)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return list(frame.itertuples(index=False, name=None))
+
+
 def performance_report(
-    driver: neo4j.Driver,
-    database: str,
+    store: DeclarationStore,
     log: DecisionLog,
     rules: list[Rule],
     since: date | None = None,
     until: date | None = None,
     idle_days: int = 90,
 ) -> dict:
-    params = {
-        "since": since and since.isoformat(),
-        "until": until and until.isoformat(),
-        "per_usd": graph_money(driver, database).per_unit,
-    }
-    rows = driver.execute_query(
-        OUTCOMES_WITH_DECISIONS, params, database_=database, routing_=neo4j.RoutingControl.READ
-    ).records[0]["rows"]
+    groups = _outcome_groups(store, since, until)
     by = {k: defaultdict(_empty) for k in ("channel", "office", "sub_centre", "rule")}
     acts = {k: defaultdict(_act_entry) for k in ("officer", "inspection_type")}
     random = defaultdict(_empty)
     table = target_table()
     targets = {t: _target_entry() for t in table.targets()}
-    random_inspected = 0
-    for office, channel, level, chosen, hits, violation, revenue, vtype, leading, officer, kind, minutes in rows:
-        found, recovered = int(violation == 1), float(revenue or 0.0)
+    random_inspected = outcomes = 0
+    for office, channel, level, chosen, hits, violation, vtype, leading, officer, kind, n, revenue, minutes in groups:
+        found, recovered, chosen = int(violation == 1) * n, float(revenue), int(chosen == 1) * n
+        outcomes += n
         for group, name in (("officer", officer), ("inspection_type", kind)):
             if name is not None:
                 entry = acts[group][name]
-                entry["inspected"] += 1
+                entry["inspected"] += n
                 entry["violations"] += found
                 entry["revenue_recovered"] += recovered
-                entry["hours"] += float(minutes or 0.0) / 60
+                entry["hours"] += float(minutes) / 60
         of = (table.target_of(vtype) or OTHER) if found else None
         if of is not None:
-            targets.setdefault(of, _target_entry())["found"] += 1
-            targets[of]["random_violations"] += int(bool(chosen))
+            targets.setdefault(of, _target_entry())["found"] += found
+            targets[of]["random_violations"] += chosen
         if leading is not None:
             led = targets.setdefault(leading, _target_entry())
-            led["inspected"] += 1
-            led["violations"] += int(of == leading)
-        random_inspected += int(bool(chosen))
+            led["inspected"] += n
+            led["violations"] += found if of == leading else 0
+        random_inspected += chosen
         office_ref = office_by_code(office or "")
         keys = {
-            "channel": [channel],
+            "channel": ["random selection" if chosen else channel],
             "office": [office or "unknown"],
             "sub_centre": [office_ref.parent if office_ref else "unknown"],
             "rule": [r for r in (hits or "").split(";") if r],
         }
-        if chosen:
-            keys["channel"] = ["random selection"]
-        for kind, names in keys.items():
+        for group, names in keys.items():
             for name in names:
-                entry = by[kind][name]
-                entry["inspected"] += 1
+                entry = by[group][name]
+                entry["inspected"] += n
                 entry["violations"] += found
                 entry["revenue_recovered"] += recovered
         if chosen:
             entry = random[level or "unknown"]
-            entry["inspected"] += 1
+            entry["inspected"] += n
             entry["violations"] += found
     scored_since = since.isoformat() if since else None
     scored_until = (until + timedelta(days=1)).isoformat() if until else None
@@ -156,8 +164,8 @@ def performance_report(
         rules_out[rule.id] = entry
     released = random.get("low", _empty())
     return {
-        "period": {"from": params["since"], "to": params["until"]},
-        "outcomes": len(rows),
+        "period": {"from": since and since.isoformat(), "to": until and until.isoformat()},
+        "outcomes": outcomes,
         "channels": {k: _rate(v) for k, v in sorted(by["channel"].items())},
         "offices": {k: _rate(v) for k, v in sorted(by["office"].items())},
         "sub_centres": {k: _rate(v) for k, v in sorted(by["sub_centre"].items())},

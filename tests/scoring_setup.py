@@ -26,11 +26,14 @@ START_SECONDS = 120
 
 
 def reload_sample(driver, env: dict[str, str], sample: Path) -> None:
-    """Make the graph hold exactly the sample again (idempotent ingest after a wipe)."""
+    """Make the graph, and the home's columnar copy, hold exactly the sample again (idempotent ingest after a
+    wipe: the copy goes with the graph, as ``riskgraph store rebuild`` would make it)."""
+    from columnar.store import DeclarationStore
     from graph.setup import ensure_schema, load_reference_data
 
     with driver.session(database="neo4j") as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    DeclarationStore(Path(env["RISKGRAPH_HOME"])).clear()
     ensure_schema(driver, "neo4j")
     load_reference_data(driver, "neo4j")
     run_cli(env, "ingest", str(sample))

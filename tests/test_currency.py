@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from analysis.run import run_analysis
+from columnar.store import DeclarationStore
 from graph.currency import CURRENCY_PER_USD, to_usd, value_in_usd
 from investigate.leads import rank_leads
 from investigate.report import analysis_report
@@ -77,5 +78,5 @@ def test_leads_report_and_performance_sum_in_dollars(empty_graph, tmp_path):
     assert totals["declared_value"] == pytest.approx(3000.0)
     assert totals["revenue_recovered"] == pytest.approx(sum(r for _, _, r in known)) == pytest.approx(150.0)
 
-    channel = performance_report(empty_graph, "neo4j", DecisionLog(tmp_path), [])["channels"]["document check"]
+    channel = performance_report(DeclarationStore(tmp_path), DecisionLog(tmp_path), [])["channels"]["document check"]
     assert channel["inspected"] == len(ROWS) and channel["revenue_recovered"] == pytest.approx(150.0)

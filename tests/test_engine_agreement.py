@@ -25,6 +25,7 @@ from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
 from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.report import QUERIES as REPORT_QUERIES
+from scoring.performance import QUERIES as PERFORMANCE_QUERIES
 from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
 
 PARAMS = {
@@ -48,6 +49,7 @@ _outcome = st.fixed_dictionaries(
         "violation": st.sampled_from([0, 1]),
         "violation_type": st.sampled_from(["undervaluation", "smuggling", None]),
         "channel": st.sampled_from(["red", None]),  # a decision recorded with the outcome, or none
+        "act": st.sampled_from([None, "scan", "physical"]),  # an inspection act recorded with it, or none
     }
 )
 
@@ -60,7 +62,8 @@ def _outcome_rows(frame: pd.DataFrame, outcomes: list[dict], written: datetime) 
             rows.append(
                 {"id": frame["id"].iloc[o["row"]], "inspected": 1, "violation": o["violation"],
                  "violation_type": o["violation_type"], "feedback_kind": "inspection", "feedback_at": at,
-                 "channel": o["channel"], "score": 0.5 if o["channel"] else None}
+                 "channel": o["channel"], "score": 0.5 if o["channel"] else None, "inspection_type": o.get("act"),
+                 "officer": o.get("act") and "officer-1", "inspection_minutes": 30.0 if o.get("act") else None}
             )  # fmt: skip
     return rows
 
@@ -90,7 +93,7 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
     try:
         return {
             name: _rows(engine.frame(query, {k: v for k, v in PARAMS.items() if f"${k}" in query}))
-            for name, query in {**QUERIES, **REPORT_QUERIES, **RECOMMENDATION_QUERIES}.items()
+            for name, query in {**QUERIES, **REPORT_QUERIES, **RECOMMENDATION_QUERIES, **PERFORMANCE_QUERIES}.items()
         }
     finally:
         for name in ("rates", "scope", "high_risk"):
@@ -162,6 +165,26 @@ def test_the_overlay_shows_an_outcome_recorded_after_the_declaration_on_both_eng
             assert engine.frame(query).to_dict("records") == [
                 {"violation": 1, "violation_type": "smuggling", "channel": "red"}
             ], engine.name
+
+
+def test_a_later_outcome_without_a_decision_or_act_keeps_the_earlier_ones_on_both_engines(spark, tmp_path):
+    """As ``scoring.feedback`` sets the graph: the decision and the inspection act stay until replaced."""
+    row = {"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0, "violation": 0}
+    store = _store(tmp_path, [row], set(), [])
+    later = datetime.now(UTC) + timedelta(days=1)
+    acted = {"id": "D0", "inspected": 1, "violation": 1, "feedback_kind": "inspection", "feedback_at": later,
+             "channel": "red", "score": 0.9, "inspection_type": "scan", "officer": "officer-1",
+             "inspection_minutes": 45.0}  # fmt: skip
+    audit = {"id": "D0", "inspected": 1, "violation": 0, "feedback_kind": "audit", "feedback_at": later + timedelta(1)}
+    store.write_outcomes([acted])
+    store.write_outcomes([audit])
+    query = "SELECT violation, feedback_kind, channel, score, inspection_type, officer, inspection_minutes FROM declarations"
+    for engine in (DuckDBDeclarations(store), SparkDeclarations(store, spark)):
+        with engine:
+            assert engine.frame(query).to_dict("records") == [
+                {"violation": 0, "feedback_kind": "audit", "channel": "red", "score": 0.9, "inspection_type": "scan",
+                 "officer": "officer-1", "inspection_minutes": 45.0}
+            ], engine.name  # fmt: skip
 
 
 def test_parts_written_before_a_column_was_declared_read_alike_on_both_engines(spark, tmp_path):

@@ -34,11 +34,10 @@ def create_feedback(
 
 @router.get("/performance", response_model=PerformancePublic)
 def read_performance(
-    graph: GraphDep,
     log: DecisionLogDep,
     store: RuleStoreDep,
     since: Annotated[date | None, Query(alias="from")] = None,
     until: Annotated[date | None, Query(alias="to")] = None,
     idle_days: Annotated[int, Query(ge=1, le=3650)] = 90,
 ) -> dict:
-    return performance_report(*graph, log, store.current(), since, until, idle_days)
+    return performance_report(DeclarationStore(log.home), log, store.current(), since, until, idle_days)
