@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
@@ -33,6 +34,8 @@ from algorithms._frames import _require_columns
 from algorithms.activity import Activity
 
 __all__ = [
+    "EnterpriseEdges",
+    "enterprise_edges",
     "OWN_LINK_KINDS",
     "DEFAULT_KIND_WEIGHTS",
     "DECLARATION_LINK_KINDS",
@@ -157,6 +160,28 @@ def _identifier_weight(degree: np.ndarray, weighting: str) -> np.ndarray:
     raise ValueError(f"weighting must be 'idf' or 'resource_allocation', got {weighting!r}")
 
 
+@dataclass(frozen=True)
+class EnterpriseEdges:
+    """The enterprise graph's vertices and edges as arrays, kept beside the graph by callers that need the edge
+    list again: igraph hands it out as Python tuples, seconds for millions of edges."""
+
+    names: np.ndarray  # vertex names (enterprise ids), sorted: a vertex's position is its index here
+    ends: np.ndarray  # (edges, 2) vertex positions, the smaller first
+    weight: np.ndarray
+    shared: np.ndarray  # identifiers the pair shares
+    kinds: list[tuple]  # the distinct kinds shared, sorted
+
+    def graph(self) -> ig.Graph:
+        """The igraph graph of :func:`enterprise_graph`."""
+        g = ig.Graph(n=len(self.names), directed=False)
+        g.vs["name"] = self.names.tolist()
+        g.add_edges(self.ends.tolist())
+        g.es["weight"] = self.weight.tolist()
+        g.es["shared"] = self.shared.tolist()
+        g.es["kinds"] = self.kinds
+        return g
+
+
 def enterprise_graph(
     links: pd.DataFrame,
     *,
@@ -202,6 +227,20 @@ def enterprise_graph(
     .. [2] T. Zhou, L. Lü, Y.-C. Zhang, "Predicting missing links via local information",
        Eur. Phys. J. B 71 (2009) (resource allocation).
     """
+    return enterprise_edges(
+        links, enterprises=enterprises, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
+    ).graph()
+
+
+def enterprise_edges(
+    links: pd.DataFrame,
+    *,
+    enterprises: Iterable[str] | None = None,
+    max_degree: int = 50,
+    weighting: str = "idf",
+    kind_weights: Mapping[str, float] | None = None,
+) -> EnterpriseEdges:
+    """The edges :func:`enterprise_graph` builds its graph from, as arrays (same parameters)."""
     _require_columns(links, _LINK_COLUMNS, "links")
     if max_degree < 2:
         raise ValueError(f"max_degree must be at least 2, got {max_degree}")
@@ -227,11 +266,8 @@ def enterprise_graph(
     keep = (degree[group] >= 2) & (degree[group] <= max_degree)
     ent, group, kind_codes = ent[keep], group[keep], kind_codes[keep]
 
-    g = ig.Graph(n=len(names), directed=False)
-    g.vs["name"] = names.tolist()
     if len(ent) == 0:
-        g.es["weight"], g.es["kinds"], g.es["shared"] = [], [], []
-        return g
+        return EnterpriseEdges(names, np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0, np.int64), [])
 
     chosen = {**DEFAULT_KIND_WEIGHTS, **KIND_WEIGHTS, **(kind_weights or {})}
     factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
@@ -240,21 +276,28 @@ def enterprise_graph(
     members = pd.DataFrame({"g": group, "e": ent, "k": kind_codes})
     pairs = members.merge(members[["g", "e"]], on="g", suffixes=("", "_b"))
     pairs = pairs[pairs["e"] < pairs["e_b"]]
-    w = ident_w[pairs["g"].to_numpy()] * factors[pairs["k"].to_numpy()]
-    pairs = pd.DataFrame({"a": pairs["e"].to_numpy(), "b": pairs["e_b"].to_numpy(), "k": pairs["k"].to_numpy(), "w": w})
+    a, b, k = (pairs[c].to_numpy(np.int64) for c in ("e", "e_b", "k"))
+    w = ident_w[pairs["g"].to_numpy()] * factors[k]
 
-    # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once.
-    per_kind = pairs.groupby(["a", "b", "k"], sort=False).agg(w=("w", "sum"), n=("w", "size")).reset_index()
-    per_kind["bit"] = np.left_shift(np.int64(1), per_kind["k"].to_numpy().astype(np.int64))
-    edges = per_kind.groupby(["a", "b"], sort=True).agg(w=("w", "sum"), n=("n", "sum"), mask=("bit", "sum"))
-    edges = edges.reset_index()
-
-    masks = edges["mask"].to_numpy()
+    # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once. Grouped
+    # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair.
+    n_kinds = len(kind_names)
+    per_kind, inverse = np.unique((a * n_ent + b) * n_kinds + k, return_inverse=True)
+    kind_weight = np.bincount(inverse, weights=w)
+    kind_count = np.bincount(inverse)
+    pair = per_kind // n_kinds
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    pair = pair[starts]
+    weight = np.add.reduceat(kind_weight, starts)
+    shared = np.add.reduceat(kind_count, starts)
+    masks = np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts)
     decoded = {
         int(m): tuple(kind_names[i] for i in range(len(kind_names)) if int(m) >> i & 1) for m in np.unique(masks)
     }
-    g.add_edges(list(zip(edges["a"].tolist(), edges["b"].tolist(), strict=True)))
-    g.es["weight"] = edges["w"].astype(float).tolist()
-    g.es["shared"] = edges["n"].astype(int).tolist()
-    g.es["kinds"] = [decoded[int(m)] for m in masks]
-    return g
+    return EnterpriseEdges(
+        names=names,
+        ends=np.column_stack([pair // n_ent, pair % n_ent]),
+        weight=weight,
+        shared=shared.astype(np.int64),
+        kinds=[decoded[int(m)] for m in masks],
+    )

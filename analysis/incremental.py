@@ -34,7 +34,7 @@ from algorithms.activity import Activity
 from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities
 from algorithms.networks import enterprise_risk, network_risk
-from algorithms.projection import activity_links, enterprise_graph
+from algorithms.projection import EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
@@ -44,7 +44,7 @@ from columnar.sync import graph_load_counts
 from graph.model import schema
 from graph.runs import shown, shown_run
 
-__all__ = ["Touched", "IncrementalResult", "find_touched", "analyse_touched"]
+__all__ = ["Touched", "IncrementalResult", "find_touched", "analyse_touched", "strong_ties"]
 
 schema().node("Declaration")
 schema().node("Enterprise")
@@ -91,6 +91,7 @@ class IncrementalResult:
     removed_networks: list[int]  # ids of networks that no longer exist or were rescored
     graph_edges: int
     counts: dict[str, int]
+    ties: pd.DataFrame  # the strong ties of the whole graph now (:func:`strong_ties`), for the next run
 
 
 def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also: Iterable[str] = ()) -> Touched | None:
@@ -121,22 +122,24 @@ def touched_query(unloaded: bool) -> str:
     return _TOUCHED % ("\n  UNION\n  MATCH (d:Declaration) WHERE d.load IS NULL RETURN d" if unloaded else "")
 
 
-def _joined_communities(g, firms: list[str], old: pd.Series) -> set:
-    """Old communities a touched firm is now tied to strongly enough to join (a link above the CPM resolution)."""
-    position = {name: i for i, name in enumerate(g.vs["name"])}
-    weight = g.es["weight"] if g.ecount() else []
-    names = g.vs["name"]
-    found = set()
-    for firm in firms:
-        if firm not in position:
-            continue
-        for edge in g.incident(position[firm]):
-            if weight[edge] >= DEFAULT_RESOLUTION["leiden"]:
-                other = names[g.es[edge].target if g.es[edge].source == position[firm] else g.es[edge].source]
-                community = old.get(other)
-                if community is not None and pd.notna(community):
-                    found.add(community)
-    return found
+def strong_ties(edges: EnterpriseEdges) -> pd.DataFrame:
+    """The pairs tied by a link above the CPM resolution, over which one community may join another (columns
+    ``a`` and ``b``, ids, ``a < b``)."""
+    ends = edges.ends[edges.weight >= DEFAULT_RESOLUTION["leiden"]]
+    return pd.DataFrame({"a": edges.names[ends[:, 0]], "b": edges.names[ends[:, 1]]})
+
+
+def _joined_communities(ties: pd.DataFrame, before: pd.DataFrame | None, firms: list[str], old: pd.Series) -> set:
+    """Old communities a touched firm is now tied to by a strong link it did not have at the last run (``before``;
+    every strong link when that run kept none). A tie the last run already had did not join the two communities
+    then, and the other community has no new data to change that."""
+    mine = ties[ties["a"].isin(firms) | ties["b"].isin(firms)]
+    if before is not None:
+        mine = mine.merge(before[["a", "b"]], how="left", on=["a", "b"], indicator=True)
+        mine = mine[mine["_merge"] == "left_only"]
+    chosen = set(firms)
+    others = pd.concat([mine.loc[mine["a"].isin(chosen), "b"], mine.loc[mine["b"].isin(chosen), "a"]])
+    return set(old.reindex(others.unique()).dropna())
 
 
 def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[str, int], set[int]]:
@@ -182,19 +185,24 @@ def analyse_touched(
     as_of = inputs.activity.as_of
     activity = inputs.activity
     ids = sorted(set(inputs.enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
-    g = enterprise_graph(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
+    edges = enterprise_edges(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
+    g = edges.graph()
+    ties = strong_ties(edges)
     lap("projection")
 
-    joined = _joined_communities(g, touched.importers, old_community)
+    joined = _joined_communities(ties, state.ties, touched.importers, old_community)
     extra = set(old_community[old_community.isin(joined - touched_communities)].index)
     # a new outcome (feedback, a case closed confirmed) moves its neighbours' propagated risk, whatever
     # community they are in: they and their communities are rescored too
-    propagated = propagated_risk(g, inputs.known_violators)
+    propagated = propagated_risk(g, inputs.known_violators, edge_list=edges.ends)
     now = propagated["propagated_risk"]
     before = state.table.set_index("id")["propagated_risk"].reindex(now.index).fillna(0.0)
     moved = set(now.index[(now - before).abs() > PROPAGATION_MOVE])
-    extra |= moved | set(old_community[old_community.isin(set(old_community.reindex(list(moved)).dropna()))].index)
-    region = sorted(set(affected) | extra | (set(ids) - set(old_community.index)))
+    moved_region = moved | set(
+        old_community[old_community.isin(set(old_community.reindex(list(moved)).dropna()))].index
+    )
+    new_firms = set(ids) - set(old_community.index)
+    region = sorted(set(affected) | extra | moved_region | new_firms)
     lap("propagation")
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
     lap("communities")
@@ -219,7 +227,7 @@ def analyse_touched(
     firms = inputs.enterprises[inputs.enterprises["id"].isin(mine)]
     recency = recency_from_activity(firms, own)
     table = enterprise_table(region, firms, membership, signals, recency)
-    networks = network_risk(g, table, activity=activity)
+    networks = network_risk(g, table, activity=activity, edge_list=edges.ends)
     table = table.join(enterprise_risk(table, networks)).reset_index()
 
     rescored = {int(c) for c in table["community"].dropna()} | gone
@@ -232,6 +240,12 @@ def analyse_touched(
         "touched_declarations": touched.declarations,
         "touched_importers": len(touched.importers),
         "rescored_enterprises": len(table),
+        # why each was rescored (a firm may have several reasons): its own or its community's new declarations,
+        # a community it is now tied to, a propagated risk that moved (with its community), new to the graph
+        "rescored_for_declarations": len(affected),
+        "rescored_for_joined": len(extra),
+        "rescored_for_propagation": len(moved_region),
+        "rescored_new": len(new_firms),
         "rescored_networks": len(networks),
     }
     return IncrementalResult(
@@ -242,4 +256,5 @@ def analyse_touched(
         removed_networks=sorted(rescored),
         graph_edges=g.ecount(),
         counts=counts,
+        ties=ties,
     )

@@ -20,7 +20,7 @@ from algorithms.activity import Activity, importer_activity
 from algorithms.centrality import degree_centrality
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
-from algorithms.projection import REUSE_DAYS, activity_links, enterprise_graph
+from algorithms.projection import REUSE_DAYS, EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import GraphEngine, InProcessEngine
@@ -100,6 +100,8 @@ class AnalysisResult:
         analysis ran on a declarations frame; None when it ran on aggregates.
     graph : igraph.Graph
         The projected enterprise graph.
+    edges : EnterpriseEdges or None
+        Its edges as arrays (igraph's own edge list is slow to take out).
     timings : dict
         Seconds per stage.
     betweenness_method : str
@@ -110,6 +112,7 @@ class AnalysisResult:
     networks: list[dict]
     declarations: pd.DataFrame | None
     graph: ig.Graph
+    edges: EnterpriseEdges | None = None
     timings: dict[str, float] = field(default_factory=dict)
     betweenness_method: str = "exact"
 
@@ -255,9 +258,10 @@ def analyze_inputs(
     ids = sorted(set(enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     used = activity_links(activity, reuse_days=reuse_days)
     all_links = pd.concat([inputs.links[list(_LINK_COLUMNS)], used])
-    g = enterprise_graph(
+    edges = enterprise_edges(
         all_links, enterprises=ids, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
     )
+    g = edges.graph()
     lap("projection")
 
     engine = engine or InProcessEngine()
@@ -270,7 +274,7 @@ def analyze_inputs(
     degrees = degree_centrality(g)
     lap("centrality")
 
-    propagation = propagated_risk(g, inputs.known_violators)
+    propagation = propagated_risk(g, inputs.known_violators, edge_list=edges.ends)
     lap("propagation")
 
     recency = recency_from_activity(enterprises, activity, young_days=young_days)
@@ -279,7 +283,7 @@ def analyze_inputs(
     table = enterprise_table(
         ids, enterprises, membership, [pagerank, betweenness, degrees, propagation, inputs.peer_stats], recency
     )
-    networks = network_risk(g, table, activity=activity)
+    networks = network_risk(g, table, activity=activity, edge_list=edges.ends)
     lap("networks")
 
     table = table.join(enterprise_risk(table, networks)).sort_values(
@@ -291,6 +295,7 @@ def analyze_inputs(
         networks=networks,
         declarations=None,
         graph=g,
+        edges=edges,
         timings=timings,
         betweenness_method=betweenness.attrs.get("method", "exact"),
     )

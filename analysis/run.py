@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.aggregates import audit_period, read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
-from analysis.incremental import analyse_touched, find_touched
+from analysis.incremental import analyse_touched, find_touched, strong_ties
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
 from analysis.state import AnalysisState, load_state, save_state
@@ -199,7 +199,8 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
-    folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine)
+    ties = strong_ties(result.edges) if result.edges is not None else None
+    folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties)
     return _run(
         result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
     )
@@ -233,7 +234,9 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     )
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
-    folder = _publish(home, version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine)
+    folder = _publish(
+        home, version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine, change.ties
+    )
     return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
 
 
@@ -258,7 +261,10 @@ def _violation_targets(violations: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=object)
     of, _ = target_table().classify(violations["type"])
     counts = violations.assign(target=of).groupby(["importer_id", "target"])["n"].sum()
-    return counts.groupby(level=0).apply(lambda c: json.dumps({t: int(n) for (_, t), n in c.items()}))
+    per_importer: dict[str, dict[str, int]] = {}
+    for (importer, target), n in zip(counts.index.tolist(), counts.tolist(), strict=True):
+        per_importer.setdefault(importer, {})[target] = int(n)
+    return pd.Series({importer: json.dumps(c) for importer, c in per_importer.items()}, dtype=object)
 
 
 def _stage(
@@ -283,7 +289,7 @@ def _stage(
     return version
 
 
-def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine) -> Path:
+def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine, ties) -> Path:
     """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
     _kill_point("committed")
     folder = publish_snapshot(home, version)
@@ -295,6 +301,7 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
         snapshot=folder.name,
         as_of=data.activity.as_of,
         settings={"engine": engine.name, "seed": seed},
+        ties=ties,
     )
     save_state(home, state)
     return folder

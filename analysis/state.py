@@ -30,6 +30,8 @@ class AnalysisState:
     snapshot: str
     as_of: pd.Timestamp
     settings: dict = field(default_factory=dict)
+    #: the pairs tied by a link above the community resolution (columns a, b: ids, a < b); None when not kept
+    ties: pd.DataFrame | None = None
 
 
 def _store(home) -> VersionedStore:
@@ -49,6 +51,8 @@ def save_state(home, state: AnalysisState) -> str:
     with _store(home).stage() as (version, folder):
         _scalar_columns(state.table).to_parquet(folder / "table.parquet", index=False)
         (folder / "networks.json").write_text(json.dumps(state.networks, default=_plain))
+        if state.ties is not None:
+            state.ties.to_parquet(folder / "ties.parquet", index=False)
         meta = {
             "snapshot": state.snapshot,
             "analysed_at": state.analysed_at.isoformat(),
@@ -80,6 +84,7 @@ def load_state(home) -> AnalysisState | None:
         snapshot=meta["snapshot"],
         as_of=pd.Timestamp(meta["as_of"]),
         settings=meta.get("settings", {}),
+        ties=pd.read_parquet(folder / "ties.parquet") if (folder / "ties.parquet").is_file() else None,
     )
 
 

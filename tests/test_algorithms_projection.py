@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from algorithms.projection import declaration_links, enterprise_graph
+from algorithms.projection import declaration_links, enterprise_edges, enterprise_graph
+from algorithms.propagation import propagated_risk
 
 
 def _links(rows):
@@ -139,3 +140,19 @@ def test_a_rare_shared_phone_outweighs_a_reused_container_and_a_common_seller():
     coincidence = _edge(same_voyage, "u", "v")
     assert coincidence["kinds"] == ("consignment", "seller")
     assert _edge(same_voyage, "p", "q")["weight"] > coincidence["weight"]
+
+
+def test_the_edge_arrays_are_the_graphs_edges_and_propagation_reads_them_alike():
+    links = _links(
+        [("a", "phone", "P1"), ("b", "phone", "P1"), ("b", "address", "A1"), ("c", "address", "A1"),
+         ("c", "seller", "S1"), ("d", "seller", "S1"), ("e", "seller", "S1")]
+    )  # fmt: skip
+    edges = enterprise_edges(links, enterprises=["z"])
+    g = edges.graph()
+    assert [tuple(e) for e in edges.ends.tolist()] == g.get_edgelist()
+    assert edges.weight.tolist() == g.es["weight"] and list(edges.names) == g.vs["name"]
+    for violators in ({"a"}, {"a", "d"}):
+        given = propagated_risk(g, violators, edge_list=edges.ends, exact_max_violators=1)
+        pd.testing.assert_frame_equal(given, propagated_risk(g, violators, exact_max_violators=1))
+    with pytest.raises(ValueError, match="edge_list has 1 edges"):
+        propagated_risk(g, {"a"}, edge_list=edges.ends[:1])

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.incremental import _joined_communities
 from analysis.snapshot import load_snapshot
 from graph.runs import shown, shown_run
 from sample.generator import generate
@@ -131,3 +132,11 @@ def test_networks_of_touched_firms_match_the_full_run(runs, year_and_day):
             assert net["score"] == pytest.approx(full[key]["score"], abs=0.05) and net["kind"] == full[key]["kind"]
             compared += 1
     assert compared > 0
+
+
+def test_only_a_strong_tie_new_since_the_last_run_joins_another_community():
+    ties = pd.DataFrame({"a": ["t", "t", "u"], "b": ["x", "y", "z"]})  # t is touched; u is not
+    old = pd.Series({"t": 0, "x": 1, "y": 2, "u": 3, "z": 4})
+    before = pd.DataFrame({"a": ["t"], "b": ["x"]})  # the last run already had t-x, and kept 1 apart from 0
+    assert _joined_communities(ties, before, ["t"], old) == {2}
+    assert _joined_communities(ties, None, ["t"], old) == {1, 2}  # a last run that kept no ties: all of them
