@@ -3,8 +3,9 @@
 Each stage is the ``riskgraph`` command a user runs, in its own process against a local Neo4j of its own:
 generate, ingest (bulk first load of the year less its last day, then that day through Cypher into the
 loaded graph), analyze (full, then incremental after the day when ``riskgraph analyze`` has ``--full``),
-model train and batch scoring of the year. Per stage it prints wall time, the CPU seconds of the command and
-of the Neo4j server, the command's peak memory (max RSS of the process and the children it waited for,
+what an analyst reads then (audit leads, the report, ``performance``), model train and batch scoring of the
+year. Per stage it prints wall time, the CPU seconds of the command and of the Neo4j server, the command's
+peak memory (max RSS of the process and the children it waited for,
 e.g. ``neo4j-admin import``; from ``os.wait4``), the server's peak memory (VmHWM) and the cost per 1,000
 declarations (wall and CPU seconds), with the load average when it ended. The table is printed again at the
 end and kept as JSON lines.
@@ -190,11 +191,24 @@ def curve_point(size: int, day: int, base: Path, today: Path, runner: Runner, *,
             stages.append(stage)
         else:
             stages.append(runner.run(size, "analyze (no incr.)", size, "analyze", note="analyze has no --full here")[0])
+        stages += read_stages(size, runner)
         if model:
             stages += model_stages(size, day, base, runner)
     finally:
         runner.run(size, "neo4j stop", 0, "neo4j", "stop")
     return stages
+
+
+def read_stages(size: int, runner: Runner) -> list[Stage]:
+    """What an analyst reads after the analysis, each a declaration-sized aggregation: the audit leads, the
+    report and the hit rates of ``performance``."""
+    out = runner.home / "read"
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        runner.run(size, "leads audit", size, "leads", "--kind", "audit", "--out", str(out / "leads.csv"))[0],
+        runner.run(size, "report", size, "report", "--out", str(out / "report.html"))[0],
+        runner.run(size, "performance", size, "performance", "--json")[0],
+    ]
 
 
 def model_stages(size: int, day: int, base: Path, runner: Runner) -> list[Stage]:
