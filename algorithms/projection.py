@@ -175,7 +175,7 @@ class EnterpriseEdges:
         """The igraph graph of :func:`enterprise_graph`."""
         g = ig.Graph(n=len(self.names), directed=False)
         g.vs["name"] = self.names.tolist()
-        g.add_edges(self.ends.tolist())
+        g.add_edges(self.ends)  # the array as it is: its .tolist() costs as much again
         g.es["weight"] = self.weight.tolist()
         g.es["shared"] = self.shared.tolist()
         g.es["kinds"] = self.kinds
