@@ -56,7 +56,11 @@ schema().relationship("ASSESSED")
 schema().relationship("MEMBER_OF")
 schema().node("AnalysisRun")
 
-SHOWN_RUN = "MATCH (r:AnalysisRun {id: 'current'}) RETURN r.number AS number, r.snapshot AS snapshot"
+SHOWN_RUN = """
+MATCH (r:AnalysisRun {id: 'current'})
+RETURN r.number AS number, r.snapshot AS snapshot, coalesce(r.legacy_swept, false) AS legacy_swept
+"""
+LEGACY_SWEPT = "MATCH (r:AnalysisRun {id: 'current'}) SET r.legacy_swept = true"
 
 CURRENT_ASSESSMENTS = """
 MATCH (a:Assessment) WHERE a.until = $open
@@ -109,7 +113,8 @@ UNFINISHED = [
 ]
 # Versions valid neither for the run shown nor for the one before it (a reader may still be reading that one).
 OUTDATED = [_in_batches_of(f"MATCH (x:{label}) WHERE x.until <= $before", "DETACH DELETE x") for label in VERSIONED]
-# Results as versions before run-keyed results wrote them: on every firm, and networks without a version.
+# Results as versions before run-keyed results wrote them: on every firm, and networks without a version. Swept
+# once (the pointer says so): nothing writes them any more, and the sweep reads every firm.
 LEGACY = [
     _in_batches_of(
         "MATCH (x:Enterprise) WHERE "
@@ -190,7 +195,7 @@ def write_run(
     ``replaced_networks``; everything else stays as it is. ``before_pointer()`` runs when all is written and the
     pointer has not moved yet (a test's fault injection). Returns what was written: versions opened and closed.
     """
-    shown = _shown_run(driver, database)
+    shown, legacy_swept = _shown_run(driver, database)
     _sweep(driver, database, UNFINISHED, shown=shown, open=OPEN)
     run = shown + 1
     assessments = _assessments(enterprises, networks)
@@ -227,7 +232,10 @@ def write_run(
     if before_pointer is not None:
         before_pointer()
     _execute(driver, database, POINT_AT_RUN, run=run, at=at, snapshot=snapshot, mode=mode)
-    _sweep(driver, database, [*OUTDATED, *LEGACY], before=shown)
+    _sweep(driver, database, OUTDATED, before=shown)
+    if not legacy_swept:
+        _sweep(driver, database, LEGACY)
+        _execute(driver, database, LEGACY_SWEPT)
     return {
         "run": run,
         "enterprises": len(opened),
@@ -237,9 +245,10 @@ def write_run(
     }
 
 
-def _shown_run(driver: neo4j.Driver, database: str) -> int:
+def _shown_run(driver: neo4j.Driver, database: str) -> tuple[int, bool]:
+    """The run shown (0 before the first) and whether the results written before versions were swept."""
     records = driver.execute_query(SHOWN_RUN, database_=database).records
-    return int(records[0]["number"] or 0) if records else 0
+    return (int(records[0]["number"] or 0), records[0]["legacy_swept"]) if records else (0, False)
 
 
 def _current(driver: neo4j.Driver, database: str, query: str) -> dict:

@@ -254,7 +254,8 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     driver.execute_query("MATCH (e:Enterprise {id: 'ALONE'}) SET e.network_id = 999")
     driver.execute_query(
         "MERGE (e:Enterprise {id: 'GHOST'}) SET e.risk = 0.9, e.network_id = 998, e.analysed_at = datetime('2020-01-01')"
-    )  # as an earlier version stamped every firm
+    )  # as an earlier version stamped every firm; its pointer had no word of a sweep
+    driver.execute_query("MATCH (r:AnalysisRun) REMOVE r.legacy_swept")
     before = _run_time(driver)
     run_cli(rg_env, "ingest", str(files["extra"]))
     again = _last_json(run_cli(rg_env, "analyze", "--full", "--json"))
@@ -275,6 +276,8 @@ def test_rerun_after_new_data_updates_everything(analysed, driver, rg_env, files
     )
     legacy = driver.execute_query("MATCH (e:Enterprise) WHERE e.risk IS NOT NULL OR e.network_id IS NOT NULL RETURN e")
     assert legacy.records == []
+    swept = driver.execute_query("MATCH (r:AnalysisRun {id: 'current'}) RETURN r.legacy_swept AS swept").records
+    assert swept[0]["swept"] is True  # the next runs do not read every firm again for them
 
 
 def test_gds_engine_finds_the_ring_inside_neo4j(gds_env, gds_driver, files):
