@@ -18,6 +18,8 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
   its members was in a high-risk network before);
 - **special operations**: what each operation selected, inspected and found, its interim review at half time and
   its hit rate against the same scope before it started (``scoring.operation_results``, given by the caller);
+- **utilisation**: per office and officer, inspections assigned and done, hours rostered, hits per officer-hour, and
+  the days capacity was short or idle (:mod:`scoring.utilisation`);
 - **policy recommendations**: findings turned into proposals (a reference price, a licence requirement, a procedure
   change at an office), each with its evidence (:mod:`investigate.recommendations`);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
@@ -59,6 +61,7 @@ from investigate.queries import top_networks
 from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.recommendations import policy_recommendations
 from scoring.model import model_card
+from scoring.utilisation import read_utilisation
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -441,6 +444,7 @@ def analysis_report(
             "totals": None,
             "months": [],
             "capacity": None,
+            "utilisation": None,
             "targets": [],
             "networks": [],
             "instructions": [],
@@ -464,6 +468,7 @@ def analysis_report(
         "totals": totals,
         "months": trend,
         "capacity": _capacity(figures["INSPECTIONS"]),
+        "utilisation": read_utilisation(home, *map(date.fromisoformat, period), districts),
         "targets": _targets(figures["VIOLATIONS_BY_TYPE"], keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),
