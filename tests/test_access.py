@@ -62,6 +62,13 @@ def test_each_role_reaches_its_own_work_only(explore_server):
     assert analyst.get("/v1/rules").status_code == 200
     # special operations are risk parameters: analysts only
     assert analyst.get("/v1/operations").status_code == 200 and analyst.get("/v1/trends").status_code == 200
+    # rosters: every reader reads them and utilisation, only analysts put them, the clearance system neither
+    for reader in (investigator, auditor, analyst):
+        assert reader.get("/v1/utilisation").status_code == 200
+    for other in (investigator, auditor, clearance):
+        assert other.put("/v1/roster/Qingdao", json={"officers": []}).status_code == 403
+    assert clearance.get("/v1/utilisation").status_code == 403
+    assert analyst.put("/v1/roster/Shanghai", json={"officers": [{"officer": "a", "hours": 25}]}).status_code == 422
     for other in (clearance, investigator, auditor):
         assert other.get("/v1/operations").status_code == 403 and other.get("/v1/trends").status_code == 403
         assert other.post("/v1/operations", json={}).status_code == 403
