@@ -295,7 +295,7 @@ class LivenessPublic(BaseModel):
 class OfficePublic(BaseModel):
     code: str
     name: str
-    kind: Literal["department", "sub-centre", "district"]
+    kind: Literal["department", "sub-centre", "district", "post"]
     parent: str | None = Field(description="the office above; null for the department and unassigned districts")
     aliases: list[str] = Field(default_factory=list, description="other names a file may write")
     unassigned: bool = Field(description="a district first seen in a declaration, not yet placed in the hierarchy")

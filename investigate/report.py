@@ -51,7 +51,7 @@ from columnar.store import DeclarationStore
 from graph.currency import money_basis
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
-from graph.reference import office_by_code
+from graph.reference import office_by_code, sub_centre_of
 from graph.runs import shown, shown_run
 from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from graph.targets import target_table
@@ -194,6 +194,12 @@ def _trends(rows: list[dict], months: list[str]) -> list[dict]:
     ]
 
 
+def _sub_centre_name(office) -> str:
+    """The sub-centre above a district or a post (its district's), else the office's parent."""
+    above = office and (sub_centre_of(office.code) or office.parent)
+    return office_by_code(above).name if above and office_by_code(above) else "not recorded"
+
+
 def _capacity(rows: list[dict]) -> dict:
     """Inspections per district, sub-centre, channel, level and selection (random or targeted), largest first,
     with hit rates; ``selection_gap``: how many points the targeted hit rate is above the random one (the
@@ -207,7 +213,7 @@ def _capacity(rows: list[dict]) -> dict:
         office = office_by_code(r["office"] or "")
         keys = {
             "office": office.name if office else "not recorded",
-            "sub_centre": (office_by_code(office.parent).name if office and office.parent else "not recorded"),
+            "sub_centre": _sub_centre_name(office),
             "channel": r["channel"] or "before risk scoring",
             "level": r["level"] or "before risk scoring",
             "selection": "random" if r["random"] == 1 else "targeted" if r["channel"] else "before risk scoring",

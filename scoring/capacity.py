@@ -35,7 +35,7 @@ import pandas as pd
 
 from graph.errors import RiskGraphError
 from graph.home import CAPACITY, CAPACITY_USE
-from graph.reference import resolve_office
+from graph.reference import WORKING_LEVELS, resolve_office
 from scoring.roster import Rosters, physical_from_hours
 
 __all__ = [
@@ -143,8 +143,8 @@ class CapacityTable:
         found = resolve_office(office)
         if found is None:
             raise CapacityError(f"office: {office!r} is not a customs office code or name (riskgraph offices list)")
-        if found.level != "district":
-            raise CapacityError(f"office: {found.code} is a {found.level}; capacity is set per district office")
+        if found.level not in WORKING_LEVELS:
+            raise CapacityError(f"office: {found.code} is a {found.level}; capacity is set per district or post")
         limits = {"physical": _count(physical, "physical"), "documentary": _count(documentary, "documentary", True)}
         if weekday is not None and on is not None:
             raise CapacityError("give a weekday or a date, not both")

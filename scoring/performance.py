@@ -27,7 +27,7 @@ import neo4j
 
 from graph.currency import USD_REVENUE_RECOVERED, graph_money
 from graph.model import schema
-from graph.reference import office_by_code
+from graph.reference import office_by_code, sub_centre_of
 from graph.targets import OTHER, target_table
 from scoring.decision_log import DecisionLog
 from scoring.rules import Rule
@@ -120,7 +120,7 @@ def performance_report(
         keys = {
             "channel": [channel],
             "office": [office or "unknown"],
-            "sub_centre": [office_ref.parent if office_ref else "unknown"],
+            "sub_centre": [(sub_centre_of(office) or "unknown") if office_ref else "unknown"],
             "rule": [r for r in (hits or "").split(";") if r],
         }
         if chosen:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from graph.errors import RiskGraphError
 from graph.home import CAPACITY_USE
-from graph.reference import resolve_office
+from graph.reference import WORKING_LEVELS, resolve_office
 
 __all__ = [
     "ROLES",
@@ -91,8 +91,8 @@ def parse_duty(office: str, day, officer, role=None, hours=None, start=None, end
     found = resolve_office(str(office or "").strip())
     if found is None:
         raise RosterError(f"office: {office!r} is not a customs office code or name (riskgraph offices list)")
-    if found.level != "district":
-        raise RosterError(f"office: {found.code} is a {found.level}; rosters are kept per district office")
+    if found.level not in WORKING_LEVELS:
+        raise RosterError(f"office: {found.code} is a {found.level}; rosters are kept per district or post")
     if not isinstance(day, date):
         try:
             day = date.fromisoformat(str(day or "").strip())
@@ -198,6 +198,7 @@ class Rosters:
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # the day use's thread checkpoints the shared WAL
         for statement in _SCHEMA:
             self._db.execute(statement)
         self._lock = threading.Lock()

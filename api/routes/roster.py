@@ -17,7 +17,7 @@ from api.deps import LiveScorerDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.models import RosterIn, RosterPublic, UtilisationPublic
-from graph.reference import resolve_office
+from graph.reference import WORKING_LEVELS, resolve_office
 from scoring.roster import RosterError, parse_duty
 from scoring.utilisation import utilisation
 
@@ -36,8 +36,9 @@ def _own_office(request: Request, office: str, key=None) -> str:
     if districts is not None and found.code not in districts:
         who = key.jurisdiction if key is not None else "this key"
         raise ApiError(403, "outside_jurisdiction", f"office {found.code} is outside the jurisdiction of {who}")
-    if found.level != "district":
-        raise ApiError(422, "invalid_roster", f"office: {found.code} is a {found.level}; rosters are per district")
+    if found.level not in WORKING_LEVELS:
+        says = f"office: {found.code} is a {found.level}; rosters are per district or post"
+        raise ApiError(422, "invalid_roster", says)
     return found.code
 
 
