@@ -15,7 +15,7 @@ selected declaration, whatever the day's volume (fast releases cost one dictiona
 Everything is in the capacity's day-use database (``capacity.sqlite``), shared by the API workers and kept over
 restarts: ``roster``, ``officer_use`` (assigned count and minutes per officer and day), ``assignment`` (per
 declaration) and ``act`` (per inspection act: who did it, on which day, what was found). A roster change
-touches ``roster.stamp`` so every worker drops its cached view of who is on duty at once.
+touches ``roster.stamp`` so every worker drops its cached view of who is on duty within half a second.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 
 from graph.errors import RiskGraphError
 from graph.home import CAPACITY_USE
@@ -53,6 +54,8 @@ REQUIRED = ("office", "date", "officer")
 OPTIONAL = ("role", "hours", "start", "end")
 MAX_ROWS = 100_000
 STAMP = "roster.stamp"
+#: seconds a scorer goes on with the rostered hours it holds before looking for a change
+RECHECK_SECONDS = 0.5
 
 
 class RosterError(RiskGraphError, ValueError):
@@ -203,6 +206,7 @@ class Rosters:
             self._db.execute(statement)
         self._lock = threading.Lock()
         self._seen_stamp: int | None = None
+        self._checked = -RECHECK_SECONDS
         self._hours: dict[tuple[str, date], float | None] = {}
 
     # --- the roster -------------------------------------------------------------------------------------
@@ -226,6 +230,7 @@ class Rosters:
                 self._db.execute("ROLLBACK")
                 raise
         self._stamp_path.write_text(datetime.now(UTC).isoformat())  # other workers drop their cached hours
+        self._hours.clear()  # and this one at once
         return len(duties)
 
     def duties(self, office: str, day: date) -> list[dict]:
@@ -242,7 +247,12 @@ class Rosters:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def follow(self) -> None:
-        """Drop the cached hours when a roster changed (any worker): one stat of ``roster.stamp``."""
+        """Drop the cached hours when a roster changed (any worker): one stat of ``roster.stamp`` at most every
+        :data:`RECHECK_SECONDS` (a system call per declaration would let other threads take the GIL)."""
+        now = monotonic()
+        if now - self._checked < RECHECK_SECONDS:
+            return
+        self._checked = now
         try:
             stamp = self._stamp_path.stat().st_mtime_ns
         except FileNotFoundError:
