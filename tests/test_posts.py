@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import httpx
 import pytest
 
 from graph.reference import OfficesError, jurisdiction, load_offices, sub_centre_of
@@ -73,6 +74,16 @@ def test_a_district_owns_rules_for_its_own_offices_only(posts):
             _check_owner_of("rule", "CD-QINGDAO", acting)
 
 
+def _analyst(server, office: str, name: str) -> httpx.Client:
+    """A client with an analyst key of its own name (four eyes compare names)."""
+    from api.keys import KeyStore
+
+    _, secret = KeyStore(server.home).create("analyst", office, name=name)
+    client = httpx.Client(base_url=server.url, timeout=60, headers={"X-API-Key": secret})
+    server._clients.append(client)  # closed with the server
+    return client
+
+
 def test_a_district_s_rule_is_proposed_approved_and_hits_at_its_post_over_http(live_server, trained):
     env, *_ = trained
     start = live_server
@@ -81,7 +92,7 @@ def test_a_district_s_rule_is_proposed_approved_and_hits_at_its_post_over_http(l
     run_cli(
         {**env, "RISKGRAPH_HOME": str(server.home)}, "offices", "load", str(server.home / "offices.csv"), "--extend"
     )
-    li, wang = server.client_as("analyst", "CD-QINGDAO"), server.client_as("analyst", "CD-QINGDAO")
+    li, wang = (_analyst(server, "CD-QINGDAO", name) for name in ("analyst li", "analyst wang"))
     neighbour = server.client_as("analyst", "CD-TIANJIN")
     assert neighbour.post("/v1/rules", json=RULE).status_code == 403
     assert li.post("/v1/rules", json={**RULE, "owner": "SC-QINGDAO"}).status_code == 403  # not above itself
