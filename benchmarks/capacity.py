@@ -92,7 +92,7 @@ def _timed(allocator: CapacityAllocator, name: str, spent: list[float]):
 def _set_rosters(allocator: CapacityAllocator, limits: dict[str, int], days: list, per_office: int) -> None:
     """``per_office`` inspectors at every office on every day, their hours summing to its capacity."""
     duties = [
-        Duty(office, day, f"{office}-{i}", "inspector", round(max(limits[office], 1) / per_office, 2))
+        Duty(office, day, f"{office}-{i}", "inspector", max(limits[office], 1) / per_office)
         for office in limits
         for day in days
         for i in range(per_office)
@@ -101,16 +101,19 @@ def _set_rosters(allocator: CapacityAllocator, limits: dict[str, int], days: lis
 
 
 def _print_loads(allocator: CapacityAllocator, limits: dict[str, int], days: list) -> None:
-    spread = []
+    """How evenly the inspectors of each office day (equal hours) were loaded: most minus least assigned minutes."""
+    spread, assigned = [], []
     for office in limits:
         for day in days:
-            loads = [d["assigned_minutes"] / (d["hours"] * 60) for d in allocator.rosters.duties(office, day)]
-            if loads and max(loads) > 0:
-                spread.append(max(loads) - min(loads))
+            minutes = [d["assigned_minutes"] for d in allocator.rosters.duties(office, day)]
+            if minutes and max(minutes) > 0:
+                spread.append(max(minutes) - min(minutes))
+                assigned.append(sum(minutes))
     if spread:
         print(
-            f"inspectors' load (assigned minutes / rostered minutes), max - min per office day: "
-            f"median {statistics.median(spread):.2f}, max {max(spread):.2f} over {len(spread)} office days"
+            f"inspectors' assigned minutes, most minus least per office day: median {statistics.median(spread):.0f}, "
+            f"max {max(spread):.0f} (one physical examination: 60) over {len(spread)} office days with "
+            f"{statistics.mean(assigned):.0f} minutes assigned on average"
         )
 
 

@@ -79,7 +79,7 @@ class Duty:
 
 def physical_from_hours(hours: float) -> int:
     """Physical inspections a day that rostered inspector hours allow (:data:`MINUTES` ``physical`` each)."""
-    return int(math.floor(hours * 60 / MINUTES["physical"] + 1e-9))
+    return int(math.floor(hours * 60 / MINUTES["physical"] + 1e-6))
 
 
 def _clock(value: str, name: str) -> time:
