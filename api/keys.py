@@ -80,8 +80,8 @@ class KeyStore:
             office = found.code
         if role == "analyst" and office is None:
             raise KeyError_("an analyst key needs --jurisdiction (its parameter sub-centre, or the department)")
-        if role == "analyst" and resolve_office(office).level == "district":
-            raise KeyError_("an analyst key belongs to a parameter sub-centre or the department, not a district")
+        if role == "analyst" and resolve_office(office).level == "post":
+            raise KeyError_("an analyst key belongs to the department, a sub-centre or a district, not a post")
         key_id = secrets.token_hex(4)
         secret = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         key = ApiKey(key_id, name or role, role, office, _digest(secret), _now())

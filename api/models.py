@@ -55,6 +55,10 @@ __all__ = [
     "CapacityIn",
     "CapacityPublic",
     "CapacitiesPublic",
+    "DutyIn",
+    "RosterIn",
+    "RosterPublic",
+    "UtilisationPublic",
     "InspectionCreate",
     "InspectionPublic",
     "RouteIn",
@@ -142,6 +146,9 @@ class InspectionOrderPublic(BaseModel):
     type: str = Field(description="documentary, scan, physical, sample, or the administration's own")
     instruction: str = Field(description="what the officer looks for")
     source: str = Field(description="where it came from: rule:ID, target:NAME (its route) or channel (the default)")
+    officer: str | None = Field(
+        None, description="the inspector on the office's roster that day it is assigned to (absent without a roster)"
+    )
 
 
 class DecisionPublic(BaseModel):
@@ -288,7 +295,7 @@ class LivenessPublic(BaseModel):
 class OfficePublic(BaseModel):
     code: str
     name: str
-    kind: Literal["department", "sub-centre", "district"]
+    kind: Literal["department", "sub-centre", "district", "post"]
     parent: str | None = Field(description="the office above; null for the department and unassigned districts")
     aliases: list[str] = Field(default_factory=list, description="other names a file may write")
     unassigned: bool = Field(description="a district first seen in a declaration, not yet placed in the hierarchy")
@@ -449,6 +456,9 @@ class ReportPublic(_Open):
     recommendations: list[dict[str, Any]] = Field(
         default_factory=list, description="policy proposals (reference price, licence, procedure) with evidence"
     )
+    utilisation: UtilisationPublic | None = Field(
+        None, description="officers and capacity over the period (rosters, assignments, inspection acts)"
+    )
 
 
 class AuditPublic(BaseModel):
@@ -511,19 +521,113 @@ class CapacityPublic(BaseModel):
     day: str
     physical_capacity: int
     documentary_capacity: int | None
+    source: Literal["date", "roster", "weekday", "default"] = Field(
+        description="where the capacity comes from: set for the date, the day's rostered inspector hours, "
+        "set for the weekday, or the office's default"
+    )
+    inspector_hours: float | None = Field(description="hours of the inspectors on the day's roster")
     lodged: int = Field(description="declarations lodged at the office that day, as scored")
     physical: int = Field(description="physical inspections, random selection aside (must-inspect hits included)")
     forced: int = Field(description="of those, sent whatever the capacity (lookout, watchlist, operation)")
     random: int = Field(description="random selections (not counted against the capacity)")
     documentary: int = Field(description="document checks")
+    high: int = Field(description="declarations the snapshot's thresholds or a must-inspect hit sent to inspection")
     physical_left: int
     expected: float | None = Field(description="declarations expected that day, from the office's same weekdays")
-    entry: CapacityEntry
+    entry: CapacityEntry | None = Field(description="the capacity as set; null when it comes from the roster only")
 
 
 class CapacitiesPublic(BaseModel):
     data: list[CapacityPublic]
     count: int
+
+
+_Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM")]
+
+
+class DutyIn(BaseModel):
+    """One officer on duty: ``hours``, or a shift's ``start`` and ``end`` (past midnight ends the next day)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    officer: Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+    role: Literal["inspector", "investigator"] = "inspector"
+    hours: Annotated[float | None, Field(gt=0, le=24)] = None
+    start: _Clock | None = None
+    end: _Clock | None = None
+
+
+class RosterIn(BaseModel):
+    """The office's roster of the day, replacing what it had (an empty list clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    officers: Annotated[list[DutyIn], Field(max_length=2000)]
+
+
+class DutyPublic(BaseModel):
+    officer: str
+    role: Literal["inspector", "investigator"]
+    hours: float
+    start: str | None
+    end: str | None
+    assigned: int = Field(description="declarations assigned to the officer at lodging that day")
+    assigned_minutes: float = Field(description="their expected examination minutes (by inspection type)")
+
+
+class RosterPublic(BaseModel):
+    office: str
+    day: str
+    officers: list[DutyPublic]
+    inspector_hours: float | None = Field(description="hours of the inspectors on duty; null without any")
+    physical_capacity: int | None = Field(description="the office's capacity that day (set, or from the roster)")
+    capacity_source: Literal["date", "roster", "weekday", "default"] | None
+
+
+class ShortDay(BaseModel):
+    day: str
+    high_risk: int = Field(description="declarations the snapshot's thresholds or a must-inspect hit sent")
+    capacity: int
+
+
+class IdleDay(BaseModel):
+    day: str
+    used: int = Field(description="physical inspections, random selection aside")
+    capacity: int
+
+
+class OfficeUtilisation(BaseModel):
+    office: str | None
+    officers: int
+    hours: float = Field(description="officer-hours rostered")
+    assigned: int
+    done: int = Field(description="inspection acts recorded (POST /v1/inspections)")
+    violations: int
+    hits_per_officer_hour: float | None
+    days: int = Field(description="days with a capacity in the period")
+    short_days: list[ShortDay]
+    idle_days: list[IdleDay]
+
+
+class OfficerUtilisation(BaseModel):
+    office: str | None
+    officer: str
+    role: str | None = Field(description="null for an officer with acts but on no roster")
+    days: int
+    hours: float
+    assigned: int
+    assigned_minutes: float
+    done: int
+    violations: int
+    minutes_spent: float = Field(description="start to end of the officer's acts")
+    hits_per_officer_hour: float | None
+    load: float | None = Field(description="assigned minutes over rostered minutes")
+
+
+class UtilisationPublic(BaseModel):
+    period: dict[str, str]
+    offices: list[OfficeUtilisation]
+    officers: list[OfficerUtilisation]
 
 
 class SeizureIn(BaseModel):

@@ -8,8 +8,13 @@ non-random physical inspections a day against it, must-inspect hits, and the hit
 (planted frauds of the generator's ``truth/``) against that of all its declarations; then the cost of the
 capacity step per declaration (µs) and of a whole decision with and without it.
 
+With ``--roster K`` every office gets K inspectors on each day of the quarter (their hours sum to the office's
+capacity, ``scoring.roster``), so the capacity comes from the roster and every declaration not released is
+assigned to an inspector: it prints the spread of the inspectors' loads, the assignment step per declaration
+(µs) and a whole decision without a roster, with one, and with capacity alone.
+
 Usage: python -m benchmarks.capacity [--declarations N] [--seed S] [--share 0.03] [--port P] [--home DIR]
-       [--reuse]
+       [--reuse] [--roster K]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ingest.writer import GraphWriter
 from sample.generator import generate
 from scoring.capacity import CapacityAllocator, CapacityTable
 from scoring.pipeline import Capacity, train_and_publish
+from scoring.roster import Duty
 from scoring.scorer import office_code
 from scoring.snapshot import load_scorer
 
@@ -72,15 +78,43 @@ def _set_capacity(home: Path, history: pd.DataFrame, share: float) -> dict[str, 
     return limits
 
 
-def _timed(allocator: CapacityAllocator, spent: list[float]):
-    allocate = allocator.allocate
+def _timed(allocator: CapacityAllocator, name: str, spent: list[float]):
+    step = getattr(allocator, name)
 
-    def timed(decisions, prepared, config):
+    def timed(*args):
         began = time.perf_counter()
-        allocate(decisions, prepared, config)
+        step(*args)
         spent.append(time.perf_counter() - began)
 
-    return timed
+    setattr(allocator, name, timed)
+
+
+def _set_rosters(allocator: CapacityAllocator, limits: dict[str, int], days: list, per_office: int) -> None:
+    """``per_office`` inspectors at every office on every day, their hours summing to its capacity."""
+    duties = [
+        Duty(office, day, f"{office}-{i}", "inspector", max(limits[office], 1) / per_office)
+        for office in limits
+        for day in days
+        for i in range(per_office)
+    ]
+    allocator.rosters.replace(duties)
+
+
+def _print_loads(allocator: CapacityAllocator, limits: dict[str, int], days: list) -> None:
+    """How evenly the inspectors of each office day (equal hours) were loaded: most minus least assigned minutes."""
+    spread, assigned = [], []
+    for office in limits:
+        for day in days:
+            minutes = [d["assigned_minutes"] for d in allocator.rosters.duties(office, day)]
+            if minutes and max(minutes) > 0:
+                spread.append(max(minutes) - min(minutes))
+                assigned.append(sum(minutes))
+    if spread:
+        print(
+            f"inspectors' assigned minutes, most minus least per office day: median {statistics.median(spread):.0f}, "
+            f"max {max(spread):.0f} (one physical examination: 60) over {len(spread)} office days with "
+            f"{statistics.mean(assigned):.0f} minutes assigned on average"
+        )
 
 
 def main() -> None:
@@ -91,6 +125,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7769)
     parser.add_argument("--home", type=Path, default=Path("/tmp/riskgraph-bench-capacity"))
     parser.add_argument("--reuse", action="store_true", help="keep the graph and model already in HOME")
+    parser.add_argument("--roster", type=int, default=0, help="inspectors per office and day (0: no roster)")
     args = parser.parse_args()
     cfg = Settings(home=args.home, bolt_port=args.port, neo4j_heap="2g", neo4j_pagecache="1g")
     local_server.start(cfg)
@@ -111,8 +146,13 @@ def main() -> None:
     limits = _set_capacity(args.home, history, args.share)
     scorer, _ = load_scorer(args.home)
     allocator = CapacityAllocator(args.home)
+    quarter_days = sorted({pd.Timestamp(d).date() for d in rows["date"]})
+    if args.roster:
+        _set_rosters(allocator, limits, quarter_days, args.roster)
     spent: list[float] = []
-    allocator.allocate = _timed(allocator, spent)
+    assigning: list[float] = []
+    _timed(allocator, "allocate", spent)
+    _timed(allocator, "assign_officers", assigning)
     scorer.set_capacity(allocator)
     days: dict = defaultdict(lambda: {"physical": 0, "forced": 0, "lodged": 0})
     selected: dict = defaultdict(list)
@@ -145,17 +185,28 @@ def main() -> None:
             f"{office:<14}{limits[office]:>9}{len(per_day):>6}{statistics.mean(e['lodged'] for e in per_day):>11.1f}"
             f"{statistics.mean(used):>9.2f}{max(used):>8}{hit:>19}{sum(everyone) / len(everyone):>13.1%}"
         )
-    cost = sorted(spent)
-    print(
-        f"\ncapacity step per declaration: p50 {cost[len(cost) // 2] * 1e6:.0f} µs, "
-        f"p99 {cost[int(len(cost) * 0.99)] * 1e6:.0f} µs, mean {statistics.mean(cost) * 1e6:.0f} µs"
-    )
-    sample = records[:2000]
-    for label, capacity in (("without capacity", None), ("with capacity", allocator)):
+    for label, timings in (("capacity", spent), ("roster assignment", assigning)):
+        cost = sorted(timings)
+        print(
+            f"{label} step per declaration: p50 {cost[len(cost) // 2] * 1e6:.1f} µs, "
+            f"p99 {cost[int(len(cost) * 0.99)] * 1e6:.0f} µs, mean {statistics.mean(cost) * 1e6:.1f} µs"
+        )
+    if args.roster:
+        _print_loads(allocator, limits, quarter_days)
+    sample = [{k: v for k, v in row.items() if v is not None and v == v} for row in records[:2000]]
+    later = [{**raw, "declaration_id": f"{raw['declaration_id']}-again"} for raw in sample]  # new ids: assigned anew
+    for label, capacity, roster in (
+        ("without capacity", None, False), ("with capacity, no roster", allocator, False),
+        ("with capacity and roster", allocator, bool(args.roster)),
+    ):  # fmt: skip
         scorer.set_capacity(capacity)
+        if roster:
+            _set_rosters(allocator, limits, quarter_days, args.roster)
+        else:
+            allocator.rosters.replace([], [(o, d) for o in limits for d in quarter_days])
         began = time.perf_counter()
-        for row in sample:
-            scorer.score_many([{k: v for k, v in row.items() if v is not None and v == v}], explain="none")
+        for raw in later if roster else sample:
+            scorer.score_many([raw], explain="none")
         print(f"decision {label}: {(time.perf_counter() - began) / len(sample) * 1e6:.0f} µs per declaration")
     allocator.close()
 

@@ -1,7 +1,9 @@
 """The customs organisation as data: ``CustomsOffice`` reference data and jurisdictions.
 
 The seed's hierarchy (national department -> three risk-parameter sub-centres -> their customs
-districts) is the default. An administration loads its own with ``riskgraph offices load FILE``
+districts) is the default; an administration's may add risk **posts** (local customs houses) under a district,
+which belong to its jurisdiction and its sub-centre's, and take capacity and rosters as districts do.
+An administration loads its own with ``riskgraph offices load FILE``
 (kept in ``$RISKGRAPH_HOME/offices.json``), which replaces or extends it; ingest adds an office it
 does not know as an unassigned district. Jurisdiction scoping (who may see and change what), rule
 owners, capacity and performance all read the hierarchy in force through the functions here.
@@ -32,6 +34,9 @@ __all__ = [
     "office_by_code",
     "resolve_office",
     "jurisdiction",
+    "ancestors",
+    "sub_centre_of",
+    "WORKING_LEVELS",
     "offices_file",
     "save_organisation",
     "register_offices",
@@ -40,7 +45,9 @@ __all__ = [
     "OfficesError",
 ]
 
-LEVELS = ("department", "sub-centre", "district")
+LEVELS = ("department", "sub-centre", "district", "post")
+#: the levels where declarations are lodged and examined: capacity and rosters are kept per office of these
+WORKING_LEVELS = ("district", "post")
 
 
 @dataclass(frozen=True)
@@ -265,13 +272,36 @@ def jurisdiction(code: str) -> set[str]:
     return organisation().jurisdiction(code)
 
 
+def ancestors(code: str) -> list[str]:
+    """The office itself, then each office above it up to the top."""
+    by_code, out = organisation().by_code, []
+    while code is not None and code not in out:
+        out.append(code)
+        found = by_code.get(code)
+        code = found.parent if found else None
+    return out
+
+
+def sub_centre_of(code: str | None) -> str | None:
+    """The sub-centre above an office (a post's district's), or None when it is under none."""
+    by_code = organisation().by_code
+    for up in ancestors(code or ""):
+        found = by_code.get(up)
+        if found is not None and found.level == "sub-centre":
+            return up
+    return None
+
+
 class OfficesError(RiskGraphError, ValueError):
     """An offices file that cannot be used, with the row and the reason."""
 
     status, code = 422, "invalid_offices"
 
 
-_KINDS = {"department": "department", "sub-centre": "sub-centre", "subcentre": "sub-centre", "district": "district"}
+_KINDS = {
+    "department": "department", "sub-centre": "sub-centre", "subcentre": "sub-centre", "district": "district",
+    "post": "post",
+}  # fmt: skip
 
 
 def read_offices(path: Path | str) -> list[Office]:
@@ -331,6 +361,8 @@ def load_offices(path: Path | str, replace: bool = False) -> list[Office]:
                 raise OfficesError(f"{path}: office {o.code!r} is its own ancestor")
             seen.add(up)
             up = merged.by_code[up].parent
+        if o.level == "post" and (o.parent is None or merged.by_code[o.parent].level != "district"):
+            raise OfficesError(f"{path}: post {o.code!r} must have a district as its parent, not {o.parent!r}")
     departments = [o.code for o in merged.offices if o.level == "department"]
     if len(departments) > 1:
         raise OfficesError(f"{path}: more than one department ({', '.join(departments)}); one heads the hierarchy")

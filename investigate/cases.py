@@ -52,6 +52,7 @@ __all__ = [
     "read_case",
     "list_cases",
     "update_case",
+    "least_loaded",
 ]
 
 #: the evidence subgraph: the link chart's view (2 steps around an enterprise, 1 around a network's members)
@@ -253,6 +254,24 @@ def create_case(
     with driver.session(database=database) as session:
         case_id = session.execute_write(create_tx)
     return read_case(driver, database, case_id, scope)
+
+
+OPEN_CASES_OF = """
+UNWIND $names AS name
+OPTIONAL MATCH (k:Case {assignee: name})
+WHERE k.status <> 'closed'
+RETURN name, count(k) AS open
+"""
+
+
+def least_loaded(driver: neo4j.Driver, database: str, investigators: list[str]) -> str | None:
+    """The investigator with the fewest open cases (the name first on a tie); None for none."""
+    if not investigators:
+        return None
+    rows = driver.execute_query(
+        OPEN_CASES_OF, names=investigators, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records
+    return min(rows, key=lambda r: (r["open"], r["name"]))["name"]
 
 
 def read_case(driver: neo4j.Driver, database: str, case_id: str, scope: Scope | None = None) -> dict:

@@ -18,6 +18,8 @@ What a monthly report answers, in the seed's terms (step 2's results: an *analys
   its members was in a high-risk network before);
 - **special operations**: what each operation selected, inspected and found, its interim review at half time and
   its hit rate against the same scope before it started (``scoring.operation_results``, given by the caller);
+- **utilisation**: per office and officer, inspections assigned and done, hours rostered, hits per officer-hour, and
+  the days capacity was short or idle (:mod:`scoring.utilisation`);
 - **policy recommendations**: findings turned into proposals (a reference price, a licence requirement, a procedure
   change at an office), each with its evidence (:mod:`investigate.recommendations`);
 - **instructions**: the networks to open an anti-smuggling case on, the importers to audit (the top
@@ -49,7 +51,7 @@ from columnar.store import DeclarationStore
 from graph.currency import money_basis
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
-from graph.reference import office_by_code
+from graph.reference import office_by_code, sub_centre_of
 from graph.runs import shown, shown_run
 from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
 from graph.targets import target_table
@@ -59,6 +61,7 @@ from investigate.queries import top_networks
 from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.recommendations import policy_recommendations
 from scoring.model import model_card
+from scoring.utilisation import read_utilisation
 
 __all__ = ["HIGH_RISK", "HIGH_NETWORK_SCORE", "analysis_report", "new_high_risk_networks"]
 
@@ -191,6 +194,12 @@ def _trends(rows: list[dict], months: list[str]) -> list[dict]:
     ]
 
 
+def _sub_centre_name(office) -> str:
+    """The sub-centre above a district or a post (its district's), else the office's parent."""
+    above = office and (sub_centre_of(office.code) or office.parent)
+    return office_by_code(above).name if above and office_by_code(above) else "not recorded"
+
+
 def _capacity(rows: list[dict]) -> dict:
     """Inspections per district, sub-centre, channel, level and selection (random or targeted), largest first,
     with hit rates; ``selection_gap``: how many points the targeted hit rate is above the random one (the
@@ -204,7 +213,7 @@ def _capacity(rows: list[dict]) -> dict:
         office = office_by_code(r["office"] or "")
         keys = {
             "office": office.name if office else "not recorded",
-            "sub_centre": (office_by_code(office.parent).name if office and office.parent else "not recorded"),
+            "sub_centre": _sub_centre_name(office),
             "channel": r["channel"] or "before risk scoring",
             "level": r["level"] or "before risk scoring",
             "selection": "random" if r["random"] == 1 else "targeted" if r["channel"] else "before risk scoring",
@@ -441,6 +450,7 @@ def analysis_report(
             "totals": None,
             "months": [],
             "capacity": None,
+            "utilisation": None,
             "targets": [],
             "networks": [],
             "instructions": [],
@@ -464,6 +474,7 @@ def analysis_report(
         "totals": totals,
         "months": trend,
         "capacity": _capacity(figures["INSPECTIONS"]),
+        "utilisation": read_utilisation(home, *map(date.fromisoformat, period), districts),
         "targets": _targets(figures["VIOLATIONS_BY_TYPE"], keys, totals["inspected"]),
         "networks": _top_networks(limited, top),
         "instructions": _instructions(limited, home, instructions),

@@ -51,16 +51,18 @@ def capacity_list(
     from graph.config import settings
     from riskgraph.errors import UserError
     from scoring.capacity import CapacityTable, DayUse, capacity_overview
+    from scoring.roster import Rosters
 
     try:
         day = date.fromisoformat(on) if on else datetime.now(UTC).date()
     except ValueError:
         raise UserError(f"--date {on!r}: expected YYYY-MM-DD") from None
-    use = DayUse(settings().home)
+    use, rosters = DayUse(settings().home), Rosters(settings().home)
     try:
-        rows = capacity_overview(CapacityTable(settings().home), use, day)
+        rows = capacity_overview(CapacityTable(settings().home), use, day, rosters=rosters)
     finally:
         use.close()
+        rosters.close()
     for row in rows:
         if as_json:
             print(json.dumps(row))

@@ -34,6 +34,7 @@ from riskgraph.intel_cli import register as register_intel_commands
 from riskgraph.operations_cli import register as register_operations_commands
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
+from riskgraph.roster_cli import register as register_roster_commands
 from riskgraph.scoring_cli import register as register_scoring_commands
 from riskgraph.store_cli import register as register_store_commands
 from riskgraph.trends_cli import register as register_trends_commands
@@ -45,6 +46,7 @@ app.add_typer(neo4j_app, name="neo4j")
 register_analysis_commands(app)
 register_case_commands(app)
 register_capacity_commands(app)
+register_roster_commands(app)
 register_intel_commands(app)
 register_watchlist_commands(app)
 register_access_commands(app)

@@ -39,14 +39,15 @@ def offices_load(
 ) -> None:
     """Make your organisation the hierarchy for jurisdictions, rule owners, capacity and performance."""
     from graph.connection import DatabaseUnavailable
-    from graph.reference import load_offices
+    from graph.reference import LEVELS, load_offices
 
     hierarchy = load_offices(path, replace=replace)  # OfficesError: one line, from main()
-    counts = {level: sum(o.level == level for o in hierarchy) for level in ("department", "sub-centre", "district")}
+    counts = {level: sum(o.level == level for o in hierarchy) for level in LEVELS}
     unassigned = [o.code for o in hierarchy if o.unassigned]
     console.print(
         f"{len(hierarchy)} offices in force: {counts['department']} department, {counts['sub-centre']} sub-centres, "
         f"{counts['district']} districts"
+        + (f", {counts['post']} posts" if counts["post"] else "")
         + (f" ({len(unassigned)} unassigned: {', '.join(unassigned[:10])})" if unassigned else ""),
         highlight=False,
     )

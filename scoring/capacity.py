@@ -35,7 +35,8 @@ import pandas as pd
 
 from graph.errors import RiskGraphError
 from graph.home import CAPACITY, CAPACITY_USE
-from graph.reference import resolve_office
+from graph.reference import WORKING_LEVELS, resolve_office
+from scoring.roster import Rosters, physical_from_hours
 
 __all__ = [
     "WEEKDAYS",
@@ -76,6 +77,8 @@ class Limits:
 
     physical: int
     documentary: int | None = None
+    #: where it comes from: ``date``, ``roster`` (the day's inspector hours), ``weekday`` or ``default``
+    source: str = "default"
 
 
 def _count(value, name: str, optional: bool = False) -> int | None:
@@ -109,13 +112,22 @@ class CapacityTable:
             self._stamp = stamp
         return self._offices
 
-    def limits(self, office: str | None, day: date) -> Limits | None:
-        """The office's capacity on ``day``, or None when it has none."""
+    def limits(self, office: str | None, day: date, rostered_hours: float | None = None) -> Limits | None:
+        """The office's capacity on ``day``, or None when it has none: a capacity set for the date, else what
+        the day's rostered inspector hours allow (``rostered_hours``, :func:`scoring.roster.physical_from_hours`;
+        document checks as the weekday or default says), else the weekday's, else the default."""
         entry = self.offices().get(office or "")
+        dated = entry["dates"].get(day.isoformat()) if entry is not None else None
+        if dated is not None:
+            return Limits(dated["physical"], dated.get("documentary"), "date")
+        weekday = entry["weekdays"].get(WEEKDAYS[day.weekday()]) if entry is not None else None
+        if rostered_hours is not None:
+            documentary = (weekday or entry or {}).get("documentary")
+            return Limits(physical_from_hours(rostered_hours), documentary, "roster")
         if entry is None:
             return None
-        chosen = entry["dates"].get(day.isoformat()) or entry["weekdays"].get(WEEKDAYS[day.weekday()]) or entry
-        return Limits(chosen["physical"], chosen.get("documentary"))
+        chosen = weekday or entry
+        return Limits(chosen["physical"], chosen.get("documentary"), "weekday" if weekday else "default")
 
     def set(
         self,
@@ -131,8 +143,8 @@ class CapacityTable:
         found = resolve_office(office)
         if found is None:
             raise CapacityError(f"office: {office!r} is not a customs office code or name (riskgraph offices list)")
-        if found.level != "district":
-            raise CapacityError(f"office: {found.code} is a {found.level}; capacity is set per district office")
+        if found.level not in WORKING_LEVELS:
+            raise CapacityError(f"office: {found.code} is a {found.level}; capacity is set per district or post")
         limits = {"physical": _count(physical, "physical"), "documentary": _count(documentary, "documentary", True)}
         if weekday is not None and on is not None:
             raise CapacityError("give a weekday or a date, not both")
@@ -163,14 +175,16 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS day_use (
   office TEXT NOT NULL, day TEXT NOT NULL, weekday INTEGER NOT NULL,
   lodged INTEGER NOT NULL DEFAULT 0, physical INTEGER NOT NULL DEFAULT 0, forced INTEGER NOT NULL DEFAULT 0,
-  random INTEGER NOT NULL DEFAULT 0, documentary INTEGER NOT NULL DEFAULT 0,
+  random INTEGER NOT NULL DEFAULT 0, documentary INTEGER NOT NULL DEFAULT 0, high INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (office, day)
 )
 """
-_COUNTERS = ("lodged", "physical", "forced", "random", "documentary")
+#: ``high``: declarations the snapshot's thresholds (or a must-inspect hit) would have sent to physical inspection
+_COUNTERS = ("lodged", "physical", "forced", "random", "documentary", "high")
 _READ = f"SELECT {', '.join(_COUNTERS)} FROM day_use WHERE office = ? AND day = ?"
 _WRITE = (
-    f"INSERT OR REPLACE INTO day_use (office, day, weekday, {', '.join(_COUNTERS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR REPLACE INTO day_use (office, day, weekday, {', '.join(_COUNTERS)}) "
+    f"VALUES (?, ?, ?, {', '.join('?' * len(_COUNTERS))})"
 )
 _EXPECTED = """
 SELECT avg(lodged), count(*) FROM (
@@ -191,6 +205,9 @@ class DayUse:
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit is not an fsync; a power cut may lose the last
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints (and their fsync) off the request path
         self._db.execute(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(day_use)")}
+        if "high" not in columns:  # a day use from before rosters: its days count no high-risk declarations
+            self._db.execute("ALTER TABLE day_use ADD COLUMN high INTEGER NOT NULL DEFAULT 0")
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._checkpoints = threading.Thread(target=self._checkpoint_loop, args=(path,), name="day-use", daemon=True)
@@ -234,6 +251,15 @@ class DayUse:
         with self._lock:
             mean, n = self._db.execute(_EXPECTED, (office, day.weekday(), day.isoformat(), HISTORY_DAYS)).fetchone()
         return float(mean) if n else None
+
+    def days(self, since: date, until: date) -> list[dict]:
+        """Every office's counters per day from ``since`` to ``until``."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT office, day, {', '.join(_COUNTERS)} FROM day_use WHERE day BETWEEN ? AND ? ORDER BY 1, 2",
+                (since.isoformat(), until.isoformat()),
+            ).fetchall()
+        return [{"office": r[0], "day": r[1], **dict(zip(_COUNTERS, r[2:], strict=True))} for r in rows]
 
     def day(self, day: date) -> dict[str, dict]:
         """Office -> its counters on ``day``."""
@@ -287,6 +313,7 @@ class CapacityAllocator:
     def __init__(self, home: Path) -> None:
         self.table = CapacityTable(home)
         self.use = DayUse(home)
+        self.rosters = Rosters(home)
         self._expected: dict[tuple[str, date], float | None] = {}
 
     def expected(self, office: str, day: date, config) -> float | None:
@@ -306,10 +333,11 @@ class CapacityAllocator:
         """Decide the channel of every decision at an office with a capacity, in order, and count the use."""
         today = datetime.now(UTC).date()
         todo = []
+        self.rosters.follow()
         for decision, d in zip(decisions, prepared, strict=True):
             office = d["office"]
             day = d["date"] or today
-            limits = self.table.limits(office, day) if office else None
+            limits = self.table.limits(office, day, self.rosters.inspector_hours(office, day)) if office else None
             if limits is not None:
                 todo.append((decision, office, day, limits))
         if not todo:
@@ -349,6 +377,7 @@ class CapacityAllocator:
         else:
             channel = "fast release"
         row["lodged"] += 1
+        row["high"] += int(not decision.random and (forced or decision.score >= high))
         decision.level = _LEVEL[channel] if not forced or decision.random else decision.level
         if forced:
             channel = max(channel, decision.channel, key=_RANK.__getitem__)
@@ -375,8 +404,17 @@ class CapacityAllocator:
                 }
             )
 
+    def assign_officers(self, decisions: list, prepared: list[dict]) -> None:
+        """Name the inspector of every decision not released at an office with a roster (``scoring.roster``);
+        a failing database leaves the decisions standing without one."""
+        try:
+            self.rosters.assign(decisions, prepared)
+        except sqlite3.Error as exc:
+            print(f"roster: {len(decisions)} decisions not assigned: {exc}", file=sys.stderr, flush=True)
+
     def close(self) -> None:
         self.use.close()
+        self.rosters.close()
 
 
 def _detail(office, day, channel, was, left, limits, forced, random) -> str:
@@ -393,14 +431,23 @@ def _detail(office, day, channel, was, left, limits, forced, random) -> str:
     return f"{channel} within {office}'s capacity on {day}"
 
 
-def capacity_overview(table: CapacityTable, use: DayUse, day: date, offices: set[str] | None = None) -> list[dict]:
-    """Per office with a capacity (of ``offices`` when given): its limits on ``day`` and what was used."""
+def capacity_overview(
+    table: CapacityTable, use: DayUse, day: date, offices: set[str] | None = None, rosters: Rosters | None = None
+) -> list[dict]:
+    """Per office with a capacity on ``day`` (set, or from its roster; of ``offices`` when given): its limits and
+    what was used."""
     used = use.day(day)
+    rostered = rosters.offices_on(day) if rosters is not None else set()
+    if rosters is not None:
+        rosters.follow()
     out = []
-    for office in sorted(table.offices()):
+    for office in sorted(set(table.offices()) | rostered):
         if offices is not None and office not in offices:
             continue
-        limits = table.limits(office, day)
+        hours = rosters.inspector_hours(office, day) if rosters is not None else None
+        limits = table.limits(office, day, hours)
+        if limits is None:  # investigators only on the roster: no examinations
+            continue
         row = used.get(office, dict.fromkeys(_COUNTERS, 0))
         out.append(
             {
@@ -408,10 +455,12 @@ def capacity_overview(table: CapacityTable, use: DayUse, day: date, offices: set
                 "day": day.isoformat(),
                 "physical_capacity": limits.physical,
                 "documentary_capacity": limits.documentary,
+                "source": limits.source,
+                "inspector_hours": hours,
                 **row,
                 "physical_left": max(limits.physical - row["physical"], 0),
                 "expected": use.expected(office, day),
-                "entry": table.offices()[office],
+                "entry": table.offices().get(office),
             }
         )
     return out

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from graph.reference import department_code, office_by_code, resolve_office
+from graph.reference import department_code, resolve_office, sub_centre_of
 from graph.targets import targets_in_force
 
 __all__ = ["TYPES", "InspectionType", "Route", "Routing", "DEFAULT_ROUTES"]
@@ -89,9 +89,8 @@ class Routing:
         self._parents: dict[str, str] = {}
 
     def _sub_centre(self, office: str | None) -> str:
-        if office not in self._parents:
-            found = office_by_code(office or "")
-            self._parents[office] = (found.parent if found else None) or ""
+        if office not in self._parents:  # a post's sub-centre is its district's
+            self._parents[office] = sub_centre_of(office) or ""
         return self._parents[office]
 
     def route(self, target: str | None, channel: str, office: str | None) -> tuple[str, str, str] | None:

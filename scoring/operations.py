@@ -66,7 +66,7 @@ class Operation(BaseModel):
     id: str = Field(pattern=r"^op-[a-z0-9][a-z0-9_-]{1,60}$", description="set when proposed")
     name: str = Field(min_length=3, max_length=200)
     target: str = Field(description="the risk target whose score ranks the scope: tax, security, ipr, drugs, ...")
-    owner: str = Field(description="sub-centre code (or the department) running the operation")
+    owner: str = Field(description="the department, a sub-centre or a district (for its own offices) running it")
     offices: list[str] = Field(default_factory=list, description="district codes; empty = the owner's jurisdiction")
     start: date
     end: date

@@ -27,7 +27,7 @@ from analysis.aggregates import rates_table
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
 from graph.currency import money_basis
-from graph.reference import office_by_code
+from graph.reference import office_by_code, sub_centre_of
 from graph.targets import OTHER, target_table
 from scoring.decision_log import DecisionLog
 from scoring.rules import Rule
@@ -130,7 +130,7 @@ def performance_report(
         keys = {
             "channel": ["random selection" if chosen else channel],
             "office": [office or "unknown"],
-            "sub_centre": [office_ref.parent if office_ref else "unknown"],
+            "sub_centre": [(sub_centre_of(office) or "unknown") if office_ref else "unknown"],
             "rule": [r for r in (hits or "").split(";") if r],
         }
         for group, names in keys.items():

@@ -33,7 +33,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from graph.home import RULES
-from graph.reference import department_code
+from graph.reference import ancestors, department_code
 from scoring.inspection import Route
 from scoring.new_firms import POLICY_ID, NewFirmPolicy, parse_policy
 from scoring.operations import Operation, OperationStore, parse_operation
@@ -311,8 +311,9 @@ def _check_owner(rule: Rule, acting_for: str) -> None:
 
 
 def _check_owner_of(what: str, owner: str, acting_for: str) -> None:
+    """The owner itself, or an office above it (a district's sub-centre, the department), may change it."""
     acting_for = acting_for.strip().upper()
-    if acting_for not in (owner, department_code()):
+    if acting_for not in (*ancestors(owner), department_code()):
         raise RuleForbidden(f"{what} belongs to {owner}; {acting_for} may not change it")
 
 

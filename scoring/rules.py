@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from graph.errors import RiskGraphError
-from graph.reference import department_code, jurisdiction, resolve_office, sub_centres
+from graph.reference import department_code, jurisdiction, offices, resolve_office, sub_centres
 from graph.targets import BUILT_IN, targets_in_force
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "compile_conditions",
     "check_target",
     "check_owner",
+    "rule_owners",
     "check_offices",
     "office_scope",
 ]
@@ -42,9 +43,15 @@ TRANSPORT_MODES = ("sea", "air", "road", "rail", "post")
 
 
 def owners() -> tuple[str, ...]:
-    """Who may own a rule in the hierarchy in force: the department and its sub-centres."""
+    """Who may own a policy of a whole region (the new-firm policy): the department and its sub-centres."""
     top = department_code()
     return (*([top] if top else []), *(sc.code for sc in sub_centres()))
+
+
+def rule_owners() -> tuple[str, ...]:
+    """Who may own a rule or an operation: the department, its sub-centres, and districts for their own offices
+    (the district and its posts)."""
+    return (*owners(), *(o.code for o in offices() if o.level == "district"))
 
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -144,7 +151,7 @@ class Rule(BaseModel):
     description: str = Field(min_length=3, max_length=500)
     target: str = Field(description="risk target: tax, security, ipr, drugs, or one the targets table adds")
     weight: float = Field(gt=0, le=1, description="how far one hit moves the score towards 100")
-    owner: str = Field(description="sub-centre code (or the department) that maintains the rule")
+    owner: str = Field(description="the department, a sub-centre or a district (for its own offices) that maintains it")
     offices: list[str] = Field(default_factory=list, description="district codes; empty = the owner's jurisdiction")
     effective_from: date
     effective_to: date | None = None
@@ -190,11 +197,13 @@ def check_target(value: str, stored: bool = False) -> str:
 
 
 def check_owner(value: str) -> str:
-    """The code of the department or a sub-centre named by code or name."""
+    """The code of the department, a sub-centre or a district named by code or name."""
     office = resolve_office(value)
-    allowed = owners()
-    if office is None or office.code not in allowed:
-        raise ValueError(f"{value.strip()!r} is not a sub-centre; owner must be one of {', '.join(allowed)}")
+    if office is None or office.code not in rule_owners():
+        raise ValueError(
+            f"{value.strip()!r} is not the department, a sub-centre or a district; owner must be one of "
+            f"{', '.join(owners())} or a district"
+        )
     return office.code
 
 

@@ -450,10 +450,12 @@ class Scorer:
     def handle(self, decisions: list[Decision], prepared: list[dict]) -> None:
         """The last word on the channel, once every hit is in: the office's capacity of the lodging day
         (``scoring.capacity``, with a capacity set), then the inspection each decision not released orders
-        (``scoring.inspection``)."""
+        (``scoring.inspection``) and the inspector on the day's roster it goes to (``scoring.roster``)."""
         if self.capacity is not None:
             self.capacity.allocate(decisions, prepared, self.config)
         self.routing.assign(decisions, [d["office"] for d in prepared], self.rules_by_id)
+        if self.capacity is not None:
+            self.capacity.assign_officers(decisions, prepared)
 
     def score_targets(
         self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]

@@ -62,6 +62,13 @@ def test_each_role_reaches_its_own_work_only(explore_server):
     assert analyst.get("/v1/rules").status_code == 200
     # special operations are risk parameters: analysts only
     assert analyst.get("/v1/operations").status_code == 200 and analyst.get("/v1/trends").status_code == 200
+    # rosters: every reader reads them and utilisation, only analysts put them, the clearance system neither
+    for reader in (investigator, auditor, analyst):
+        assert reader.get("/v1/utilisation").status_code == 200
+    for other in (investigator, auditor, clearance):
+        assert other.put("/v1/roster/Qingdao", json={"officers": []}).status_code == 403
+    assert clearance.get("/v1/utilisation").status_code == 403
+    assert analyst.put("/v1/roster/Shanghai", json={"officers": [{"officer": "a", "hours": 25}]}).status_code == 422
     for other in (clearance, investigator, auditor):
         assert other.get("/v1/operations").status_code == 403 and other.get("/v1/trends").status_code == 403
         assert other.post("/v1/operations", json={}).status_code == 403
@@ -230,6 +237,6 @@ def test_keys_from_the_cli_are_hashed_scoped_and_revocable(explore_server, rg_en
     time.sleep(1.2)  # the server re-reads the key file at most once a second
     assert client.get("/v1/enterprises/HONEST2").status_code == 401
 
-    for bad in (["--role", "boss"], ["--role", "analyst"], ["--role", "analyst", "--jurisdiction", "Ningbo"]):
+    for bad in (["--role", "boss"], ["--role", "analyst"], ["--role", "analyst", "--jurisdiction", "Atlantis"]):
         refused = run_cli(env, "keys", "create", *bad, check=False)
         assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and "error:" in refused.stderr, bad

@@ -104,6 +104,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
     # capacity, inspection acts and target routes were fuzzed too
     assert ("GET", "/v1/capacity", "2xx") in reached and ("POST", "/v1/inspections", "4xx") in reached
     assert any(m == "PUT" and r == "/v1/capacity/{office}" for m, r, _ in reached)
+    # rosters and utilisation too
+    assert ("GET", "/v1/utilisation", "2xx") in reached
+    assert any(m == "PUT" and r == "/v1/roster/{office}" for m, r, _ in reached)
+    assert any(m == "GET" and r == "/v1/roster/{office}" for m, r, _ in reached)
     assert ("GET", "/v1/rules/routes", "2xx") in reached and any(
         r == "/v1/rules/routes" for m, r, _ in reached if m == "POST"
     )

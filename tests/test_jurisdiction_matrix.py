@@ -256,6 +256,15 @@ def _requests(route: str, method: str, kind: str, ctx) -> list[tuple[str, str, i
         ("POST", "/v1/alerts/{alert_id}/case"): [{"path": {"alert_id": records[f"alert-{firm}"]}, "json": {}}],
         ("GET", "/v1/capacity"): [{}, {"params": {"date": "2025-12-20"}}],
         ("PUT", "/v1/capacity/{office}"): [{"path": {"office": _district(kind)}, "json": {"physical": 5}}],
+        ("GET", "/v1/roster/{office}"): [{"path": {"office": _district(kind)}, "params": {"date": "2025-12-20"}}],
+        ("PUT", "/v1/roster/{office}"): [
+            {
+                "path": {"office": _district(kind)},
+                "params": {"date": "2025-12-20"},
+                "json": {"officers": [{"officer": "matrix-officer", "hours": 8}]},
+            }
+        ],  # fmt: skip
+        ("GET", "/v1/utilisation"): [{}, {"params": {"from": "2025-12-01", "to": "2025-12-31"}}],
         ("POST", "/v1/inspections"): [
             {"json": {**act, "declaration_id": "MX-unknown"}},
             # an act on a declaration lodged outside changes what an outside firm is known for

@@ -282,6 +282,45 @@ def test_a_station_s_capacity_holds_its_day_and_an_inspection_act_with_the_least
     assert (officer["inspected"], officer["violations"], officer["hours"]) == (1, 0, 0.75)
 
 
+def test_a_station_s_roster_is_its_capacity_and_names_the_inspectors_of_its_selected_declarations(
+    minimal, start_server, tmp_path
+):
+    """The administration's own station codes: two inspectors of an hour each on a day's roster (loaded from a
+    file with a shift and hours) give the station a capacity of 2 that day; every decision not released there
+    names one of them, and an act by the named officer shows in utilisation."""
+    from collections import Counter
+
+    from tests.scoring_setup import home_copy
+
+    folder, env, _, _ = minimal
+    rows = _new_rows(folder)
+    station = Counter(r["office"] for r in rows if r.get("office")).most_common(1)[0][0]
+    (tmp_path / "home").mkdir()
+    env = home_copy(env, tmp_path / "home")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        f"office,date,officer,hours,start,end\n{station},2026-02-03,s-1,1,,\n{station},2026-02-03,s-2,,07:00,08:00\n"
+    )
+    run_cli(env, "roster", "load", str(roster))
+    server = start_server(env)
+    answers = [server.client.post("/v1/score", json={**r, "office": station, "date": "2026-02-03"}) for r in rows]
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.status_code != 200][:1]
+    decisions = [a.json() for a in answers]
+    selected = [d for d in decisions if d["channel"] != "fast release"]
+    assert selected and all(d["inspection"]["officer"] in ("s-1", "s-2") for d in selected)
+    [use] = server.client.get("/v1/capacity", params={"date": "2026-02-03"}).json()["data"]
+    assert (use["source"], use["physical_capacity"], use["inspector_hours"]) == ("roster", 2, 2.0)
+    first = selected[0]
+    act = {"declaration_id": first["declaration_id"], "inspection_type": first["inspection"]["type"],
+           "officer": first["inspection"]["officer"], "started_at": "2026-02-03T07:10:00",
+           "ended_at": "2026-02-03T07:40:00", "result": "clear"}  # fmt: skip
+    assert server.client.post("/v1/inspections", json=act).status_code == 201
+    figures = server.client.get("/v1/utilisation", params={"from": "2026-02-03", "to": "2026-02-03"}).json()
+    officers = {o["officer"]: o for o in figures["officers"]}
+    assert officers[act["officer"]]["done"] == 1 and officers[act["officer"]]["hours"] == 1.0
+    assert sum(o["assigned"] for o in officers.values()) == len(selected)
+
+
 def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_command_and_the_api_alike(
     minimal, start_server, tmp_path
 ):

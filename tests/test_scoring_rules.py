@@ -59,7 +59,7 @@ def test_valid_rule_resolves_office_names_to_codes():
     [
         ({"offices": ["Shenzhen"]}, "offices: .*CD-SHENZHEN is outside the jurisdiction of SC-SHANGHAI"),
         ({"offices": ["Atlantis"]}, "'Atlantis' is not a customs office"),
-        ({"owner": "SC-PARIS"}, "owner: .*'SC-PARIS' is not a sub-centre"),
+        ({"owner": "SC-PARIS"}, "owner: .*'SC-PARIS' is not the department, a sub-centre or a district"),
         ({"weight": 1.5}, "weight: Input should be less than or equal to 1"),
         (
             {"target": "weather"},

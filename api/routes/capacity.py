@@ -29,7 +29,9 @@ def read_capacity(
 ) -> CapacitiesPublic:
     """Each office's capacity on a lodging day (default today, UTC) and what was used of it."""
     allocator = live.capacity
-    rows = capacity_overview(allocator.table, allocator.use, day or datetime.now(UTC).date(), districts_of(request))
+    rows = capacity_overview(
+        allocator.table, allocator.use, day or datetime.now(UTC).date(), districts_of(request), allocator.rosters
+    )
     return CapacitiesPublic(data=[CapacityPublic(**r) for r in rows], count=len(rows))
 
 
@@ -50,5 +52,5 @@ def update_capacity(
         found.code, body.physical, body.documentary, weekday=body.weekday, on=body.date, by=key.name
     )
     day = body.date or datetime.now(UTC).date()
-    [row] = capacity_overview(allocator.table, allocator.use, day, {code})
+    [row] = capacity_overview(allocator.table, allocator.use, day, {code}, allocator.rosters)
     return CapacityPublic(**row)

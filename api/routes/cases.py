@@ -3,13 +3,14 @@
 The author of every change is the caller's API key (its name and id). A key limited to a
 jurisdiction opens cases only on enterprises it may see and lists only cases concerning them;
 reading and changing one case is scoped by ``api.access`` from the ``case_id`` in the path. A case
-closed ``confirmed`` makes its enterprises known violators for clearance scoring at once
+opened without an assignee goes to the investigator on today's roster (``scoring.roster``) with the fewest open
+cases. A case closed ``confirmed`` makes its enterprises known violators for clearance scoring at once
 (``scoring.violator_journal``), not only for the next analysis.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -67,8 +68,16 @@ def _author(principal) -> str:
     "", status_code=201, response_model=CasePublic, responses={404: {"description": "no such enterprise or network"}}
 )
 def create_case(
-    request: Request, response: Response, graph: GraphDep, scope: ScopeDep, principal: PrincipalDep, body: CaseCreate
+    request: Request,
+    response: Response,
+    graph: GraphDep,
+    scope: ScopeDep,
+    principal: PrincipalDep,
+    live: LiveScorerDep,
+    body: CaseCreate,
 ) -> dict:
+    """Open a case; without an ``assignee`` it goes to the investigator on today's roster (of the key's
+    jurisdiction) with the fewest open cases, else to nobody."""
     districts = districts_of(request)
     if districts is not None:
         if body.enterprise_id is not None:
@@ -80,6 +89,9 @@ def create_case(
             raise ApiError(
                 403, "outside_jurisdiction", f"the case's enterprises are outside the jurisdiction of {office}"
             )
+    assignee = body.assignee or cases.least_loaded(
+        *graph, live.capacity.rosters.investigators(districts, datetime.now(UTC).date())
+    )
     created = cases.create_case(
         *graph,
         title=body.title,
@@ -87,7 +99,7 @@ def create_case(
         enterprise_id=body.enterprise_id,
         network_id=body.network_id,
         kind=body.kind,
-        assignee=body.assignee,
+        assignee=assignee,
         notes=body.notes,
         scope=scope,
     )

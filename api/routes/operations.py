@@ -18,9 +18,8 @@ from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.keys import ApiKey
 from api.models import OperationCreate, OperationEnd, OperationProposed, OperationResultsPublic, OperationsPublic
-from api.routes.rules import _acting, _office
+from api.routes.rules import _acting, _office, _sees
 from columnar.store import DeclarationStore
-from graph.reference import department_code
 from scoring.operation_results import operation_results
 from scoring.operations import Operation, OperationError
 from scoring.snapshot import SnapshotError
@@ -40,8 +39,7 @@ def _proposed(change: dict, operation: Operation, response: Response) -> dict:
 
 
 def _visible(key: ApiKey, operation: Operation) -> bool:
-    office = _office(key)
-    return office is None or operation.owner in (office, department_code())
+    return _sees(_office(key), operation.owner)
 
 
 def _operation(store, key: ApiKey, operation_id: str) -> Operation:

@@ -36,7 +36,7 @@ from api.models import (
     RuleDisable,
     RulesPublic,
 )
-from graph.reference import department_code
+from graph.reference import ancestors, department_code, jurisdiction, resolve_office
 from scoring.new_firms import BUILT_IN, NewFirmPolicy
 from scoring.operations import Operation
 from scoring.rules import Rule, RuleError
@@ -53,9 +53,17 @@ def _office(key: ApiKey) -> str | None:
 
 
 def _acting(key: ApiKey, owner: object, what: str) -> None:
+    """403 unless the key acts for the owner or an office above it (a district's sub-centre)."""
     office = _office(key)
-    if office is not None and str(owner).strip().upper() != office:
+    found = resolve_office(str(owner))
+    code = found.code if found is not None else str(owner).strip().upper()
+    if office is not None and office not in ancestors(code):
         raise ApiError(403, "outside_jurisdiction", f"{what}: this key acts for {office}, not {owner}")
+
+
+def _sees(office: str | None, owner: str) -> bool:
+    """A key acting for ``office`` sees the parameters of the offices above it and of those under it."""
+    return office is None or owner in ancestors(office) or owner == department_code() or owner in jurisdiction(office)
 
 
 @router.get("", response_model=RulesPublic)
@@ -63,7 +71,7 @@ def read_rules(store: RuleStoreDep, key: PrincipalDep, all_versions: Annotated[b
     rules = store.history() if all_versions else store.current()
     office = _office(key)
     if office is not None:
-        rules = [r for r in rules if r.owner in (office, department_code())]
+        rules = [r for r in rules if _sees(office, r.owner)]
     return {"data": [r.model_dump(mode="json") for r in rules], "count": len(rules)}
 
 
@@ -119,7 +127,7 @@ def propose_new_firm_policy(store: RuleStoreDep, key: PrincipalDep, policy: NewF
 def read_routes(store: RuleStoreDep, key: PrincipalDep) -> RoutesPublic:
     """Routes approved (of this key's sub-centre and the department's); built-in ones apply where none is."""
     office = _office(key)
-    routes = [r for r in store.routes() if office is None or r.owner in (office, department_code())]
+    routes = [r for r in store.routes() if _sees(office, r.owner)]
     return RoutesPublic(data=[RoutePublic(**r.model_dump()) for r in routes], count=len(routes))
 
 
@@ -136,7 +144,7 @@ def create_route(store: RuleStoreDep, key: PrincipalDep, route: RouteIn) -> JSON
 def read_rule_changes(store: RuleStoreDep, key: PrincipalDep) -> dict:
     """Changes awaiting approval (of this key's sub-centre and the department's)."""
     office = _office(key)
-    changes = [c for c in store.pending() if office is None or c["owner"] in (office, department_code())]
+    changes = [c for c in store.pending() if _sees(office, c["owner"])]
     return {"data": changes, "count": len(changes)}
 
 
