@@ -346,3 +346,52 @@ def test_a_phone_only_a_record_names_is_not_found_by_search(server, driver):
     )
     number = known.records[0]["n"]
     assert number in server.client.get("/v1/search", params={"q": number[-8:]}).text  # a used one is found
+
+
+def _alerts_of(client, record: str, seconds: float = 5.0, at_least: int = 1) -> list[dict]:
+    """The alerts ``client`` sees of ``record``, waiting up to ``seconds`` for ``at_least`` of them."""
+    started = time.monotonic()
+    while True:
+        found = [a for a in client.get("/v1/alerts").json()["data"] if a["record"] == record]
+        if len(found) >= at_least or time.monotonic() - started > seconds:
+            return found
+        time.sleep(0.1)
+
+
+def test_a_lookout_hit_at_lodging_raises_an_alert_newest_first_and_the_decision_log_names_the_record(server):
+    from scoring.decision_log import DecisionLog
+
+    shanghai, qingdao = server.client_as("investigator", "SC-SHANGHAI"), server.client_as("investigator", "SC-QINGDAO")
+    record = shanghai.post("/v1/intel", json=_lookout("+86 21 5555 0707")).json()["id"]
+    assert _alerts_of(shanghai, record, seconds=0) == []
+    row = _declaration(7, "NEW-FIRM-L", "021-55550707", importer_name="Lodged Trading")
+    assert _score(server, row)["intel_hits"] == [record]
+
+    [alert] = _alerts_of(shanghai, record)
+    assert (alert["source"], alert["enterprise"], alert["name"], alert["declaration"], alert["office"]) == (
+        "lodging",
+        "NEW-FIRM-L",
+        "Lodged Trading",
+        "INTEL-7",
+        "CD-SHANGHAI",
+    )
+    assert alert["via"].startswith("phone:") and alert["via"].endswith("55550707") and alert["status"] == "new"
+    assert record in alert["why"] and "INTEL-7" in alert["why"] and "NEW-FIRM-L" in alert["why"]
+    _score(server, {**row, "declaration_id": "INTEL-8"})  # the same firm again: already linked, no second alert
+    _score(server, _declaration(9, "NEW-FIRM-M", "+86 21 5555 0707"))  # another firm: a new one
+    both = _alerts_of(shanghai, record, at_least=2)
+    assert [a["enterprise"] for a in both] == ["NEW-FIRM-M", "NEW-FIRM-L"]  # newest first
+    assert shanghai.get("/v1/alerts").json()["data"][0]["enterprise"] == "NEW-FIRM-M"
+
+    assert record not in qingdao.get("/v1/alerts").text  # outside the record's restriction: no trace
+    assert qingdao.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 404
+    seen = shanghai.post(f"/v1/alerts/{alert['id']}/acknowledge")
+    assert seen.status_code == 200 and seen.json()["status"] == "acknowledged"
+
+    log = DecisionLog(server.home)
+    try:
+        logged = log.find(["INTEL-7", "INTEL-9", "INTEL-2"])
+    finally:
+        log.close()
+    assert logged["INTEL-7"]["intel_hits"] == [record] and logged["INTEL-9"]["intel_hits"] == [record]
+    assert logged["INTEL-2"]["intel_hits"] == []  # scored by the first test, named by no lookout
