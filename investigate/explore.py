@@ -110,15 +110,16 @@ def _with_results(driver: neo4j.Driver, database: str, nodes: list[dict], run: d
     return nodes
 
 
-#: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched: its existence
-#: would show a key outside the record's restriction that a record names it (``investigate.intel``)
+#: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched nor found as
+#: the end of a path: its existence would show a key outside the record's restriction that a record names it
+#: (``investigate.intel``)
 _MENTIONS = schema().relationship("MENTIONS").type
+_KNOWN = f"EXISTS {{ (n)-[r]-() WHERE type(r) <> '{_MENTIONS}' }}"
 
 
 def _search_query(label: str, props: tuple[str, ...]) -> str:
     where = " OR ".join(f"toLower(toString(n.{p})) CONTAINS $q" for p in props)
-    known = f"EXISTS {{ (n)-[r]-() WHERE type(r) <> '{_MENTIONS}' }}"
-    return f"MATCH (n:{label}) WHERE ({where}) AND {known} RETURN properties(n) AS p LIMIT $limit"
+    return f"MATCH (n:{label}) WHERE ({where}) AND {_KNOWN} RETURN properties(n) AS p LIMIT $limit"
 
 
 _SEARCH = {label: _search_query(label, props) for label, props in SEARCHABLE.items()}
@@ -141,7 +142,8 @@ def _key_match(label: str, var: str, param: str) -> str:
 
 
 def node_exists(driver: neo4j.Driver, database: str, label: str, key: str) -> bool:
-    query = f"MATCH {_key_match(label, 'n', 'key')} RETURN count(n) AS n"
+    """Whether the graph knows the entity from declarations or cases (not from intelligence alone)."""
+    query = f"MATCH {_key_match(label, 'n', 'key')} WHERE {_KNOWN} RETURN count(n) AS n"
     return driver.execute_query(query, key=key, database_=database).records[0]["n"] > 0
 
 

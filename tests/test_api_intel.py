@@ -395,3 +395,33 @@ def test_a_lookout_hit_at_lodging_raises_an_alert_newest_first_and_the_decision_
         log.close()
     assert logged["INTEL-7"]["intel_hits"] == [record] and logged["INTEL-9"]["intel_hits"] == [record]
     assert logged["INTEL-2"]["intel_hits"] == []  # scored by the first test, named by no lookout
+
+
+def test_a_key_outside_a_records_restriction_sees_no_trace_of_it_in_paths_charts_or_alerts(server, driver):
+    firm = driver.execute_query(
+        "MATCH (o:CustomsOffice {code: 'CD-SHANGHAI'})<-[:LODGED_AT]-(:Declaration)<-[:FILED]-(e:Enterprise)"
+        "-[:HAS_PHONE]->(p:Phone) RETURN e.id AS id, p.number AS phone LIMIT 1",
+        database_="neo4j",
+    ).records[0]
+    national = server.client.post("/v1/intel", json=_lookout(firm["phone"])).json()["id"]  # unlimited keys only
+    only_named = server.client.post("/v1/intel", json=_lookout("021-55554321")).json()["id"]
+    shanghai = server.client_as("investigator", "SC-SHANGHAI")
+    assert shanghai.get(f"/v1/intel/{national}").status_code == 404
+
+    # a phone only the record names answers /v1/paths as a phone nobody has: its node's existence says nothing
+    named = shanghai.get("/v1/paths", params={"from": "Phone:+862155554321", "to": firm["id"]})
+    nobody = shanghai.get("/v1/paths", params={"from": "Phone:+862155554320", "to": firm["id"]})
+    assert named.status_code == nobody.status_code == 404
+    assert named.json()["error"]["code"] == nobody.json()["error"]["code"] == "not_found"
+    assert server.client.get("/v1/paths", params={"from": "Phone:+862155554321", "to": firm["id"]}).status_code == 404
+
+    lodged = _score(server, _declaration(11, firm["id"], firm["phone"]))  # a hit at lodging: the firm is alerted
+    assert lodged["intel_hits"] == [national] and _alerts_of(server.client, national)[0]["enterprise"] == firm["id"]
+    for answer in (
+        shanghai.get(f"/v1/enterprises/{firm['id']}/chart"),
+        shanghai.get(f"/v1/enterprises/{firm['id']}/network"),
+        shanghai.get("/v1/paths", params={"from": f"Phone:{firm['phone']}", "to": firm["id"]}),
+        shanghai.get("/v1/alerts"),
+    ):
+        assert answer.status_code == 200, answer.text
+        assert national not in answer.text and only_named not in answer.text
