@@ -31,6 +31,7 @@ from pathlib import Path
 from rigour.text.distance import levenshtein_similarity
 
 from graph.errors import RiskGraphError
+from graph.home import WATCHLISTS
 from ingest import normalize as nz
 from scoring.lookouts import raise_channel
 
@@ -50,7 +51,6 @@ __all__ = [
     "PARTIES",
 ]
 
-WATCHLISTS = "watchlists"
 DEFAULT_THRESHOLD = 0.9
 _CHANNEL = "physical inspection"
 _LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
