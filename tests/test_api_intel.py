@@ -362,26 +362,27 @@ def test_a_lookout_hit_at_lodging_raises_an_alert_newest_first_and_the_decision_
     from scoring.decision_log import DecisionLog
 
     shanghai, qingdao = server.client_as("investigator", "SC-SHANGHAI"), server.client_as("investigator", "SC-QINGDAO")
-    record = shanghai.post("/v1/intel", json=_lookout("+86 21 5555 0707")).json()["id"]
+    record = shanghai.post("/v1/intel", json=_lookout("+86 21 5555 9191")).json()["id"]
     assert _alerts_of(shanghai, record, seconds=0) == []
-    row = _declaration(7, "NEW-FIRM-L", "021-55550707", importer_name="Lodged Trading")
+    row = _declaration(40, "NEW-FIRM-Y", "021-55559191", importer_name="Lodged Trading")
     assert _score(server, row)["intel_hits"] == [record]
 
     [alert] = _alerts_of(shanghai, record)
     assert (alert["source"], alert["enterprise"], alert["name"], alert["declaration"], alert["office"]) == (
         "lodging",
-        "NEW-FIRM-L",
+        "NEW-FIRM-Y",
         "Lodged Trading",
-        "INTEL-7",
+        "INTEL-40",
         "CD-SHANGHAI",
     )
-    assert alert["via"].startswith("phone:") and alert["via"].endswith("55550707") and alert["status"] == "new"
-    assert record in alert["why"] and "INTEL-7" in alert["why"] and "NEW-FIRM-L" in alert["why"]
-    _score(server, {**row, "declaration_id": "INTEL-8"})  # the same firm again: already linked, no second alert
-    _score(server, _declaration(9, "NEW-FIRM-M", "+86 21 5555 0707"))  # another firm: a new one
+    assert alert["via"].startswith("phone:") and alert["via"].endswith("55559191") and alert["status"] == "new"
+    assert record in alert["why"] and "INTEL-40" in alert["why"] and "NEW-FIRM-Y" in alert["why"]
+    _score(server, {**row, "declaration_id": "INTEL-41"})  # the same firm again: already linked, no second alert
+    _score(server, _declaration(42, "NEW-FIRM-Z", "+86 21 5555 9191"))  # another firm: a new one
+    assert _score(server, _declaration(44, "NEW-FIRM-Z", "021-55559192"))["intel_hits"] == []
     both = _alerts_of(shanghai, record, at_least=2)
-    assert [a["enterprise"] for a in both] == ["NEW-FIRM-M", "NEW-FIRM-L"]  # newest first
-    assert shanghai.get("/v1/alerts").json()["data"][0]["enterprise"] == "NEW-FIRM-M"
+    assert [a["enterprise"] for a in both] == ["NEW-FIRM-Z", "NEW-FIRM-Y"]  # newest first
+    assert shanghai.get("/v1/alerts").json()["data"][0]["enterprise"] == "NEW-FIRM-Z"
 
     assert record not in qingdao.get("/v1/alerts").text  # outside the record's restriction: no trace
     assert qingdao.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 404
@@ -390,11 +391,11 @@ def test_a_lookout_hit_at_lodging_raises_an_alert_newest_first_and_the_decision_
 
     log = DecisionLog(server.home)
     try:
-        logged = log.find(["INTEL-7", "INTEL-9", "INTEL-2"])
+        logged = log.find(["INTEL-40", "INTEL-42", "INTEL-44"])
     finally:
         log.close()
-    assert logged["INTEL-7"]["intel_hits"] == [record] and logged["INTEL-9"]["intel_hits"] == [record]
-    assert logged["INTEL-2"]["intel_hits"] == []  # scored by the first test, named by no lookout
+    assert logged["INTEL-40"]["intel_hits"] == [record] and logged["INTEL-42"]["intel_hits"] == [record]
+    assert logged["INTEL-44"]["intel_hits"] == []  # named by no lookout
 
 
 def test_a_key_outside_a_records_restriction_sees_no_trace_of_it_in_paths_charts_or_alerts(server, driver):
@@ -415,7 +416,7 @@ def test_a_key_outside_a_records_restriction_sees_no_trace_of_it_in_paths_charts
     assert named.json()["error"]["code"] == nobody.json()["error"]["code"] == "not_found"
     assert server.client.get("/v1/paths", params={"from": "Phone:+862155554321", "to": firm["id"]}).status_code == 404
 
-    lodged = _score(server, _declaration(11, firm["id"], firm["phone"]))  # a hit at lodging: the firm is alerted
+    lodged = _score(server, _declaration(43, firm["id"], firm["phone"]))  # a hit at lodging: the firm is alerted
     assert lodged["intel_hits"] == [national] and _alerts_of(server.client, national)[0]["enterprise"] == firm["id"]
     for answer in (
         shanghai.get(f"/v1/enterprises/{firm['id']}/chart"),
