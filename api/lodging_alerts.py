@@ -3,7 +3,8 @@
 A scoring request only looks at each decision's ``intel_hits`` (empty for nearly all) and queues the hits it
 finds; a thread writes what was queued to the graph every ``WRITE_EVERY`` seconds in one statement
 (``investigate.alerts.raise_lodging_alerts``). Clearance never waits for Neo4j: while the graph is away the
-hits stay queued (at most ``MAX_QUEUED``, the oldest dropped first) and are written when it answers; hits a
+hits stay queued (at most ``MAX_QUEUED``, the oldest dropped first) and are written when it answers (a batch
+the graph refuses for another reason is reported on stderr, not retried); hits a
 stopped server had not written yet are not lost to the inbox either, since the next analysis raises the same
 (record, firm) alert once ingest has the declaration.
 """
@@ -14,6 +15,9 @@ import sys
 import threading
 from collections import deque
 
+import neo4j
+
+from graph.connection import DatabaseUnavailable, database, serving
 from graph.reference import resolve_office
 from investigate.alerts import raise_lodging_alerts
 
@@ -61,12 +65,12 @@ class LodgingAlerts:
         if not hits:
             return
         try:
-            from graph.connection import database, serving
-
             raise_lodging_alerts(serving(), database(), hits)
-        except Exception as exc:  # the graph is away: keep them for the next round (clearance goes on)
-            self._queued.extendleft(reversed(hits))
+        except (DatabaseUnavailable, neo4j.exceptions.DriverError, neo4j.exceptions.TransientError) as exc:
+            self._queued.extendleft(reversed(hits))  # the graph is away: kept for the next round (clearance goes on)
             print(f"lodging alerts: {len(hits)} hits kept for later: {exc}", file=sys.stderr, flush=True)
+        except Exception as exc:  # a batch the graph refuses would be refused again: said, not retried for ever
+            print(f"lodging alerts: {len(hits)} hits not raised: {exc!r}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Stop the writer after one last write."""
