@@ -10,11 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.lodging_alerts import LodgingAlerts
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 from scoring.rule_store import RuleStore
 
-__all__ = ["LiveScorerDep", "RuleStoreDep", "DecisionLogDep", "GraphDep", "GRAPH_DEPENDENCIES"]
+__all__ = ["LiveScorerDep", "RuleStoreDep", "DecisionLogDep", "LodgingAlertsDep", "GraphDep", "GRAPH_DEPENDENCIES"]
 
 
 async def _live(request: Request) -> LiveScorer:
@@ -27,6 +28,10 @@ async def _rules(request: Request) -> RuleStore:
 
 async def _log(request: Request) -> DecisionLog:
     return request.app.state.log
+
+
+async def _lodging_alerts(request: Request) -> LodgingAlerts:
+    return request.app.state.lodging_alerts
 
 
 def _graph() -> tuple:
@@ -42,4 +47,5 @@ GRAPH_DEPENDENCIES = (_graph,)
 LiveScorerDep = Annotated[LiveScorer, Depends(_live)]
 RuleStoreDep = Annotated[RuleStore, Depends(_rules)]
 DecisionLogDep = Annotated[DecisionLog, Depends(_log)]
+LodgingAlertsDep = Annotated[LodgingAlerts, Depends(_lodging_alerts)]
 GraphDep = Annotated[tuple, Depends(_graph)]

@@ -23,6 +23,7 @@ from api.access import READERS, allow, scope_graph_request
 from api.audit_log import AuditLog, AuditTrail
 from api.errors import install_error_handlers
 from api.keys import KeyStore
+from api.lodging_alerts import LodgingAlerts
 from api.metrics import Metrics, RequestMetrics, process_memory
 from api.openapi import describe_errors
 from api.request_guard import RequestGuard
@@ -101,10 +102,12 @@ def create_app(home: Path | None = None) -> FastAPI:
         with api_serving(home):  # `riskgraph restore` refuses while this is held
             app.state.live = LiveScorer(home)
             app.state.log = DecisionLog(home)
+            app.state.lodging_alerts = LodgingAlerts()
             _say_ready(app.state.live)
             yield
             app.state.live.close()
             app.state.log.close()
+            app.state.lodging_alerts.close()
 
     app = FastAPI(title="RiskGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)

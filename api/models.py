@@ -809,6 +809,11 @@ class AlertPublic(BaseModel):
     hops: int
     via: str = Field(description="the entity of the record it was reached through, as type:value")
     why: str
+    source: Literal["analysis", "lodging"] = Field(
+        description="raised by the cross-reference after an analysis, or by a lookout hit at lodging"
+    )
+    declaration: str | None = Field(None, description="for a hit at lodging, the declaration that hit")
+    office: str | None = Field(None, description="for a hit at lodging, where it was lodged")
     status: Literal["new", "acknowledged", "case"]
     raised: str
     handled: str | None

@@ -21,6 +21,7 @@ Everything the project keeps on disk lives in one folder (``RISKGRAPH_HOME``, de
     api.lock            held (shared) by every running API worker, so that ``riskgraph restore`` refuses then
     targets.csv         violation types -> risk targets loaded by ``riskgraph targets load`` (over the built-in wording)
     lookouts.json       the active lookouts for the scorers, rewritten from the graph after every intelligence change
+    watchlists/         sanctions and denied-party lists loaded by ``riskgraph watchlist load``, one file a list
     capacity.json       examinations each office can do per lodging day (``riskgraph capacity set``)
     capacity.sqlite     each office's use of it per lodging day, shared by every scorer (``scoring.capacity``)
 
@@ -69,6 +70,7 @@ __all__ = [
     "no_api_serving",
     "TARGETS",
     "LOOKOUTS",
+    "WATCHLISTS",
     "CAPACITY",
     "CAPACITY_USE",
     "VersionedStore",
@@ -94,6 +96,8 @@ API_LOCK = "api.lock"
 TARGETS = "targets.csv"
 #: the active lookouts as the scorers read them, written from the graph after every change (scoring.lookouts)
 LOOKOUTS = "lookouts.json"
+#: sanctions and denied-party lists, one file a list (scoring.watchlists)
+WATCHLISTS = "watchlists"
 CAPACITY = "capacity.json"
 CAPACITY_USE = "capacity.sqlite"
 

@@ -8,8 +8,13 @@ representative with a firm of the hop before. Each (record, firm) pair raises on
 alerted is not raised again, so after every ``riskgraph analyze`` the inbox holds what is new. An investigator
 acknowledges an alert or opens a case on its firm from it.
 
+A lookout hit at lodging raises its alert without waiting for an analysis (:func:`raise_lodging_alerts`, fed off
+the request path by ``api.lodging_alerts``): the declaration's importer is linked to the record from then on. It
+is the same (record, firm) alert the next analysis would raise, so that analysis raises no second one; a firm
+the graph does not know yet is named by the alert alone until ingest brings it (then the analysis links it).
+
 An alert is seen only by keys that may see both its record (``investigate.intel``) and its firm (lodged within
-the key's jurisdiction); any other answers 404.
+the key's jurisdiction, or for a hit at lodging, the declaration's office is); any other answers 404.
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ from graph.model import schema
 from graph.scope import ENTERPRISE, lodged_in_districts
 from investigate import cases
 
-__all__ = ["AlertNotFound", "raise_alerts", "list_alerts", "acknowledge_alert", "open_case_from_alert"]
+__all__ = [
+    "AlertNotFound",
+    "raise_alerts",
+    "raise_lodging_alerts",
+    "list_alerts",
+    "acknowledge_alert",
+    "open_case_from_alert",
+]
 
 for _label in ("Alert", "Intel", "Enterprise", "Address", "Phone", "Person", "Consignment", "Declaration"):
     schema().node(_label)
@@ -50,7 +62,7 @@ _MERGE = """
 WITH i, f, min(hops) AS hops, min(via) AS via
 MERGE (a:Alert {record: i.id, enterprise: f.id})
 ON CREATE SET a.id = 'ALR-' + left(replace(randomUUID(), '-', ''), 12), a.raised = datetime(), a.status = 'new',
-              a.hops = hops, a.via = via
+              a.hops = hops, a.via = via, a.source = 'analysis'
 MERGE (a)-[:RAISED_BY]->(i)
 MERGE (a)-[:ABOUT]->(f)
 RETURN count(CASE WHEN a.raised >= $started THEN 1 END) AS raised
@@ -69,23 +81,40 @@ WITH i, f, length(p) / 2 + 1 AS hops, {_VIA}
         for hops in (2, 3)
     },
 }
-_VISIBLE = f"($districts IS NULL OR (i.jurisdiction IN $districts AND {lodged_in_districts(ENTERPRISE, 'e')}))"
-_FIELDS = """a {.id, .record, .enterprise, .hops, .via, .status, .handled_by, .case_id, raised: toString(a.raised),
-   handled: toString(a.handled), kind: i.kind, target: i.target, name: e.name} AS alert"""
+# A hit at lodging: one alert per (record, importer), as the cross-reference's; linked to the firm where it exists.
+LODGING = """
+UNWIND $hits AS h
+MATCH (i:Intel {id: h.record})
+MERGE (a:Alert {record: h.record, enterprise: h.enterprise})
+ON CREATE SET a.id = 'ALR-' + left(replace(randomUUID(), '-', ''), 12), a.raised = datetime(), a.status = 'new',
+              a.hops = 1, a.via = h.via, a.source = 'lodging', a.declaration = h.declaration, a.office = h.office,
+              a.name = h.name
+MERGE (a)-[:RAISED_BY]->(i)
+WITH a
+OPTIONAL MATCH (e:Enterprise {id: a.enterprise})
+FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | MERGE (a)-[:ABOUT]->(e))
+RETURN count(DISTINCT CASE WHEN a.raised >= $started THEN a END) AS raised
+"""
+_FIRM = f"(e IS NOT NULL AND {lodged_in_districts(ENTERPRISE, 'e')})"
+_VISIBLE = f"($districts IS NULL OR (i.jurisdiction IN $districts AND ({_FIRM} OR a.office IN $districts)))"
+_MATCH = "OPTIONAL MATCH (a)-[:ABOUT]->(e:Enterprise)\nWITH a, i, e"
+_FIELDS = """a {.id, .record, .enterprise, .hops, .via, .status, .handled_by, .case_id, .declaration, .office,
+   source: coalesce(a.source, 'analysis'), raised: toString(a.raised), handled: toString(a.handled), kind: i.kind,
+   target: i.target, name: coalesce(e.name, a.name)} AS alert"""
 LIST = f"""
-MATCH (a:Alert)-[:RAISED_BY]->(i:Intel), (a)-[:ABOUT]->(e:Enterprise)
-WHERE {_VISIBLE} AND ($status IS NULL OR a.status = $status)
+MATCH (a:Alert)-[:RAISED_BY]->(i:Intel) WHERE $status IS NULL OR a.status = $status
+{_MATCH} WHERE {_VISIBLE}
 WITH a, i, e ORDER BY a.raised DESC, a.id LIMIT $limit
 RETURN {_FIELDS}
 """
 READ = f"""
-MATCH (a:Alert {{id: $id}})-[:RAISED_BY]->(i:Intel), (a)-[:ABOUT]->(e:Enterprise)
-WHERE {_VISIBLE}
+MATCH (a:Alert {{id: $id}})-[:RAISED_BY]->(i:Intel)
+{_MATCH} WHERE {_VISIBLE}
 RETURN {_FIELDS}
 """
 HANDLE = f"""
-MATCH (a:Alert {{id: $id}})-[:RAISED_BY]->(i:Intel), (a)-[:ABOUT]->(e:Enterprise)
-WHERE {_VISIBLE}
+MATCH (a:Alert {{id: $id}})-[:RAISED_BY]->(i:Intel)
+{_MATCH} WHERE {_VISIBLE}
 SET a.status = CASE WHEN a.status = 'case' THEN 'case' ELSE $status END, a.handled = datetime(), a.handled_by = $by,
     a.case_id = coalesce(a.case_id, $case_id)
 RETURN {_FIELDS}
@@ -105,7 +134,22 @@ def raise_alerts(driver: neo4j.Driver, database: str, hops: int = 1) -> int:
     return found.records[0]["raised"] if found.records else 0
 
 
+def raise_lodging_alerts(driver: neo4j.Driver, database: str, hits: list[dict]) -> int:
+    """Raise the alerts of lookout hits at lodging (``{record, enterprise, name, declaration, office, via}``
+    each); how many were new. A hit on a record withdrawn since, or on a pair already alerted, raises none."""
+    if not hits:
+        return 0
+    started = driver.execute_query("RETURN datetime() AS now", database_=database).records[0]["now"]
+    found = driver.execute_query(LODGING, hits=hits, started=started, database_=database)
+    return found.records[0]["raised"] if found.records else 0
+
+
 def _why(alert: dict) -> str:
+    if alert["source"] == "lodging":
+        return (
+            f"{alert['kind']} {alert['record']} ({alert['target']}) names {alert['via']}; declaration "
+            f"{alert['declaration']} of {alert['enterprise']} lodged at {alert['office']} hit it"
+        )
     holds = (
         "is named by it or holds it" if alert["hops"] == 1 else f"is {alert['hops'] - 1} shared identifier(s) from it"
     )

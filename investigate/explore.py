@@ -42,7 +42,7 @@ PATH_TYPES = (*IDENTIFIER_TYPES, "FILED", "COVERS", "CONCERNS")
 #: a party to more declarations than this (a shipping line, a big broker) is shown but not walked through:
 #: its clients share nothing but a service, and listing them would take seconds and bury the chart
 HUB = 250
-_CAPTION = {"Enterprise": "name", "Address": "text", "Person": "name", "Phone": "number"}
+_CAPTION = {"Enterprise": "name", "Address": "text", "Person": "name", "Phone": "number", "Intel": "caption"}
 
 for _label, _props in SEARCHABLE.items():
     for _prop in _props:
@@ -110,15 +110,16 @@ def _with_results(driver: neo4j.Driver, database: str, nodes: list[dict], run: d
     return nodes
 
 
-#: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched: its existence
-#: would show a key outside the record's restriction that a record names it (``investigate.intel``)
+#: an identifier only intelligence names (a lookout's phone nobody has used yet) is not searched nor found as
+#: the end of a path: its existence would show a key outside the record's restriction that a record names it
+#: (``investigate.intel``)
 _MENTIONS = schema().relationship("MENTIONS").type
+_KNOWN = f"EXISTS {{ (n)-[r]-() WHERE type(r) <> '{_MENTIONS}' }}"
 
 
 def _search_query(label: str, props: tuple[str, ...]) -> str:
     where = " OR ".join(f"toLower(toString(n.{p})) CONTAINS $q" for p in props)
-    known = f"EXISTS {{ (n)-[r]-() WHERE type(r) <> '{_MENTIONS}' }}"
-    return f"MATCH (n:{label}) WHERE ({where}) AND {known} RETURN properties(n) AS p LIMIT $limit"
+    return f"MATCH (n:{label}) WHERE ({where}) AND {_KNOWN} RETURN properties(n) AS p LIMIT $limit"
 
 
 _SEARCH = {label: _search_query(label, props) for label, props in SEARCHABLE.items()}
@@ -141,7 +142,8 @@ def _key_match(label: str, var: str, param: str) -> str:
 
 
 def node_exists(driver: neo4j.Driver, database: str, label: str, key: str) -> bool:
-    query = f"MATCH {_key_match(label, 'n', 'key')} RETURN count(n) AS n"
+    """Whether the graph knows the entity from declarations or cases (not from intelligence alone)."""
+    query = f"MATCH {_key_match(label, 'n', 'key')} WHERE {_KNOWN} RETURN count(n) AS n"
     return driver.execute_query(query, key=key, database_=database).records[0]["n"] > 0
 
 
@@ -212,6 +214,34 @@ class _Builder:
         return {"nodes": nodes, "edges": list(self.edges.values()), "truncated": self.dropped}
 
 
+# Intelligence records on a chart, linked to what they name: active ones the caller may see (a record limited to
+# a jurisdiction by keys within it, one without a limit by unlimited keys: ``investigate.intel``); others leave
+# no trace. The caption is the record's kind and target, its id the key.
+_INTEL = schema().node("Intel").label
+INTEL_NAMING = {
+    label: f"""
+MATCH (n:{label}) WHERE n.{schema().node(label).key} IN $keys
+MATCH (i:{_INTEL} {{status: 'active'}})-[:{_MENTIONS}]->(n)
+WHERE (i.valid_to IS NULL OR i.valid_to >= date()) AND ($districts IS NULL OR i.jurisdiction IN $districts)
+RETURN n.{schema().node(label).key} AS key, i.id AS id, i.kind + ' (' + i.target + ')' AS caption
+ORDER BY id
+"""
+    for label in schema().relationship(_MENTIONS).targets
+}
+
+
+def _add_intel(built: _Builder, driver: neo4j.Driver, database: str, scope: Scope) -> None:
+    by_label: dict[str, list[str]] = {}
+    for node in list(built.nodes.values()):
+        if node["label"] in INTEL_NAMING:
+            by_label.setdefault(node["label"], []).append(node["key"])
+    for label, keys in by_label.items():
+        found = driver.execute_query(INTEL_NAMING[label], keys=keys, districts=scope.districts, database_=database)
+        for r in found.records:
+            record = built.add_node(_INTEL, {"id": r["id"], "caption": r["caption"]})
+            built.add_edge(record, node_ref(label, r["key"]), _MENTIONS)
+
+
 def _walkable(scope: Scope, ids: list[str]) -> list[str]:
     """The enterprises a walk may continue from: those the caller may see, in order."""
     seen = scope.visible("Enterprise", ids)
@@ -219,7 +249,13 @@ def _walkable(scope: Scope, ids: list[str]) -> list[str]:
 
 
 def neighbourhood(
-    driver: neo4j.Driver, database: str, enterprise_ids: list[str], depth: int, limit: int, scope: Scope | None = None
+    driver: neo4j.Driver,
+    database: str,
+    enterprise_ids: list[str],
+    depth: int,
+    limit: int,
+    scope: Scope | None = None,
+    intel: bool = False,
 ) -> dict:
     """Enterprises within ``depth`` steps, a step being a shared identifier, a shared declaration or a
     probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
@@ -231,7 +267,9 @@ def neighbourhood(
     declarations are not linked: every broker would join every seller). A party to more than
     ``HUB`` declarations is not walked through. Riskier neighbours come first when
     ``limit`` nodes cut the breadth-first walk short. Firms outside ``scope`` are placeholders and
-    are not walked through.
+    are not walked through. With ``intel``, the active intelligence records the caller may see are linked
+    (``MENTIONS``) to what they name among the nodes shown: only for a chart drawn for that caller, never for
+    one kept (a case's evidence, a report) that others may read later.
     """
     scope = scope or unlimited(driver, database)
     run = shown_run(driver, database)  # one run for the whole walk
@@ -271,6 +309,8 @@ def neighbourhood(
         frontier = _walkable(scope, [i for i in dict.fromkeys(reached) if i not in seen and i in built.nodes])
         if not frontier:
             break
+    if intel:
+        _add_intel(built, driver, database, scope)
     return scope.redact_graph(built.result(driver, database, run))
 
 

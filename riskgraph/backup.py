@@ -5,9 +5,11 @@ server, run while it is stopped: a dump of a running embedded store is not offer
 the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
 the decision log (through SQLite's backup API, so a running API's writes are not torn), models,
 analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read
-from it), exchange rates, the risk targets table and the journal of confirmed violators. The local Neo4j
-password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is running
-again afterwards if it was before. Folders are created private (0700) like the home they come from.
+from it), exchange rates, the risk targets table, the journal of confirmed violators, the watchlists and the
+lookouts published from the graph (intelligence records and alerts are in the graph's dump; a record changed
+between the copy of the files and the dump is in the dump only, and the next intelligence change publishes it).
+The local Neo4j password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is
+running again afterwards if it was before. Folders are created private (0700) like the home they come from.
 
 A restore must not be able to destroy the home it restores into, nor roll its security back: it checks
 the whole backup before touching anything live, keeps the previous store until the restored one answers,
@@ -37,6 +39,7 @@ from graph.home import (
     CAPACITY,
     DECISIONS,
     KEYS,
+    LOOKOUTS,
     MODELS,
     OFFICES,
     RATES,
@@ -44,6 +47,7 @@ from graph.home import (
     SCORING_SNAPSHOTS,
     TARGETS,
     VIOLATORS,
+    WATCHLISTS,
     no_api_serving,
 )
 
@@ -51,7 +55,8 @@ __all__ = ["STATE", "backup", "restore", "BackupError"]
 
 #: what is copied from ``$RISKGRAPH_HOME``, besides the graph (folders and files; missing ones are skipped)
 STATE = (
-    KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS, CAPACITY
+    KEYS, RULES, MODELS, ANALYSIS_SNAPSHOTS, AUDIT, SCORING_SNAPSHOTS, OFFICES, RATES, TARGETS, VIOLATORS, CAPACITY,
+    WATCHLISTS, LOOKOUTS,
 )  # fmt: skip
 #: what a restore merges with the live home: records that must never roll back (the decision log is one too)
 MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS)

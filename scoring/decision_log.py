@@ -1,4 +1,4 @@
-"""The log of clearance decisions: what was scored, when, how, which rules hit and which links were used.
+"""The log of clearance decisions: what was scored, when, how, which rules, lookouts and links were used.
 
 A local SQLite file (``$RISKGRAPH_HOME/decisions.sqlite``, WAL mode) because the API must record
 every decision while Neo4j may be down, and several server processes may write at once. Feedback
@@ -33,16 +33,16 @@ CREATE TABLE IF NOT EXISTS decisions (
   scored_at TEXT NOT NULL,
   snapshot TEXT,
   score REAL, probability REAL, level TEXT, channel TEXT, random INTEGER, rule_hits TEXT, links TEXT,
-  leading_target TEXT, targets TEXT, operations TEXT, inspection TEXT
+  leading_target TEXT, targets TEXT, operations TEXT, inspection TEXT, intel_hits TEXT
 )
 """
 _COLUMNS = (
     "declaration_id, scored_at, snapshot, score, probability, level, channel, random, rule_hits, links, "
-    "leading_target, targets, operations, inspection"
+    "leading_target, targets, operations, inspection, intel_hits"
 )
-_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+_INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
 #: columns a log written by an earlier version lacks
-_ADDED = {"links": "TEXT", "leading_target": "TEXT", "targets": "TEXT", "operations": "TEXT", "inspection": "TEXT"}
+_ADDED = dict.fromkeys(("links", "leading_target", "targets", "operations", "inspection", "intel_hits"), "TEXT")
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
 
@@ -94,6 +94,7 @@ class DecisionLog:
                     json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
                     _operations(d),
                     json.dumps(d.inspection, ensure_ascii=False) if d.inspection else None,
+                    json.dumps(d.intel_hits) if d.intel_hits else None,
                 )
                 for d in decisions
             ]
@@ -151,6 +152,7 @@ class DecisionLog:
                     item["targets"] = json.loads(item["targets"] or "{}")
                     item["operations"] = json.loads(item["operations"] or "[]")
                     item["inspection"] = json.loads(item["inspection"] or "null")
+                    item["intel_hits"] = json.loads(item["intel_hits"] or "[]")
                     found[item["declaration_id"]] = item
         return found
 

@@ -86,10 +86,14 @@ class LookoutIndex:
 
     def hits(self, keys: set[tuple[str, str]], day: date | None) -> list[Lookout]:
         """The lookouts active on ``day`` (today when None) naming one of ``keys``, each once, by id."""
+        return [lookout for lookout, _ in self.matches(keys, day)]
+
+    def matches(self, keys: set[tuple[str, str]], day: date | None) -> list[tuple[Lookout, tuple[str, str]]]:
+        """:meth:`hits`, each with the key it was hit through (what an alert on the hit says)."""
         if not self._by_key or not keys:
             return []
         day = day or date.today()
-        found = {x.id: x for k in keys for x in self._by_key.get(k, ()) if x.active_on(day)}
+        found = {x.id: (x, k) for k in sorted(keys) for x in self._by_key.get(k, ()) if x.active_on(day)}
         return [found[i] for i in sorted(found)]
 
 
@@ -99,16 +103,19 @@ def raise_channel(decision, channel: str) -> None:
         decision.channel, decision.level = channel, _LEVEL[channel]
 
 
-def apply_hits(decision, lookouts: list[Lookout]) -> None:
+def apply_hits(decision, matches: list[tuple[Lookout, tuple[str, str]]]) -> None:
     """Raise ``decision`` (a ``scoring.scorer.Decision``) to the strictest channel its lookouts ask for and
-    name each lookout among its reasons (first, after a random selection, as what decided the channel)."""
-    if not lookouts:
+    name each lookout among its reasons (first, after a random selection, as what decided the channel).
+    What each was hit through stays off the answer (``intel_via``): the clearance system sees id and target."""
+    if not matches:
         return
+    lookouts = [lookout for lookout, _ in matches]
     for lookout in lookouts:
         raise_channel(decision, lookout.channel)
     at = 1 if decision.random else 0
     decision.reasons[at:at] = [x.reason() for x in lookouts]
     decision.intel_hits = [x.id for x in lookouts]
+    decision.intel_via = {lookout.id: f"{kind}:{key}" for lookout, (kind, key) in matches}
 
 
 def _path(home: Path) -> Path:

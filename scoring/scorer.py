@@ -93,6 +93,8 @@ class Decision:
     leading_target: str | None = None
     #: ids of the active lookouts naming a party of the declaration (``scoring.lookouts``)
     intel_hits: list[str] = field(default_factory=list)
+    #: per lookout hit, the entity it was hit through as ``type:key`` (for alerts; not in the answer)
+    intel_via: dict[str, str] = field(default_factory=dict)
     #: what a decision not released orders: ``{type, instruction, source}`` (``scoring.inspection``)
     inspection: dict | None = None
 
@@ -445,7 +447,7 @@ class Scorer:
     def apply_lookouts(self, decision: Decision, keys: set[tuple[str, str]], day: date | None) -> None:
         """Send the decision at least where the active lookouts naming ``keys`` ask (``scoring.lookouts``).
         Before :meth:`explain`, which then explains it as the channel it goes to."""
-        apply_hits(decision, self.lookouts.hits(keys, day))
+        apply_hits(decision, self.lookouts.matches(keys, day))
 
     def handle(self, decisions: list[Decision], prepared: list[dict]) -> None:
         """The last word on the channel, once every hit is in: the office's capacity of the lodging day

@@ -6,11 +6,12 @@ A list is loaded from FollowTheMoney / OpenSanctions JSON lines (``{"id", "schem
 ``$RISKGRAPH_HOME/watchlists/<list>.json`` (loading a list again replaces it), like the offices and rates.
 
 Names are keyed by the entity-resolution normalisers (``ingest.normalize``: legal forms, case, script and
-punctuation folded; a person's name tokens in any order), and a party's name *scores* against a listed name
-as the Levenshtein similarity of their sorted tokens (``rigour``): "SHANGHAI HUAXIN TRADING CO LTD" scores
-1.0 against "Shanghai Huaxin Trading Co., Ltd.", a one-letter slip about 0.95, while "Shenzhen Huaxin
-Trading" scores 0.83 and "Shanghai Huaxin Logistics" 0. A match needs the list's threshold (0.9 by default).
-Candidates share a name token with the party (blocking), so a look-up costs a few comparisons.
+punctuation folded; a person's name tokens in any order; an organisation's connector words, which rigour
+lists as stopwords, left out, so "Smith & Sons" and "Smith and Sons" key alike), and a party's name *scores*
+against a listed name as the Levenshtein similarity of their sorted tokens (``rigour``): "SHANGHAI HUAXIN
+TRADING CO LTD" scores 1.0 against "Shanghai Huaxin Trading Co., Ltd.", a one-letter slip about 0.95, while
+"Shenzhen Huaxin Trading" scores 0.83 and "Shanghai Huaxin Logistics" 0. A match needs the list's threshold
+(0.9 by default). Candidates share a name token with the party (blocking), so a look-up costs a few comparisons.
 
 At lodging the importer's and seller's names and the legal representative's are screened; a match sends the
 declaration to the list's channel (physical inspection by default) with a reason naming the list, the entry
@@ -28,9 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rigour.text import is_stopword
 from rigour.text.distance import levenshtein_similarity
 
 from graph.errors import RiskGraphError
+from graph.home import WATCHLISTS
 from ingest import normalize as nz
 from scoring.lookouts import raise_channel
 
@@ -50,7 +53,6 @@ __all__ = [
     "PARTIES",
 ]
 
-WATCHLISTS = "watchlists"
 DEFAULT_THRESHOLD = 0.9
 _CHANNEL = "physical inspection"
 _LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -66,11 +68,34 @@ class WatchlistError(RiskGraphError, ValueError):
     status, code = 422, "invalid_watchlist"
 
 
+#: the version of :func:`name_key`; a list saved with keys of another version is keyed again when read
+KEYS_VERSION = 2
+
+
 @lru_cache(maxsize=200_000)  # a clearance stream repeats the same parties
 def name_key(name: str, kind: str) -> str | None:
-    """A name's key: normalised as ingest keys it (a person's or an organisation's), tokens sorted."""
+    """A name's key: normalised as ingest keys it (a person's or an organisation's), tokens sorted; an
+    organisation's stopwords ("and", "und", "et", "of", "the": rigour's list) out, unless nothing else is left
+    ("&" is punctuation to the normaliser, so "and" has to go for the two to key alike)."""
     key = nz.normalize_person_name(name) if kind == "person" else nz.normalize_name(name)
-    return " ".join(sorted(key.lower().split())) if key else None
+    if not key:
+        return None
+    tokens = key.lower().split()
+    if kind != "person":
+        tokens = [t for t in tokens if not is_stopword(t)] or tokens
+    return " ".join(sorted(tokens))
+
+
+def _keyed(body: dict) -> dict:
+    """A saved list with keys of this version (a list saved by an earlier one is keyed again from its names)."""
+    if body.get("keys_version") == KEYS_VERSION:
+        return body
+    entries = [{**e, "keys": _keys(e.get("names", []), e["kind"]) or e["keys"]} for e in body["entries"]]
+    return {**body, "entries": entries}
+
+
+def _keys(names: list, kind: str) -> list[str]:
+    return sorted({k for name in names if isinstance(name, str) and (k := name_key(name, kind))})
 
 
 def name_score(a: str, b: str) -> float:
@@ -127,7 +152,7 @@ def read_watchlist_file(path: Path | str) -> list[dict]:
         if raw["kind"] not in ("person", "organisation"):
             faults.append(f"line {number}: kind {raw['kind'][:20]!r} is not person or organisation")
             continue
-        keys = sorted({k for name in raw["names"] if isinstance(name, str) and (k := name_key(name, raw["kind"]))})
+        keys = _keys(raw["names"], raw["kind"])
         if not keys:
             faults.append(f"line {number}: no name")
             continue
@@ -160,7 +185,11 @@ def save_watchlist(
     folder = _folder(home)
     folder.mkdir(parents=True, exist_ok=True)
     path, staging = folder / f"{name}.json", folder / f".{name}.{os.getpid()}.tmp"
-    staging.write_text(json.dumps({"list": name, "threshold": threshold, "channel": channel, "entries": entries}))
+    staging.write_text(
+        json.dumps(
+            {"list": name, "threshold": threshold, "channel": channel, "keys_version": KEYS_VERSION, "entries": entries}
+        )
+    )
     os.replace(staging, path)
     return path
 
@@ -252,7 +281,7 @@ def read_watchlists(home: Path) -> WatchlistIndex:
     bodies = []
     for path in sorted(_folder(home).glob("*.json")) if _folder(home).exists() else ():
         try:
-            bodies.append(json.loads(path.read_text()))
+            bodies.append(_keyed(json.loads(path.read_text())))
         except (OSError, ValueError):
             continue  # a list being replaced is read at the next check
     return WatchlistIndex(bodies)

@@ -346,3 +346,83 @@ def test_a_phone_only_a_record_names_is_not_found_by_search(server, driver):
     )
     number = known.records[0]["n"]
     assert number in server.client.get("/v1/search", params={"q": number[-8:]}).text  # a used one is found
+
+
+def _alerts_of(client, record: str, seconds: float = 5.0, at_least: int = 1) -> list[dict]:
+    """The alerts ``client`` sees of ``record``, waiting up to ``seconds`` for ``at_least`` of them."""
+    started = time.monotonic()
+    while True:
+        found = [a for a in client.get("/v1/alerts").json()["data"] if a["record"] == record]
+        if len(found) >= at_least or time.monotonic() - started > seconds:
+            return found
+        time.sleep(0.1)
+
+
+def test_a_lookout_hit_at_lodging_raises_an_alert_newest_first_and_the_decision_log_names_the_record(server):
+    from scoring.decision_log import DecisionLog
+
+    shanghai, qingdao = server.client_as("investigator", "SC-SHANGHAI"), server.client_as("investigator", "SC-QINGDAO")
+    record = shanghai.post("/v1/intel", json=_lookout("+86 21 5555 9191")).json()["id"]
+    assert _alerts_of(shanghai, record, seconds=0) == []
+    row = _declaration(40, "NEW-FIRM-Y", "021-55559191", importer_name="Lodged Trading")
+    assert _score(server, row)["intel_hits"] == [record]
+
+    [alert] = _alerts_of(shanghai, record)
+    assert (alert["source"], alert["enterprise"], alert["name"], alert["declaration"], alert["office"]) == (
+        "lodging",
+        "NEW-FIRM-Y",
+        "Lodged Trading",
+        "INTEL-40",
+        "CD-SHANGHAI",
+    )
+    assert alert["via"].startswith("phone:") and alert["via"].endswith("55559191") and alert["status"] == "new"
+    assert record in alert["why"] and "INTEL-40" in alert["why"] and "NEW-FIRM-Y" in alert["why"]
+    _score(server, {**row, "declaration_id": "INTEL-41"})  # the same firm again: already linked, no second alert
+    _score(server, _declaration(42, "NEW-FIRM-Z", "+86 21 5555 9191"))  # another firm: a new one
+    assert _score(server, _declaration(44, "NEW-FIRM-Z", "021-55559192"))["intel_hits"] == []
+    both = _alerts_of(shanghai, record, at_least=2)
+    assert [a["enterprise"] for a in both] == ["NEW-FIRM-Z", "NEW-FIRM-Y"]  # newest first
+    assert shanghai.get("/v1/alerts").json()["data"][0]["enterprise"] == "NEW-FIRM-Z"
+
+    assert record not in qingdao.get("/v1/alerts").text  # outside the record's restriction: no trace
+    assert qingdao.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 404
+    seen = shanghai.post(f"/v1/alerts/{alert['id']}/acknowledge")
+    assert seen.status_code == 200 and seen.json()["status"] == "acknowledged"
+
+    log = DecisionLog(server.home)
+    try:
+        logged = log.find(["INTEL-40", "INTEL-42", "INTEL-44"])
+    finally:
+        log.close()
+    assert logged["INTEL-40"]["intel_hits"] == [record] and logged["INTEL-42"]["intel_hits"] == [record]
+    assert logged["INTEL-44"]["intel_hits"] == []  # named by no lookout
+
+
+def test_a_key_outside_a_records_restriction_sees_no_trace_of_it_in_paths_charts_or_alerts(server, driver):
+    firm = driver.execute_query(
+        "MATCH (o:CustomsOffice {code: 'CD-SHANGHAI'})<-[:LODGED_AT]-(:Declaration)<-[:FILED]-(e:Enterprise)"
+        "-[:HAS_PHONE]->(p:Phone) RETURN e.id AS id, p.number AS phone LIMIT 1",
+        database_="neo4j",
+    ).records[0]
+    national = server.client.post("/v1/intel", json=_lookout(firm["phone"])).json()["id"]  # unlimited keys only
+    only_named = server.client.post("/v1/intel", json=_lookout("021-55554321")).json()["id"]
+    shanghai = server.client_as("investigator", "SC-SHANGHAI")
+    assert shanghai.get(f"/v1/intel/{national}").status_code == 404
+
+    # a phone only the record names answers /v1/paths as a phone nobody has: its node's existence says nothing
+    named = shanghai.get("/v1/paths", params={"from": "Phone:+862155554321", "to": firm["id"]})
+    nobody = shanghai.get("/v1/paths", params={"from": "Phone:+862155554320", "to": firm["id"]})
+    assert named.status_code == nobody.status_code == 404
+    assert named.json()["error"]["code"] == nobody.json()["error"]["code"] == "not_found"
+    assert server.client.get("/v1/paths", params={"from": "Phone:+862155554321", "to": firm["id"]}).status_code == 404
+
+    lodged = _score(server, _declaration(43, firm["id"], firm["phone"]))  # a hit at lodging: the firm is alerted
+    assert lodged["intel_hits"] == [national] and _alerts_of(server.client, national)[0]["enterprise"] == firm["id"]
+    for answer in (
+        shanghai.get(f"/v1/enterprises/{firm['id']}/chart"),
+        shanghai.get(f"/v1/enterprises/{firm['id']}/network"),
+        shanghai.get("/v1/paths", params={"from": f"Phone:{firm['phone']}", "to": firm["id"]}),
+        shanghai.get("/v1/alerts"),
+    ):
+        assert answer.status_code == 200, answer.text
+        assert national not in answer.text and only_named not in answer.text

@@ -14,8 +14,9 @@ from api.audit_log import AuditLog
 from api.keys import KeyStore
 from graph import local_server
 from graph.connection import credentials
+from investigate.alerts import raise_alerts
 from investigate.cases import create_case, read_case
-from tests.conftest import add_rule, run_cli
+from tests.conftest import add_rule, remove_intel, run_cli
 from tests.explore_setup import load
 from tests.scoring_setup import Server
 
@@ -53,25 +54,34 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
     )
     add_rule(rg_env, rule, by="ana", approver="bo")
     AuditLog(home).append({"at": "2026-11-30T10:00:00+00:00", "key": key.id, "path": "/v1/cases"})
+    lookout = {"kind": "lookout", "target": "drugs", "summary": "kept lookout", "scale": "admiralty",
+               "source_grade": "B", "info_grade": "2", "entities": [{"type": "enterprise", "value": "SHELL1"}]}  # fmt: skip
+    (tmp_path / "intel.jsonl").write_text(json.dumps(lookout) + "\n")
+    run_cli(rg_env, "intel", "load", str(tmp_path / "intel.jsonl"))
+    assert raise_alerts(driver, "neo4j") >= 1  # an alert for SHELL1, in the graph
+    (tmp_path / "kept.csv").write_text("name,kind\nKept Sanctioned Trading Ltd,organisation\n")
+    run_cli(rg_env, "watchlist", "load", str(tmp_path / "kept.csv"), "--list", "kept")
     with sqlite3.connect(home / "decisions.sqlite") as db:
         db.execute("CREATE TABLE IF NOT EXISTS kept (id TEXT)")
         db.execute("INSERT INTO kept VALUES ('D1')")
     before = _graph(neo4j_server)
     snapshot = (home / "snapshots" / "latest").read_text()
-    state = {name: (home / name).read_bytes() for name in ("keys.json", "rules/rules.json")}
+    kept = ("keys.json", "rules/rules.json", "lookouts.json", "watchlists/kept.json")
+    state = {name: (home / name).read_bytes() for name in kept}
+    assert [x["id"] for x in json.loads(state["lookouts.json"])["lookouts"]]  # published for the scorers
     audit = AuditLog(home).tail(10)
 
     backup = tmp_path / "backup"
     done = run_cli(rg_env, "backup", str(backup))
     manifest = json.loads((backup / "manifest.json").read_text())
-    assert manifest["graph_bytes"] > 0 and {"keys.json", "rules", "snapshots", "audit", "decisions.sqlite"} <= set(
-        manifest["state"]
-    ), done.stderr
+    assert manifest["graph_bytes"] > 0 and {
+        "keys.json", "rules", "snapshots", "audit", "decisions.sqlite", "lookouts.json", "watchlists"
+    } <= set(manifest["state"]), done.stderr  # fmt: skip
     assert not [p for p in [backup, *backup.rglob("*")] if p.stat().st_mode & 0o077]  # private like the home
 
     with driver.session(database="neo4j") as session:  # lose everything
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    for name in ("keys.json", "rules/rules.json", "snapshots/latest"):
+    for name in (*kept, "snapshots/latest"):
         (home / name).unlink()
     for month in (home / "audit").iterdir():
         month.unlink()
@@ -82,7 +92,11 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
     assert _graph(neo4j_server) == before
     with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=credentials(neo4j_server)) as fresh:
         restored = read_case(fresh, "neo4j", case["id"])
-    assert restored["evidence"] == case["evidence"] and restored["concerns"] == ["SHELL1"]
+        alerts = fresh.execute_query(
+            "MATCH (a:Alert {enterprise: 'SHELL1'})-[:RAISED_BY]->(i:Intel {summary: 'kept lookout'}) RETURN count(a)",
+            database_="neo4j",
+        ).records[0][0]
+    assert restored["evidence"] == case["evidence"] and restored["concerns"] == ["SHELL1"] and alerts == 1
     assert {name: (home / name).read_bytes() for name in state} == state
     assert KeyStore(home).lookup(secret).id == key.id
     assert (home / "snapshots" / "latest").read_text() == snapshot
@@ -91,6 +105,9 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
         assert db.execute("SELECT id FROM kept").fetchall() == [("D1",)]
     with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=credentials(neo4j_server)) as fresh:  # up, with auth
         assert fresh.execute_query("RETURN 1 AS one", database_="neo4j").records[0]["one"] == 1
+        remove_intel(fresh)  # the session's home is shared: the lookout must not hit another module's declarations
+    (home / "lookouts.json").unlink()
+    shutil.rmtree(home / "watchlists")
 
 
 def test_the_audit_log_keeps_the_months_of_its_retention(tmp_path):

@@ -322,11 +322,12 @@ def test_a_station_s_roster_is_its_capacity_and_names_the_inspectors_of_its_sele
 
 
 def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_command_and_the_api_alike(
-    minimal, start_server, tmp_path
+    minimal, start_server, tmp_path, driver
 ):
     """A lookout loaded by the command line on a broker's TIN (written with stray spaces): ``riskgraph score`` and
     ``POST /v1/score`` send exactly the declarations naming it to physical inspection, the record's id in their
-    reasons, and otherwise decide alike (last: the lookout stays in this module's home)."""
+    reasons, and otherwise decide alike; the API's hits raise one alert per importer (last: the lookout stays in
+    this module's home)."""
     from collections import Counter
 
     from tests.batch_agreement import assert_same_decisions
@@ -355,6 +356,11 @@ def test_a_lookout_on_an_agent_sends_its_declarations_to_inspection_in_the_comma
     assert all(answers[i]["channel"] == "physical inspection" for i in named)
     assert all(any(r.get("record") == "TZ-LOOKOUT-1" for r in answers[i]["reasons"]) for i in named)
     assert_same_decisions(out, answers, batch["RISKGRAPH_HOME"], api["RISKGRAPH_HOME"])
+    alerts = driver.execute_query(  # the stopped server wrote its last hits as it stopped
+        "MATCH (a:Alert {record: 'TZ-LOOKOUT-1', source: 'lodging'}) RETURN a.declaration AS d", database_="neo4j"
+    ).records
+    importers = {r["importer_id"] for r in rows if r["declaration_id"] in named}
+    assert {r["d"] for r in alerts} <= named and len(alerts) == len(importers) > 0
 
 
 def test_an_operation_selects_alike_from_the_command_and_the_api(minimal, start_server, tmp_path):

@@ -282,3 +282,69 @@ def test_minimal_firm_shows_dashes_not_errors(explore_server, page):
     table = page.evaluate("document.getElementById('declarations').innerText")
     assert "undefined" not in table and "null" not in table and "—" in table
     assert page.evaluate("document.querySelectorAll('#timeline .vis-point.ch-none').length") > 0
+
+
+def _alert_row(page, firm: str, do: str = "") -> list[str]:
+    """The cells of the inbox row of ``firm`` (after clicking its ``do`` button, when given)."""
+    return page.evaluate(
+        "(function () { var row = Array.from(document.querySelectorAll('#alerts tbody tr')).find(function (r) {"
+        f" return r.cells[3].innerText.split(' ')[0] === {firm!r}; }});"
+        + (f" row.querySelector('button[data-act={do}]').click();" if do else "")
+        + " return Array.from(row.cells).map(function (c) { return c.innerText; }); })()"
+    )
+
+
+def test_an_investigator_works_an_alert_from_the_inbox_and_sees_the_record_on_the_chart(
+    explore_server, page, driver, tmp_path
+):
+    from investigate.alerts import raise_alerts
+    from tests.conftest import remove_intel
+    from tests.explore_setup import RING_PHONE
+
+    server, _ = explore_server
+    shanghai, qingdao = server.client_as("investigator", "SC-SHANGHAI"), server.client_as("investigator", "Qingdao")
+    lookout = {"kind": "lookout", "target": "drugs", "summary": "the ring's phone", "scale": "admiralty",
+               "source_grade": "B", "info_grade": "2", "entities": [{"type": "phone", "value": RING_PHONE}]}  # fmt: skip
+    record = shanghai.post("/v1/intel", json=lookout).json()["id"]
+    try:
+        assert raise_alerts(driver, "neo4j") >= 4  # SHELL1..3 and BRIDGE hold the phone
+        listed = shanghai.get("/v1/alerts", params={"limit": 500}).json()
+        _use_key(page, server.url + "/#/alerts", shanghai.headers["X-API-Key"])
+        _wait(page, "!!document.getElementById('alerts-count')")
+        assert _rows(page, "alerts") == listed["count"] and listed["count"] >= 4
+        shown = page.evaluate(
+            "Array.from(document.querySelectorAll('#alerts tbody tr')).map(r => r.cells[5].innerText)"
+        )
+        assert shown == [a["why"] for a in listed["data"]]  # newest first, with why, as the API answers
+        _keep(page.screenshot(), "8-alerts.png", tmp_path)
+
+        assert _alert_row(page, "SHELL2", do="acknowledge")
+        _wait(
+            page,
+            "Array.from(document.querySelectorAll('#alerts tbody tr')).some(r => r.cells[1].innerText === 'acknowledged')",
+        )
+        assert _alert_row(page, "SHELL2")[1] == "acknowledged"
+        _alert_row(page, "SHELL3", do="case")
+        _wait(page, "!!document.querySelector('#alerts a[href^=\"#/cases/\"]')")
+        case = page.evaluate("document.querySelector('#alerts a[href^=\"#/cases/\"]').innerText")
+        by_firm = {a["enterprise"]: a for a in shanghai.get("/v1/alerts").json()["data"] if a["record"] == record}
+        assert by_firm["SHELL2"]["status"] == "acknowledged" and by_firm["SHELL3"]["case_id"] == case
+        assert shanghai.get(f"/v1/cases/{case}").json()["concerns"] == ["SHELL3"]
+
+        _go(page, "#/enterprises/SHELL1")
+        _wait(page, "document.getElementById('chart').dataset.settled")
+        drawn = page.evaluate(
+            "nodes.get().filter(function (n) { return n.data.label === 'Intel'; }).map(n => n.data.key)"
+        )
+        hood = shanghai.get("/v1/enterprises/SHELL1/network", params={"depth": 2}).json()
+        assert drawn == [n["key"] for n in hood["nodes"] if n["label"] == "Intel"] == [record]
+        assert any(e["type"] == "MENTIONS" and e["source"] == f"Intel:{record}" for e in hood["edges"])
+
+        page.evaluate("sessionStorage.clear()")
+        _use_key(page, server.url + "/#/alerts", qingdao.headers["X-API-Key"])  # outside the record's restriction
+        _wait(page, "!!document.getElementById('alerts-count')")
+        assert _rows(page, "alerts") == qingdao.get("/v1/alerts").json()["count"]
+        assert record not in page.evaluate("document.getElementById('view').innerText")
+        assert record not in qingdao.get("/v1/enterprises/BRK-BIG/network", params={"depth": 2}).text
+    finally:
+        remove_intel(driver)

@@ -40,6 +40,7 @@ SHAPES = {
     "CustomsOffice": "ellipse",
     "Case": "star",
     "Network": "hexagon",
+    "Intel": "box",
 }
 #: link colours by relationship type
 EDGE_COLOURS = {
@@ -48,6 +49,7 @@ EDGE_COLOURS = {
     "HAS_LEGAL_REP": "#ab47bc",
     "FILED": "#90a4ae",
     "PROBABLY_SAME_FIRM": "#ef6c00",
+    "MENTIONS": "#c62828",
 }
 #: links drawn dashed: trading through the same declarations, and evidence not yet a fact (a probable
 #: same firm, labelled with its match weight until an investigator confirms or rejects it)

@@ -20,7 +20,7 @@ def enterprise_chart(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 2, limit: NodeLimit = 500
 ) -> str:
     require_enterprise(graph, enterprise_id)
-    data = explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope)
+    data = explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope, intel=True)
     return render_chart(data, f"Enterprise {enterprise_id}, {depth} step(s)", focus={enterprise_id})
 
 
@@ -28,6 +28,6 @@ def enterprise_chart(
 def network_chart(graph: GraphDep, scope: ScopeDep, network_id: NetworkId, limit: NodeLimit = 500) -> str:
     found = require_network(graph, network_id)  # all members: those outside the scope become placeholders
     members = [m["id"] for m in found["members"]]
-    data = explore.neighbourhood(*graph, members, 1, limit, scope)
+    data = explore.neighbourhood(*graph, members, 1, limit, scope, intel=True)
     title = f"Network {network_id} ({found['kind']}, score {found['score']:.0f})"
     return render_chart(data, title, focus=set(scope.ids(members)) - {None})

@@ -49,7 +49,8 @@ def read_neighbourhood(
     graph: GraphDep, scope: ScopeDep, enterprise_id: str, depth: Depth = 1, limit: NodeLimit = 200
 ) -> dict:
     require_enterprise(graph, enterprise_id)
-    return {"id": enterprise_id, "depth": depth, **explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope)}
+    found = explore.neighbourhood(*graph, [enterprise_id], depth, limit, scope, intel=True)
+    return {"id": enterprise_id, "depth": depth, **found}
 
 
 @router.get("/enterprises/{enterprise_id:entity}/timeline", response_model=TimelinePublic)

@@ -53,4 +53,4 @@ def read_network_neighbourhood(graph: GraphDep, scope: ScopeDep, network_id: Net
     """Its members and what they share (one step), as the network's chart draws it, for the workbench; members
     outside the key's jurisdiction are placeholders."""
     members = [m["id"] for m in require_network(graph, network_id)["members"]]
-    return {"id": network_id, "depth": 1, **explore.neighbourhood(*graph, members, 1, limit, scope)}
+    return {"id": network_id, "depth": 1, **explore.neighbourhood(*graph, members, 1, limit, scope, intel=True)}

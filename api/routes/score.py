@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import DecisionLogDep, LiveScorerDep
+from api.deps import DecisionLogDep, LiveScorerDep, LodgingAlertsDep
 from api.json_body import StrictJSONRoute
 from api.models import DecisionPublic, DecisionsPublic, DeclarationIn, DeclarationsIn
 
@@ -22,20 +22,26 @@ router = APIRouter(
 
 
 @router.post("", response_model=DecisionPublic)
-async def create_score(declaration: DeclarationIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
+async def create_score(
+    declaration: DeclarationIn, live: LiveScorerDep, log: DecisionLogDep, alerts: LodgingAlertsDep
+) -> dict:
     # async for speed (no thread hop per request), but a check that may load a new snapshot runs in the pool
     scorer, meta = await run_in_threadpool(live.current) if live.due() else live.current()
     version = meta["version"]
-    decision = scorer.score_many([declaration.canonical()])[0]
+    raws = [declaration.canonical()]
+    decision = scorer.score_many(raws)[0]
     log.record([decision], version)
+    alerts.offer(raws, [decision])  # lookout hits raise alerts off the request path (api.lodging_alerts)
     return {**decision.as_dict(), "snapshot": version}
 
 
 @router.post("/batch", response_model=DecisionsPublic)
-def create_scores(body: DeclarationsIn, live: LiveScorerDep, log: DecisionLogDep) -> dict:
+def create_scores(body: DeclarationsIn, live: LiveScorerDep, log: DecisionLogDep, alerts: LodgingAlertsDep) -> dict:
     scorer, meta = live.current()
     version = meta["version"]
-    decisions = scorer.score_many([d.canonical() for d in body.declarations], explain="inspection")
+    raws = [d.canonical() for d in body.declarations]
+    decisions = scorer.score_many(raws, explain="inspection")
     log.record(decisions, version)
+    alerts.offer(raws, decisions)
     data = [{**d.as_dict(), "snapshot": version} for d in decisions]
     return {"data": data, "count": len(data), "snapshot": version}

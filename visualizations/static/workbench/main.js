@@ -7,6 +7,7 @@ import * as enterprise from "./views/enterprise.js";
 import * as leads from "./views/leads.js";
 import * as cases from "./views/cases.js";
 import * as report from "./views/report.js";
+import * as alerts from "./views/alerts.js";
 
 const ROUTES = [
   [/^\/?$/, "search", search.render],
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^\/cases$/, "cases", cases.renderQueue],
   [/^\/cases\/(?<id>[^/]+)$/, "cases", cases.renderCase],
   [/^\/report$/, "report", report.render],
+  [/^\/alerts$/, "alerts", alerts.render],
 ];
 
 let tidy = null;
