@@ -3,9 +3,9 @@
 The graph goes through Neo4j's own ``neo4j-admin database dump``/``load`` (the jars of the local
 server, run while it is stopped: a dump of a running embedded store is not offered by Community);
 the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
-the decision log (through SQLite's backup API, so a running API's writes are not torn), models,
-analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read
-from it), exchange rates, the risk targets table, the journal of confirmed violators, the watchlists and the
+the decision log and the capacity's day use with the rosters (through SQLite's backup API, so a running API's
+writes are not torn), models, analysis and scoring snapshots, the audit log, the loaded office hierarchy
+(jurisdictions are read from it), exchange rates, the risk targets table, the journal of confirmed violators, the watchlists and the
 lookouts published from the graph (intelligence records and alerts are in the graph's dump; a record changed
 between the copy of the files and the dump is in the dump only, and the next intelligence change publishes it).
 The local Neo4j password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is
@@ -13,8 +13,8 @@ running again afterwards if it was before. Folders are created private (0700) li
 
 A restore must not be able to destroy the home it restores into, nor roll its security back: it checks
 the whole backup before touching anything live, keeps the previous store until the restored one answers,
-merges keys (a revocation wins), the audit log, the decision log and the violator journal, and refuses
-while an API serves the home (:func:`restore`; README "Backup and restore").
+merges keys (a revocation wins), the audit log, the decision log, the day use and rosters and the violator
+journal, and refuses while an API serves the home (:func:`restore`; README "Backup and restore").
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from graph.home import (
     ANALYSIS_SNAPSHOTS,
     AUDIT,
     CAPACITY,
+    CAPACITY_USE,
     DECISIONS,
     KEYS,
     LOOKOUTS,
@@ -59,7 +60,10 @@ STATE = (
     WATCHLISTS, LOOKOUTS,
 )  # fmt: skip
 #: what a restore merges with the live home: records that must never roll back (the decision log is one too)
-MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS)
+MERGED = (KEYS, AUDIT, VIOLATORS, DECISIONS, CAPACITY_USE)
+#: SQLite files written by running APIs: copied through SQLite's backup API (so their writes are not torn), checked
+#: and merged row by row: the decision log, and the capacity's day use with the rosters and assignments
+SQLITE = (DECISIONS, CAPACITY_USE)
 #: what a restore replaces with the backup's
 REPLACED = tuple(name for name in STATE if name not in MERGED)
 GRAPH = "graph"
@@ -106,10 +110,11 @@ def backup(cfg: Settings, folder: Path) -> dict:
         if (home / name).exists():
             _copy(home / name, folder / name)
             copied.append(name)
-    if (home / DECISIONS).exists():
-        with sqlite3.connect(home / DECISIONS) as source, sqlite3.connect(folder / DECISIONS) as target:
-            source.backup(target)
-        copied.append(DECISIONS)
+    for name in SQLITE:
+        if (home / name).exists():
+            with sqlite3.connect(home / name) as source, sqlite3.connect(folder / name) as target:
+                source.backup(target)
+            copied.append(name)
     was_running = _stopped(cfg)
     try:
         dump = local_server.dump(cfg, folder / GRAPH)
@@ -181,8 +186,9 @@ def _checked_state(folder: Path, manifest: dict) -> list[dict]:
             json.loads(path.read_text())
         for path in sorted((folder / AUDIT).glob("*.jsonl")):
             _entries(path)
-        if DECISIONS in manifest["state"]:
-            _check_sqlite(folder / DECISIONS)
+        for name in SQLITE:
+            if name in manifest["state"]:
+                _check_sqlite(folder / name)
     except (ValueError, sqlite3.Error, RiskGraphError) as exc:
         raise BackupError(f"the backup in {folder} is damaged, nothing was changed: {exc}") from None
     return keys
@@ -222,8 +228,9 @@ def _restore_state(home: Path, folder: Path, manifest: dict, keys: list[dict]) -
             _merge_lines(month, home / AUDIT / month.name)
     if VIOLATORS in manifest["state"]:
         _merge_lines(folder / VIOLATORS, home / VIOLATORS)
-    if DECISIONS in manifest["state"]:
-        _merge_decisions(folder / DECISIONS, home / DECISIONS)
+    for name in SQLITE:
+        if name in manifest["state"]:
+            _merge_sqlite(folder / name, home / name)
     for name in REPLACED:
         _replace(folder / name if name in manifest["state"] else None, home / name)
 
@@ -250,8 +257,9 @@ def _merge_lines(backup: Path, live: Path) -> None:
     os.replace(aside, live)
 
 
-def _merge_decisions(backup: Path, live: Path) -> None:
-    """Add to the live decision log the backup's rows it lacks; a decision recorded since keeps its row."""
+def _merge_sqlite(backup: Path, live: Path) -> None:
+    """Add to the live SQLite file the backup's rows it lacks; a row written since (a decision, a roster) keeps
+    its own."""
     if not live.exists():
         with sqlite3.connect(backup) as source, sqlite3.connect(live) as target:
             source.backup(target)

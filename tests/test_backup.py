@@ -64,6 +64,9 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
     with sqlite3.connect(home / "decisions.sqlite") as db:
         db.execute("CREATE TABLE IF NOT EXISTS kept (id TEXT)")
         db.execute("INSERT INTO kept VALUES ('D1')")
+    roster = tmp_path / "roster.csv"  # kept in the capacity's SQLite file, beside the day use
+    roster.write_text("office,date,officer,hours\nCD-NINGBO,2026-11-30,kept-inspector,8\n")
+    run_cli(rg_env, "roster", "load", str(roster))
     before = _graph(neo4j_server)
     snapshot = (home / "snapshots" / "latest").read_text()
     kept = ("keys.json", "rules/rules.json", "lookouts.json", "watchlists/kept.json")
@@ -86,6 +89,8 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
     for month in (home / "audit").iterdir():
         month.unlink()
     (home / "decisions.sqlite").unlink()
+    for lost in home.glob("capacity.sqlite*"):
+        lost.unlink()
     assert _graph(neo4j_server) != before
 
     run_cli(rg_env, "restore", str(backup))
@@ -103,6 +108,8 @@ def test_backup_and_restore_round_trip_a_graph_with_cases_and_keys(neo4j_server,
     assert AuditLog(home).tail(10) == audit
     with sqlite3.connect(home / "decisions.sqlite") as db:
         assert db.execute("SELECT id FROM kept").fetchall() == [("D1",)]
+    shown = run_cli(rg_env, "roster", "show", "CD-NINGBO", "--date", "2026-11-30", "--json").stdout
+    assert json.loads(shown)["officer"] == "kept-inspector"
     with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=credentials(neo4j_server)) as fresh:  # up, with auth
         assert fresh.execute_query("RETURN 1 AS one", database_="neo4j").records[0]["one"] == 1
         remove_intel(fresh)  # the session's home is shared: the lookout must not hit another module's declarations
