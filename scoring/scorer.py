@@ -30,7 +30,7 @@ from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.inspection import Routing
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
-from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, revise_new_firm
+from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, NewFirmTerms, revise_new_firm
 from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
@@ -372,15 +372,18 @@ class Scorer:
     def set_new_firm_policies(self, policies: list[NewFirmPolicy]) -> None:
         self.new_firms = NewFirmPolicies(self.config.new_firm_rate, {p.owner: p for p in policies})
 
-    def revise_new_firms(self, decisions: list[Decision], offices, probabilities, known) -> None:
+    def revise_new_firms(self, decisions: list[Decision], offices, probabilities, known) -> dict[int, NewFirmTerms]:
         """Re-decide the declarations of importers the graph does not know (``known[i]`` false) under the
-        new-firm policy of their office (``scoring.new_firms``); before targets, lookouts and explanations."""
+        new-firm policy of their office (``scoring.new_firms``); before targets, lookouts and explanations.
+        Returns, by position, the terms :meth:`score_targets` revises those declarations' target scores by."""
+        revised = {}
         for i in [i for i, k in enumerate(known) if not k]:
             policy, cap = self.new_firms.for_office(offices[i])
-            revise_new_firm(
+            revised[i] = revise_new_firm(
                 decisions[i], policy, cap, float(probabilities[i]), network_weight=self.config.network_weight,
                 levels=self.config.levels_for(offices[i]), combine=combine, channels=CHANNELS,
             )  # fmt: skip
+        return revised
 
     def set_operations(self, operations: OperationBook) -> None:
         self.operations = operations
@@ -429,8 +432,8 @@ class Scorer:
             for d, p in zip(prepared, probabilities, strict=True)
         ]
         offices, known = [d["office"] for d in prepared], [d["importer_id"] in self.state.enterprises for d in prepared]
-        self.revise_new_firms(decisions, offices, probabilities, known)
-        self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
+        revised = self.revise_new_firms(decisions, offices, probabilities, known)
+        self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared], revised)
         if len(self.lookouts):
             for raw, d, decision in zip(raws, prepared, decisions, strict=True):
                 self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
@@ -456,11 +459,18 @@ class Scorer:
         self.routing.assign(decisions, [d["office"] for d in prepared], self.rules_by_id)
 
     def score_targets(
-        self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]
+        self,
+        decisions: list[Decision],
+        matrix: np.ndarray,
+        probabilities,
+        network_risks: list[float],
+        new_firms: dict[int, NewFirmTerms] | None = None,
     ) -> None:
         """Each decision's score per risk target: the target's probability, the rules aimed at it that hit,
         and the same network evidence, combined as the overall score is; the leading target scores highest
-        (the first in the targets' order on a tie). Call before the model's contributions join the reasons."""
+        (the first in the targets' order on a tie). A new firm's (``new_firms``, by position: what
+        :meth:`revise_new_firms` returned) are capped and weighed as its overall score was. Call before the
+        model's contributions join the reasons."""
         if self.targets is None or not decisions:
             return
         predicted = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
@@ -474,10 +484,14 @@ class Scorer:
                 elif r["kind"] in ("link", "network"):
                     network.append(r)
             scores = {}
+            terms = new_firms.get(i) if new_firms else None
             for name, p in per_target.items():
                 aimed = rules.get(name, [])
-                score = combine(p[i], [r["weight"] for r in aimed], risk, w_net)
-                scores[name] = {"score": score, "probability": round(p[i], 4), "reasons": [*aimed, *network]}
+                if terms is None:
+                    score, probability = combine(p[i], [r["weight"] for r in aimed], risk, w_net), p[i]
+                else:
+                    score, probability = terms.target_score(p[i], [r["weight"] for r in aimed], combine)
+                scores[name] = {"score": score, "probability": round(probability, 4), "reasons": [*aimed, *network]}
             decision.targets = scores
             decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
 
