@@ -146,8 +146,9 @@ def test_ring_firms_first_declarations_go_to_physical_inspection(setup):
     tied, untied = _batch(server, groups["ring"]), _batch(server, _without_party(groups["ring"]))
     assert _physical(tied) >= 0.5, [(_strongest(d), d["channel"]) for d in tied]
     assert _physical(tied) - _physical(untied) >= 0.4
-    for decision in tied:  # the policy's bar decides: every firm tied at 0.3 or more is inspected
-        if _strongest(decision) >= 0.3:
+    assert any(_policy(d)["tie"] >= 0.5 for d in tied)
+    for decision in tied:  # the policy's bar decides: every firm whose tie reaches inspect_from (0.5) is inspected
+        if _policy(decision)["tie"] >= 0.5:
             assert (
                 decision["channel"] == PHYSICAL and decision["reasons"][int(decision["random"])]["kind"] == "new_firm"
             ), (decision["links"], _policy(decision))
