@@ -54,6 +54,8 @@ CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
 _FIRST = ("random", "intel", "watchlist", "operation", "new_firm")
+#: the reasons every target's score shares (``Scorer.score_targets``)
+_NETWORK_EVIDENCE = frozenset({"link", "network"})
 
 
 @dataclass
@@ -474,26 +476,46 @@ class Scorer:
         if self.targets is None or not decisions:
             return
         predicted = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
+        names = list(predicted)
         per_target = {name: p.tolist() for name, p in predicted.items()}  # plain floats: one pass per decision
         w_net = self.config.network_weight
-        for i, (decision, risk) in enumerate(zip(decisions, network_risks, strict=True)):
-            network, rules = [], {}
-            for r in decision.reasons:  # the reasons are read once, not once per target
-                if r["kind"] == "rule":
-                    rules.setdefault(r["target"], []).append(r)
-                elif r["kind"] in ("link", "network"):
-                    network.append(r)
-            scores = {}
+        # most decisions hit no rule and are no new firm's: their target scores are combine(p, [], risk, w_net),
+        # computed for whole columns at once (the same operations, so the same floats)
+        kept = 1.0 - w_net * np.clip(np.asarray(network_risks, dtype=float), 0.0, 1.0)
+        plain = {n: [round(x, 2) for x in (100.0 * (1.0 - (1.0 - p) * kept)).tolist()] for n, p in predicted.items()}
+        shown = {n: [round(x, 4) for x in p] for n, p in per_target.items()}
+        leading = np.argmax(np.array([plain[n] for n in names]), axis=0).tolist() if names else []
+        for i, decision in enumerate(decisions):
             terms = new_firms.get(i) if new_firms else None
-            for name, p in per_target.items():
-                aimed = rules.get(name, [])
-                if terms is None:
-                    score, probability = combine(p[i], [r["weight"] for r in aimed], risk, w_net), p[i]
-                else:
-                    score, probability = terms.target_score(p[i], [r["weight"] for r in aimed], combine)
-                scores[name] = {"score": score, "probability": round(probability, 4), "reasons": [*aimed, *network]}
-            decision.targets = scores
-            decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
+            if terms is None and not any(r["kind"] == "rule" for r in decision.reasons):
+                network = [r for r in decision.reasons if r["kind"] in _NETWORK_EVIDENCE]  # one list, read only
+                decision.targets = {
+                    n: {"score": plain[n][i], "probability": shown[n][i], "reasons": network} for n in names
+                }
+                decision.leading_target = names[leading[i]] if names else None
+            else:
+                self._target_scores(decision, [(n, per_target[n][i]) for n in names], network_risks[i], terms)
+
+    def _target_scores(
+        self, decision: Decision, probabilities: list[tuple[str, float]], risk: float, terms: NewFirmTerms | None
+    ) -> None:
+        """One decision's target scores with the rules aimed at each target and the network evidence."""
+        network, rules = [], {}
+        for r in decision.reasons:  # the reasons are read once, not once per target
+            if r["kind"] == "rule":
+                rules.setdefault(r["target"], []).append(r)
+            elif r["kind"] in _NETWORK_EVIDENCE:
+                network.append(r)
+        scores = {}
+        for name, p in probabilities:
+            aimed = rules.get(name, [])
+            if terms is None:
+                score, probability = combine(p, [r["weight"] for r in aimed], risk, self.config.network_weight), p
+            else:
+                score, probability = terms.target_score(p, [r["weight"] for r in aimed], combine)
+            scores[name] = {"score": score, "probability": round(probability, 4), "reasons": [*aimed, *network]}
+        decision.targets = scores
+        decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
 
     def rule_hits(self, d: dict) -> list[Rule]:
         """The enabled rules a prepared declaration (or the fields :func:`rule_view` reads) hits, in order."""
