@@ -39,17 +39,16 @@ def year_and_day(request, tmp_path_factory) -> tuple[Path, Path, set[str]]:
         [pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted((folder / "data").glob("*.csv"))],
         ignore_index=True,
     )
-    # a day's rows in every form the generator writes dates in; the deliberately bad dates stay in the year
-    dated = pd.to_datetime(rows["date"], format="mixed", errors="coerce")
-    day = sorted(dated.dropna().unique())[request.param]
-    on_day = (dated == day).to_numpy()
+    # the dates as written (one form of a day: a small drop); the deliberately bad ones are no day
+    days = sorted(rows.loc[pd.to_datetime(rows["date"], format="mixed", errors="coerce").notna(), "date"].unique())
+    day = days[request.param]
     # the day's file has the year's name, as a daily drop often does: its rows are new by their load, not name
     year, new = folder / "year" / "declarations.csv", folder / "day" / "declarations.csv"
     year.parent.mkdir()
     new.parent.mkdir()
-    rows[~on_day].to_csv(year, index=False)
-    rows[on_day].to_csv(new, index=False)
-    return year, new, set(rows.loc[on_day, "importer_id"])
+    rows[rows["date"] != day].to_csv(year, index=False)
+    rows[rows["date"] == day].to_csv(new, index=False)
+    return year, new, set(rows.loc[rows["date"] == day, "importer_id"])
 
 
 @pytest.fixture(scope="module")
