@@ -418,6 +418,7 @@ class NetworkPublic(_Open):
 class CaseBrief(_Open):
     id: str
     kind: str | None
+    target: str | None = Field(None, description="risk target: tax, security, ipr, drugs, other or own")
     title: str | None
     status: str
     concerns: list[str | int | None] = Field(description="null: an enterprise outside the key's jurisdiction")

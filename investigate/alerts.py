@@ -25,6 +25,7 @@ from analysis.seizures import SEIZURE_WINDOW_DAYS
 from graph.errors import RiskGraphError
 from graph.model import schema
 from graph.scope import ENTERPRISE, lodged_in_districts
+from graph.targets import OTHER, targets_in_force
 from investigate import cases
 
 __all__ = [
@@ -212,6 +213,7 @@ def open_case_from_alert(
         opened_by=by,
         enterprise_id=alert["enterprise"],
         kind="anti-smuggling",
+        target=alert["target"] if alert["target"] in (*targets_in_force(), OTHER) else None,  # the record's
         scope=scope,
     )
     return _handle(driver, database, alert_id, by, "case", districts, case["id"])

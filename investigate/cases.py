@@ -22,6 +22,10 @@ author and time, never rewritten, and every change is appended to the history wi
 Status moves along :data:`TRANSITIONS`; closing needs an outcome from :data:`OUTCOMES`, and a
 closed case is final (only notes may still be added). Cases closed with an outcome in
 :data:`CONFIRMED_OUTCOMES` make their enterprises known violators for the next analysis.
+
+A case carries its risk target (``graph.targets``): the one given, else the target most of the concerned
+enterprises' violations belong to (an audit without any is ``tax``, the duty it recovers, as for leads); the
+evidence keeps those violations counted by target.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from graph.jurisdiction import Scope, unlimited
 from graph.model import schema
 from graph.runs import ASSESSMENT, shown_run
 from graph.scope import CASE, CONFIRMED_OUTCOMES, KINDS, OUTCOMES, STATUSES, TRANSITIONS, in_jurisdiction
+from graph.targets import OTHER, leading_target, target_table, targets_in_force
 from investigate import explore
 
 __all__ = [
@@ -58,7 +63,7 @@ __all__ = [
 #: the evidence subgraph: the link chart's view (2 steps around an enterprise, 1 around a network's members)
 EVIDENCE_NODE_LIMIT = 500
 _EVIDENCE_DEPTH = {"enterprise": 2, "network": 1}
-_FINAL_FIELDS = ("status", "assignee", "outcome")
+_FINAL_FIELDS = ("status", "assignee", "outcome", "target")
 
 for _label in ("Case", "CaseCounter", "Enterprise", "Declaration", "CustomsOffice", "AnalysisRun"):
     schema().node(_label)
@@ -98,7 +103,7 @@ RETURN c.last AS n
 """
 
 CREATE = """
-CREATE (k:Case {id: $id, kind: $kind, title: $title, status: 'open', assignee: $assignee, opened: $now,
+CREATE (k:Case {id: $id, kind: $kind, target: $target, title: $title, status: 'open', assignee: $assignee, opened: $now,
                 updated: $now, opened_by: $by, enterprise_id: $enterprise_id, network_id: $network_id,
                 notes: $notes, history: $history, evidence: $evidence})
 WITH k
@@ -121,7 +126,7 @@ RETURN e {{.id, .name, .category, risk: a.risk, propagated_risk: a.propagated_ri
 ORDER BY coalesce(a.risk, 0.0) DESC, e.id
 """
 
-_FIELDS = """k {.id, .kind, .title, .status, .outcome, .assignee, .opened_by, .enterprise_id, .network_id,
+_FIELDS = """k {.id, .kind, .target, .title, .status, .outcome, .assignee, .opened_by, .enterprise_id, .network_id,
        opened: toString(k.opened), updated: toString(k.updated), closed: toString(k.closed)}"""
 
 READ = f"""
@@ -135,6 +140,7 @@ RETURN {_FIELDS} AS case, k.notes AS notes, k.history AS history, k.evidence AS 
 LIST = f"""
 MATCH (k:Case)
 WHERE ($status IS NULL OR k.status = $status) AND ($assignee IS NULL OR k.assignee = $assignee)
+  AND ($target IS NULL OR k.target = $target)
   AND {in_jurisdiction(CASE, "k")}
 WITH k ORDER BY k.opened DESC, k.id DESC LIMIT $limit
 OPTIONAL MATCH (k)-[:CONCERNS]->(e:Enterprise)
@@ -147,9 +153,17 @@ ORDER BY case.opened DESC, case.id DESC
 LOCK = "MATCH (k:Case {id: $id}) SET k.updated = $now RETURN count(k) AS n"
 CURRENT = (
     "MATCH (k:Case {id: $id}) RETURN k.status AS status, k.assignee AS assignee, k.outcome AS outcome, "
+    "k.target AS target, "
     "k.notes AS notes, k.history AS history"
 )
 SAVE = "MATCH (k:Case {id: $id}) SET k += $props"
+
+VIOLATIONS = """
+UNWIND $ids AS eid
+MATCH (:Enterprise {id: eid})-[:FILED]->(d:Declaration)
+WHERE d.violation = 1
+RETURN coalesce(d.violation_type, '') AS type, count(*) AS n
+"""
 
 
 def _now() -> datetime:
@@ -165,6 +179,21 @@ def _scores(driver: neo4j.Driver, database: str, ids: list[str]) -> list[dict]:
     for r in driver.execute_query(SCORES, shown_run(driver, database), ids=ids, database_=database).records:
         found.append({**r["enterprise"], "reasons": json.loads(r["reasons"]) if r["reasons"] else []})
     return found
+
+
+def _violations_by_target(driver: neo4j.Driver, database: str, ids: list[str]) -> dict[str, int]:
+    """The concerned enterprises' violations found, counted by risk target (an unknown type counts as other)."""
+    records = driver.execute_query(VIOLATIONS, ids=ids, database_=database).records
+    targets, _ = target_table().classify(r["type"] for r in records)
+    counts: dict[str, int] = {}
+    for target, r in zip(targets, records, strict=True):
+        counts[target] = counts.get(target, 0) + r["n"]
+    return counts
+
+
+def _check_target(target: str | None) -> None:
+    if target is not None and target not in (*targets_in_force(), OTHER):
+        raise InvalidCase(f"target {target!r}: choose one of {', '.join((*targets_in_force(), OTHER))}")
 
 
 def _network_view(found: dict) -> dict:
@@ -198,6 +227,7 @@ def create_case(
     enterprise_id: str | None = None,
     network_id: int | None = None,
     kind: str | None = None,
+    target: str | None = None,
     assignee: str | None = None,
     notes: str | None = None,
     scope: Scope | None = None,
@@ -205,17 +235,21 @@ def create_case(
     """Open a case on one enterprise or one network (exactly one) and return it as :func:`read_case` does.
 
     ``kind`` defaults to the network's kind (the enterprise's network for an enterprise); an enterprise
-    in no scored network needs it. Raises :class:`CaseNotFound` for an unknown enterprise or network,
-    :class:`InvalidCase` for a bad combination.
+    in no scored network needs it. ``target`` defaults to the target most of the concerned enterprises'
+    violations belong to (``tax`` for an audit without any; none for anti-smuggling). Raises
+    :class:`CaseNotFound` for an unknown enterprise or network, :class:`InvalidCase` for a bad combination.
     """
     if (enterprise_id is None) == (network_id is None):
         raise InvalidCase("name exactly one of enterprise_id and network_id")
     if kind is not None and kind not in KINDS:
         raise InvalidCase(f"kind {kind!r}: choose one of {', '.join(KINDS)}")
+    _check_target(target)
     concerns, scores, network = _subject(driver, database, enterprise_id, network_id)
     kind = kind or (network or {}).get("kind")
     if kind is None:
         raise InvalidCase(f"enterprise {enterprise_id!r} is in no scored network: give the kind ({' or '.join(KINDS)})")
+    found = _violations_by_target(driver, database, concerns)
+    target = target or leading_target(found, "tax" if kind == "audit" else None)
     subject = "network" if network_id is not None else "enterprise"
     depth = _EVIDENCE_DEPTH[subject]
     now = _now()
@@ -224,15 +258,17 @@ def create_case(
         "subject": {"type": subject, "id": network_id if network_id is not None else enterprise_id},
         "network": network,
         "enterprises": scores,
+        "violations_by_target": found,
         "graph": {"depth": depth, **explore.neighbourhood(driver, database, concerns, depth, EVIDENCE_NODE_LIMIT)},
     }
-    changes = {"status": {"from": None, "to": "open"}, "kind": kind, "title": title}
+    changes = {"status": {"from": None, "to": "open"}, "kind": kind, "target": target, "title": title}
     if assignee:
         changes["assignee"] = {"from": None, "to": assignee}
     if notes:
         changes["note"] = notes
     params = {
         "kind": kind,
+        "target": target,
         "title": title,
         "assignee": assignee,
         "now": now,
@@ -322,20 +358,24 @@ def list_cases(
     assignee: str | None = None,
     limit: int = 50,
     districts: frozenset[str] | None = None,
+    target: str | None = None,
 ) -> list[dict]:
-    """Cases newest first, without notes, history or evidence; optionally only those concerning an
-    enterprise that lodged at one of ``districts``."""
+    """Cases newest first, without notes, history or evidence; optionally only those of risk ``target``, or
+    those concerning an enterprise that lodged at one of ``districts``."""
+    _check_target(target)
     scope = None if districts is None else sorted(districts)
     records = driver.execute_query(
-        LIST, status=status, assignee=assignee, limit=limit, districts=scope, database_=database
+        LIST, status=status, assignee=assignee, target=target, limit=limit, districts=scope, database_=database
     ).records
     seen = Scope(driver, database, districts)
     return [{**r["case"], "concerns": seen.ids(r["concerns"])} for r in records]
 
 
-def _changes(current: dict, status: str | None, assignee: str | None, outcome: str | None, case_id: str) -> dict:
+def _changes(
+    current: dict, status: str | None, assignee: str | None, outcome: str | None, target: str | None, case_id: str
+) -> dict:
     """What the request changes, after checking it against the case's current state."""
-    if current["status"] == "closed" and any(v is not None for v in (status, assignee, outcome)):
+    if current["status"] == "closed" and any(v is not None for v in (status, assignee, outcome, target)):
         raise IllegalTransition(
             f"case {case_id} is closed ({current['outcome']}): its {', '.join(_FINAL_FIELDS)} are final; "
             "notes can still be added, or open a new case"
@@ -356,6 +396,8 @@ def _changes(current: dict, status: str | None, assignee: str | None, outcome: s
         changes["outcome"] = {"from": None, "to": outcome}
     if assignee is not None and assignee != current["assignee"]:
         changes["assignee"] = {"from": current["assignee"], "to": assignee}
+    if target is not None and target != current["target"]:
+        changes["target"] = {"from": current["target"], "to": target}
     return changes
 
 
@@ -369,9 +411,11 @@ def update_case(
     assignee: str | None = None,
     outcome: str | None = None,
     note: str | None = None,
+    target: str | None = None,
     scope: Scope | None = None,
 ) -> dict:
-    """Move the status, reassign, close with an outcome and/or append a note; one history entry per call.
+    """Move the status, reassign, close with an outcome, set the risk target (what the investigation found
+    it is about) and/or append a note; one history entry per call.
 
     Raises :class:`CaseNotFound`, :class:`IllegalTransition` (a status the case cannot move to, a
     change to a closed case) or :class:`InvalidCase` (closing without an outcome, an outcome without
@@ -381,13 +425,14 @@ def update_case(
         raise InvalidCase(f"status {status!r}: choose one of {', '.join(STATUSES)}")
     if outcome is not None and outcome not in OUTCOMES:
         raise InvalidCase(f"outcome {outcome!r}: choose one of {', '.join(OUTCOMES)}")
+    _check_target(target)
 
     def update_tx(tx: neo4j.ManagedTransaction) -> None:
         now = _now()
         if tx.run(LOCK, id=case_id, now=now).single()["n"] == 0:
             raise CaseNotFound(f"no case {case_id!r}")
         current = tx.run(CURRENT, id=case_id).single().data()
-        changes = _changes(current, status, assignee, outcome, case_id)
+        changes = _changes(current, status, assignee, outcome, target, case_id)
         props = {k: v["to"] for k, v in changes.items()}
         if status == "closed":
             props["closed"] = now
@@ -397,7 +442,9 @@ def update_case(
             props["notes"] = json.dumps(notes)
             changes["note"] = note
         if not changes:
-            raise InvalidCase("nothing to change: send status, assignee, outcome or notes that differ from the case")
+            raise InvalidCase(
+                "nothing to change: send status, assignee, outcome, target or notes that differ from the case"
+            )
         history = json.loads(current["history"] or "[]")
         history.append(_entry(now, by, "updated", changes))
         props["history"] = json.dumps(history)

@@ -43,6 +43,7 @@ from graph.jurisdiction import Scope
 from graph.model import schema
 from graph.runs import shown, shown_run_and_snapshot
 from graph.scope import ENTERPRISE, KINDS, in_jurisdiction
+from graph.targets import leading_target
 
 __all__ = ["KINDS", "AUDIT_YEARS", "LeadsNeedAnalysis", "rank_leads"]
 
@@ -115,18 +116,13 @@ def _targets(encoded: object) -> dict[str, int]:
     return json.loads(encoded) if isinstance(encoded, str) else {}
 
 
-def _leading(targets: dict[str, int], default: str | None) -> str | None:
-    """The target most of the violations found belong to (ties: by name), else ``default``."""
-    return min(targets, key=lambda t: (-targets[t], t)) if targets else default
-
-
 def _stakes(figures: pd.DataFrame, target: str | None) -> pd.DataFrame:
     """Revenue at stake and expected value per importer with declarations in the period, best first; with
     ``target``, only importers whose lead has that target (an audit recovers duty: ``tax`` when none was found)."""
     found = figures[figures["declarations"].fillna(0) > 0].copy()
     encoded = found["violation_targets"] if "violation_targets" in found else pd.Series(None, index=found.index)
     found["targets"] = encoded.map(_targets)
-    found["target"] = found["targets"].map(lambda t: _leading(t, "tax"))
+    found["target"] = found["targets"].map(lambda t: leading_target(t, "tax"))
     if target is not None:
         found = found[found["target"] == target]
     shortfall = found["tax_at_stake"].fillna(0.0).clip(lower=0.0) if "tax_at_stake" in found else 0.0
@@ -231,7 +227,7 @@ def _network_lead(r, table: pd.DataFrame, period: tuple[str, str], scope: Scope)
         "kind": "anti-smuggling",
         "subject": "network",
         "name": f"network {r['id']} ({r['size']} firms)",
-        "target": _leading(targets, None),
+        "target": leading_target(targets, None),
         "score": r["score"],
         "figures": {
             "network_score": r["score"],

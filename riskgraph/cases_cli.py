@@ -22,23 +22,28 @@ cases_app = typer.Typer(help="Audit and anti-smuggling cases.", no_args_is_help=
 def cases_list(
     status: Annotated[str | None, typer.Option(help="open, investigating, referred or closed")] = None,
     assignee: Annotated[str | None, typer.Option(help="only cases assigned to this person")] = None,
+    target: Annotated[str | None, typer.Option(help="only cases of this risk target: tax, security, ipr ...")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="most cases shown")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
-    """Cases newest first: id, status, kind, assignee, title and the enterprises concerned."""
+    """Cases newest first: id, status, kind, risk target, assignee, title and the enterprises concerned."""
     from graph.connection import check, database
+    from graph.targets import OTHER, targets_in_force
     from investigate.cases import STATUSES, list_cases
 
     if status is not None and status not in STATUSES:
         raise UserError(f"--status {status!r}: choose one of {', '.join(STATUSES)}")
-    for case in list_cases(check(), database(), status, assignee, limit):
+    if target is not None and target not in (*targets_in_force(), OTHER):
+        raise UserError(f"--target {target!r}: choose one of {', '.join((*targets_in_force(), OTHER))}")
+    for case in list_cases(check(), database(), status, assignee, limit, target=target):
         if as_json:
             print(json.dumps(case, ensure_ascii=False))
             continue
         concerns = ", ".join(case["concerns"][:3]) + (" ..." if len(case["concerns"]) > 3 else "")
         outcome = f" ({case['outcome']})" if case["outcome"] else ""
         print(
-            f"{case['id']}  {case['status'] + outcome:<28} {case['kind']:<15} {case['assignee'] or '-':<12} "
+            f"{case['id']}  {case['status'] + outcome:<28} {case['kind']:<15} {case.get('target') or '-':<9} "
+            f"{case['assignee'] or '-':<12} "
             f"{case['title']}  [{concerns}]"
         )
 

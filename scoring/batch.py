@@ -142,8 +142,8 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         hits = [[]] * n
     decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))
     known = [i in state.enterprises for i in cols["importer_id"]]
-    scorer.revise_new_firms(decisions, cols["office"], probabilities, known)
-    scorer.score_targets(decisions, matrix, probabilities, risks)
+    revised = scorer.revise_new_firms(decisions, cols["office"], probabilities, known)
+    scorer.score_targets(decisions, matrix, probabilities, risks, revised)
     shown = (*CATEGORICAL, *IDENTITY, *state.extra_numeric, *state.extra_categorical)
     if len(scorer.lookouts):
         parties = frame[[c for c in dict.fromkeys(KEY_FIELDS) if c in frame.columns]].to_dict("records")

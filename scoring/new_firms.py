@@ -36,7 +36,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from graph.reference import department_code, jurisdiction
 from scoring.rules import RuleError, owners
 
-__all__ = ["BUILT_IN", "POLICY_ID", "party_tie", "NewFirmPolicy", "NewFirmPolicies", "parse_policy", "revise_new_firm"]
+__all__ = [
+    "BUILT_IN",
+    "POLICY_ID",
+    "party_tie",
+    "NewFirmPolicy",
+    "NewFirmPolicies",
+    "NewFirmTerms",
+    "parse_policy",
+    "revise_new_firm",
+]
 
 #: the id a policy change carries in the pending changes (one policy per owner)
 POLICY_ID = "new-firms"
@@ -116,6 +125,26 @@ class NewFirmPolicies:
         return self.stored.get(top, BUILT_IN) if top else BUILT_IN
 
 
+@dataclass(frozen=True)
+class NewFirmTerms:
+    """How the policy re-decided one new firm's declaration, so that its per-target scores follow suit: the
+    model's probabilities shrink by ``scale`` (what the cap took from the overall one) and stay under ``cap``;
+    the intermediaries' links weigh ``others`` and the importer's own tie ``tie`` at ``link_weight``."""
+
+    scale: float
+    cap: float | None
+    others: float
+    tie: float
+    link_weight: float
+
+    def target_score(self, p: float, rule_weights: list[float], combine) -> tuple[float, float]:
+        """(score, probability) of one target, combined as the overall score of the declaration was."""
+        p *= self.scale
+        if self.cap is not None:
+            p = min(p, self.cap)
+        return combine(p, [*rule_weights, self.others], self.tie, self.link_weight), p
+
+
 def party_tie(links: list[dict]) -> float:
     """How strongly the importer's own identifiers (phone, address, representative, name) tie it to tainted
     firms: a noisy-OR of those links' strengths. Intermediaries (seller, broker, consignment) serve honest
@@ -130,7 +159,7 @@ def party_tie(links: list[dict]) -> float:
 
 def revise_new_firm(
     decision, policy: NewFirmPolicy, cap: float | None, p: float, *, network_weight: float, levels, combine, channels
-) -> None:
+) -> NewFirmTerms:
     """Re-decide the declaration of an importer the graph does not know, under ``policy``.
 
     ``p`` is the model's probability; ``network_weight`` what the intermediaries' links weigh (as for a firm
@@ -138,16 +167,18 @@ def revise_new_firm(
     scorer's formula and channels (passed in: scoring imports this module, not the other way). Rule hits
     keep their weights; a random selection stays one. Link evidence below the policy's bar raises the score
     but not to physical inspection: that takes the tie (:func:`party_tie`) at ``inspect_from``, or the model
-    and rules alone.
+    and rules alone. Returns the terms the declaration's per-target scores are to be revised by.
     """
     links = decision.links
-    if cap is not None:  # what the model read into the missing history, links or not
-        p = min(p, cap)
+    scale = 1.0
+    if cap is not None and p > cap:  # what the model read into the missing history, links or not
+        scale, p = cap / p, cap
     weights = [r["weight"] for r in decision.reasons if r["kind"] == "rule"]
     tie = party_tie(links)
     # the intermediaries' links weigh as for any firm: they serve honest newcomers as much as shells
     others = 1.0 - math.prod(1.0 - x["strength"] for x in links if x["identifier"] not in PARTY_KINDS)
-    decision.score = combine(p, [*weights, network_weight * others], tie, policy.link_weight)
+    terms = NewFirmTerms(scale, cap, network_weight * others, tie, policy.link_weight)
+    decision.score = combine(p, [*weights, terms.others], tie, policy.link_weight)
     decision.probability = round(p, 4)
     medium, high = levels
     decision.level = "high" if decision.score >= high else "medium" if decision.score >= medium else "low"
@@ -174,3 +205,4 @@ def revise_new_firm(
         at if inspect else len(decision.reasons),
         {"kind": "new_firm", "policy": policy.owner, "version": policy.version, "tie": round(tie, 3), "detail": detail},
     )
+    return terms

@@ -30,7 +30,7 @@ from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.inspection import Routing
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
-from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, revise_new_firm
+from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, NewFirmTerms, revise_new_firm
 from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rules import Rule, RuleView, compile_rule
@@ -54,6 +54,8 @@ CHANNELS = {"low": "fast release", "medium": "document check", "high": "physical
 _TOP_CONTRIBUTIONS = 3
 #: reasons that decide the channel whatever the score, kept before the model's contributions
 _FIRST = ("random", "intel", "watchlist", "operation", "new_firm")
+#: the reasons every target's score shares (``Scorer.score_targets``)
+_NETWORK_EVIDENCE = frozenset({"link", "network"})
 
 
 @dataclass
@@ -374,15 +376,18 @@ class Scorer:
     def set_new_firm_policies(self, policies: list[NewFirmPolicy]) -> None:
         self.new_firms = NewFirmPolicies(self.config.new_firm_rate, {p.owner: p for p in policies})
 
-    def revise_new_firms(self, decisions: list[Decision], offices, probabilities, known) -> None:
+    def revise_new_firms(self, decisions: list[Decision], offices, probabilities, known) -> dict[int, NewFirmTerms]:
         """Re-decide the declarations of importers the graph does not know (``known[i]`` false) under the
-        new-firm policy of their office (``scoring.new_firms``); before targets, lookouts and explanations."""
+        new-firm policy of their office (``scoring.new_firms``); before targets, lookouts and explanations.
+        Returns, by position, the terms :meth:`score_targets` revises those declarations' target scores by."""
+        revised = {}
         for i in [i for i, k in enumerate(known) if not k]:
             policy, cap = self.new_firms.for_office(offices[i])
-            revise_new_firm(
+            revised[i] = revise_new_firm(
                 decisions[i], policy, cap, float(probabilities[i]), network_weight=self.config.network_weight,
                 levels=self.config.levels_for(offices[i]), combine=combine, channels=CHANNELS,
             )  # fmt: skip
+        return revised
 
     def set_operations(self, operations: OperationBook) -> None:
         self.operations = operations
@@ -431,8 +436,8 @@ class Scorer:
             for d, p in zip(prepared, probabilities, strict=True)
         ]
         offices, known = [d["office"] for d in prepared], [d["importer_id"] in self.state.enterprises for d in prepared]
-        self.revise_new_firms(decisions, offices, probabilities, known)
-        self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared])
+        revised = self.revise_new_firms(decisions, offices, probabilities, known)
+        self.score_targets(decisions, matrix, probabilities, [d["network_risk"] for d in prepared], revised)
         if len(self.lookouts):
             for raw, d, decision in zip(raws, prepared, decisions, strict=True):
                 self.apply_lookouts(decision, declaration_keys(raw, memoised), d["date"])
@@ -460,30 +465,61 @@ class Scorer:
             self.capacity.assign_officers(decisions, prepared)
 
     def score_targets(
-        self, decisions: list[Decision], matrix: np.ndarray, probabilities, network_risks: list[float]
+        self,
+        decisions: list[Decision],
+        matrix: np.ndarray,
+        probabilities,
+        network_risks: list[float],
+        new_firms: dict[int, NewFirmTerms] | None = None,
     ) -> None:
         """Each decision's score per risk target: the target's probability, the rules aimed at it that hit,
         and the same network evidence, combined as the overall score is; the leading target scores highest
-        (the first in the targets' order on a tie). Call before the model's contributions join the reasons."""
+        (the first in the targets' order on a tie). A new firm's (``new_firms``, by position: what
+        :meth:`revise_new_firms` returned) are capped and weighed as its overall score was. Call before the
+        model's contributions join the reasons."""
         if self.targets is None or not decisions:
             return
         predicted = self.targets.predict(matrix, np.asarray(probabilities, dtype=float))
+        names = list(predicted)
         per_target = {name: p.tolist() for name, p in predicted.items()}  # plain floats: one pass per decision
         w_net = self.config.network_weight
-        for i, (decision, risk) in enumerate(zip(decisions, network_risks, strict=True)):
-            network, rules = [], {}
-            for r in decision.reasons:  # the reasons are read once, not once per target
-                if r["kind"] == "rule":
-                    rules.setdefault(r["target"], []).append(r)
-                elif r["kind"] in ("link", "network"):
-                    network.append(r)
-            scores = {}
-            for name, p in per_target.items():
-                aimed = rules.get(name, [])
-                score = combine(p[i], [r["weight"] for r in aimed], risk, w_net)
-                scores[name] = {"score": score, "probability": round(p[i], 4), "reasons": [*aimed, *network]}
-            decision.targets = scores
-            decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
+        # most decisions hit no rule and are no new firm's: their target scores are combine(p, [], risk, w_net),
+        # computed for whole columns at once (the same operations, so the same floats)
+        kept = 1.0 - w_net * np.clip(np.asarray(network_risks, dtype=float), 0.0, 1.0)
+        plain = {n: [round(x, 2) for x in (100.0 * (1.0 - (1.0 - p) * kept)).tolist()] for n, p in predicted.items()}
+        shown = {n: [round(x, 4) for x in p] for n, p in per_target.items()}
+        leading = np.argmax(np.array([plain[n] for n in names]), axis=0).tolist() if names else []
+        for i, decision in enumerate(decisions):
+            terms = new_firms.get(i) if new_firms else None
+            if terms is None and not any(r["kind"] == "rule" for r in decision.reasons):
+                network = [r for r in decision.reasons if r["kind"] in _NETWORK_EVIDENCE]  # one list, read only
+                decision.targets = {
+                    n: {"score": plain[n][i], "probability": shown[n][i], "reasons": network} for n in names
+                }
+                decision.leading_target = names[leading[i]] if names else None
+            else:
+                self._target_scores(decision, [(n, per_target[n][i]) for n in names], network_risks[i], terms)
+
+    def _target_scores(
+        self, decision: Decision, probabilities: list[tuple[str, float]], risk: float, terms: NewFirmTerms | None
+    ) -> None:
+        """One decision's target scores with the rules aimed at each target and the network evidence."""
+        network, rules = [], {}
+        for r in decision.reasons:  # the reasons are read once, not once per target
+            if r["kind"] == "rule":
+                rules.setdefault(r["target"], []).append(r)
+            elif r["kind"] in _NETWORK_EVIDENCE:
+                network.append(r)
+        scores = {}
+        for name, p in probabilities:
+            aimed = rules.get(name, [])
+            if terms is None:
+                score, probability = combine(p, [r["weight"] for r in aimed], risk, self.config.network_weight), p
+            else:
+                score, probability = terms.target_score(p, [r["weight"] for r in aimed], combine)
+            scores[name] = {"score": score, "probability": round(probability, 4), "reasons": [*aimed, *network]}
+        decision.targets = scores
+        decision.leading_target = max(scores, key=lambda t: scores[t]["score"]) if scores else None
 
     def rule_hits(self, d: dict) -> list[Rule]:
         """The enabled rules a prepared declaration (or the fields :func:`rule_view` reads) hits, in order."""

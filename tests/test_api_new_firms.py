@@ -146,11 +146,12 @@ def test_ring_firms_first_declarations_go_to_physical_inspection(setup):
     tied, untied = _batch(server, groups["ring"]), _batch(server, _without_party(groups["ring"]))
     assert _physical(tied) >= 0.5, [(_strongest(d), d["channel"]) for d in tied]
     assert _physical(tied) - _physical(untied) >= 0.4
-    for decision in tied:  # the policy's bar decides: every firm tied at 0.3 or more is inspected
-        if _strongest(decision) >= 0.3:
+    assert any(_policy(d)["tie"] >= 0.5 for d in tied)
+    for decision in tied:  # the policy's bar decides: every firm whose tie reaches inspect_from (0.5) is inspected
+        if _policy(decision)["tie"] >= 0.5:
             assert (
                 decision["channel"] == PHYSICAL and decision["reasons"][int(decision["random"])]["kind"] == "new_firm"
-            )
+            ), (decision["links"], _policy(decision))
     estimate = server.client.get("/v1/rules/new-firms").json()["estimate"]
     for decision in untied:  # no party fields: no tie, and the probability at new firms' rate at most
         assert _policy(decision)["tie"] == 0 and decision["probability"] <= estimate
@@ -207,6 +208,13 @@ def test_the_policy_changes_the_channel_only_once_another_person_approves_it(set
         after = server.client.post("/v1/score", json=row).json()
     assert after["channel"] != PHYSICAL and after["score"] < before["score"]
     assert (_policy(after)["policy"], _policy(after)["version"]) == (owner, 1)
+    # the targets' scores follow the policy as the overall one does: capped, the links weighed at 0.3
+    assert any(t["probability"] > 0.01 for t in before["targets"].values()), before["targets"]
+    assert after["targets"] and all(t["probability"] <= 0.01 for t in after["targets"].values()), after["targets"]
+    for name, target in after["targets"].items():
+        assert target["score"] <= before["targets"][name]["score"], name
+        if target["probability"] <= after["probability"]:  # its rules are among the overall score's
+            assert target["score"] <= after["score"], (name, target, after["score"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -199,6 +199,40 @@ def test_list_filters_by_status_and_assignee_over_http_and_the_command_line(serv
     assert refused.returncode == 1 and "choose one of open" in refused.stderr
 
 
+def test_cases_carry_a_risk_target_and_are_filtered_by_it_over_http_and_the_command_line(server, rg_env):
+    # SHELL1's one violation is an under-valuation (tax); SHELL3 and HONEST1 have none
+    found = _open(server, enterprise_id="SHELL1", kind="anti-smuggling", title="what SHELL1 was caught for")
+    assert found["target"] == "tax" and found["evidence"]["violations_by_target"] == {"tax": 1}
+    assert found["history"][0]["changes"]["target"] == "tax"
+    audit = _open(server, enterprise_id="HONEST1", kind="audit", title="an audit recovers duty")
+    assert audit["target"] == "tax" and audit["evidence"]["violations_by_target"] == {}
+    unknown = _open(server, enterprise_id="SHELL3", kind="anti-smuggling", title="nothing found yet")
+    assert unknown["target"] is None
+    given = _open(server, enterprise_id="SHELL2", kind="anti-smuggling", target="drugs", title="a tip-off")
+    assert given["target"] == "drugs" and server.client.get(f"/v1/cases/{given['id']}").json()["target"] == "drugs"
+
+    moved = _patch(server, unknown["id"], target="security")
+    assert moved.status_code == 200 and moved.json()["target"] == "security", moved.text
+    assert moved.json()["history"][-1]["changes"]["target"] == {"from": None, "to": "security"}
+    _error(_patch(server, unknown["id"], target="security"), 422, "invalid_request", "nothing to change")
+    _error(_patch(server, unknown["id"], target="weather"), 422, "invalid_request", "choose one of tax")
+    refused = server.client.post("/v1/cases", json={"title": "x", "enterprise_id": "SHELL2", "target": "weather"})
+    _error(refused, 422, "invalid_request", "target 'weather'")
+    _error(server.client.get("/v1/cases", params={"target": "weather"}), 422, "unknown_target", "weather")
+
+    for target, case in (("drugs", given), ("security", unknown), ("tax", found)):
+        listed = server.client.get("/v1/cases", params={"target": target, "limit": 500}).json()["items"]
+        assert case["id"] in [c["id"] for c in listed] and {c["target"] for c in listed} == {target}
+    env = {**rg_env, "RISKGRAPH_HOME": str(server.home)}
+    lines = run_cli(env, "cases", "list", "--target", "drugs", "--json").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == server.client.get("/v1/cases", params={"target": "drugs"}).json()[
+        "items"
+    ]
+    assert given["id"] in run_cli(env, "cases", "list", "--target", "drugs").stdout
+    refused = run_cli(env, "cases", "list", "--target", "weather", check=False)
+    assert refused.returncode == 1 and "choose one of tax" in refused.stderr
+
+
 def test_refused_requests_answer_in_the_error_shape_and_change_nothing(server):
     before = server.client.get("/v1/cases", params={"limit": 500}).json()["count"]
     _error(server.client.get("/v1/cases/CASE-1999-000001"), 404, "not_found", "CASE-1999-000001")

@@ -108,7 +108,8 @@ def test_a_seizure_raises_an_alert_for_the_firm_that_used_the_container_after_th
     assert opened.status_code == 201, opened.text
     case = opened.json()["case_id"]
     assert opened.json()["status"] == "case" and opened.headers["Location"] == f"/v1/cases/{case}"
-    assert shanghai.get(f"/v1/cases/{case}").json()["concerns"] == ["HONEST1"]
+    opened_case = shanghai.get(f"/v1/cases/{case}").json()
+    assert opened_case["concerns"] == ["HONEST1"] and opened_case["target"] == "drugs"  # the seizure's target
     assert shanghai.post(f"/v1/alerts/{alert['id']}/case", json={}).json()["case_id"] == case  # one case
 
     wider = json.loads(

@@ -165,6 +165,7 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     _wait(page, f"location.hash === '#/cases/{case_id}' && document.getElementById('chart').dataset.settled")
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["status"] == "open" and case["network_id"] == ring and case["moves"] == ["investigating", "closed"]
+    assert page.evaluate("document.getElementById('case-target').textContent") == case["target"] == "tax"
     assert _rows(page, "evidence-enterprises") == len(case["evidence"]["enterprises"]) == network["size"]
     moves = page.evaluate(
         "Array.from(document.querySelectorAll('#moves button[data-status]')).map(b => b.dataset.status)"
@@ -207,6 +208,14 @@ def test_investigator_works_a_network_from_search_to_a_closed_case(explore_serve
     _wait(page, "document.querySelectorAll('#cases tbody tr').length > 0")
     listed = page.evaluate("Array.from(document.querySelectorAll('#cases tbody tr')).map(r => r.cells[0].innerText)")
     assert case_id in listed and len(listed) == api.get("/v1/cases", params={"status": "closed"}).json()["count"]
+
+    # The case's risk target (its network's violations: SHELL1's under-valuation), shown and filtered by.
+    assert closed["target"] == "tax" and closed["evidence"]["violations_by_target"] == {"tax": 1}
+    _go(page, "#/cases?target=tax")
+    _wait(page, "document.getElementById('filter-target').value === 'tax' && document.querySelector('#cases tbody tr')")
+    targets = page.evaluate("Array.from(document.querySelectorAll('#cases tbody tr')).map(r => r.cells[4].innerText)")
+    assert targets and set(targets) == {"tax"}
+    assert len(targets) == api.get("/v1/cases", params={"target": "tax"}).json()["count"]
 
 
 def test_leads_sort_and_export_with_the_key(explore_server, page, tmp_path):

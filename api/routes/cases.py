@@ -21,6 +21,7 @@ from api.deps import GraphDep, LiveScorerDep
 from api.errors import ApiError
 from api.json_body import StrictJSONRoute
 from api.models import CasePublic, CasesPublic
+from graph.targets import OTHER, targets_in_force
 from investigate import cases, explore
 from scoring.violator_journal import ViolatorEvent
 
@@ -32,6 +33,8 @@ Status = Literal[cases.STATUSES]
 Outcome = Literal[cases.OUTCOMES]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")]
+#: a risk target's name (which ones are in force is the targets table's, checked by ``investigate.cases``)
+Target = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="tax, security, ipr, drugs, other or own")]
 
 
 class CaseCreate(BaseModel):
@@ -40,6 +43,9 @@ class CaseCreate(BaseModel):
     enterprise_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     network_id: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     kind: Kind | None = Field(None, description="defaults to the network's kind")
+    target: Target | None = Field(
+        None, description="risk target; defaults to the one most of the enterprises' violations belong to"
+    )
     title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
     assignee: Name | None = None
     notes: Text | None = None
@@ -57,6 +63,7 @@ class CaseUpdate(BaseModel):
     status: Status | None = None
     assignee: Name | None = None
     outcome: Outcome | None = Field(None, description="required when closing, only then")
+    target: Target | None = Field(None, description="the risk target the investigation found the case is about")
     notes: Text | None = Field(None, description="appended to the case's notes with author and time")
 
 
@@ -99,6 +106,7 @@ def create_case(
         enterprise_id=body.enterprise_id,
         network_id=body.network_id,
         kind=body.kind,
+        target=body.target,
         assignee=assignee,
         notes=body.notes,
         scope=scope,
@@ -114,8 +122,13 @@ def read_cases(
     status: Status | None = None,
     assignee: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    target: Annotated[
+        str | None, Query(min_length=2, max_length=32, description="only cases of this risk target")
+    ] = None,
 ) -> dict:
-    items = cases.list_cases(*graph, status, assignee, limit, districts_of(request))
+    if target is not None and target not in (*targets_in_force(), OTHER):
+        raise ApiError(422, "unknown_target", f"no risk target {target!r}: {', '.join((*targets_in_force(), OTHER))}")
+    items = cases.list_cases(*graph, status, assignee, limit, districts_of(request), target=target)
     return {"items": items, "count": len(items)}
 
 
@@ -140,6 +153,7 @@ def update_case(
         assignee=body.assignee,
         outcome=body.outcome,
         note=body.notes,
+        target=body.target,
     )
     if body.outcome in cases.CONFIRMED_OUTCOMES and case["status"] == "closed":  # every concerned firm, in or out
         day = str(case.get("closed") or date.today())[:10]

@@ -39,7 +39,7 @@ _SHARE = {
     "misclassification": 0.006,
     "origin_laundering": 0.005,
     "split_shipment": 0.004,
-    "drug_route": 0.0015,
+    "drug_route": 0.003,
     "ipr_counterfeit": 0.003,
     "dual_use": 0.003,
 }
@@ -57,6 +57,10 @@ _LAUNDER = {  # product -> (countries under anti-dumping duty it really comes fr
     "phenol": (("KR", "US", "JP"), ("MY", "SG")),
 }
 _LAUNDER_PORT = {"MY": "MYPKG", "VN": "VNSGN", "TH": "THLCH", "SG": "SGSIN"}
+# the grave schemes (drugs, IPR, dual-use) run a few months each and start on any day up to November, so
+# that, as in a real year, some are still running in its last months (a model validated on the newest
+# inspections sees them too)
+_LAST_START = 330
 
 
 @dataclass
@@ -337,7 +341,7 @@ def _drug_routes(ctx, rng, a, n, scale, truth) -> dict:
         ring = f"DRUG-{r + 1:03d}"
         road = r % 2 == 1
         k = int(rng.integers(2, 5))
-        start = int(rng.integers(0, 250))
+        start = int(rng.integers(0, _LAST_START))
         city = _CITY["Ruili"] if road else _CITY[("Shanghai", "Qingdao", "Guangzhou", "Xiamen", "Tianjin")[r % 5]]
         shared = a.new_phones(rng, np.array([city]), mobile_share=1.0)[0]
         own = a.new_phones(rng, np.full(k, city), 0.8)
@@ -390,7 +394,7 @@ def _ipr_routes(ctx, rng, a, n, scale, truth) -> dict:
     for r in range(n_ipr):
         ring = f"IPR-{r + 1:03d}"
         k = int(rng.integers(2, 5))
-        start = int(rng.integers(0, 220))
+        start = int(rng.integers(0, _LAST_START))
         city = _CITY[("Guangzhou", "Shenzhen", "Xiamen", "Shanghai")[r % 4]]
         young = rng.random(k) < 0.7
         firms = a.new_enterprises(
@@ -461,7 +465,7 @@ def plant_dual_use(ctx: Context, batch: dict, n: int, truth: Truth, spoiled: np.
     planted = []
     for r in range(n_nets):
         ring = f"DUALUSE-{r + 1:03d}"
-        start = int(rng.integers(0, 220))
+        start = int(rng.integers(0, _LAST_START))
         window = candidates & (batch["day"] >= start) & (batch["day"] <= start + 140)
         pool = np.flatnonzero(window)
         m = min(len(pool), max(3, int(rng.poisson(rows_per))))

@@ -7,11 +7,17 @@ import {nodePanel} from "./common.js";
 
 const STATUSES = ["open", "investigating", "referred", "closed"];
 const OUTCOMES = ["confirmed", "no_violation", "insufficient_evidence"];
+// the built-in risk targets (an administration's own are reached with ?target= in the address)
+const TARGETS = ["tax", "security", "ipr", "drugs", "other"];
+const TARGET_NAME = /^[a-z][a-z0-9_]{1,31}$/;
 
 export async function renderQueue(view, params, query) {
   const status = el("select", {id: "filter-status"}, ["", ...STATUSES].map((s) =>
     el("option", {value: s, selected: query.get("status") === s}, s || "any status")));
   const assignee = el("input", {id: "filter-assignee", value: query.get("assignee") || "", placeholder: "assignee"});
+  const asked = TARGET_NAME.test(query.get("target") || "") ? query.get("target") : "";
+  const target = el("select", {id: "filter-target"}, ["", ...new Set([...TARGETS, asked].filter(Boolean))].map((t) =>
+    el("option", {value: t, selected: asked === t}, t || "any target")));
   const body = el("div", {id: "cases-box"}, "loading…");
   view.append(el("div", {class: "page"}, el("h2", {}, "Cases, newest first"),
     el("form", {class: "filters", onsubmit: (event) => {
@@ -19,11 +25,14 @@ export async function renderQueue(view, params, query) {
       const next = new URLSearchParams();
       if (status.value) next.set("status", status.value);
       if (assignee.value.trim()) next.set("assignee", assignee.value.trim());
+      if (target.value) next.set("target", target.value);
       location.hash = "#/cases" + (next.toString() ? "?" + next : "");
-    }}, el("label", {}, "status", status), el("label", {}, "assignee", assignee), el("button", {}, "Apply")), body));
+    }}, el("label", {}, "status", status), el("label", {}, "assignee", assignee), el("label", {}, "risk target", target),
+    el("button", {}, "Apply")), body));
   const api = new URLSearchParams({limit: "500"});
   if (query.get("status")) api.set("status", query.get("status"));
   if (query.get("assignee")) api.set("assignee", query.get("assignee"));
+  if (asked) api.set("target", asked);
   try {
     const found = await getJSON("/v1/cases?" + api);
     const counts = STATUSES.map((s) => el("span", {dataset: {status: s}}, s + " " + found.items.filter((c) => c.status === s).length));
@@ -32,6 +41,7 @@ export async function renderQueue(view, params, query) {
       {title: "status", value: (c) => c.status},
       {title: "outcome", value: (c) => c.outcome},
       {title: "kind", value: (c) => c.kind},
+      {title: "target", value: (c) => c.target},
       {title: "assignee", value: (c) => c.assignee},
       {title: "title", value: (c) => c.title},
       {title: "enterprises", value: (c) => c.concerns.length, numeric: true},
@@ -88,6 +98,7 @@ export async function renderCase(view, params) {
     side.replaceChildren(
       el("h2", {}, c.id), el("p", {}, show(c.title)),
       facts([["status", el("strong", {id: "case-status"}, c.status)], ["outcome", c.outcome], ["kind", c.kind],
+             ["risk target", el("span", {id: "case-target"}, show(c.target))],
              ["assignee", c.assignee], ["on", c.network_id !== null && c.network_id !== undefined
                ? link(networkHref(c.network_id), "network " + c.network_id)
                : (c.enterprise_id ? link(enterpriseHref(c.enterprise_id), c.enterprise_id) : null)],
@@ -116,6 +127,8 @@ export async function renderCase(view, params) {
     evidence.replaceChildren(
       ev.network ? el("p", {}, "Network " + ev.network.id + ": score " + scorePct(ev.network.score) + ", " + show(ev.network.kind) +
                       ", " + show(ev.network.size) + " firms") : "",
+      ev.violations_by_target ? el("p", {id: "evidence-targets"}, "Violations found, by risk target: " +
+        (Object.entries(ev.violations_by_target).map(([t, n]) => t + " " + n).join(", ") || "none")) : "",
       el("h3", {}, "Scores when opened"),
       table([
         {title: "enterprise", value: (e) => e.id, cell: (e) => e.id ? link(enterpriseHref(e.id), e.id) : "outside jurisdiction"},
