@@ -2,12 +2,12 @@
 
 The graph goes through Neo4j's own ``neo4j-admin database dump``/``load`` (the jars of the local
 server, run while it is stopped: a dump of a running embedded store is not offered by Community);
-the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes,
-the decision log and the capacity's day use with the rosters (through SQLite's backup API, so a running API's
-writes are not torn), models, analysis and scoring snapshots, the audit log, the loaded office hierarchy
-(jurisdictions are read from it), exchange rates, the risk targets table, the journal of confirmed violators, the watchlists and the
-lookouts published from the graph (intelligence records and alerts are in the graph's dump; a record changed
-between the copy of the files and the dump is in the dump only, and the next intelligence change publishes it).
+the state under ``$RISKGRAPH_HOME`` is copied beside it: API keys, rules and pending rule changes, the decision log
+and the capacity's day use with the rosters (through SQLite's backup API, so a running API's writes are not torn),
+models, analysis and scoring snapshots, the audit log, the loaded office hierarchy (jurisdictions are read from
+it), exchange rates, the risk targets table, the journal of confirmed violators, the watchlists and the lookouts
+published from the graph (intelligence records and alerts are in the graph's dump; a record changed between the
+copy of the files and the dump is in the dump only, and the next intelligence change publishes it).
 The local Neo4j password is not in a backup: a restored home keeps (or generates) its own. The local Neo4j is
 running again afterwards if it was before. Folders are created private (0700) like the home they come from.
 
