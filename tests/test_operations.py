@@ -216,7 +216,11 @@ def test_the_cli_proposes_lists_and_shows_operations(served, trained):
     folder.mkdir()
     (folder / "bad.yaml").write_text(json.dumps({**OPERATION, "owner": "SC-NOWHERE"}))
     refused = run_cli(env, "operations", "add", str(folder / "bad.yaml"), "--by", "analyst li", check=False)
-    assert refused.returncode == 1 and "owner" in refused.stderr and "is not the department, a sub-centre or a district" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "owner" in refused.stderr
+        and "is not the department, a sub-centre or a district" in refused.stderr
+    )
     (folder / "op.yaml").write_text(json.dumps({**OPERATION, "name": "from the command line", "inspection_rate": 0.1}))
     proposed = run_cli(env, "operations", "add", str(folder / "op.yaml"), "--by", "analyst li")
     change = re.search(r"proposed change (chg-\w+)", proposed.stderr).group(1)
