@@ -129,7 +129,7 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     three floors of the same building, the same building (each weighed by the frequency of the room or
     building: a business centre says little). Representatives: one person name in any order and form
     (``identity_keys.person_name_keys``), weighed by its tokens' frequency. Phones: identical, weighed by
-    frequency.
+    frequency; a phoenix keeps its phone one time in two.
     """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -173,7 +173,16 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
         out.append(cl.CustomComparison([*levels, cll.ElseLevel()], output_column_name="address"))
         fields.append("address")
     if _shared(frame, "phone"):
-        out.append(cl.ExactMatch("phone").configure(term_frequency_adjustments=True))
+        # Not trained either: a phoenix keeps its phone only sometimes, and EM, on a year whose few phoenixes had
+        # all kept theirs, learnt a new phone as proof of another firm (a weight of -50: never linked). m is set.
+        levels = [
+            cll.NullLevel("phone"),
+            cll.ExactMatchLevel("phone").configure(
+                tf_adjustment_column="phone", m_probability=0.5, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(m_probability=0.5, fix_m_probability=True),
+        ]
+        out.append(cl.CustomComparison(levels, output_column_name="phone"))
         fields.append("phone")
     if _shared(frame, "rep_key"):
         out.append(cl.ExactMatch("rep_key").configure(term_frequency_adjustments=True))
