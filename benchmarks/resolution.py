@@ -117,7 +117,8 @@ def generated_year(declarations: int, seed: int) -> tuple[pd.DataFrame, set[tupl
     raw = rows[[f"importer_{c}" for c in ("id", "name", "address", "phone", "legal_rep", "registered")]]
     frame = _keyed(raw.set_axis(["id", "name", "address", "phone", "legal_rep", "registered"], axis=1))
     phoenix = pd.read_csv(folder / "truth" / "phoenix.csv", dtype=str)
-    truth = {tuple(sorted(pair)) for pair in zip(phoenix["old_id"], phoenix["new_id"], strict=True)}
+    present = set(frame["id"])  # a phoenix started in the year's last days may have lodged nothing yet
+    truth = {tuple(sorted(p)) for p in zip(phoenix["old_id"], phoenix["new_id"], strict=True) if set(p) <= present}
     look = pd.read_csv(folder / "truth" / "lookalikes.csv", dtype=str)
     rings = pd.read_csv(folder / "truth" / "rings.csv", dtype=str)
     kinds = dict(zip(look["entity_id"], look["kind"], strict=False)) | dict.fromkeys(rings["enterprise_id"], "ring")
