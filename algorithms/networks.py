@@ -417,7 +417,9 @@ def enterprise_risk(table: pd.DataFrame, networks: list[dict]) -> pd.DataFrame:
         if category[pos] in ("C", "D"):
             fw = 0.3 if category[pos] == "D" else 0.15
             reasons.append(("credit_category", fw, 1.0, f"credit category {category[pos]}"))
-        risks.append(1.0 - math.prod(1.0 - weight * v for _, weight, v, _ in reasons))
+        # to 12 decimals: firms with equal evidence (two members of one network) then rank by id, not by the last
+        # bits of sums taken in parallel
+        risks.append(round(1.0 - math.prod(1.0 - weight * v for _, weight, v, _ in reasons), 12))
         reasons.sort(key=lambda r: -r[1] * r[2])
         all_reasons.append([{"signal": sig, "strength": round(float(v), 4), "detail": d} for sig, _, v, d in reasons])
     return pd.DataFrame({"risk": risks, "reasons": all_reasons}, index=table.index)

@@ -280,11 +280,16 @@ def enterprise_edges(
     w = ident_w[pairs["g"].to_numpy()] * factors[k]
 
     # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once. Grouped
-    # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair.
+    # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair; within a key by weight,
+    # so the sums do not depend on the order the links came in (two readings of one graph give equal weights).
     n_kinds = len(kind_names)
-    per_kind, inverse = np.unique((a * n_ent + b) * n_kinds + k, return_inverse=True)
-    kind_weight = np.bincount(inverse, weights=w)
-    kind_count = np.bincount(inverse)
+    key = (a * n_ent + b) * n_kinds + k
+    order = np.lexsort((w, key))
+    key, w = key[order], w[order]
+    firsts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    per_kind = key[firsts]
+    kind_weight = np.add.reduceat(w, firsts)
+    kind_count = np.diff(np.r_[firsts, len(key)])
     pair = per_kind // n_kinds
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     pair = pair[starts]

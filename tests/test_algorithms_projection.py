@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -156,3 +157,17 @@ def test_the_edge_arrays_are_the_graphs_edges_and_propagation_reads_them_alike()
         pd.testing.assert_frame_equal(given, propagated_risk(g, violators, exact_max_violators=1))
     with pytest.raises(ValueError, match="edge_list has 1 edges"):
         propagated_risk(g, {"a"}, edge_list=edges.ends[:1])
+
+
+def test_edge_weights_do_not_depend_on_the_order_of_the_links():
+    """Two readings of one graph come back in other orders; their weights must be equal to the last bit, or ties in
+    risk fall another way."""
+    rng = np.random.default_rng(3)
+    links = _links(
+        [(f"e{rng.integers(40)}", str(rng.choice(["phone", "address", "seller"])), f"x{rng.integers(25)}")
+         for _ in range(400)]
+    )  # fmt: skip
+    first = enterprise_edges(links)
+    for seed in range(5):
+        again = enterprise_edges(links.sample(frac=1.0, random_state=seed))
+        assert again.ends.tolist() == first.ends.tolist() and again.weight.tolist() == first.weight.tolist()
