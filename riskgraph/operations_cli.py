@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 
 from graph.config import settings
-from riskgraph.errors import UserError
-from riskgraph.scoring_cli import print_proposed
+from riskgraph.scoring_cli import print_proposed, read_items
 
 __all__ = ["register"]
 
@@ -44,13 +42,7 @@ def operations_add(
     from scoring.operations import parse_operation
     from scoring.rule_store import RuleStore
 
-    if not file.exists():
-        raise UserError(f"no such file: {file}")
-    try:
-        doc = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        raise UserError(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
-    items = doc if isinstance(doc, list) else [doc]
+    items = read_items(file)
     for item in items:  # all or nothing
         parse_operation(item, by)
     store = RuleStore(_home())

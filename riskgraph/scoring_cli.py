@@ -65,18 +65,23 @@ def rules_add(
     from scoring.rule_store import RuleStore
     from scoring.rules import parse_rule
 
+    items = read_items(file)
+    for item in items:  # all or nothing: check every rule before storing any
+        parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
+    store = RuleStore(_home())
+    for item in items:
+        print_proposed(store.propose("add", by, rule=item))
+
+
+def read_items(file: Path) -> list:
+    """The items of a YAML or JSON file holding one item or a list of them (rules, operations)."""
     if not file.exists():
         raise UserError(f"no such file: {file}")
     try:
         doc = yaml.safe_load(file.read_text())
     except yaml.YAMLError as exc:
         raise UserError(f"{file}: not valid YAML or JSON ({exc.__class__.__name__})") from None
-    items = doc if isinstance(doc, list) else [doc]
-    for item in items:  # all or nothing: check every rule before storing any
-        parse_rule({**item, "changed_by": by} if isinstance(item, dict) else item)
-    store = RuleStore(_home())
-    for item in items:
-        print_proposed(store.propose("add", by, rule=item))
+    return doc if isinstance(doc, list) else [doc]
 
 
 def print_proposed(change: dict, what: str | None = None) -> None:
