@@ -48,10 +48,13 @@ __all__ = [
     "AUDIT_YEARS",
     "AUDIT_COLUMNS",
     "audit_period",
+    "rates_table",
+    "register_rates",
 ]
 
 LATEST_DATE = "SELECT max(date) FROM declarations"
 CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE date <= $as_of AND currency IS NOT NULL"
+ALL_CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
 IMPORTER_IDS = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL"
 VIOLATED = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL AND violation = 1"
 
@@ -212,6 +215,14 @@ def _frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.D
 
 def _ids(engine: DeclarationEngine, query: str) -> set[str]:
     return set(engine.frame(query).iloc[:, 0])
+
+
+def register_rates(engine: DeclarationEngine) -> Money:
+    """The money basis of every stored declaration, registered as the ``rates`` table that priced queries join
+    (the report's, ``performance``'s); returns it."""
+    money = money_basis(engine.frame(ALL_CURRENCIES).iloc[:, 0].tolist())
+    engine.register("rates", rates_table(money))
+    return money
 
 
 def rates_table(money: Money) -> pa.Table:

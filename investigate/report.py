@@ -44,11 +44,10 @@ from pathlib import Path
 import neo4j
 import pyarrow as pa
 
-from analysis.aggregates import rates_table
+from analysis.aggregates import register_rates
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
-from graph.currency import money_basis
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code, sub_centre_of
@@ -113,7 +112,6 @@ SELECT month, office, violation_type AS type, count(*) AS n
 FROM period WHERE violation = 1 GROUP BY month, office, violation_type
 """
 )
-CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
 #: the queries above by name (run on both engines by the engines' agreement test)
 QUERIES = {"MONTHS": MONTHS, "INSPECTIONS": INSPECTIONS, "VIOLATIONS_BY_TYPE": VIOLATIONS_BY_TYPE}
 
@@ -165,8 +163,7 @@ def _declaration_figures(
         "everywhere": districts is None,
     }
     with open_declarations(DeclarationStore(home)) as engine:
-        money = money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())
-        engine.register("rates", rates_table(money))
+        money = register_rates(engine)
         engine.register("scope", pa.table({"code": pa.array(list(districts or []), pa.string())}))
         engine.register("high_risk", pa.table({"id": pa.array(high, pa.string())}))
         queries = {**QUERIES, **RECOMMENDATION_QUERIES}

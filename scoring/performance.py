@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from analysis.aggregates import rates_table
+from analysis.aggregates import register_rates
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
-from graph.currency import money_basis
 from graph.reference import office_by_code, sub_centre_of
 from graph.targets import OTHER, target_table
 from scoring.decision_log import DecisionLog
@@ -48,7 +47,6 @@ WHERE d.channel IS NOT NULL AND d.inspected = 1 AND d.date >= $since AND d.date 
 GROUP BY d.office, d.channel, d.level, coalesce(d.random_selected, 0), d.rule_hits, coalesce(d.violation, 0),
          d.violation_type, d.leading_target, d.officer, d.inspection_type
 """
-CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
 #: the queries above by name (run on both engines by the engines' agreement test)
 QUERIES = {"OUTCOMES_WITH_DECISIONS": OUTCOMES_WITH_DECISIONS}
 
@@ -84,8 +82,7 @@ def _target_rates(entry: dict, random_inspected: int) -> dict:
 
 def _outcome_groups(store: DeclarationStore, since: date | None, until: date | None) -> list[tuple]:
     with open_declarations(store) as engine:
-        money = money_basis(engine.frame(CURRENCIES).iloc[:, 0].tolist())
-        engine.register("rates", rates_table(money))
+        register_rates(engine)
         bounds = {"since": since or date.min, "until": until or date.max}
         frame = engine.frame(OUTCOMES_WITH_DECISIONS, bounds)
     frame = frame.astype(object).where(frame.notna(), None)
