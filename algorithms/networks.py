@@ -40,6 +40,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from algorithms._frames import _edge_array
 from algorithms.activity import Activity, importer_activity
 
 __all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
@@ -205,9 +206,7 @@ def network_risk(
     # Strong internal links per community, vectorised over the edge list.
     names = g.vs["name"] if g.vcount() else []
     memb = community.reindex(names).to_numpy()
-    if edge_list is not None and len(edge_list) != g.ecount():
-        raise ValueError(f"edge_list has {len(edge_list)} edges, the graph {g.ecount()}")
-    edges = edge_list if edge_list is not None else np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = _edge_array(g, edge_list)
     strong_pairs: dict = {}
     strong_kinds: dict = {}
     if len(edges):

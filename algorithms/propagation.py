@@ -23,7 +23,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _as_id_set
+from algorithms._frames import _as_id_set, _edge_array
 
 __all__ = ["propagated_risk"]
 
@@ -40,14 +40,6 @@ def _two_step_return(
     term = w * w / (strength[a] * strength[b])
     r = np.bincount(a, weights=term, minlength=g.vcount()) + np.bincount(b, weights=term, minlength=g.vcount())
     return (1.0 - damping) / (1.0 - damping**2 * r[vertices])
-
-
-def _edges(g: ig.Graph, edge_list: np.ndarray | None) -> np.ndarray:
-    if edge_list is not None:
-        if len(edge_list) != g.ecount():
-            raise ValueError(f"edge_list has {len(edge_list)} edges, the graph {g.ecount()}")
-        return edge_list
-    return np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
 
 
 def propagated_risk(
@@ -114,7 +106,7 @@ def propagated_risk(
     sources = sorted(position[v] for v in known if v in position)
     n = g.vcount()
     raw = np.zeros(n)
-    edges = _edges(g, edge_list) if sources else np.zeros((0, 2), np.int64)
+    edges = _edge_array(g, edge_list) if sources else np.zeros((0, 2), np.int64)
     if sources:
         ppr = np.asarray(
             g.personalized_pagerank(directed=False, damping=damping, reset_vertices=sources, weights=weights),
