@@ -42,6 +42,7 @@ import pandas as pd
 
 from algorithms._frames import _edge_array
 from algorithms.activity import Activity, importer_activity
+from algorithms.projection import EnterpriseEdges
 
 __all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
 
@@ -140,6 +141,21 @@ def _routing(density: float, markers: dict[str, float], tax: float, smuggling: f
     return "audit", "tax evidence without a ring" if tax > 0 else "no ring and no smuggling evidence"
 
 
+def _edge_kinds(g: ig.Graph, edges: EnterpriseEdges | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """``g``'s edge ends, weights, kinds as bit masks and the kinds' names: from ``edges`` (checked against the
+    graph) when given, else from ``g``'s attributes."""
+    if edges is not None:
+        return _edge_array(g, edges.ends), edges.weight, edges.kind_mask, edges.kind_names
+    ends = _edge_array(g, None)
+    if not len(ends):
+        return ends, np.zeros(0), np.zeros(0, np.int64), ()
+    kinds = g.es["kinds"]
+    names = tuple(sorted({k for ks in kinds for k in ks}))
+    bit = {k: 1 << i for i, k in enumerate(names)}
+    mask = np.array([sum(bit[k] for k in set(ks)) for ks in kinds], dtype=np.int64)
+    return ends, np.asarray(g.es["weight"], dtype=float), mask, names
+
+
 def network_risk(
     g: ig.Graph,
     table: pd.DataFrame,
@@ -149,7 +165,7 @@ def network_risk(
     min_size: int = 2,
     strong_weight: float = 0.8,
     weights: dict[str, float] | None = None,
-    edge_list: np.ndarray | None = None,
+    edges: EnterpriseEdges | None = None,
 ) -> list[dict]:
     """Score every community with at least ``min_size`` members.
 
@@ -171,8 +187,10 @@ def network_risk(
         A link is strong when it has at least two kinds and at least this weight.
     weights : dict, optional
         Overrides of :data:`NETWORK_SIGNAL_WEIGHTS`.
-    edge_list : ndarray, optional
-        ``g``'s edges as an (edges, 2) array, when the caller has them (igraph's own list is slow to take out).
+    edges : EnterpriseEdges, optional
+        ``g``'s edges with their weights and kinds as arrays, when the caller has them (reading igraph's edge
+        list and attributes out is slow on millions of edges); else ``g``'s edge attributes ``weight`` and
+        ``kinds``.
 
     Returns
     -------
@@ -206,18 +224,17 @@ def network_risk(
     # Strong internal links per community, vectorised over the edge list.
     names = g.vs["name"] if g.vcount() else []
     memb = community.reindex(names).to_numpy()
-    edges = _edge_array(g, edge_list)
+    ends, ew, mask, kind_names = _edge_kinds(g, edges)
     strong_pairs: dict = {}
-    strong_kinds: dict = {}
-    if len(edges):
-        kinds = g.es["kinds"]
-        ew = np.asarray(g.es["weight"], dtype=float)
-        ca, cb = memb[edges[:, 0]], memb[edges[:, 1]]
-        for i in np.flatnonzero((ca == cb) & (ew >= strong_weight) & pd.notna(ca)):
-            if len(kinds[i]) >= 2:
-                c = ca[i]
-                strong_pairs[c] = strong_pairs.get(c, 0) + 1
-                strong_kinds.setdefault(c, set()).update(kinds[i])
+    strong_masks: dict = {}
+    if len(ends):
+        ca, cb = memb[ends[:, 0]], memb[ends[:, 1]]
+        several = (mask & (mask - 1)) != 0  # two kinds or more
+        strong = np.flatnonzero((ca == cb) & (ew >= strong_weight) & pd.notna(ca) & several)
+        for c, m in zip(ca[strong].tolist(), mask[strong].tolist(), strict=True):
+            strong_pairs[c] = strong_pairs.get(c, 0) + 1
+            strong_masks[c] = strong_masks.get(c, 0) | m
+    strong_kinds = {c: [k for i, k in enumerate(kind_names) if m >> i & 1] for c, m in strong_masks.items()}
 
     col = {
         "young": _column(table, "young", False).fillna(False).astype(bool).to_dict(),

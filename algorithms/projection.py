@@ -169,16 +169,26 @@ class EnterpriseEdges:
     ends: np.ndarray  # (edges, 2) vertex positions, the smaller first
     weight: np.ndarray
     shared: np.ndarray  # identifiers the pair shares
-    kinds: list[tuple]  # the distinct kinds shared, sorted
+    kind_mask: np.ndarray  # the distinct kinds shared, bit i for ``kind_names[i]``
+    kind_names: tuple[str, ...]  # sorted
+
+    @property
+    def kinds(self) -> list[tuple[str, ...]]:
+        """Each edge's distinct kinds, sorted (Python tuples: slow on millions of edges)."""
+        decoded = {int(m): self.decode(int(m)) for m in np.unique(self.kind_mask)}
+        return [decoded[m] for m in self.kind_mask.tolist()]
+
+    def decode(self, mask: int) -> tuple[str, ...]:
+        """The kinds a mask holds, sorted."""
+        return tuple(name for i, name in enumerate(self.kind_names) if mask >> i & 1)
 
     def graph(self) -> ig.Graph:
-        """The igraph graph of :func:`enterprise_graph`."""
+        """The weighted igraph graph the algorithms run on (vertex ``name``, edge ``weight``); the other edge
+        figures stay here, as arrays."""
         g = ig.Graph(n=len(self.names), directed=False)
         g.vs["name"] = self.names.tolist()
         g.add_edges(self.ends)  # the array as it is: its .tolist() costs as much again
         g.es["weight"] = self.weight.tolist()
-        g.es["shared"] = self.shared.tolist()
-        g.es["kinds"] = self.kinds
         return g
 
 
@@ -227,9 +237,13 @@ def enterprise_graph(
     .. [2] T. Zhou, L. Lü, Y.-C. Zhang, "Predicting missing links via local information",
        Eur. Phys. J. B 71 (2009) (resource allocation).
     """
-    return enterprise_edges(
+    edges = enterprise_edges(
         links, enterprises=enterprises, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
-    ).graph()
+    )
+    g = edges.graph()
+    g.es["shared"] = edges.shared.tolist()
+    g.es["kinds"] = edges.kinds
+    return g
 
 
 def enterprise_edges(
@@ -267,7 +281,8 @@ def enterprise_edges(
     ent, group, kind_codes = ent[keep], group[keep], kind_codes[keep]
 
     if len(ent) == 0:
-        return EnterpriseEdges(names, np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0, np.int64), [])
+        empty = np.zeros(0, np.int64)
+        return EnterpriseEdges(names, np.zeros((0, 2), np.int64), np.zeros(0), empty, empty, tuple(kind_names))
 
     chosen = {**DEFAULT_KIND_WEIGHTS, **KIND_WEIGHTS, **(kind_weights or {})}
     factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
@@ -295,14 +310,11 @@ def enterprise_edges(
     pair = pair[starts]
     weight = np.add.reduceat(kind_weight, starts)
     shared = np.add.reduceat(kind_count, starts)
-    masks = np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts)
-    decoded = {
-        int(m): tuple(kind_names[i] for i in range(len(kind_names)) if int(m) >> i & 1) for m in np.unique(masks)
-    }
     return EnterpriseEdges(
         names=names,
         ends=np.column_stack([pair // n_ent, pair % n_ent]),
         weight=weight,
         shared=shared.astype(np.int64),
-        kinds=[decoded[int(m)] for m in masks],
+        kind_mask=np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts),
+        kind_names=tuple(kind_names),
     )

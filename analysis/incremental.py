@@ -227,7 +227,7 @@ def analyse_touched(
     firms = inputs.enterprises[inputs.enterprises["id"].isin(mine)]
     recency = recency_from_activity(firms, own)
     table = enterprise_table(region, firms, membership, signals, recency)
-    networks = network_risk(g, table, activity=activity, edge_list=edges.ends)
+    networks = network_risk(g, table, activity=activity, edges=edges)
     table = table.join(enterprise_risk(table, networks)).reset_index()
 
     rescored = {int(c) for c in table["community"].dropna()} | gone

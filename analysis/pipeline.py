@@ -283,7 +283,7 @@ def analyze_inputs(
     table = enterprise_table(
         ids, enterprises, membership, [pagerank, betweenness, degrees, propagation, inputs.peer_stats], recency
     )
-    networks = network_risk(g, table, activity=activity, edge_list=edges.ends)
+    networks = network_risk(g, table, activity=activity, edges=edges)
     lap("networks")
 
     table = table.join(enterprise_risk(table, networks)).sort_values(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import igraph as ig
 import pandas as pd
 import pytest
@@ -240,3 +242,19 @@ def test_an_exclusive_seller_marks_a_ring_only_from_three_members():
     # one family buying from its own supplier below peer prices: a valuation audit, not a ring
     assert pair["kind"] == "audit" and "exclusive" not in pair["routing"]
     assert trio["kind"] == "anti-smuggling" and "an exclusive broker or seller" in trio["routing"]
+
+
+def test_networks_read_alike_from_the_edge_arrays_and_from_the_graphs_attributes(result):
+    """The analysis hands network scoring its edge arrays (kinds as bit masks); a caller with only a graph whose
+    edges carry ``weight`` and ``kinds`` gets the same networks, reasons included."""
+    table = result.enterprises.set_index("id")
+    edges = result.edges
+    g = edges.graph()
+    assert "kinds" not in g.es.attributes()
+    with_kinds = edges.graph()
+    with_kinds.es["kinds"] = edges.kinds
+    from_arrays = network_risk(g, table, edges=edges)
+    assert from_arrays == network_risk(with_kinds, table)
+    assert any("strong_links" in [r["signal"] for r in n["reasons"]] for n in from_arrays)
+    with pytest.raises(ValueError, match="edge_list has"):
+        network_risk(g, table, edges=replace(edges, ends=edges.ends[:1]))
