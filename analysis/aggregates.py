@@ -29,8 +29,8 @@ from algorithms.activity import (
     Activity,
 )
 from algorithms.peers import combine_peer_parts
-from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, ENTERPRISE_COLUMNS, ENTERPRISES, LINK_COLUMNS
-from analysis.graph_io import LINKS as OWN_LINKS
+from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, LINK_COLUMNS, SAME_FIRM_LINKS
+from analysis.identities import Identities, read_identities
 from analysis.pipeline import AnalysisInputs
 from analysis.seizures import seizure_violators
 from columnar.engines import DeclarationEngine, open_declarations
@@ -306,11 +306,13 @@ def read_analysis_inputs(
     history_days: int = HISTORY_DAYS,
     load_counts: dict[str, int] | None = None,
     engine: str = "duckdb",
+    identities: Identities | None = None,
 ) -> tuple[AnalysisInputs | None, SyncReport]:
     """The analysis inputs (None when there is no declaration) and what checking the copy changed.
 
     ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
-    per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`).
+    per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`);
+    ``identities`` are the enterprises' own records when the caller has read them (:mod:`analysis.identities`).
     """
     synced = sync_store(driver, database, store, counts=load_counts)
     with open_declarations(store, engine) as declarations:
@@ -322,9 +324,11 @@ def read_analysis_inputs(
         as_of = pd.Timestamp(as_of)
         found = declaration_aggregates(declarations, as_of, window_days=window_days, history_days=history_days)
 
-    links = read_pages(driver, database, OWN_LINKS, LINK_COLUMNS)
-    links["kind"] = links["kind"].astype(str)
-    enterprises = read_pages(driver, database, ENTERPRISES, ENTERPRISE_COLUMNS)
+    if identities is None:
+        identities, _ = read_identities(driver, database)
+    same_firm = read_pages(driver, database, SAME_FIRM_LINKS, LINK_COLUMNS)
+    links = pd.concat([identities.links, same_firm.astype({"kind": str})], ignore_index=True)
+    enterprises = identities.enterprises
     keep = found.importer_ids | set(links["enterprise"])
     enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")

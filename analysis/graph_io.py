@@ -32,11 +32,13 @@ for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "CONCERNS", "FILED", "
     schema().relationship(_rel)
 
 ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
-ENTERPRISES = """
-MATCH (e:Enterprise)
+_ENTERPRISE_ROWS = """
 WITH e SKIP $skip LIMIT $limit
 RETURN collect([e.id, e.name, e.category, toString(e.registered), e.country]) AS rows
 """
+ENTERPRISES = "MATCH (e:Enterprise)" + _ENTERPRISE_ROWS
+#: the enterprises among $ids
+ENTERPRISES_OF = "MATCH (e:Enterprise) WHERE e.id IN $ids" + _ENTERPRISE_ROWS
 
 DECLARATION_COLUMNS = (
     "id",
@@ -66,22 +68,48 @@ RETURN collect([d.id, toString(d.date), d.importer_id, d.declarant_id, d.seller_
 """
 
 LINK_COLUMNS = ("enterprise", "kind", "target")
-LINKS = """
-CALL () {
-  MATCH (e:Enterprise)-[:HAS_ADDRESS]->(a:Address) RETURN e.id AS enterprise, 'address' AS kind, a.key AS target
+_LINK_ROWS = """
+WITH enterprise, kind, target SKIP $skip LIMIT $limit
+RETURN collect([enterprise, kind, target]) AS rows
+"""
+
+
+def _own_identifiers(where: str) -> str:
+    """The identifiers enterprises hold from their own records, one row per relationship."""
+    where = f" {where}" if where else ""
+    return f"""
+  MATCH (e:Enterprise)-[:HAS_ADDRESS]->(a:Address){where}
+  RETURN e.id AS enterprise, 'address' AS kind, a.key AS target
   UNION ALL
-  MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone) RETURN e.id AS enterprise, 'phone' AS kind, p.number AS target
+  MATCH (e:Enterprise)-[:HAS_PHONE]->(p:Phone){where}
+  RETURN e.id AS enterprise, 'phone' AS kind, p.number AS target
   UNION ALL
-  MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(p:Person) RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS target
-  UNION ALL
-  // A probable-same-firm link is an identifier the two firms share (rejected ones are not).
+  MATCH (e:Enterprise)-[:HAS_LEGAL_REP]->(p:Person){where}
+  RETURN e.id AS enterprise, 'legal_rep' AS kind, p.id AS target"""
+
+
+# A probable-same-firm link is an identifier the two firms share (rejected ones are not).
+_SAME_FIRM = """
   MATCH (a:Enterprise)-[r:PROBABLY_SAME_FIRM]->(b:Enterprise) WHERE r.status <> 'rejected'
   UNWIND [a.id, b.id] AS enterprise
   RETURN enterprise, CASE r.status WHEN 'confirmed' THEN 'same_firm' ELSE 'probable_same_firm' END AS kind,
-         a.id + '|' + b.id AS target
-}
-WITH enterprise, kind, target SKIP $skip LIMIT $limit
-RETURN collect([enterprise, kind, target]) AS rows
+         a.id + '|' + b.id AS target"""
+
+#: every shared-identifier link of the enterprises: own identifiers and probable same firms
+LINKS = f"CALL () {{{_own_identifiers('')}\n  UNION ALL{_SAME_FIRM}\n}}" + _LINK_ROWS
+#: the own identifiers of every enterprise
+OWN_LINKS = f"CALL () {{{_own_identifiers('')}\n}}" + _LINK_ROWS
+#: the own identifiers of the enterprises among $ids
+OWN_LINKS_OF = f"CALL () {{{_own_identifiers('WHERE e.id IN $ids')}\n}}" + _LINK_ROWS
+#: the probable-same-firm links, as identifiers their two firms share
+SAME_FIRM_LINKS = f"CALL () {{{_SAME_FIRM}\n}}" + _LINK_ROWS
+#: what Neo4j counts of enterprises and their own identifiers without reading them (its count store)
+IDENTITY_COUNTS = """
+CALL () { MATCH (e:Enterprise) RETURN count(e) AS enterprises }
+CALL () { MATCH (:Enterprise)-[r:HAS_ADDRESS]->() RETURN count(r) AS address }
+CALL () { MATCH (:Enterprise)-[r:HAS_PHONE]->() RETURN count(r) AS phone }
+CALL () { MATCH (:Enterprise)-[r:HAS_LEGAL_REP]->() RETURN count(r) AS legal_rep }
+RETURN enterprises, address, phone, legal_rep
 """
 
 # A case may concern the enterprise itself or one of its declarations (then its importer).

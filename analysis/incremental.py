@@ -69,7 +69,8 @@ CALL () {
   UNION
   MATCH (d:Declaration) WHERE d.feedback_at > $since RETURN d%s
 }
-RETURN collect(DISTINCT d.importer_id) AS importers, count(d) AS declarations
+RETURN collect(DISTINCT d.importer_id) AS importers, count(d) AS declarations,
+       collect(DISTINCT d.seller_id) + collect(DISTINCT d.declarant_id) + collect(DISTINCT d.carrier_id) AS parties
 """
 
 
@@ -80,6 +81,8 @@ class Touched:
     loads: dict[str, int]  # declarations per load now
     importers: list[str]
     declarations: int
+    #: every firm the new declarations name (importer, seller, declarant, carrier): ingest may have changed its records
+    parties: list[str]
 
 
 @dataclass
@@ -114,7 +117,8 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also
         database_=database,
         routing_=neo4j.RoutingControl.READ,
     ).records[0]
-    return Touched(loads, sorted({*record["importers"], *also}), record["declarations"])
+    importers = sorted({*record["importers"], *also})
+    return Touched(loads, importers, record["declarations"], sorted({*importers, *record["parties"]}))
 
 
 def touched_query(unloaded: bool) -> str:

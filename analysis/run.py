@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis.aggregates import audit_period, read_analysis_inputs
 from analysis.engines import GraphEngine, InProcessEngine
+from analysis.identities import read_identities
 from analysis.incremental import analyse_touched, find_touched, strong_ties
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
@@ -162,19 +163,24 @@ def run_analysis(
     return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage), declarations)
 
 
-def _read(driver, database, home: Path, clock: _Clock, loads: dict[str, int], declarations: str, as_of=None):
-    """The inputs, and the declarations the columnar copy had to read again from the graph to agree with it."""
+def _read(driver, database, home: Path, clock: _Clock, loads, declarations: str, as_of=None, kept=None, changed=()):
+    """The inputs, the firms' own records (``kept`` with the firms ``changed`` names read again, when it agrees with
+    the graph) and counts: the declarations the columnar copy had to read again from the graph to agree with it,
+    and whether the firms were read whole."""
     store = DeclarationStore(home)
-    data, synced = read_analysis_inputs(driver, database, store, as_of, load_counts=loads, engine=declarations)
+    identities, how = read_identities(driver, database, kept, changed)
+    data, synced = read_analysis_inputs(
+        driver, database, store, as_of, load_counts=loads, engine=declarations, identities=identities
+    )
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     clock.lap("read")
-    return data, {"store_reread": sum(synced.reread.values())}
+    return data, identities, {"store_reread": sum(synced.reread.values()), "identities_read_whole": int(how == "whole")}
 
 
 def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, declarations) -> AnalysisRun:
     loads = graph_load_counts(driver, database)
-    data, synced = _read(driver, database, home, clock, loads, declarations, as_of)
+    data, identities, synced = _read(driver, database, home, clock, loads, declarations, as_of)
 
     result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
@@ -200,14 +206,18 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
     ties = strong_ties(result.edges) if result.edges is not None else None
-    folder = _publish(home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties)
+    folder = _publish(
+        home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties, identities
+    )
     return _run(
         result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
     )
 
 
 def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, declarations):
-    data, synced = _read(driver, database, home, clock, touched.loads, declarations)
+    data, identities, synced = _read(
+        driver, database, home, clock, touched.loads, declarations, kept=state.identities, changed=touched.parties
+    )
     change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
@@ -235,7 +245,17 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
     folder = _publish(
-        home, version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine, change.ties
+        home,
+        version,
+        data,
+        change.table,
+        change.networks,
+        touched.loads,
+        analysed_at,
+        seed,
+        engine,
+        change.ties,
+        identities,
     )
     return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
 
@@ -289,7 +309,7 @@ def _stage(
     return version
 
 
-def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine, ties) -> Path:
+def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine, ties, identities) -> Path:
     """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
     _kill_point("committed")
     folder = publish_snapshot(home, version)
@@ -302,6 +322,7 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
         as_of=data.activity.as_of,
         settings={"engine": engine.name, "seed": seed},
         ties=ties,
+        identities=identities,
     )
     save_state(home, state)
     return folder

@@ -2,8 +2,9 @@
 
 Every run (full or incremental) saves, under ``$RISKGRAPH_HOME/analysis-state/<version>/``, its enterprise table
 and networks, the number of declarations per load (one ingest run) and the time of the run, so the next run can
-tell which declarations are new (a new or grown load, feedback since) and rescore only what they touch. The
-inputs are not kept: the engine aggregates them again from the columnar copy in seconds. Written through
+tell which declarations are new (a new or grown load, feedback since) and rescore only what they touch, with the
+strong ties between firms and the firms' own records (:mod:`analysis.identities`) it read. The declarations'
+aggregates are not kept: the engine computes them again from the columnar copy in seconds. Written through
 :class:`graph.home.VersionedStore`; the state names the analysis snapshot it belongs to, and a state whose
 snapshot is not the latest is not used (the next run is full).
 """
@@ -16,6 +17,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from analysis.identities import Identities
 from graph.home import ANALYSIS_STATE, VersionedStore
 
 __all__ = ["AnalysisState", "save_state", "load_state"]
@@ -32,6 +34,8 @@ class AnalysisState:
     settings: dict = field(default_factory=dict)
     #: the pairs tied by a link above the community resolution (columns a, b: ids, a < b); None when not kept
     ties: pd.DataFrame | None = None
+    #: the enterprises' own records as the run read them, refreshed by the next (None when not kept)
+    identities: Identities | None = None
 
 
 def _store(home) -> VersionedStore:
@@ -53,6 +57,9 @@ def save_state(home, state: AnalysisState) -> str:
         (folder / "networks.json").write_text(json.dumps(state.networks, default=_plain))
         if state.ties is not None:
             state.ties.to_parquet(folder / "ties.parquet", index=False)
+        if state.identities is not None:
+            state.identities.enterprises.to_parquet(folder / "enterprises.parquet", index=False)
+            state.identities.links.to_parquet(folder / "identifiers.parquet", index=False)
         meta = {
             "snapshot": state.snapshot,
             "analysed_at": state.analysed_at.isoformat(),
@@ -75,6 +82,9 @@ def load_state(home) -> AnalysisState | None:
     if "loads" not in meta:  # saved before declarations had loads: it cannot tell which are new
         return None
     table = pd.read_parquet(folder / "table.parquet")
+    identities = None
+    if (folder / "enterprises.parquet").is_file() and (folder / "identifiers.parquet").is_file():
+        identities = Identities(*(pd.read_parquet(folder / f) for f in ("enterprises.parquet", "identifiers.parquet")))
     table["reasons"] = [json.loads(r) for r in table["reasons"]]
     return AnalysisState(
         table=table,
@@ -85,6 +95,7 @@ def load_state(home) -> AnalysisState | None:
         as_of=pd.Timestamp(meta["as_of"]),
         settings=meta.get("settings", {}),
         ties=pd.read_parquet(folder / "ties.parquet") if (folder / "ties.parquet").is_file() else None,
+        identities=identities,
     )
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.identities import read_identities
 from analysis.incremental import _joined_communities
 from analysis.snapshot import load_snapshot
+from analysis.state import load_state
 from graph.runs import shown, shown_run
 from sample.generator import generate
 from tests.conftest import run_cli
@@ -64,6 +66,7 @@ def runs(driver, rg_env, year_and_day) -> dict:
     incremental = _last_json(done)
     home = Path(rg_env["RISKGRAPH_HOME"])
     after_day = load_snapshot(home)
+    kept_identities = load_state(home).identities
     graph_after_day = driver.execute_query(
         f"MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown('a')} "
         "RETURN e.id AS id, a.risk AS risk, a.community AS community",
@@ -77,6 +80,7 @@ def runs(driver, rg_env, year_and_day) -> dict:
         "text": done.stdout + done.stderr,
         "again": again,
         "incremental_snapshot": after_day,
+        "kept_identities": kept_identities,
         "incremental_graph": {r["id"]: (r["risk"], r["community"]) for r in graph_after_day},
         "full": full,
         "full_snapshot": load_snapshot(home),
@@ -94,6 +98,26 @@ def test_first_run_is_full_then_a_day_runs_incrementally(runs, year_and_day):
     assert counts["touched_importers"] <= counts["rescored_enterprises"] < counts["analysed"]
     assert runs["incremental_snapshot"].metadata["mode"] == "incremental"
     assert runs["full"]["mode"] == "full"
+    # the firms' own records: read whole by a full run, only the day's parties read again by the incremental one
+    assert runs["first"]["counts"]["identities_read_whole"] == 1 and counts["identities_read_whole"] == 0
+    assert runs["full"]["counts"]["identities_read_whole"] == 1
+
+
+def test_the_firms_records_an_incremental_run_kept_are_the_graphs(runs, driver):
+    """The copy refreshed with the day's parties equals a whole read; a firm written some other way than ingest
+    (here straight into the graph) makes the counts disagree, and the records are read whole again."""
+    kept = runs["kept_identities"]
+    whole, how = read_identities(driver, "neo4j")
+    assert how == "whole"
+    pd.testing.assert_frame_equal(kept.enterprises, whole.enterprises)
+    pd.testing.assert_frame_equal(kept.links, whole.links)
+    assert read_identities(driver, "neo4j", kept, [])[1] == "refreshed"
+    driver.execute_query("CREATE (:Enterprise {id: 'ELSEWHERE'})-[:HAS_PHONE]->(:Phone {number: '+0-elsewhere'})")
+    try:
+        again, how = read_identities(driver, "neo4j", kept, [])
+        assert how == "whole" and "ELSEWHERE" in set(again.links["enterprise"])
+    finally:
+        driver.execute_query("MATCH (e:Enterprise {id: 'ELSEWHERE'})-[:HAS_PHONE]->(p) DETACH DELETE e, p")
 
 
 def test_nothing_new_touches_nothing(runs):
