@@ -157,16 +157,18 @@ def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[
     groups: dict[int, list[str]] = {}
     for name, c in found.items():
         groups.setdefault(c, []).append(name)
-    before: dict[frozenset, int] = {}
-    for c, members in old.dropna().groupby(old.dropna()).groups.items():
-        before[frozenset(members)] = int(c)
+    sizes = old.value_counts()
+    was_in = dict(zip(region, old.reindex(region).tolist(), strict=True))
     next_id = int(old.max()) + 1 if old.notna().any() else 0
     membership, kept = {}, set()
     for members in sorted(groups.values(), key=lambda m: (-len(m), min(m))):
-        number = before.get(frozenset(members))
-        if number is None:
+        # found again: every member was in one old community, and that community had no other member
+        was = {was_in[m] for m in members}
+        number = was.pop() if len(was) == 1 else None
+        if number is None or pd.isna(number) or sizes[number] != len(members):
             number, next_id = next_id, next_id + 1
         else:
+            number = int(number)
             kept.add(number)
         membership.update(dict.fromkeys(members, number))
     previous = {int(c) for c in old.reindex(region).dropna()}

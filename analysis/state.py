@@ -44,10 +44,18 @@ def _store(home) -> VersionedStore:
 
 def _scalar_columns(table: pd.DataFrame) -> pd.DataFrame:
     """The table without its tuple columns (lists of new routes and the like: only the flags are reused)."""
-    keep = [c for c in table.columns if c == "reasons" or table[c].map(lambda v: not isinstance(v, tuple)).all()]
+    keep = [c for c in table.columns if c == "reasons" or not _holds_tuples(table[c])]
     out = table[keep].copy()
     out["reasons"] = [json.dumps(r) if not isinstance(r, str) else r for r in out["reasons"]]
     return out
+
+
+def _holds_tuples(column: pd.Series) -> bool:
+    """Whether a column holds tuples: only an object column pandas reads as mixed can (a C scan first, then Python
+    only up to the first tuple)."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) != "mixed":
+        return False
+    return any(isinstance(v, tuple) for v in column)
 
 
 def save_state(home, state: AnalysisState) -> str:
