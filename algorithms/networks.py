@@ -85,13 +85,18 @@ def _column(table: pd.DataFrame, name: str, default) -> pd.Series:
     return pd.Series(default, index=table.index)
 
 
-def _violation_kind(violations: pd.DataFrame) -> tuple[int, int]:
-    """Counts of (tax, smuggling) violations from ``type``/``n`` rows; (0, 0) when none has a type (a fraud flag)."""
-    tax = smuggling = 0
-    for kind, n in zip(violations["type"].astype(str).str.lower(), violations["n"], strict=True):
-        tax += int(n) * any(w in kind for w in _TAX_WORDS)
-        smuggling += int(n) * any(w in kind for w in _SMUGGLING_WORDS)
-    return tax, smuggling
+def _violation_kinds(violations: pd.DataFrame) -> dict:
+    """Per community: counts of (tax, smuggling) violations from ``community``/``type``/``n`` rows; a violation
+    without a type (a fraud flag) is neither."""
+    if violations.empty:
+        return {}
+    kinds = violations["type"].astype(str).str.lower()
+    names = kinds.unique().tolist()
+    tax = kinds.map({k: any(w in k for w in _TAX_WORDS) for k in names}).astype(int)
+    smuggling = kinds.map({k: any(w in k for w in _SMUGGLING_WORDS) for k in names}).astype(int)
+    n = violations["n"].astype(int)
+    sums = pd.DataFrame({"c": violations["community"], "tax": n * tax, "smuggling": n * smuggling}).groupby("c").sum()
+    return {c: (int(t), int(m)) for c, t, m in zip(sums.index, sums["tax"], sums["smuggling"], strict=True)}
 
 
 def _top_share(usage: pd.DataFrame, community: pd.Series) -> pd.DataFrame:
@@ -269,7 +274,7 @@ def network_risk(
         transship = _transshipment(activity.importers, community)
         bad = activity.violations.assign(community=activity.violations["importer_id"].map(community))
         bad = bad[bad["community"].isin(eligible)]
-        violations = {c: _violation_kind(part) for c, part in bad.groupby("community")}
+        violations = _violation_kinds(bad)
 
     results = []
     for c in eligible:
