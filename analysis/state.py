@@ -25,6 +25,7 @@ __all__ = ["AnalysisState", "save_state", "load_state"]
 
 @dataclass
 class AnalysisState:
+    #: the enterprise table; ``reasons`` as loaded stays JSON text (the kept rows are only written out again)
     table: pd.DataFrame
     networks: list[dict]
     loads: dict[str, int]  # declarations per load (ingest.pipeline.new_load)
@@ -93,7 +94,6 @@ def load_state(home) -> AnalysisState | None:
     identities = None
     if (folder / "enterprises.parquet").is_file() and (folder / "identifiers.parquet").is_file():
         identities = Identities(*(pd.read_parquet(folder / f) for f in ("enterprises.parquet", "identifiers.parquet")))
-    table["reasons"] = [json.loads(r) for r in table["reasons"]]
     return AnalysisState(
         table=table,
         networks=json.loads((folder / "networks.json").read_text()),
