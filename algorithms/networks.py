@@ -276,6 +276,8 @@ def network_risk(
         bad = bad[bad["community"].isin(eligible)]
         violations = _violation_kinds(bad)
 
+    brokers, sellers = broker.to_dict("index"), seller.to_dict("index")  # a row per network: dicts, not .loc
+    transship = transship.to_dict()
     results = []
     for c in eligible:
         members = groups[c]
@@ -309,9 +311,9 @@ def network_risk(
         )
 
         parts, exclusive = [], 0.0
-        for label, frame in (("broker", broker), ("seller", seller)):
-            if c in frame.index:
-                row = frame.loc[c]
+        for label, rows in (("broker", brokers), ("seller", sellers)):
+            if c in rows:
+                row = rows[c]
                 parts.append((float(row["share"] * row["exclusive"]), label, row))
         if parts:
             strength = sum(p[0] for p in parts) / 2.0
