@@ -91,6 +91,14 @@ DELETE r
 """
 
 
+# Of these firms, those at either end of a candidate
+CANDIDATE_ENDS = f"""
+UNWIND $ids AS id
+MATCH (e:Enterprise {{id: id}}) WHERE EXISTS {{ (e)-[:{REL} {{status: 'candidate'}}]-(:Enterprise) }}
+RETURN collect(e.id) AS ids
+"""
+
+
 @dataclass
 class ResolutionRun:
     """What a resolution did: ``mode`` full or incremental, ``resolved`` the firms it linked (all in full),
@@ -205,6 +213,23 @@ def changed_since(enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
     return now.index[~same].tolist()
 
 
+def _to_resolve(driver: neo4j.Driver, database: str, enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
+    """The firms an incremental pass resolves: those whose identity is new or changed or whose first declaration
+    moved (a firm's first filings), and the firms of a candidate that traded on since. A firm trading on only
+    weakens a succession it was found in (its last declaration moves later), so the day's other filers are left
+    for the full pass: they would cost the day's pass a resolution each."""
+    identity, activity = list(INPUT_COLUMNS), ["id", "first_seen"]
+    changed = changed_since(enterprises[identity], before.reindex(columns=identity))
+    changed += changed_since(enterprises[activity], before.reindex(columns=activity))
+    traded = set(changed_since(enterprises[["id", "last_seen"]], before.reindex(columns=["id", "last_seen"])))
+    if traded - set(changed):
+        ends = driver.execute_query(
+            CANDIDATE_ENDS, ids=sorted(traded - set(changed)), database_=database, routing_=neo4j.RoutingControl.READ
+        ).records[0]["ids"]
+        changed += ends
+    return sorted(set(changed))
+
+
 @dataclass
 class _Kept:
     """The last resolution: identities read, model, what preparing learnt and the declarations per load seen."""
@@ -297,7 +322,7 @@ def run_resolution(
     activity = read_activity(driver, database, home, loads, declarations) if home is not None else None
     enterprises = _with_activity(enterprises, activity)
     timings["activity"] = round(time.perf_counter() - lap, 3)
-    only = None if full or kept is None else changed_since(enterprises, kept.identities)
+    only = None if full or kept is None else _to_resolve(driver, database, enterprises, kept.identities)
     model = None if kept is None or (full and retrain) else kept.model
     if only == []:
         if home is not None and kept is not None:
