@@ -13,6 +13,10 @@ and probability, for analysis to weigh and an investigator to confirm or reject.
 are unrelated is never a candidate, however many identifiers it shares: a shell ring's fronts share
 address, phone and representative under different names, and the shared identifiers already link them.
 
+Time is evidence too: a phoenix succeeds the firm it continues (set up while the old code trades, it starts
+as the old one stops), whereas namesakes and neighbours trade alongside each other (``_succession``, on each
+firm's first and last declaration).
+
 References
 ----------
 .. [1] I. P. Fellegi, A. B. Sunter, "A theory for record linkage", JASA 64 (1969).
@@ -202,9 +206,9 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     if frame["first_day"].notna().sum() >= 2:
         out.append(_succession())
         fields.append("succession")
-    # Registration dates are not compared: a phoenix registers years after the firm it continues, a ring's
-    # fronts within months; EM, trained on pairs sharing a representative and a building (rings among them),
-    # learnt "years apart" as evidence against.
+    # Registration dates are not compared with each other (only with the other firm's trading, in succession): a
+    # phoenix registers years after the firm it continues, a ring's fronts within months; EM, trained on pairs
+    # sharing a representative and a building (rings among them), learnt "years apart" as evidence against.
     return out, tuple(fields)
 
 
@@ -223,7 +227,7 @@ def _succession():
     transit aside). A namesake next door or a business-centre neighbour trades beside the other; a shell
     ring's fronts, set up together before the ring trades, may trade one after another but none was set up
     while another traded. Compared on the two firms' first and last declarations and the later starter's
-    registration.
+    registration (without one, a succession is at best "started as the other stopped").
 
     m is set, not trained (as for names and phones): it says what succession is, and EM, on blocks where a
     year's ring fronts (similar names, one representative) outnumber its phoenixes, learns their way of
