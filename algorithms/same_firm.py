@@ -13,6 +13,10 @@ and probability, for analysis to weigh and an investigator to confirm or reject.
 are unrelated is never a candidate, however many identifiers it shares: a shell ring's fronts share
 address, phone and representative under different names, and the shared identifiers already link them.
 
+Time is evidence too: a phoenix succeeds the firm it continues (set up while the old code trades, it starts
+as the old one stops), whereas namesakes and neighbours trade alongside each other (``_succession``, on each
+firm's first and last declaration).
+
 References
 ----------
 .. [1] I. P. Fellegi, A. B. Sunter, "A theory for record linkage", JASA 64 (1969).
@@ -45,8 +49,10 @@ __all__ = ["LINK_FIELDS", "Prepared", "SameFirmCandidates", "same_firm_candidate
 #: the enterprise columns linkage reads; any may be missing or empty. ``building`` is the address
 #: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent),
 #: compared as a place (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name.
-LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered")
-_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
+#: ``first_seen`` and ``last_seen`` are the dates of the firm's first and last declaration.
+LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered", "first_seen", "last_seen")
+_DATES = ("registered", "first_seen", "last_seen")
+_OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights", "levels")
 
 
 @dataclass
@@ -61,9 +67,10 @@ class Prepared:
 @dataclass
 class SameFirmCandidates:
     """Candidate pairs (``a`` < ``b``) with ``match_weight``, ``match_probability``, ``agreed`` (the
-    fields that agree exactly, comma-separated) and ``weights`` (JSON: the match weight each compared field
-    added, its frequency adjustment included; with the prior they sum to ``match_weight``), strongest first;
-    ``message`` says why there are none."""
+    fields that agree exactly, comma-separated), ``weights`` (JSON: the match weight each compared field
+    added, its frequency adjustment included; with the prior they sum to ``match_weight``) and ``levels``
+    (JSON: how each compared field agreed, by its level's label), strongest first; ``message`` says why
+    there are none."""
 
     pairs: pd.DataFrame
     fields: tuple[str, ...] = ()
@@ -91,7 +98,7 @@ def _prepared(
     for name in LINK_FIELDS:
         if name in enterprises.columns:
             values = enterprises[name]
-            if name == "registered":
+            if name in _DATES:
                 values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d")
             else:
                 values = values.astype("string").str.strip().replace("", pd.NA)
@@ -113,8 +120,17 @@ def _prepared(
     frame["name_sorted"] = sorted_tokens(frame["name"])
     frame["floor"] = floors(frame["address"])
     frame["rep_key"], rep_frequency = person_name_keys(frame["legal_rep"])
+    frame["first_day"], frame["last_day"] = _day(frame["first_seen"]), _day(frame["last_seen"])
+    frame["registered_day"] = _day(frame["registered"])
     rep_frequency = rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
     return frame, rep_frequency, Prepared(places, tags)
+
+
+def _day(dates: pd.Series) -> pd.Series:
+    """ISO dates as days since 1970 (nullable integers: the duckdb arithmetic of the succession comparison)."""
+    when = pd.to_datetime(dates, errors="coerce")
+    days = (when - pd.Timestamp("1970-01-01")).dt.days
+    return days.astype("Int64")
 
 
 def _shared(frame: pd.DataFrame, name: str) -> bool:
@@ -187,10 +203,57 @@ def _comparisons(frame: pd.DataFrame) -> tuple[list, tuple[str, ...]]:
     if _shared(frame, "rep_key"):
         out.append(cl.ExactMatch("rep_key").configure(term_frequency_adjustments=True))
         fields.append("legal_rep")
-    # Registration dates are not compared: a phoenix registers years after the firm it continues, a ring's
-    # fronts within months; EM, trained on pairs sharing a representative and a building (rings among them),
-    # learnt "years apart" as evidence against.
+    if frame["first_day"].notna().sum() >= 2:
+        out.append(_succession())
+        fields.append("succession")
+    # Registration dates are not compared with each other (only with the other firm's trading, in succession): a
+    # phoenix registers years after the firm it continues, a ring's fronts within months; EM, trained on pairs
+    # sharing a representative and a building (rings among them), learnt "years apart" as evidence against.
     return out, tuple(fields)
+
+
+#: how long an old code may still lodge (goods it shipped before it stopped) after its successor started
+_IN_TRANSIT_DAYS = 30
+#: days by which the later starter's first declaration comes after the earlier starter's last (negative: the two
+#: traded side by side that long); a firm whose span lies within the other's trades beside it throughout
+_GAP = (
+    'CASE WHEN "first_day_l" <= "first_day_r" THEN "first_day_r" - "last_day_l" ELSE "first_day_l" - "last_day_r" END'
+)
+
+
+def _succession():
+    """Did one firm take over from the other? A phoenix succeeds the firm it continues: the new code is set up
+    while the old one trades, and starts trading as the old one stops (a few last declarations of goods in
+    transit aside). A namesake next door or a business-centre neighbour trades beside the other; a shell
+    ring's fronts, set up together before the ring trades, may trade one after another but none was set up
+    while another traded. Compared on the two firms' first and last declarations and the later starter's
+    registration (without one, a succession is at best "started as the other stopped").
+
+    m is set, not trained (as for names and phones): it says what succession is, and EM, on blocks where a
+    year's ring fronts (similar names, one representative) outnumber its phoenixes, learns their way of
+    trading as the mark of one firm. u is learnt from random pairs: how often two unrelated firms happen to
+    succeed each other (one starting or stopping within the period).
+    """
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    succeeds = f"({_GAP}) >= -{_IN_TRANSIT_DAYS}"
+    set_up_meanwhile = (
+        'CASE WHEN "first_day_l" <= "first_day_r" THEN "registered_day_r" > "first_day_l" '
+        'ELSE "registered_day_l" > "first_day_r" END'
+    )
+    levels = [
+        cll.NullLevel("first_day"),
+        cll.CustomLevel(
+            f"{succeeds} AND {set_up_meanwhile}",
+            label_for_charts="set up while the other traded, started as it stopped",
+        ).configure(m_probability=0.8, fix_m_probability=True),
+        cll.CustomLevel(succeeds, label_for_charts="started as the other stopped").configure(
+            m_probability=0.15, fix_m_probability=True
+        ),
+        cll.ElseLevel().configure(m_probability=0.05, fix_m_probability=True),
+    ]
+    return cl.CustomComparison(levels, output_column_name="succession")
 
 
 #: EM training rules: pairs agreeing on both fields are mostly one firm
@@ -229,8 +292,9 @@ def same_firm_candidates(
     ----------
     enterprises : DataFrame
         ``id`` and any of ``name`` (normalised name), ``address`` (address key), ``phone`` (phone key),
-        ``legal_rep`` (representative key) and ``registered`` (date, not compared). Missing columns and
-        values are allowed: a field nobody shares is left out of the model.
+        ``legal_rep`` (representative key), ``registered`` (date, not compared), ``first_seen`` and
+        ``last_seen`` (dates of the first and last declaration: does one firm succeed the other?). Missing
+        columns and values are allowed: a field nobody shares is left out of the model.
     threshold : float
         Keep pairs whose match probability is at least this.
     max_block : int
@@ -298,7 +362,10 @@ def same_firm_candidates(
         # "other"; -1, a missing name, cannot tell).
         predicted = predicted[predicted["gamma_name"] != 0]
     timings["predict"] = time.perf_counter() - lap
-    result = _candidates(predicted) if not predicted.empty else _empty("no pair reached the threshold", fields)
+    if predicted.empty:
+        result = _empty("no pair reached the threshold", fields)
+    else:
+        result = _candidates(predicted, _labels(linker))
     result.fields = fields
     result.model = linker.misc.save_model_to_json()
     result.prepared = kept
@@ -347,7 +414,17 @@ def _train(linker, frame: pd.DataFrame, blocks_on: list[str], seed: int) -> None
             linker._settings_obj.core_model_settings = kept
 
 
-def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
+def _labels(linker) -> dict[str, dict[int, str]]:
+    """Each comparison's levels by comparison vector value: what each kind of agreement is called."""
+    return {
+        _WEIGHED.get(c.output_column_name, c.output_column_name): {
+            level.comparison_vector_value: level.label_for_charts for level in c.comparison_levels
+        }
+        for c in linker._settings_obj.comparisons
+    }
+
+
+def _candidates(predicted: pd.DataFrame, labels: dict[str, dict[int, str]]) -> SameFirmCandidates:
     """Predicted pairs as candidates (``a`` < ``b``), strongest first, with the fields that agreed."""
     columns = [c for c in _AGREED if f"{c}_l" in predicted]
     names = [_AGREED[c] for c in columns]
@@ -370,7 +447,18 @@ def _candidates(predicted: pd.DataFrame) -> SameFirmCandidates:
                 ",".join(n for n, hit in zip(names, row, strict=True) if hit) for row in zip(*agreed, strict=True)
             ],
             "weights": [json.dumps(row) for row in weights.to_dict("records")],
+            "levels": [json.dumps(row) for row in _levels(predicted, compared, labels)],
         }
     )
     pairs = pairs.sort_values(["match_weight", "a", "b"], ascending=[False, True, True], kind="stable")
     return SameFirmCandidates(pairs.reset_index(drop=True))
+
+
+def _levels(predicted: pd.DataFrame, compared: list[str], labels: dict[str, dict[int, str]]) -> list[dict]:
+    """Per pair, the level each comparison reached, by its label ("Exact match on phone", "one stopped before
+    the other started")."""
+    named = {_WEIGHED.get(f, f): predicted[f"gamma_{f}"].astype(int) for f in compared if f"gamma_{f}" in predicted}
+    return [
+        {field: labels[field].get(int(gamma), str(gamma)) for field, gamma in zip(named, row, strict=True)}
+        for row in zip(*named.values(), strict=True)
+    ]

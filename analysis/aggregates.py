@@ -42,6 +42,7 @@ from graph.paging import read_pages
 __all__ = [
     "read_analysis_inputs",
     "declaration_aggregates",
+    "firm_activity",
     "DeclarationAggregates",
     "PEER_SUMS",
     "QUERIES",
@@ -56,6 +57,11 @@ LATEST_DATE = "SELECT max(date) FROM declarations"
 CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE date <= $as_of AND currency IS NOT NULL"
 ALL_CURRENCIES = "SELECT DISTINCT currency FROM declarations WHERE currency IS NOT NULL"
 IMPORTER_IDS = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL"
+# each importer's first and last declaration: does one firm succeed another (probable same firms)?
+FIRM_ACTIVITY = """
+SELECT importer_id AS id, CAST(min(date) AS VARCHAR) AS first_seen, CAST(max(date) AS VARCHAR) AS last_seen
+FROM declarations WHERE importer_id IS NOT NULL AND date IS NOT NULL GROUP BY importer_id
+"""
 VIOLATED = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL AND violation = 1"
 
 # the declarations up to $as_of with their place in the recent window and the history before it
@@ -200,6 +206,7 @@ QUERIES = {
     "IMPORTER_IDS": IMPORTER_IDS,
     "VIOLATED": VIOLATED,
     "IMPORTERS": IMPORTERS,
+    "FIRM_ACTIVITY": FIRM_ACTIVITY,
     "USAGE": USAGE,
     "VIOLATIONS": VIOLATIONS,
     "SHARED_CONSIGNMENTS": SHARED_CONSIGNMENTS,
@@ -215,6 +222,11 @@ def _frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.D
 
 def _ids(engine: DeclarationEngine, query: str) -> set[str]:
     return set(engine.frame(query).iloc[:, 0])
+
+
+def firm_activity(engine: DeclarationEngine) -> pd.DataFrame:
+    """``id``, ``first_seen`` and ``last_seen`` (ISO dates) of every importer with a dated declaration."""
+    return _frame(engine, FIRM_ACTIVITY, {}, ("id", "first_seen", "last_seen"))
 
 
 def register_rates(engine: DeclarationEngine) -> Money:

@@ -1,14 +1,15 @@
 """Probable same firms as a job: read the importers, link probable same firms, write the candidates.
 
 ``riskgraph resolve`` runs it over every firm; ``riskgraph analyze`` runs it first, over the firms whose
-identity (name, address, phone, representative, registration date) is new or changed since the last
-resolution, with the model that resolution trained (both kept in ``$RISKGRAPH_HOME/resolution/``), and in
-full on ``--full`` or when there is no earlier resolution to go on.
+identity (name, address, phone, representative, registration date, first and last declaration) is new or
+changed since the last resolution, with the model that resolution trained (both kept in
+``$RISKGRAPH_HOME/resolution/``), and in full on ``--full`` or when there is no earlier resolution to go on.
 
 A candidate is a ``PROBABLY_SAME_FIRM`` relationship from the older registration to the newer, with the
-model's match weight and probability, the fields that agreed, and ``status`` ``candidate``. A new run
-refreshes candidates and drops the ones it no longer finds, but never touches a link an investigator
-confirmed or rejected (``investigate/same_firm.py``): the verdict outlives the model.
+model's match weight and probability, the fields that agreed, what each field weighed and how it compared, and
+``status`` ``candidate``. A new run refreshes candidates and drops the ones it no longer finds, in one
+transaction (readers see the last resolution's candidates or the new one's), but never touches a link an
+investigator confirmed or rejected (``investigate/same_firm.py``): the verdict outlives the model.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ import neo4j
 import pandas as pd
 
 from algorithms.same_firm import Prepared, same_firm_candidates
-from columnar.sync import graph_load_counts
+from analysis.aggregates import firm_activity
+from columnar.engines import open_declarations
+from columnar.store import DeclarationStore
+from columnar.sync import graph_load_counts, sync_store
 from graph.model import schema
 from graph.paging import read_pages
 
@@ -36,6 +40,8 @@ for _label in ("Enterprise", "Address", "Phone", "Person", "Declaration"):
     schema().node(_label)
 
 INPUT_COLUMNS = ("id", "name", "address", "phone", "legal_rep", "registered")
+#: each firm's first and last declaration date, from the columnar copy (``read_activity``)
+ACTIVITY_COLUMNS = ("first_seen", "last_seen")
 # Importers only (a consignee of some declaration, or holder of an identifier): overseas sellers and
 # brokers are counterparties, not firms that re-register here.
 FIRMS = """
@@ -66,15 +72,15 @@ WITH e, COLLECT { MATCH (e)-[:HAS_ADDRESS]->(x:Address) RETURN x.key ORDER BY x.
 RETURN collect([e.id, e.name_norm, toString(e.registered), address[0], phone[0], legal_rep[0]]) AS rows
 """
 
-#: what a candidate carries (``weights`` may be missing: written as null)
-CANDIDATE_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights")
+#: what a candidate carries (``weights`` and ``levels`` may be missing: written as null)
+CANDIDATE_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights", "levels")
 WRITE = f"""
 UNWIND $rows AS row
 MATCH (a:Enterprise {{id: row.a}}), (b:Enterprise {{id: row.b}})
 MERGE (a)-[r:{REL}]->(b)
 ON CREATE SET r.status = 'candidate'
 SET r.match_weight = row.match_weight, r.match_probability = row.match_probability, r.agreed = row.agreed,
-    r.weights = row.weights, r.found_at = $now
+    r.weights = row.weights, r.levels = row.levels, r.found_at = $now
 """
 # Candidates this run did not find again go (in an incremental run, only those of the firms it resolved);
 # reviewed links stay whatever the model now says.
@@ -82,6 +88,14 @@ DROP_STALE = f"""
 MATCH (a:Enterprise)-[r:{REL} {{status: 'candidate'}}]->(b:Enterprise)
 WHERE r.found_at < $now AND ($ids IS NULL OR a.id IN $ids OR b.id IN $ids)
 DELETE r
+"""
+
+
+# Of these firms, those at either end of a candidate
+CANDIDATE_ENDS = f"""
+UNWIND $ids AS id
+MATCH (e:Enterprise {{id: id}}) WHERE EXISTS {{ (e)-[:{REL} {{status: 'candidate'}}]-(:Enterprise) }}
+RETURN collect(e.id) AS ids
 """
 
 
@@ -127,6 +141,26 @@ def read_changed_input(
     return pd.concat([kept, fresh], ignore_index=True), len(fresh)
 
 
+def read_activity(
+    driver: neo4j.Driver, database: str, home: Path, loads: dict[str, int], engine: str = "duckdb"
+) -> pd.DataFrame:
+    """Each importer's first and last declaration date, aggregated by the declarations engine over the columnar
+    copy (brought in line with the graph first; the analysis that follows then finds it so)."""
+    store = DeclarationStore(home)
+    sync_store(driver, database, store, counts=loads)
+    with open_declarations(store, engine) as declarations:
+        return firm_activity(declarations)
+
+
+def _with_activity(enterprises: pd.DataFrame, activity: pd.DataFrame | None) -> pd.DataFrame:
+    """``enterprises`` with every firm's activity as it is now (missing without a copy to read it from)."""
+    out = enterprises.drop(columns=list(ACTIVITY_COLUMNS), errors="ignore")
+    spans = activity.set_index("id") if activity is not None else pd.DataFrame(columns=list(ACTIVITY_COLUMNS))
+    for column in ACTIVITY_COLUMNS:
+        out[column] = out["id"].map(spans[column]).astype("string")
+    return out
+
+
 def _ordered(pairs: pd.DataFrame, registered: pd.Series) -> pd.DataFrame:
     """Each pair from the older registration to the newer (as found when a date is missing or equal)."""
     when = pd.to_datetime(registered, errors="coerce")
@@ -145,26 +179,28 @@ def write_candidates(
     batch_size: int = 5000,
     resolved: list[str] | None = None,
 ) -> int:
-    """Write (or refresh) candidate links and drop the candidates no longer found; returns links written.
+    """Write (or refresh) candidate links and drop the candidates no longer found, atomically; returns links
+    written.
 
     ``registered`` maps enterprise id to registration date, to point each link at the newer firm;
     ``resolved`` limits the dropping to the links of these firms (None: every candidate).
     """
     now = datetime.now(UTC)
     rows = _ordered(pairs, registered).reindex(columns=[*CANDIDATE_COLUMNS])
-    rows["weights"] = rows["weights"].astype(object).where(rows["weights"].notna(), None)
+    for column in ("weights", "levels"):
+        rows[column] = rows[column].astype(object).where(rows[column].notna(), None)
     records = rows.to_dict("records")
 
-    def write_tx(tx: neo4j.ManagedTransaction, chunk: list[dict]) -> None:
-        tx.run(WRITE, rows=chunk, now=now).consume()
-
-    def drop_tx(tx: neo4j.ManagedTransaction) -> None:
+    def write_tx(tx: neo4j.ManagedTransaction) -> None:
+        for start in range(0, len(records), batch_size):
+            tx.run(WRITE, rows=records[start : start + batch_size], now=now).consume()
         tx.run(DROP_STALE, now=now, ids=resolved).consume()
 
+    # One transaction, statements of ``batch_size`` rows: a reader sees the last resolution's candidates or this
+    # one's, never half of each. Candidates are few (one firm in two hundred re-appears: some thousands at a
+    # million firms), far below what a transaction may hold.
     with driver.session(database=database) as session:
-        for start in range(0, len(records), batch_size):
-            session.execute_write(write_tx, records[start : start + batch_size])
-        session.execute_write(drop_tx)
+        session.execute_write(write_tx)
     return len(records)
 
 
@@ -175,6 +211,23 @@ def changed_since(enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
     same = now.index.isin(then.index)
     same[same] = (now[same] == then.loc[now.index[same]]).all(axis=1).to_numpy()
     return now.index[~same].tolist()
+
+
+def _to_resolve(driver: neo4j.Driver, database: str, enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
+    """The firms an incremental pass resolves: those whose identity is new or changed or whose first declaration
+    moved (a firm's first filings), and the firms of a candidate that traded on since. A firm trading on only
+    weakens a succession it was found in (its last declaration moves later), so the day's other filers are left
+    for the full pass: they would cost the day's pass a resolution each."""
+    identity, activity = list(INPUT_COLUMNS), ["id", "first_seen"]
+    changed = changed_since(enterprises[identity], before.reindex(columns=identity))
+    changed += changed_since(enterprises[activity], before.reindex(columns=activity))
+    traded = set(changed_since(enterprises[["id", "last_seen"]], before.reindex(columns=["id", "last_seen"])))
+    if traded - set(changed):
+        ends = driver.execute_query(
+            CANDIDATE_ENDS, ids=sorted(traded - set(changed)), database_=database, routing_=neo4j.RoutingControl.READ
+        ).records[0]["ids"]
+        changed += ends
+    return sorted(set(changed))
 
 
 @dataclass
@@ -243,6 +296,7 @@ def run_resolution(
     home: Path | None = None,
     full: bool = True,
     retrain: bool = True,
+    declarations: str = "duckdb",
 ) -> ResolutionRun:
     """Link the graph's importers and write ``PROBABLY_SAME_FIRM`` candidates (reviewed links are kept).
 
@@ -250,7 +304,8 @@ def run_resolution(
     changed are resolved, against every firm, with the model trained then; with ``retrain`` False a full
     pass uses that model too (an analysis's full run then finds what its incremental runs found). With
     nothing to link (no names, addresses, phones or representatives shared) nothing is written and the run
-    says so in ``message``.
+    says so in ``message``. With ``home``, each firm's first and last declaration (does one firm succeed the
+    other?) come from the columnar copy there, through the declarations engine ``declarations``.
     """
     clock = time.perf_counter()
     kept = _state(home)
@@ -262,7 +317,12 @@ def run_resolution(
     else:
         enterprises, read = read_changed_input(driver, database, kept.identities, grown)
     timings = {"read": round(time.perf_counter() - clock, 3)}
-    only = None if full or kept is None else changed_since(enterprises, kept.identities)
+    lap = time.perf_counter()
+    # a firm's activity changes only with declarations of its own: an incremental pass resolves it again anyway
+    activity = read_activity(driver, database, home, loads, declarations) if home is not None else None
+    enterprises = _with_activity(enterprises, activity)
+    timings["activity"] = round(time.perf_counter() - lap, 3)
+    only = None if full or kept is None else _to_resolve(driver, database, enterprises, kept.identities)
     model = None if kept is None or (full and retrain) else kept.model
     if only == []:
         if home is not None and kept is not None:

@@ -14,6 +14,7 @@ import neo4j
 from graph.jurisdiction import OUTSIDE, Scope, unlimited
 from graph.model import schema
 from graph.runs import ASSESSMENT, shown, shown_run
+from investigate.same_firm import evidence
 
 __all__ = [
     "IDENTIFIER_TYPES",
@@ -174,7 +175,7 @@ UNWIND $ids AS eid
 MATCH (e:Enterprise {{id: eid}})-[r:{SAME_FIRM_TYPE}]-(o:Enterprise)
 WHERE r.status <> 'rejected'
 RETURN startNode(r).id AS a, endNode(r).id AS b, e.id AS source, properties(o) AS o,
-       r.match_weight AS weight, r.status AS status
+       r.match_weight AS weight, r.status AS status, r.weights AS weights, r.levels AS levels
 ORDER BY r.match_weight DESC
 LIMIT $cap
 """
@@ -258,7 +259,8 @@ def neighbourhood(
     intel: bool = False,
 ) -> dict:
     """Enterprises within ``depth`` steps, a step being a shared identifier, a shared declaration or a
-    probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight`` and ``status``; rejected ones hidden).
+    probable-same-firm link (``PROBABLY_SAME_FIRM`` edge with its ``weight``, ``status`` and ``evidence``, what each
+    field weighed: ``same_firm.evidence``; rejected ones hidden).
 
     Shared identifiers appear as nodes (``Address``, ``Phone``, ``Person``); an importer's broker,
     seller or carrier is one ``FILED`` edge per pair and role with its count of declarations and the
@@ -296,7 +298,8 @@ def neighbourhood(
                 reached.append(other["id"])
         for r in driver.execute_query(SAME_FIRM, ids=frontier, cap=cap, database_=database).records:
             built.add_node("Enterprise", r["o"])
-            built.add_edge(r["a"], r["b"], SAME_FIRM_TYPE, weight=r["weight"], status=r["status"])
+            why = evidence(r["weights"], r["levels"])
+            built.add_edge(r["a"], r["b"], SAME_FIRM_TYPE, weight=r["weight"], status=r["status"], evidence=why)
             reached.append(r["o"]["id"])
         for r in driver.execute_query(COUNTERPARTIES, ids=frontier, cap=cap, hub=HUB, database_=database).records:
             oid = built.add_node("Enterprise", r["o"])

@@ -15,7 +15,7 @@ import neo4j
 from graph.errors import RiskGraphError
 from graph.model import schema
 
-__all__ = ["REL", "STATUSES", "DECISIONS", "LinkNotFound", "list_links", "review_link"]
+__all__ = ["REL", "STATUSES", "DECISIONS", "LinkNotFound", "evidence", "list_links", "review_link"]
 
 REL = "PROBABLY_SAME_FIRM"
 STATUSES = ("candidate", "confirmed", "rejected")
@@ -46,6 +46,16 @@ RETURN s.id AS a, s.name AS a_name, t.id AS b, t.name AS b_name, properties(r) A
 """
 
 
+def evidence(weights: str | None, levels: str | None) -> list[dict]:
+    """What the model weighed, strongest first: each compared field, how it agreed (its level's label; None on
+    links written before levels were kept) and the match weight it added (log2 Bayes factor)."""
+    weighed, reached = json.loads(weights or "{}"), json.loads(levels or "{}")
+    return [
+        {"field": f, "level": reached.get(f), "weight": w}
+        for f, w in sorted(weighed.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
 def _link(record) -> dict:
     r = dict(record["r"])
     return {
@@ -57,6 +67,7 @@ def _link(record) -> dict:
         "match_probability": r.get("match_probability"),
         "agreed": [f for f in (r.get("agreed") or "").split(",") if f],
         "weights": json.loads(r.get("weights") or "{}"),
+        "evidence": evidence(r.get("weights"), r.get("levels")),
         "status": r.get("status"),
         "found_at": r["found_at"].to_native() if r.get("found_at") else None,
         "reviewed_by": r.get("reviewed_by"),

@@ -99,7 +99,7 @@ def analyze(
             f"--declarations-engine must be one of {', '.join(DECLARATION_ENGINES)}, got {declarations_engine!r}"
         )
     drv, db = _connect()
-    resolution = _resolve_changed(drv, db, full) if resolve else None
+    resolution = _resolve_changed(drv, db, full, declarations_engine) if resolve else None
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
         progress = Progress(
@@ -173,13 +173,13 @@ def analyze(
         print(json.dumps(summary, default=str))
 
 
-def _resolve_changed(drv, db: str, full: bool):
+def _resolve_changed(drv, db: str, full: bool, declarations: str):
     """Probable same firms first, so the analysis weighs the candidates: the firms whose identity is new or
     changed since the last resolution (every firm on ``--full`` or the first time), with the model the last
     ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found."""
     from analysis.resolve import run_resolution
 
-    run = run_resolution(drv, db, home=settings().home, full=full, retrain=False)
+    run = run_resolution(drv, db, home=settings().home, full=full, retrain=False, declarations=declarations)
     console.print(
         f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
         + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)

@@ -87,3 +87,68 @@ def test_a_later_load_is_resolved_by_the_next_analysis_alone(year, driver, tmp_p
 
     full = _last_json(run_cli(env, "analyze", "--full", "--json"))["resolution"]
     assert full["mode"] == "full" and full["read"] == full["resolved"] == full["enterprises"]
+
+
+SUCCESSION = """
+MATCH (a:Enterprise {id: $a})-[r:PROBABLY_SAME_FIRM]-(b:Enterprise {id: $b})
+RETURN r.weights AS weights, r.levels AS levels
+"""
+
+
+def _honest_importers(folder, pairs) -> pd.DataFrame:
+    """Importers planted as nothing (no phoenix, ring or look-alike) that traded over more than three months,
+    with a representative and a name whose second word is its brand, longest trading first."""
+    rows = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(folder.glob("declarations-*.csv"))])
+    rows["day"] = pd.to_datetime(rows["date"], format="mixed", errors="coerce")
+    planted = {*pd.read_csv(folder / "truth" / "lookalikes.csv", dtype=str)["entity_id"]}
+    planted |= {*pd.read_csv(folder / "truth" / "rings.csv", dtype=str)["enterprise_id"]}
+    planted |= {firm for pair in pairs for firm in pair}
+    rows = rows[~rows["importer_id"].isin(planted)].dropna(subset=["importer_legal_rep", "day"])
+    span = rows.groupby("importer_id")["day"].agg(["min", "max", "count"])
+    span = span[(span["max"] - span["min"] > pd.Timedelta(days=120)) & (span["count"] >= 4)]
+    last = rows.sort_values("day").drop_duplicates("importer_id", keep="last").set_index("importer_id")
+    return last.loc[span.index].assign(first=span["min"], last=span["max"]).sort_values("importer_id")
+
+
+def _written_anew(row: pd.Series, new_id: str, days: list[pd.Timestamp], registered: pd.Timestamp) -> pd.DataFrame:
+    """Declarations of a new firm that looks like ``row``'s: "New" in its name, its representative given name
+    first with the surname in capitals, another phone, no address, registered on ``registered``."""
+    city, _, rest = row["importer_name"].partition(" ")
+    surname, _, given = row["importer_legal_rep"].partition(" ")
+    out = pd.DataFrame([row.drop(["day", "first", "last"])] * len(days)).reset_index(drop=True)
+    out["declaration_id"] = [f"{new_id}-{i}" for i in range(len(days))]
+    out["importer_id"] = new_id
+    out["importer_name"] = f"{city} New {rest}"
+    out["importer_legal_rep"] = f"{given} {surname.upper()}"
+    out["importer_phone"] = "+86 21 6000 " + new_id[-4:]
+    out["importer_address"] = ""
+    out["importer_registered"] = registered.strftime("%Y-%m-%d")
+    out["date"] = [d.strftime("%Y-%m-%d") for d in days]
+    return out
+
+
+def test_a_successor_is_linked_and_a_namesake_trading_alongside_is_not(year, driver, tmp_path):
+    """Two new firms that look alike their model the same way (name, representative written another way, other
+    phone): one set up while its model traded and starting as it stopped, a phoenix; the other trading alongside
+    its model for months. ``ingest`` + ``analyze`` link the first only, on what succession weighed."""
+    folder, env, pairs, _ = year
+    honest = _honest_importers(folder, pairs)
+    assert len(honest) >= 2
+    old, model = honest.iloc[0], honest.iloc[1]
+    day = pd.Timedelta(days=1)
+    successor = _written_anew(
+        old, "91310000SUCCEED01", [old["last"] + 10 * day, old["last"] + 40 * day], old["last"] - 20 * day
+    )
+    alongside = _written_anew(
+        model, "91310000BESIDE001", [model["first"] + 10 * day, model["last"] - 10 * day], model["first"] + 5 * day
+    )
+    pd.concat([successor, alongside]).to_csv(tmp_path / "new-firms.csv", index=False)
+    run_cli(env, "ingest", str(tmp_path / "new-firms.csv"))
+    resolved = _last_json(run_cli(env, "analyze", "--json"))["resolution"]
+    assert resolved["mode"] == "incremental" and "succession" in resolved["fields"]
+
+    found, beside = _links(driver, [(old.name, "91310000SUCCEED01"), (model.name, "91310000BESIDE001")])
+    assert found["candidate"] and not beside["candidate"], (found, beside)
+    record = driver.execute_query(SUCCESSION, a=old.name, b="91310000SUCCEED01").records[0]
+    assert json.loads(record["weights"])["succession"] > 0
+    assert json.loads(record["levels"])["succession"] == "set up while the other traded, started as it stopped"

@@ -47,20 +47,25 @@ def test_phoenix_firms_are_found_and_lookalikes_are_not(planted):
 
 def test_candidates_carry_weight_and_evidence(planted):
     _, truth, _, found = planted
-    assert list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed", "weights"]
+    assert list(found.pairs.columns) == ["a", "b", "match_weight", "match_probability", "agreed", "weights", "levels"]
     assert (found.pairs["a"] < found.pairs["b"]).all()
     # each field's weight, explained: with the prior they add up to the match weight
     share = found.model["probability_two_random_records_match"]
     prior = math.log2(share / (1 - share))
     for weight, weights in zip(found.pairs["match_weight"], found.pairs["weights"], strict=True):
         parts = json.loads(weights)
-        assert set(parts) == {"name", "address", "phone", "legal_rep"}
+        assert set(parts) == {"name", "address", "phone", "legal_rep", "succession"}
         assert abs(prior + sum(parts.values()) - weight) < 0.01
     assert found.pairs["match_weight"].is_monotonic_decreasing
     assert (found.pairs["match_probability"] >= 0.9).all()
     hit = found.pairs[[(a, b) in truth for a, b in zip(found.pairs["a"], found.pairs["b"], strict=True)]]
     assert hit["agreed"].str.contains("legal_rep").all()  # a phoenix keeps its representative
-    assert set(found.fields) == {"name", "address", "phone", "legal_rep"}
+    # how each field compared, by its level's label: a phoenix started as its predecessor stopped
+    levels = [json.loads(x) for x in hit["levels"]]
+    assert all(set(level) == {"name", "address", "phone", "legal_rep", "succession"} for level in levels)
+    assert all(level["legal_rep"] == "Exact match on rep_key" for level in levels)
+    assert all(level["succession"] != "All other comparisons" for level in levels)
+    assert set(found.fields) == {"name", "address", "phone", "legal_rep", "succession"}
 
 
 def test_an_incremental_pass_finds_for_its_firms_what_the_full_pass_finds(planted):
@@ -71,6 +76,29 @@ def test_an_incremental_pass_finds_for_its_firms_what_the_full_pass_finds(plante
     expected = {(a, b) for a, b in zip(found.pairs["a"], found.pairs["b"], strict=True) if {a, b} & newest}
     assert expected and set(zip(again.pairs["a"], again.pairs["b"], strict=True)) == expected
     assert again.timings["train"] < 0.01  # not trained again
+
+
+def test_trading_alongside_weighs_against_one_firm(planted):
+    """The same identities, the two firms of each planted pair now trading side by side all period: succession
+    turns from evidence for one firm into evidence against, and each pair's match weight drops by just that."""
+    frame, truth, _, found = planted
+    beside = frame.copy()
+    ends = {b for _, b in truth}
+    beside.loc[beside["id"].isin(ends), ["first_seen", "last_seen"]] = ["2024-01-05", "2025-12-20"]
+    beside.loc[beside["id"].isin({a for a, _ in truth}), ["first_seen", "last_seen"]] = ["2024-01-02", "2025-12-28"]
+    again = same_firm_candidates(beside, threshold=0.01, seed=11, model=found.model)
+
+    def scored(result) -> dict:
+        p = result.pairs
+        rows = zip(p["a"], p["b"], p["match_weight"], p["weights"], strict=True)
+        return {(a, b): (weight, json.loads(w)) for a, b, weight, w in rows if (a, b) in truth}
+
+    before, after = scored(found), scored(again)
+    assert len(before) >= 10 and set(before) <= set(after)
+    for pair, (weight, parts) in before.items():
+        assert after[pair][1]["succession"] < 0 < parts["succession"]
+        dropped = parts["succession"] - after[pair][1]["succession"]
+        assert abs(weight - after[pair][0] - dropped) < 0.01, pair
 
 
 def test_shell_ring_fronts_are_not_one_firm(planted):
@@ -91,6 +119,6 @@ def test_shell_ring_fronts_are_not_one_firm(planted):
 )
 def test_minimal_data_has_nothing_to_link(frame):
     found = same_firm_candidates(frame)
-    columns = ["a", "b", "match_weight", "match_probability", "agreed", "weights"]
+    columns = ["a", "b", "match_weight", "match_probability", "agreed", "weights", "levels"]
     assert found.pairs.empty and list(found.pairs.columns) == columns
     assert found.message.startswith("nothing to link")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import neo4j
 import pandas as pd
 import pytest
 
@@ -33,6 +34,7 @@ def linked(explore_server, driver):
             "match_probability": [0.99993],
             "agreed": ["address"],
             "weights": ['{"address": 14.25}'],
+            "levels": ['{"address": "a room within three floors of the same building"}'],
         }
     )
     registered = pd.Series({"BRIDGE": "2006-03-01", "HONEST1": "2001-01-01"})
@@ -53,6 +55,9 @@ def test_candidate_is_listed_from_the_older_firm_with_its_weight(linked):
     assert (link["a"], link["b"]) == ("HONEST1", "BRIDGE")  # older registration first
     assert link["status"] == "candidate" and link["match_weight"] == 14.25 and link["agreed"] == ["address"]
     assert link["weights"] == {"address": 14.25}
+    assert link["evidence"] == [
+        {"field": "address", "level": "a room within three floors of the same building", "weight": 14.25}
+    ]
     assert linked.client.get(LINK.format("HONEST2")).json() == {"data": [], "count": 0}
 
 
@@ -63,6 +68,11 @@ def test_candidate_is_drawn_dashed_with_its_weight(linked):
     html = linked.client.get("/v1/enterprises/HONEST1/chart", params={"depth": 1}).text
     assert '"label": "14.2"' in html or '"label": "14.3"' in html
     assert "probably the same firm (candidate), match weight" in html and '"dashes": true' in html
+    # what each field weighed and how it compared, on hover
+    assert edge["evidence"] == [
+        {"field": "address", "level": "a room within three floors of the same building", "weight": 14.25}
+    ]
+    assert "\\naddress +14.2 (a room within three floors of the same building)" in html
 
 
 def test_analysis_counts_a_candidate_as_a_shared_identifier(linked, driver):
@@ -111,3 +121,29 @@ def test_review_errors(linked):
     )
     outside = linked.client_as("investigator", "SC-QINGDAO").get(LINK.format("BRIDGE"))
     assert outside.status_code == 403 and outside.json()["error"]["code"] == "outside_jurisdiction"
+
+
+def test_a_resolution_that_fails_midway_leaves_the_last_one_whole(linked, driver):
+    """Candidates are written in one transaction: the second statement failing takes the first one back, and
+    the candidates the failed run would have dropped stay."""
+    links = "MATCH (a)-[r:PROBABLY_SAME_FIRM]->(b) RETURN a.id AS a, b.id AS b, properties(r) AS r ORDER BY a, b"
+    stale = pd.DataFrame(
+        {"a": ["HONEST2"], "b": ["BRIDGE"], "match_weight": [9.5], "match_probability": [0.99], "agreed": ["name"]}
+    )
+    registered = pd.Series({"BRIDGE": "2006-03-01", "HONEST1": "2001-01-01", "HONEST2": "2002-01-01"})
+    write_candidates(driver, "neo4j", stale, registered)
+    before = [dict(r) for r in driver.execute_query(links).records]
+    assert ("HONEST2", "BRIDGE") in {(r["a"], r["b"]) for r in before}
+
+    failing = pd.DataFrame(
+        {
+            "a": ["HONEST1", "HONEST2"],
+            "b": ["HONEST2", "HONEST1"],
+            "match_weight": [12.0, {"not": "a number"}],  # a map is no property value: the server refuses it
+            "match_probability": [0.999, 0.999],
+            "agreed": ["phone", "phone"],
+        }
+    )
+    with pytest.raises(neo4j.exceptions.Neo4jError):
+        write_candidates(driver, "neo4j", failing, registered, batch_size=1)
+    assert [dict(r) for r in driver.execute_query(links).records] == before

@@ -91,11 +91,16 @@ def tooltip(node: dict) -> str:
 
 
 def edge_caption(edge: dict) -> tuple[str, str]:
-    """(label drawn on the link, hover text): a probable same firm shows its match weight and status."""
+    """(label drawn on the link, hover text): a probable same firm shows its match weight and status, and on
+    hover what each field weighed and how it compared (``evidence``, strongest first)."""
     if edge["type"] == "PROBABLY_SAME_FIRM":
         weight = edge.get("weight")
         shown = f"{weight:.1f}" if isinstance(weight, int | float) else "?"
-        return shown, f"probably the same firm ({edge.get('status') or 'candidate'}), match weight {shown}"
+        title = f"probably the same firm ({edge.get('status') or 'candidate'}), match weight {shown}"
+        for part in edge.get("evidence") or ():
+            how = f" ({part['level']})" if part.get("level") else ""
+            title += f"\n{part['field']} {part['weight']:+.1f}{how}"
+        return shown, title
     label = edge.get("role") or edge["type"]
     count = edge.get("declarations")
     return "", f"{edge['type']} ({label}, {count} declarations)" if count else label

@@ -29,6 +29,12 @@ Decision = Literal[same_firm.DECISIONS]
 EnterpriseId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
+class SameFirmEvidence(BaseModel):
+    field: str = Field(description="the compared field (name, address, phone, legal_rep, succession)")
+    level: str | None = Field(description="how the two firms' values compared, e.g. 'Exact match on phone'")
+    weight: float = Field(description="the match weight this field added (log2 Bayes factor; negative: against)")
+
+
 class SameFirmPublic(BaseModel):
     a: str = Field(description="the older registration")
     a_name: str | None
@@ -41,6 +47,9 @@ class SameFirmPublic(BaseModel):
     agreed: list[str] = Field(description="fields on which the two records agree exactly")
     weights: dict[str, float] = Field(
         default_factory=dict, description="the match weight each compared field added (log2 Bayes factor)"
+    )
+    evidence: list[SameFirmEvidence] = Field(
+        default_factory=list, description="each compared field, how it compared and what it weighed, strongest first"
     )
     status: Status
     found_at: datetime | None

@@ -32,7 +32,9 @@ export function nodeFacts(n) {
     lines.push("risk " + pct(n.risk), "category " + show(n.category), "registered " + show(n.registered));
     if (n.network_id !== null && n.network_id !== undefined) lines.push("network " + n.network_id);
   }
-  return lines.join("\n");
+  const box = document.createElement("div");
+  box.innerText = lines.join("\n");
+  return box;
 }
 
 function tooltip(n) {
@@ -60,6 +62,18 @@ function edgeKey(e) {
   return e.source + ">" + e.target + ":" + e.type + ":" + (e.role || "");
 }
 
+// the link's weight, then what each field weighed and how it compared, strongest first (plain text, a line each)
+function sameFirmTitle(e) {
+  const lines = ["probably the same firm (" + (e.status || "candidate") + "), match weight " + e.weight.toFixed(1)];
+  for (const part of e.evidence || []) {
+    lines.push(part.field + " " + (part.weight >= 0 ? "+" : "") + part.weight.toFixed(1)
+               + (part.level ? " (" + part.level + ")" : ""));
+  }
+  const box = document.createElement("div");
+  box.innerText = lines.join("\n");
+  return box;
+}
+
 function visEdge(e) {
   const count = e.declarations;
   const when = e.first ? ", " + e.first + " to " + e.last : "";
@@ -67,7 +81,7 @@ function visEdge(e) {
   const sameFirm = e.type === "PROBABLY_SAME_FIRM" && typeof e.weight === "number";
   return {id: edgeKey(e), from: e.source, to: e.target, dashes: (STYLE.dashed || ["FILED"]).indexOf(e.type) >= 0,
           color: STYLE.edges[e.type], label: sameFirm ? e.weight.toFixed(1) : undefined,
-          title: sameFirm ? "probably the same firm (" + (e.status || "candidate") + "), match weight " + e.weight.toFixed(1)
+          title: sameFirm ? sameFirmTitle(e)
             : count ? e.type + " (" + (e.role || "") + ", " + count + " declarations" + when + ")" : (e.role || e.type),
           width: 1 + Math.min(count || 0, 20) / 5, first: e.first || null, last: e.last || null};
 }
