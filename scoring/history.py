@@ -1,0 +1,140 @@
+"""The model's history features counted by the declarations engine: per key, what strictly earlier days held.
+
+For each key of :data:`HISTORY_KEYS` and each declaration: how many declarations of the same key were lodged on
+*strictly earlier days*, how many of those were inspected and how many found in violation - never the
+declaration's own outcome, nor one from the same day or later. One SQL text (:data:`HISTORY_COUNTS`, DuckDB's
+dialect, Spark runs it transpiled as :mod:`columnar.spark` does) aggregates per key and day, then sums the days
+before with a window; the engine runs it over the columnar copy (:mod:`columnar.engines`) or, for declarations a
+caller holds in a frame, over that frame (:class:`columnar.engines.FrameDeclarations`), so training has one
+definition. The network community is not a column of the copy: it comes in as the small ``communities`` table
+(importer id, community), as the prepared frame carries it for the enterprise table in use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from columnar.engines import DeclarationEngine, FrameDeclarations
+
+__all__ = ["HISTORY_KEYS", "HISTORY_COUNTS", "QUERIES", "COUNTS", "prior_counts", "communities_table"]
+
+#: history is kept per value of these keys (a prepared declaration's columns)
+HISTORY_KEYS = ("importer_id", "declarant_id", "seller_id", "hs6", "origin", "route", "community")
+#: what is counted per key: declarations, inspections, violations (the columns ``<key>_prior_<count>``)
+COUNTS = ("n", "inspected", "violations")
+
+# each declaration with its day, keys and outcome as scoring.graph_read.read_declarations reads them: without an
+# inspection field a declaration carrying a violation flag counts as inspected; a violation only when inspected
+_DECLARED = """
+WITH declared AS (
+  SELECT d.id, CAST(d.date AS DATE) AS on_day, d.importer_id, d.declarant_id, d.seller_id,
+         coalesce(d.hs6, substr(d.hs_code, 1, 6)) AS hs6, d.origin, d.route, c.community,
+         coalesce(d.inspected, CASE WHEN d.violation IS NULL THEN 0 ELSE 1 END) AS inspected, d.violation AS flag
+  FROM declarations d LEFT JOIN communities c ON c.importer_id = d.importer_id
+  WHERE d.date IS NOT NULL
+),
+outcomes AS (SELECT declared.*, CASE WHEN flag = 1 THEN inspected ELSE 0 END AS violated FROM declared)"""
+
+
+def _prior(key: str) -> str:
+    """Per value of ``key`` and day: the sums of the days before (the running sum less the day's own)."""
+    return f""",
+daily_{key} AS (
+  SELECT {key} AS k, on_day, count(*) AS n, sum(inspected) AS i, sum(violated) AS v
+  FROM outcomes WHERE {key} IS NOT NULL GROUP BY {key}, on_day
+),
+prior_{key} AS (
+  SELECT k, on_day,
+         sum(n) OVER (PARTITION BY k ORDER BY on_day) - n AS n,
+         sum(i) OVER (PARTITION BY k ORDER BY on_day) - i AS i,
+         sum(v) OVER (PARTITION BY k ORDER BY on_day) - v AS v
+  FROM daily_{key}
+)"""
+
+
+def _counts_query() -> str:
+    columns, joins = [], []
+    for key in HISTORY_KEYS:
+        for count, short in zip(COUNTS, ("n", "i", "v"), strict=True):
+            columns.append(f"CAST(coalesce(p_{key}.{short}, 0) AS DOUBLE) AS {key}_prior_{count}")
+        joins.append(f"LEFT JOIN prior_{key} p_{key} ON p_{key}.k = o.{key} AND p_{key}.on_day = o.on_day")
+    return (
+        _DECLARED
+        + "".join(_prior(key) for key in HISTORY_KEYS)
+        + f"\nSELECT o.id, {', '.join(columns)}\nFROM outcomes o\n"
+        + "\n".join(joins)
+        + "\n"
+    )
+
+
+#: per declaration (``id``), the counts of every history key on strictly earlier days
+HISTORY_COUNTS = _counts_query()
+#: the queries above by name (the engines' agreement test runs each on both)
+QUERIES = {"HISTORY_COUNTS": HISTORY_COUNTS}
+#: the columns a frame registered for :data:`HISTORY_COUNTS` needs, and their types
+_FRAME_COLUMNS = {
+    "date": pa.date32(),
+    **dict.fromkeys(("importer_id", "declarant_id", "seller_id", "hs6", "hs_code", "origin", "route"), pa.string()),
+    "inspected": pa.int64(),
+    "violation": pa.int64(),
+}
+
+
+def communities_table(importer_ids: pd.Series, communities: pd.Series) -> pa.Table:
+    """The ``communities`` table the counts join: each importer's community (as text), those without one left out."""
+    pairs = pd.DataFrame({"importer_id": importer_ids, "community": communities}).dropna()
+    pairs = pairs.drop_duplicates("importer_id")
+    return pa.table(
+        {
+            "importer_id": pa.array(pairs["importer_id"].astype(str).tolist(), pa.string()),
+            "community": pa.array(pairs["community"].astype(str).tolist(), pa.string()),
+        }
+    )
+
+
+def _frame_table(frame: pd.DataFrame) -> pa.Table:
+    """The frame's rows as :data:`HISTORY_COUNTS` reads them, ``id`` their position (its ids need not be unique)."""
+    arrays = {"id": pa.array(np.arange(len(frame), dtype=np.int64))}
+    for column, kind in _FRAME_COLUMNS.items():
+        values = frame[column]
+        if column == "date":
+            arrays[column] = pa.array(pd.to_datetime(values).dt.date, kind, from_pandas=True)
+        elif pa.types.is_string(kind):
+            arrays[column] = pa.array(values.astype("string"), kind, from_pandas=True)
+        else:
+            arrays[column] = pa.array(pd.to_numeric(values, errors="coerce").astype("Int64"), kind, from_pandas=True)
+    return pa.table(arrays)
+
+
+def prior_counts(frame: pd.DataFrame, engine: DeclarationEngine | None = None) -> np.ndarray:
+    """Per row of the prepared ``frame``: for each of :data:`HISTORY_KEYS`, the :data:`COUNTS` on strictly earlier
+    days (``len(frame)`` x 3 per key, in that order).
+
+    With ``engine``, every declaration the engine holds is counted and the frame's rows are found by ``id`` (the
+    frame is the engine's declarations, read as :func:`scoring.graph_read.read_declarations` reads them); without
+    it, the frame's own rows are counted. The community of each importer is the frame's ``community``.
+    """
+    communities = communities_table(frame["importer_id"], frame["community"])
+    if engine is None:
+        with FrameDeclarations(_frame_table(frame)) as own:
+            return _counted(own, communities, np.arange(len(frame)))
+    return _counted(engine, communities, frame["id"].to_numpy())
+
+
+def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray) -> np.ndarray:
+    engine.register("communities", communities)
+    try:
+        found = engine.frame(HISTORY_COUNTS)
+    finally:
+        engine.unregister("communities")
+    names = [f"{key}_prior_{count}" for key in HISTORY_KEYS for count in COUNTS]
+    counts = found.set_index("id")[names].reindex(rows)
+    if counts.isna().any(axis=None):
+        missing = counts.index[counts.isna().any(axis=1)]
+        raise ValueError(
+            f"{len(missing):,} declarations are not in the {engine.name} engine's store (first: {missing[0]!r}): "
+            "the history is counted over the store the frame was read from"
+        )
+    return counts.to_numpy(dtype=float)
