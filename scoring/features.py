@@ -33,9 +33,8 @@ import numpy as np
 import pandas as pd
 
 from algorithms.peers import robust_scale, robust_z
-from columnar.engines import DeclarationEngine
 from graph.currency import Money, money_basis
-from scoring.history import HISTORY_KEYS, prior_counts
+from scoring.history import HISTORY_KEYS, OpenEngine, prior_counts
 
 __all__ = [
     "HISTORY_KEYS",
@@ -262,13 +261,11 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
 # ---------------------------------------------------------------- training (vectorised)
 
 
-def training_features(
-    frame: pd.DataFrame, state: FeatureState, engine: DeclarationEngine | None = None
-) -> pd.DataFrame:
+def training_features(frame: pd.DataFrame, state: FeatureState, engine: OpenEngine | None = None) -> pd.DataFrame:
     """The feature matrix of every prepared declaration (history strictly from earlier days).
 
-    The history counts come from the declarations engine (:func:`scoring.history.prior_counts`): ``engine``'s
-    store when given (then ``frame`` holds its declarations), else DuckDB over the frame itself.
+    The history counts come from the declarations engine (:func:`scoring.history.prior_counts`): the one ``engine``
+    opens, over its store (then ``frame`` holds the store's declarations), else DuckDB over the frame itself.
     """
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}

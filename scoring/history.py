@@ -12,13 +12,19 @@ definition. The network community is not a column of the copy: it comes in as th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from columnar.engines import DeclarationEngine, FrameDeclarations
 
-__all__ = ["HISTORY_KEYS", "HISTORY_COUNTS", "QUERIES", "COUNTS", "prior_counts", "communities_table"]
+__all__ = ["HISTORY_KEYS", "HISTORY_COUNTS", "QUERIES", "COUNTS", "OpenEngine", "prior_counts", "communities_table"]
+
+#: opens the declarations engine to count with (``functools.partial(columnar.engines.open_declarations, store,
+#: name)``); each count closes it again, as DuckDB keeps what it read cached while open
+OpenEngine = Callable[[], DeclarationEngine]
 
 #: history is kept per value of these keys (a prepared declaration's columns)
 HISTORY_KEYS = ("importer_id", "declarant_id", "seller_id", "hs6", "origin", "route", "community")
@@ -108,19 +114,21 @@ def _frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(arrays)
 
 
-def prior_counts(frame: pd.DataFrame, engine: DeclarationEngine | None = None) -> np.ndarray:
+def prior_counts(frame: pd.DataFrame, engine: OpenEngine | None = None) -> np.ndarray:
     """Per row of the prepared ``frame``: for each of :data:`HISTORY_KEYS`, the :data:`COUNTS` on strictly earlier
     days (``len(frame)`` x 3 per key, in that order).
 
-    With ``engine``, every declaration the engine holds is counted and the frame's rows are found by ``id`` (the
-    frame is the engine's declarations, read as :func:`scoring.graph_read.read_declarations` reads them); without
-    it, the frame's own rows are counted. The community of each importer is the frame's ``community``.
+    With ``engine`` (:data:`OpenEngine`), every declaration the engine holds is counted and the frame's rows are
+    found by ``id`` (the frame is the engine's declarations, read as :func:`scoring.graph_read.read_declarations`
+    reads them); without it, the frame's own rows are counted. The community of each importer is the frame's
+    ``community``.
     """
     communities = communities_table(frame["importer_id"], frame["community"])
     if engine is None:
         with FrameDeclarations(_frame_table(frame)) as own:
             return _counted(own, communities, np.arange(len(frame)))
-    return _counted(engine, communities, frame["id"].to_numpy())
+    with engine() as opened:
+        return _counted(opened, communities, frame["id"].to_numpy())
 
 
 def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray) -> np.ndarray:

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from columnar.engines import DeclarationEngine
 from graph.currency import money_basis
 from graph.errors import RiskGraphError
 from graph.home import MODELS, VersionedStore
@@ -45,6 +44,7 @@ from scoring.features import (
     raw_feature_names,
     training_features,
 )
+from scoring.history import OpenEngine
 from scoring.published import PublishedModel, platt
 from scoring.representative import hit_rates, outcome_weights
 from scoring.search import fit_booster, fit_published, search_params
@@ -183,7 +183,7 @@ def train_model(
     validation_enterprises: pd.DataFrame | None = None,
     search_budget: float = SEARCH_BUDGET,
     targets: TargetTable | None = None,
-    engine: DeclarationEngine | None = None,
+    engine: OpenEngine | None = None,
 ) -> TrainedModel:
     """Validate main model, baseline and blend on the newest ``test_share`` of inspected declarations,
     publish the best (calibrated), then refit it on all of them; then one model per risk target of
@@ -191,8 +191,8 @@ def train_model(
 
     ``validation_enterprises`` is the enterprise table (communities, centralities, network risk) as the
     analysis saw it before the validation window (:mod:`scoring.as_of`); without it the current table is
-    used for validation too. ``engine`` counts the history features over the columnar copy ``declarations``
-    were read from (:func:`scoring.history.prior_counts`); without it, DuckDB counts them over the frame.
+    used for validation too. ``engine`` opens the engine that counts the history features over the columnar copy
+    ``declarations`` were read from (:func:`scoring.history.prior_counts`); without it, DuckDB counts over the frame.
     """
     frame = prepare_frame(declarations, validation_enterprises if validation_enterprises is not None else enterprises)
     labelled, train, test, cutoff = _split(frame, test_share)

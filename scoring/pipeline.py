@@ -9,12 +9,13 @@ import csv
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import neo4j
 
 from analysis.graph_io import read_analysis_input
-from columnar.engines import DeclarationEngine, open_declarations
+from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
 from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
@@ -23,6 +24,7 @@ from scoring.capacity import CapacityTable
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
+from scoring.history import OpenEngine
 from scoring.links import LinkIndex
 from scoring.model import ModelError, load_model, ranking_metrics, save_model, split_date, train_model
 from scoring.rule_store import RuleStore
@@ -56,7 +58,7 @@ def _publish(
     enterprises,
     links: LinkIndex,
     capacity: Capacity,
-    engine: DeclarationEngine | None = None,
+    engine: OpenEngine | None = None,
 ) -> str:
     rules = RuleStore(home).current(include_disabled=False)
     state, config = build_snapshot(
@@ -106,13 +108,12 @@ def train_and_publish(
     graph_then = read_analysis_input(driver, database, declarations=declarations)
     known_then = enterprises_as_of(graph_then, enterprises, split, seed=seed)
     timings["analysis_as_of"] = time.perf_counter() - began - timings["read"]
-    with open_declarations(DeclarationStore(home), declarations_engine) as engine:
-        trained = train_model(
-            declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then,
-            engine=engine,
-        )  # fmt: skip
-        timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
-        snapshot = _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine)
+    engine = partial(open_declarations, DeclarationStore(home), declarations_engine)
+    trained = train_model(
+        declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then, engine=engine
+    )
+    timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
+    snapshot = _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine)
     timings["total"] = time.perf_counter() - began
     return {
         "model_version": trained.version,

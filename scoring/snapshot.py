@@ -47,7 +47,7 @@ from scoring.violator_journal import ViolatorJournal
 from scoring.watchlists import read_watchlists
 
 if TYPE_CHECKING:
-    from columnar.engines import DeclarationEngine
+    from scoring.history import OpenEngine
 
 __all__ = [
     "SnapshotError",
@@ -130,14 +130,15 @@ def build_snapshot(
     network_weight: float = 0.3,
     capacity: dict[str, int] | None = None,
     links: LinkIndex | None = None,
-    engine: DeclarationEngine | None = None,
+    engine: OpenEngine | None = None,
 ) -> tuple[FeatureState, ScoringConfig]:
     """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations.
 
     ``links`` (the identifier index) travels in the state; thresholds are set without it, from the
     declarations of importers the analysis knew, whose identifiers are already in their analysed risk.
     ``capacity``: physical inspections a day per office (``scoring.capacity.CapacityTable``). ``engine``
-    counts the history features over the columnar copy ``declarations`` were read from (else DuckDB over them).
+    opens the engine that counts the history features over the columnar copy ``declarations`` were read from (else
+    DuckDB counts over them).
     """
     frame = prepare_frame(declarations, enterprises)
     state = fit_state(frame)

@@ -69,9 +69,11 @@ def test_both_engines_count_only_strictly_earlier_days(rows, dropped, outcomes, 
     store = _store(tmp_path_factory.mktemp("history"), rows, dropped, outcomes)
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     expected = _counted_row_by_row(frame)
-    with DuckDBDeclarations(store) as duck, SparkDeclarations(store, spark) as sparked:
-        by_engine = {"duckdb": prior_counts(frame, duck), "spark": prior_counts(frame, sparked)}
-    by_engine["frame"] = prior_counts(frame)
+    by_engine = {
+        "duckdb": prior_counts(frame, lambda: DuckDBDeclarations(store)),
+        "spark": prior_counts(frame, lambda: SparkDeclarations(store, spark)),
+        "frame": prior_counts(frame),
+    }
     for name, counted in by_engine.items():
         np.testing.assert_array_equal(counted, expected, err_msg=name)
 
@@ -88,8 +90,8 @@ def test_the_engine_features_equal_the_frame_features_and_ignore_later_outcomes(
     store = _store(tmp_path / "before", rows, set(), [])
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     state = fit_state(frame)
-    with DuckDBDeclarations(store) as duck, SparkDeclarations(store, spark) as sparked:
-        duck_features, spark_features = training_features(frame, state, duck), training_features(frame, state, sparked)
+    duck, sparked = (lambda: DuckDBDeclarations(store)), (lambda: SparkDeclarations(store, spark))
+    duck_features, spark_features = training_features(frame, state, duck), training_features(frame, state, sparked)
     pd.testing.assert_frame_equal(spark_features, duck_features)
     pd.testing.assert_frame_equal(training_features(frame, state), duck_features)
     assert duck_features["importer_id_prior_violations"].max() > 0  # there was history to count
@@ -97,8 +99,9 @@ def test_the_engine_features_equal_the_frame_features_and_ignore_later_outcomes(
     assert (frame["date"] == frame["date"].max()).sum() > 1
     flipped = [{**r, "violation": 1 - r["violation"]} if r["days"] == 0 else r for r in rows]
     changed = _store(tmp_path / "after", flipped, set(), [])
-    with DuckDBDeclarations(changed) as duck:
-        again = training_features(prepare_frame(stored_declarations(changed), ENTERPRISES), state, duck)
+    again = training_features(
+        prepare_frame(stored_declarations(changed), ENTERPRISES), state, lambda: DuckDBDeclarations(changed)
+    )
     history = [f"{key}_prior_{count}" for key in HISTORY_KEYS for count in (*COUNTS, "rate")]
     pd.testing.assert_frame_equal(again[history], duck_features[history])
 
@@ -107,5 +110,5 @@ def test_a_frame_the_store_does_not_hold_is_refused(tmp_path):
     store = _store(tmp_path, [{"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0}], set(), [])
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     stranger = pd.concat([frame, frame.assign(id="D-NOT-STORED")], ignore_index=True)
-    with DuckDBDeclarations(store) as duck, pytest.raises(ValueError, match="1 declarations are not in the duckdb"):
-        prior_counts(stranger, duck)
+    with pytest.raises(ValueError, match="1 declarations are not in the duckdb"):
+        prior_counts(stranger, lambda: DuckDBDeclarations(store))
