@@ -2,11 +2,11 @@
 
 For each key of :data:`HISTORY_KEYS` and each declaration: how many declarations of the same key were lodged on
 *strictly earlier days*, how many of those were inspected and how many found in violation - never the
-declaration's own outcome, nor one from the same day or later. One SQL text (:data:`HISTORY_COUNTS`, DuckDB's
-dialect, Spark runs it transpiled as :mod:`columnar.spark` does) aggregates per key and day, then sums the days
-before with a window; the engine runs it over the columnar copy (:mod:`columnar.engines`) or, for declarations a
-caller holds in a frame, over that frame (:class:`columnar.engines.FrameDeclarations`), so training has one
-definition. The network community is not a column of the copy: it comes in as the small ``communities`` table
+declaration's own outcome, nor one from the same day or later. One SQL text per key (:data:`HISTORY_COUNTS`,
+DuckDB's dialect, Spark runs it transpiled as :mod:`columnar.spark` does) aggregates per value and day, then sums
+the days before with a window; the engine runs it over the columnar copy (:mod:`columnar.engines`) or, for
+declarations a caller holds in a frame, over that frame (:class:`columnar.engines.FrameDeclarations`), so training
+has one definition. The network community is not a column of the copy: it comes in as the small ``communities`` table
 (importer id, community), as the prepared frame carries it for the enterprise table in use.
 """
 
@@ -44,41 +44,35 @@ WITH declared AS (
 outcomes AS (SELECT declared.*, CASE WHEN flag = 1 THEN inspected ELSE 0 END AS violated FROM declared)"""
 
 
-def _prior(key: str) -> str:
-    """Per value of ``key`` and day: the sums of the days before (the running sum less the day's own)."""
-    return f""",
-daily_{key} AS (
+def _counts_query(key: str) -> str:
+    """Per declaration (``id``): the counts of ``key``'s value on strictly earlier days - the value's sums per
+    day, then the running sum of the days before it (the running sum less the day's own)."""
+    return (
+        _DECLARED
+        + f""",
+daily AS (
   SELECT {key} AS k, on_day, count(*) AS n, sum(inspected) AS i, sum(violated) AS v
   FROM outcomes WHERE {key} IS NOT NULL GROUP BY {key}, on_day
 ),
-prior_{key} AS (
+prior AS (
   SELECT k, on_day,
          sum(n) OVER (PARTITION BY k ORDER BY on_day) - n AS n,
          sum(i) OVER (PARTITION BY k ORDER BY on_day) - i AS i,
          sum(v) OVER (PARTITION BY k ORDER BY on_day) - v AS v
-  FROM daily_{key}
-)"""
-
-
-def _counts_query() -> str:
-    columns, joins = [], []
-    for key in HISTORY_KEYS:
-        for count, short in zip(COUNTS, ("n", "i", "v"), strict=True):
-            columns.append(f"CAST(coalesce(p_{key}.{short}, 0) AS DOUBLE) AS {key}_prior_{count}")
-        joins.append(f"LEFT JOIN prior_{key} p_{key} ON p_{key}.k = o.{key} AND p_{key}.on_day = o.on_day")
-    return (
-        _DECLARED
-        + "".join(_prior(key) for key in HISTORY_KEYS)
-        + f"\nSELECT o.id, {', '.join(columns)}\nFROM outcomes o\n"
-        + "\n".join(joins)
-        + "\n"
+  FROM daily
+)
+SELECT o.id, CAST(coalesce(p.n, 0) AS DOUBLE) AS n, CAST(coalesce(p.i, 0) AS DOUBLE) AS inspected,
+       CAST(coalesce(p.v, 0) AS DOUBLE) AS violations
+FROM outcomes o LEFT JOIN prior p ON p.k = o.{key} AND p.on_day = o.on_day
+"""
     )
 
 
-#: per declaration (``id``), the counts of every history key on strictly earlier days
-HISTORY_COUNTS = _counts_query()
+#: per key of :data:`HISTORY_KEYS`, the query of its :data:`COUNTS` per declaration (one key at a time: a query
+#: for every key at once holds all their joins together, 0.3 GB more at 200k declarations)
+HISTORY_COUNTS = {key: _counts_query(key) for key in HISTORY_KEYS}
 #: the queries above by name (the engines' agreement test runs each on both)
-QUERIES = {"HISTORY_COUNTS": HISTORY_COUNTS}
+QUERIES = {f"HISTORY_COUNTS_{key}": query for key, query in HISTORY_COUNTS.items()}
 #: the columns a frame registered for :data:`HISTORY_COUNTS` needs, and their types
 _FRAME_COLUMNS = {
     "date": pa.date32(),
@@ -101,7 +95,7 @@ def communities_table(importer_ids: pd.Series, communities: pd.Series) -> pa.Tab
 
 
 def _frame_table(frame: pd.DataFrame) -> pa.Table:
-    """The frame's rows as :data:`HISTORY_COUNTS` reads them, ``id`` their position (its ids need not be unique)."""
+    """The frame's rows as the :data:`HISTORY_COUNTS` read them, ``id`` their position (its ids need not be unique)."""
     arrays = {"id": pa.array(np.arange(len(frame), dtype=np.int64))}
     for column, kind in _FRAME_COLUMNS.items():
         values = frame[column]
@@ -132,17 +126,19 @@ def prior_counts(frame: pd.DataFrame, engine: OpenEngine | None = None) -> np.nd
 
 
 def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray) -> np.ndarray:
+    out = np.empty((len(rows), len(COUNTS) * len(HISTORY_KEYS)))
     engine.register("communities", communities)
     try:
-        found = engine.frame(HISTORY_COUNTS)
+        for at, key in enumerate(HISTORY_KEYS):
+            found = engine.frame(HISTORY_COUNTS[key])
+            where = pd.Index(found["id"]).get_indexer(rows)
+            if (where < 0).any():
+                missing = rows[where < 0]
+                raise ValueError(
+                    f"{len(missing):,} declarations are not in the {engine.name} engine's store (first: "
+                    f"{missing[0]!r}): the history is counted over the store the frame was read from"
+                )
+            out[:, len(COUNTS) * at : len(COUNTS) * (at + 1)] = found[list(COUNTS)].to_numpy(dtype=float)[where]
     finally:
         engine.unregister("communities")
-    names = [f"{key}_prior_{count}" for key in HISTORY_KEYS for count in COUNTS]
-    counts = found.set_index("id")[names].reindex(rows)
-    if counts.isna().any(axis=None):
-        missing = counts.index[counts.isna().any(axis=1)]
-        raise ValueError(
-            f"{len(missing):,} declarations are not in the {engine.name} engine's store (first: {missing[0]!r}): "
-            "the history is counted over the store the frame was read from"
-        )
-    return counts.to_numpy(dtype=float)
+    return out
