@@ -1,6 +1,7 @@
 """Features of a declaration for the violation model, computed the same way in training and at clearance.
 
-Training (:func:`training_features`) is vectorised over the whole labelled history; clearance
+Training (:func:`training_features`) is vectorised over the whole labelled history, its history counts
+run by the declarations engine (:mod:`scoring.history`: DuckDB or Spark); clearance
 (:func:`declaration_features`) computes one declaration from a :class:`FeatureState`. A test checks
 that both give the same numbers.
 
