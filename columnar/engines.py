@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from columnar.engine import connect
 from columnar.store import DeclarationStore
 
-__all__ = ["DECLARATION_ENGINES", "DeclarationEngine", "DuckDBDeclarations", "open_declarations"]
+__all__ = ["DECLARATION_ENGINES", "DeclarationEngine", "DuckDBDeclarations", "FrameDeclarations", "open_declarations"]
 
 #: the engines by name, the default first
 DECLARATION_ENGINES = ("duckdb", "spark")
@@ -70,6 +71,15 @@ class DuckDBDeclarations(_Closing):
 
     def close(self) -> None:
         self.con.close()
+
+
+class FrameDeclarations(DuckDBDeclarations):
+    """DuckDB over declarations a caller already holds, registered as the view ``declarations``: the same SQL
+    serves a frame built in memory (a test's, a subset) as the store."""
+
+    def __init__(self, declarations: pa.Table) -> None:
+        self.con = duckdb.connect()
+        self.con.register("declarations", declarations)
 
 
 def open_declarations(store: DeclarationStore, engine: str = "duckdb") -> DeclarationEngine:

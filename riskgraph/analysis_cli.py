@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from graph.config import settings
 from graph.scope import KINDS
+from riskgraph.engine_option import DeclarationsEngine, checked_declarations_engine
 from riskgraph.errors import UserError
 
 __all__ = ["register", "STAGES"]
@@ -72,13 +73,7 @@ def analyze(
         ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
-    declarations_engine: Annotated[
-        str,
-        typer.Option(
-            help="where the declarations are aggregated: duckdb (in this process) or spark "
-            "(RISKGRAPH_SPARK_MASTER, else Spark's configuration, else local[*])"
-        ),
-    ] = "duckdb",
+    declarations_engine: DeclarationsEngine = "duckdb",
 ) -> None:
     """Find suspicious networks: communities, centrality, risk propagation, peer and recency signals.
 
@@ -87,17 +82,13 @@ def analyze(
     """
     from analysis.run import ENGINES, run_analysis
     from analysis.trends import watch_flow
-    from columnar.engines import DECLARATION_ENGINES
     from investigate.alerts import raise_alerts
     from scoring.snapshot import refresh_analysis
 
     if engine not in ENGINES:
         hint = "; the declarations go to Spark with --declarations-engine spark" if engine == "spark" else ""
         raise UserError(f"--engine (where the graph algorithms run) must be one of {', '.join(ENGINES)}{hint}")
-    if declarations_engine not in DECLARATION_ENGINES:
-        raise UserError(
-            f"--declarations-engine must be one of {', '.join(DECLARATION_ENGINES)}, got {declarations_engine!r}"
-        )
+    checked_declarations_engine(declarations_engine)
     drv, db = _connect()
     resolution = _resolve_changed(drv, db, full, declarations_engine) if resolve else None
     with ExitStack() as stack:

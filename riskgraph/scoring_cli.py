@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 
 from graph.config import settings
+from riskgraph.engine_option import DeclarationsEngine, checked_declarations_engine
 from riskgraph.errors import UserError
 
 __all__ = ["register"]
@@ -243,14 +244,22 @@ def model_train(
     test_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="newest share of labelled rows held out")] = 0.2,
     seed: Annotated[int, typer.Option(help="random seed of the trees and the settings search")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
+    declarations_engine: DeclarationsEngine = "duckdb",
 ) -> None:
-    """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot."""
+    """Learn P(violation) from inspected declarations (time-split validation) and publish a scoring snapshot.
+
+    The history features (what each trader, broker, seller, goods, origin, route and network lodged and was found
+    with on earlier days) are counted by ``--declarations-engine`` over the columnar copy.
+    """
     from scoring.pipeline import train_and_publish
     from scoring.training_report import training_report
 
+    checked_declarations_engine(declarations_engine)
     cap = _capacity(physical, document, random_share)
     drv, db = _connect()
-    summary = train_and_publish(drv, db, _home(), cap, test_share=test_share, seed=seed)
+    summary = train_and_publish(
+        drv, db, _home(), cap, test_share=test_share, seed=seed, declarations_engine=declarations_engine
+    )
     for line in training_report(summary["metrics"]):
         console.print(line, highlight=False, soft_wrap=True)
     console.print(f"model {summary['model_version']}, snapshot {summary['snapshot']}", highlight=False)

@@ -1,6 +1,7 @@
 """Features of a declaration for the violation model, computed the same way in training and at clearance.
 
-Training (:func:`training_features`) is vectorised over the whole labelled history; clearance
+Training (:func:`training_features`) is vectorised over the whole labelled history, its history counts
+run by the declarations engine (:mod:`scoring.history`: DuckDB or Spark); clearance
 (:func:`declaration_features`) computes one declaration from a :class:`FeatureState`. A test checks
 that both give the same numbers.
 
@@ -34,6 +35,7 @@ import pandas as pd
 
 from algorithms.peers import robust_scale, robust_z
 from graph.currency import Money, money_basis
+from scoring.history import HISTORY_KEYS, OpenEngine, prior_counts
 
 __all__ = [
     "HISTORY_KEYS",
@@ -49,8 +51,6 @@ __all__ = [
     "prepare_frame",
 ]
 
-#: history is kept per value of these keys (a prepared declaration's columns)
-HISTORY_KEYS = ("importer_id", "declarant_id", "seller_id", "hs6", "origin", "route", "community")
 #: low-cardinality declaration fields, encoded against the training vocabulary
 CATEGORICAL = ("office", "transport_mode", "trade_mode", "currency", "chapter", "origin")
 #: parties and fine-grained codes as raw-id categoricals (feature ``id_<column>``): real data carries
@@ -262,18 +262,12 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
 # ---------------------------------------------------------------- training (vectorised)
 
 
-def _prior_counts(key: pd.Series, day: np.ndarray, inspected: np.ndarray, violation: np.ndarray) -> np.ndarray:
-    """Per row: (declarations, inspections, violations) of the same key on strictly earlier days."""
-    data = pd.DataFrame({"key": key.astype(object), "day": day, "n": 1.0, "i": inspected, "v": violation})
-    grouped = data.groupby(["key", "day"], sort=True)[["n", "i", "v"]].sum()
-    earlier = grouped.groupby(level=0).cumsum() - grouped  # exclusive of the same day
-    rows = pd.MultiIndex.from_arrays([data["key"], data["day"]])
-    out = earlier.reindex(rows).to_numpy(dtype=float)
-    return np.nan_to_num(out, nan=0.0)
+def training_features(frame: pd.DataFrame, state: FeatureState, engine: OpenEngine | None = None) -> pd.DataFrame:
+    """The feature matrix of every prepared declaration (history strictly from earlier days).
 
-
-def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
-    """The feature matrix of every prepared declaration (history strictly from earlier days)."""
+    The history counts come from the declarations engine (:func:`scoring.history.prior_counts`): the one ``engine``
+    opens, over its store (then ``frame`` holds the store's declarations), else DuckDB over the frame itself.
+    """
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}
     value = _values(frame, state.money)
@@ -304,10 +298,9 @@ def training_features(frame: pd.DataFrame, state: FeatureState) -> pd.DataFrame:
     cols["community_size"] = frame["community_size"].to_numpy(dtype=float)
     cols["log_degree"] = np.log1p(frame["degree"].to_numpy(dtype=float))
     cols["pagerank"] = frame["pagerank"].to_numpy(dtype=float)
-    inspected = frame["inspected"].to_numpy(dtype=float)
-    violation = frame["violation"].to_numpy(dtype=float)
-    for key in HISTORY_KEYS:
-        prior = _prior_counts(frame[key], day, inspected, violation)
+    counts = prior_counts(frame, engine)
+    for at, key in enumerate(HISTORY_KEYS):
+        prior = counts[:, 3 * at : 3 * at + 3]
         cols[f"{key}_prior_n"] = np.log1p(prior[:, 0])
         cols[f"{key}_prior_inspected"] = prior[:, 1]
         cols[f"{key}_prior_violations"] = prior[:, 2]

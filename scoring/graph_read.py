@@ -30,6 +30,7 @@ __all__ = [
     "DECLARATION_COLUMNS",
     "ENTERPRISE_COLUMNS",
     "read_declarations",
+    "stored_declarations",
     "read_enterprises",
     "read_link_index",
     "reading_started",
@@ -106,10 +107,16 @@ RETURN collect([n.id, n.kind, n.score]) AS rows
 
 
 def read_declarations(driver: neo4j.Driver, database: str, store: DeclarationStore) -> pd.DataFrame:
-    """Every declaration, oldest first, from the columnar copy (checked against the graph first): mapped
-    ``feature_*`` columns as they were loaded; outcomes as 0/1 (0 when absent; without an inspection field, a
-    declaration carrying a violation flag counts as inspected)."""
+    """Every declaration, oldest first, from the columnar copy, checked against the graph first
+    (:func:`stored_declarations`)."""
     sync_store(driver, database, store)
+    return stored_declarations(store)
+
+
+def stored_declarations(store: DeclarationStore) -> pd.DataFrame:
+    """Every declaration of the columnar copy, oldest first: mapped ``feature_*`` columns as they were loaded;
+    outcomes as 0/1 (0 when absent; without an inspection field, a declaration carrying a violation flag counts
+    as inspected), as :data:`scoring.history.HISTORY_COUNTS` reads them too."""
     with DuckDBDeclarations(store) as engine:
         present = engine.columns()
         features = [n for n in present if n.startswith("feature_")]

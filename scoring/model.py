@@ -44,6 +44,7 @@ from scoring.features import (
     raw_feature_names,
     training_features,
 )
+from scoring.history import OpenEngine
 from scoring.published import PublishedModel, platt
 from scoring.representative import hit_rates, outcome_weights
 from scoring.search import fit_booster, fit_published, search_params
@@ -182,6 +183,7 @@ def train_model(
     validation_enterprises: pd.DataFrame | None = None,
     search_budget: float = SEARCH_BUDGET,
     targets: TargetTable | None = None,
+    engine: OpenEngine | None = None,
 ) -> TrainedModel:
     """Validate main model, baseline and blend on the newest ``test_share`` of inspected declarations,
     publish the best (calibrated), then refit it on all of them; then one model per risk target of
@@ -189,12 +191,13 @@ def train_model(
 
     ``validation_enterprises`` is the enterprise table (communities, centralities, network risk) as the
     analysis saw it before the validation window (:mod:`scoring.as_of`); without it the current table is
-    used for validation too.
+    used for validation too. ``engine`` opens the engine that counts the history features over the columnar copy
+    ``declarations`` were read from (:func:`scoring.history.prior_counts`); without it, DuckDB counts over the frame.
     """
     frame = prepare_frame(declarations, validation_enterprises if validation_enterprises is not None else enterprises)
     labelled, train, test, cutoff = _split(frame, test_share)
     held_state = fit_state(frame, window=frame["date"] < cutoff)
-    features = training_features(frame, held_state)
+    features = training_features(frame, held_state, engine)
     names = held_state.names()
     raw = raw_feature_names(held_state.extra_numeric, held_state.extra_categorical)
     categorical = categorical_names(held_state.extra_categorical)
@@ -246,7 +249,7 @@ def train_model(
     for column in held_state.vocab:  # a mapped column only the later data fills still gets a vocabulary
         state.vocab.setdefault(column, held_state.vocab[column])
     validation_features = features
-    features = training_features(final_frame, state)
+    features = training_features(final_frame, state, engine)
     y = final_frame["violation"].to_numpy()
     published = fit_published(
         kind, weights[kind], features.loc[labelled], y[labelled], names=names, raw=raw, categorical=categorical,

@@ -9,11 +9,13 @@ import csv
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import neo4j
 
 from analysis.graph_io import read_analysis_input
+from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
 from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
@@ -22,6 +24,7 @@ from scoring.capacity import CapacityTable
 from scoring.decision_log import DecisionLog
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
+from scoring.history import OpenEngine
 from scoring.links import LinkIndex
 from scoring.model import ModelError, load_model, ranking_metrics, save_model, split_date, train_model
 from scoring.rule_store import RuleStore
@@ -47,7 +50,15 @@ class Capacity:
 
 
 def _publish(
-    home: Path, model_version: str, model, spec, declarations, enterprises, links: LinkIndex, capacity: Capacity
+    home: Path,
+    model_version: str,
+    model,
+    spec,
+    declarations,
+    enterprises,
+    links: LinkIndex,
+    capacity: Capacity,
+    engine: OpenEngine | None = None,
 ) -> str:
     rules = RuleStore(home).current(include_disabled=False)
     state, config = build_snapshot(
@@ -62,17 +73,26 @@ def _publish(
         random_share=capacity.random_share,
         network_weight=capacity.network_weight,
         capacity={office: entry["physical"] for office, entry in CapacityTable(home).offices().items()},
+        engine=engine,
     )
     return save_snapshot(home, model_version, state, config)
 
 
 def train_and_publish(
-    driver: neo4j.Driver, database: str, home: Path, capacity: Capacity, *, test_share: float = 0.2, seed: int = 0
+    driver: neo4j.Driver,
+    database: str,
+    home: Path,
+    capacity: Capacity,
+    *,
+    test_share: float = 0.2,
+    seed: int = 0,
+    declarations_engine: str = "duckdb",
 ) -> dict:
     """Read the graph, validate and save a model, then publish a scoring snapshot built on it.
 
     The validation (model features and the final score's network risk) uses the analysis rerun on what
-    the graph knew before the validation window (:mod:`scoring.as_of`).
+    the graph knew before the validation window (:mod:`scoring.as_of`). The history features are counted by
+    ``declarations_engine`` (:data:`columnar.engines.DECLARATION_ENGINES`) over the columnar copy.
     """
     timings = {}
     began = time.perf_counter()
@@ -88,10 +108,24 @@ def train_and_publish(
     graph_then = read_analysis_input(driver, database, declarations=declarations)
     known_then = enterprises_as_of(graph_then, enterprises, split, seed=seed)
     timings["analysis_as_of"] = time.perf_counter() - began - timings["read"]
+    engine = partial(open_declarations, DeclarationStore(home), declarations_engine)
     trained = train_model(
-        declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then
+        declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then, engine=engine
     )
     timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
+    snapshot = _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine)
+    timings["total"] = time.perf_counter() - began
+    return {
+        "model_version": trained.version,
+        "snapshot": snapshot,
+        "metrics": trained.metrics,
+        "declarations_engine": declarations_engine,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine) -> str:
+    """The final score's validation figures, then the model saved and its snapshot published (its version)."""
     rules = RuleStore(home).current(include_disabled=False)
     test = trained.test
     names = trained.targets.names() if trained.targets else []
@@ -107,14 +141,7 @@ def train_and_publish(
         trained.metrics["targets"]["at_rate"] = compare_at_rates(scores, target_scores, labels, rates)
     save_model(home, trained)
     model, spec = load_model(home, trained.version)
-    snapshot = _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity)
-    timings["total"] = time.perf_counter() - began
-    return {
-        "model_version": trained.version,
-        "snapshot": snapshot,
-        "metrics": trained.metrics,
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-    }
+    return _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity, engine)
 
 
 def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:

@@ -25,6 +25,7 @@ import secrets
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,9 @@ from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, 
 from scoring.targets import TargetModels
 from scoring.violator_journal import ViolatorJournal
 from scoring.watchlists import read_watchlists
+
+if TYPE_CHECKING:
+    from scoring.history import OpenEngine
 
 __all__ = [
     "SnapshotError",
@@ -126,12 +130,15 @@ def build_snapshot(
     network_weight: float = 0.3,
     capacity: dict[str, int] | None = None,
     links: LinkIndex | None = None,
+    engine: OpenEngine | None = None,
 ) -> tuple[FeatureState, ScoringConfig]:
     """Feature state over all history and thresholds set from the last ``RECENT_DAYS`` of declarations.
 
     ``links`` (the identifier index) travels in the state; thresholds are set without it, from the
     declarations of importers the analysis knew, whose identifiers are already in their analysed risk.
-    ``capacity``: physical inspections a day per office (``scoring.capacity.CapacityTable``).
+    ``capacity``: physical inspections a day per office (``scoring.capacity.CapacityTable``). ``engine``
+    opens the engine that counts the history features over the columnar copy ``declarations`` were read from (else
+    DuckDB counts over them).
     """
     frame = prepare_frame(declarations, enterprises)
     state = fit_state(frame)
@@ -143,7 +150,7 @@ def build_snapshot(
     )
     state.base_rate = spec["base_rate"]
     recent = frame["date"] >= frame["date"].max() - pd.Timedelta(days=RECENT_DAYS)
-    features = training_features(frame, state)[recent]
+    features = training_features(frame, state, engine)[recent]
     probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
     offices = frame.loc[recent, "office"].fillna("")

@@ -235,9 +235,12 @@ def test_bad_options_are_one_line_errors(analysed, rg_env):
         ["networks", "--kind", "tax"],
         ["analyze", "--engine", "spark"],
         ["analyze", "--declarations-engine", "x"],
+        ["model", "train", "--declarations-engine", "x"],
     ):
         done = run_cli(rg_env, *args, check=False)
         assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+        if "x" in args:  # the same check on both commands
+            assert "--declarations-engine must be one of duckdb, spark, got 'x'" in done.stderr
         if "spark" in args:  # the graph engine's option, not the declarations': say which option takes Spark
             assert "--declarations-engine spark" in done.stderr
 

@@ -3,7 +3,8 @@
 Property-based (hypothesis): random small sets of declarations (:mod:`tests.declaration_rows`) with a random subset
 of the optional columns dropped, written as two loads, with outcomes recorded on some of them before or after
 they were written (so the ``declarations`` overlay view is exercised too). Each query of
-:data:`analysis.aggregates.QUERIES` runs on both engines and the rows must be equal; then the whole
+:data:`analysis.aggregates.QUERIES` (and the report's, recommendations', performance's and the model's history
+features', :data:`scoring.history.QUERIES`) runs on both engines and the rows must be equal; then the whole
 :func:`analysis.aggregates.declaration_aggregates` must be, as the analysis receives it. No database.
 """
 
@@ -25,6 +26,7 @@ from columnar.store import DeclarationStore, declaration_table
 from graph.currency import money_basis
 from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.report import QUERIES as REPORT_QUERIES
+from scoring.history import QUERIES as HISTORY_QUERIES
 from scoring.performance import QUERIES as PERFORMANCE_QUERIES
 from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
 
@@ -90,13 +92,16 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
     engine.register("rates", rates_table(money_basis(currencies)))
     engine.register("scope", pa.table({"code": pa.array(["CD-NINGBO"], pa.string())}))
     engine.register("high_risk", pa.table({"id": pa.array(["I0", "I1"], pa.string())}))
+    # the model's history features: the analysis's communities come in as a small table (I4 has none)
+    engine.register("communities", pa.table({"importer_id": ["I1", "I2", "I3"], "community": ["1", "1", "2"]}))
+    queries = {**QUERIES, **REPORT_QUERIES, **RECOMMENDATION_QUERIES, **PERFORMANCE_QUERIES, **HISTORY_QUERIES}
     try:
         return {
             name: _rows(engine.frame(query, {k: v for k, v in PARAMS.items() if f"${k}" in query}))
-            for name, query in {**QUERIES, **REPORT_QUERIES, **RECOMMENDATION_QUERIES, **PERFORMANCE_QUERIES}.items()
+            for name, query in queries.items()
         }
     finally:
-        for name in ("rates", "scope", "high_risk"):
+        for name in ("rates", "scope", "high_risk", "communities"):
             engine.unregister(name)
 
 

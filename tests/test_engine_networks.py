@@ -4,7 +4,8 @@ A generated year (the standard profile) and another administration's year (``--p
 names through a mapping, one currency, a fraud flag as the only outcome, no names or addresses) are each loaded
 into the real Neo4j through the real ingest, then analysed in full twice with the same graph engine and seed:
 the declarations aggregated by DuckDB, then by Spark (the session shared by the tests). The networks, the
-enterprise table and what the write-back left in the graph must be the same.
+enterprise table and what the write-back left in the graph must be the same. Then the model is trained twice on
+what the Spark run left, its history features counted by each engine: the same features give the same model.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
 from sample.generator import generate
 from sample.generator.minimal import generate_minimal
+from scoring.pipeline import Capacity, train_and_publish
 from tests.conftest import wipe
 
 PROFILES = {"standard": (generate, 3000, 5), "minimal": (generate_minimal, 2000, 4)}
@@ -57,7 +59,7 @@ def analysed(request, driver, spark, tmp_path_factory):
             "risks": [dict(r) for r in driver.execute_query(GRAPH_RISKS, pointer).records],
         }
         runs += [run, shown_now]
-    yield request.param, *runs
+    yield request.param, home, *runs
     if kept is None:
         reference.offices_file().unlink(missing_ok=True)
     else:
@@ -66,7 +68,7 @@ def analysed(request, driver, spark, tmp_path_factory):
 
 
 def test_both_engines_find_the_same_networks(analysed):
-    profile, duck, duck_written, sparked, spark_written = analysed
+    profile, _, duck, duck_written, sparked, spark_written = analysed
     assert (duck.metadata["declarations_engine"], sparked.metadata["declarations_engine"]) == ("duckdb", "spark")
     if profile == "standard":
         assert len(duck.networks) > 5  # the generator plants rings: there is something to agree on
@@ -80,7 +82,21 @@ def test_both_engines_find_the_same_networks(analysed):
 
 
 def test_both_engines_give_the_same_enterprise_table(analysed):
-    _, duck, _, sparked, _ = analysed
+    _, _, duck, _, sparked, _ = analysed
     assert len(duck.table) > 0 and duck.table["peer_compared"].sum() > 0
     mine, theirs = duck.table[COLUMNS].reset_index(drop=True), sparked.table[COLUMNS].reset_index(drop=True)
     pd.testing.assert_frame_equal(theirs, mine, rtol=1e-9)
+
+
+def test_both_engines_train_the_same_model(analysed, driver):
+    profile, home, *_ = analysed
+    trained = {
+        engine: train_and_publish(driver, "neo4j", home, Capacity(), seed=0, declarations_engine=engine)
+        for engine in ("duckdb", "spark")
+    }
+    duck, sparked = trained["duckdb"], trained["spark"]
+    assert (duck["declarations_engine"], sparked["declarations_engine"]) == ("duckdb", "spark")
+    assert sparked["model_version"] != duck["model_version"] and sparked["snapshot"] != duck["snapshot"]
+    figures = ("published", "candidates", "train", "test", "final_score", "calibration")
+    assert {k: sparked["metrics"][k] for k in figures} == {k: duck["metrics"][k] for k in figures}, profile
+    assert duck["metrics"]["candidates"]["model"]["auc"] > 0.5, profile  # the history was there to learn from
