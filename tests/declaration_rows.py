@@ -6,9 +6,19 @@ violations with and without types; any of :data:`OPTIONAL` may be dropped as ano
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-__all__ = ["AS_OF", "OPTIONAL", "declaration_row", "declaration_frame"]
+__all__ = ["AS_OF", "OPTIONAL", "SPARK_EXAMPLES", "declaration_row", "declaration_frame"]
+
+#: hypothesis settings for the tests that run Spark: few examples and no shrinking (each Spark example takes
+#: seconds, so shrinking a failure would take many minutes)
+SPARK_EXAMPLES = settings(
+    max_examples=8,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 AS_OF = pd.Timestamp("2026-06-30")
 OPTIONAL = ("declarant_id", "seller_id", "consignment_id", "route", "origin", "currency", "net_mass", "quantity",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from analysis.aggregates import PEER_SETTINGS, QUERIES, declaration_aggregates, rates_table
@@ -28,7 +28,7 @@ from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.report import QUERIES as REPORT_QUERIES
 from scoring.history import QUERIES as HISTORY_QUERIES
 from scoring.performance import QUERIES as PERFORMANCE_QUERIES
-from tests.declaration_rows import AS_OF, OPTIONAL, declaration_frame, declaration_row
+from tests.declaration_rows import AS_OF, OPTIONAL, SPARK_EXAMPLES, declaration_frame, declaration_row
 
 PARAMS = {
     "as_of": AS_OF.date(),
@@ -105,13 +105,7 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
             engine.unregister(name)
 
 
-# no shrinking: each Spark example takes seconds, so shrinking a failure would take many minutes
-@settings(
-    max_examples=8,
-    deadline=None,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@SPARK_EXAMPLES
 @given(
     rows=st.lists(declaration_row, min_size=1, max_size=60),
     dropped=st.sets(st.sampled_from(OPTIONAL)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from columnar.engines import DuckDBDeclarations
@@ -21,7 +21,7 @@ from columnar.spark import SparkDeclarations
 from scoring.features import fit_state, prepare_frame, training_features
 from scoring.graph_read import stored_declarations
 from scoring.history import COUNTS, HISTORY_KEYS, prior_counts
-from tests.declaration_rows import OPTIONAL, declaration_row
+from tests.declaration_rows import OPTIONAL, SPARK_EXAMPLES, declaration_row
 from tests.test_engine_agreement import _outcome, _store
 
 ENTERPRISES = pd.DataFrame(
@@ -53,13 +53,7 @@ def _counted_row_by_row(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-# no shrinking: each Spark example takes seconds
-@settings(
-    max_examples=8,
-    deadline=None,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@SPARK_EXAMPLES
 @given(
     rows=st.lists(declaration_row, min_size=1, max_size=40),
     dropped=st.sets(st.sampled_from(OPTIONAL)),
