@@ -95,6 +95,10 @@ def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
     # no names, addresses, phones or representatives: resolution runs with the analysis and says why it links none
     assert resolution["mode"] == "full" and resolution["candidates"] == 0
     assert resolution["message"].startswith("nothing to link")
+    # the next run keeps the firms' records it read (no addresses, phones or representatives here) and they agree
+    # with the graph's counts, so nothing new is read again
+    again = _last_json(run_cli(env, "analyze", "--json"))
+    assert again["mode"] == "incremental" and again["counts"]["identities_read_whole"] == 0
     trained = _last_json(run_cli(env, "model", "train", "--json"))
     metrics = trained["metrics"]
     assert metrics["violations"] > 0 and metrics["auc"] > 0.8  # propensities of importers and brokers, undervaluing
