@@ -45,6 +45,14 @@ GDS_PLUGINS_DIR = SERVER_DIR / "target" / "gds-plugins"
 STOP_TIMEOUT_S = 60
 #: seconds a restored database has to come online once the server answers
 ONLINE_TIMEOUT_S = 120
+# Keep-alive chunks on every request, so a driver may give up on a silent connection after 2 x 5 s
+# (the ``connection.recv_timeout_seconds`` hint) instead of the default 120 s: a frozen server then
+# costs the API its bound, not two minutes, while a long query keeps its connection alive.
+KEEP_ALIVE = (
+    "server.bolt.connection_keep_alive_for_requests=ALL",
+    "server.bolt.connection_keep_alive=5s",
+    "server.bolt.connection_keep_alive_probes=2",
+)
 #: where a database's files live under a Neo4j home: its store and its transaction logs
 STORE_PARTS = ("databases", "transactions")
 #: the local server's one user; its password is generated on first start (:func:`password`)
@@ -182,6 +190,7 @@ def start(cfg: Settings) -> ServerStatus:
         str(home / "db"),
         str(cfg.bolt_port),
         cfg.neo4j_pagecache,
+        *KEEP_ALIVE,
     ]
     if cfg.neo4j_transaction_memory:
         cmd.append(f"dbms.memory.transaction.total.max={cfg.neo4j_transaction_memory}")

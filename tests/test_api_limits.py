@@ -171,6 +171,29 @@ def test_frozen_graph_answers_503_within_the_bound_and_scoring_goes_on(server, n
         time.sleep(0.5)
 
 
+def test_a_query_sent_to_a_server_that_froze_gives_up_within_the_keep_alive(neo4j_server):
+    """A pooled connection is taken without a round trip, so only the server's keep-alive hint bounds the
+    wait once Neo4j stops answering (``graph.local_server.KEEP_ALIVE``): 10 s, not the default 120 s."""
+    from neo4j.exceptions import DriverError
+
+    from graph.connection import UNREACHABLE, database, serving
+    from graph.local_server import status
+
+    graph, db = serving(neo4j_server), database(neo4j_server)
+    graph.execute_query("RETURN 1", database_=db)  # leaves one idle connection in the pool
+    pid = status(neo4j_server).pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises((*UNREACHABLE, DriverError)):
+            graph.execute_query("RETURN 1", database_=db)
+        waited = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert waited < 10 + 5, waited
+    assert graph.execute_query("RETURN 1 AS one", database_=db).records[0]["one"] == 1
+
+
 def _declaration(server) -> dict:
     return {
         "declaration_id": "FROZEN-1",
