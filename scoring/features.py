@@ -148,7 +148,7 @@ def categorical_names(extra_categorical: list[str]) -> list[str]:
 
 def prepare_frame(decls: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
     """Declarations read from the graph with the derived columns features read (vectorised)."""
-    out = decls.copy()
+    out = decls.copy(deep=False)  # copy-on-write: the columns added here are this frame's own
     out["chapter"] = out["hs_code"].astype("string").str[:2]
     out["hs6"] = out["hs6"].fillna(out["hs_code"].astype("string").str[:6])
     route = out["route"].astype("string")
@@ -310,7 +310,9 @@ def training_features(frame: pd.DataFrame, state: FeatureState, engine: OpenEngi
         cols[_encoded_name(column)] = pd.to_numeric(codes).to_numpy(dtype=float)
     for column in state.extra_numeric:
         cols[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    return pd.DataFrame(cols, index=frame.index)[state.names()]
+    # each column kept as computed (no copy into one block, none for the column order): three matrices of
+    # the year at once were most of training's peak
+    return pd.DataFrame({name: cols[name] for name in state.names()}, index=frame.index, copy=False)
 
 
 def _encoded_name(column: str) -> str:

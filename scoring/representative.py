@@ -47,9 +47,15 @@ def outcome_weights(frame: pd.DataFrame, features: pd.DataFrame, seed: int = 0) 
         return inspected.astype(float), "inspections (unweighted: no uninspected declarations)"
     rng = np.random.default_rng(seed)
     rows = np.arange(len(frame)) if len(frame) <= _SAMPLE else rng.choice(len(frame), _SAMPLE, replace=False)
-    x = features.to_numpy(dtype=float)
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed).fit(x[rows], inspected[rows])
-    propensity = model.predict_proba(x)[:, 1]
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    model.fit(features.iloc[rows].to_numpy(dtype=float), inspected[rows])
+    # in slices: a float matrix of every declaration at once would be training's largest allocation
+    propensity = np.concatenate(
+        [
+            model.predict_proba(features.iloc[start : start + _SAMPLE].to_numpy(dtype=float))[:, 1]
+            for start in range(0, len(features), _SAMPLE)
+        ]
+    )
     weights = np.where(inspected, np.minimum(1.0 / np.maximum(propensity, 1e-9), MAX_WEIGHT), 0.0)
     return weights, "inverse propensity of inspection"
 
