@@ -107,12 +107,14 @@ WHERE violation = 1 AND violation_type IS NOT NULL
 GROUP BY importer_id, violation_type
 """
 )
+# shared: two importers or more, as min <> max; unlike a distinct count, min and max spill to disk (10M
+# consignments overran DuckDB's 1 GB)
 SHARED_CONSIGNMENTS = """
 WITH uses AS (
   SELECT importer_id, consignment_id, date FROM declarations
   WHERE importer_id IS NOT NULL AND date <= $as_of AND consignment_id IS NOT NULL AND consignment_id <> ''
 ),
-shared AS (SELECT consignment_id FROM uses GROUP BY consignment_id HAVING count(DISTINCT importer_id) >= 2)
+shared AS (SELECT consignment_id FROM uses GROUP BY consignment_id HAVING min(importer_id) <> max(importer_id))
 SELECT uses.importer_id, uses.consignment_id, uses.date
 FROM uses JOIN shared ON shared.consignment_id = uses.consignment_id
 """

@@ -21,8 +21,12 @@ DEFAULT_MEMORY = "1GB"
 
 
 def connect(store: DeclarationStore, *, threads: int | None = None, memory: str = DEFAULT_MEMORY):
-    """An in-memory DuckDB with the views ``declarations`` (what the graph shows) and ``declarations_raw``."""
-    con = duckdb.connect()
+    """An in-memory DuckDB with the views ``declarations`` (what the graph shows) and ``declarations_raw``.
+
+    Beyond ``memory`` it spills into ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` in
+    whatever folder the command runs from).
+    """
+    con = duckdb.connect(config={"temp_directory": str(store.root.parent / "spill"), "enable_progress_bar": False})
     con.execute(f"SET memory_limit = '{_checked_size(memory)}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
