@@ -26,8 +26,9 @@ def connect(store: DeclarationStore, *, threads: int | None = None, memory: str 
     Beyond ``memory`` it spills into ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` in
     whatever folder the command runs from).
     """
-    con = duckdb.connect(config={"temp_directory": str(store.root.parent / "spill"), "enable_progress_bar": False})
+    con = duckdb.connect(config={"temp_directory": str(store.root.parent / "spill")})
     con.execute(f"SET memory_limit = '{_checked_size(memory)}'")
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     files = [str(p) for p in store.declaration_files()]
