@@ -13,21 +13,19 @@ import pyarrow as pa
 
 from columnar.store import OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
 from columnar.views import every_column, overlay
+from graph.config import settings
 
-__all__ = ["connect", "DEFAULT_MEMORY"]
-
-#: DuckDB's memory limit: it spills to disk beyond it, so the analysing process stays small
-DEFAULT_MEMORY = "1GB"
+__all__ = ["connect"]
 
 
-def connect(store: DeclarationStore, *, threads: int | None = None, memory: str = DEFAULT_MEMORY):
+def connect(store: DeclarationStore, *, threads: int | None = None, memory: str | None = None):
     """An in-memory DuckDB with the views ``declarations`` (what the graph shows) and ``declarations_raw``.
 
-    Beyond ``memory`` it spills into ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` in
-    whatever folder the command runs from).
+    Beyond ``memory`` (default ``RISKGRAPH_DUCKDB_MEMORY``, 1GB: the analysing process stays small) it spills
+    into ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` where the command runs).
     """
     con = duckdb.connect(config={"temp_directory": str(store.root.parent / "spill")})
-    con.execute(f"SET memory_limit = '{_checked_size(memory)}'")
+    con.execute(f"SET memory_limit = '{_checked_size(memory or settings().duckdb_memory)}'")
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         "when they see it elsewhere than this host does",
     )
     neo4j_start_timeout: float = Field(default=240, ge=1, description="seconds the local Neo4j may take to answer")
+    duckdb_memory: str = Field(
+        default="1GB",
+        pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*[KMGkmg][Bb]\s*$",
+        description="DuckDB's memory for declaration-sized work (it spills beyond it); at 10M declarations a year "
+        "the firms' counterpart usage alone is 17M rows: give it 6GB",
+    )
 
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
