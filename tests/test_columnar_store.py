@@ -110,3 +110,25 @@ def test_a_wiped_graph_empties_the_copy(graph, rg_env, rg_home, sample):
     assert report.dropped
     assert DeclarationStore(rg_home).load_counts() == {}
     assert run_cli(rg_env, "store", "rebuild", "--json").returncode == 0
+
+
+def test_duckdb_takes_its_memory_from_the_settings_and_spills_into_the_home(tmp_path, monkeypatch):
+    from columnar.engine import connect
+    from graph.config import settings
+
+    monkeypatch.setenv("RISKGRAPH_DUCKDB_MEMORY", "300MB")
+    settings.cache_clear()
+    try:
+        con = connect(DeclarationStore(tmp_path))
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        assert limit.replace(" ", "") in ("286.1MiB", "300.0MB"), limit
+        assert spill == str(tmp_path / "spill")
+        monkeypatch.setenv("RISKGRAPH_DUCKDB_MEMORY", "lots")
+        settings.cache_clear()
+        with pytest.raises(ValueError, match="DUCKDB_MEMORY|duckdb_memory"):
+            settings()
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
