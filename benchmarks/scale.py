@@ -182,8 +182,6 @@ def generated(size: int, day: int, work: Path, port: int, reuse: bool = False) -
         stage, _ = runner.run(
             size, "generate", size, "generate", "--out", str(data / "year"), "--declarations", str(size)
         )
-    for old in folder.glob("home-*"):  # a reused year's earlier homes
-        shutil.rmtree(old)
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
         base, (today,) = child.submit(split_days, data / "year", data, day).result()
     return stage, base, today

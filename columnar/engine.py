@@ -18,14 +18,14 @@ from graph.config import settings
 __all__ = ["connect"]
 
 
-def connect(store: DeclarationStore, *, threads: int | None = None, memory: str | None = None):
+def connect(store: DeclarationStore, *, threads: int | None = None):
     """An in-memory DuckDB with the views ``declarations`` (what the graph shows) and ``declarations_raw``.
 
-    Beyond ``memory`` (default ``RISKGRAPH_DUCKDB_MEMORY``, 1GB: the analysing process stays small) it spills
-    into ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` where the command runs).
+    Beyond ``RISKGRAPH_DUCKDB_MEMORY`` (1GB by default: the analysing process stays small) it spills into
+    ``spill/`` beside the copy, in the home (by default it would be ``.tmp`` where the command runs).
     """
-    con = duckdb.connect(config={"temp_directory": str(store.root.parent / "spill")})
-    con.execute(f"SET memory_limit = '{_checked_size(memory or settings().duckdb_memory)}'")
+    spill = str(store.root.parent / "spill")
+    con = duckdb.connect(config={"memory_limit": settings().duckdb_memory, "temp_directory": spill})
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -46,11 +46,3 @@ def _with_every_column(relation: duckdb.DuckDBPyRelation, declared: pa.Schema) -
     """``relation`` with the declared columns that parts written before a column was declared lack, as nulls."""
     select = every_column(relation.columns, declared)
     return relation if select is None else relation.project(select)
-
-
-def _checked_size(memory: str) -> str:
-    """A memory size as DuckDB reads it (digits and a unit): settings cannot take parameters."""
-    text = memory.strip().upper()
-    if not text[:-2].replace(".", "", 1).isdigit() or not text.endswith(("KB", "MB", "GB")):
-        raise ValueError(f"memory must be a size such as 800MB or 2GB, got {memory!r}")
-    return text
