@@ -1,15 +1,29 @@
 """Random small sets of declarations for the engine tests (helpers): a few importers, HS6 codes, origins,
 currencies, dates around :data:`AS_OF`, masses and quantities that may be missing or zero, repeated consignments,
 violations with and without types; any of :data:`OPTIONAL` may be dropped as another administration's file lacks it.
+:func:`stored_year` writes them to a columnar copy in two loads, with outcomes recorded before or after.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-__all__ = ["AS_OF", "OPTIONAL", "SPARK_EXAMPLES", "declaration_row", "declaration_frame"]
+from columnar.store import DeclarationStore, declaration_table
+
+__all__ = [
+    "AS_OF",
+    "OPTIONAL",
+    "SPARK_EXAMPLES",
+    "declaration_row",
+    "declaration_frame",
+    "outcome",
+    "random_years",
+    "stored_year",
+]
 
 #: hypothesis settings for the tests that run Spark: few examples and no shrinking (each Spark example takes
 #: seconds, so shrinking a failure would take many minutes)
@@ -51,3 +65,49 @@ def declaration_frame(rows: list[dict], dropped: set[str]) -> pd.DataFrame:
     frame["id"] = [f"D{i}" for i in range(len(frame))]
     frame["date"] = (AS_OF + pd.to_timedelta(frame.pop("days"), unit="D")).dt.strftime("%Y-%m-%d")
     return frame.drop(columns=sorted(dropped))
+
+
+outcome = st.fixed_dictionaries(
+    {
+        "row": st.integers(0, 59),
+        "later": st.booleans(),  # recorded after the declaration was written (shown) or before (not)
+        "violation": st.sampled_from([0, 1]),
+        "violation_type": st.sampled_from(["undervaluation", "smuggling", None]),
+        "channel": st.sampled_from(["red", None]),  # a decision recorded with the outcome, or none
+        "act": st.sampled_from([None, "scan", "physical"]),  # an inspection act recorded with it, or none
+    }
+)
+
+
+def _outcome_rows(frame: pd.DataFrame, outcomes: list[dict], written: datetime) -> list[dict]:
+    rows = []
+    for o in outcomes:
+        if o["row"] < len(frame):
+            at = written + timedelta(days=1 if o["later"] else -1)
+            rows.append(
+                {"id": frame["id"].iloc[o["row"]], "inspected": 1, "violation": o["violation"],
+                 "violation_type": o["violation_type"], "feedback_kind": "inspection", "feedback_at": at,
+                 "channel": o["channel"], "score": 0.5 if o["channel"] else None, "inspection_type": o.get("act"),
+                 "officer": o.get("act") and "officer-1", "inspection_minutes": 30.0 if o.get("act") else None}
+            )  # fmt: skip
+    return rows
+
+
+def stored_year(folder, rows, dropped, outcomes) -> DeclarationStore:
+    """``rows`` without ``dropped`` as two loads of a columnar copy in ``folder``, ``outcomes`` recorded over them."""
+    frame = declaration_frame(rows, dropped)
+    store = DeclarationStore(folder)
+    written = datetime.now(UTC)
+    store.write(declaration_table(frame.iloc[: len(frame) // 2], written), "L1")
+    store.write(declaration_table(frame.iloc[len(frame) // 2 :], written), "L2")
+    store.write_outcomes(_outcome_rows(frame, outcomes, written))
+    return store
+
+
+def random_years(max_rows: int) -> dict:
+    """Arguments of ``hypothesis.given`` for :func:`stored_year`: rows, optional columns dropped, outcomes."""
+    return {
+        "rows": st.lists(declaration_row, min_size=1, max_size=max_rows),
+        "dropped": st.sets(st.sampled_from(OPTIONAL)),
+        "outcomes": st.lists(outcome, max_size=8),
+    }

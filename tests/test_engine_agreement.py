@@ -17,7 +17,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import assume, given
-from hypothesis import strategies as st
 
 from analysis.aggregates import PEER_SETTINGS, QUERIES, declaration_aggregates, rates_table
 from columnar.engines import DuckDBDeclarations
@@ -28,7 +27,7 @@ from investigate.recommendations import QUERIES as RECOMMENDATION_QUERIES
 from investigate.report import QUERIES as REPORT_QUERIES
 from scoring.history import QUERIES as HISTORY_QUERIES
 from scoring.performance import QUERIES as PERFORMANCE_QUERIES
-from tests.declaration_rows import AS_OF, OPTIONAL, SPARK_EXAMPLES, declaration_frame, declaration_row
+from tests.declaration_rows import AS_OF, SPARK_EXAMPLES, declaration_frame, random_years, stored_year
 
 PARAMS = {
     "as_of": AS_OF.date(),
@@ -44,31 +43,6 @@ PARAMS = {
     "strong_z": 0.5,
 }
 
-_outcome = st.fixed_dictionaries(
-    {
-        "row": st.integers(0, 59),
-        "later": st.booleans(),  # recorded after the declaration was written (shown) or before (not)
-        "violation": st.sampled_from([0, 1]),
-        "violation_type": st.sampled_from(["undervaluation", "smuggling", None]),
-        "channel": st.sampled_from(["red", None]),  # a decision recorded with the outcome, or none
-        "act": st.sampled_from([None, "scan", "physical"]),  # an inspection act recorded with it, or none
-    }
-)
-
-
-def _outcome_rows(frame: pd.DataFrame, outcomes: list[dict], written: datetime) -> list[dict]:
-    rows = []
-    for o in outcomes:
-        if o["row"] < len(frame):
-            at = written + timedelta(days=1 if o["later"] else -1)
-            rows.append(
-                {"id": frame["id"].iloc[o["row"]], "inspected": 1, "violation": o["violation"],
-                 "violation_type": o["violation_type"], "feedback_kind": "inspection", "feedback_at": at,
-                 "channel": o["channel"], "score": 0.5 if o["channel"] else None, "inspection_type": o.get("act"),
-                 "officer": o.get("act") and "officer-1", "inspection_minutes": 30.0 if o.get("act") else None}
-            )  # fmt: skip
-    return rows
-
 
 def _rows(frame: pd.DataFrame) -> pd.DataFrame:
     """A result with its rows in one order whatever the engine's."""
@@ -76,16 +50,6 @@ def _rows(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype({c: object for c in text})
     frame[text] = frame[text].where(frame[text].notna(), None)  # a column of nulls: NaN from one engine, None
     return frame.sort_values(list(frame.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
-
-
-def _store(folder, rows, dropped, outcomes) -> DeclarationStore:
-    frame = declaration_frame(rows, dropped)
-    store = DeclarationStore(folder)
-    written = datetime.now(UTC)
-    store.write(declaration_table(frame.iloc[: len(frame) // 2], written), "L1")
-    store.write(declaration_table(frame.iloc[len(frame) // 2 :], written), "L2")
-    store.write_outcomes(_outcome_rows(frame, outcomes, written))
-    return store
 
 
 def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
@@ -106,13 +70,9 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
 
 
 @SPARK_EXAMPLES
-@given(
-    rows=st.lists(declaration_row, min_size=1, max_size=60),
-    dropped=st.sets(st.sampled_from(OPTIONAL)),
-    outcomes=st.lists(_outcome, max_size=8),
-)
+@given(**random_years(max_rows=60))
 def test_every_aggregation_agrees_on_both_engines(rows, dropped, outcomes, spark, tmp_path_factory):
-    _assert_engines_agree(_store(tmp_path_factory.mktemp("agree"), rows, dropped, outcomes), spark)
+    _assert_engines_agree(stored_year(tmp_path_factory.mktemp("agree"), rows, dropped, outcomes), spark)
 
 
 def test_unit_values_below_their_peers_agree_on_both_engines(spark, tmp_path):
@@ -125,7 +85,7 @@ def test_unit_values_below_their_peers_agree_on_both_engines(spark, tmp_path):
          "quantity": 10.0, "tax_rate": 0.1}
         for _ in range(80)
     ]  # fmt: skip
-    peers = _assert_engines_agree(_store(tmp_path, rows, set(), []), spark)
+    peers = _assert_engines_agree(stored_year(tmp_path, rows, set(), []), spark)
     assert peers["below"].sum() > 0 and peers["short"].sum() > 0
 
 
@@ -157,7 +117,7 @@ def _assert_engines_agree(store: DeclarationStore, spark) -> pd.DataFrame:
 def test_the_overlay_shows_an_outcome_recorded_after_the_declaration_on_both_engines(spark, tmp_path):
     row = {"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0, "violation": 0}
     later = {"row": 0, "later": True, "violation": 1, "violation_type": "smuggling", "channel": "red"}
-    store = _store(tmp_path, [row], set(), [later])
+    store = stored_year(tmp_path, [row], set(), [later])
     query = "SELECT violation, violation_type, channel FROM declarations"
     for engine in (DuckDBDeclarations(store), SparkDeclarations(store, spark)):
         with engine:
@@ -169,7 +129,7 @@ def test_the_overlay_shows_an_outcome_recorded_after_the_declaration_on_both_eng
 def test_a_later_outcome_without_a_decision_or_act_keeps_the_earlier_ones_on_both_engines(spark, tmp_path):
     """As ``scoring.feedback`` sets the graph: the decision and the inspection act stay until replaced."""
     row = {"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0, "violation": 0}
-    store = _store(tmp_path, [row], set(), [])
+    store = stored_year(tmp_path, [row], set(), [])
     later = datetime.now(UTC) + timedelta(days=1)
     acted = {"id": "D0", "inspected": 1, "violation": 1, "feedback_kind": "inspection", "feedback_at": later,
              "channel": "red", "score": 0.9, "inspection_type": "scan", "officer": "officer-1",
@@ -188,7 +148,7 @@ def test_a_later_outcome_without_a_decision_or_act_keeps_the_earlier_ones_on_bot
 
 def test_parts_written_before_a_column_was_declared_read_alike_on_both_engines(spark, tmp_path):
     row = {"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0}
-    store = _store(tmp_path, [row, row], set(), [])
+    store = stored_year(tmp_path, [row, row], set(), [])
     old = store.root / "load=OLD"  # a part as written before leading_target was declared
     old.mkdir()
     table = declaration_table(declaration_frame([row], set()).assign(id="D-OLD"))

@@ -14,15 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from columnar.engines import DuckDBDeclarations
 from columnar.spark import SparkDeclarations
 from scoring.features import fit_state, prepare_frame, training_features
 from scoring.graph_read import stored_declarations
 from scoring.history import COUNTS, HISTORY_KEYS, prior_counts
-from tests.declaration_rows import OPTIONAL, SPARK_EXAMPLES, declaration_row
-from tests.test_engine_agreement import _outcome, _store
+from tests.declaration_rows import SPARK_EXAMPLES, random_years, stored_year
 
 ENTERPRISES = pd.DataFrame(
     {
@@ -54,13 +52,9 @@ def _counted_row_by_row(frame: pd.DataFrame) -> np.ndarray:
 
 
 @SPARK_EXAMPLES
-@given(
-    rows=st.lists(declaration_row, min_size=1, max_size=40),
-    dropped=st.sets(st.sampled_from(OPTIONAL)),
-    outcomes=st.lists(_outcome, max_size=8),
-)
+@given(**random_years(max_rows=40))
 def test_both_engines_count_only_strictly_earlier_days(rows, dropped, outcomes, spark, tmp_path_factory):
-    store = _store(tmp_path_factory.mktemp("history"), rows, dropped, outcomes)
+    store = stored_year(tmp_path_factory.mktemp("history"), rows, dropped, outcomes)
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     expected = _counted_row_by_row(frame)
     by_engine = {
@@ -81,7 +75,7 @@ def test_the_engine_features_equal_the_frame_features_and_ignore_later_outcomes(
          "currency": "USD", "violation": int(i % 4 == 0)}
         for i in range(30)
     ]  # fmt: skip
-    store = _store(tmp_path / "before", rows, set(), [])
+    store = stored_year(tmp_path / "before", rows, set(), [])
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     state = fit_state(frame)
     duck, sparked = (lambda: DuckDBDeclarations(store)), (lambda: SparkDeclarations(store, spark))
@@ -92,7 +86,7 @@ def test_the_engine_features_equal_the_frame_features_and_ignore_later_outcomes(
 
     assert (frame["date"] == frame["date"].max()).sum() > 1
     flipped = [{**r, "violation": 1 - r["violation"]} if r["days"] == 0 else r for r in rows]
-    changed = _store(tmp_path / "after", flipped, set(), [])
+    changed = stored_year(tmp_path / "after", flipped, set(), [])
     again = training_features(
         prepare_frame(stored_declarations(changed), ENTERPRISES), state, lambda: DuckDBDeclarations(changed)
     )
@@ -101,7 +95,7 @@ def test_the_engine_features_equal_the_frame_features_and_ignore_later_outcomes(
 
 
 def test_a_frame_the_store_does_not_hold_is_refused(tmp_path):
-    store = _store(tmp_path, [{"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0}], set(), [])
+    store = stored_year(tmp_path, [{"importer_id": "I1", "days": -1, "hs6": "850440", "value": 10.0}], set(), [])
     frame = prepare_frame(stored_declarations(store), ENTERPRISES)
     stranger = pd.concat([frame, frame.assign(id="D-NOT-STORED")], ignore_index=True)
     with pytest.raises(ValueError, match="1 declarations are not in the duckdb"):
