@@ -1,7 +1,7 @@
 """schemathesis against ``riskgraph serve`` on the analysed sample: no server error, no answer the
 OpenAPI document does not describe (status, content type, body schema).
 
-Bounded: a few examples per operation, a fixed seed, two workers, no stateful phase. The requests are counted by the
+Bounded: a few examples per operation, a fixed seed, one worker, no stateful phase. The requests are counted by the
 server itself (``GET /metrics``), 5xx answers included.
 """
 
@@ -68,7 +68,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
             "--seed",
             str(SEED),
             "--workers",
-            "2",
+            "1",  # two threads race in CPython 3.11.7's ast.parse (gh-106905), which hypothesis calls
             "--request-timeout",
             "90",
             "--phases",
