@@ -84,7 +84,7 @@ SELECT importer_id AS id, count(*) AS n, sum(recent) AS recent, sum(history) AS 
 FROM dated GROUP BY importer_id
 """
 )
-# algorithms.activity.ACTIVITY_KINDS, as columns
+# algorithms.activity.ACTIVITY_KINDS, as columns; routes and chapters only when new in the window (NEW_ONLY_KINDS)
 USAGE = (
     _DATED
     + """
@@ -97,6 +97,7 @@ FROM (
 ) used
 WHERE value IS NOT NULL
 GROUP BY importer_id, kind, value
+HAVING kind IN ('declarant', 'seller') OR (sum(recent) > 0 AND sum(history) = 0)
 """
 )
 VIOLATIONS = (
