@@ -5,6 +5,8 @@ from __future__ import annotations
 import igraph as ig
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from algorithms.propagation import propagated_risk
 
@@ -49,3 +51,25 @@ def test_no_violators_and_unknown_ids():
     assert (r["propagated_risk"] == 0).all() and not r["is_violator"].any()
     with pytest.raises(ValueError, match="damping"):
         propagated_risk(chain(), {"v"}, damping=0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=40),
+    bad=st.sets(st.integers(0, 11)),
+    names=st.permutations([f"e{i:02d}" for i in range(12)]),
+)
+def test_violator_neighbours_are_each_vertex_s_violator_neighbours_by_name(n, pairs, bad, names):
+    """Whatever the vertex order, parallel edges or self-loops: a vertex lists every violator at the other end of
+    each of its edges (once per edge), sorted by name."""
+    g = ig.Graph(n=n, edges=[(a % n, b % n) for a, b in pairs])
+    g.vs["name"] = names[:n]
+    g.es["weight"] = [1.0] * g.ecount()
+    violators = {names[i % n] for i in bad}
+    r = propagated_risk(g, violators)
+    for v in g.vs:
+        ends = [g.vs[other]["name"] for e in g.es.select(_incident=[v.index]) for other in e.tuple if other != v.index]
+        loops = [v["name"]] * 2 * sum(1 for e in g.es.select(_incident=[v.index]) if e.source == e.target)
+        expected = sorted(x for x in ends + loops if x in violators)
+        assert r.loc[v["name"], "violator_neighbours"] == tuple(expected)
