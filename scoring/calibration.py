@@ -18,7 +18,6 @@ of forecasts expressed in terms of probability", Monthly Weather Review 78 (1950
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from scoring.published import platt
 
@@ -38,6 +37,8 @@ def fit_platt(p: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = No
         p, labels, weights = np.asarray(p)[keep], labels[keep], np.asarray(weights, dtype=float)[keep]
     if len(np.unique(labels)) < 2:
         return 1.0, 0.0
+    from sklearn.linear_model import LogisticRegression  # training only (see scoring.published)
+
     fit = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(p).reshape(-1, 1), labels, sample_weight=weights)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 

@@ -10,6 +10,9 @@ Files in a model or snapshot folder: ``model.txt`` (main), ``baseline.txt`` and 
 One declaration at a time (``POST /v1/score``) goes through LightGBM's single-row C API with its
 prediction set up once per booster (:class:`_SingleRow`): ``Booster.predict`` sets up a predictor on
 every call, which cost more than walking the trees of one row.
+
+LightGBM (scikit-learn and SciPy with it: a second of start-up) is imported when a booster is loaded or
+set up, not with this module: ``riskgraph analyze`` republishes a snapshot's files without either.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
-from lightgbm.basic import _LIB, _safe_call
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 __all__ = ["PublishedModel", "platt", "KINDS", "FILES"]
 
@@ -47,11 +52,14 @@ class _SingleRow:
     batch route scores in the thread pool while the event loop scores single declarations)."""
 
     def __init__(self, booster: lgb.Booster) -> None:
+        from lightgbm.basic import _LIB, _safe_call
+
+        self._lib, self._safe_call = _LIB, _safe_call
         self.booster = booster  # the set-up points into it: keep it alive as long
         self.width = booster.num_feature()
         self.config = ctypes.c_void_p()
         _safe_call(
-            _LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
+            self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
                 booster._handle,
                 ctypes.c_int(_PREDICT_NORMAL),
                 ctypes.c_int(0),  # from the first iteration
@@ -69,8 +77,8 @@ class _SingleRow:
     def __call__(self, row: np.ndarray) -> float:
         row = np.ascontiguousarray(row, dtype=np.float64)
         with self.lock:
-            _safe_call(
-                _LIB.LGBM_BoosterPredictForMatSingleRowFast(
+            self._safe_call(
+                self._lib.LGBM_BoosterPredictForMatSingleRowFast(
                     self.config,
                     row.ctypes.data_as(ctypes.c_void_p),
                     ctypes.byref(self.out_len),
@@ -81,7 +89,7 @@ class _SingleRow:
 
     def __del__(self) -> None:
         if self.config:
-            _LIB.LGBM_FastConfigFree(self.config)
+            self._lib.LGBM_FastConfigFree(self.config)
 
 
 @dataclass
@@ -159,6 +167,8 @@ class PublishedModel:
     @classmethod
     def load(cls, folder: Path) -> PublishedModel:
         """Raises ``FileNotFoundError`` when the folder is incomplete."""
+        import lightgbm as lgb
+
         folder = Path(folder)
         meta = json.loads((folder / "published.json").read_text())
         boosters = {}

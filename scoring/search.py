@@ -18,12 +18,15 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from scoring.published import PublishedModel
+
+if TYPE_CHECKING:  # imported where a booster is fitted (see scoring.published)
+    import lightgbm as lgb
 
 __all__ = ["BASE_PARAMS", "DEFAULT", "GRID", "MAX_TREES", "SEARCH_ROWS", "TREES", "search_params"]
 
@@ -87,6 +90,8 @@ def search_params(
     """The best setting found (``num_leaves``, ``learning_rate``, ``min_data_per_group``, ``rounds``) and a
     summary (settings tried, each read at its tree counts with its inner precision; the number of settings
     in the grid; seconds; whether the budget stopped it). ``tries`` limits the settings (default: all)."""
+    import lightgbm as lgb
+
     began = time.perf_counter()
     labels = np.asarray(labels, dtype=int)
     cutoff = dates.quantile(1 - inner_share, interpolation="higher")
@@ -135,6 +140,8 @@ def fit_booster(
     features: pd.DataFrame, labels: np.ndarray, categorical: list[str], setting: dict, seed: int, max_rounds=None
 ) -> lgb.Booster:
     """A booster with a searched ``setting``, its rounds capped at ``max_rounds`` when given."""
+    import lightgbm as lgb
+
     params = {**BASE_PARAMS, **{k: v for k, v in setting.items() if k != "rounds"}, "seed": seed}
     data = lgb.Dataset(features, label=labels, categorical_feature=categorical, free_raw_data=False)
     rounds = int(setting["rounds"]) if max_rounds is None else min(int(setting["rounds"]), max_rounds)
