@@ -4,14 +4,14 @@ An enterprise's results are an ``Assessment`` version linked from it (``ASSESSED
 version with its members (``MEMBER_OF``); each is valid for the runs numbered ``since`` up to ``until``. A run
 numbered *n* compares what it found with the versions current now (by a digest of the values, floats to 12
 digits) and writes only what changed: in one statement the old version is closed (``until = n``) and a new one
-opened (``since = n``). Readers take the versions
-valid for the run the ``AnalysisRun`` pointer names (:mod:`graph.runs`), so they see the previous run whole
-until the pointer moves to *n*, in a transaction of its own after everything else, and the new run whole after.
+opened (``since = n``). Readers take the versions valid for the run the ``AnalysisRun`` pointer names
+(:mod:`graph.runs`), so they see the previous run whole until the pointer moves to *n*, in a transaction of its
+own after everything else, and the new run whole after.
 
 Every statement holds a bounded number of rows, halved again if the server still refuses it the memory, so the
 size of a run no longer matters to the server's transaction memory. A run killed before the pointer moved leaves
-versions no reader is shown, and the pointer marked unfinished; the next run removes them first. Versions no longer valid for the run shown nor the
-one before it are removed after the pointer moved, in batches.
+versions no reader is shown, and the pointer marked unfinished; the next run removes them first. Versions no
+longer valid for the run shown nor the one before it are removed after the pointer moved, in batches.
 """
 
 from __future__ import annotations
