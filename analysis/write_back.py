@@ -2,15 +2,16 @@
 
 An enterprise's results are an ``Assessment`` version linked from it (``ASSESSED``), a scored network a ``Network``
 version with its members (``MEMBER_OF``); each is valid for the runs numbered ``since`` up to ``until``. A run
-numbered *n* compares what it found with the versions current now (by a digest of the values) and writes only what
-changed: the old version is closed (``until = n``) and a new one opened (``since = n``). Readers take the versions
-valid for the run the ``AnalysisRun`` pointer names (:mod:`graph.runs`), so they see the previous run whole
-until the pointer moves to *n*, in a transaction of its own after everything else, and the new run whole after.
+numbered *n* compares what it found with the versions current now (by a digest of the values, floats to 12
+digits) and writes only what changed: in one statement the old version is closed (``until = n``) and a new one
+opened (``since = n``). Readers take the versions valid for the run the ``AnalysisRun`` pointer names
+(:mod:`graph.runs`), so they see the previous run whole until the pointer moves to *n*, in a transaction of its
+own after everything else, and the new run whole after.
 
 Every statement holds a bounded number of rows, halved again if the server still refuses it the memory, so the
 size of a run no longer matters to the server's transaction memory. A run killed before the pointer moved leaves
-versions no reader is shown; the next run removes them first. Versions no longer valid for the run shown nor the
-one before it are removed after the pointer moved, in batches.
+versions no reader is shown, and the pointer marked unfinished; the next run removes them first. Versions no
+longer valid for the run shown nor the one before it are removed after the pointer moved, in batches.
 """
 
 from __future__ import annotations
@@ -56,9 +57,13 @@ schema().relationship("ASSESSED")
 schema().relationship("MEMBER_OF")
 schema().node("AnalysisRun")
 
+#: what makes a result a version (added on write)
+VERSION_PROPERTIES = ("digest", "version", "since", "until")
+
 SHOWN_RUN = """
 MATCH (r:AnalysisRun {id: 'current'})
-RETURN r.number AS number, r.snapshot AS snapshot, coalesce(r.legacy_swept, false) AS legacy_swept
+RETURN r.number AS number, r.snapshot AS snapshot, coalesce(r.legacy_swept, false) AS legacy_swept,
+       coalesce(r.written, false) AS finished
 """
 LEGACY_SWEPT = "MATCH (r:AnalysisRun {id: 'current'}) SET r.legacy_swept = true"
 
@@ -71,12 +76,20 @@ MATCH (n:Network) WHERE n.until = $open
 RETURN collect([n.id, n.version, n.digest]) AS rows
 """
 
-CREATE_ASSESSMENTS = """
+# One statement per batch: close a changed firm's version (``closes``, null for a firm new to the results) and
+# create its new one; properties listed rather than ``SET a = row``, which makes the planner buffer every row.
+WRITE_ASSESSMENTS = (
+    """
 UNWIND $rows AS row
+OPTIONAL MATCH (old:Assessment {version: row.closes})
+SET old.until = $run
+WITH row
 MATCH (e:Enterprise {id: row.enterprise})
-CREATE (e)-[:ASSESSED]->(a:Assessment)
-SET a = row
+CREATE (e)-[:ASSESSED]->(:Assessment {"""
+    + ", ".join(f"{p}: row.{p}" for p in (*ENTERPRISE_RESULT_PROPERTIES, *VERSION_PROPERTIES, "enterprise"))
+    + """})
 """
+)
 CREATE_NETWORKS = """
 UNWIND $rows AS row
 CREATE (n:Network)
@@ -89,9 +102,12 @@ CREATE (e)-[:MEMBER_OF]->(n)
 CLOSE_ASSESSMENTS = "UNWIND $versions AS v MATCH (a:Assessment {version: v}) SET a.until = $run"
 CLOSE_NETWORKS = "UNWIND $versions AS v MATCH (n:Network {version: v}) SET n.until = $run"
 
+# A run marks the pointer unfinished before it writes and finished when it moves it: an unfinished pointer found
+# at the start is a run killed in between, whose versions must go first (so is a pointer from before the mark).
+WRITING = "MATCH (r:AnalysisRun {id: 'current'}) SET r.written = false"
 POINT_AT_RUN = """
 MERGE (r:AnalysisRun {id: 'current'})
-SET r.number = $run, r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
+SET r.number = $run, r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode, r.written = true
 """
 
 VERSIONED = ("Assessment", "Network")
@@ -135,7 +151,19 @@ def _plain(value):
 
 
 def _digest(values) -> str:
-    return hashlib.blake2b(json.dumps(values, sort_keys=True).encode(), digest_size=8).hexdigest()
+    """Equal for equal results: floats to 12 significant digits, since the analysis sums in an order of its own
+    from run to run and the last bits of a risk or a PageRank differ when nothing changed."""
+    return hashlib.blake2b(json.dumps(_rounded(values), sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _assessments(enterprises: pd.DataFrame, networks: list[dict]) -> list[dict]:
@@ -185,7 +213,7 @@ def write_run(
     snapshot: str | None,
     mode: str = "full",
     replaced_networks: Iterable[int] = (),
-    batch_size: int = 5_000,
+    batch_size: int = 20_000,
     before_pointer: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Write one run's results and show them.
@@ -195,19 +223,23 @@ def write_run(
     ``replaced_networks``; everything else stays as it is. ``before_pointer()`` runs when all is written and the
     pointer has not moved yet (a test's fault injection). Returns what was written: versions opened and closed.
     """
-    shown, legacy_swept = _shown_run(driver, database)
-    _sweep(driver, database, UNFINISHED, shown=shown, open=OPEN)
+    shown, legacy_swept, finished = _shown_run(driver, database)
+    if not finished:
+        _sweep(driver, database, UNFINISHED, batch_size, shown=shown, open=OPEN)
     run = shown + 1
+    _execute(driver, database, WRITING)
     assessments = _assessments(enterprises, networks)
     network_rows = _network_rows(networks)
     current = _current(driver, database, CURRENT_ASSESSMENTS)
     current_networks = _current(driver, database, CURRENT_NETWORKS)
 
     opened = [r for r in assessments if current.get(r["enterprise"], (None, None))[1] != r["digest"]]
-    closing = {r["enterprise"] for r in opened}
-    if mode == "full":
-        closing |= set(current) - {r["enterprise"] for r in assessments}
-    closed = [current[e][0] for e in closing if e in current]
+    for row in opened:
+        row.update(version=f"{row['enterprise']}@{run}", since=run, until=OPEN)
+        row["closes"] = current.get(row["enterprise"], (None,))[0]
+    closed = [r["closes"] for r in opened if r["closes"] is not None]
+    gone = set(current) - {r["enterprise"] for r in assessments} if mode == "full" else set()
+    left = [current[e][0] for e in gone]
 
     unchanged = {
         n["props"]["id"]
@@ -220,35 +252,41 @@ def write_run(
     else:
         retired = ({n["props"]["id"] for n in new_networks} | {int(i) for i in replaced_networks}) - unchanged
     closed_networks = [current_networks[i][0] for i in retired if i in current_networks]
-
-    for row in opened:
-        row.update(version=f"{row['enterprise']}@{run}", since=run, until=OPEN)
     for row in new_networks:
         row["props"].update(version=f"{row['props']['id']}@{run}", since=run, until=OPEN)
-    _in_batches(driver, database, CLOSE_ASSESSMENTS, "versions", closed, batch_size, run=run)
+
+    _in_batches(driver, database, CLOSE_ASSESSMENTS, "versions", left, batch_size, run=run)
+    _in_batches(driver, database, WRITE_ASSESSMENTS, "rows", opened, batch_size, run=run)
     _in_batches(driver, database, CLOSE_NETWORKS, "versions", closed_networks, batch_size, run=run)
-    _in_batches(driver, database, CREATE_ASSESSMENTS, "rows", opened, batch_size)
-    _in_batches(driver, database, CREATE_NETWORKS, "rows", new_networks, max(1, batch_size // 20))
+    _in_batches(driver, database, CREATE_NETWORKS, "rows", new_networks, batch_size, _weight)
     if before_pointer is not None:
         before_pointer()
     _execute(driver, database, POINT_AT_RUN, run=run, at=at, snapshot=snapshot, mode=mode)
-    _sweep(driver, database, OUTDATED, before=shown)
+    _sweep(driver, database, OUTDATED, batch_size, before=shown)
     if not legacy_swept:
         _sweep(driver, database, LEGACY)
         _execute(driver, database, LEGACY_SWEPT)
     return {
         "run": run,
         "enterprises": len(opened),
-        "enterprises_closed": len(closed),
+        "enterprises_closed": len(closed) + len(left),
         "networks": len(new_networks),
         "networks_closed": len(closed_networks),
     }
 
 
-def _shown_run(driver: neo4j.Driver, database: str) -> tuple[int, bool]:
-    """The run shown (0 before the first) and whether the results written before versions were swept."""
+def _weight(network: dict) -> int:
+    """What a network costs a transaction, in assessment rows: the node and a relationship per member."""
+    return 1 + len(network["members"])
+
+
+def _shown_run(driver: neo4j.Driver, database: str) -> tuple[int, bool, bool]:
+    """The run shown (0 before the first), whether the results written before versions were swept, and whether
+    the last run to start writing finished (moved the pointer)."""
     records = driver.execute_query(SHOWN_RUN, database_=database).records
-    return (int(records[0]["number"] or 0), records[0]["legacy_swept"]) if records else (0, False)
+    if not records:
+        return 0, False, False
+    return int(records[0]["number"] or 0), records[0]["legacy_swept"], bool(records[0]["finished"])
 
 
 def _current(driver: neo4j.Driver, database: str, query: str) -> dict:
@@ -257,7 +295,7 @@ def _current(driver: neo4j.Driver, database: str, query: str) -> dict:
     return {key: (version, digest) for key, version, digest in rows}
 
 
-def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: int = 2_000, **params) -> None:
+def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: int = 5_000, **params) -> None:
     """Each statement in transactions of ``batch`` rows, fewer while the server refuses them the memory."""
     for query in statements:
         size = batch
@@ -272,10 +310,18 @@ def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: in
                 size //= 2  # what was done stays done: the statement goes on from there
 
 
-def _in_batches(driver, database, query: str, name: str, rows: list, size: int, **params) -> None:
-    """``query`` over ``rows`` in transactions of at most ``size`` rows; a batch the server refuses the memory for
-    is split in two, down to single rows."""
-    pending = [rows[i : i + size] for i in range(0, len(rows), size)]
+def _in_batches(driver, database, query: str, name: str, rows: list, size: int, weight=None, **params) -> None:
+    """``query`` over ``rows`` in transactions of at most ``size`` rows (or of rows weighing ``size``: a network
+    weighs its members); a batch the server refuses the memory for is split in two, down to single rows."""
+    pending, batch, held = [], [], 0
+    for row in rows:
+        w = 1 if weight is None else weight(row)
+        if batch and held + w > size:
+            pending.append(batch)
+            batch, held = [], 0
+        batch.append(row)
+        held += w
+    pending += [batch] if batch else []
     while pending:
         batch = pending.pop(0)
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -122,3 +123,18 @@ def test_a_large_run_is_written_in_bounded_transactions_and_readers_see_one_run(
     assert (again["enterprises"], again["enterprises_closed"], again["networks"]) == (0, 0, 0)
     assert _shown(small_server) == (3, *run_b[1:]) and current_snapshot(small_server, "neo4j") == "run-c"
     assert small_server.execute_query(VERSIONS).records[0]["n"] == FIRMS
+
+
+def test_the_last_bits_of_a_float_are_no_change(small_server):
+    """Two runs sum in orders of their own, so a PageRank or a risk differs in its last bits when nothing changed:
+    no new version for that, one for a real change."""
+    firms = _results(100, 0.5)
+    first = write_run(small_server, "neo4j", firms, [], datetime.now(UTC), snapshot="bits-a", mode="incremental")
+    assert first["enterprises"] == 100
+    for column in ("pagerank", "risk"):
+        firms[column] = np.nextafter(firms[column].to_numpy(float), np.inf)
+    again = write_run(small_server, "neo4j", firms, [], datetime.now(UTC), snapshot="bits-b", mode="incremental")
+    assert again["enterprises"] == again["enterprises_closed"] == 0
+    firms["risk"] += 1e-6
+    changed = write_run(small_server, "neo4j", firms, [], datetime.now(UTC), snapshot="bits-c", mode="incremental")
+    assert changed["enterprises"] == changed["enterprises_closed"] == 100
