@@ -126,7 +126,7 @@ def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
         else:
             frame[name] = None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
-    frame["written"] = frame["address"].map(building_key)
+    frame["written"] = frame["address"].map(building_key).astype(object)
     frame["numbers"] = place_numbers(frame["written"])
     frame["name_sorted"] = sorted_tokens(frame["name"])
     frame["words"] = name_words(frame["name"])
@@ -382,8 +382,6 @@ def same_firm_candidates(
 
     from splink import DuckDBAPI, Linker, SettingsCreator
 
-    for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
-        frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
     frame["touched"] = frame["id"].isin(only) if only is not None else True
     blocks = [_block(b, only is not None) for b in blocks_on]
     settings = SettingsCreator(
@@ -400,7 +398,12 @@ def same_firm_candidates(
         settings = {**model, "blocking_rules_to_generate_predictions": blocks}
     # A trained model compares only pairs with a touched firm: those pairs' firms are all it needs, with the
     # frequencies of every firm's values.
-    linked = _near(frame, blocks_on) if trained and only is not None else frame
+    if trained and only is not None:
+        linked = _near(frame, blocks_on, max_block)
+    else:
+        for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
+            frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
+        linked = frame
     db = DuckDBAPI()
     linker = Linker(db.register(linked), settings, log_level=logging.ERROR)
     tf_columns = [c.unquote().name for c in linker._settings_obj._term_frequency_columns]
@@ -441,23 +444,28 @@ def same_firm_candidates(
     return result
 
 
-def _near(frame: pd.DataFrame, blocks_on: list[str]) -> pd.DataFrame:
-    """The touched firms and those sharing a block with one."""
+def _near(frame: pd.DataFrame, blocks_on: list[str], max_block: int) -> pd.DataFrame:
+    """The touched firms and those sharing a block with one, with the blocks they share with one (what a block
+    of untouched firms holds is never compared)."""
     touched = frame["touched"].to_numpy(dtype=bool)
-    near = touched.copy()
+    near, opened = touched.copy(), {}
     for b in blocks_on:
-        held = frame[f"block_{b}"]
-        near |= held.isin(held[touched].dropna().unique()).to_numpy()
-    return frame[near].reset_index(drop=True)
+        held = frame[b]
+        holders = held.isin(held[touched].dropna().unique()).to_numpy()
+        counts = held[holders].value_counts()
+        opened[b] = counts.index[counts <= max_block]
+        near |= holders & held.isin(opened[b]).to_numpy()
+    linked = frame[near].reset_index(drop=True)
+    for b in blocks_on:
+        linked[f"block_{b}"] = linked[b].where(linked[b].isin(opened[b]), None)
+    return linked
 
 
 def _frequency(values: pd.Series, wanted: pd.Series) -> pd.DataFrame:
     """splink's term-frequency lookup of ``values`` (each value's share of the values present), for the values in
     ``wanted``."""
     name = str(values.name)
-    counts = values.dropna().value_counts()
-    share = counts / values.notna().sum()
-    share = share[share.index.isin(wanted.dropna().unique())]
+    share = values[values.isin(wanted.dropna().unique())].value_counts() / values.notna().sum()
     return pd.DataFrame({name: share.index.to_numpy(dtype=object), f"tf_{name}": share.to_numpy(dtype=float)})
 
 
