@@ -146,7 +146,8 @@ def _prepared(
     are tagged again: a firm outside ``only`` may keep a distinctive word or place a full pass would now give it
     otherwise, until that pass. What depends on every firm (each word's frequency, a name key among the names
     sharing its letters) is worked out again from the rows."""
-    given = enterprises.drop_duplicates("id").reset_index(drop=True)
+    given = enterprises if enterprises["id"].is_unique else enterprises.drop_duplicates("id")
+    given = given.reset_index(drop=True)
     source, ids = _source(given), given["id"].astype(str).to_numpy(dtype=object)
     if before is None or only is None:
         rows = _own(given).assign(source=source)
