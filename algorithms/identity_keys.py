@@ -99,6 +99,51 @@ def _heads(
     return out
 
 
+def _settled_heads(
+    forms: list[str], settled: int, same: Callable[[str, str], bool], words: Callable[[str], tuple[set[str], set[str]]]
+) -> list[str]:
+    """:func:`_heads` (with ``words``) of forms whose first ``settled`` are places already found, each standing for
+    itself. Whether such a place still heads a group (no earlier one is the same) is worked out only when a later
+    form looks it up: a day's new buildings are compared with the places they may join, not every place of their
+    house numbers with every other."""
+    if not settled:
+        return _heads(forms, same, words)
+    index: dict[str, list[int]] = {}
+    for i, form in enumerate(forms[:settled]):
+        for w in words(form)[0]:
+            index.setdefault(w, []).append(i)
+    heading: dict[int, bool] = {}
+
+    def looked_up(form: str, before: int) -> list[int]:
+        return sorted({i for w in words(form)[1] for i in index.get(w, ()) if i < before})
+
+    def still_heads(j: int) -> bool:
+        # the places j's answer depends on come before it: worked out in order, without recursion
+        needed, stack = set(), [j]
+        while stack:
+            k = stack.pop()
+            if k not in heading and k not in needed:
+                needed.add(k)
+                stack.extend(looked_up(forms[k], k))
+        for k in sorted(needed):
+            heading[k] = not any(
+                heading[i] and (forms[i] == forms[k] or same(forms[i], forms[k])) for i in looked_up(forms[k], k)
+            )
+        return heading[j]
+
+    out = list(forms[:settled])
+    for position in range(settled, len(forms)):
+        form = forms[position]
+        candidates = (forms[i] for i in looked_up(form, position) if heading.get(i) or still_heads(i))
+        head = next((h for h in candidates if h == form or same(h, form)), None)
+        if head is None:
+            head, heading[position] = form, True
+            for w in words(form)[0]:
+                index.setdefault(w, []).append(position)
+        out.append(head)
+    return out
+
+
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Length-weighted share of the two names' letters in parts rigour aligns (1.0: the same name)."""
     left, right = align_person_name_order(
@@ -320,7 +365,11 @@ def place_keys(buildings: pd.Series, known: Mapping[str, str] | None = None) -> 
         return set(named), set(named[:2])
 
     same = lambda a, b: _overlap(a, b) >= 0.6 and compare_address(a, b) >= SAME_PLACE  # noqa: E731
-    found = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same, words)]
+    found = [
+        h
+        for _, group in forms.groupby("numbers", sort=False)
+        for h in _settled_heads(group["key"].tolist(), int((~group["new"]).sum()), same, words)
+    ]
     lookup = {**dict(zip(forms["key"], found, strict=True)), **known}
     return pd.Series(
         [lookup.get(v) if isinstance(v, str) else None for v in buildings], index=buildings.index, dtype=object

@@ -275,8 +275,8 @@ def _save_state(
         (folder / "model.json.tmp").write_text(json.dumps(model))
         (folder / "model.json.tmp").replace(folder / "model.json")
     if prepared is not None:
-        # Arrow IPC, uncompressed: a day's pass reads and writes every firm's row (at 100,000 firms, 40 MB in
-        # 0.05 s each way, where parquet's encoding takes seconds)
+        # Arrow IPC, uncompressed: a day's pass reads and writes every firm's row (88,871 firms: 34 MB, read in
+        # 0.04 s where parquet took 0.2 to 0.4 s)
         table = pa.Table.from_pandas(prepared.rows, preserve_index=False)
         feather.write_feather(table, folder / "prepared.arrow.tmp", compression="uncompressed")
         (folder / "prepared.arrow.tmp").replace(folder / "prepared.arrow")
