@@ -28,6 +28,8 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rigour.addresses import compare_address
 from rigour.names import (
     NamePart,
@@ -43,11 +45,16 @@ from rigour.names import (
 
 __all__ = [
     "person_name_keys",
+    "person_letters",
+    "person_keys",
+    "key_frequency",
+    "name_words",
     "sorted_tokens",
     "distinctive_tokens",
     "name_tags",
     "joined_tags",
     "place_keys",
+    "place_numbers",
     "floors",
     "SAME_PERSON_NAME",
     "SAME_PLACE",
@@ -92,6 +99,51 @@ def _heads(
     return out
 
 
+def _settled_heads(
+    forms: list[str], settled: int, same: Callable[[str, str], bool], words: Callable[[str], tuple[set[str], set[str]]]
+) -> list[str]:
+    """:func:`_heads` (with ``words``) of forms whose first ``settled`` are places already found, each standing for
+    itself. Whether such a place still heads a group (no earlier one is the same) is worked out only when a later
+    form looks it up: a day's new buildings are compared with the places they may join, not every place of their
+    house numbers with every other."""
+    if not settled:
+        return _heads(forms, same, words)
+    index: dict[str, list[int]] = {}
+    for i, form in enumerate(forms[:settled]):
+        for w in words(form)[0]:
+            index.setdefault(w, []).append(i)
+    heading: dict[int, bool] = {}
+
+    def looked_up(form: str, before: int) -> list[int]:
+        return sorted({i for w in words(form)[1] for i in index.get(w, ()) if i < before})
+
+    def still_heads(j: int) -> bool:
+        # the places j's answer depends on come before it: worked out in order, without recursion
+        needed, stack = set(), [j]
+        while stack:
+            k = stack.pop()
+            if k not in heading and k not in needed:
+                needed.add(k)
+                stack.extend(looked_up(forms[k], k))
+        for k in sorted(needed):
+            heading[k] = not any(
+                heading[i] and (forms[i] == forms[k] or same(forms[i], forms[k])) for i in looked_up(forms[k], k)
+            )
+        return heading[j]
+
+    out = list(forms[:settled])
+    for position in range(settled, len(forms)):
+        form = forms[position]
+        candidates = (forms[i] for i in looked_up(form, position) if heading.get(i) or still_heads(i))
+        head = next((h for h in candidates if h == form or same(h, form)), None)
+        if head is None:
+            head, heading[position] = form, True
+            for w in words(form)[0]:
+                index.setdefault(w, []).append(position)
+        out.append(head)
+    return out
+
+
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Length-weighted share of the two names' letters in parts rigour aligns (1.0: the same name)."""
     left, right = align_person_name_order(
@@ -129,28 +181,49 @@ def person_name_keys(names: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     >>> keys.tolist()
     ['gao jianguo', 'gao jianguo', 'hua lin', 'hu lian']
     """
+    keys = person_keys(names)
+    return keys, key_frequency(keys)
+
+
+def person_letters(names: pd.Series) -> pd.Series:
+    """Each person name's letters, sorted (None without any): the group :func:`person_keys` keys it within, so
+    that a name's key changes only as the names sharing its letters come and go."""
+    letters = {n: "".join(sorted("".join(_tokens(n)))) or None for n in names.dropna().astype(str).unique()}
+    return pd.Series([letters.get(v) if isinstance(v, str) else None for v in names], index=names.index, dtype=object)
+
+
+def person_keys(names: pd.Series) -> pd.Series:
+    """The name keys of :func:`person_name_keys`: the same for every name keyed with the names sharing its
+    letters (:func:`person_letters`)."""
     counts = names.dropna().astype(str).value_counts()
     forms = pd.DataFrame({"name": counts.index, "n": counts.to_numpy()})
     forms["tokens"] = forms["name"].map(_tokens)
     forms = forms[forms["tokens"].map(len) > 0]
     if forms.empty:
-        return pd.Series(None, index=names.index, dtype=object), pd.DataFrame({"key": [], "tf_key": []})
+        return pd.Series(None, index=names.index, dtype=object)
     forms["letters"] = forms["tokens"].map(lambda t: "".join(sorted("".join(t))))
     forms["parts"] = forms["tokens"].map(len)
     # the most written form of a name heads its group (the fewest parts among equals: "jianguo", not "jian guo")
     forms = forms.sort_values(["letters", "n", "parts", "name"], ascending=[True, False, True, True], kind="stable")
     keys = [k for _, group in forms.groupby("letters", sort=False) for k in _key_of_group(group["tokens"].tolist())]
-    forms["key"] = keys
-    lookup = dict(zip(forms["name"], forms["key"], strict=True))
-    mapped = pd.Series([lookup.get(v) if isinstance(v, str) else None for v in names], index=names.index, dtype=object)
-    people = forms.groupby("key")["n"].sum()
+    lookup = dict(zip(forms["name"], keys, strict=True))
+    return pd.Series([lookup.get(v) if isinstance(v, str) else None for v in names], index=names.index, dtype=object)
+
+
+def key_frequency(keys: pd.Series, wanted: pd.Series | None = None) -> pd.DataFrame:
+    """``key`` and ``tf_key`` of :func:`person_name_keys` for the name keys ``keys`` (one a person), of the keys in
+    ``wanted`` only when given (the estimate still counts every person)."""
+    people = keys.dropna().astype(object).value_counts().sort_index()
+    if people.empty:
+        return pd.DataFrame({"key": [], "tf_key": []})
     share = pd.Series(people.index.str.split(), index=people.index).explode()
     token_share = (pd.Series(people.loc[share.index].to_numpy(), index=share.to_numpy()).groupby(level=0).sum()) / max(
         people.sum(), 1
     )
+    if wanted is not None:
+        people = people[people.index.isin(wanted.dropna().astype(object).unique())]
     estimate = [float(np.prod([token_share[t] for t in key.split()])) for key in people.index]
-    frequency = pd.DataFrame({"key": people.index, "tf_key": estimate})
-    return mapped, frequency
+    return pd.DataFrame({"key": people.index, "tf_key": estimate})
 
 
 def sorted_tokens(names: pd.Series) -> pd.Series:
@@ -191,19 +264,46 @@ def joined_tags(
     return known, (one[1] | other[1]) - known
 
 
-def distinctive_tokens(names: pd.Series, tags: tuple[frozenset[str], frozenset[str]] | None = None) -> pd.Series:
+def name_words(names: pd.Series) -> pd.Series:
+    """Each company name's rigour tokens, space-separated (None without any): what :func:`distinctive_tokens`
+    chooses from, kept between resolutions."""
+    return pd.Series(
+        [(" ".join(_tokens(n)) or None) if isinstance(n, str) else None for n in names], index=names.index, dtype=object
+    )
+
+
+def distinctive_tokens(
+    names: pd.Series, tags: tuple[frozenset[str], frozenset[str]] | None = None, words: pd.Series | None = None
+) -> pd.Series:
     """Each company name's least common word that rigour tags as no trade, legal form or stop word in any name
     (its brand, as a rule), a place word losing ties; else its least common word: "Shanghai New Xinda Trading"
     and "Xinda Trading (Shanghai)" meet on "xinda". A word tagged in one name is known everywhere: "exp" is a
     trade word in "Runze Imp. Exp." and in "Huabo Imp. and Exp.", where rigour does not see the phrase.
-    ``tags``: :func:`name_tags` of these names, when already known."""
-    tokens = pd.Series([list(_tokens(n)) if isinstance(n, str) else [] for n in names], index=names.index)
-    frequency = tokens.explode().dropna().value_counts().to_dict()
+    ``tags``: :func:`name_tags` of these names, ``words``: their :func:`name_words`, when already known."""
+    if words is None:
+        words = name_words(names)
     known, places = tags if tags is not None else name_tags(names)
-    out = []
-    for words in tokens:
-        pool = [w for w in words if w not in known] or words
-        out.append(min(pool, key=lambda w: (frequency[w], w in places, w)) if pool else None)
+    # in arrow, every name's words at once: a day's resolution works them out again for every firm
+    split = pc.split_pattern(pa.array(words.to_numpy(dtype=object), pa.string()), " ")
+    word, row = pc.list_flatten(split), pc.list_parent_indices(split).to_numpy()
+    counts = pc.value_counts(word)
+    frequency = pc.take(counts.field("counts"), pc.index_in(word, value_set=counts.field("values")))
+    is_known = pc.is_in(word, value_set=pa.array(sorted(known), pa.string())).to_numpy(zero_copy_only=False)
+    # a name of known words only chooses among them all
+    pool = ~is_known | (np.bincount(row[~is_known], minlength=len(words)) == 0)[row]
+    choice = pa.table(
+        {
+            "row": row,
+            "frequency": frequency,
+            "place": pc.is_in(word, value_set=pa.array(sorted(places), pa.string())),
+            "word": word,
+        }
+    ).filter(pa.array(pool))
+    choice = choice.take(pc.sort_indices(choice, [(c, "ascending") for c in choice.column_names]))
+    first = choice["row"].to_numpy()
+    first = np.flatnonzero(np.r_[True, first[1:] != first[:-1]]) if len(first) else first
+    out = np.full(len(words), None, dtype=object)
+    out[choice["row"].to_numpy()[first]] = choice["word"].to_numpy(zero_copy_only=False)[first]
     return pd.Series(out, index=names.index, dtype=object)
 
 
@@ -223,6 +323,14 @@ def _overlap(a: str, b: str) -> float:
     buildings sharing most of their words can pass."""
     x, y = _words(a), _words(b)
     return len(x & y) / min(len(x), len(y))
+
+
+def place_numbers(buildings: pd.Series) -> pd.Series:
+    """Each building key's house numbers, sorted (the key itself without any): :func:`place_keys` compares only
+    keys with the same numbers, and a place has the numbers of the keys it stands for."""
+    return buildings.map(
+        lambda k: (" ".join(sorted(t for t in k.split() if t.isdigit())) or k) if isinstance(k, str) else None
+    ).astype(object)
 
 
 def place_keys(buildings: pd.Series, known: Mapping[str, str] | None = None) -> pd.Series:
@@ -245,7 +353,7 @@ def place_keys(buildings: pd.Series, known: Mapping[str, str] | None = None) -> 
             "new": [False] * len(heads) + [True] * len(counts),
         }
     )
-    forms["numbers"] = forms["key"].map(lambda k: " ".join(sorted(t for t in k.split() if t.isdigit())) or k)
+    forms["numbers"] = place_numbers(forms["key"])
     forms = forms[forms["numbers"].isin(set(forms.loc[forms["new"], "numbers"]))]
     forms = forms.sort_values(["numbers", "new", "n", "key"], ascending=[True, True, False, True], kind="stable")
     # a building is looked for by its two rarest words (its street's name, as a rule): two writings of one
@@ -257,7 +365,11 @@ def place_keys(buildings: pd.Series, known: Mapping[str, str] | None = None) -> 
         return set(named), set(named[:2])
 
     same = lambda a, b: _overlap(a, b) >= 0.6 and compare_address(a, b) >= SAME_PLACE  # noqa: E731
-    found = [h for _, group in forms.groupby("numbers", sort=False) for h in _heads(group["key"].tolist(), same, words)]
+    found = [
+        h
+        for _, group in forms.groupby("numbers", sort=False)
+        for h in _settled_heads(group["key"].tolist(), int((~group["new"]).sum()), same, words)
+    ]
     lookup = {**dict(zip(forms["key"], found, strict=True)), **known}
     return pd.Series(
         [lookup.get(v) if isinstance(v, str) else None for v in buildings], index=buildings.index, dtype=object

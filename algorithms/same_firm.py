@@ -31,36 +31,45 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms.identity_keys import (
     distinctive_tokens,
     floors,
     joined_tags,
+    key_frequency,
     name_tags,
-    person_name_keys,
+    name_words,
+    person_keys,
+    person_letters,
     place_keys,
+    place_numbers,
     sorted_tokens,
 )
 from ingest.normalize import building_key
 
 __all__ = ["LINK_FIELDS", "Prepared", "SameFirmCandidates", "same_firm_candidates"]
 
-#: the enterprise columns linkage reads; any may be missing or empty. ``building`` is the address
-#: without its room or floor (``ingest.normalize.building_key``, derived from ``address`` when absent),
-#: compared as a place (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name.
-#: ``first_seen`` and ``last_seen`` are the dates of the firm's first and last declaration.
-LINK_FIELDS = ("name", "address", "building", "phone", "legal_rep", "registered", "first_seen", "last_seen")
+#: the enterprise columns linkage reads; any may be missing or empty. ``address``'s building (the address
+#: without its room or floor, ``ingest.normalize.building_key``) is compared as a place
+#: (``identity_keys.place_keys``); ``legal_rep`` is compared as a person name. ``first_seen`` and ``last_seen``
+#: are the dates of the firm's first and last declaration.
+LINK_FIELDS = ("name", "address", "phone", "legal_rep", "registered", "first_seen", "last_seen")
 _DATES = ("registered", "first_seen", "last_seen")
 _OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights", "levels")
 
 
 @dataclass
 class Prepared:
-    """What preparing the linkage columns learnt that an incremental pass reuses (the slow part, rigour's
-    comparisons and tagging): each building key's place, and the words rigour tags in the names."""
+    """What preparing the linkage columns learnt that an incremental pass reuses, so that it prepares the firms
+    whose identity changed rather than every firm: each firm's linkage row (``rows``: the columns its identity
+    alone gives, with ``source``, a hash of that identity; its building's place, its representative's name key)
+    and the words rigour tags in the names."""
 
-    places: dict[str, str]
+    rows: pd.DataFrame
     tags: tuple[frozenset[str], frozenset[str]]
 
 
@@ -79,7 +88,7 @@ class SameFirmCandidates:
     timings: dict[str, float] = field(default_factory=dict)
     #: the trained model (splink settings with m and u), to reuse in an incremental pass
     model: dict | None = None
-    #: the places and name tags found, to reuse in an incremental pass
+    #: the firms' linkage rows and name tags, to reuse in an incremental pass
     prepared: Prepared | None = None
 
 
@@ -87,14 +96,25 @@ def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
     return SameFirmCandidates(pd.DataFrame({c: [] for c in _OUT_COLUMNS}), fields, message)
 
 
-def _prepared(
-    enterprises: pd.DataFrame, before: Prepared | None = None, only: set[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, Prepared]:
-    """The linkage columns, the representative name keys' frequencies (a term-frequency lookup) and what an
-    incremental pass reuses. With ``before`` (an earlier pass's) buildings already placed keep their place and
-    only the names of ``only`` are tagged again: a firm outside ``only`` may keep a distinctive word or place
-    a full pass would now give it otherwise, until that pass."""
-    frame = pd.DataFrame({"id": enterprises["id"].astype(str)})
+def _source(given: pd.DataFrame) -> np.ndarray:
+    """A hash of each firm's identity as given."""
+    text = pa.large_string()
+    fields = [
+        pa.array(given[name].astype("string[pyarrow]")).cast(text)
+        if name in given.columns
+        else pa.nulls(len(given), text)
+        for name in LINK_FIELDS
+    ]
+    # one text per identity (fields apart by a control character), a missing value told from an empty one
+    mark, apart, empty = pa.scalar("=", text), pa.scalar("\x1f", text), pa.scalar("", text)
+    marked = [pc.fill_null(pc.binary_join_element_wise(mark, f, empty), empty) for f in fields]
+    text = pc.binary_join_element_wise(*marked, apart)
+    return pd.util.hash_array(text.to_numpy(zero_copy_only=False), categorize=False)
+
+
+def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
+    """The linkage columns each firm's identity alone gives (first row of an id)."""
+    frame = pd.DataFrame({"id": enterprises["id"].astype(str).astype(object)})
     for name in LINK_FIELDS:
         if name in enterprises.columns:
             values = enterprises[name]
@@ -106,24 +126,61 @@ def _prepared(
         else:
             frame[name] = None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
-    if frame["building"].isna().all():
-        frame["building"] = frame["address"].map(building_key)
-    written = frame["building"]
-    frame["building"] = place_keys(written, before.places if before else None)
-    placed = frame["building"].notna()
-    places = dict(zip(written[placed], frame.loc[placed, "building"], strict=True))
-    if before is None or only is None:
-        tags = name_tags(frame["name"])
-    else:
-        tags = joined_tags(before.tags, name_tags(frame.loc[frame["id"].isin(only), "name"]))
-    frame["name_token"] = distinctive_tokens(frame["name"], tags)
+    frame["written"] = frame["address"].map(building_key).astype(object)
+    frame["numbers"] = place_numbers(frame["written"])
     frame["name_sorted"] = sorted_tokens(frame["name"])
+    frame["words"] = name_words(frame["name"])
     frame["floor"] = floors(frame["address"])
-    frame["rep_key"], rep_frequency = person_name_keys(frame["legal_rep"])
     frame["first_day"], frame["last_day"] = _day(frame["first_seen"]), _day(frame["last_seen"])
     frame["registered_day"] = _day(frame["registered"])
-    rep_frequency = rep_frequency.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
-    return frame, rep_frequency, Prepared(places, tags)
+    frame["rep_letters"] = person_letters(frame["legal_rep"])
+    return frame
+
+
+def _prepared(
+    enterprises: pd.DataFrame, before: Prepared | None = None, only: set[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series, Prepared]:
+    """The linkage columns, the representative name keys of every firm (their frequencies are estimated from
+    them) and what an incremental pass reuses. With ``before`` (an earlier pass's), only the firms whose identity
+    changed since are prepared again, buildings already placed keep their place and only the names of ``only``
+    are tagged again: a firm outside ``only`` may keep a distinctive word or place a full pass would now give it
+    otherwise, until that pass. What depends on every firm (each word's frequency, a name key among the names
+    sharing its letters) is worked out again from the rows."""
+    given = enterprises if enterprises["id"].is_unique else enterprises.drop_duplicates("id")
+    given = given.reset_index(drop=True)
+    source, ids = _source(given), given["id"].astype(str).to_numpy(dtype=object)
+    if before is None or only is None:
+        rows = _own(given).assign(source=source)
+        rows["building"] = place_keys(rows["written"])
+        rows["rep_key"] = person_keys(rows["legal_rep"])
+        tags = name_tags(rows["name"])
+    else:
+        then = before.rows.set_index("id")
+        same = pd.Series(ids).map(then["source"]).to_numpy() == source
+        fresh = _own(given[~same]).assign(source=source[~same])
+        # the places the day's buildings are looked up in or compared with: those of their house numbers
+        placed = then[then["written"].notna()]
+        written = fresh["written"].isin(placed["written"].unique())
+        near = placed["written"].isin(fresh.loc[written, "written"].unique()) | placed["numbers"].isin(
+            fresh.loc[~written, "numbers"].dropna().unique()
+        )
+        known = dict(zip(placed.loc[near, "written"], placed.loc[near, "building"], strict=True))
+        fresh["building"] = place_keys(fresh["written"], known)
+        fresh["rep_key"] = then["rep_key"].reindex(fresh["id"]).to_numpy()
+        rows = pd.concat([then.loc[ids[same]].reset_index(), fresh], ignore_index=True)
+        rows = rows.set_index("id").loc[ids].reset_index()
+        # a name key changes only as the names sharing its letters come and go
+        was = then["legal_rep"].reindex(fresh["id"]).fillna("\x00").to_numpy()
+        moved = fresh[was != fresh["legal_rep"].fillna("\x00").to_numpy()]
+        gone = then.index.isin(moved["id"]) | ~then.index.isin(ids)
+        letters = {*then.loc[gone, "rep_letters"].dropna(), *moved["rep_letters"].dropna()}
+        again = rows["rep_letters"].isin(list(letters)).to_numpy()
+        rows["rep_key"] = rows["rep_key"].astype(object)
+        rows.loc[again, "rep_key"] = person_keys(rows.loc[again, "legal_rep"]).to_numpy()
+        tags = joined_tags(before.tags, name_tags(rows.loc[rows["id"].isin(only), "name"]))
+    frame = rows.drop(columns=["source", "written", "numbers", "words", "rep_letters"])
+    frame["name_token"] = distinctive_tokens(rows["name"], tags, rows["words"])
+    return frame, frame["rep_key"], Prepared(rows, tags)
 
 
 def _day(dates: pd.Series) -> pd.Series:
@@ -318,7 +375,7 @@ def same_firm_candidates(
         With ``message`` "nothing to link" when no identifying field is shared by two enterprises.
     """
     clock = time.perf_counter()
-    frame, rep_frequency, kept = _prepared(enterprises, prepared, only)
+    frame, rep_keys, kept = _prepared(enterprises, prepared, only)
     blocks_on = [b for b in _BLOCKS if _shared(frame, b)]
     comparisons, fields = _comparisons(frame)
     if len(frame) < 2 or not blocks_on or not comparisons:
@@ -326,8 +383,6 @@ def same_firm_candidates(
 
     from splink import DuckDBAPI, Linker, SettingsCreator
 
-    for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
-        frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
     frame["touched"] = frame["id"].isin(only) if only is not None else True
     blocks = [_block(b, only is not None) for b in blocks_on]
     settings = SettingsCreator(
@@ -342,10 +397,26 @@ def same_firm_candidates(
     trained = model is not None and _compares(model) == _compares(settings.create_settings_dict("duckdb"))
     if trained:
         settings = {**model, "blocking_rules_to_generate_predictions": blocks}
+    # A trained model compares only pairs with a touched firm: those pairs' firms are all it needs, with the
+    # frequencies of every firm's values.
+    if trained and only is not None:
+        linked = _near(frame, blocks_on, max_block)
+    else:
+        for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
+            frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
+        linked = frame
     db = DuckDBAPI()
-    linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
-    if "legal_rep" in fields:
-        linker.table_management.register_term_frequency_lookup(db.register(rep_frequency), "rep_key")
+    linker = Linker(db.register(linked), settings, log_level=logging.ERROR)
+    tf_columns = [c.unquote().name for c in linker._settings_obj._term_frequency_columns]
+    for column in tf_columns:
+        if column == "rep_key":
+            lookup = key_frequency(rep_keys, linked["rep_key"])
+            lookup = lookup.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
+        elif linked is not frame:
+            lookup = _frequency(frame[column], linked[column])
+        else:
+            continue
+        linker.table_management.register_term_frequency_lookup(db.register(lookup), column)
     timings = {"prepare": time.perf_counter() - clock}
 
     lap = time.perf_counter()
@@ -372,6 +443,31 @@ def same_firm_candidates(
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = round(time.perf_counter() - clock, 3)
     return result
+
+
+def _near(frame: pd.DataFrame, blocks_on: list[str], max_block: int) -> pd.DataFrame:
+    """The touched firms and those sharing a block with one, with the blocks they share with one (what a block
+    of untouched firms holds is never compared)."""
+    touched = frame["touched"].to_numpy(dtype=bool)
+    near, opened = touched.copy(), {}
+    for b in blocks_on:
+        held = frame[b]
+        holders = held.isin(held[touched].dropna().unique()).to_numpy()
+        counts = held[holders].value_counts()
+        opened[b] = counts.index[counts <= max_block]
+        near |= holders & held.isin(opened[b]).to_numpy()
+    linked = frame[near].reset_index(drop=True)
+    for b in blocks_on:
+        linked[f"block_{b}"] = linked[b].where(linked[b].isin(opened[b]), None)
+    return linked
+
+
+def _frequency(values: pd.Series, wanted: pd.Series) -> pd.DataFrame:
+    """splink's term-frequency lookup of ``values`` (each value's share of the values present), for the values in
+    ``wanted``."""
+    name = str(values.name)
+    share = values[values.isin(wanted.dropna().unique())].value_counts() / values.notna().sum()
+    return pd.DataFrame({name: share.index.to_numpy(dtype=object), f"tf_{name}": share.to_numpy(dtype=float)})
 
 
 def _block(column: str, touched_only: bool) -> dict:

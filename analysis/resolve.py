@@ -22,6 +22,8 @@ from pathlib import Path
 
 import neo4j
 import pandas as pd
+import pyarrow as pa
+from pyarrow import feather
 
 from algorithms.same_firm import Prepared, same_firm_candidates
 from analysis.aggregates import firm_activity
@@ -126,19 +128,15 @@ def read_link_input(driver: neo4j.Driver, database: str) -> pd.DataFrame:
     return firms.reset_index()[list(INPUT_COLUMNS)]
 
 
-def read_changed_input(
-    driver: neo4j.Driver, database: str, before: pd.DataFrame, loads: list[str]
-) -> tuple[pd.DataFrame, int]:
-    """``before`` (the identities of the last resolution) with the importers of ``loads`` read again, and how
-    many those are."""
+def read_changed_input(driver: neo4j.Driver, database: str, loads: list[str]) -> pd.DataFrame:
+    """The identities of the importers of ``loads`` (those an incremental pass reads again)."""
     record = driver.execute_query(
         FIRMS_OF_LOADS, loads=loads, database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]
     fresh = pd.DataFrame.from_records(
         record["rows"], columns=["id", "name", "registered", "address", "phone", "legal_rep"]
-    )[list(INPUT_COLUMNS)].astype("string")
-    kept = before[~before["id"].isin(fresh["id"])].astype("string")
-    return pd.concat([kept, fresh], ignore_index=True), len(fresh)
+    )
+    return fresh[list(INPUT_COLUMNS)].astype("string")
 
 
 def read_activity(
@@ -206,8 +204,9 @@ def write_candidates(
 
 def changed_since(enterprises: pd.DataFrame, before: pd.DataFrame) -> list[str]:
     """Ids whose identity row is new or differs from ``before`` (the rows of the last resolution)."""
-    now = enterprises.astype("string").fillna("").set_index("id")
-    then = before.astype("string").fillna("").set_index("id").reindex(columns=now.columns)
+    now = enterprises.astype("string").fillna("").astype(object).set_index("id")
+    then = before[before["id"].isin(now.index)].astype("string").fillna("").astype(object)
+    then = then.set_index("id").reindex(columns=now.columns)
     same = now.index.isin(then.index)
     same[same] = (now[same] == then.loc[now.index[same]]).all(axis=1).to_numpy()
     return now.index[~same].tolist()
@@ -245,12 +244,20 @@ def _state(home: Path | None) -> _Kept | None:
     if folder is None or not (folder / "model.json").exists() or not (folder / "identities.parquet").exists():
         return None
     prepared, loads = None, {}
-    if (folder / "prepared.json").exists():
+    if (folder / "prepared.json").exists() and (folder / "prepared.arrow").exists():
         kept = json.loads((folder / "prepared.json").read_text())
         tags = (frozenset(kept["known"]), frozenset(kept["places"]))
-        prepared, loads = Prepared(dict(kept["buildings"]), tags), kept["loads"]
+        rows = _objects(feather.read_table(folder / "prepared.arrow").to_pandas())
+        prepared, loads = Prepared(rows, tags), kept["loads"]
     model = json.loads((folder / "model.json").read_text())
     return _Kept(pd.read_parquet(folder / "identities.parquet"), model, prepared, loads)
+
+
+def _objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns as Python strings and None, as linkage prepared them."""
+    for column in frame.columns[frame.dtypes.map(pd.api.types.is_string_dtype)]:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _save_state(
@@ -268,12 +275,12 @@ def _save_state(
         (folder / "model.json.tmp").write_text(json.dumps(model))
         (folder / "model.json.tmp").replace(folder / "model.json")
     if prepared is not None:
-        kept = {
-            "loads": loads,
-            "known": sorted(prepared.tags[0]),
-            "places": sorted(prepared.tags[1]),
-            "buildings": sorted(prepared.places.items()),
-        }
+        # Arrow IPC, uncompressed: a day's pass reads and writes every firm's row (88,871 firms: 34 MB, read in
+        # 0.04 s where parquet took 0.2 to 0.4 s)
+        table = pa.Table.from_pandas(prepared.rows, preserve_index=False)
+        feather.write_feather(table, folder / "prepared.arrow.tmp", compression="uncompressed")
+        (folder / "prepared.arrow.tmp").replace(folder / "prepared.arrow")
+        kept = {"loads": loads, "known": sorted(prepared.tags[0]), "places": sorted(prepared.tags[1])}
         (folder / "prepared.json.tmp").write_text(json.dumps(kept))
         (folder / "prepared.json.tmp").replace(folder / "prepared.json")
 
@@ -311,11 +318,8 @@ def run_resolution(
     kept = _state(home)
     loads = graph_load_counts(driver, database)
     grown = None if full or kept is None or kept.prepared is None else _grown(loads, kept.loads)
-    if grown is None:
-        enterprises = read_link_input(driver, database)
-        read = len(enterprises)
-    else:
-        enterprises, read = read_changed_input(driver, database, kept.identities, grown)
+    enterprises = read_link_input(driver, database) if grown is None else read_changed_input(driver, database, grown)
+    read = len(enterprises)
     timings = {"read": round(time.perf_counter() - clock, 3)}
     lap = time.perf_counter()
     # a firm's activity changes only with declarations of its own: an incremental pass resolves it again anyway
@@ -323,6 +327,9 @@ def run_resolution(
     enterprises = _with_activity(enterprises, activity)
     timings["activity"] = round(time.perf_counter() - lap, 3)
     only = None if full or kept is None else _to_resolve(driver, database, enterprises, kept.identities)
+    if grown is not None:  # the others' identities and activity are as the last resolution kept them
+        enterprises = pd.concat([kept.identities[~kept.identities["id"].isin(enterprises["id"])], enterprises])
+        enterprises = enterprises.reset_index(drop=True)
     model = None if kept is None or (full and retrain) else kept.model
     if only == []:
         if home is not None and kept is not None:

@@ -73,9 +73,38 @@ def test_an_incremental_pass_finds_for_its_firms_what_the_full_pass_finds(plante
     frame, _, _, found = planted
     newest = set(frame["id"].iloc[-63:-3])  # the phoenix firms come last, before the ring
     again = same_firm_candidates(frame, threshold=0.9, seed=11, only=newest, model=found.model)
-    expected = {(a, b) for a, b in zip(found.pairs["a"], found.pairs["b"], strict=True) if {a, b} & newest}
-    assert expected and set(zip(again.pairs["a"], again.pairs["b"], strict=True)) == expected
+    expected = {
+        (a, b): w for a, b, w in found.pairs[["a", "b", "match_weight"]].itertuples(index=False) if {a, b} & newest
+    }
+    assert expected and _weighed(again) == pytest.approx(expected, rel=1e-9)
     assert again.timings["train"] < 0.01  # not trained again
+
+
+def _weighed(result) -> dict:
+    return dict(zip(zip(result.pairs["a"], result.pairs["b"], strict=True), result.pairs["match_weight"], strict=True))
+
+
+def test_a_days_pass_prepares_the_changed_firms_and_finds_what_preparing_all_finds(planted):
+    """Kept from the day before, every firm's linkage row; the day adds the newest firms, gives some firms another
+    representative and moves others' last declaration: prepared again are only those, and the candidates (pairs
+    and weights) are those of the pass that prepares every firm afresh."""
+    frame, _, _, found = planted
+    newest = set(frame["id"].iloc[-63:-3])
+    before = same_firm_candidates(frame[~frame["id"].isin(newest)], seed=11, model=found.model)
+    day = frame.copy()
+    moved = day.index[:40]
+    day.loc[moved[:20], "legal_rep"] = day.loc[moved[:20], "legal_rep"].to_numpy()[::-1]  # representatives swapped
+    day.loc[moved[20:], "last_seen"] = "2026-01-05"  # traded on
+    only = newest | set(day.loc[moved[:20], "id"])
+    kept = same_firm_candidates(day, threshold=0.9, seed=11, only=only, model=found.model, prepared=before.prepared)
+    afresh = same_firm_candidates(day, threshold=0.9, seed=11, only=only, model=found.model)
+    assert len(kept.pairs) and _weighed(kept) == _weighed(afresh)
+    assert kept.pairs[["agreed", "weights", "levels"]].equals(afresh.pairs[["agreed", "weights", "levels"]])
+    rows = kept.prepared.rows.set_index("id")
+    assert rows.loc[day["id"], "source"].ne(
+        before.prepared.rows.set_index("id")["source"].reindex(day["id"])
+    ).sum() == (len(newest) + len(moved))
+    assert rows.equals(afresh.prepared.rows.set_index("id").loc[rows.index, rows.columns])
 
 
 def test_trading_alongside_weighs_against_one_firm(planted):
