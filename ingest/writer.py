@@ -9,8 +9,8 @@ on the next run: nothing lost, nothing doubled.
 Most of a later load's cost is Neo4j's, and about half of that is the commit (the new nodes, their eight
 relationships, property records and index entries; a JFR profile of a day): new declarations go in one statement
 that looks up each node they link to once per batch (an office, country or commodity is shared by thousands of
-rows) and merges their consignments, an entity row equal to the one last written is not sent again, and an
-enterprise is not written when the graph already holds its row's values.
+rows) and merges their consignments, an entity row equal to the one last written is not sent again, and one read
+at the start of the transaction leaves out the entity rows the graph already holds (``ingest.known``).
 """
 
 from __future__ import annotations
@@ -22,14 +22,9 @@ import neo4j
 from graph.errors import RiskGraphError
 from graph.model import schema
 from ingest.batch import Batch
+from ingest.known import known, unknown_rows
 
 __all__ = ["GraphWriter", "IncompleteBatch", "WriteResult"]
-
-EXISTING_DECLARATIONS = """
-UNWIND $ids AS id
-MATCH (d:Declaration {id: id})
-RETURN collect(id) AS ids
-"""
 
 # An enterprise is only written when a row brings a value it lacks or changes (a later load mostly repeats what the
 # graph holds, and a write locks the node and logs the change); a null in a row never erases. Its country and its
@@ -265,7 +260,9 @@ def _creation(new: list[dict], consignments: list[dict]) -> dict:
 
 
 def _write_batch_tx(tx: neo4j.ManagedTransaction, entities: dict[str, list[dict]], batch: Batch) -> WriteResult:
-    existing = set(tx.run(EXISTING_DECLARATIONS, ids=batch.ids).single()["ids"])
+    graph = known(tx, batch.ids, entities)
+    existing = graph.declarations
+    entities = unknown_rows(entities, graph)
     for name, statement in _ENTITY_STATEMENTS:
         if entities[name]:
             tx.run(statement, rows=entities[name]).consume()

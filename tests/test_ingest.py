@@ -87,6 +87,57 @@ def test_a_batch_missing_an_entity_writes_nothing(empty_graph, sample):
     assert _declaration_count(empty_graph) == 0
 
 
+def _count(driver, query: str, **params) -> int:
+    return driver.execute_query(query, params).records[0]["n"]
+
+
+def test_a_later_load_sends_only_but_all_that_changes_entities_the_graph_holds(empty_graph, sample):
+    """A new writer (a later run) leaves out the entity rows the graph already holds, and still writes every value
+    and link a row brings that the graph lacks, without doubling one it has."""
+    chunk = next(read_chunks([sample], 200))
+    clean, _ = validate(chunk.frame, chunk.source, chunk.rows)
+    batch = build_batch(clean)
+    GraphWriter(empty_graph, "neo4j").write(batch)
+    addressed = {a["enterprise"] for a in batch.addresses}
+    row = next(e for e in batch.enterprises if e["id"] in addressed and e.get("category") and e.get("name"))
+    empty_graph.execute_query(
+        "MATCH (e:Enterprise {id: $id}) REMOVE e.category SET e.name = 'an older name'", id=row["id"]
+    )
+    phones = _count(empty_graph, "MATCH (p:Phone) RETURN count(p) AS n")
+    batch.phones.append({"enterprise": row["id"], "number": "+86 000 0000 0001"})
+    batch.ports += [{"code": "XXAAA", "country": "XX"}, {"code": "XXBBB", "country": "XX"}]
+    batch.routes.append({"id": "XXAAA>XXBBB", "from": "XXAAA", "to": "XXBBB", "via": []})
+
+    result = GraphWriter(empty_graph, "neo4j").write(batch)
+
+    assert result.created == 0 and result.updated == len(batch.declarations)
+    held = empty_graph.execute_query("MATCH (e:Enterprise {id: $id}) RETURN e", id=row["id"]).records[0]["e"]
+    assert (held["name"], held["category"]) == (row["name"], row["category"])
+    assert _count(empty_graph, "MATCH (p:Phone) RETURN count(p) AS n") == phones + 1
+    assert (
+        _count(
+            empty_graph,
+            "MATCH (:Enterprise {id: $id})-[:HAS_PHONE]->(p:Phone {number: $number}) RETURN count(p) AS n",
+            id=row["id"],
+            number="+86 000 0000 0001",
+        )
+        == 1
+    )
+    assert (
+        _count(
+            empty_graph,
+            "MATCH (:Port {code: 'XXAAA'})<-[:FROM]-(r:Route {id: 'XXAAA>XXBBB'})-[:TO]->(:Port {code: 'XXBBB'}), "
+            "(:Port {code: 'XXAAA'})-[:LOCATED_IN]->(:Country {code: 'XX'}) RETURN count(r) AS n",
+        )
+        == 1
+    )
+    doubled = (
+        "MATCH (a)-[r]->(b) WITH a, b, type(r) AS kind, r.role AS role, r.order AS at, count(*) AS n WHERE n > 1 "
+        "RETURN count(*) AS n"
+    )
+    assert _count(empty_graph, doubled) == 0
+
+
 def _wait_for_declarations(driver, at_least: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
