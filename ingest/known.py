@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 import neo4j
 
+from graph.model import schema
+
 __all__ = ["Known", "known", "unknown_rows"]
+
+for _label in ("Declaration", "Enterprise", "Country", "Port", "Route", "Commodity"):
+    schema().node(_label)
+for _rel in ("HAS_ADDRESS", "HAS_PHONE", "HAS_LEGAL_REP", "LOCATED_IN", "FROM", "TO"):
+    schema().relationship(_rel)
 
 KNOWN = """
 CALL () {
