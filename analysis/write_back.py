@@ -213,7 +213,7 @@ def write_run(
     snapshot: str | None,
     mode: str = "full",
     replaced_networks: Iterable[int] = (),
-    batch_size: int = 20_000,
+    batch_size: int = 5_000,
     before_pointer: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Write one run's results and show them.
