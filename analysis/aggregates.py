@@ -12,6 +12,7 @@ enterprise-sized and come from Neo4j, the system of record; the copy is checked 
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 
@@ -321,13 +322,14 @@ def read_analysis_inputs(
     history_days: int = HISTORY_DAYS,
     load_counts: dict[str, int] | None = None,
     engine: str = "duckdb",
-    identities: Identities | None = None,
+    identities: Identities | Future[Identities] | None = None,
 ) -> tuple[AnalysisInputs | None, SyncReport]:
     """The analysis inputs (None when there is no declaration) and what checking the copy changed.
 
     ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
     per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`);
-    ``identities`` are the enterprises' own records when the caller has read them (:mod:`analysis.identities`).
+    ``identities`` are the enterprises' own records when the caller has read them (:mod:`analysis.identities`),
+    or is reading them alongside (a future: Neo4j sends them while the engine aggregates).
     """
     synced = sync_store(driver, database, store, counts=load_counts)
     with open_declarations(store, engine) as declarations:
@@ -339,6 +341,8 @@ def read_analysis_inputs(
         as_of = pd.Timestamp(as_of)
         found = declaration_aggregates(declarations, as_of, window_days=window_days, history_days=history_days)
 
+    if isinstance(identities, Future):
+        identities = identities.result()
     if identities is None:
         identities, _ = read_identities(driver, database)
     same_firm = read_pages(driver, database, SAME_FIRM_LINKS, LINK_COLUMNS)
