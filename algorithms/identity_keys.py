@@ -185,10 +185,15 @@ def person_name_keys(names: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     return keys, key_frequency(keys)
 
 
+def _letters(tokens: tuple[str, ...]) -> str:
+    """A name's letters, sorted: the names a person may be written as share them."""
+    return "".join(sorted("".join(tokens)))
+
+
 def person_letters(names: pd.Series) -> pd.Series:
     """Each person name's letters, sorted (None without any): the group :func:`person_keys` keys it within, so
     that a name's key changes only as the names sharing its letters come and go."""
-    letters = {n: "".join(sorted("".join(_tokens(n)))) or None for n in names.dropna().astype(str).unique()}
+    letters = {n: _letters(_tokens(n)) or None for n in names.dropna().astype(str).unique()}
     return pd.Series([letters.get(v) if isinstance(v, str) else None for v in names], index=names.index, dtype=object)
 
 
@@ -201,7 +206,7 @@ def person_keys(names: pd.Series) -> pd.Series:
     forms = forms[forms["tokens"].map(len) > 0]
     if forms.empty:
         return pd.Series(None, index=names.index, dtype=object)
-    forms["letters"] = forms["tokens"].map(lambda t: "".join(sorted("".join(t))))
+    forms["letters"] = forms["tokens"].map(_letters)
     forms["parts"] = forms["tokens"].map(len)
     # the most written form of a name heads its group (the fewest parts among equals: "jianguo", not "jian guo")
     forms = forms.sort_values(["letters", "n", "parts", "name"], ascending=[True, False, True, True], kind="stable")
