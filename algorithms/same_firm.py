@@ -399,12 +399,8 @@ def same_firm_candidates(
         settings = {**model, "blocking_rules_to_generate_predictions": blocks}
     # A trained model compares only pairs with a touched firm: those pairs' firms are all it needs, with the
     # frequencies of every firm's values.
-    if trained and only is not None:
-        linked = _near(frame, blocks_on, max_block)
-    else:
-        for b in blocks_on:  # a value held by too many opens no block (it still counts, weighed by its frequency)
-            frame[f"block_{b}"] = frame[b].where(frame[b].map(frame[b].value_counts()).fillna(0) <= max_block, None)
-        linked = frame
+    near_touched = trained and only is not None
+    linked = _blocked(frame, blocks_on, max_block, near_touched)
     db = DuckDBAPI()
     linker = Linker(db.register(linked), settings, log_level=logging.ERROR)
     tf_columns = [c.unquote().name for c in linker._settings_obj._term_frequency_columns]
@@ -412,7 +408,7 @@ def same_firm_candidates(
         if column == "rep_key":
             lookup = key_frequency(rep_keys, linked["rep_key"])
             lookup = lookup.rename(columns={"key": "rep_key", "tf_key": "tf_rep_key"})
-        elif linked is not frame:
+        elif near_touched:
             lookup = _frequency(frame[column], linked[column])
         else:
             continue
@@ -445,10 +441,11 @@ def same_firm_candidates(
     return result
 
 
-def _near(frame: pd.DataFrame, blocks_on: list[str], max_block: int) -> pd.DataFrame:
-    """The touched firms and those sharing a block with one, with the blocks they share with one (what a block
-    of untouched firms holds is never compared)."""
-    touched = frame["touched"].to_numpy(dtype=bool)
+def _blocked(frame: pd.DataFrame, blocks_on: list[str], max_block: int, near_touched: bool) -> pd.DataFrame:
+    """The firms splink is given, with a ``block_`` column per blocking field: a value held by more than
+    ``max_block`` firms opens no block (it still counts, weighed by its frequency). With ``near_touched``, only the
+    touched firms and those sharing a block with one (what a block of untouched firms holds is never compared)."""
+    touched = frame["touched"].to_numpy(dtype=bool) if near_touched else np.ones(len(frame), dtype=bool)
     near, opened = touched.copy(), {}
     for b in blocks_on:
         held = frame[b]
