@@ -262,12 +262,20 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
 # ---------------------------------------------------------------- training (vectorised)
 
 
-def training_features(frame: pd.DataFrame, state: FeatureState, engine: OpenEngine | None = None) -> pd.DataFrame:
-    """The feature matrix of every prepared declaration (history strictly from earlier days).
+def training_features(
+    frame: pd.DataFrame, state: FeatureState, engine: OpenEngine | None = None, rows: pd.Series | None = None
+) -> pd.DataFrame:
+    """The feature matrix of the prepared declarations (history strictly from earlier days): of every row, or of
+    ``rows`` (a boolean mask) only - the matrix of the year is the largest thing training would hold, and the
+    boosters learn from inspected declarations only.
 
     The history counts come from the declarations engine (:func:`scoring.history.prior_counts`): the one ``engine``
-    opens, over its store (then ``frame`` holds the store's declarations), else DuckDB over the frame itself.
+    opens, over its store (then ``frame`` holds the store's declarations), else DuckDB over the frame itself; either
+    way every declaration counts, whichever rows are asked for.
     """
+    counts = prior_counts(frame, engine, None if rows is None else rows.to_numpy())
+    if rows is not None:
+        frame = frame[rows]
     day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
     cols: dict[str, np.ndarray] = {}
     value = _values(frame, state.money)
@@ -298,7 +306,6 @@ def training_features(frame: pd.DataFrame, state: FeatureState, engine: OpenEngi
     cols["community_size"] = frame["community_size"].to_numpy(dtype=float)
     cols["log_degree"] = np.log1p(frame["degree"].to_numpy(dtype=float))
     cols["pagerank"] = frame["pagerank"].to_numpy(dtype=float)
-    counts = prior_counts(frame, engine)
     for at, key in enumerate(HISTORY_KEYS):
         prior = counts[:, 3 * at : 3 * at + 3]
         cols[f"{key}_prior_n"] = np.log1p(prior[:, 0])

@@ -109,21 +109,22 @@ def _frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(arrays)
 
 
-def prior_counts(frame: pd.DataFrame, engine: OpenEngine | None = None) -> np.ndarray:
-    """Per row of the prepared ``frame``: for each of :data:`HISTORY_KEYS`, the :data:`COUNTS` on strictly earlier
-    days (``len(frame)`` x 3 per key, in that order).
+def prior_counts(frame: pd.DataFrame, engine: OpenEngine | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per row of the prepared ``frame`` (of its ``rows`` only, a boolean mask, when given): for each of
+    :data:`HISTORY_KEYS`, the :data:`COUNTS` on strictly earlier days (rows x 3 per key, in that order).
 
     With ``engine`` (:data:`OpenEngine`), every declaration the engine holds is counted and the frame's rows are
     found by ``id`` (the frame is the engine's declarations, read as :func:`scoring.graph_read.read_declarations`
-    reads them); without it, the frame's own rows are counted. The community of each importer is the frame's
-    ``community``.
+    reads them); without it, the frame's own rows are counted, all of them whichever ``rows`` are asked for. The
+    community of each importer is the frame's ``community``.
     """
     communities = communities_table(frame["importer_id"], frame["community"])
+    wanted = np.arange(len(frame)) if rows is None else np.flatnonzero(rows)
     if engine is None:
         with FrameDeclarations(_frame_table(frame)) as own:
-            return _counted(own, communities, np.arange(len(frame)))
+            return _counted(own, communities, wanted)
     with engine() as opened:
-        return _counted(opened, communities, frame["id"].to_numpy())
+        return _counted(opened, communities, frame["id"].to_numpy()[wanted])
 
 
 def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray) -> np.ndarray:

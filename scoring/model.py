@@ -46,7 +46,7 @@ from scoring.features import (
 )
 from scoring.history import OpenEngine
 from scoring.published import PublishedModel, platt
-from scoring.representative import hit_rates, outcome_weights
+from scoring.representative import hit_rates, outcome_weights, weighted_rows
 from scoring.search import fit_booster, fit_published, search_params
 from scoring.targets import TargetModels, fit_targets, target_labels
 
@@ -197,7 +197,9 @@ def train_model(
     frame = prepare_frame(declarations, validation_enterprises if validation_enterprises is not None else enterprises)
     labelled, train, test, cutoff = _split(frame, test_share)
     held_state = fit_state(frame, window=frame["date"] < cutoff)
-    features = training_features(frame, held_state, engine)
+    needed = weighted_rows(frame, seed)  # the inspected and the propensity sample: no matrix of the whole year
+    features = training_features(frame, held_state, engine, rows=needed)
+    fit, held = train[needed], test[needed]  # the split as masks over the rows of ``features``
     names = held_state.names()
     raw = raw_feature_names(held_state.extra_numeric, held_state.extra_categorical)
     categorical = categorical_names(held_state.extra_categorical)
@@ -205,17 +207,17 @@ def train_model(
     y = frame["violation"].to_numpy()
 
     params, searches = search_both(
-        features.loc[train], y[train], frame.loc[train, "date"], {"model": names, "baseline": raw}, categorical,
+        features.loc[fit], y[train], frame.loc[train, "date"], {"model": names, "baseline": raw}, categorical,
         seed=seed, budget=search_budget,
     )  # fmt: skip
-    main = fit_booster(features.loc[train, names], y[train], categorical, params["model"], seed)
-    base = fit_booster(features.loc[train, raw], y[train], raw_categorical, params["baseline"], seed)
+    main = fit_booster(features.loc[fit, names], y[train], categorical, params["model"], seed)
+    base = fit_booster(features.loc[fit, raw], y[train], raw_categorical, params["baseline"], seed)
 
     held_out = frame[test].copy()
     money = money_basis(frame["currency"])
     held_out["revenue_usd"] = money.convert(held_out["revenue_recovered"], held_out["currency"])
-    p_main = main.predict(features.loc[test, names], num_threads=1)
-    p_base = base.predict(features.loc[test, raw], num_threads=1)
+    p_main = main.predict(features.loc[held, names], num_threads=1)
+    p_base = base.predict(features.loc[held, raw], num_threads=1)
     weights = {"model": 1.0, "blend": 0.5, "baseline": 0.0}
     raw_p = {k: w * p_main + (1 - w) * p_base for k, w in weights.items()}
     y_test, revenue = held_out["violation"].to_numpy(), held_out["revenue_usd"].to_numpy()
@@ -249,16 +251,17 @@ def train_model(
     for column in held_state.vocab:  # a mapped column only the later data fills still gets a vocabulary
         state.vocab.setdefault(column, held_state.vocab[column])
     validation_features = features
-    features = training_features(final_frame, state, engine)
+    features = training_features(final_frame, state, engine, rows=labelled)
     y = final_frame["violation"].to_numpy()
     published = fit_published(
-        kind, weights[kind], features.loc[labelled], y[labelled], names=names, raw=raw, categorical=categorical,
+        kind, weights[kind], features, y[labelled], names=names, raw=raw, categorical=categorical,
         raw_categorical=raw_categorical, params=params, seed=seed, calibration=calibration, why=why,
     )  # fmt: skip
     final_labels, _ = target_labels(final_frame, targets or target_table())
     target_models, target_metrics, target_p = fit_targets(
-        labels, final_labels, info, features=validation_features, final_features=features, train=train, test=test,
-        labelled=labelled, names=names, raw=raw, categorical=categorical, params=params, revenue=revenue, seed=seed,
+        labels[needed], final_labels[labelled], info, features=validation_features, final_features=features,
+        train=fit, test=held, labelled=labelled[labelled], names=names, raw=raw, categorical=categorical,
+        params=params, revenue=revenue, seed=seed,
     )  # fmt: skip
     for name, p in target_p.items():
         held_out[f"label_{name}"] = labels.loc[test, name].to_numpy()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-__all__ = ["MIN_RANDOM", "NEW_FIRM_DAYS", "outcome_weights", "new_firm_rows", "hit_rates"]
+__all__ = ["MIN_RANDOM", "NEW_FIRM_DAYS", "weighted_rows", "outcome_weights", "new_firm_rows", "hit_rates"]
 
 MIN_RANDOM = 200
 NEW_FIRM_DAYS = 90
@@ -35,9 +35,24 @@ MAX_WEIGHT = 50.0
 _SAMPLE = 200_000
 
 
+def _propensity_sample(frame: pd.DataFrame, seed: int) -> np.ndarray:
+    """The positions of the declarations the propensity model learns from (every one up to :data:`_SAMPLE`)."""
+    if len(frame) <= _SAMPLE:
+        return np.arange(len(frame))
+    return np.random.default_rng(seed).choice(len(frame), _SAMPLE, replace=False)
+
+
+def weighted_rows(frame: pd.DataFrame, seed: int = 0) -> pd.Series:
+    """The declarations :func:`outcome_weights` reads features of: the inspected ones and the propensity sample."""
+    rows = frame["inspected"] == 1
+    rows.iloc[_propensity_sample(frame, seed)] = True
+    return rows
+
+
 def outcome_weights(frame: pd.DataFrame, features: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, str]:
     """Per declaration of ``frame``: the weight of its outcome in representative figures (0 when not
-    inspected, or not randomly selected when random selections suffice), and the basis used."""
+    inspected, or not randomly selected when random selections suffice), and the basis used. ``features`` (indexed
+    as ``frame``) holds at least the :func:`weighted_rows`."""
     inspected = frame["inspected"].to_numpy() == 1
     if "random_selected" in frame:
         chosen = inspected & (pd.to_numeric(frame["random_selected"], errors="coerce").fillna(0).to_numpy() == 1)
@@ -45,18 +60,19 @@ def outcome_weights(frame: pd.DataFrame, features: pd.DataFrame, seed: int = 0) 
             return chosen.astype(float), "random selection"
     if inspected.all() or not inspected.any():  # nothing to tell inspected from not (a fraud flag only)
         return inspected.astype(float), "inspections (unweighted: no uninspected declarations)"
-    rng = np.random.default_rng(seed)
-    rows = np.arange(len(frame)) if len(frame) <= _SAMPLE else rng.choice(len(frame), _SAMPLE, replace=False)
+    rows = _propensity_sample(frame, seed)
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-    model.fit(features.iloc[rows].to_numpy(dtype=float), inspected[rows])
-    # in slices: a float matrix of every declaration at once would be training's largest allocation
+    model.fit(features.loc[frame.index[rows]].to_numpy(dtype=float), inspected[rows])
+    # only the inspected carry a weight; in slices, as a float matrix of them all at once is a large allocation
+    targeted = frame.index[inspected]
     propensity = np.concatenate(
         [
-            model.predict_proba(features.iloc[start : start + _SAMPLE].to_numpy(dtype=float))[:, 1]
-            for start in range(0, len(features), _SAMPLE)
+            model.predict_proba(features.loc[targeted[start : start + _SAMPLE]].to_numpy(dtype=float))[:, 1]
+            for start in range(0, len(targeted), _SAMPLE)
         ]
     )
-    weights = np.where(inspected, np.minimum(1.0 / np.maximum(propensity, 1e-9), MAX_WEIGHT), 0.0)
+    weights = np.zeros(len(frame))
+    weights[inspected] = np.minimum(1.0 / np.maximum(propensity, 1e-9), MAX_WEIGHT)
     return weights, "inverse propensity of inspection"
 
 

@@ -150,7 +150,7 @@ def build_snapshot(
     )
     state.base_rate = spec["base_rate"]
     recent = frame["date"] >= frame["date"].max() - pd.Timedelta(days=RECENT_DAYS)
-    features = training_features(frame, state, engine)[recent]
+    features = training_features(frame, state, engine, rows=recent)
     probabilities = model.predict(features.to_numpy(dtype=float))
     scores = final_scores(frame[recent], probabilities, rules, state, network_weight)
     offices = frame.loc[recent, "office"].fillna("")
