@@ -64,6 +64,8 @@ SELECT importer_id AS id, CAST(min(date) AS VARCHAR) AS first_seen, CAST(max(dat
 FROM declarations WHERE importer_id IS NOT NULL AND date IS NOT NULL GROUP BY importer_id
 """
 VIOLATED = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL AND violation = 1"
+# what was known on $as_of: the violations found on declarations lodged by then
+VIOLATED_BY = VIOLATED + " AND date <= $as_of"
 
 # the declarations up to $as_of with their place in the recent window and the history before it
 _DATED = """
@@ -198,7 +200,7 @@ class DeclarationAggregates:
     activity: Activity
     peer_parts: pd.DataFrame  # peer sums per (importer_id, hs6), algorithms.peers.peer_stat_parts
     importer_ids: set[str]  # every importer, dated after as_of or not
-    violated: set[str]  # importers with a declaration found in violation, whatever its date
+    violated: set[str]  # importers with a declaration found in violation, whatever its date (or up to as_of)
     currencies: list[str]
     audit: pd.DataFrame  # AUDIT_FIGURES, indexed by importer id
 
@@ -209,6 +211,7 @@ QUERIES = {
     "CURRENCIES": CURRENCIES,
     "IMPORTER_IDS": IMPORTER_IDS,
     "VIOLATED": VIOLATED,
+    "VIOLATED_BY": VIOLATED_BY,
     "IMPORTERS": IMPORTERS,
     "FIRM_ACTIVITY": FIRM_ACTIVITY,
     "USAGE": USAGE,
@@ -224,8 +227,8 @@ def _frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.D
     return frame[list(columns)] if len(frame) else pd.DataFrame(columns=list(columns))
 
 
-def _ids(engine: DeclarationEngine, query: str) -> set[str]:
-    return set(engine.frame(query).iloc[:, 0])
+def _ids(engine: DeclarationEngine, query: str, params: dict | None = None) -> set[str]:
+    return set(engine.frame(query, params).iloc[:, 0])
 
 
 def firm_activity(engine: DeclarationEngine) -> pd.DataFrame:
@@ -273,9 +276,14 @@ def _priced(engine: DeclarationEngine, as_of, money: Money) -> tuple[pd.DataFram
 
 
 def declaration_aggregates(
-    engine: DeclarationEngine, as_of: pd.Timestamp, *, window_days: int = 90, history_days: int = HISTORY_DAYS
+    engine: DeclarationEngine,
+    as_of: pd.Timestamp,
+    *,
+    window_days: int = 90,
+    history_days: int = HISTORY_DAYS,
+    known_then: bool = False,
 ) -> DeclarationAggregates:
-    """The aggregates of the engine's ``declarations`` up to ``as_of``."""
+    """The aggregates of the engine's ``declarations`` up to ``as_of`` (with ``known_then``, the violators too)."""
     activity = Activity(
         importers=pd.DataFrame(),
         usage=pd.DataFrame(),
@@ -306,7 +314,7 @@ def declaration_aggregates(
         activity=activity,
         peer_parts=peer_parts,
         importer_ids=_ids(engine, IMPORTER_IDS),
-        violated=_ids(engine, VIOLATED),
+        violated=_ids(engine, VIOLATED_BY, {"as_of": day}) if known_then else _ids(engine, VIOLATED),
         currencies=currencies,
         audit=audit,
     )
@@ -323,13 +331,16 @@ def read_analysis_inputs(
     load_counts: dict[str, int] | None = None,
     engine: str = "duckdb",
     identities: Identities | Future[Identities] | None = None,
+    known_then: bool = False,
 ) -> tuple[AnalysisInputs | None, SyncReport]:
     """The analysis inputs (None when there is no declaration) and what checking the copy changed.
 
     ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
     per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`);
     ``identities`` are the enterprises' own records when the caller has read them (:mod:`analysis.identities`),
-    or is reading them alongside (a future: Neo4j sends them while the engine aggregates).
+    or is reading them alongside (a future: Neo4j sends them while the engine aggregates). With ``known_then``, the
+    known violators are what was known on ``as_of``: the importers found in violation on declarations lodged by then
+    (confirmed cases and seizures carry no date of their own, so they are left out).
     """
     synced = sync_store(driver, database, store, counts=load_counts)
     with open_declarations(store, engine) as declarations:
@@ -339,7 +350,9 @@ def read_analysis_inputs(
                 return None, synced
             as_of = latest
         as_of = pd.Timestamp(as_of)
-        found = declaration_aggregates(declarations, as_of, window_days=window_days, history_days=history_days)
+        found = declaration_aggregates(
+            declarations, as_of, window_days=window_days, history_days=history_days, known_then=known_then
+        )
 
     if isinstance(identities, Future):
         identities = identities.result()
@@ -352,15 +365,16 @@ def read_analysis_inputs(
     enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")
 
-    cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+    known = set(found.violated)
+    if not known_then:
+        cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
+        known |= set(cases["id"].dropna().astype(str)) | set(seizure_violators(driver, database)["id"].astype(str))
     inputs = AnalysisInputs(
         enterprises=enterprises,
         links=links,
         activity=found.activity,
         peer_stats=combine_peer_parts([found.peer_parts]),
-        known_violators=found.violated
-        | set(cases["id"].dropna().astype(str))
-        | set(seizure_violators(driver, database)["id"].astype(str)),
+        known_violators=known,
         peer_parts=found.peer_parts,
         currencies=found.currencies,
         audit=found.audit,

@@ -6,15 +6,19 @@ validation window raise the network risk of the very declarations it is validate
 analysis is rerun on what was known the day before the split: declarations lodged before it,
 and as known violators only importers with a violation on one of those declarations (a confirmed
 case carries no date, so cases are left out). Communities and centralities come from the same
-earlier graph, so the model's network features are as-of too.
+earlier graph, so the model's network features are as-of too. The declarations are aggregated by the
+declarations engine over the columnar copy, as ``riskgraph analyze`` aggregates them: the year is never
+a frame here.
 """
 
 from __future__ import annotations
 
+import neo4j
 import pandas as pd
 
-from analysis.graph_io import AnalysisInput
-from analysis.pipeline import analyze_frames
+from analysis.aggregates import read_analysis_inputs
+from analysis.pipeline import analyze_inputs
+from columnar.store import DeclarationStore
 
 __all__ = ["NETWORK_COLUMNS", "enterprises_as_of"]
 
@@ -22,19 +26,22 @@ __all__ = ["NETWORK_COLUMNS", "enterprises_as_of"]
 NETWORK_COLUMNS = ("risk", "community", "community_size", "degree", "pagerank")
 
 
-def enterprises_as_of(data: AnalysisInput, enterprises: pd.DataFrame, split: pd.Timestamp, seed: int = 0):
+def enterprises_as_of(
+    driver: neo4j.Driver,
+    database: str,
+    store: DeclarationStore,
+    enterprises: pd.DataFrame,
+    split: pd.Timestamp,
+    *,
+    seed: int = 0,
+    engine: str = "duckdb",
+) -> pd.DataFrame:
     """``enterprises`` (as :func:`scoring.graph_read.read_enterprises` gives them) with their network
     columns recomputed from what was known before ``split``; firms unknown then get none."""
-    split = pd.Timestamp(split)
-    decl = data.declarations
-    before = decl[decl["date"] < split]
-    violation = pd.to_numeric(before["violation"], errors="coerce") == 1
-    violators = set(before.loc[violation, "importer_id"].dropna().astype(str))
+    day_before = pd.Timestamp(split) - pd.Timedelta(days=1)
+    inputs, _ = read_analysis_inputs(driver, database, store, day_before, engine=engine, known_then=True)
     out = enterprises.drop(columns=[c for c in NETWORK_COLUMNS if c in enterprises.columns])
-    if before.empty:
+    if inputs is None or inputs.activity.importers.empty:  # nothing was lodged before the split
         return out.assign(**{c: float("nan") for c in NETWORK_COLUMNS})
-    result = analyze_frames(
-        data.enterprises, before, data.links, violators, split - pd.Timedelta(days=1), seed=seed
-    ).enterprises
-    network = result.set_index("id")[list(NETWORK_COLUMNS)]
+    network = analyze_inputs(inputs, seed=seed).enterprises.set_index("id")[list(NETWORK_COLUMNS)]
     return out.join(network, on="id")

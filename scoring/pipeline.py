@@ -14,7 +14,6 @@ from pathlib import Path
 
 import neo4j
 
-from analysis.graph_io import read_analysis_input
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
 from graph.runs import shown_run
@@ -97,7 +96,8 @@ def train_and_publish(
     timings = {}
     began = time.perf_counter()
     read_at = reading_started()
-    declarations = read_declarations(driver, database, DeclarationStore(home))
+    store = DeclarationStore(home)
+    declarations = read_declarations(driver, database, store)
     run = shown_run(driver, database)
     enterprises = read_enterprises(driver, database, run)
     links = read_link_index(driver, database, declarations, enterprises, read_at, run)
@@ -105,10 +105,9 @@ def train_and_publish(
     if declarations.empty:
         raise ModelError("the graph holds no declarations yet: run `riskgraph ingest` first")
     split = split_date(declarations, test_share)
-    graph_then = read_analysis_input(driver, database, declarations=declarations)
-    known_then = enterprises_as_of(graph_then, enterprises, split, seed=seed)
+    known_then = enterprises_as_of(driver, database, store, enterprises, split, seed=seed, engine=declarations_engine)
     timings["analysis_as_of"] = time.perf_counter() - began - timings["read"]
-    engine = partial(open_declarations, DeclarationStore(home), declarations_engine)
+    engine = partial(open_declarations, store, declarations_engine)
     trained = train_model(
         declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then, engine=engine
     )

@@ -20,6 +20,7 @@ from columnar.store import DeclarationStore
 from ingest.pipeline import ingest_files
 from ingest.writer import GraphWriter
 from sample.generator import generate
+from scoring.as_of import NETWORK_COLUMNS, enterprises_as_of
 
 DECLARATIONS = 6000
 
@@ -40,7 +41,7 @@ def year(driver, tmp_path_factory):
     assert report.stored > DECLARATIONS * 0.9
     inputs, synced = read_analysis_inputs(driver, "neo4j", store)
     assert not synced.changed  # ingest wrote the copy in agreement with the graph
-    return read_analysis_input(driver, "neo4j"), inputs
+    return read_analysis_input(driver, "neo4j"), inputs, store
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def test_database_aggregates_equal_the_folded_declarations(year):
-    frames, inputs = year
+    frames, inputs, _ = year
     decl = frames.declarations[frames.declarations["date"] <= frames.as_of]
     folded = importer_activity(decl, frames.as_of)
     assert inputs.activity.as_of == frames.as_of
@@ -70,7 +71,7 @@ def test_database_aggregates_equal_the_folded_declarations(year):
 
 
 def test_analysis_of_aggregates_equals_analysis_of_declarations(year):
-    frames, inputs = year
+    frames, inputs, _ = year
     before = analyze_frames(frames.enterprises, frames.declarations, frames.links, frames.known_violators, frames.as_of)
     after = analyze_inputs(inputs)
     assert len(before.networks) > 10
@@ -80,3 +81,30 @@ def test_analysis_of_aggregates_equals_analysis_of_declarations(year):
     columns = ["id", "community", "pagerank", "propagated_risk", "peer_share_below", "young", "risk"]
     pd.testing.assert_frame_equal(after.enterprises[columns], before.enterprises[columns])
     assert after.enterprises["reasons"].tolist() == before.enterprises["reasons"].tolist()
+
+
+def test_validation_network_is_the_analysis_of_what_was_known_before_the_split(year, driver):
+    """Training's as-of analysis (engine over the copy) equals the analysis of the declarations lodged before the
+    split with only their violations as known violators: a violation found later changes nothing."""
+    frames, _, store = year
+    decl = frames.declarations
+    split = decl["date"].quantile(0.7).normalize()
+    before = decl[decl["date"] < split]
+    violators = set(before.loc[before["violation"] == 1, "importer_id"].dropna())
+    later = set(decl.loc[(decl["date"] >= split) & (decl["violation"] == 1), "importer_id"].dropna())
+    assert later - violators  # some firms are found in violation only after the split
+    expected = analyze_frames(frames.enterprises, before, frames.links, violators, split - pd.Timedelta(days=1))
+    expected = expected.enterprises.set_index("id")[list(NETWORK_COLUMNS)].sort_index()
+
+    known = frames.enterprises[["id", "name"]].assign(risk=9.0)
+    got = enterprises_as_of(driver, "neo4j", store, known, split, seed=0).set_index("id")
+    assert (got.loc[expected.index, "name"] == frames.enterprises.set_index("id").loc[expected.index, "name"]).all()
+    pd.testing.assert_frame_equal(got.loc[expected.index, list(NETWORK_COLUMNS)], expected, check_dtype=False)
+    assert got.drop(index=expected.index)["risk"].isna().all()  # firms unknown before the split get no network
+
+
+def test_nothing_lodged_before_the_split_leaves_the_network_empty(year, driver):
+    frames, _, store = year
+    known = frames.enterprises[["id"]].assign(risk=0.5)
+    got = enterprises_as_of(driver, "neo4j", store, known, frames.declarations["date"].min(), seed=0)
+    assert len(got) == len(known) and got[list(NETWORK_COLUMNS)].isna().all().all()

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.graph_io import AnalysisInput
-from scoring.as_of import enterprises_as_of
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
 from scoring.model import choose_published, split_date, train_model
 from scoring.published import platt
@@ -156,54 +154,6 @@ def test_settings_search_trains_on_a_bounded_sample_of_rows():
     capped = search_params(*args, seed=1, tries=1, rows=500)[1]
     assert capped["rows"] == 500 < full["rows"]
     assert capped["settings"] == full["settings"] == 1
-
-
-def _network_input(violation_day: str | None) -> tuple[AnalysisInput, pd.DataFrame]:
-    """Firms a and b share a phone and an address; b's one violation is found on ``violation_day``."""
-    ids = ["a", "b", "c"]
-    enterprises = pd.DataFrame(
-        {
-            "id": ids,
-            "name": ["A", "B", "C"],
-            "category": None,
-            "registered": pd.Timestamp("2015-01-01"),
-            "country": None,
-        }
-    )
-    days = ["2025-01-10", "2025-02-10", "2025-03-10", violation_day or "2025-04-10"]
-    declarations = pd.DataFrame(
-        {
-            "id": ["1", "2", "3", "4"],
-            "date": pd.to_datetime(days),
-            "importer_id": ["a", "c", "b", "b"],
-            "hs6": "851713",
-            "origin": "VN",
-            "value": 100.0,
-            "net_mass": 5.0,
-            "violation": [0, 0, 0, 1 if violation_day else 0],
-        }
-    )
-    links = pd.DataFrame(
-        {
-            "enterprise": ["a", "b", "a", "b"],
-            "kind": ["phone", "phone", "address", "address"],
-            "target": ["P", "P", "X", "X"],
-        }  # fmt: skip
-    )
-    violators = {"b"} if violation_day else set()
-    data = AnalysisInput(enterprises, declarations, links, violators, declarations["date"].max())
-    table = pd.DataFrame({"id": ids, "category": None, "registered": pd.NaT, "risk": 0.9, "community": 0})
-    return data, table
-
-
-def test_validation_network_risk_ignores_outcomes_after_the_split():
-    split = pd.Timestamp("2025-06-01")
-    none = enterprises_as_of(*_network_input(None), split).set_index("id")["risk"]
-    after = enterprises_as_of(*_network_input("2025-07-15"), split).set_index("id")["risk"]
-    before = enterprises_as_of(*_network_input("2025-04-15"), split).set_index("id")["risk"]
-    pd.testing.assert_series_equal(after, none)  # a violation found after the split changes nothing
-    assert before["a"] > none["a"]  # found before the split, it reaches b's partner a
-    assert set(after.index) == {"a", "b", "c"} and after.notna().all()
 
 
 @pytest.mark.parametrize("column", ["seller_id", "declarant_id", "carrier_id"])
