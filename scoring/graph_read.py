@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import neo4j
 import pandas as pd
+import pyarrow as pa
 
 from analysis.graph_io import LINK_COLUMNS, LINKS  # the analysis's shared-identifier links, read the same way
 from analysis.seizures import seizure_violators
@@ -122,9 +123,12 @@ def stored_declarations(store: DeclarationStore) -> pd.DataFrame:
         features = [n for n in present if n.startswith("feature_")]
         selection = [c for c in ("random_selected",) if c in present]  # decisions logged back (feedback)
         columns = ", ".join(quoted(c) for c in (*DECLARATION_COLUMNS, *selection, *features))
-        frame = engine.frame(f"SELECT {columns} FROM declarations")
+        # through Arrow: the text columns go over as buffers, not as a Python string each (1.9 -> 1.2 GB at 1M)
+        table = engine.con.sql(f"SELECT {columns} FROM declarations").to_arrow_table()
+    frame = table.to_pandas(date_as_object=False, types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    del table
     frame = frame.drop(columns=[c for c in features if frame[c].isna().all()])  # none loaded with a value
-    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
+    frame["date"] = pd.to_datetime(frame["date"], errors="coerce").astype("datetime64[us]")
     for column in ("value", "quantity", "net_mass", "tax_rate", "revenue_recovered"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     flag = pd.to_numeric(frame["violation"], errors="coerce")
