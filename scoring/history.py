@@ -122,24 +122,33 @@ def prior_counts(frame: pd.DataFrame, engine: OpenEngine | None = None, rows: np
     wanted = np.arange(len(frame)) if rows is None else np.flatnonzero(rows)
     if engine is None:
         with FrameDeclarations(_frame_table(frame)) as own:
-            return _counted(own, communities, wanted)
+            return _counted(own, communities, wanted, every=rows is None)
     with engine() as opened:
-        return _counted(opened, communities, frame["id"].to_numpy()[wanted])
+        return _counted(opened, communities, frame["id"].to_numpy()[wanted], every=False)
 
 
-def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray) -> np.ndarray:
+def _counted(engine: DeclarationEngine, communities: pa.Table, rows: np.ndarray, every: bool) -> np.ndarray:
+    """The counts of ``rows`` (``every`` when they are all the engine's declarations; else only they come back from
+    the engine, not a row of counts for each declaration of the year)."""
     out = np.empty((len(rows), len(COUNTS) * len(HISTORY_KEYS)))
     where, ids = None, None
     engine.register("communities", communities)
+    if not every:
+        engine.register("wanted", pa.table({"id": pa.array(rows)}))
     try:
         for at, key in enumerate(HISTORY_KEYS):
-            found = engine.frame(HISTORY_COUNTS[key])
+            query = HISTORY_COUNTS[key]
+            if not every:
+                query = f"SELECT * FROM ({query}) counted WHERE id IN (SELECT id FROM wanted)"
+            found = engine.frame(query)
             if ids is None or not np.array_equal(found["id"].to_numpy(), ids):  # else the same rows in the same order
                 ids = found["id"].to_numpy()
                 where = _positions(ids, rows, engine.name)
             out[:, len(COUNTS) * at : len(COUNTS) * (at + 1)] = found[list(COUNTS)].to_numpy(dtype=float)[where]
     finally:
         engine.unregister("communities")
+        if not every:
+            engine.unregister("wanted")
     return out
 
 
