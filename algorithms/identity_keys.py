@@ -44,6 +44,7 @@ from rigour.names import (
 )
 
 __all__ = [
+    "forget_names",
     "person_name_keys",
     "person_letters",
     "person_keys",
@@ -70,6 +71,12 @@ T = TypeVar("T")
 @cache
 def _tokens(name: str) -> tuple[str, ...]:
     return tuple(tokenize_name(name.casefold()))
+
+
+def forget_names() -> None:
+    """Empty the caches of names and keys read so far (every firm's after a resolution: 0.2 GB at 88,871 firms)."""
+    for cached in (_tokens, _tagged, _words):
+        cached.cache_clear()
 
 
 def _heads(

@@ -192,6 +192,23 @@ class EnterpriseEdges:
         return g
 
 
+def _member_pairs(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of holders of one identifier as positions ``(i, j)``, ``i < j``, into the members, which come
+    identifier after identifier (``sizes`` holders each), each identifier's by enterprise (``i``'s is the smaller).
+    Built per size from one triangle, in int32: a self-join of the members held every ordered pair, each member
+    with itself too, in int64 columns (the projection's peak memory)."""
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int32)
+    firsts, seconds = [], []
+    for size in np.unique(sizes):
+        i, j = np.triu_indices(int(size), 1)
+        at = starts[sizes == size][:, None]
+        firsts.append((at + i.astype(np.int32)).ravel())
+        seconds.append((at + j.astype(np.int32)).ravel())
+    if not firsts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
 def enterprise_graph(
     links: pd.DataFrame,
     *,
@@ -288,11 +305,11 @@ def enterprise_edges(
     factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
     ident_w = _identifier_weight(degree.astype(float), weighting)
 
-    members = pd.DataFrame({"g": group, "e": ent, "k": kind_codes})
-    pairs = members.merge(members[["g", "e"]], on="g", suffixes=("", "_b"))
-    pairs = pairs[pairs["e"] < pairs["e_b"]]
-    a, b, k = (pairs[c].to_numpy(np.int64) for c in ("e", "e_b", "k"))
-    w = ident_w[pairs["g"].to_numpy()] * factors[k]
+    first, second = _member_pairs(degree[(degree >= 2) & (degree <= max_degree)])
+    k = kind_codes[first]
+    w = ident_w[group[first]] * factors[k]
+    a, b = ent[first], ent[second]
+    del first, second
 
     # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once. Grouped
     # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair; within a key by weight,

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from algorithms.identity_keys import (
     distinctive_tokens,
     floors,
+    forget_names,
     joined_tags,
     key_frequency,
     name_tags,
@@ -376,6 +377,7 @@ def same_firm_candidates(
     """
     clock = time.perf_counter()
     frame, rep_keys, kept = _prepared(enterprises, prepared, only)
+    forget_names()  # every firm's name and key, cached while preparing: not needed by splink
     blocks_on = [b for b in _BLOCKS if _shared(frame, b)]
     comparisons, fields = _comparisons(frame)
     if len(frame) < 2 or not blocks_on or not comparisons:

@@ -14,6 +14,7 @@ investigator confirmed or rejected (``investigate/same_firm.py``): the verdict o
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -233,23 +234,27 @@ def _to_resolve(driver: neo4j.Driver, database: str, enterprises: pd.DataFrame, 
 class _Kept:
     """The last resolution: identities read, model, what preparing learnt and the declarations per load seen."""
 
-    identities: pd.DataFrame
+    identities: pd.DataFrame | None
     model: dict
     prepared: Prepared | None
     loads: dict[str, int]
 
 
-def _state(home: Path | None) -> _Kept | None:
+def _state(home: Path | None, full: bool) -> _Kept | None:
+    """The last resolution; of it a full pass needs only the model (the identities and what preparing learnt, 0.2 GB
+    at 88,871 firms, are read for an incremental one)."""
     folder = home / "resolution" if home else None
     if folder is None or not (folder / "model.json").exists() or not (folder / "identities.parquet").exists():
         return None
+    model = json.loads((folder / "model.json").read_text())
+    if full:
+        return _Kept(None, model, None, {})
     prepared, loads = None, {}
     if (folder / "prepared.json").exists() and (folder / "prepared.arrow").exists():
         kept = json.loads((folder / "prepared.json").read_text())
         tags = (frozenset(kept["known"]), frozenset(kept["places"]))
         rows = _objects(feather.read_table(folder / "prepared.arrow").to_pandas())
         prepared, loads = Prepared(rows, tags), kept["loads"]
-    model = json.loads((folder / "model.json").read_text())
     return _Kept(pd.read_parquet(folder / "identities.parquet"), model, prepared, loads)
 
 
@@ -315,7 +320,7 @@ def run_resolution(
     other?) come from the columnar copy there, through the declarations engine ``declarations``.
     """
     clock = time.perf_counter()
-    kept = _state(home)
+    kept = _state(home, full)
     loads = graph_load_counts(driver, database)
     grown = None if full or kept is None or kept.prepared is None else _grown(loads, kept.loads)
     enterprises = read_link_input(driver, database) if grown is None else read_changed_input(driver, database, grown)
@@ -345,6 +350,7 @@ def run_resolution(
         model=model,
         prepared=kept.prepared if kept is not None and only is not None else None,
     )
+    _release_linkage()
     timings.update({f"link_{k}": v for k, v in found.timings.items()})
     lap = time.perf_counter()
     registered = enterprises.set_index("id")["registered"]
@@ -357,6 +363,12 @@ def run_resolution(
     resolved = len(enterprises) if only is None else len(only)
     linked = () if only is None else _ends(found.pairs, only)
     return ResolutionRun(len(enterprises), written, found.fields, found.message, timings, mode, resolved, linked, read)
+
+
+def _release_linkage() -> None:
+    """Give back what linking held before the analysis that follows grows on top of it: splink keeps its DuckDB
+    database in reference cycles, freed only when the collector next runs a full pass (0.45 GB at 88,871 firms)."""
+    gc.collect()
 
 
 def _ends(pairs: pd.DataFrame, resolved: list[str]) -> tuple[str, ...]:
