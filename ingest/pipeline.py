@@ -118,8 +118,8 @@ def _prepare(
 def _prepared(
     chunks: Iterator[Chunk], mapping: Mapping | None, prepare: Prepare, workers: int, load: str, unknown_offices: str
 ) -> Iterator[tuple[Chunk, Prepared]]:
-    """Chunks with their preparation, in input order."""
-    if workers <= 1:
+    """Chunks with their preparation, in input order: here (``workers`` 0) or in worker processes."""
+    if workers < 1:
         yield from ((chunk, _prepare(chunk, mapping, prepare, load, unknown_offices)) for chunk in chunks)
         return
     # Spawned, not forked: the writer thread is already running and a fork would copy its locks.
@@ -142,7 +142,7 @@ def ingest_files(
     mapping: Mapping | None = None,
     batch_rows: int = 5000,
     progress: Progress | None = None,
-    workers: int = 1,
+    workers: int = 0,
     prepare: Prepare = build_batch,
     unknown_offices: str = "create",
     store: DeclarationStore | None = None,
