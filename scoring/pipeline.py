@@ -14,6 +14,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -191,7 +192,7 @@ def score_file(
     out.parent.mkdir(parents=True, exist_ok=True)
     job = _ChunkScoring(scorer, snapshot if log is not None else None)
     clean = _validated(read_chunks(paths, chunk_rows), mapping, quarantine, counts)
-    with out.open("w", newline="", encoding="utf-8") as f:
+    with _fewer_collections(), out.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerow(job.header())
         for scored in _scored_chunks(job, clean, workers):
             if log is not None:
@@ -289,23 +290,35 @@ def _score_in_worker(clean: pd.DataFrame) -> _ScoredChunk:
 
 def _scored_chunks(job: _ChunkScoring, frames: Iterator[pd.DataFrame], workers: int) -> Iterator[_ScoredChunk]:
     """The chunks scored in order: here, or in ``workers`` forked processes that share the loaded snapshot
-    (forked, so nothing is loaded or sent again; the snapshot's objects frozen out of the collector first, so
-    a worker's collections do not copy its pages). One chunk more than the workers is in flight."""
+    (forked, so nothing is loaded or sent again; see :func:`_fewer_collections`). One chunk more than the
+    workers is in flight."""
     if workers <= 1 or not job.parallel():
         yield from map(job, frames)
         return
-    gc.freeze()
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_set_worker_job, initargs=(job,)) as pool:
-            pending: deque = deque()
-            for frame in frames:
-                pending.append(pool.submit(_score_in_worker, frame))
-                if len(pending) > workers:
-                    yield pending.popleft().result()
-            while pending:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_set_worker_job, initargs=(job,)) as pool:
+        pending: deque = deque()
+        for frame in frames:
+            pending.append(pool.submit(_score_in_worker, frame))
+            if len(pending) > workers:
                 yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@contextmanager
+def _fewer_collections(young: int = 100_000):
+    """A young collection every ``young`` allocations instead of 700, and the snapshot's objects frozen out of
+    the cyclic collector: a chunk's decisions are hundreds of thousands of small dicts and lists without
+    cycles, and the collections they set off cost 17 % of the CPU at 200k rows (the freezing alone 2 %). Frozen
+    before workers are forked, so their collections do not write to the shared pages either."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(young, *thresholds[1:])
+    try:
+        yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
