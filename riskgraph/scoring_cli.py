@@ -286,6 +286,9 @@ def score(
     paths: Annotated[list[Path], typer.Argument(metavar="FILE", help="CSV, Parquet or JSON-lines declarations")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write the decisions to")],
     mapping: Annotated[Path | None, typer.Option(help="YAML mapping of your columns to canonical fields")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="processes scoring chunks side by side (each shares the snapshot)")
+    ] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary as the last line")] = False,
 ) -> None:
     """Score new declarations from the snapshot (no outcome fields needed); rank by score to select."""
@@ -303,7 +306,7 @@ def score(
     rules = load_mapping(mapping) if mapping else None
     log = DecisionLog(_home())
     try:
-        counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"])
+        counts = score_file(paths, rules, out, scorer, _home() / "quarantine", log, meta["version"], workers=workers)
     finally:
         log.close()  # every decision committed before the command returns
         scorer.operations.sync()  # what the special operations counted joins the shared tally

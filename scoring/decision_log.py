@@ -25,7 +25,7 @@ from pathlib import Path
 from graph.home import DECISIONS
 from scoring.scorer import Decision
 
-__all__ = ["DecisionLog"]
+__all__ = ["DecisionLog", "log_rows"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -43,6 +43,8 @@ _COLUMNS = (
 _INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
 #: columns a log written by an earlier version lacks
 _ADDED = dict.fromkeys(("links", "leading_target", "targets", "operations", "inspection", "intel_hits"), "TEXT")
+#: ``json.dumps(value, ensure_ascii=False)`` without making an encoder per call (a batch logs a million)
+_as_json = json.JSONEncoder(ensure_ascii=False).encode
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
 
@@ -51,6 +53,31 @@ def _operations(decision: Decision) -> str | None:
     """The special operations that selected the decision (``scoring.operations``), as JSON; None for none."""
     ops = [r["operation"] for r in decision.reasons if r["kind"] == "operation"]
     return json.dumps(ops) if ops else None
+
+
+def log_rows(decisions: list[Decision], snapshot: str) -> list[tuple]:
+    """The decisions as the log's rows, stamped now: a plain list, so a worker process can make them."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return [
+        (
+            d.declaration_id,
+            now,
+            snapshot,
+            d.score,
+            d.probability,
+            d.level,
+            d.channel,
+            int(d.random),
+            json.dumps(d.rule_hits),
+            _as_json(d.links) if d.links else None,
+            d.leading_target,
+            json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
+            _operations(d),
+            _as_json(d.inspection) if d.inspection else None,
+            json.dumps(d.intel_hits) if d.intel_hits else None,
+        )
+        for d in decisions
+    ]
 
 
 class DecisionLog:
@@ -76,29 +103,11 @@ class DecisionLog:
 
     def record(self, decisions: list[Decision], snapshot: str) -> None:
         """Queue the decisions; the writer thread commits them within ``WRITE_EVERY`` seconds."""
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        self._pending.append(
-            [
-                (
-                    d.declaration_id,
-                    now,
-                    snapshot,
-                    d.score,
-                    d.probability,
-                    d.level,
-                    d.channel,
-                    int(d.random),
-                    json.dumps(d.rule_hits),
-                    json.dumps(d.links, ensure_ascii=False) if d.links else None,
-                    d.leading_target,
-                    json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
-                    _operations(d),
-                    json.dumps(d.inspection, ensure_ascii=False) if d.inspection else None,
-                    json.dumps(d.intel_hits) if d.intel_hits else None,
-                )
-                for d in decisions
-            ]
-        )
+        self.record_rows(log_rows(decisions, snapshot))
+
+    def record_rows(self, rows: list[tuple]) -> None:
+        """Queue rows :func:`log_rows` made (in a scoring worker process, say), as :meth:`record` does."""
+        self._pending.append(rows)
 
     def _write_loop(self) -> None:
         while True:

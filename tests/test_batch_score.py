@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graph.home import DECISIONS
 from tests.batch_agreement import api_rows, assert_same_decisions, score_one_by_one
 from tests.conftest import add_rule, run_cli
 from tests.scoring_setup import home_copy
@@ -177,3 +179,47 @@ def test_columns_decide_as_rows(scorer_and_rows, picks, blanks, new_firms, condi
         assert [d.as_dict() for d in score_frame(scorer, clean, explain=explain)] == expected
     finally:
         scorer.set_rules([])
+
+
+def _logged(home) -> list[tuple]:
+    """The decision log's rows, without the time each was scored."""
+    import sqlite3
+
+    with sqlite3.connect(Path(home) / DECISIONS) as db:
+        rows = db.execute("SELECT * FROM decisions ORDER BY declaration_id").fetchall()
+    return [row[:1] + row[2:] for row in rows]
+
+
+def test_worker_processes_write_what_one_process_writes(trained, homes, tmp_path_factory):
+    """``score_file`` with chunks scored in worker processes writes the same file, quarantine, counts and decision
+    log as one process: chunks of 37 rows, new firms linked to known ones, a bad row, the approved rule, and a
+    declaration lodged again in a later chunk (the log keeps the later decision, as in one process)."""
+    from scoring.decision_log import DecisionLog
+    from scoring.pipeline import score_file
+    from scoring.snapshot import load_scorer
+
+    _, sample, _ = trained
+    rows = _sample_rows(sample, 200, seed=13)
+    rows += [{**r, "declaration_id": f"NEW-{i}", "importer_id": f"NEWFIRM{i:04d}"} for i, r in enumerate(rows[:40])]
+    rows.append({**rows[3], "declaration_id": "BAD-1", "value": "see invoice"})
+    rows.append({**rows[150], "declaration_id": rows[5]["declaration_id"]})  # lodged again, chunks apart
+    source = tmp_path_factory.mktemp("rows") / "new.csv"
+    pd.DataFrame(rows).to_csv(source, index=False)
+    written = {}
+    for workers in (1, 2):
+        env = home_copy(homes[0], tmp_path_factory.mktemp(f"workers-{workers}"))
+        home = Path(env["RISKGRAPH_HOME"])
+        scorer, meta = load_scorer(home)
+        log = DecisionLog(home)
+        out = home / "decisions.csv"
+        try:
+            counts = score_file([source], None, out, scorer, home / "quarantine", log, meta["version"], 37, workers)
+        finally:
+            log.close()
+        quarantined = pd.read_csv(counts.pop("quarantine_file"), dtype=str)
+        written[workers] = (out.read_bytes(), counts, quarantined, _logged(home))
+    assert written[2][1] == written[1][1]
+    assert written[2][0] == written[1][0]
+    pd.testing.assert_frame_equal(written[2][2], written[1][2])
+    assert "BAD-1" in {json.loads(o)["declaration_id"] for o in written[1][2]["original"]}
+    assert written[2][3] == written[1][3] and len(written[1][3]) == written[1][1]["scored"] - 1  # one lodged twice
