@@ -83,9 +83,9 @@ def bulk_ingest(
     store = DeclarationStore(cfg.home)
     store.clear()  # the graph is empty: so is its columnar copy
     try:
-        # Neo4j is down until the files are written: validation takes the cores this process leaves (it reads,
-        # judges repeats and writes). Each worker normalises every distinct firm, address and phone it meets, so
-        # a worker beside this process on 2 cores (not two) saves that repeated work: 1M rows, 64-70 -> 56-59 CPU s.
+        # Neo4j is down until the files are written: validation may take every core. One worker fewer would save
+        # the normalising each repeats (1M rows: 64-70 -> 56-59 CPU s) but the load took longer on 2 cores
+        # (93.5/100.0 s -> 100.0/103.1 s wall, interleaved, load 3.7-6.8): the target is the wall.
         report = ingest_files(
             paths,
             files,
@@ -93,7 +93,7 @@ def bulk_ingest(
             mapping,
             max(cfg.batch_size, _CHUNK_ROWS),
             progress,
-            workers=max(1, (os.cpu_count() or 1) - 1),
+            workers=os.cpu_count() or 1,
             prepare=import_parts,
             unknown_offices=unknown_offices,
             store=store,
