@@ -25,7 +25,7 @@ from pathlib import Path
 from graph.home import DECISIONS
 from scoring.scorer import Decision
 
-__all__ = ["DecisionLog", "log_rows"]
+__all__ = ["DecisionLog", "log_rows", "as_json"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -44,7 +44,7 @@ _INSERT = f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES ({', '.join('?'
 #: columns a log written by an earlier version lacks
 _ADDED = dict.fromkeys(("links", "leading_target", "targets", "operations", "inspection", "intel_hits"), "TEXT")
 #: ``json.dumps(value, ensure_ascii=False)`` without making an encoder per call (a batch logs a million)
-_as_json = json.JSONEncoder(ensure_ascii=False).encode
+as_json = json.JSONEncoder(ensure_ascii=False).encode
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
 
@@ -69,11 +69,11 @@ def log_rows(decisions: list[Decision], snapshot: str) -> list[tuple]:
             d.channel,
             int(d.random),
             json.dumps(d.rule_hits),
-            _as_json(d.links) if d.links else None,
+            as_json(d.links) if d.links else None,
             d.leading_target,
             json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
             _operations(d),
-            _as_json(d.inspection) if d.inspection else None,
+            as_json(d.inspection) if d.inspection else None,
             json.dumps(d.intel_hits) if d.intel_hits else None,
         )
         for d in decisions

@@ -28,7 +28,7 @@ from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.capacity import CapacityTable
-from scoring.decision_log import DecisionLog, log_rows
+from scoring.decision_log import DecisionLog, as_json, log_rows
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
 from scoring.history import OpenEngine
@@ -41,9 +41,6 @@ from scoring.targets import compare_at_rates
 from scoring.violator_journal import ViolatorJournal
 
 __all__ = ["Capacity", "train_and_publish", "rebuild_snapshot", "score_file", "feedback_file", "SCORE_COLUMNS"]
-
-#: ``json.dumps(value, ensure_ascii=False)`` without making an encoder per call (a million reasons a file)
-_as_json = json.JSONEncoder(ensure_ascii=False).encode
 
 SCORE_COLUMNS = ("declaration_id", "score", "probability", "level", "channel", "random", "reasons")
 
@@ -265,7 +262,7 @@ class _ChunkScoring:
                     decision.level,
                     decision.channel,
                     int(decision.random),
-                    _as_json(decision.reasons),
+                    as_json(decision.reasons),
                     *(decision.targets[t]["score"] for t in targets),
                     *([decision.leading_target] if targets else []),
                 ]
