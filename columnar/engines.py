@@ -60,6 +60,11 @@ class DuckDBDeclarations(_Closing):
     def frame(self, query: str, params: Mapping | None = None) -> pd.DataFrame:
         return self.con.execute(query, dict(params or {})).df()
 
+    def arrow(self, query: str, params: Mapping | None = None) -> pa.Table:
+        """The answer as Arrow, for declaration-sized reads: text columns stay buffers instead of becoming a
+        Python string each, as :meth:`frame` makes them (1M declarations: 1.9 -> 1.2 GB)."""
+        return self.con.sql(query, params=dict(params or {})).to_arrow_table()
+
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
 

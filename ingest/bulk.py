@@ -43,6 +43,13 @@ _CHUNK_ROWS = 50_000
 _ONLY_REFERENCE = "MATCH (n) WHERE NOT n:CustomsOffice RETURN count(n) = 0 AS empty"
 
 
+def _validation_workers() -> int:
+    """A validating process per core; on a single core, validation runs in this process (0 workers), as a worker
+    would only add its start-up and the pickling of every chunk."""
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 else 0
+
+
 def only_reference_data(driver: neo4j.Driver, database: str) -> bool:
     """True when the graph holds nothing but the customs offices: nothing a bulk import could lose."""
     return driver.execute_query(_ONLY_REFERENCE, database_=database).records[0]["empty"]
@@ -93,7 +100,7 @@ def bulk_ingest(
             mapping,
             max(cfg.batch_size, _CHUNK_ROWS),
             progress,
-            workers=os.cpu_count() or 1,
+            workers=_validation_workers(),
             prepare=import_parts,
             unknown_offices=unknown_offices,
             store=store,

@@ -123,8 +123,7 @@ def stored_declarations(store: DeclarationStore) -> pd.DataFrame:
         features = [n for n in present if n.startswith("feature_")]
         selection = [c for c in ("random_selected",) if c in present]  # decisions logged back (feedback)
         columns = ", ".join(quoted(c) for c in (*DECLARATION_COLUMNS, *selection, *features))
-        # through Arrow: the text columns go over as buffers, not as a Python string each (1.9 -> 1.2 GB at 1M)
-        table = engine.con.sql(f"SELECT {columns} FROM declarations").to_arrow_table()
+        table = engine.arrow(f"SELECT {columns} FROM declarations")
     frame = table.to_pandas(date_as_object=False, types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     del table
     frame = frame.drop(columns=[c for c in features if frame[c].isna().all()])  # none loaded with a value
