@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         le=600,
         description="the API's bound on connecting to Neo4j, taking a pooled connection and each query (seconds)",
     )
+    write_retry: float = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="how long a command retries a transaction while Neo4j is unreachable or answers a transient "
+        "error (seconds); past it the command stops, and the same command run again resumes",
+    )
     spark_master: str | None = Field(
         default=None,
         description="the Spark master for `--declarations-engine spark` (spark://, yarn, k8s://); default: Spark's "

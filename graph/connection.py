@@ -46,8 +46,8 @@ def _advice(cfg: Settings) -> str:
 _open: dict[tuple, neo4j.Driver] = {}  # by server, credentials and bound: the command line's and the API's
 
 
-def _new_driver(uri: str, user: str, password: str, bound: float | None) -> neo4j.Driver:
-    limits = {"connection_timeout": 5.0}
+def _new_driver(uri: str, user: str, password: str, bound: float | None, retry: float) -> neo4j.Driver:
+    limits = {"connection_timeout": 5.0, "max_transaction_retry_time": retry}
     if bound is not None:
         limits = {"connection_timeout": bound, "connection_acquisition_timeout": bound, "max_transaction_retry_time": 0}
     # Counting a declared type that holds no data yet is normal here, not worth a warning on stderr.
@@ -71,7 +71,7 @@ def credentials(cfg: Settings) -> tuple[str, str]:
 
 def driver(cfg: Settings | None = None, bounded: bool = False) -> neo4j.Driver:
     cfg = cfg or settings()
-    key = (cfg.uri, *credentials(cfg), cfg.graph_timeout if bounded else None)
+    key = (cfg.uri, *credentials(cfg), cfg.graph_timeout if bounded else None, cfg.write_retry)
     found = _open.get(key)
     return found if found is not None else _open.setdefault(key, _new_driver(*key))
 

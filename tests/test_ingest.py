@@ -185,7 +185,7 @@ def test_killed_ingest_resumes_with_nothing_lost_or_doubled(empty_graph, rg_env,
 def test_database_killed_mid_load_then_resumed(empty_graph, rg_env, neo4j_server, tmp_path):
     data = tmp_path / "db-kill"
     generate(data, KILLED_ROWS, 13)
-    proc, env = _ingest_in_background(data, rg_env)
+    proc, env = _ingest_in_background(data, dict(rg_env, RISKGRAPH_WRITE_RETRY="1"))  # not 30 s of retries
     _wait_for_declarations(empty_graph, 2000, proc)
     pid = local_server.status(neo4j_server).pid
     os.kill(pid, signal.SIGKILL)
