@@ -53,6 +53,12 @@ KEEP_ALIVE = (
     "server.bolt.connection_keep_alive=5s",
     "server.bolt.connection_keep_alive_probes=2",
 )
+# A stop waits for the Bolt server's connections and then its thread pool, 5 s each by default, with no client
+# left to wait for (``riskgraph neo4j stop``, before a bulk import or a restore): 1 s each.
+QUICK_STOP = (
+    "internal.server.bolt.connection_shutdown_wait_time=1s",
+    "internal.server.bolt.thread_pool_shutdown_wait_time=1s",
+)
 #: where a database's files live under a Neo4j home: its store and its transaction logs
 STORE_PARTS = ("databases", "transactions")
 #: the local server's one user; its password is generated on first start (:func:`password`)
@@ -191,6 +197,7 @@ def start(cfg: Settings) -> ServerStatus:
         str(cfg.bolt_port),
         cfg.neo4j_pagecache,
         *KEEP_ALIVE,
+        *QUICK_STOP,
     ]
     if cfg.neo4j_transaction_memory:
         cmd.append(f"dbms.memory.transaction.total.max={cfg.neo4j_transaction_memory}")
