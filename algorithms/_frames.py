@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__: list[str] = []
 
@@ -26,6 +28,21 @@ def _as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
     if isinstance(ids, pd.Series):
         ids = ids.dropna().tolist()
     return {str(i) for i in ids}
+
+
+def _in_values(column: pd.Series, values: Iterable) -> np.ndarray:
+    """``column.isin(values).to_numpy()``, fast for a string column: pandas 3 turns every value of a string
+    column's ``isin`` into a pyarrow scalar in Python first (a second for 100,000 enterprise ids); Arrow's own
+    ``is_in`` takes them as one array. As in pandas, a missing value matches when ``values`` holds one."""
+    values = list(values)
+    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
+        return column.isin(values).to_numpy()
+    held = pa.array(column.array)
+    wanted = pa.array([v for v in values if isinstance(v, str)], held.type)
+    found = pc.is_in(held, value_set=wanted)
+    if any(v is None or v != v for v in values):
+        found = pc.or_(found, pc.is_null(held))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _edge_array(g, edge_list: np.ndarray | None) -> np.ndarray:

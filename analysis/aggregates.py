@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from algorithms._frames import _in_values
 from algorithms.activity import (
     CONSIGNMENT_COLUMNS,
     HISTORY_DAYS,
@@ -362,7 +363,7 @@ def read_analysis_inputs(
     links = pd.concat([identities.links, same_firm.astype({"kind": str})], ignore_index=True)
     enterprises = identities.enterprises
     keep = found.importer_ids | set(links["enterprise"])
-    enterprises = enterprises[enterprises["id"].isin(keep)].reset_index(drop=True)
+    enterprises = enterprises[_in_values(enterprises["id"], keep)].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")
 
     known = set(found.violated)
