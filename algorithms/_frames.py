@@ -30,17 +30,33 @@ def _as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
     return {str(i) for i in ids}
 
 
+def _arrow_strings(values) -> pa.Array | None:
+    """A pandas column, index or array of Arrow-backed strings as its Arrow array (no copy); None for others."""
+    dtype = getattr(values, "dtype", None)
+    if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
+        return None
+    held = pa.array(values.array if isinstance(values, pd.Series | pd.Index) else values)
+    return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
+
+
 def _in_values(column: pd.Series, values: Iterable) -> np.ndarray:
     """``column.isin(values).to_numpy()``, fast for a string column: pandas 3 turns every value of a string
     column's ``isin`` into a pyarrow scalar in Python first (a second for 100,000 enterprise ids); Arrow's own
-    ``is_in`` takes them as one array. As in pandas, a missing value matches when ``values`` holds one."""
-    values = list(values)
-    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
-        return column.isin(values).to_numpy()
-    held = pa.array(column.array)
-    wanted = pa.array([v for v in values if isinstance(v, str)], held.type)
+    ``is_in`` takes them as one array (``values`` as Arrow-backed strings without a copy). As in pandas, a missing
+    value matches when ``values`` holds one."""
+    held = _arrow_strings(column)
+    if held is None:
+        return column.isin(list(values)).to_numpy()
+    wanted = _arrow_strings(values)
+    if wanted is None:
+        values = list(values)
+        missing = any(v is None or v != v for v in values)
+        wanted = pa.array([v for v in values if isinstance(v, str)], held.type)
+    else:
+        missing = wanted.null_count > 0
+        wanted = wanted.drop_null().cast(held.type)
     found = pc.is_in(held, value_set=wanted)
-    if any(v is None or v != v for v in values):
+    if missing:
         found = pc.or_(found, pc.is_null(held))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 

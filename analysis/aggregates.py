@@ -362,8 +362,8 @@ def read_analysis_inputs(
     same_firm = read_pages(driver, database, SAME_FIRM_LINKS, LINK_COLUMNS)
     links = pd.concat([identities.links, same_firm.astype({"kind": str})], ignore_index=True)
     enterprises = identities.enterprises
-    keep = found.importer_ids | set(links["enterprise"])
-    enterprises = enterprises[_in_values(enterprises["id"], keep)].reset_index(drop=True)
+    keep = _in_values(enterprises["id"], found.importer_ids) | _in_values(enterprises["id"], links["enterprise"])
+    enterprises = enterprises[keep].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")
 
     known = set(found.violated)

@@ -13,3 +13,8 @@ _ids = st.sampled_from(["a", "b", "91330203188868695Y", "", "é", None])
 def test_in_values_is_pandas_isin(column, values):
     for frame in (pd.Series(column, dtype="str"), pd.Series(column, dtype=object)):
         assert _in_values(frame, values).tolist() == frame.isin(values).tolist()
+    # values as a string column too (taken as Arrow without a copy)
+    frame = pd.Series(column, dtype="str")
+    strings = [v for v in values if v is None or isinstance(v, str)]
+    for as_strings in (pd.Series(strings, dtype="str"), pd.Index(strings, dtype="str"), pd.array(strings, "str")):
+        assert _in_values(frame, as_strings).tolist() == frame.isin(strings).tolist()
