@@ -28,7 +28,7 @@ from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.capacity import CapacityTable
-from scoring.decision_log import DecisionLog, as_json, log_rows
+from scoring.decision_log import DecisionLog, log_rows, reasons_json
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
 from scoring.history import OpenEngine
@@ -262,7 +262,7 @@ class _ChunkScoring:
                     decision.level,
                     decision.channel,
                     int(decision.random),
-                    as_json(decision.reasons),
+                    reasons_json(decision.reasons),
                     *(decision.targets[t]["score"] for t in targets),
                     *([decision.leading_target] if targets else []),
                 ]
