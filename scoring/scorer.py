@@ -490,13 +490,12 @@ class Scorer:
         plain = {n: [round(x, 2) for x in (100.0 * (1.0 - (1.0 - p) * kept)).tolist()] for n, p in predicted.items()}
         shown = {n: [round(x, 4) for x in p] for n, p in per_target.items()}
         leading = np.argmax(np.array([plain[n] for n in names]), axis=0).tolist() if names else []
+        columns = [(n, plain[n], shown[n]) for n in names]
         for i, decision in enumerate(decisions):
             terms = new_firms.get(i) if new_firms else None
             if terms is None and not any(r["kind"] == "rule" for r in decision.reasons):
                 network = [r for r in decision.reasons if r["kind"] in _NETWORK_EVIDENCE]  # one list, read only
-                decision.targets = {
-                    n: {"score": plain[n][i], "probability": shown[n][i], "reasons": network} for n in names
-                }
+                decision.targets = {n: {"score": s[i], "probability": q[i], "reasons": network} for n, s, q in columns}
                 decision.leading_target = names[leading[i]] if names else None
             else:
                 self._target_scores(decision, [(n, per_target[n][i]) for n in names], network_risks[i], terms)
