@@ -5,7 +5,7 @@ dict, looking up its links and computing its features cost about 200 µs a decla
 prepared once per distinct value (offices, routes, importers, HS codes repeat), features are computed
 with the single declaration's helpers (``scoring.features``) and only declarations whose identifiers may
 link to a tainted firm are looked up one by one (``LinkIndex.evidence_many``). The decision itself (score,
-level, reasons) is made by the same :meth:`Scorer.decide` as a single declaration's.
+level, reasons) is made as a single declaration's (:meth:`Scorer.decide_many`, :meth:`Scorer.decide`).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def score_frame(scorer: Scorer, frame: pd.DataFrame, explain: str = "targeted") 
         hits = [scorer.rule_hits(dict(zip(RULE_FIELDS, row, strict=True))) for row in zip(*fields, strict=True)]
     else:
         hits = [[]] * n
-    decisions = list(map(scorer.decide, cols["id"], cols["office"], probabilities, hits, risks, links))
+    decisions = scorer.decide_many(cols["id"], cols["office"], probabilities, hits, risks, links)
     known = [i in state.enterprises for i in cols["importer_id"]]
     revised = scorer.revise_new_firms(decisions, cols["office"], probabilities, known)
     scorer.score_targets(decisions, matrix, probabilities, risks, revised)

@@ -15,6 +15,7 @@ clean stop loses nothing; a killed process loses at most the last ``WRITE_EVERY`
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import sys
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 from graph.home import DECISIONS
 from scoring.scorer import Decision
 
-__all__ = ["DecisionLog", "log_rows", "as_json"]
+__all__ = ["DecisionLog", "log_rows", "as_json", "reasons_json"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -47,12 +48,71 @@ _ADDED = dict.fromkeys(("links", "leading_target", "targets", "operations", "ins
 as_json = json.JSONEncoder(ensure_ascii=False).encode
 #: seconds between the writer's commits
 WRITE_EVERY = 0.1
+#: the connection's page cache, KiB
+_CACHE_KIB = 65_536
 
 
 def _operations(decision: Decision) -> str | None:
     """The special operations that selected the decision (``scoring.operations``), as JSON; None for none."""
     ops = [r["operation"] for r in decision.reasons if r["kind"] == "operation"]
     return json.dumps(ops) if ops else None
+
+
+# A batch logs a million decisions, most of them alike: the JSON of their commonest values is written here
+# (the same text json writes, proven by the batch tests) or kept, not encoded again row by row.
+
+#: per tuple of target names: the JSON text before each score ('{"tax": ', ', "ipr": ')
+_SCORE_KEYS: dict[tuple, list[str]] = {}
+#: JSON texts of values that recur (an inspection order, a network reason), by their items
+_RECURRING: dict[tuple, str] = {}
+_RECURRING_LIMIT = 100_000
+
+
+def _scores_json(targets: dict[str, dict]) -> str | None:
+    """``json.dumps({target: score})``; finite float scores (all of them, but for a score made elsewhere) are
+    written with the float's repr, as json writes them."""
+    if not targets:
+        return None
+    scores = [v["score"] for v in targets.values()]
+    if not all(type(x) is float and math.isfinite(x) for x in scores):
+        return json.dumps({t: v["score"] for t, v in targets.items()})
+    names = tuple(targets)
+    keys = _SCORE_KEYS.get(names)
+    if keys is None:
+        keys = _SCORE_KEYS[names] = [("{" if i == 0 else ", ") + json.dumps(t) + ": " for i, t in enumerate(names)]
+    return "".join([k + repr(x) for k, x in zip(keys, scores, strict=True)]) + "}"
+
+
+def _recurring_json(value: dict) -> str:
+    """``as_json(value)`` of a flat dict of text and finite numbers, kept by its items (which set the text)."""
+    items = tuple(value.items())
+    text = _RECURRING.get(items)
+    if text is None:
+        if len(_RECURRING) > _RECURRING_LIMIT:
+            _RECURRING.clear()
+        text = _RECURRING[items] = as_json(value)
+    return text
+
+
+def _flat(value: dict) -> bool:
+    """Whether a dict's JSON is set by its items' equality: text values, and numbers other than 0 (-0.0 == 0)."""
+    return all(type(v) is str or (type(v) is float and math.isfinite(v) and v != 0) for v in value.values())
+
+
+def reasons_json(reasons: list[dict]) -> str:
+    """``as_json(reasons)``: most decisions give none, or the importer's network risk alone."""
+    if not reasons:
+        return "[]"
+    if len(reasons) == 1 and reasons[0].get("kind") == "network" and _flat(reasons[0]):
+        return "[" + _recurring_json(reasons[0]) + "]"
+    return as_json(reasons)
+
+
+def _inspection_json(inspection: dict | None) -> str | None:
+    """``as_json(inspection)``: the inspection orders are a handful of texts."""
+    if not inspection:
+        return None
+    return _recurring_json(inspection) if _flat(inspection) else as_json(inspection)
 
 
 def log_rows(decisions: list[Decision], snapshot: str) -> list[tuple]:
@@ -68,12 +128,12 @@ def log_rows(decisions: list[Decision], snapshot: str) -> list[tuple]:
             d.level,
             d.channel,
             int(d.random),
-            json.dumps(d.rule_hits),
+            json.dumps(d.rule_hits) if d.rule_hits else "[]",
             as_json(d.links) if d.links else None,
             d.leading_target,
-            json.dumps({t: v["score"] for t, v in d.targets.items()}) if d.targets else None,
+            _scores_json(d.targets),
             _operations(d),
-            as_json(d.inspection) if d.inspection else None,
+            _inspection_json(d.inspection),
             json.dumps(d.intel_hits) if d.intel_hits else None,
         )
         for d in decisions
@@ -88,6 +148,9 @@ class DecisionLog:
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # the declaration ids' index outgrows SQLite's default 2 MB page cache after a few hundred thousand
+        # decisions; with 64 MB a batch's million inserts cost 30 % less CPU (9.6 -> 6.8 s)
+        self._db.execute(f"PRAGMA cache_size={-_CACHE_KIB}")
         self._db.execute(_SCHEMA)
         present = {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}
         for column, kind in _ADDED.items():

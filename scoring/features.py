@@ -423,6 +423,16 @@ def _per_value(values, fn) -> np.ndarray:
     return done[codes]
 
 
+def _per_value_numbers(values, fn) -> np.ndarray:
+    """:func:`_per_value` of a ``fn`` giving a number (or a tuple of numbers: one column each) as floats, spread
+    by indexing an array of the distinct values' numbers rather than through objects, one per row."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    done = [fn(value) for value in uniques]
+    if (codes < 0).any():
+        done.append(fn(None))
+    return np.array(done, dtype=float)[codes]
+
+
 def chunk_features(columns: dict, state: FeatureState) -> np.ndarray:
     """The feature matrix of a chunk of prepared declarations (``scoring.batch.prepare_columns``): the numbers
     :func:`declaration_features` gives each row, computed once per distinct value where they depend on one."""
@@ -447,27 +457,25 @@ def chunk_features(columns: dict, state: FeatureState) -> np.ndarray:
     centre = np.array([r[0] if r is not None else np.nan for r in refs], dtype=float)
     scale = np.array([r[1] if r is not None else np.nan for r in refs], dtype=float)
     out[:, 7] = np.where(has, (log_uv - centre) / scale, np.nan)
-    counts = _per_value([r[2] if ok else 0.0 for r, ok in zip(refs, has.tolist(), strict=True)], math.log1p)
-    out[:, 8] = counts.astype(float)
+    out[:, 8] = _per_value_numbers([r[2] if ok else 0.0 for r, ok in zip(refs, has.tolist(), strict=True)], math.log1p)
     origin, departure = columns["origin"], columns["departure"]
     out[:, 9] = columns["n_licences"]
     out[:, 10] = columns["transit_count"]
     out[:, 11] = [math.nan if o is None or d is None else float(o == d) for o, d in zip(origin, departure, strict=True)]
-    out[:, 12] = _per_value(columns["importer_category"], lambda c: _CATEGORY_RANK.get(c, math.nan)).astype(float)
+    out[:, 12] = _per_value_numbers(columns["importer_category"], lambda c: _CATEGORY_RANK.get(c, math.nan))
     out[:, 13:17] = np.array(list(map(_importer, columns["enterprise"], columns["day"])), dtype=float).reshape(n, 4)
     at = 17
     for key in HISTORY_KEYS:
-        values = _per_value(columns[key], lambda v, k=key: tuple(_history(state, k, v)))
-        out[:, at : at + 4] = np.array(values.tolist(), dtype=float).reshape(n, 4)
+        out[:, at : at + 4] = _per_value_numbers(columns[key], lambda v, k=key: _history(state, k, v)).reshape(n, 4)
         at += 4
     for column in (*CATEGORICAL, *IDENTITY):
-        out[:, at] = _per_value(columns[column], lambda v, c=column: _code(state, c, v)).astype(float)
+        out[:, at] = _per_value_numbers(columns[column], lambda v, c=column: _code(state, c, v))
         at += 1
     for column in state.extra_numeric:
-        out[:, at] = _per_value(columns[column], _float).astype(float)
+        out[:, at] = _per_value_numbers(columns[column], _float)
         at += 1
     for column in state.extra_categorical:
-        out[:, at] = _per_value(columns[column], lambda v, c=column: _code(state, c, v)).astype(float)
+        out[:, at] = _per_value_numbers(columns[column], lambda v, c=column: _code(state, c, v))
         at += 1
     return out
 

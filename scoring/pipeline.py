@@ -28,7 +28,7 @@ from graph.runs import shown_run
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.capacity import CapacityTable
-from scoring.decision_log import DecisionLog, as_json, log_rows
+from scoring.decision_log import DecisionLog, log_rows, reasons_json
 from scoring.feedback import OutcomeError, parse_outcome, record_outcomes
 from scoring.graph_read import read_declarations, read_enterprises, read_link_index, reading_started
 from scoring.history import OpenEngine
@@ -251,24 +251,22 @@ class _ChunkScoring:
         return _ScoredChunk(len(clean), text.getvalue(), logged, channels)
 
     def _rows(self, decisions) -> tuple[list[list], dict[str, int]]:
-        targets, channels = self.targets, Counter()
-        rows = []
-        for decision in decisions:
-            rows.append(
-                [
-                    decision.declaration_id,
-                    decision.score,
-                    decision.probability,
-                    decision.level,
-                    decision.channel,
-                    int(decision.random),
-                    as_json(decision.reasons),
-                    *(decision.targets[t]["score"] for t in targets),
-                    *([decision.leading_target] if targets else []),
-                ]
-            )
-            channels[decision.channel] += 1
-        return rows, channels
+        targets = self.targets
+        rows = [
+            [
+                decision.declaration_id,
+                decision.score,
+                decision.probability,
+                decision.level,
+                decision.channel,
+                int(decision.random),
+                reasons_json(decision.reasons),
+                *(decision.targets[t]["score"] for t in targets),
+                *([decision.leading_target] if targets else []),
+            ]
+            for decision in decisions
+        ]
+        return rows, Counter(decision.channel for decision in decisions)
 
 
 #: the chunk scoring a worker process inherits (set by the pool's initializer, in the worker)

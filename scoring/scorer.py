@@ -365,6 +365,7 @@ class Scorer:
         self.config = config
         self.names = state.names()
         self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
+        self._network_reasons: dict[float, tuple[float, str]] = {}  # see :meth:`_network_reason`
         self.set_rules(rules)
         self.lookouts = LookoutIndex()
         self.watchlists = WatchlistIndex()
@@ -489,13 +490,12 @@ class Scorer:
         plain = {n: [round(x, 2) for x in (100.0 * (1.0 - (1.0 - p) * kept)).tolist()] for n, p in predicted.items()}
         shown = {n: [round(x, 4) for x in p] for n, p in per_target.items()}
         leading = np.argmax(np.array([plain[n] for n in names]), axis=0).tolist() if names else []
+        columns = [(n, plain[n], shown[n]) for n in names]
         for i, decision in enumerate(decisions):
             terms = new_firms.get(i) if new_firms else None
             if terms is None and not any(r["kind"] == "rule" for r in decision.reasons):
                 network = [r for r in decision.reasons if r["kind"] in _NETWORK_EVIDENCE]  # one list, read only
-                decision.targets = {
-                    n: {"score": plain[n][i], "probability": shown[n][i], "reasons": network} for n in names
-                }
+                decision.targets = {n: {"score": s[i], "probability": q[i], "reasons": network} for n, s, q in columns}
                 decision.leading_target = names[leading[i]] if names else None
             else:
                 self._target_scores(decision, [(n, per_target[n][i]) for n in names], network_risks[i], terms)
@@ -533,6 +533,35 @@ class Scorer:
     ) -> Decision:
         """One decision from the model's probability, the rule hits and the network risk (with its links)."""
         score = combine(p, [r.weight for r in hits] if hits else (), network_risk, self.config.network_weight)
+        return self._decision(declaration_id, office, p, hits, network_risk, links, score)
+
+    def decide_many(self, ids, offices, probabilities: list[float], hits, risks: list[float], links) -> list[Decision]:
+        """:meth:`decide` of each declaration of a chunk: the scores of those without rule hits are computed for
+        whole columns (the operations of :func:`combine`, so the same floats)."""
+        w = self.config.network_weight
+        p, risk = np.asarray(probabilities, dtype=float), np.asarray(risks, dtype=float)
+        kept = (1.0 - p) * (1.0 - w * np.clip(risk, 0.0, 1.0))
+        scores = [round(x, 2) for x in (100.0 * (1.0 - kept)).tolist()]
+        for i in [i for i, h in enumerate(hits) if h]:
+            scores[i] = combine(probabilities[i], [r.weight for r in hits[i]], risks[i], w)
+        return list(map(self._decision, ids, offices, probabilities, hits, risks, links, scores))
+
+    def _network_reason(self, network_risk: float) -> tuple[float, str]:
+        """The network reason's weight and text for a risk: kept per value, as a chunk's importers recur."""
+        found = self._network_reasons.get(network_risk)
+        if found is None:
+            if len(self._network_reasons) > 100_000:
+                self._network_reasons.clear()
+            found = self._network_reasons[network_risk] = (
+                round(self.config.network_weight * network_risk, 3),
+                f"importer's network risk {network_risk:.2f} (riskgraph analyze)",
+            )
+        return found
+
+    def _decision(
+        self, declaration_id: str, office, p: float, hits: list[Rule], network_risk: float, links, score: float
+    ) -> Decision:
+        """:meth:`decide` once the score is known."""
         medium, high = self.config.levels_for(office)
         level = "high" if score >= high else "medium" if score >= medium else "low"
         chosen = self._random(declaration_id)
@@ -556,13 +585,8 @@ class Scorer:
                 for x in links
             ]
         elif network_risk > 0:
-            reasons.append(
-                {
-                    "kind": "network",
-                    "weight": round(self.config.network_weight * network_risk, 3),
-                    "detail": f"importer's network risk {network_risk:.2f} (riskgraph analyze)",
-                }
-            )
+            weight, detail = self._network_reason(network_risk)
+            reasons.append({"kind": "network", "weight": weight, "detail": detail})
         if chosen:
             reasons.insert(0, {"kind": "random", "detail": "random selection for unbiased feedback"})
         return Decision(
