@@ -115,9 +115,10 @@ VERSIONED = ("Assessment", "Network")
 
 #: an enterprise's result columns in the analysis table (``network_id`` and ``reasons`` are made here)
 _ASSESSED_COLUMNS = ("community", "community_size", "pagerank", "betweenness", "degree", "propagated_risk", "risk")
-#: transactions written at once: the server commits one batch on one core while the next is prepared and sent
-#: from the other
-WRITERS = 2
+#: transactions written at once. One: the batches go to the server from a thread while the next chunk of firms is
+#: digested here. Two writers shared the server's transaction memory: under a total cap (10 MB in a test) both
+#: were refused down to single rows and the run failed; and on a busy 2-core host they were no faster.
+WRITERS = 1
 
 
 def _in_batches_of(match: str, action: str) -> str:
@@ -246,8 +247,8 @@ def write_run(
         _sweep(driver, database, UNFINISHED, batch_size, shown=shown, open=OPEN)
     run = shown + 1
     _execute(driver, database, WRITING)
-    # Firms first, then networks: a network's members are firms, and two transactions taking the same firms'
-    # locks at once could deadlock; the batches of one kind hold different firms.
+    # Firms first, then networks: a network's members are firms (with more than one writer, two transactions
+    # taking the same firms' locks could deadlock; the batches of one kind hold different firms).
     opened, closed = _write_assessments(driver, database, enterprises, networks, run, mode, batch_size)
     new_networks, closed_networks = _write_networks(
         driver, database, networks, run, mode, replaced_networks, batch_size
@@ -368,8 +369,11 @@ class _Writers:
         self.pending: list[Future] = []
 
     def write(self, query: str, name: str, rows: list, size: int, weight=None, **params) -> None:
-        """``query`` over ``rows`` in batches (see :func:`_batches`)."""
+        """``query`` over ``rows`` in batches (see :func:`_batches`); waits while :data:`WRITERS` batches more than
+        are written are queued, so only a few batches' rows are held at once."""
         for batch in _batches(rows, size, weight):
+            while len(self.pending) >= 2 * WRITERS:
+                self.pending.pop(0).result()
             self.pending.append(self.pool.submit(_write_batch, self.driver, self.database, query, name, batch, params))
 
     def __enter__(self) -> _Writers:
