@@ -241,19 +241,22 @@ def network_risk(
             strong_masks[c] = strong_masks.get(c, 0) | m
     strong_kinds = {c: [k for i, k in enumerate(kind_names) if m >> i & 1] for c, m in strong_masks.items()}
 
+    # The members' figures as arrays by table position, summed in member order as Python floats (a dict per
+    # figure held 88,871 boxed values each).
+    position = {name: i for i, name in enumerate(table.index)}
     col = {
-        "young": _column(table, "young", False).fillna(False).astype(bool).to_dict(),
-        "below": _column(table, "peer_share_below", 0.0).fillna(0.0).to_dict(),
-        "compared": _column(table, "peer_compared", 0.0).fillna(0.0).to_dict(),
-        "shortfall": _column(table, "value_shortfall", 0.0).fillna(0.0).to_dict(),
-        "tax": _column(table, "tax_at_stake", np.nan).to_dict(),
-        "propagated": _column(table, "propagated_risk", 0.0).fillna(0.0).to_dict(),
-        "violator": _column(table, "is_violator", False).fillna(False).astype(bool).to_dict(),
+        "young": _column(table, "young", False).fillna(False).astype(bool).to_numpy(),
+        "below": _column(table, "peer_share_below", 0.0).fillna(0.0).to_numpy(),
+        "compared": _column(table, "peer_compared", 0.0).fillna(0.0).to_numpy(),
+        "shortfall": _column(table, "value_shortfall", 0.0).fillna(0.0).to_numpy(),
+        "tax": _column(table, "tax_at_stake", np.nan).to_numpy(),
+        "propagated": _column(table, "propagated_risk", 0.0).fillna(0.0).to_numpy(),
+        "violator": _column(table, "is_violator", False).fillna(False).astype(bool).to_numpy(),
     }
     recent_any = pd.Series(False, index=table.index)
     for flag in _RECENCY_FLAGS:
         recent_any |= _column(table, flag, False).fillna(False).astype(bool)
-    col["recent"] = recent_any.to_dict()
+    col["recent"] = recent_any.to_numpy()
     labels = table["name"].to_dict() if "name" in table else {}
     wanted = set(eligible)
     groups: dict = {}
@@ -288,7 +291,9 @@ def network_risk(
             if strength > 0:
                 _reasons.append({"signal": signal, "strength": round(float(min(strength, 1.0)), 4), "detail": detail})
 
-        young_ids = [m for m in members if col["young"][m]]
+        at = [position[m] for m in members]
+        figures = {k: values[at].tolist() for k, values in col.items()}
+        young_ids = [m for m, young in zip(members, figures["young"], strict=True) if young]
         young_share = len(young_ids) / n
         density = strong_pairs.get(c, 0) / (n * (n - 1) / 2)
         kinds_text = ", ".join(sorted(strong_kinds.get(c, ())))
@@ -331,12 +336,12 @@ def network_risk(
                 f"intermediaries of their own ({detail})",
             )
 
-        n_compared = sum(col["compared"][m] for m in members)
-        n_below = sum(col["below"][m] * col["compared"][m] for m in members)
+        n_compared = sum(figures["compared"])
+        n_below = sum(b * k for b, k in zip(figures["below"], figures["compared"], strict=True))
         below = n_below / n_compared if n_compared > 0 else 0.0
-        flagged = [m for m in members if col["below"][m] > 0]
-        short = sum(col["shortfall"][m] for m in members)
-        taxes = [col["tax"][m] for m in members if pd.notna(col["tax"][m])]
+        flagged = [m for m, b in zip(members, figures["below"], strict=True) if b > 0]
+        short = sum(figures["shortfall"])
+        taxes = [t for t in figures["tax"] if pd.notna(t)]
         stake = float(sum(taxes)) if taxes else float(short)
         add(
             "undervaluation",
@@ -345,8 +350,8 @@ def network_risk(
             f"values ({_label(labels, flagged)}); shortfall {short:,.0f} USD",
         )
 
-        exposure = float(max(col["propagated"][m] for m in members))
-        known = [m for m in members if col["violator"][m]]
+        exposure = float(max(figures["propagated"]))
+        known = [m for m, v in zip(members, figures["violator"], strict=True) if v]
         add(
             "violator_links",
             exposure,
@@ -354,7 +359,7 @@ def network_risk(
             f"highest propagated risk {exposure:.2f}",
         )
 
-        changed = [m for m in members if col["recent"][m]]
+        changed = [m for m, r in zip(members, figures["recent"], strict=True) if r]
         add(
             "recent_changes",
             len(changed) / n,

@@ -39,6 +39,17 @@ def _new_values(usage: pd.DataFrame) -> pd.Series:
     return pd.Series({k: tuple(sorted(v)) for k, v in found.items()}, dtype=object)
 
 
+def _never_used_before(brokers: pd.DataFrame, now: pd.Series) -> pd.Series:
+    """Per importer of ``now`` (its main broker in the window): whether it has one and never used it in the
+    history. Matched row by row against the importer's history rows, not through a set of (importer, broker)
+    tuples (65 MB at 88,871 firms)."""
+    history = brokers[brokers["history"] > 0]
+    current = now.astype(object).reindex(history["importer_id"].astype(object)).to_numpy()
+    again = history["value"].astype(str).to_numpy(dtype=object) == pd.Series(current).astype(str).to_numpy(dtype=object)
+    kept_on = pd.Index(history["importer_id"].astype(object).to_numpy()[again & pd.notna(current)])
+    return now.notna() & ~now.index.isin(kept_on)
+
+
 def _main_value(usage: pd.DataFrame, count: str) -> pd.Series:
     """Per importer: the value used most often by the ``count`` column (ties to the smallest)."""
     used = usage[usage[count] > 0].sort_values(["importer_id", count, "value"], ascending=[True, False, True])
@@ -143,17 +154,9 @@ def recency_from_activity(
     if len(brokers):
         before = _main_value(brokers, "history").reindex(ids)
         now = _main_value(brokers, "recent").reindex(ids)
-        used = set(
-            zip(
-                brokers.loc[brokers["history"] > 0, "importer_id"],
-                brokers.loc[brokers["history"] > 0, "value"].astype(str),
-                strict=True,
-            )
-        )
-        never_used = [pd.notna(b) and (i, str(b)) not in used for i, b in zip(ids, now, strict=True)]
         out["main_broker_before"] = before.astype(object).where(before.notna(), None)
         out["main_broker_now"] = now.astype(object).where(now.notna(), None)
-        out["broker_switch"] = seasoned & pd.Series(never_used, index=ids) & before.notna()
+        out["broker_switch"] = seasoned & _never_used_before(brokers, now) & before.notna()
     else:
         out["main_broker_before"] = None
         out["main_broker_now"] = None

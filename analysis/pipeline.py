@@ -256,10 +256,13 @@ def analyze_inputs(
 
     enterprises, activity = inputs.enterprises, inputs.activity
     ids = sorted(set(enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
-    used = activity_links(activity, reuse_days=reuse_days)
-    all_links = pd.concat([inputs.links[list(_LINK_COLUMNS)], used])
+    # the links as one frame only while the projection reads them (about a million rows: not kept to the end)
     edges = enterprise_edges(
-        all_links, enterprises=ids, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
+        pd.concat([inputs.links[list(_LINK_COLUMNS)], activity_links(activity, reuse_days=reuse_days)]),
+        enterprises=ids,
+        max_degree=max_degree,
+        weighting=weighting,
+        kind_weights=kind_weights,
     )
     g = edges.graph()
     lap("projection")

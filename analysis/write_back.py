@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import neo4j
@@ -112,6 +113,13 @@ SET r.number = $run, r.analysed_at = $at, r.snapshot = $snapshot, r.mode = $mode
 
 VERSIONED = ("Assessment", "Network")
 
+#: an enterprise's result columns in the analysis table (``network_id`` and ``reasons`` are made here)
+_ASSESSED_COLUMNS = ("community", "community_size", "pagerank", "betweenness", "degree", "propagated_risk", "risk")
+#: transactions written at once. One: the batches go to the server from a thread while the next chunk of firms is
+#: digested here. Two writers shared the server's transaction memory: under a total cap (10 MB in a test) both
+#: were refused down to single rows and the run failed; and on a busy 2-core host they were no faster.
+WRITERS = 1
+
 
 def _in_batches_of(match: str, action: str) -> str:
     """One cleanup statement in batches of its own (auto-commit ``CALL ... IN TRANSACTIONS``)."""
@@ -150,10 +158,14 @@ def _plain(value):
     return value
 
 
+#: ``json.dumps(..., sort_keys=True)``, built once: the write-back digests every firm
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True)
+
+
 def _digest(values) -> str:
     """Equal for equal results: floats to 12 significant digits, since the analysis sums in an order of its own
     from run to run and the last bits of a risk or a PageRank differ when nothing changed."""
-    return hashlib.blake2b(json.dumps(_rounded(values), sort_keys=True).encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(_DIGEST_ENCODER.encode(_rounded(values)).encode(), digest_size=8).hexdigest()
 
 
 def _rounded(value):
@@ -166,23 +178,30 @@ def _rounded(value):
     return value
 
 
-def _assessments(enterprises: pd.DataFrame, networks: list[dict]) -> list[dict]:
-    """One row per enterprise: its results and their digest (``version``/``since``/``until`` are added on write)."""
+def _assessments(enterprises: pd.DataFrame, networks: list[dict], chunk: int) -> Iterator[list[dict]]:
+    """One row per enterprise, ``chunk`` at a time: its results and their digest (``version``/``since``/``until``
+    are added on write). Rounded column by column for the digest, rather than row by row (a second of 88,871)."""
     network_of = {m: net["id"] for net in networks for m in net["members"]}
-    columns = ("community", "community_size", "pagerank", "betweenness", "degree", "propagated_risk", "risk")
-    values = {k: [_plain(v) for v in enterprises[k].tolist()] for k in columns}
-    for k in ("community", "community_size"):
-        values[k] = [None if v is None else int(v) for v in values[k]]
-    reasons = [json.dumps(r) for r in enterprises["reasons"]]
-    rows = []
-    for i, eid in enumerate(enterprises["id"].astype(str).tolist()):
-        row = {k: values[k][i] for k in columns}
-        network = network_of.get(eid)
-        row.update(network_id=None if network is None else int(network), reasons=reasons[i])
-        row["digest"] = _digest(row)
-        row["enterprise"] = eid
-        rows.append(row)
-    return rows
+    ids = enterprises["id"].astype(str).tolist()
+    for start in range(0, len(ids), chunk):
+        part = enterprises.iloc[start : start + chunk]
+        values = {k: [_plain(v) for v in part[k].tolist()] for k in _ASSESSED_COLUMNS}
+        for k in ("community", "community_size"):
+            values[k] = [None if v is None else int(v) for v in values[k]]
+        networks_of = [network_of.get(eid) for eid in ids[start : start + chunk]]
+        values["network_id"] = [None if n is None else int(n) for n in networks_of]
+        values["reasons"] = [json.dumps(r) for r in part["reasons"]]
+        rounded = {k: [_rounded(v) for v in column] for k, column in values.items()}
+        keys = list(values)
+        rows = []
+        for i, eid in enumerate(ids[start : start + chunk]):
+            row = {k: values[k][i] for k in keys}
+            row["digest"] = hashlib.blake2b(
+                _DIGEST_ENCODER.encode({k: rounded[k][i] for k in keys}).encode(), digest_size=8
+            ).hexdigest()
+            row["enterprise"] = eid
+            rows.append(row)
+        yield rows
 
 
 def _network_rows(networks: list[dict]) -> list[dict]:
@@ -228,37 +247,12 @@ def write_run(
         _sweep(driver, database, UNFINISHED, batch_size, shown=shown, open=OPEN)
     run = shown + 1
     _execute(driver, database, WRITING)
-    assessments = _assessments(enterprises, networks)
-    network_rows = _network_rows(networks)
-    current = _current(driver, database, CURRENT_ASSESSMENTS)
-    current_networks = _current(driver, database, CURRENT_NETWORKS)
-
-    opened = [r for r in assessments if current.get(r["enterprise"], (None, None))[1] != r["digest"]]
-    for row in opened:
-        row.update(version=f"{row['enterprise']}@{run}", since=run, until=OPEN)
-        row["closes"] = current.get(row["enterprise"], (None,))[0]
-    closed = [r["closes"] for r in opened if r["closes"] is not None]
-    gone = set(current) - {r["enterprise"] for r in assessments} if mode == "full" else set()
-    left = [current[e][0] for e in gone]
-
-    unchanged = {
-        n["props"]["id"]
-        for n in network_rows
-        if current_networks.get(n["props"]["id"], (None, None))[1] == n["props"]["digest"]
-    }
-    new_networks = [n for n in network_rows if n["props"]["id"] not in unchanged]
-    if mode == "full":
-        retired = set(current_networks) - unchanged
-    else:
-        retired = ({n["props"]["id"] for n in new_networks} | {int(i) for i in replaced_networks}) - unchanged
-    closed_networks = [current_networks[i][0] for i in retired if i in current_networks]
-    for row in new_networks:
-        row["props"].update(version=f"{row['props']['id']}@{run}", since=run, until=OPEN)
-
-    _in_batches(driver, database, CLOSE_ASSESSMENTS, "versions", left, batch_size, run=run)
-    _in_batches(driver, database, WRITE_ASSESSMENTS, "rows", opened, batch_size, run=run)
-    _in_batches(driver, database, CLOSE_NETWORKS, "versions", closed_networks, batch_size, run=run)
-    _in_batches(driver, database, CREATE_NETWORKS, "rows", new_networks, batch_size, _weight)
+    # Firms first, then networks: a network's members are firms (with more than one writer, two transactions
+    # taking the same firms' locks could deadlock; the batches of one kind hold different firms).
+    opened, closed = _write_assessments(driver, database, enterprises, networks, run, mode, batch_size)
+    new_networks, closed_networks = _write_networks(
+        driver, database, networks, run, mode, replaced_networks, batch_size
+    )
     if before_pointer is not None:
         before_pointer()
     _execute(driver, database, POINT_AT_RUN, run=run, at=at, snapshot=snapshot, mode=mode)
@@ -268,11 +262,52 @@ def write_run(
         _execute(driver, database, LEGACY_SWEPT)
     return {
         "run": run,
-        "enterprises": len(opened),
-        "enterprises_closed": len(closed) + len(left),
-        "networks": len(new_networks),
-        "networks_closed": len(closed_networks),
+        "enterprises": opened,
+        "enterprises_closed": closed,
+        "networks": new_networks,
+        "networks_closed": closed_networks,
     }
+
+
+def _write_assessments(driver, database, enterprises, networks, run: int, mode: str, batch_size: int):
+    """The firms' changed results as versions of run ``run`` (and, in a full run, the versions of firms no longer
+    analysed closed); returns how many were opened and closed. Each chunk is digested while the last is written."""
+    current = _current(driver, database, CURRENT_ASSESSMENTS)
+    gone = set(current) - set(enterprises["id"].astype(str)) if mode == "full" else set()
+    opened = closed = 0
+    with _Writers(driver, database) as writers:
+        writers.write(CLOSE_ASSESSMENTS, "versions", [current[e][0] for e in gone], batch_size, run=run)
+        for rows in _assessments(enterprises, networks, batch_size):
+            changed = [r for r in rows if current.get(r["enterprise"], (None, None))[1] != r["digest"]]
+            for row in changed:
+                row.update(version=f"{row['enterprise']}@{run}", since=run, until=OPEN)
+                row["closes"] = current.get(row["enterprise"], (None,))[0]
+            writers.write(WRITE_ASSESSMENTS, "rows", changed, batch_size, run=run)
+            opened += len(changed)
+            closed += sum(r["closes"] is not None for r in changed)
+    return opened, closed + len(gone)
+
+
+def _write_networks(driver, database, networks, run: int, mode: str, replaced: Iterable[int], batch_size: int):
+    """The changed networks as versions of run ``run``, the versions they (and, in a full run, the networks no
+    longer found; in an incremental one, ``replaced``) replace closed; returns how many were opened and closed."""
+    current = _current(driver, database, CURRENT_NETWORKS)
+    rows = _network_rows(networks)
+    unchanged = {
+        n["props"]["id"] for n in rows if current.get(n["props"]["id"], (None, None))[1] == n["props"]["digest"]
+    }
+    new = [n for n in rows if n["props"]["id"] not in unchanged]
+    if mode == "full":
+        retired = set(current) - unchanged
+    else:
+        retired = ({n["props"]["id"] for n in new} | {int(i) for i in replaced}) - unchanged
+    closed = [current[i][0] for i in retired if i in current]
+    for row in new:
+        row["props"].update(version=f"{row['props']['id']}@{run}", since=run, until=OPEN)
+    with _Writers(driver, database) as writers:
+        writers.write(CLOSE_NETWORKS, "versions", closed, batch_size, run=run)
+        writers.write(CREATE_NETWORKS, "rows", new, batch_size, _weight)
+    return len(new), len(closed)
 
 
 def _weight(network: dict) -> int:
@@ -310,27 +345,58 @@ def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: in
                 size //= 2  # what was done stays done: the statement goes on from there
 
 
-def _in_batches(driver, database, query: str, name: str, rows: list, size: int, weight=None, **params) -> None:
-    """``query`` over ``rows`` in transactions of at most ``size`` rows (or of rows weighing ``size``: a network
-    weighs its members); a batch the server refuses the memory for is split in two, down to single rows."""
-    pending, batch, held = [], [], 0
+def _batches(rows: list, size: int, weight=None) -> Iterator[list]:
+    """``rows`` in batches of at most ``size`` rows (or of rows weighing ``size``: a network weighs its members)."""
+    batch, held = [], 0
     for row in rows:
         w = 1 if weight is None else weight(row)
         if batch and held + w > size:
-            pending.append(batch)
+            yield batch
             batch, held = [], 0
         batch.append(row)
         held += w
-    pending += [batch] if batch else []
-    while pending:
-        batch = pending.pop(0)
+    if batch:
+        yield batch
+
+
+class _Writers:
+    """Batches written by :data:`WRITERS` threads at once, a transaction each; leaving waits for them all and raises
+    the first failure (the batches not yet started are dropped)."""
+
+    def __init__(self, driver: neo4j.Driver, database: str) -> None:
+        self.driver, self.database = driver, database
+        self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="write-back")
+        self.pending: list[Future] = []
+
+    def write(self, query: str, name: str, rows: list, size: int, weight=None, **params) -> None:
+        """``query`` over ``rows`` in batches (see :func:`_batches`); waits while :data:`WRITERS` batches more than
+        are written are queued, so only a few batches' rows are held at once."""
+        for batch in _batches(rows, size, weight):
+            while len(self.pending) >= 2 * WRITERS:
+                self.pending.pop(0).result()
+            self.pending.append(self.pool.submit(_write_batch, self.driver, self.database, query, name, batch, params))
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def __exit__(self, failed, *_) -> None:
         try:
-            _execute(driver, database, query, **{name: batch}, **params)
-        except neo4j.exceptions.TransientError as exc:
-            if exc.code not in MEMORY_REFUSALS or len(batch) == 1:
-                raise
-            half = len(batch) // 2
-            pending[:0] = [batch[:half], batch[half:]]
+            for future in self.pending if failed is None else ():
+                future.result()
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _write_batch(driver, database, query: str, name: str, batch: list, params: dict) -> None:
+    """One batch in one transaction; one the server refuses the memory for is split in two, down to single rows."""
+    try:
+        _execute(driver, database, query, **{name: batch}, **params)
+    except neo4j.exceptions.TransientError as exc:
+        if exc.code not in MEMORY_REFUSALS or len(batch) == 1:
+            raise
+        half = len(batch) // 2
+        _write_batch(driver, database, query, name, batch[:half], params)
+        _write_batch(driver, database, query, name, batch[half:], params)
 
 
 def _execute(driver: neo4j.Driver, database: str, query: str, attempts: int = 5, **params) -> None:
