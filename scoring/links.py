@@ -108,10 +108,20 @@ def _search_sorted(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     return at
 
 
-#: a clearance stream repeats the same parties: their hashes are looked up, not recomputed
-_cached_hash = lru_cache(maxsize=500_000)(_hash)
-#: the same for a chunk's distinct identifiers, per kind (a dictionary read costs a fifth of the cache's call)
+#: a clearance stream repeats the same parties: their hashes are looked up, per kind, not recomputed (a dictionary
+#: read costs a fifth of an ``lru_cache`` call)
 _KIND_HASHES: dict[str, dict[str, int]] = {}
+
+
+def _known_hash(kind: str, key: str, known: dict[str, int] | None = None) -> int:
+    """:func:`_hash`, kept in :data:`_KIND_HASHES` (``known``: that kind's, when the caller holds it)."""
+    known = _KIND_HASHES.setdefault(kind, {}) if known is None else known
+    found = known.get(key)
+    if found is None:
+        if len(known) > _MEMO_SIZE:
+            known.clear()
+        found = known[key] = _hash(kind, key)
+    return found
 
 
 def _hashes(kind: str, keys: list[str]) -> np.ndarray:
@@ -119,10 +129,8 @@ def _hashes(kind: str, keys: list[str]) -> np.ndarray:
     known = _KIND_HASHES.setdefault(kind, {})
     found = [known.get(k) for k in keys]
     if None in found:
-        if len(known) > _MEMO_SIZE:
-            known.clear()
         for at in [i for i, h in enumerate(found) if h is None]:
-            found[at] = known[keys[at]] = _hash(kind, keys[at])
+            found[at] = _known_hash(kind, keys[at], known)
     return np.array(found, dtype=np.uint64).reshape(len(found))
 
 
@@ -406,7 +414,7 @@ class LinkIndex:
         out: dict[tuple[str, str], list | None] = {}
         keys, last = self.keys, len(self.keys) - 1
         for kind, key in identifiers:  # one scalar search each: cheaper than numpy on a handful of keys
-            h = np.uint64(_cached_hash(kind, key))
+            h = np.uint64(_known_hash(kind, key))
             i = min(int(keys.searchsorted(h)), last)
             out[(kind, key)] = self._link(me, kind, key, i) if keys[i] == h else None
         if generation == self._generation:  # no violator marked meanwhile: the answers still hold
