@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.home import DECISIONS
+from scoring.memo import BoundedMemo
 from scoring.scorer import Decision
 
 __all__ = ["DecisionLog", "log_rows", "as_json", "reasons_json"]
@@ -64,8 +65,7 @@ def _operations(decision: Decision) -> str | None:
 #: per tuple of target names: the JSON text before each score ('{"tax": ', ', "ipr": ')
 _SCORE_KEYS: dict[tuple, list[str]] = {}
 #: JSON texts of values that recur (an inspection order, a network reason), by their items
-_RECURRING: dict[tuple, str] = {}
-_RECURRING_LIMIT = 100_000
+_RECURRING = BoundedMemo(lambda items: as_json(dict(items)), limit=100_000)
 
 
 def _scores_json(targets: dict[str, dict]) -> str | None:
@@ -85,13 +85,7 @@ def _scores_json(targets: dict[str, dict]) -> str | None:
 
 def _recurring_json(value: dict) -> str:
     """``as_json(value)`` of a flat dict of text and finite numbers, kept by its items (which set the text)."""
-    items = tuple(value.items())
-    text = _RECURRING.get(items)
-    if text is None:
-        if len(_RECURRING) > _RECURRING_LIMIT:
-            _RECURRING.clear()
-        text = _RECURRING[items] = as_json(value)
-    return text
+    return _RECURRING[tuple(value.items())]
 
 
 def _flat(value: dict) -> bool:

@@ -40,12 +40,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
 
 from ingest import normalize as nz
+from scoring.memo import BoundedMemo
 
 __all__ = [
     "KINDS",
@@ -110,27 +111,21 @@ def _search_sorted(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 #: a clearance stream repeats the same parties: their hashes are looked up, per kind, not recomputed (a dictionary
 #: read costs a fifth of an ``lru_cache`` call)
-_KIND_HASHES: dict[str, dict[str, int]] = {}
+_KIND_HASHES: dict[str, BoundedMemo] = {}
 
 
-def _known_hash(kind: str, key: str, known: dict[str, int] | None = None) -> int:
-    """:func:`_hash`, kept in :data:`_KIND_HASHES` (``known``: that kind's, when the caller holds it)."""
-    known = _KIND_HASHES.setdefault(kind, {}) if known is None else known
-    found = known.get(key)
-    if found is None:
-        if len(known) > _MEMO_SIZE:
-            known.clear()
-        found = known[key] = _hash(kind, key)
-    return found
+def _kind_hashes(kind: str) -> BoundedMemo:
+    """:func:`_hash` of one kind's keys, kept in :data:`_KIND_HASHES`."""
+    known = _KIND_HASHES.get(kind)
+    if known is None:
+        known = _KIND_HASHES[kind] = BoundedMemo(partial(_hash, kind), _MEMO_SIZE)
+    return known
 
 
 def _hashes(kind: str, keys: list[str]) -> np.ndarray:
     """:func:`_hash` of each of ``keys`` (one kind), as uint64."""
-    known = _KIND_HASHES.setdefault(kind, {})
-    found = [known.get(k) for k in keys]
-    if None in found:
-        for at in [i for i, h in enumerate(found) if h is None]:
-            found[at] = _known_hash(kind, keys[at], known)
+    known = _kind_hashes(kind)
+    found = [known[k] for k in keys]
     return np.array(found, dtype=np.uint64).reshape(len(found))
 
 
@@ -414,7 +409,7 @@ class LinkIndex:
         out: dict[tuple[str, str], list | None] = {}
         keys, last = self.keys, len(self.keys) - 1
         for kind, key in identifiers:  # one scalar search each: cheaper than numpy on a handful of keys
-            h = np.uint64(_known_hash(kind, key))
+            h = np.uint64(_kind_hashes(kind)[key])
             i = min(int(keys.searchsorted(h)), last)
             out[(kind, key)] = self._link(me, kind, key, i) if keys[i] == h else None
         if generation == self._generation:  # no violator marked meanwhile: the answers still hold

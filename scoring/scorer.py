@@ -30,6 +30,7 @@ from scoring.features import HISTORY_KEYS, FeatureState, declaration_features
 from scoring.inspection import Routing
 from scoring.links import declaration_identifiers
 from scoring.lookouts import LookoutIndex, apply_hits, memoised
+from scoring.memo import BoundedMemo
 from scoring.new_firms import NewFirmPolicies, NewFirmPolicy, NewFirmTerms, revise_new_firm
 from scoring.operations import OperationBook
 from scoring.published import PublishedModel
@@ -365,7 +366,8 @@ class Scorer:
         self.config = config
         self.names = state.names()
         self.journal_offset = 0  # how far the violator journal has been applied to ``state.links``
-        self._network_reasons: dict[float, tuple[float, str]] = {}  # see :meth:`_network_reason`
+        #: the network reason's weight and text per risk: a chunk's importers recur
+        self._network_reasons = BoundedMemo(self._network_reason, limit=100_000)
         self.set_rules(rules)
         self.lookouts = LookoutIndex()
         self.watchlists = WatchlistIndex()
@@ -547,16 +549,10 @@ class Scorer:
         return list(map(self._decision, ids, offices, probabilities, hits, risks, links, scores))
 
     def _network_reason(self, network_risk: float) -> tuple[float, str]:
-        """The network reason's weight and text for a risk: kept per value, as a chunk's importers recur."""
-        found = self._network_reasons.get(network_risk)
-        if found is None:
-            if len(self._network_reasons) > 100_000:
-                self._network_reasons.clear()
-            found = self._network_reasons[network_risk] = (
-                round(self.config.network_weight * network_risk, 3),
-                f"importer's network risk {network_risk:.2f} (riskgraph analyze)",
-            )
-        return found
+        return (
+            round(self.config.network_weight * network_risk, 3),
+            f"importer's network risk {network_risk:.2f} (riskgraph analyze)",
+        )
 
     def _decision(
         self, declaration_id: str, office, p: float, hits: list[Rule], network_risk: float, links, score: float
@@ -585,7 +581,7 @@ class Scorer:
                 for x in links
             ]
         elif network_risk > 0:
-            weight, detail = self._network_reason(network_risk)
+            weight, detail = self._network_reasons[network_risk]
             reasons.append({"kind": "network", "weight": weight, "detail": detail})
         if chosen:
             reasons.insert(0, {"kind": "random", "detail": "random selection for unbiased feedback"})

@@ -230,8 +230,8 @@ def precision_recall_at(scores: np.ndarray, labels: np.ndarray, rate: float) -> 
     """
     labels = np.asarray(labels, dtype=float)
     top = np.argsort(-np.asarray(scores, dtype=float), kind="stable")[: max(1, math.ceil(rate * len(labels)))]
-    found = float(labels[top].sum())
-    return found / len(top), (found / labels.sum() if labels.sum() else None)
+    found, positives = float(labels[top].sum()), float(labels.sum())
+    return found / len(top), (found / positives if positives else None)
 
 
 def compare_at_rates(
