@@ -16,6 +16,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from algorithms.reproducible import one_thread
+
 __all__ = [
     "pagerank_centrality",
     "betweenness_centrality",
@@ -53,7 +55,8 @@ def pagerank_centrality(g: ig.Graph, *, damping: float = 0.85, weights: str | No
     if not 0.0 < damping < 1.0:
         raise ValueError(f"damping must be in (0, 1), got {damping}")
     index = _names(g)
-    values = g.pagerank(damping=damping, weights=_weights(g, weights), directed=False) if g.vcount() else []
+    with one_thread():
+        values = g.pagerank(damping=damping, weights=_weights(g, weights), directed=False) if g.vcount() else []
     return pd.Series(values, index=index, name="pagerank", dtype=float)
 
 

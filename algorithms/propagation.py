@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms._frames import _as_id_set, _edge_array
+from algorithms.reproducible import one_thread
 
 __all__ = ["propagated_risk"]
 
@@ -108,24 +109,25 @@ def propagated_risk(
     raw = np.zeros(n)
     edges = _edge_array(g, edge_list) if sources else np.zeros((0, 2), np.int64)
     if sources:
-        ppr = np.asarray(
-            g.personalized_pagerank(directed=False, damping=damping, reset_vertices=sources, weights=weights),
-            dtype=float,
-        )
-        k = len(sources)
-        if k == 1:
-            self_return = ppr[sources]  # nobody else to receive risk from: loo = 0
-        elif k <= exact_max_violators:
-            self_return = np.array(
-                [
-                    g.personalized_pagerank(
-                        vertices=[s], directed=False, damping=damping, reset_vertices=[s], weights=weights
-                    )[0]
-                    for s in sources
-                ]
+        with one_thread():
+            ppr = np.asarray(
+                g.personalized_pagerank(directed=False, damping=damping, reset_vertices=sources, weights=weights),
+                dtype=float,
             )
-        else:
-            self_return = _two_step_return(g, edges, sources, weights, damping)
+            k = len(sources)
+            if k == 1:
+                self_return = ppr[sources]  # nobody else to receive risk from: loo = 0
+            elif k <= exact_max_violators:
+                self_return = np.array(
+                    [
+                        g.personalized_pagerank(
+                            vertices=[s], directed=False, damping=damping, reset_vertices=[s], weights=weights
+                        )[0]
+                        for s in sources
+                    ]
+                )
+            else:
+                self_return = _two_step_return(g, edges, sources, weights, damping)
         raw = ppr.copy()
         if k == 1:
             raw[sources] = 0.0
