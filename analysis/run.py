@@ -99,7 +99,7 @@ class AnalysisRun:
     snapshot: Path
     analysed_at: datetime
     mode: str = "full"
-    result: AnalysisResult | None = None  # a full run's whole result (graph, declarations compared)
+    result: AnalysisResult | None = None  # a full run's whole result, its graph and edges let go once used
     metadata: dict = field(default_factory=dict)
 
 
@@ -201,6 +201,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata["declarations_engine"] = declarations
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock, data)
+    ties = _release_graph(result)
     sweeping.result()
     written = write_run(
         driver,
@@ -213,13 +214,20 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
-    ties = strong_ties(result.edges) if result.edges is not None else None
     folder = _publish(
         home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties, identities
     )
     return _run(
         result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
     )
+
+
+def _release_graph(result: AnalysisResult):
+    """The strong ties the state keeps, taken from the projected graph's edges before both are let go: nothing after
+    the analysis reads them, and the write-back and the state save that follow make the run's peak memory."""
+    ties = strong_ties(result.edges) if result.edges is not None else None
+    result.graph = result.edges = None
+    return ties
 
 
 def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, declarations):
