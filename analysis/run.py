@@ -38,7 +38,7 @@ from analysis.incremental import analyse_touched, find_touched, strong_ties
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
 from analysis.state import AnalysisState, load_state, save_state
-from analysis.write_back import current_snapshot, write_run
+from analysis.write_back import current_snapshot, sweeping_outdated, write_run
 from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
 from graph.currency import money_basis
@@ -99,7 +99,7 @@ class AnalysisRun:
     snapshot: Path
     analysed_at: datetime
     mode: str = "full"
-    result: AnalysisResult | None = None  # a full run's whole result (graph, declarations compared)
+    result: AnalysisResult | None = None  # a full run's whole result, its graph and edges let go once used
     metadata: dict = field(default_factory=dict)
 
 
@@ -187,6 +187,7 @@ def _read(driver, database, home: Path, clock: _Clock, loads, declarations: str,
 def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, declarations) -> AnalysisRun:
     loads = graph_load_counts(driver, database)
     data, identities, synced = _read(driver, database, home, clock, loads, declarations, as_of)
+    sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
 
     result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
@@ -200,6 +201,8 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata["declarations_engine"] = declarations
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock, data)
+    ties = _release_graph(result)
+    sweeping.result()
     written = write_run(
         driver,
         database,
@@ -211,7 +214,6 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
     counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
     clock.lap("write_back")
-    ties = strong_ties(result.edges) if result.edges is not None else None
     folder = _publish(
         home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties, identities
     )
@@ -220,10 +222,19 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     )
 
 
+def _release_graph(result: AnalysisResult):
+    """The strong ties the state keeps, taken from the projected graph's edges before both are let go: nothing after
+    the analysis reads them, and the write-back and the state save that follow make the run's peak memory."""
+    ties = strong_ties(result.edges) if result.edges is not None else None
+    result.graph = result.edges = None
+    return ties
+
+
 def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, declarations):
     data, identities, synced = _read(
         driver, database, home, clock, touched.loads, declarations, kept=state.identities, changed=touched.parties
     )
+    sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
     change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
@@ -237,6 +248,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     metadata["declarations_engine"] = declarations
     version = _stage(home, change.table, change.networks, metadata, clock, data)
+    sweeping.result()
     written = write_run(
         driver,
         database,
