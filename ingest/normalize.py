@@ -334,8 +334,9 @@ def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 def _phone_key(value: str, region: str) -> str | None:
     text = value.strip()
     number = _parsed(text, region)
-    if (number is None or not phonenumbers.is_valid_number(number)) and text.startswith("00"):
-        # "00" is the international prefix most files write, whatever the home region dials.
+    # "00" is the international prefix most files write, whatever the home region dials. Tested first:
+    # the validity check costs a fifth of the key, and only a "00" number needs it.
+    if text.startswith("00") and (number is None or not phonenumbers.is_valid_number(number)):
         number = _parsed("+" + text[2:], region) or number
     if number is None or not phonenumbers.is_possible_number(number):
         return None
