@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from graph.errors import RiskGraphError
@@ -96,9 +97,104 @@ def _encoding(path: Path) -> str:
 
 
 def _read_csv(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    """Row numbers count data records: a blank line is not a record, a quoted line break stays in its record."""
+    """Row numbers count data records: a blank line is not a record, a quoted line break stays in its record.
+
+    Arrow's reader reads a regular UTF-8 file (every row as long as the header, header names distinct and
+    non-blank) at half pandas' cost; any other file is read by pandas, whose rules (short rows filled,
+    header names made unique) are the contract, from the first row Arrow could not take on.
+    """
     if path.stat().st_size == 0:
         return
+    encoding = _encoding(path)
+    done = 0
+    if encoding == "utf-8-sig":
+        try:
+            for chunk in _read_regular_csv(path, chunk_rows):
+                yield chunk
+                done += len(chunk.frame)
+            return
+        except (_Irregular, pa.ArrowInvalid):  # pandas reads it, or says why it cannot
+            pass
+    for chunk in _read_csv_pandas(path, chunk_rows, encoding):
+        if not done or chunk.rows[0] > done:  # the chunks Arrow gave before are not given again
+            yield chunk
+
+
+class _Irregular(Exception):
+    """A CSV file that Arrow's reader would read otherwise than pandas does."""
+
+
+class _IrregularRows:
+    """Arrow's handler of a row not as long as the header: noted and skipped, so the reader gives way to pandas.
+    (An exception raised in the handler reaches the caller as Arrow's own error, not as itself.)"""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, row) -> str:
+        self.seen = True
+        return "skip"
+
+
+#: pandas' text dtype, that of every column read
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+#: what Arrow reads and parses at a time (its default)
+_BLOCK_BYTES = 1 << 20
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header's names, when Arrow reads them as pandas does: more than one, distinct, none blank (pandas
+    skips a line of blanks, which Arrow reads as a one-field record, and renames repeated or blank names)."""
+    rows_not_read = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip")
+    try:
+        with pa_csv.open_csv(path, pa_csv.ReadOptions(block_size=_BLOCK_BYTES), rows_not_read) as probe:
+            header = probe.schema.names
+    except pa.ArrowInvalid as exc:  # no header, or nothing after it
+        raise _Irregular(str(exc)) from exc
+    if len(header) < 2 or len(set(header)) < len(header) or not all(name.strip() for name in header):
+        raise _Irregular("one column, or header names repeated or blank")
+    return header
+
+
+def _read_regular_csv(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    """Chunks of exactly ``chunk_rows`` records (the last shorter), as pandas cuts them, read by Arrow."""
+    header = _csv_header(path)
+    irregular = _IrregularRows()
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(block_size=_BLOCK_BYTES),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=irregular),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.large_string() for name in header},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    start, pending = 1, []
+    with reader:
+        for batch in reader:
+            if irregular.seen:
+                raise _Irregular("a row not as long as the header")
+            pending.append(batch)
+            while sum(len(b) for b in pending) >= chunk_rows:
+                table = pa.Table.from_batches(pending)
+                yield _chunk(path, table.slice(0, chunk_rows), start)
+                start += chunk_rows
+                pending = table.slice(chunk_rows).to_batches()
+    if irregular.seen:
+        raise _Irregular("a row not as long as the header")
+    table = pa.Table.from_batches(pending, schema=reader.schema)
+    if len(table) or start == 1:  # pandas gives a file of a header alone as one empty chunk
+        yield _chunk(path, table, start)
+
+
+def _chunk(path: Path, table: pa.Table, start: int) -> Chunk:
+    frame = table.to_pandas(types_mapper={pa.large_string(): _TEXT}.get)
+    return Chunk(path, frame, np.arange(start, start + len(frame)))
+
+
+def _read_csv_pandas(path: Path, chunk_rows: int, encoding: str) -> Iterator[Chunk]:
     start = 1
     reader = pd.read_csv(
         path,
@@ -106,7 +202,7 @@ def _read_csv(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         keep_default_na=False,
         na_filter=False,
         chunksize=chunk_rows,
-        encoding=_encoding(path),
+        encoding=encoding,
         skipinitialspace=False,
     )
     with reader:

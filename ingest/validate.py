@@ -283,13 +283,13 @@ def _clean(frame, text, good, dates, numbers, hs, office, flags) -> pd.DataFrame
     out["hs_code"], out["hs6"], out["chapter"] = hs, nz.hs6(hs), nz.hs_chapter(hs)
     for party in ("importer", "seller"):
         name = text[f"{party}_name"]
-        out[f"{party}_name"] = _none_if_empty(nz._by_unique(name, _tidy))
+        out[f"{party}_name"] = _none_if_empty(nz._by_unique(name, _tidy, across_calls=False))
         out[f"{party}_name_norm"] = nz.normalize_names(name)
     out["importer_address"] = nz.address_texts(text["importer_address"])
     out["importer_address_key"] = nz.address_keys(text["importer_address"])
     out["importer_phone_norm"] = nz.normalize_phones(text["importer_phone"])
     rep = text["importer_legal_rep"]
-    out["importer_legal_rep"] = _none_if_empty(nz._by_unique(rep, _tidy))
+    out["importer_legal_rep"] = _none_if_empty(nz._by_unique(rep, _tidy, across_calls=False))
     out["importer_legal_rep_norm"] = nz.normalize_person_names(rep)
     out["importer_category"] = _none_if_empty(text["importer_category"].str.upper())
     for name in ("seller_country", "origin_country", "departure_country"):

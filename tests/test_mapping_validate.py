@@ -10,10 +10,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest import normalize as nz
+from ingest import readers
 from ingest.mapping import Mapping, MappingError, load_mapping, parse_mapping
-from ingest.readers import IngestError, count_rows, input_files, read_chunks
+from ingest.readers import IngestError, _encoding, _read_csv_pandas, count_rows, input_files, read_chunks
 from ingest.validate import QUARANTINE_COLUMNS, QuarantineWriter, new_offices, validate
 
 MAPPING_YAML = """
@@ -182,6 +185,59 @@ def test_reader_errors_name_the_file(tmp_path):
         list(read_chunks([ragged], 10))
     with pytest.raises(IngestError, match="no such file"):
         list(read_chunks([tmp_path / "gone.csv"], 10))
+
+
+#: CSV text with what tells two readers apart: quotes, separators and line breaks inside and outside quotes,
+#: blank and whitespace lines, BOM, non-ASCII text
+_CSV_TEXT = st.lists(st.sampled_from([*'ab ,"\n\r\t\ufeff名２#', "\r\n", '""', "NA"]), max_size=40).map("".join)
+_CSV_FIELD = st.one_of(
+    st.text(alphabet=st.sampled_from(list("aZ9 -.#名")), max_size=6),
+    st.builds(
+        lambda t: '"' + t.replace('"', '""') + '"', st.text(alphabet=st.sampled_from(list('a ,"\n\r名')), max_size=6)
+    ),
+)
+_CSV_LINE = st.lists(_CSV_FIELD, min_size=0, max_size=5).map(",".join)
+_CSV_LINES = st.builds(
+    lambda header, lines, end: "\n".join([header, *lines]) + end,
+    st.lists(st.sampled_from(["a", "b", "c", "d", " e", "a"]), min_size=1, max_size=4).map(",".join),
+    st.lists(_CSV_LINE, max_size=8),
+    st.sampled_from(["", "\n", "\r\n"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(_CSV_LINES, _CSV_TEXT), chunk_rows=st.integers(1, 4), block_bytes=st.sampled_from([16, 64, 1 << 20])
+)
+def test_csv_reader_reads_as_pandas_does(tmp_path_factory, text, chunk_rows, block_bytes):
+    """Arrow reads the regular files, pandas the rest: the chunks, their row numbers and errors are pandas'."""
+    path = tmp_path_factory.mktemp("csv") / "a.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "_BLOCK_BYTES", block_bytes)  # a file of many blocks, as the large ones are
+        _same_as_pandas(path, chunk_rows)
+
+
+def test_csv_reader_gives_way_to_pandas_after_its_first_chunks(tmp_path, monkeypatch):
+    """A short row far into the file: pandas reads on from where Arrow stopped, no chunk given twice."""
+    lines = ["a,b", *(f"{i},x" for i in range(3000)), "short", *(f"{i},y" for i in range(30))]
+    path = _write(tmp_path, "late.csv", "\n".join(lines) + "\n")
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 64)
+    _same_as_pandas(path, 10)
+
+
+def _same_as_pandas(path: Path, chunk_rows: int) -> None:
+    try:
+        expected = list(_read_csv_pandas(path, chunk_rows, _encoding(path))) if path.stat().st_size else []
+    except (ValueError, UnicodeDecodeError):
+        with pytest.raises(IngestError):
+            list(read_chunks([path], chunk_rows))
+        return
+    got = list(read_chunks([path], chunk_rows))
+    assert [c.rows.tolist() for c in got] == [c.rows.tolist() for c in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        pd.testing.assert_frame_equal(mine.frame, theirs.frame, check_exact=True)
+        assert mine.frame.columns.dtype == theirs.frame.columns.dtype
 
 
 def test_gbk_csv_is_read(tmp_path):
