@@ -177,7 +177,7 @@ def _read_regular_csv(path: Path, chunk_rows: int) -> Iterator[Chunk]:
             if irregular.seen:
                 raise _Irregular("a row not as long as the header")
             pending.append(batch)
-            while sum(len(b) for b in pending) >= chunk_rows:
+            while sum(len(b) for b in pending) > chunk_rows:  # the last record is held back: see below
                 table = pa.Table.from_batches(pending)
                 yield _chunk(path, table.slice(0, chunk_rows), start)
                 start += chunk_rows
@@ -185,8 +185,25 @@ def _read_regular_csv(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     if irregular.seen:
         raise _Irregular("a row not as long as the header")
     table = pa.Table.from_batches(pending, schema=reader.schema)
+    if _may_end_inside_quotes(path, table):
+        raise _Irregular("a quoted value may be left open at the end")
     if len(table) or start == 1:  # pandas gives a file of a header alone as one empty chunk
         yield _chunk(path, table, start)
+
+
+def _may_end_inside_quotes(path: Path, last: pa.Table) -> bool:
+    """True unless the file surely closes its last quoted value: Arrow takes a quote left open as closed at the
+    end of the file (its last value then holds the rest of the file), where pandas stops with an error.
+
+    The open value is the last record's last one (an earlier column would leave the record short); it holds the
+    file's final line break, which no value read whole ends with, bar a quoted one ending in a line break."""
+    with path.open("rb") as f:
+        f.seek(-1, 2)
+        if f.read(1) not in (b"\n", b"\r"):
+            return True  # pandas tells
+    if not len(last):
+        return False
+    return last.column(last.num_columns - 1)[-1].as_py().endswith(("\n", "\r"))
 
 
 def _chunk(path: Path, table: pa.Table, start: int) -> Chunk:

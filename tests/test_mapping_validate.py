@@ -226,6 +226,16 @@ def test_csv_reader_gives_way_to_pandas_after_its_first_chunks(tmp_path, monkeyp
     _same_as_pandas(path, 10)
 
 
+def test_a_quote_left_open_is_an_error_not_the_rest_of_the_file_in_one_value(tmp_path):
+    """Arrow would close the quote at the end of the file and give the two rows after it as one value."""
+    for end in ("\n", ""):
+        path = _write(tmp_path, f"open{len(end)}.csv", 'a,b\n1,"x\n2,y\n3,z' + end)
+        with pytest.raises(IngestError, match="cannot read"):
+            list(read_chunks([path], 10))
+    closed = _write(tmp_path, "closed.csv", 'a,b\n1,"x\n"\n2,y\n')  # a quoted value ending in a line break
+    assert [c.frame["b"].tolist() for c in read_chunks([closed], 10)] == [["x\n", "y"]]
+
+
 def _same_as_pandas(path: Path, chunk_rows: int) -> None:
     try:
         expected = list(_read_csv_pandas(path, chunk_rows, _encoding(path))) if path.stat().st_size else []
