@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from algorithms._frames import _require_columns
+from algorithms.frames import require_columns
 
 __all__ = [
     "Activity",
@@ -118,7 +118,7 @@ def importer_activity(
     >>> a.importers[["id", "n", "recent", "history"]].values.tolist()
     [['a', 2, 1, 0]]
     """
-    _require_columns(declarations, ["importer_id"], "declarations")
+    require_columns(declarations, ["importer_id"], "declarations")
     as_of = pd.Timestamp(as_of) if as_of is not None else pd.NaT
     dates = (
         pd.to_datetime(declarations["date"]) if "date" in declarations else pd.Series(pd.NaT, index=declarations.index)

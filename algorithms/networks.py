@@ -40,8 +40,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _edge_array, _in_values
 from algorithms.activity import Activity, importer_activity
+from algorithms.frames import edge_array, in_values
 from algorithms.projection import EnterpriseEdges
 
 __all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
@@ -109,7 +109,7 @@ def _top_share(usage: pd.DataFrame, community: pd.Series) -> pd.DataFrame:
     if usage.empty:
         return pd.DataFrame(columns=["top", "share", "exclusive"])
     clients = usage.groupby("value").size()
-    used = usage[_in_values(usage["importer_id"], community.index)]
+    used = usage[in_values(usage["importer_id"], community.index)]
     used = used.assign(community=used["importer_id"].map(community))
     counts = used[used["community"].notna()].groupby(["community", "value"]).agg(n=("n", "sum"), members=("n", "size"))
     counts = counts.reset_index().sort_values(["community", "n", "value"], ascending=[True, False, True])
@@ -152,8 +152,8 @@ def _edge_kinds(g: ig.Graph, edges: EnterpriseEdges | None) -> tuple[np.ndarray,
     """``g``'s edge ends, weights, kinds as bit masks and the kinds' names: from ``edges`` (checked against the
     graph) when given, else from ``g``'s attributes."""
     if edges is not None:
-        return _edge_array(g, edges.ends), edges.weight, edges.kind_mask, edges.kind_names
-    ends = _edge_array(g, None)
+        return edge_array(g, edges.ends), edges.weight, edges.kind_mask, edges.kind_names
+    ends = edge_array(g, None)
     if not len(ends):
         return ends, np.zeros(0), np.zeros(0, np.int64), ()
     kinds = g.es["kinds"]

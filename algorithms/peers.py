@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _require_columns
+from algorithms.frames import require_columns
 from graph.currency import Money, money_basis
 
 __all__ = [
@@ -146,7 +146,7 @@ def unit_value_anomalies(
     >>> bool(unit_value_anomalies(d).set_index("id").loc["g", "strongly_below"])
     True
     """
-    _require_columns(declarations, _REQUIRED, "declarations")
+    require_columns(declarations, _REQUIRED, "declarations")
     if "net_mass" not in declarations and "quantity" not in declarations:
         raise ValueError("declarations is missing columns: net_mass or quantity")
     if min_peers < 1:
@@ -209,7 +209,7 @@ def peer_stat_parts(anomalies: pd.DataFrame, hs6: pd.Series | None = None) -> pd
     and only these sums kept (:func:`combine_peer_parts` turns them into the statistics); kept per HS6 code,
     the sums of the codes new data touched can be replaced alone.
     """
-    _require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
+    require_columns(anomalies, ["importer_id", "robust_z", "strongly_below", "shortfall", "tax_at_stake"], "anomalies")
     compared = anomalies[anomalies["robust_z"].notna()]
     below = compared["strongly_below"].astype(bool)
     tax = compared["tax_at_stake"].where(below)

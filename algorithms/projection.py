@@ -30,8 +30,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _require_columns
 from algorithms.activity import Activity
+from algorithms.frames import require_columns
 
 __all__ = [
     "EnterpriseEdges",
@@ -108,7 +108,7 @@ def declaration_links(declarations: pd.DataFrame, *, reuse_days: int = REUSE_DAY
     >>> declaration_links(d).values.tolist()
     [['a', 'declarant', 'x', 2], ['b', 'declarant', 'x', 1]]
     """
-    _require_columns(declarations, ["importer_id"], "declarations")
+    require_columns(declarations, ["importer_id"], "declarations")
     parts = []
     for column, kind in DECLARATION_LINK_KINDS.items():
         if column not in declarations.columns:
@@ -272,7 +272,7 @@ def enterprise_edges(
     kind_weights: Mapping[str, float] | None = None,
 ) -> EnterpriseEdges:
     """The edges :func:`enterprise_graph` builds its graph from, as arrays (same parameters)."""
-    _require_columns(links, _LINK_COLUMNS, "links")
+    require_columns(links, _LINK_COLUMNS, "links")
     if max_degree < 2:
         raise ValueError(f"max_degree must be at least 2, got {max_degree}")
     _identifier_weight(np.array([2.0]), weighting)  # validates the name early

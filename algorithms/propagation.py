@@ -23,7 +23,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _as_id_set, _edge_array
+from algorithms.frames import as_id_set, edge_array
 from algorithms.reproducible import one_thread
 
 __all__ = ["propagated_risk"]
@@ -102,12 +102,12 @@ def propagated_risk(
         raise ValueError(f"graph has no edge attribute {weights!r}")
     if g.ecount() == 0:
         weights = None
-    known = _as_id_set(violators)
+    known = as_id_set(violators)
     position = {name: i for i, name in enumerate(names)}
     sources = sorted(position[v] for v in known if v in position)
     n = g.vcount()
     raw = np.zeros(n)
-    edges = _edge_array(g, edge_list) if sources else np.zeros((0, 2), np.int64)
+    edges = edge_array(g, edge_list) if sources else np.zeros((0, 2), np.int64)
     if sources:
         with one_thread():
             ppr = np.asarray(

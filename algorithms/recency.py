@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from algorithms._frames import _require_columns
 from algorithms.activity import Activity, importer_activity
+from algorithms.frames import require_columns
 
 __all__ = ["recency_signals", "recency_from_activity"]
 
@@ -96,8 +96,8 @@ def recency_signals(
     >>> bool(r.loc["x", "young_with_volume"]), int(r.loc["x", "recent_count"])
     (True, 6)
     """
-    _require_columns(enterprises, ["id", "registered"], "enterprises")
-    _require_columns(declarations, ["importer_id", "date"], "declarations")
+    require_columns(enterprises, ["id", "registered"], "enterprises")
+    require_columns(declarations, ["importer_id", "date"], "declarations")
     if window_days < 1 or history_days < 1:
         raise ValueError("window_days and history_days must be positive")
     activity = importer_activity(declarations, as_of, window_days=window_days, history_days=history_days)

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from algorithms._frames import _in_values
 from algorithms.activity import (
     CONSIGNMENT_COLUMNS,
     HISTORY_DAYS,
@@ -30,6 +29,7 @@ from algorithms.activity import (
     VIOLATION_COLUMNS,
     Activity,
 )
+from algorithms.frames import in_values
 from algorithms.peers import combine_peer_parts
 from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, LINK_COLUMNS, SAME_FIRM_LINKS
 from analysis.identities import Identities, read_identities
@@ -362,7 +362,7 @@ def read_analysis_inputs(
     same_firm = read_pages(driver, database, SAME_FIRM_LINKS, LINK_COLUMNS)
     links = pd.concat([identities.links, same_firm.astype({"kind": str})], ignore_index=True)
     enterprises = identities.enterprises
-    keep = _in_values(enterprises["id"], found.importer_ids) | _in_values(enterprises["id"], links["enterprise"])
+    keep = in_values(enterprises["id"], found.importer_ids) | in_values(enterprises["id"], links["enterprise"])
     enterprises = enterprises[keep].reset_index(drop=True)
     enterprises["registered"] = pd.to_datetime(enterprises["registered"], format="%Y-%m-%d", errors="coerce")
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
-from algorithms._frames import _in_values
 from algorithms.activity import Activity
 from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities
+from algorithms.frames import in_values
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.projection import EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
@@ -230,15 +230,15 @@ def analyse_touched(
     ]
     mine = set(region)
     own = Activity(
-        importers=activity.importers[_in_values(activity.importers["id"], mine)],
-        usage=activity.usage[_in_values(activity.usage["importer_id"], mine)],
+        importers=activity.importers[in_values(activity.importers["id"], mine)],
+        usage=activity.usage[in_values(activity.usage["importer_id"], mine)],
         violations=activity.violations,
         consignments=activity.consignments,
         as_of=as_of,
         window_days=activity.window_days,
         history_days=activity.history_days,
     )
-    firms = inputs.enterprises[_in_values(inputs.enterprises["id"], mine)]
+    firms = inputs.enterprises[in_values(inputs.enterprises["id"], mine)]
     recency = recency_from_activity(firms, own)
     table = enterprise_table(region, firms, membership, signals, recency)
     networks = network_risk(g, table, activity=activity, edges=edges)
@@ -247,7 +247,7 @@ def analyse_touched(
     rescored = {int(c) for c in table["community"].dropna()} | gone
     kept_networks = [n for n in state.networks if int(n["id"]) not in rescored]
     all_networks = sorted(kept_networks + networks, key=lambda r: (-r["score"], str(r["id"])))
-    rest = state.table[~_in_values(state.table["id"], mine)]
+    rest = state.table[~in_values(state.table["id"], mine)]
     whole = pd.concat([rest, table[[c for c in table.columns if c in rest.columns]]], ignore_index=True)
     whole = whole.sort_values(["risk", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     counts = {

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import igraph as ig
 import pandas as pd
 
-from algorithms._frames import _as_id_set, _require_columns
 from algorithms.activity import Activity, importer_activity
 from algorithms.centrality import degree_centrality
+from algorithms.frames import as_id_set, require_columns
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
 from algorithms.projection import REUSE_DAYS, EnterpriseEdges, activity_links, enterprise_edges
@@ -184,9 +184,9 @@ def analyze_frames(
     >>> r.networks[0]["members"]
     ['a', 'b']
     """
-    _require_columns(enterprises, _ENTERPRISE_COLUMNS, "enterprises")
-    _require_columns(declarations, _DECLARATION_COLUMNS, "declarations")
-    _require_columns(links, _LINK_COLUMNS, "links")
+    require_columns(enterprises, _ENTERPRISE_COLUMNS, "enterprises")
+    require_columns(declarations, _DECLARATION_COLUMNS, "declarations")
+    require_columns(links, _LINK_COLUMNS, "links")
     as_of = pd.Timestamp(as_of)
     began = time.perf_counter()
     decl = declarations[pd.to_datetime(declarations["date"]) <= as_of]
@@ -196,7 +196,7 @@ def analyze_frames(
         links=links,
         activity=importer_activity(decl, as_of, window_days=window_days),
         peer_stats=enterprise_peer_stats(anomalies),
-        known_violators=_as_id_set(known_violators),
+        known_violators=as_id_set(known_violators),
     )
     folded = round(time.perf_counter() - began, 4)
     if on_stage is not None:
@@ -241,8 +241,8 @@ def analyze_inputs(
     after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes."""
     if community_method not in ("leiden", "louvain"):
         raise ValueError(f"community_method must be 'leiden' or 'louvain', got {community_method!r}")
-    _require_columns(inputs.enterprises, _ENTERPRISE_COLUMNS, "enterprises")
-    _require_columns(inputs.links, _LINK_COLUMNS, "links")
+    require_columns(inputs.enterprises, _ENTERPRISE_COLUMNS, "enterprises")
+    require_columns(inputs.links, _LINK_COLUMNS, "links")
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -1,4 +1,4 @@
-"""Input checks shared by the algorithm modules (private)."""
+"""Checks and column helpers for frames, shared by the algorithm modules and the analysis that feeds them."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__: list[str] = []
+__all__ = ["require_columns", "as_id_set", "arrow_strings", "in_values", "edge_array"]
 
 
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
     """Raise ``ValueError`` naming the frame and the missing columns."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
@@ -21,7 +21,7 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> 
         raise ValueError(f"{name} is missing columns: {', '.join(missing)}")
 
 
-def _as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
+def as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
     """Known-violator ids (set, list or Series) as a set of strings; ``None`` is empty."""
     if ids is None:
         return set()
@@ -30,7 +30,7 @@ def _as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
     return {str(i) for i in ids}
 
 
-def _arrow_strings(values) -> pa.Array | None:
+def arrow_strings(values) -> pa.Array | None:
     """A pandas column, index or array of Arrow-backed strings as its Arrow array (no copy); None for others."""
     dtype = getattr(values, "dtype", None)
     if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
@@ -39,15 +39,15 @@ def _arrow_strings(values) -> pa.Array | None:
     return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
 
 
-def _in_values(column: pd.Series, values: Iterable) -> np.ndarray:
+def in_values(column: pd.Series, values: Iterable) -> np.ndarray:
     """``column.isin(values).to_numpy()``, fast for a string column: pandas 3 turns every value of a string
     column's ``isin`` into a pyarrow scalar in Python first (a second for 100,000 enterprise ids); Arrow's own
     ``is_in`` takes them as one array (``values`` as Arrow-backed strings without a copy). As in pandas, a missing
     value matches when ``values`` holds one."""
-    held = _arrow_strings(column)
+    held = arrow_strings(column)
     if held is None:
         return column.isin(list(values)).to_numpy()
-    wanted = _arrow_strings(values)
+    wanted = arrow_strings(values)
     if wanted is None:
         values = list(values)
         missing = any(v is None or v != v for v in values)
@@ -61,7 +61,7 @@ def _in_values(column: pd.Series, values: Iterable) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _edge_array(g, edge_list: np.ndarray | None) -> np.ndarray:
+def edge_array(g, edge_list: np.ndarray | None) -> np.ndarray:
     """``g``'s edges as an (edges, 2) array: ``edge_list`` when the caller has it (checked against the graph),
     else igraph's own list (seconds on millions of edges)."""
     if edge_list is not None:
