@@ -202,24 +202,31 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock, data)
     ties = _release_graph(result)
-    sweeping.result()
-    written = write_run(
-        driver,
-        database,
-        result.enterprises,
-        result.networks,
-        analysed_at,
-        snapshot=version,
-        before_pointer=lambda: _kill_point("writing"),
-    )
-    counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
-    clock.lap("write_back")
+    _write(driver, database, sweeping, clock, counts, result.enterprises, result.networks, analysed_at, version)
     folder = _publish(
         home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties, identities
     )
     return _run(
         result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
     )
+
+
+def _write(driver, database, sweeping, clock: _Clock, counts: dict, enterprises, networks, analysed_at, version, **how):
+    """The run's results written once the sweep the run started has ended (one writer at a time); what was written
+    goes into ``counts``."""
+    sweeping.result()
+    written = write_run(
+        driver,
+        database,
+        enterprises,
+        networks,
+        analysed_at,
+        snapshot=version,
+        before_pointer=lambda: _kill_point("writing"),
+        **how,
+    )
+    counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
+    clock.lap("write_back")
 
 
 def _release_graph(result: AnalysisResult):
@@ -248,20 +255,19 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     metadata["declarations_engine"] = declarations
     version = _stage(home, change.table, change.networks, metadata, clock, data)
-    sweeping.result()
-    written = write_run(
+    _write(
         driver,
         database,
+        sweeping,
+        clock,
+        counts,
         change.changed,
         change.changed_networks,
         analysed_at,
-        snapshot=version,
+        version,
         mode="incremental",
         replaced_networks=change.removed_networks,
-        before_pointer=lambda: _kill_point("writing"),
     )
-    counts.update({f"written_{k}": v for k, v in written.items() if k != "run"})
-    clock.lap("write_back")
     folder = _publish(
         home,
         version,

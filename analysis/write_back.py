@@ -32,7 +32,10 @@ import pandas as pd
 from graph.model import SchemaError, schema
 from graph.runs import OPEN
 
-__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_run", "current_snapshot", "sweep_outdated", "sweeping_outdated"]
+__all__ = ["ENTERPRISE_RESULT_PROPERTIES", "write_run", "current_snapshot", "sweeping_outdated"]
+
+#: rows (or network members) per write-back transaction, before the server's refusals halve it
+BATCH_SIZE = 5_000
 
 #: what Neo4j answers when a transaction needs more memory than it may have (one transaction's limit, or all
 #: transactions' together)
@@ -235,7 +238,7 @@ def write_run(
     snapshot: str | None,
     mode: str = "full",
     replaced_networks: Iterable[int] = (),
-    batch_size: int = 5_000,
+    batch_size: int = BATCH_SIZE,
     before_pointer: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Write one run's results and show them.
@@ -271,19 +274,19 @@ def write_run(
     }
 
 
-def sweep_outdated(driver: neo4j.Driver, database: str, batch_size: int = 5_000) -> None:
+def _sweep_outdated(driver: neo4j.Driver, database: str, batch_size: int) -> None:
     """Remove the versions no reader can be shown: those closed before the run before the one shown."""
     shown, _, _ = _shown_run(driver, database)
     _sweep(driver, database, OUTDATED, batch_size, before=shown - 1)
 
 
-def sweeping_outdated(driver: neo4j.Driver, database: str) -> Future:
-    """:func:`sweep_outdated` started in a thread, for the caller to go on meanwhile (an analysis, which leaves Neo4j
+def sweeping_outdated(driver: neo4j.Driver, database: str, batch_size: int = BATCH_SIZE) -> Future:
+    """The outdated versions removed in a thread, for the caller to go on meanwhile (an analysis, which leaves Neo4j
     idle) and wait for before it writes: one transaction at a time (two shared a small total transaction memory
     badly)."""
     pool = ThreadPoolExecutor(1, thread_name_prefix="sweep")
     try:
-        return pool.submit(sweep_outdated, driver, database)
+        return pool.submit(_sweep_outdated, driver, database, batch_size)
     finally:
         pool.shutdown(wait=False)  # the thread ends with the sweep
 
@@ -349,7 +352,7 @@ def _current(driver: neo4j.Driver, database: str, query: str) -> dict:
     return {key: (version, digest) for key, version, digest in rows}
 
 
-def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: int = 5_000, **params) -> None:
+def _sweep(driver: neo4j.Driver, database: str, statements: list[str], batch: int = BATCH_SIZE, **params) -> None:
     """Each statement in transactions of ``batch`` rows, fewer while the server refuses them the memory."""
     for query in statements:
         size = batch
