@@ -30,6 +30,7 @@ demo: setup
 
 test: setup
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 	.venv/bin/pytest
 
 bench: setup
