@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["require_columns", "as_id_set", "arrow_strings", "in_values", "edge_array"]
+__all__ = ["require_columns", "as_id_set", "in_values", "edge_array"]
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
@@ -30,7 +30,7 @@ def as_id_set(ids: Iterable[str] | pd.Series | None) -> set[str]:
     return {str(i) for i in ids}
 
 
-def arrow_strings(values) -> pa.Array | None:
+def _arrow_strings(values) -> pa.Array | None:
     """A pandas column, index or array of Arrow-backed strings as its Arrow array (no copy); None for others."""
     dtype = getattr(values, "dtype", None)
     if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
@@ -44,10 +44,10 @@ def in_values(column: pd.Series, values: Iterable) -> np.ndarray:
     column's ``isin`` into a pyarrow scalar in Python first (a second for 100,000 enterprise ids); Arrow's own
     ``is_in`` takes them as one array (``values`` as Arrow-backed strings without a copy). As in pandas, a missing
     value matches when ``values`` holds one."""
-    held = arrow_strings(column)
+    held = _arrow_strings(column)
     if held is None:
         return column.isin(list(values)).to_numpy()
-    wanted = arrow_strings(values)
+    wanted = _arrow_strings(values)
     if wanted is None:
         values = list(values)
         missing = any(v is None or v != v for v in values)

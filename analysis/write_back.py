@@ -274,19 +274,19 @@ def write_run(
     }
 
 
-def _sweep_outdated(driver: neo4j.Driver, database: str, batch_size: int) -> None:
+def _sweep_outdated(driver: neo4j.Driver, database: str) -> None:
     """Remove the versions no reader can be shown: those closed before the run before the one shown."""
     shown, _, _ = _shown_run(driver, database)
-    _sweep(driver, database, OUTDATED, batch_size, before=shown - 1)
+    _sweep(driver, database, OUTDATED, BATCH_SIZE, before=shown - 1)
 
 
-def sweeping_outdated(driver: neo4j.Driver, database: str, batch_size: int = BATCH_SIZE) -> Future:
+def sweeping_outdated(driver: neo4j.Driver, database: str) -> Future:
     """The outdated versions removed in a thread, for the caller to go on meanwhile (an analysis, which leaves Neo4j
     idle) and wait for before it writes: one transaction at a time (two shared a small total transaction memory
     badly)."""
     pool = ThreadPoolExecutor(1, thread_name_prefix="sweep")
     try:
-        return pool.submit(_sweep_outdated, driver, database, batch_size)
+        return pool.submit(_sweep_outdated, driver, database)
     finally:
         pool.shutdown(wait=False)  # the thread ends with the sweep
 
