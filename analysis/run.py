@@ -101,6 +101,8 @@ class AnalysisRun:
     mode: str = "full"
     result: AnalysisResult | None = None  # a full run's whole result, its graph and edges let go once used
     metadata: dict = field(default_factory=dict)
+    #: the rows whose figures this run changed: an incremental run's rescored firms, a full run's every firm
+    changed: pd.DataFrame | None = None
 
 
 class _Clock:
@@ -295,7 +297,9 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         identities,
         kept.folder,
     )
-    return _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
+    done = _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
+    done.changed = change.changed
+    return done
 
 
 def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts, clock: _Clock) -> dict:
@@ -392,4 +396,5 @@ def _run(table, networks, counts, metadata, engine, folder, analysed_at, mode, c
         mode=mode,
         result=result,
         metadata=metadata,
+        changed=table,
     )
