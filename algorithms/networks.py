@@ -104,17 +104,18 @@ def _top_share(usage: pd.DataFrame, community: pd.Series) -> pd.DataFrame:
 
     The usage rows of one kind are one per importer and value (``algorithms.activity``), so a value's rows count
     its clients: sizes, not distinct counts (a distinct count over a million rows was a second of an incremental
-    run at 1M), and only the rows of the communities' members are mapped to them (an incremental run scores a tenth).
+    run at 1M), counted for the top values only (grouping every value took 5 s at 10M), and only the rows of the
+    communities' members are mapped to them (an incremental run scores a tenth).
     """
     if usage.empty:
         return pd.DataFrame(columns=["top", "share", "exclusive"])
-    clients = usage.groupby("value").size()
     used = usage[in_values(usage["importer_id"], community.index)]
     used = used.assign(community=used["importer_id"].map(community))
     counts = used[used["community"].notna()].groupby(["community", "value"]).agg(n=("n", "sum"), members=("n", "size"))
     counts = counts.reset_index().sort_values(["community", "n", "value"], ascending=[True, False, True])
     totals = counts.groupby("community")["n"].sum()
     top = counts.drop_duplicates("community").set_index("community")
+    clients = usage.loc[in_values(usage["value"], top["value"].unique()), "value"].value_counts()
     return pd.DataFrame(
         {
             "top": top["value"],
