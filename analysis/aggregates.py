@@ -304,7 +304,7 @@ def declaration_aggregates(
     importers["first_history"] = pd.to_datetime(importers["first_history"])
     activity.importers = importers.astype({c: np.int64 for c in ("n", "recent", "history", "routed", "transit")})
     usage = _frame(engine, USAGE, dated, USAGE_COLUMNS)
-    activity.usage = usage.astype({"value": object, "n": np.int64, "recent": np.int64, "history": np.int64})
+    activity.usage = usage.astype({"value": "str", "n": np.int64, "recent": np.int64, "history": np.int64})
     activity.violations = _frame(engine, VIOLATIONS, dated, VIOLATION_COLUMNS).astype({"n": np.int64})
     consignments = _frame(engine, SHARED_CONSIGNMENTS, {"as_of": day}, CONSIGNMENT_COLUMNS)
     consignments["date"] = pd.to_datetime(consignments["date"])
