@@ -394,8 +394,12 @@ def patch_edges(
     position = pd.Index(pd.concat([ids, rows_now["enterprise"]]).drop_duplicates().sort_values())
     names = position.to_numpy(dtype=object)
     moved = _changed_identifiers(rows_before, rows_now)
-    holders = pd.concat([_holding(links, moved)["enterprise"] for links in (links_before, links_now)])
-    holders = holders.drop_duplicates()
+    holding = [_holding(links, moved) for links in (links_before, links_now)]
+    # an identifier held by fewer than two or more than max_degree firms, before and now, weighs nothing either way
+    counts = [h.groupby(["kind", "target"]).size() for h in holding]
+    weighed = pd.concat([c[(c >= 2) & (c <= max_degree)] for c in counts]).index.unique().to_frame(index=False)
+    holders = pd.concat([h.merge(weighed, on=["kind", "target"])["enterprise"] for h in holding])
+    holders = holders.drop_duplicates().reset_index(drop=True)
     again = _rows(links_now, holders)
     held = _holding(links_now, again[["kind", "target"]].drop_duplicates())
     degree = held.groupby(["kind", "target"]).size().rename("degree").reset_index()

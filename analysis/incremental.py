@@ -27,7 +27,7 @@ everything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import neo4j
 import pandas as pd
@@ -73,7 +73,8 @@ CALL () {
   MATCH (d:Declaration) WHERE d.feedback_at > $since RETURN d%s
 }
 RETURN collect(DISTINCT d.importer_id) AS importers, count(d) AS declarations,
-       collect(DISTINCT d.seller_id) + collect(DISTINCT d.declarant_id) + collect(DISTINCT d.carrier_id) AS parties
+       collect(DISTINCT d.seller_id) + collect(DISTINCT d.declarant_id) + collect(DISTINCT d.carrier_id) AS parties,
+       collect(DISTINCT d.consignment_id) AS consignments
 """
 
 
@@ -86,6 +87,8 @@ class Touched:
     declarations: int
     #: every firm the new declarations name (importer, seller, declarant, carrier): ingest may have changed its records
     parties: list[str]
+    #: the consignment ids the new declarations name
+    consignments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -121,7 +124,8 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also
         routing_=neo4j.RoutingControl.READ,
     ).records[0]
     importers = sorted({*record["importers"], *also})
-    return Touched(loads, importers, record["declarations"], sorted({*importers, *record["parties"]}))
+    parties = sorted({*importers, *record["parties"]})
+    return Touched(loads, importers, record["declarations"], parties, [str(c) for c in record["consignments"]])
 
 
 def touched_query(unloaded: bool) -> str:
@@ -143,7 +147,7 @@ def _projection(
     firms whose rows may have changed, or projected whole (None) when the last run kept none.
 
     Those firms are the touched importers (brokers and sellers used, consignments), the importers of every
-    consignment id a touched importer used (a new use may share an id, or split a container's uses into other
+    consignment id the new declarations name (a new use may share an id, or split a container's uses into other
     voyages), and the firms whose own links (address, phone, representative, same-firm links: enterprise-sized, read
     whole) differ from the last run's. Only their declared links are derived again; the other firms' are the last
     run's, as nothing they declared is new.
@@ -154,8 +158,8 @@ def _projection(
         links = pd.concat([own, activity_links(activity)], ignore_index=True)
         return links, enterprise_edges(links, enterprises=ids), None
     uses = activity.consignments
-    redone = set(touched.importers)
-    redone |= set(uses.loc[in_values(uses["consignment_id"], _used(uses, redone)), "importer_id"].astype(str))
+    sharing = uses.loc[in_values(uses["consignment_id"], touched.consignments), "importer_id"]
+    redone = set(touched.importers) | set(sharing.astype(str))
     theirs = Activity(
         importers=activity.importers,
         usage=activity.usage[in_values(activity.usage["importer_id"], redone)],
