@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.activity import Activity
-from algorithms.frames import in_values, require_columns
+from algorithms.frames import require_columns
 
 __all__ = [
     "EnterpriseEdges",
@@ -44,7 +44,6 @@ __all__ = [
     "declaration_links",
     "activity_links",
     "enterprise_graph",
-    "patch_edges",
 ]
 
 #: link kinds an enterprise's own records provide; ``same_firm`` and ``probable_same_firm`` are the
@@ -295,35 +294,18 @@ def enterprise_edges(
     kind_codes = group // max(len(target_names), 1)
     group, _ = pd.factorize(group, sort=True)
     degree = np.bincount(group)
-    return _edges(names, ent, group, kind_codes, degree, tuple(kind_names), max_degree, weighting, kind_weights)
-
-
-def _edges(
-    names: np.ndarray,
-    ent: np.ndarray,
-    group: np.ndarray,
-    kind_codes: np.ndarray,
-    degree: np.ndarray,
-    kind_names: tuple[str, ...],
-    max_degree: int,
-    weighting: str,
-    kind_weights: Mapping[str, float] | None,
-) -> EnterpriseEdges:
-    """The edges between the holders given of each identifier: ``ent`` holds ``group`` (sorted by identifier, then
-    enterprise, once each), of kind ``kind_codes``, and ``degree[group]`` enterprises hold it in all, which may be
-    more than the holders given (a patch computes only some pairs again, with the identifiers' whole weights)."""
     keep = (degree[group] >= 2) & (degree[group] <= max_degree)
     ent, group, kind_codes = ent[keep], group[keep], kind_codes[keep]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
-    first, second = _member_pairs(np.diff(np.r_[starts, len(group)]))
-    if len(first) == 0:
+
+    if len(ent) == 0:
         empty = np.zeros(0, np.int64)
-        return EnterpriseEdges(names, np.zeros((0, 2), np.int64), np.zeros(0), empty, empty, kind_names)
+        return EnterpriseEdges(names, np.zeros((0, 2), np.int64), np.zeros(0), empty, empty, tuple(kind_names))
 
     chosen = {**DEFAULT_KIND_WEIGHTS, **KIND_WEIGHTS, **(kind_weights or {})}
     factors = np.array([float(chosen.get(k, 1.0)) for k in kind_names])
-    with np.errstate(divide="ignore"):  # identifiers held once weigh nothing and are not read
-        ident_w = _identifier_weight(degree.astype(float), weighting)
+    ident_w = _identifier_weight(degree.astype(float), weighting)
+
+    first, second = _member_pairs(degree[(degree >= 2) & (degree <= max_degree)])
     k = kind_codes[first]
     w = ident_w[group[first]] * factors[k]
     a, b = ent[first], ent[second]
@@ -332,7 +314,6 @@ def _edges(
     # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once. Grouped
     # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair; within a key by weight,
     # so the sums do not depend on the order the links came in (two readings of one graph give equal weights).
-    n_ent = max(len(names), 1)
     n_kinds = len(kind_names)
     key = (a * n_ent + b) * n_kinds + k
     order = np.lexsort((w, key))
@@ -352,103 +333,5 @@ def _edges(
         weight=weight,
         shared=shared.astype(np.int64),
         kind_mask=np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts),
-        kind_names=kind_names,
+        kind_names=tuple(kind_names),
     )
-
-
-def patch_edges(
-    before: EnterpriseEdges,
-    links_before: pd.DataFrame,
-    links_now: pd.DataFrame,
-    changed: Iterable[str],
-    *,
-    enterprises: Iterable[str],
-    max_degree: int = 50,
-    weighting: str = "idf",
-    kind_weights: Mapping[str, float] | None = None,
-) -> EnterpriseEdges:
-    """:func:`enterprise_edges` of ``links_now`` from ``before``, those of ``links_before``, when only the enterprises
-    ``changed`` hold other rows in ``links_now``: only the pairs of holders of an identifier whose holders changed
-    are computed again (a day's declarations touch a few thousand firms of a graph of millions of edges).
-
-    The result equals ``enterprise_edges(links_now, enterprises=enterprises, ...)`` to the last bit, as the pairs
-    computed again sum the same weights in the same order; when the link kinds changed or a vertex of ``before`` is
-    not among ``enterprises``, it is that call.
-
-    Examples
-    --------
-    >>> old = pd.DataFrame({"enterprise": ["a", "b", "c"], "kind": "phone", "target": ["P1", "P1", "P2"]})
-    >>> new = pd.DataFrame({"enterprise": ["a", "b", "c"], "kind": "phone", "target": ["P1", "P1", "P1"]})
-    >>> patched = patch_edges(enterprise_edges(old), old, new, ["c"], enterprises=["a", "b", "c"])
-    >>> patched.ends.tolist(), patched.weight.round(3).tolist()
-    ([[0, 1], [0, 2], [1, 2]], [0.5, 0.5, 0.5])
-    """
-    settings = {"max_degree": max_degree, "weighting": weighting, "kind_weights": kind_weights}
-    # strings as Arrow-backed columns throughout: ids are compared by Arrow, not one by one in Python
-    ids = pd.Series(list(enterprises), dtype="str").drop_duplicates()
-    changed = pd.Series(list(changed), dtype="str")
-    rows_before, rows_now = _rows(links_before, changed), _rows(links_now, changed)
-    kinds = tuple(sorted(links_now["kind"].dropna().astype(str).drop_duplicates().tolist()))
-    if kinds != before.kind_names or not pd.Index(ids).get_indexer(before.names).min(initial=0) >= 0:
-        return enterprise_edges(links_now, enterprises=ids, **settings)
-    position = pd.Index(pd.concat([ids, rows_now["enterprise"]]).drop_duplicates().sort_values())
-    names = position.to_numpy(dtype=object)
-    moved = _changed_identifiers(rows_before, rows_now)
-    holding = [_holding(links, moved) for links in (links_before, links_now)]
-    # an identifier held by fewer than two or more than max_degree firms, before and now, weighs nothing either way
-    counts = [h.groupby(["kind", "target"]).size() for h in holding]
-    weighed = pd.concat([c[(c >= 2) & (c <= max_degree)] for c in counts]).index.unique().to_frame(index=False)
-    holders = pd.concat([h.merge(weighed, on=["kind", "target"])["enterprise"] for h in holding])
-    holders = holders.drop_duplicates().reset_index(drop=True)
-    again = _rows(links_now, holders)
-    held = _holding(links_now, again[["kind", "target"]].drop_duplicates())
-    degree = held.groupby(["kind", "target"]).size().rename("degree").reset_index()
-    again = again.merge(degree, on=["kind", "target"]).sort_values(["kind", "target", "enterprise"])
-    group = again.groupby(["kind", "target"], sort=False).ngroup().to_numpy()
-    fresh = _edges(
-        names,
-        position.get_indexer(again["enterprise"]).astype(np.int64),
-        group,
-        pd.Index(kinds).get_indexer(again["kind"]).astype(np.int64),
-        again.groupby(group)["degree"].first().to_numpy(),
-        kinds,
-        max_degree,
-        weighting,
-        kind_weights,
-    )
-    at = position.get_indexer(before.names)  # increasing: the kept edges stay in order
-    ends = at[before.ends]
-    again_at = np.zeros(len(names), bool)
-    again_at[position.get_indexer(holders)] = True
-    kept = ~(again_at[ends[:, 0]] & again_at[ends[:, 1]])
-    n = max(len(names), 1)
-    ends = ends[kept]
-    # both sorted by pair: the fresh edges go in at their places, each array copied once
-    at = np.searchsorted(ends[:, 0] * n + ends[:, 1], fresh.ends[:, 0] * n + fresh.ends[:, 1])
-    return EnterpriseEdges(
-        names=names,
-        ends=np.insert(ends, at, fresh.ends, axis=0),
-        weight=np.insert(before.weight[kept], at, fresh.weight),
-        shared=np.insert(before.shared[kept], at, fresh.shared),
-        kind_mask=np.insert(before.kind_mask[kept], at, fresh.kind_mask),
-        kind_names=kinds,
-    )
-
-
-def _rows(links: pd.DataFrame, enterprises: pd.Series) -> pd.DataFrame:
-    """The link rows of some enterprises, as strings, once each."""
-    rows = links.loc[in_values(links["enterprise"], enterprises), list(_LINK_COLUMNS)].dropna()
-    return rows.astype(str).drop_duplicates().reset_index(drop=True)
-
-
-def _changed_identifiers(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
-    """The (kind, target) pairs held by the enterprises in one frame and not in the other."""
-    both = before.merge(now, how="outer", on=list(_LINK_COLUMNS), indicator=True)
-    return both.loc[both["_merge"] != "both", ["kind", "target"]].drop_duplicates()
-
-
-def _holding(links: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``links`` holding one of the (kind, target) pairs, as strings, once each."""
-    rows = links.loc[in_values(links["target"], identifiers["target"]), list(_LINK_COLUMNS)].dropna()
-    rows = rows.astype(str).merge(identifiers, on=["kind", "target"])
-    return rows.drop_duplicates().reset_index(drop=True)

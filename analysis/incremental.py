@@ -8,9 +8,7 @@ The inputs are read as a full run reads them (:func:`analysis.aggregates.read_an
 aggregates every declaration of the columnar copy in seconds, so windows that a new latest date moved and
 peer groups that new rows joined are exact, with no state kept but the last run's results. The run then
 
-1. projects the enterprise graph: the last run's projection patched where the new declarations, the firms'
-   records or the same-firm links changed an identifier's holders (:func:`_projection`), or projected
-   whole when the last run kept none;
+1. projects the enterprise graph;
 2. runs Leiden again on the subgraph of the touched firms' communities, the communities they are now
    tied to by a link above the resolution, new firms, and the firms whose propagated risk a new outcome
    moved, with their communities (the constant Potts model is local, so a community away from the new
@@ -27,7 +25,7 @@ everything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import neo4j
 import pandas as pd
@@ -37,7 +35,7 @@ from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities
 from algorithms.frames import in_values
 from algorithms.networks import enterprise_risk, network_risk
-from algorithms.projection import OWN_LINK_KINDS, EnterpriseEdges, activity_links, enterprise_edges, patch_edges
+from algorithms.projection import EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
@@ -73,8 +71,7 @@ CALL () {
   MATCH (d:Declaration) WHERE d.feedback_at > $since RETURN d%s
 }
 RETURN collect(DISTINCT d.importer_id) AS importers, count(d) AS declarations,
-       collect(DISTINCT d.seller_id) + collect(DISTINCT d.declarant_id) + collect(DISTINCT d.carrier_id) AS parties,
-       collect(DISTINCT d.consignment_id) AS consignments
+       collect(DISTINCT d.seller_id) + collect(DISTINCT d.declarant_id) + collect(DISTINCT d.carrier_id) AS parties
 """
 
 
@@ -87,8 +84,6 @@ class Touched:
     declarations: int
     #: every firm the new declarations name (importer, seller, declarant, carrier): ingest may have changed its records
     parties: list[str]
-    #: the consignment ids the new declarations name
-    consignments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,8 +119,7 @@ def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also
         routing_=neo4j.RoutingControl.READ,
     ).records[0]
     importers = sorted({*record["importers"], *also})
-    parties = sorted({*importers, *record["parties"]})
-    return Touched(loads, importers, record["declarations"], parties, [str(c) for c in record["consignments"]])
+    return Touched(loads, importers, record["declarations"], sorted({*importers, *record["parties"]}))
 
 
 def touched_query(unloaded: bool) -> str:
@@ -138,58 +132,6 @@ def strong_ties(edges: EnterpriseEdges) -> pd.DataFrame:
     ``a`` and ``b``, ids, ``a < b``)."""
     ends = edges.ends[edges.weight >= DEFAULT_RESOLUTION["leiden"]]
     return pd.DataFrame({"a": edges.names[ends[:, 0]], "b": edges.names[ends[:, 1]]})
-
-
-def _projection(
-    state: AnalysisState, inputs: AnalysisInputs, touched: Touched, ids: list[str]
-) -> tuple[pd.DataFrame, EnterpriseEdges, int | None]:
-    """The link rows, the projection now and the number of firms it was patched for: the last run's patched for the
-    firms whose rows may have changed, or projected whole (None) when the last run kept none.
-
-    Those firms are the touched importers (brokers and sellers used, consignments), the importers of every
-    consignment id the new declarations name (a new use may share an id, or split a container's uses into other
-    voyages), and the firms whose own links (address, phone, representative, same-firm links: enterprise-sized, read
-    whole) differ from the last run's. Only their declared links are derived again; the other firms' are the last
-    run's, as nothing they declared is new.
-    """
-    own = inputs.links[["enterprise", "kind", "target"]]
-    activity = inputs.activity
-    if state.links is None or state.edges is None:
-        links = pd.concat([own, activity_links(activity)], ignore_index=True)
-        return links, enterprise_edges(links, enterprises=ids), None
-    uses = activity.consignments
-    sharing = uses.loc[in_values(uses["consignment_id"], touched.consignments), "importer_id"]
-    redone = set(touched.importers) | set(sharing.astype(str))
-    theirs = Activity(
-        importers=activity.importers,
-        usage=activity.usage[in_values(activity.usage["importer_id"], redone)],
-        violations=activity.violations,
-        consignments=uses[in_values(uses["consignment_id"], _used(uses, redone))],  # every use: voyages
-        as_of=activity.as_of,
-        window_days=activity.window_days,
-        history_days=activity.history_days,
-    )
-    declared = activity_links(theirs)
-    own_kinds = set(OWN_LINK_KINDS)
-    before = state.links
-    links = pd.concat(
-        [
-            own,
-            before[~in_values(before["kind"], own_kinds) & ~in_values(before["enterprise"], redone)],
-            declared[in_values(declared["enterprise"], redone)],
-        ],
-        ignore_index=True,
-    )
-    own_before = before[in_values(before["kind"], own_kinds)].drop_duplicates()
-    relinked = pd.concat([own_before, own.dropna().astype(str).drop_duplicates()], ignore_index=True)
-    relinked = relinked.drop_duplicates(keep=False)["enterprise"]  # in one of the two only: made or removed since
-    changed = redone | set(relinked)
-    return links, patch_edges(state.edges, before, links, changed, enterprises=ids), len(changed)
-
-
-def _used(uses: pd.DataFrame, importers: set[str]) -> set[str]:
-    """The consignment ids the importers used."""
-    return set(uses.loc[in_values(uses["importer_id"], importers), "consignment_id"].astype(str))
 
 
 def _sorted_ids(*columns: pd.Series) -> list[str]:
@@ -248,21 +190,16 @@ def analyse_touched(
     *,
     seed: int = 0,
     lap: Callable[[str], None] = lambda stage: None,
-    on_projection: Callable[[pd.DataFrame, EnterpriseEdges], None] | None = None,
 ) -> IncrementalResult:
     """Rescore the communities of the touched importers from ``inputs`` (read as a full run reads them; see the
-    module notes). ``lap`` is called with each stage's name as it ends; ``on_projection`` is handed the projection
-    (its link rows and edges), for the next run to patch."""
+    module notes). ``lap`` is called with each stage's name as it ends."""
     old_community = state.table.set_index("id")["community"]
     touched_communities = set(old_community.reindex(touched.importers).dropna())
     affected = sorted(set(touched.importers) | set(old_community[old_community.isin(touched_communities)].index))
     as_of = inputs.activity.as_of
     activity = inputs.activity
     ids = _sorted_ids(inputs.enterprises["id"], activity.importers["id"])
-    links, edges, patched = _projection(state, inputs, touched, ids)
-    if on_projection is not None:
-        on_projection(links, edges)
-    del links
+    edges = enterprise_edges(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
     g = edges.graph()
     ties = strong_ties(edges)
     lap("projection")
@@ -325,8 +262,6 @@ def analyse_touched(
         "rescored_new": len(new_firms),
         "rescored_networks": len(networks),
     }
-    if patched is not None:  # the firms whose links were derived again (the last run's projection patched for them)
-        counts["projection_patched_for"] = patched
     return IncrementalResult(
         table=whole,
         networks=all_networks,

@@ -236,11 +236,9 @@ def analyze_inputs(
     young_days: int = 365,
     engine: GraphEngine | None = None,
     on_stage: Callable[[str, float], None] | None = None,
-    on_projection: Callable[[pd.DataFrame, EnterpriseEdges], None] | None = None,
 ) -> AnalysisResult:
     """The analysis from enterprise-sized inputs (:class:`AnalysisInputs`): what :func:`analyze_frames` runs
-    after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes.
-    ``on_projection`` is handed the link rows and the edges projected from them, for the next run to patch."""
+    after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes."""
     if community_method not in ("leiden", "louvain"):
         raise ValueError(f"community_method must be 'leiden' or 'louvain', got {community_method!r}")
     require_columns(inputs.enterprises, _ENTERPRISE_COLUMNS, "enterprises")
@@ -259,13 +257,13 @@ def analyze_inputs(
     enterprises, activity = inputs.enterprises, inputs.activity
     ids = sorted(set(enterprises["id"].astype(str)) | set(activity.importers["id"].astype(str)))
     # the links as one frame only while the projection reads them (about a million rows: not kept to the end)
-    links = pd.concat([inputs.links[list(_LINK_COLUMNS)], activity_links(activity, reuse_days=reuse_days)])
     edges = enterprise_edges(
-        links, enterprises=ids, max_degree=max_degree, weighting=weighting, kind_weights=kind_weights
+        pd.concat([inputs.links[list(_LINK_COLUMNS)], activity_links(activity, reuse_days=reuse_days)]),
+        enterprises=ids,
+        max_degree=max_degree,
+        weighting=weighting,
+        kind_weights=kind_weights,
     )
-    if on_projection is not None:
-        on_projection(links, edges)
-    del links
     g = edges.graph()
     lap("projection")
 

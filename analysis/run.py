@@ -37,7 +37,7 @@ from analysis.identities import read_identities
 from analysis.incremental import analyse_touched, find_touched, strong_ties
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
-from analysis.state import AnalysisState, keep_projection, load_state, save_state
+from analysis.state import AnalysisState, load_state, save_state
 from analysis.write_back import current_snapshot, sweeping_outdated, write_run
 from columnar.store import DeclarationStore
 from columnar.sync import graph_load_counts
@@ -191,8 +191,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     data, identities, synced = _read(driver, database, home, clock, loads, declarations, as_of)
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
 
-    kept = _Kept(home)
-    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record, on_projection=kept)
+    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 
@@ -207,18 +206,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     ties = _release_graph(result)
     _write(driver, database, sweeping, clock, counts, result.enterprises, result.networks, analysed_at, version)
     folder = _publish(
-        home,
-        version,
-        data,
-        result.enterprises,
-        result.networks,
-        loads,
-        analysed_at,
-        seed,
-        engine,
-        ties,
-        identities,
-        kept.folder,
+        home, version, data, result.enterprises, result.networks, loads, analysed_at, seed, engine, ties, identities
     )
     return _run(
         result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
@@ -256,8 +244,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         driver, database, home, clock, touched.loads, declarations, kept=state.identities, changed=touched.parties
     )
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
-    kept = _Kept(home)
-    change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap, on_projection=kept)
+    change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
     network_of = {m: net["id"] for net in change.networks for m in net["members"]}
     for frame in (change.table, change.changed):
@@ -295,7 +282,6 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         engine,
         change.ties,
         identities,
-        kept.folder,
     )
     done = _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
     done.changed = change.changed
@@ -351,17 +337,7 @@ def _stage(
     return version
 
 
-class _Kept:
-    """Writes the run's projection as the analysis hands it on (:func:`analysis.state.keep_projection`)."""
-
-    def __init__(self, home: Path) -> None:
-        self.home, self.folder = home, None
-
-    def __call__(self, links: pd.DataFrame, edges) -> None:
-        self.folder = keep_projection(self.home, links, edges)
-
-
-def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine, ties, identities, projection):
+def _publish(home, version, data, table, networks, loads, analysed_at, seed, engine, ties, identities) -> Path:
     """Publish the committed run's snapshot, then save the state the next incremental run starts from."""
     _kill_point("committed")
     folder = publish_snapshot(home, version)
@@ -375,7 +351,6 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
         settings={"engine": engine.name, "seed": seed},
         ties=ties,
         identities=identities,
-        projection=projection,
     )
     save_state(home, state)
     return folder

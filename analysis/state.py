@@ -3,11 +3,7 @@
 Every run (full or incremental) saves, under ``$RISKGRAPH_HOME/analysis-state/<version>/``, its enterprise table
 and networks, the number of declarations per load (one ingest run) and the time of the run, so the next run can
 tell which declarations are new (a new or grown load, feedback since) and rescore only what they touch, with the
-strong ties between firms and the firms' own records (:mod:`analysis.identities`) it read, and the projection: the
-link rows it was built from and its edges, which the next run patches where the new declarations changed an
-identifier's holders (:func:`algorithms.projection.patch_edges`) instead of projecting millions of links again.
-The projection is written as soon as a run has it (:func:`keep_projection`: a full run lets it go before writing
-back) and moved into the state when the state is saved. The declarations'
+strong ties between firms and the firms' own records (:mod:`analysis.identities`) it read. The declarations'
 aggregates are not kept: the engine computes them again from the columnar copy in seconds. Written through
 :class:`graph.home.VersionedStore`; the state names the analysis snapshot it belongs to, and a state whose
 snapshot is not the latest is not used (the next run is full).
@@ -16,22 +12,15 @@ snapshot is not the latest is not used (the next run is full).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from algorithms.projection import EnterpriseEdges
 from analysis.identities import Identities
 from graph.home import ANALYSIS_STATE, VersionedStore
 
-__all__ = ["AnalysisState", "save_state", "load_state", "keep_projection"]
-
-_PROJECTION = ("links.parquet", "edges.npz")
+__all__ = ["AnalysisState", "save_state", "load_state"]
 
 
 @dataclass
@@ -48,11 +37,6 @@ class AnalysisState:
     ties: pd.DataFrame | None = None
     #: the enterprises' own records as the run read them, refreshed by the next (None when not kept)
     identities: Identities | None = None
-    #: the link rows the projection was built from (enterprise, kind, target) and its edges (None when not kept)
-    links: pd.DataFrame | None = None
-    edges: EnterpriseEdges | None = None
-    #: where the run wrote its projection (:func:`keep_projection`), moved into the state by :func:`save_state`
-    projection: Path | None = None
 
 
 def _store(home) -> VersionedStore:
@@ -75,45 +59,9 @@ def _holds_tuples(column: pd.Series) -> bool:
     return any(isinstance(v, tuple) for v in column)
 
 
-def keep_projection(home, links: pd.DataFrame, edges: EnterpriseEdges) -> Path:
-    """Write a run's projection where :func:`save_state` will take it from; returns the folder."""
-    folder = _store(home).root / ".projection.pending"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    links[["enterprise", "kind", "target"]].dropna().astype(str).to_parquet(folder / _PROJECTION[0], index=False)
-    np.savez(
-        folder / _PROJECTION[1],
-        names=edges.names.astype(str),
-        ends=edges.ends.astype(np.int32),
-        weight=edges.weight,
-        shared=edges.shared,
-        kind_mask=edges.kind_mask,
-        kind_names=np.array(edges.kind_names, dtype=str),
-    )
-    return folder
-
-
-def _read_projection(folder: Path) -> tuple[pd.DataFrame, EnterpriseEdges] | tuple[None, None]:
-    if not all((folder / name).is_file() for name in _PROJECTION):
-        return None, None
-    with np.load(folder / _PROJECTION[1]) as saved:
-        edges = EnterpriseEdges(
-            names=saved["names"].astype(object),
-            ends=saved["ends"].astype(np.int64),
-            weight=saved["weight"],
-            shared=saved["shared"],
-            kind_mask=saved["kind_mask"],
-            kind_names=tuple(saved["kind_names"].tolist()),
-        )
-    return pd.read_parquet(folder / _PROJECTION[0]), edges
-
-
 def save_state(home, state: AnalysisState) -> str:
     """Write a new version of the state; returns it."""
     with _store(home).stage() as (version, folder):
-        if state.projection is not None:
-            for name in _PROJECTION:
-                os.replace(state.projection / name, folder / name)
         _scalar_columns(state.table).to_parquet(folder / "table.parquet", index=False)
         (folder / "networks.json").write_text(json.dumps(state.networks, default=_plain))
         if state.ties is not None:
@@ -144,7 +92,6 @@ def load_state(home) -> AnalysisState | None:
         return None
     table = pd.read_parquet(folder / "table.parquet")
     identities = None
-    links, edges = _read_projection(folder)
     if (folder / "enterprises.parquet").is_file() and (folder / "identifiers.parquet").is_file():
         identities = Identities(*(pd.read_parquet(folder / f) for f in ("enterprises.parquet", "identifiers.parquet")))
     return AnalysisState(
@@ -157,8 +104,6 @@ def load_state(home) -> AnalysisState | None:
         settings=meta.get("settings", {}),
         ties=pd.read_parquet(folder / "ties.parquet") if (folder / "ties.parquet").is_file() else None,
         identities=identities,
-        links=links,
-        edges=edges,
     )
 
 

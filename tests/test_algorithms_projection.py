@@ -7,10 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from algorithms.projection import declaration_links, enterprise_edges, enterprise_graph, patch_edges
+from algorithms.projection import declaration_links, enterprise_edges, enterprise_graph
 from algorithms.propagation import propagated_risk
 
 
@@ -173,31 +171,3 @@ def test_edge_weights_do_not_depend_on_the_order_of_the_links():
     for seed in range(5):
         again = enterprise_edges(links.sample(frac=1.0, random_state=seed))
         assert again.ends.tolist() == first.ends.tolist() and again.weight.tolist() == first.weight.tolist()
-
-
-_KINDS = ("address", "phone", "seller", "declarant", "consignment", "probable_same_firm")
-_row = st.tuples(st.sampled_from([f"e{i}" for i in range(12)]), st.sampled_from(_KINDS), st.sampled_from("ABCDEF"))
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    before=st.lists(_row, max_size=60),
-    changed=st.sets(st.sampled_from([f"e{i}" for i in range(14)]), max_size=6),
-    added=st.lists(_row, max_size=20),
-    max_degree=st.integers(2, 6),
-    weighting=st.sampled_from(["idf", "resource_allocation"]),
-)
-def test_a_patched_projection_is_the_projection_computed_again(before, changed, added, max_degree, weighting):
-    """A day changes the link rows of a few firms: patching the edges of the firms whose identifiers changed holders
-    gives what projecting everything again gives, to the last bit."""
-    old = _links(before)
-    new = _links([r for r in before if r[0] not in changed] + [r for r in added if r[0] in changed])
-    settings_ = {"max_degree": max_degree, "weighting": weighting}
-    ids = [f"e{i}" for i in range(13)]
-    patched = patch_edges(
-        enterprise_edges(old, enterprises=ids[:12], **settings_), old, new, changed, enterprises=ids, **settings_
-    )
-    again = enterprise_edges(new, enterprises=ids, **settings_)
-    assert patched.names.tolist() == again.names.tolist() and patched.kind_names == again.kind_names
-    for field in ("ends", "weight", "shared", "kind_mask"):
-        assert getattr(patched, field).tolist() == getattr(again, field).tolist(), field

@@ -66,7 +66,7 @@ def runs(driver, rg_env, year_and_day) -> dict:
     incremental = _last_json(done)
     home = Path(rg_env["RISKGRAPH_HOME"])
     after_day = load_snapshot(home)
-    kept = load_state(home)
+    kept_identities = load_state(home).identities
     graph_after_day = driver.execute_query(
         f"MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown('a')} "
         "RETURN e.id AS id, a.risk AS risk, a.community AS community",
@@ -74,16 +74,13 @@ def runs(driver, rg_env, year_and_day) -> dict:
     ).records
     again = _last_json(run_cli(rg_env, "analyze", "--no-resolve", "--json"))
     full = _last_json(run_cli(rg_env, "analyze", "--full", "--no-resolve", "--json"))
-    projected = load_state(home)
     return {
         "first": first,
         "incremental": incremental,
         "text": done.stdout + done.stderr,
         "again": again,
         "incremental_snapshot": after_day,
-        "kept_identities": kept.identities,
-        "patched_projection": (kept.links, kept.edges),
-        "full_projection": (projected.links, projected.edges),
+        "kept_identities": kept_identities,
         "incremental_graph": {r["id"]: (r["risk"], r["community"]) for r in graph_after_day},
         "full": full,
         "full_snapshot": load_snapshot(home),
@@ -121,21 +118,6 @@ def test_the_firms_records_an_incremental_run_kept_are_the_graphs(runs, driver):
         assert how == "whole" and "ELSEWHERE" in set(again.links["enterprise"])
     finally:
         driver.execute_query("MATCH (e:Enterprise {id: 'ELSEWHERE'})-[:HAS_PHONE]->(p) DETACH DELETE e, p")
-
-
-def test_the_day_patches_the_last_runs_projection_into_the_full_runs(runs):
-    """The incremental run derives again only the links of the firms the day changed and patches the kept edges; the
-    link rows and edges it keeps for the next run are those the full run projects from everything, to the last bit."""
-    assert 0 < runs["incremental"]["counts"]["projection_patched_for"] < runs["incremental"]["counts"]["analysed"]
-    (links, edges), (full_links, full_edges) = runs["patched_projection"], runs["full_projection"]
-    columns = ["enterprise", "kind", "target"]
-    pd.testing.assert_frame_equal(
-        links.drop_duplicates().sort_values(columns, ignore_index=True),
-        full_links.drop_duplicates().sort_values(columns, ignore_index=True),
-    )
-    assert edges.names.tolist() == full_edges.names.tolist() and edges.kind_names == full_edges.kind_names
-    for field in ("ends", "weight", "shared", "kind_mask"):
-        assert getattr(edges, field).tolist() == getattr(full_edges, field).tolist(), field
 
 
 def test_nothing_new_touches_nothing(runs):
