@@ -291,7 +291,7 @@ def office_history(scores: np.ndarray, offices: pd.Series, dates: pd.Series, min
             continue
         if len(rows) >= min_rows:
             grid[str(office)] = np.round(np.quantile(rows["score"].to_numpy(), qs), 2).tolist()
-        per_weekday = np.bincount(rows["day"].dt.weekday.to_numpy(), minlength=7)
+        per_weekday = np.bincount(rows["day"].dt.day_of_week.to_numpy(), minlength=7)
         volumes[str(office)] = [
             round(float(n) / d, 2) if d else 0.0 for n, d in zip(per_weekday, weekdays_in_span, strict=True)
         ]

@@ -72,7 +72,10 @@ def _answers(engine, currencies) -> dict[str, pd.DataFrame]:
 @SPARK_EXAMPLES
 @given(**random_years(max_rows=60))
 def test_every_aggregation_agrees_on_both_engines(rows, dropped, outcomes, spark, tmp_path_factory):
-    _assert_engines_agree(stored_year(tmp_path_factory.mktemp("agree"), rows, dropped, outcomes), spark)
+    # the example had something to compare (rows all dated after the analysis date leave nothing to aggregate)
+    assume(
+        _assert_engines_agree(stored_year(tmp_path_factory.mktemp("agree"), rows, dropped, outcomes), spark) is not None
+    )
 
 
 def test_unit_values_below_their_peers_agree_on_both_engines(spark, tmp_path):
@@ -86,19 +89,20 @@ def test_unit_values_below_their_peers_agree_on_both_engines(spark, tmp_path):
         for _ in range(80)
     ]  # fmt: skip
     peers = _assert_engines_agree(stored_year(tmp_path, rows, set(), []), spark)
-    assert peers["below"].sum() > 0 and peers["short"].sum() > 0
+    assert peers is not None and peers["below"].sum() > 0 and peers["short"].sum() > 0
 
 
-def _assert_engines_agree(store: DeclarationStore, spark) -> pd.DataFrame:
-    """Every query, then the whole aggregation, equal on both engines; the PEER_SUMS rows compared."""
+def _assert_engines_agree(store: DeclarationStore, spark) -> pd.DataFrame | None:
+    """Every query, then the whole aggregation, equal on both engines; the PEER_SUMS rows compared (None when no
+    declaration is dated by the analysis date: nothing to aggregate)."""
     with DuckDBDeclarations(store) as duck, SparkDeclarations(store, spark) as sparked:
         currencies = sorted(duck.frame(QUERIES["CURRENCIES"], {"as_of": AS_OF.date()}).iloc[:, 0])
         mine, theirs = _answers(duck, currencies), _answers(sparked, currencies)
         assert list(mine) == list(theirs)
         for name in mine:
             pd.testing.assert_frame_equal(theirs[name], mine[name], check_dtype=False, rtol=1e-9, obj=name)
-        # the test had something to compare (rows all dated after the analysis date leave nothing to aggregate)
-        assume(len(mine["IMPORTERS"]) > 0)
+        if mine["IMPORTERS"].empty:
+            return None
         assert len(mine["IMPORTERS"]) == mine["IMPORTERS"]["id"].nunique()
 
         duck_found, spark_found = declaration_aggregates(duck, AS_OF), declaration_aggregates(sparked, AS_OF)
