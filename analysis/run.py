@@ -283,9 +283,18 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         change.ties,
         identities,
     )
-    done = _run(change.table, change.networks, counts, metadata, engine, folder, analysed_at, "incremental", clock)
-    done.changed = change.changed
-    return done
+    return _run(
+        change.table,
+        change.networks,
+        counts,
+        metadata,
+        engine,
+        folder,
+        analysed_at,
+        "incremental",
+        clock,
+        changed=change.changed,
+    )
 
 
 def _metadata(data: AnalysisInputs, analysed_at, engine, seed, mode: str, counts, clock: _Clock) -> dict:
@@ -356,7 +365,9 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
     return folder
 
 
-def _run(table, networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None) -> AnalysisRun:
+def _run(
+    table, networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None, changed=None
+) -> AnalysisRun:
     timings = clock.total()
     metadata["timings"] = timings
     return AnalysisRun(
@@ -371,5 +382,5 @@ def _run(table, networks, counts, metadata, engine, folder, analysed_at, mode, c
         mode=mode,
         result=result,
         metadata=metadata,
-        changed=table,
+        changed=table if changed is None else changed,
     )

@@ -192,9 +192,10 @@ def save_snapshot(home: Path, model_version: str, state: FeatureState, config: S
 
 
 def refresh_analysis(home: Path, enterprises: pd.DataFrame, networks: list[dict], keep: int = 3) -> str | None:
-    """A new version of the latest scoring snapshot carrying a newer analysis (``riskgraph analyze``): each
-    analysed importer's risk, community and network, and the networks' kinds and scores; the model, history
-    and thresholds are the latest's. Returns the version, or None when there is no scoring snapshot yet.
+    """A new version of the latest scoring snapshot carrying a newer analysis (``riskgraph analyze``): the risk,
+    community and network of the importers ``enterprises`` holds (those the run changed: the others keep the
+    snapshot's), and the networks' kinds and scores; the model, history and thresholds are the latest's. Returns
+    the version, or None when there is no scoring snapshot yet.
 
     A running API follows it within a second (:class:`scoring.live.LiveScorer`), without a restart.
     """
