@@ -130,7 +130,11 @@ class GdsEngine:
         labels = [found.get(n, offset + i) for i, n in enumerate(g.vs["name"])]
         return _canonical(g.vs["name"], labels)
 
-    def centrality(
+    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int):
+        """In the database, after the communities (the server's cores are its own): the returned call runs it."""
+        return lambda: self._centrality(g, seed=seed, exact_max_vertices=exact_max_vertices, samples=samples)
+
+    def _centrality(
         self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int
     ) -> tuple[pd.Series, pd.Series]:
         index = pd.Index(g.vs["name"], name="id")

@@ -268,12 +268,14 @@ def analyze_inputs(
     lap("projection")
 
     engine = engine or InProcessEngine()
+    # centrality starts first: the in-process engine computes betweenness on the other core while Leiden runs
+    centrality = engine.start_centrality(
+        g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples
+    )
     membership = engine.communities(g, seed=seed, method=community_method, resolution=community_resolution)
     lap("communities")
 
-    pagerank, betweenness = engine.centrality(
-        g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples
-    )
+    pagerank, betweenness = centrality()
     degrees = degree_centrality(g)
     lap("centrality")
 

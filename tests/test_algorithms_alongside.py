@@ -1,0 +1,54 @@
+"""A call on the other core: the same answer as in this process, and its failures reported, not lost."""
+
+import os
+import signal
+
+import igraph as ig
+import pytest
+
+from algorithms.alongside import alongside
+from algorithms.centrality import betweenness_centrality
+from analysis.engines import InProcessEngine
+
+
+def _raise():
+    raise ValueError("no such firm")
+
+
+def _die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_child_answers_what_this_process_would():
+    g = ig.Graph.Barabasi(3000, 4)
+    expected = g.betweenness(directed=False, sources=list(range(0, 3000, 30)))
+    assert alongside(g.betweenness, directed=False, sources=list(range(0, 3000, 30))).result() == expected
+
+
+def test_a_failure_in_the_child_is_raised_here_with_its_traceback():
+    with pytest.raises(ChildProcessError, match="ValueError: no such firm"):
+        alongside(_raise).result()
+
+
+def test_a_child_killed_before_it_answers_is_an_error():
+    with pytest.raises(ChildProcessError, match="SIGKILL"):
+        alongside(_die).result()
+
+
+def test_a_child_let_go_unanswered_is_stopped():
+    later = alongside(signal.pause)
+    pid = later.pid
+    del later
+    with pytest.raises(ChildProcessError):  # reaped: no such child any more
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_forked_betweenness_equals_the_inline_one():
+    g = ig.Graph.Barabasi(6000, 3)
+    g.vs["name"] = [f"f{i}" for i in range(g.vcount())]
+    g.es["weight"] = [1.0] * g.ecount()
+    how = {"seed": 3, "exact_max_vertices": 5000, "samples": 50}
+    forked_pagerank, forked = InProcessEngine(alongside_min_edges=0).start_centrality(g, **how)()
+    inline_pagerank, inline = InProcessEngine(alongside_min_edges=10**9).start_centrality(g, **how)()
+    assert forked.equals(inline) and forked_pagerank.equals(inline_pagerank)
+    assert forked.equals(betweenness_centrality(g, **how)) and forked.attrs["method"] == "sampled"
