@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Alongside", "alongside"]
+__all__ = ["Alongside", "Done", "alongside", "done"]
 
 
 class Alongside:
@@ -54,14 +54,31 @@ class Alongside:
             os.waitpid(self.pid, 0)
 
 
+class Done:
+    """A call already made here, with :class:`Alongside`'s ``result``: for work too small to be worth a fork."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+def done(call: Callable[..., Any], /, *args, **kwargs) -> Done:
+    """``call(*args, **kwargs)`` made now, in this process."""
+    return Done(call(*args, **kwargs))
+
+
 def _how(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def alongside(call: Callable[..., Any], /, *args, **kwargs) -> Alongside:
-    """Start ``call(*args, **kwargs)`` in a child forked now."""
+def alongside(call: Callable[..., Any], /, *args, **kwargs) -> Alongside | Done:
+    """Start ``call(*args, **kwargs)`` in a child forked now (where there is no fork, make it here)."""
+    if not hasattr(os, "fork"):
+        return done(call, *args, **kwargs)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: no collection (it would write to every shared page), one answer, no clean-up

@@ -7,7 +7,6 @@ Graph Data Science can run them in the database instead (:class:`analysis.gds.Gd
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Protocol
 
@@ -15,7 +14,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms.alongside import alongside
+from algorithms.alongside import alongside, done
 from algorithms.centrality import betweenness_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities, louvain_communities
 
@@ -27,7 +26,8 @@ DEFAULT_RESOLUTION = {"leiden": 0.5, "louvain": 1.0}
 #: communities of 2+; running until stable took 38 s for 14,942.
 LEIDEN_ITERATIONS = 2
 #: graphs from this many edges have their betweenness computed in a forked child while communities are found (on
-#: the 1M-declaration graph, 2.6M edges, it takes 8 s and Leiden 6 s); a smaller graph is not worth the fork
+#: the 1M-declaration graph, 2.6M edges, it takes 8 s and Leiden 6 s), and the pipeline's recency while propagation
+#: runs; a smaller graph is not worth the fork
 ALONGSIDE_MIN_EDGES = 100_000
 
 #: a centrality started beside the communities: called, it returns PageRank and betweenness
@@ -64,13 +64,10 @@ class InProcessEngine:
 
     def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
         how = {"exact_max_vertices": exact_max_vertices, "samples": samples, "seed": seed}
-        if g.ecount() < self.alongside_min_edges or not hasattr(os, "fork"):
-            betweenness = betweenness_centrality(g, **how)
-            return lambda: (pagerank_centrality(g), betweenness)
-        child = alongside(_betweenness_values, g, **how)
+        child = (alongside if g.ecount() >= self.alongside_min_edges else done)(_betweenness_values, g, **how)
 
         def centrality() -> tuple[pd.Series, pd.Series]:
-            pagerank = pagerank_centrality(g)  # here: the child has the other core
+            pagerank = pagerank_centrality(g)  # here: a child has the other core
             values, method = child.result()
             betweenness = pd.Series(values, index=pagerank.index, name="betweenness", dtype=float)
             betweenness.attrs["method"] = method

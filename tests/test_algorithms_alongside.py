@@ -6,7 +6,7 @@ import signal
 import igraph as ig
 import pytest
 
-from algorithms.alongside import alongside
+from algorithms.alongside import alongside, done
 from algorithms.centrality import betweenness_centrality
 from analysis.engines import InProcessEngine
 
@@ -52,3 +52,7 @@ def test_forked_betweenness_equals_the_inline_one():
     inline_pagerank, inline = InProcessEngine(alongside_min_edges=10**9).start_centrality(g, **how)()
     assert forked.equals(inline) and forked_pagerank.equals(inline_pagerank)
     assert forked.equals(betweenness_centrality(g, **how)) and forked.attrs["method"] == "sampled"
+
+
+def test_done_answers_at_once():
+    assert done(sorted, [3, 1, 2]).result() == [1, 2, 3]
