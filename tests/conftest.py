@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# a plugin module (``pytest_plugins``) that other test helpers import too: its asserts are rewritten only if it is
+# registered before the first import
+pytest.register_assert_rewrite("tests.scoring_setup")
+
 TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697"))
 
 
