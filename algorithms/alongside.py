@@ -11,6 +11,7 @@ through a pipe, so it must be picklable and should be array-sized, not graph-siz
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -49,9 +50,10 @@ class Alongside:
     def __del__(self) -> None:
         if not self.done:
             self.done = True
-            os.close(self.pipe)
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            with contextlib.suppress(OSError):
+                os.close(self.pipe)
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
 
 
 class Done:

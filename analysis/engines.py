@@ -14,22 +14,18 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms.alongside import alongside, done
+from algorithms.alongside import Alongside, Done, alongside, done
 from algorithms.centrality import betweenness_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities, louvain_communities
+from graph.config import settings
 
-__all__ = ["GraphEngine", "InProcessEngine", "DEFAULT_RESOLUTION"]
+__all__ = ["GraphEngine", "InProcessEngine", "DEFAULT_RESOLUTION", "beside"]
 
 #: resolution per community method when the caller gives none (CPM link weight per pair; modularity)
 DEFAULT_RESOLUTION = {"leiden": 0.5, "louvain": 1.0}
 #: Leiden passes: on the 1M-declaration graph (88k firms, 2.6M links) two took 5.7 s and found 14,946
 #: communities of 2+; running until stable took 38 s for 14,942.
 LEIDEN_ITERATIONS = 2
-#: graphs from this many edges have their betweenness computed in a forked child while communities are found (on
-#: the 1M-declaration graph, 2.6M edges, it takes 8 s and Leiden 6 s), and the pipeline's recency while propagation
-#: runs; a smaller graph is not worth the fork
-ALONGSIDE_MIN_EDGES = 100_000
-
 #: a centrality started beside the communities: called, it returns PageRank and betweenness
 Centrality = Callable[[], tuple[pd.Series, pd.Series]]
 
@@ -49,12 +45,9 @@ class GraphEngine(Protocol):
 
 class InProcessEngine:
     """igraph in this process: Leiden (CPM) or Louvain, weighted PageRank, exact or sampled betweenness (on a
-    graph of :data:`ALONGSIDE_MIN_EDGES` or more, in a forked child while this process finds the communities)."""
+    large graph in a forked child while this process finds the communities: :func:`beside`)."""
 
     name = "inprocess"
-
-    def __init__(self, alongside_min_edges: int = ALONGSIDE_MIN_EDGES) -> None:
-        self.alongside_min_edges = alongside_min_edges
 
     def communities(self, g: ig.Graph, *, seed: int, method: str, resolution: float | None) -> dict[str, int]:
         resolution = resolution or DEFAULT_RESOLUTION[method]
@@ -64,7 +57,7 @@ class InProcessEngine:
 
     def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
         how = {"exact_max_vertices": exact_max_vertices, "samples": samples, "seed": seed}
-        child = (alongside if g.ecount() >= self.alongside_min_edges else done)(_betweenness_values, g, **how)
+        child = beside(g)(_betweenness_values, g, **how)
 
         def centrality() -> tuple[pd.Series, pd.Series]:
             pagerank = pagerank_centrality(g)  # here: a child has the other core
@@ -74,6 +67,14 @@ class InProcessEngine:
             return pagerank, betweenness
 
         return centrality
+
+
+def beside(g: ig.Graph) -> Callable[..., Alongside | Done]:
+    """How to start work beside igraph work on ``g`` (which holds the GIL): in a forked child, on another core,
+    when ``g`` has ``RISKGRAPH_ALONGSIDE_MIN_EDGES`` edges or more (on the 1M-declaration graph, 2.6M edges,
+    betweenness takes 8 s and Leiden 6 s), else here and now (a small graph is not worth the fork). The work in
+    the child must not be igraph's OpenMP code (PageRank): libgomp hangs in a child forked after it ran."""
+    return alongside if g.ecount() >= settings().alongside_min_edges else done
 
 
 def _betweenness_values(g: ig.Graph, **how) -> tuple[np.ndarray, str]:

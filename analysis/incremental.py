@@ -38,7 +38,7 @@ from algorithms.networks import enterprise_risk, network_risk
 from algorithms.projection import EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
-from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS
+from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS, beside
 from analysis.pipeline import AnalysisInputs, enterprise_table
 from analysis.state import AnalysisState
 from columnar.sync import graph_load_counts
@@ -221,13 +221,7 @@ def analyse_touched(
     membership, gone = _communities(g, region, old_community.reindex(ids), seed)
     lap("communities")
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
-    signals = [
-        pagerank_centrality(g).reindex(region),
-        betweenness,
-        degree_centrality(g).reindex(region),
-        propagated.reindex(region),
-        inputs.peer_stats,
-    ]
+    signals = [betweenness, degree_centrality(g).reindex(region), propagated.reindex(region), inputs.peer_stats]
     mine = set(region)
     own = Activity(
         importers=activity.importers[in_values(activity.importers["id"], mine)],
@@ -241,7 +235,11 @@ def analyse_touched(
     firms = inputs.enterprises[in_values(inputs.enterprises["id"], mine)]
     recency = recency_from_activity(firms, own)
     table = enterprise_table(region, firms, membership, signals, recency)
-    networks = network_risk(g, table, activity=activity, edges=edges)
+    # no score reads PageRank: the networks are scored in a forked child while it runs here (igraph's OpenMP code,
+    # which a child must not run), and it joins the table after, where a full run's table has it
+    scoring = beside(g)(network_risk, g, table, activity=activity, edges=edges)
+    table.insert(table.columns.get_loc("community_size") + 1, "pagerank", pagerank_centrality(g).reindex(table.index))
+    networks = scoring.result()
     table = table.join(enterprise_risk(table, networks)).reset_index()
 
     rescored = {int(c) for c in table["community"].dropna()} | gone

@@ -16,7 +16,6 @@ import igraph as ig
 import pandas as pd
 
 from algorithms.activity import Activity, importer_activity
-from algorithms.alongside import alongside, done
 from algorithms.centrality import degree_centrality
 from algorithms.frames import as_id_set, require_columns
 from algorithms.networks import enterprise_risk, network_risk
@@ -24,7 +23,7 @@ from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
 from algorithms.projection import REUSE_DAYS, EnterpriseEdges, activity_links, enterprise_edges
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
-from analysis.engines import ALONGSIDE_MIN_EDGES, GraphEngine, InProcessEngine
+from analysis.engines import GraphEngine, InProcessEngine, beside
 
 __all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs", "enterprise_table"]
 
@@ -281,8 +280,7 @@ def analyze_inputs(
     lap("centrality")
 
     # recency (pandas) in a forked child while propagation (igraph's OpenMP code, which a child must not run) runs here
-    start = alongside if g.ecount() >= ALONGSIDE_MIN_EDGES else done
-    recency = start(recency_from_activity, enterprises, activity, young_days=young_days)
+    recency = beside(g)(recency_from_activity, enterprises, activity, young_days=young_days)
     propagation = propagated_risk(g, inputs.known_violators, edge_list=edges.ends)
     lap("propagation")
     recency = recency.result()

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         "when they see it elsewhere than this host does",
     )
     neo4j_start_timeout: float = Field(default=240, ge=1, description="seconds the local Neo4j may take to answer")
+    alongside_min_edges: int = Field(
+        default=100_000,
+        ge=0,
+        description="an analysis whose graph has this many edges or more runs betweenness, recency and network "
+        "scoring in a forked child, on another core, beside igraph work that stays in the process; 0: always",
+    )
     duckdb_memory: str = Field(
         default="1GB",
         pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*[KMGkmg][Bb]\s*$",

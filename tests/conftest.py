@@ -183,6 +183,19 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait()
 
 
+@pytest.fixture
+def always_beside(monkeypatch):
+    """This process forks for work beside the analysis's igraph work whatever the graph's size (a test graph is
+    far below the 100,000 edges that take it there)."""
+    from graph.config import settings
+
+    monkeypatch.setenv("RISKGRAPH_ALONGSIDE_MIN_EDGES", "0")
+    settings.cache_clear()
+    yield
+    monkeypatch.delenv("RISKGRAPH_ALONGSIDE_MIN_EDGES")
+    settings.cache_clear()
+
+
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
     from tests import cli_process
 

@@ -8,7 +8,7 @@ import pytest
 
 from algorithms.alongside import alongside, done
 from algorithms.centrality import betweenness_centrality
-from analysis.engines import InProcessEngine
+from analysis.engines import InProcessEngine, beside
 
 
 def _raise():
@@ -43,13 +43,16 @@ def test_a_child_let_go_unanswered_is_stopped():
         os.waitpid(pid, os.WNOHANG)
 
 
-def test_forked_betweenness_equals_the_inline_one():
+def test_forked_betweenness_equals_the_inline_one(request):
     g = ig.Graph.Barabasi(6000, 3)
     g.vs["name"] = [f"f{i}" for i in range(g.vcount())]
     g.es["weight"] = [1.0] * g.ecount()
     how = {"seed": 3, "exact_max_vertices": 5000, "samples": 50}
-    forked_pagerank, forked = InProcessEngine(alongside_min_edges=0).start_centrality(g, **how)()
-    inline_pagerank, inline = InProcessEngine(alongside_min_edges=10**9).start_centrality(g, **how)()
+    assert beside(g) is done  # 18,000 edges: inline
+    inline_pagerank, inline = InProcessEngine().start_centrality(g, **how)()
+    request.getfixturevalue("always_beside")
+    assert beside(g) is alongside
+    forked_pagerank, forked = InProcessEngine().start_centrality(g, **how)()
     assert forked.equals(inline) and forked_pagerank.equals(inline_pagerank)
     assert forked.equals(betweenness_centrality(g, **how)) and forked.attrs["method"] == "sampled"
 

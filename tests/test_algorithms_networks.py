@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from algorithms.networks import enterprise_risk, network_risk
-from analysis.engines import InProcessEngine
 from analysis.pipeline import AnalysisResult, analyze_frames
 from sample.scenarios import shell_ring_scenario
 
@@ -261,18 +260,9 @@ def test_networks_read_alike_from_the_edge_arrays_and_from_the_graphs_attributes
         network_risk(g, table, edges=replace(edges, ends=edges.ends[:1]))
 
 
-def test_the_same_with_betweenness_and_recency_in_forked_children(scenario, result, monkeypatch):
+def test_the_same_with_betweenness_and_recency_in_forked_children(scenario, result, always_beside):
     """What a graph of 100,000 edges or more runs on the other core: the same figures."""
-    monkeypatch.setattr("analysis.pipeline.ALONGSIDE_MIN_EDGES", 0)
     s = scenario
-    forked = analyze_frames(
-        s["enterprises"],
-        s["declarations"],
-        s["links"],
-        s["known_violators"],
-        s["as_of"],
-        seed=1,
-        engine=InProcessEngine(alongside_min_edges=0),
-    )
+    forked = analyze_frames(s["enterprises"], s["declarations"], s["links"], s["known_violators"], s["as_of"], seed=1)
     assert forked.networks == result.networks
     pd.testing.assert_frame_equal(forked.enterprises, result.enterprises)

@@ -57,6 +57,8 @@ def year_and_day(request, tmp_path_factory) -> tuple[Path, Path, set[str]]:
 @pytest.fixture(scope="module")
 def runs(driver, rg_env, year_and_day) -> dict:
     year, day, _ = year_and_day
+    # both runs with the work a large graph takes to a forked child (betweenness, recency, network scoring)
+    rg_env = {**rg_env, "RISKGRAPH_ALONGSIDE_MIN_EDGES": "0"}
     with driver.session(database="neo4j") as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     run_cli(rg_env, "ingest", str(year))
