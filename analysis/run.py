@@ -103,6 +103,8 @@ class AnalysisRun:
     metadata: dict = field(default_factory=dict)
     #: the rows whose figures this run changed: an incremental run's rescored firms, a full run's every firm
     changed: pd.DataFrame | None = None
+    #: the analysis snapshot an incremental run started from (its figures are those of the firms not changed)
+    based_on: str | None = None
 
 
 class _Clock:
@@ -294,6 +296,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
         "incremental",
         clock,
         changed=change.changed,
+        based_on=state.snapshot,
     )
 
 
@@ -366,7 +369,19 @@ def _publish(home, version, data, table, networks, loads, analysed_at, seed, eng
 
 
 def _run(
-    table, networks, counts, metadata, engine, folder, analysed_at, mode, clock, result=None, changed=None
+    table,
+    networks,
+    counts,
+    metadata,
+    engine,
+    folder,
+    analysed_at,
+    mode,
+    clock,
+    result=None,
+    *,
+    changed=None,
+    based_on=None,
 ) -> AnalysisRun:
     timings = clock.total()
     metadata["timings"] = timings
@@ -383,4 +398,5 @@ def _run(
         result=result,
         metadata=metadata,
         changed=table if changed is None else changed,
+        based_on=based_on,
     )

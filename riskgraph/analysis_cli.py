@@ -128,7 +128,7 @@ def analyze(
                 declarations=declarations_engine,
             )
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
-    refresh_analysis(settings().home, run.changed, run.networks)  # the others' figures are the snapshot's already
+    refresh_analysis(settings().home, run)
     raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
     trends = watch_flow(settings().home)  # dynamic focus: what rose in the whole flow (riskgraph trends list)
     networks = run.networks

@@ -24,7 +24,7 @@ import pandas as pd
 
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
-from graph.runs import shown_run
+from graph.runs import shown_run_and_snapshot
 from scoring.as_of import enterprises_as_of
 from scoring.batch import score_frame
 from scoring.capacity import CapacityTable
@@ -65,6 +65,7 @@ def _publish(
     enterprises,
     links: LinkIndex,
     capacity: Capacity,
+    analysis: str | None,
     engine: OpenEngine | None = None,
 ) -> str:
     rules = RuleStore(home).current(include_disabled=False)
@@ -82,7 +83,7 @@ def _publish(
         capacity={office: entry["physical"] for office, entry in CapacityTable(home).offices().items()},
         engine=engine,
     )
-    return save_snapshot(home, model_version, state, config)
+    return save_snapshot(home, model_version, state, config, analysis=analysis)
 
 
 def train_and_publish(
@@ -106,7 +107,7 @@ def train_and_publish(
     read_at = reading_started()
     store = DeclarationStore(home)
     declarations = read_declarations(driver, database, store)
-    run = shown_run(driver, database)
+    run, analysis = shown_run_and_snapshot(driver, database)
     enterprises = read_enterprises(driver, database, run)
     links = read_link_index(driver, database, declarations, enterprises, read_at, run)
     timings["read"] = time.perf_counter() - began
@@ -120,7 +121,7 @@ def train_and_publish(
         declarations, enterprises, test_share=test_share, seed=seed, validation_enterprises=known_then, engine=engine
     )
     timings["train"] = time.perf_counter() - began - timings["read"] - timings["analysis_as_of"]
-    snapshot = _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine)
+    snapshot = _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine, analysis)
     timings["total"] = time.perf_counter() - began
     return {
         "model_version": trained.version,
@@ -131,7 +132,7 @@ def train_and_publish(
     }
 
 
-def _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine) -> str:
+def _train_report_and_publish(home, capacity, trained, declarations, enterprises, links, engine, analysis) -> str:
     """The final score's validation figures, then the model saved and its snapshot published (its version)."""
     rules = RuleStore(home).current(include_disabled=False)
     test = trained.test
@@ -148,7 +149,7 @@ def _train_report_and_publish(home, capacity, trained, declarations, enterprises
         trained.metrics["targets"]["at_rate"] = compare_at_rates(scores, target_scores, labels, rates)
     save_model(home, trained)
     model, spec = load_model(home, trained.version)
-    return _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity, engine)
+    return _publish(home, trained.version, model, spec, declarations, enterprises, links, capacity, analysis, engine)
 
 
 def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: Capacity) -> str:
@@ -156,10 +157,10 @@ def rebuild_snapshot(driver: neo4j.Driver, database: str, home: Path, capacity: 
     model, spec = load_model(home)
     read_at = reading_started()
     declarations = read_declarations(driver, database, DeclarationStore(home))
-    run = shown_run(driver, database)
+    run, analysis = shown_run_and_snapshot(driver, database)
     enterprises = read_enterprises(driver, database, run)
     links = read_link_index(driver, database, declarations, enterprises, read_at, run)
-    return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity)
+    return _publish(home, spec["version"], model, spec, declarations, enterprises, links, capacity, analysis)
 
 
 def score_file(

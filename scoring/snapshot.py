@@ -47,6 +47,7 @@ from scoring.violator_journal import ViolatorJournal
 from scoring.watchlists import read_watchlists
 
 if TYPE_CHECKING:
+    from analysis.run import AnalysisRun
     from scoring.history import OpenEngine
 
 __all__ = [
@@ -180,22 +181,39 @@ def _root(home: Path) -> Path:
     return _store(home).root
 
 
-def save_snapshot(home: Path, model_version: str, state: FeatureState, config: ScoringConfig, keep: int = 3) -> str:
-    """Write a new snapshot version and point ``latest`` at it; returns the version."""
+def save_snapshot(
+    home: Path,
+    model_version: str,
+    state: FeatureState,
+    config: ScoringConfig,
+    keep: int = 3,
+    *,
+    analysis: str | None = None,
+) -> str:
+    """Write a new snapshot version and point ``latest`` at it; returns the version. ``analysis`` names the
+    analysis snapshot whose figures the enterprises carry (the run the graph showed when they were read)."""
     with _store(home, keep).stage() as (version, staging):
         PublishedModel.copy_files(VersionedStore(home, MODELS).folder(model_version), staging)
         with (staging / "state.pkl").open("wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-        meta = {"version": version, "model_version": model_version, "built_at": datetime.now(UTC).isoformat()}
+        meta = {
+            "version": version,
+            "model_version": model_version,
+            "built_at": datetime.now(UTC).isoformat(),
+            "analysis": analysis,
+        }
         (staging / "config.json").write_text(json.dumps({**asdict(config), **meta}, indent=1))
     return version
 
 
-def refresh_analysis(home: Path, enterprises: pd.DataFrame, networks: list[dict], keep: int = 3) -> str | None:
-    """A new version of the latest scoring snapshot carrying a newer analysis (``riskgraph analyze``): the risk,
-    community and network of the importers ``enterprises`` holds (those the run changed: the others keep the
-    snapshot's), and the networks' kinds and scores; the model, history and thresholds are the latest's. Returns
-    the version, or None when there is no scoring snapshot yet.
+def refresh_analysis(home: Path, run: AnalysisRun, keep: int = 3) -> str | None:
+    """A new version of the latest scoring snapshot carrying the analysis ``run`` published (``riskgraph
+    analyze``): the risk, community and network of the importers, and the networks' kinds and scores; the model,
+    history and thresholds are the latest's. Returns the version, or None when there is no scoring snapshot yet.
+
+    Only the firms the run changed are updated when the snapshot carries the analysis the run started from (the
+    others' figures are that analysis's, and so the run's); otherwise every firm is (an ``analyze`` killed
+    before its refresh left an older analysis in the snapshot, or the snapshot predates the marker).
 
     A running API follows it within a second (:class:`scoring.live.LiveScorer`), without a restart.
     """
@@ -206,18 +224,20 @@ def refresh_analysis(home: Path, enterprises: pd.DataFrame, networks: list[dict]
     config = json.loads((folder / "config.json").read_text())
     with (folder / "state.pkl").open("rb") as f:
         state: FeatureState = pickle.load(f)
+    carried = config.get("analysis")
+    enterprises = run.changed if carried is not None and carried == run.based_on else run.table
     table = enterprises.drop_duplicates("id").set_index(enterprises["id"].drop_duplicates().astype(str))
     analysed = ("community", "community_size", "degree", "pagerank", "risk")
     for eid, values in table[[c for c in analysed if c in table]].to_dict("index").items():
         if eid in state.enterprises:
             state.enterprises[eid].update({k: (None if pd.isna(v) else v) for k, v in values.items()})
     if state.links is not None:
-        state.links.refresh_analysis(table, [(n["id"], n["kind"], n["score"]) for n in networks])
+        state.links.refresh_analysis(table, [(n["id"], n["kind"], n["score"]) for n in run.networks])
     with _store(home, keep).stage() as (new_version, staging):
         PublishedModel.copy_files(folder, staging)
         with (staging / "state.pkl").open("wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-        meta = {"version": new_version, "built_at": datetime.now(UTC).isoformat()}
+        meta = {"version": new_version, "built_at": datetime.now(UTC).isoformat(), "analysis": run.snapshot.name}
         (staging / "config.json").write_text(json.dumps({**config, **meta}, indent=1))
     return new_version
 
@@ -240,6 +260,7 @@ def load_scorer(home: Path, version: str | None = None) -> tuple[Scorer, dict]:
     except FileNotFoundError:
         raise SnapshotError(f"scoring snapshot {version} is incomplete or was removed; build a new one") from None
     meta = {k: config.pop(k) for k in ("version", "model_version", "built_at")}
+    meta["analysis"] = config.pop("analysis", None)  # None in snapshots written before it was kept
     config["thresholds"] = {k: tuple(v) for k, v in config["thresholds"].items()}
     store = RuleStore(home)
     scorer = Scorer(

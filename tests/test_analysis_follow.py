@@ -9,13 +9,17 @@ network risk.
 from __future__ import annotations
 
 import json
+import pickle
 import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from analysis.snapshot import load_snapshot
+from scoring.snapshot import latest_version
 from tests.conftest import run_cli
+from tests.scoring_setup import home_copy
 
 pytest_plugins = ("tests.scoring_setup",)  # the shared ``trained`` fixture
 
@@ -63,3 +67,40 @@ def test_the_server_follows_an_incremental_analysis(live_server, trained, tmp_pa
     assert after["score"] > before["score"]
     if any(r["kind"] == "network" for r in after["reasons"]):  # else a shared identifier carries more risk
         assert _network_risk(after) == round(risk, 2) > _network_risk(before)
+
+
+def test_a_refresh_a_killed_analyze_missed_is_caught_up(trained, tmp_path):
+    """An ``analyze`` killed after publishing its analysis and before refreshing the scoring snapshot leaves that
+    snapshot carrying an older analysis: the next incremental run refreshes every firm there, not only those it
+    rescored."""
+    env, sample, _ = trained
+    (tmp_path / "home").mkdir()
+    env = home_copy(env, tmp_path / "home")
+    home = Path(env["RISKGRAPH_HOME"])
+    run_cli(env, "analyze", "--full", "--no-resolve")  # the graph shows this home's run; the snapshot carries it
+    folder = home / "scoring" / latest_version(home)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["analysis"] == load_snapshot(home).version
+    # what a killed run leaves: figures of another analysis
+    state = pickle.loads((folder / "state.pkl").read_bytes())
+    rows = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(sample.glob("*.csv"))])
+    importer = rows["importer_id"].value_counts().index[0]
+    community = load_snapshot(home).enterprises.set_index("id")["community"]
+    # a firm the day cannot rescore: in another community (the day records no outcome to propagate)
+    untouched = next(e for e in sorted(state.enterprises) if community.get(e) != community[importer])
+    state.enterprises[untouched]["risk"] = -1.0
+    (folder / "state.pkl").write_bytes(pickle.dumps(state))
+    (folder / "config.json").write_text(json.dumps({**config, "analysis": "an analysis whose refresh never ran"}))
+
+    day = rows[rows["importer_id"] == importer].head(2)
+    day = day.assign(declaration_id=["CATCHUP-0", "CATCHUP-1"], inspected="", violation="", violation_type="")
+    day.to_csv(tmp_path / "day.csv", index=False)
+    run_cli(env, "ingest", str(tmp_path / "day.csv"))
+    done = json.loads(run_cli(env, "analyze", "--no-resolve", "--json").stdout.strip().splitlines()[-1])
+    assert done["mode"] == "incremental"
+
+    refreshed = home / "scoring" / latest_version(home)
+    state = pickle.loads((refreshed / "state.pkl").read_bytes())
+    analysed = load_snapshot(home).enterprises.set_index("id")["risk"]
+    assert state.enterprises[untouched]["risk"] == pytest.approx(analysed[untouched])
+    assert json.loads((refreshed / "config.json").read_text())["analysis"] == load_snapshot(home).version
