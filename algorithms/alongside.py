@@ -78,11 +78,17 @@ def _how(status: int) -> str:
 
 
 def alongside(call: Callable[..., Any], /, *args, **kwargs) -> Alongside | Done:
-    """Start ``call(*args, **kwargs)`` in a child forked now (where there is no fork, make it here)."""
+    """Start ``call(*args, **kwargs)`` in a child forked now (where there is no fork, or none to be had, make it
+    here)."""
     if not hasattr(os, "fork"):
         return done(call, *args, **kwargs)
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory to fork into (strict overcommit) or no process left: made here, then
+        os.close(read)
+        os.close(write)
+        return done(call, *args, **kwargs)
     if pid == 0:  # the child: no collection (it would write to every shared page), one answer, no clean-up
         try:
             os.close(read)

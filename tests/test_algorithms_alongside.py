@@ -59,3 +59,11 @@ def test_forked_betweenness_equals_the_inline_one(request):
 
 def test_done_answers_at_once():
     assert done(sorted, [3, 1, 2]).result() == [1, 2, 3]
+
+
+def test_no_fork_to_be_had_makes_the_call_here(monkeypatch):
+    def refused():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert alongside(sorted, [2, 1]).result() == [1, 2]
