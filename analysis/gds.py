@@ -18,6 +18,7 @@ import pandas as pd
 from neo4j.exceptions import ClientError
 
 from algorithms.communities import _canonical
+from analysis.engines import Centrality
 from graph.errors import RiskGraphError
 from graph.model import schema
 
@@ -130,7 +131,7 @@ class GdsEngine:
         labels = [found.get(n, offset + i) for i, n in enumerate(g.vs["name"])]
         return _canonical(g.vs["name"], labels)
 
-    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int):
+    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
         """In the database, after the communities (the server's cores are its own): the returned call runs it."""
         return lambda: self._centrality(g, seed=seed, exact_max_vertices=exact_max_vertices, samples=samples)
 
