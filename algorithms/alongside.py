@@ -40,9 +40,10 @@ class Alongside:
         with os.fdopen(self.pipe, "rb") as pipe:
             data = pipe.read()  # before waiting: a child blocks on a full pipe until it is read
         _, status = os.waitpid(self.pid, 0)
-        if not data:
-            raise ChildProcessError(f"the child process {self.pid} ended without a result ({_how(status)})")
-        ok, value = pickle.loads(data)
+        try:
+            ok, value = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError):  # nothing, or cut short: killed before or while answering
+            raise ChildProcessError(f"the child process {self.pid} ended without a result ({_how(status)})") from None
         if not ok:
             raise ChildProcessError(f"the call failed in the child process:\n{value}")
         return value

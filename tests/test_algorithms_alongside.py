@@ -2,6 +2,7 @@
 
 import os
 import signal
+import time
 
 import igraph as ig
 import pytest
@@ -67,3 +68,11 @@ def test_no_fork_to_be_had_makes_the_call_here(monkeypatch):
 
     monkeypatch.setattr(os, "fork", refused)
     assert alongside(sorted, [2, 1]).result() == [1, 2]
+
+
+def test_a_child_killed_while_it_answers_is_an_error():
+    later = alongside(bytes, 20_000_000)  # blocks on the full pipe until this process reads it
+    time.sleep(1)
+    os.kill(later.pid, signal.SIGKILL)
+    with pytest.raises(ChildProcessError, match="SIGKILL"):
+        later.result()
