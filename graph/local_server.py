@@ -297,7 +297,8 @@ def import_full(
     """Replace the stopped local database with CSV files, using Neo4j's own importer (``neo4j-admin
     database import full``, shipped in the ``neo4j-import-tool`` jar already on the server's classpath).
 
-    ``nodes`` and ``relationships`` are (label or type, file with its header) pairs; ``multiline`` when
+    ``nodes`` and ``relationships`` are (label or type, file with its header) pairs, every node known by an
+    integer (``:ID``, ``:START_ID``, ``:END_ID``); ``multiline`` when
     a quoted value spans lines (the importer is much slower then). Returns the
     importer's summary; raises LocalServerError with its last lines when it fails.
     """
@@ -308,6 +309,7 @@ def import_full(
         "full",
         cfg.neo4j_database,  # before the file lists: --nodes and --relationships take several values
         "--overwrite-destination=true",
+        "--id-type=INTEGER",  # every node is numbered (ingest.import_files): no string index to build
         f"--multiline-fields={str(multiline).lower()}",
         f"--report-file={_home(cfg) / 'import.report'}",
         *(f"--nodes={label}={path}" for label, path in nodes),

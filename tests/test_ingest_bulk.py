@@ -14,6 +14,7 @@ from pathlib import Path
 
 import neo4j
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from columnar.store import DeclarationStore
@@ -24,6 +25,8 @@ from graph.connection import credentials
 from graph.model import schema
 from graph.reference import SEED_OFFICES
 from graph.setup import ensure_schema, load_reference_data
+from ingest.import_files import _numbered
+from ingest.readers import IngestError
 from sample.generator import generate
 from tests.conftest import free_port, run_cli
 from tests.store_check import assert_copy_equals_graph
@@ -188,3 +191,16 @@ def test_import_killed_midway_is_redone_by_the_next_run(own_server, sample):
     expected = _graph(cfg)
     run_cli(env, "ingest", str(sample))
     assert _graph(cfg) == expected
+
+
+def test_relationships_name_each_node_by_its_integer_and_a_node_never_written_stops_the_load():
+    """The importer knows nodes by integers only (``--id-type=INTEGER``): a key with no node is refused with a
+    clear error before the importer runs, as the importer itself refused a dangling relationship."""
+    keys = pa.array(["91A", "91B", "91C"])
+    filed = pa.table({"start": ["91C", "91A", "91C"], "end": pa.array([7, 8, 9], pa.int64()), "role": ["x"] * 3})
+    numbered = _numbered(filed, "FILED", ((0, keys),))
+    assert numbered.column("start").to_pylist() == [2, 0, 2]
+    assert numbered.column("end").to_pylist() == [7, 8, 9]
+    dangling = filed.set_column(0, "start", pa.array(["91C", "91Z", "91A"]))
+    with pytest.raises(IngestError, match=r"FILED: 1 relationships name a node not written \('91Z'\)"):
+        _numbered(dangling, "FILED", ((0, keys),))
