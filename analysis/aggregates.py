@@ -62,7 +62,7 @@ IMPORTER_IDS = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id 
 # each importer's first and last declaration: does one firm succeed another (probable same firms)?
 FIRM_ACTIVITY = """
 SELECT importer_id AS id, CAST(min(date) AS VARCHAR) AS first_seen, CAST(max(date) AS VARCHAR) AS last_seen
-FROM declarations WHERE importer_id IS NOT NULL AND date IS NOT NULL GROUP BY importer_id
+FROM declarations WHERE importer_id IS NOT NULL GROUP BY importer_id
 """
 VIOLATED = "SELECT DISTINCT importer_id FROM declarations WHERE importer_id IS NOT NULL AND violation = 1"
 # what was known on $as_of: the violations found on declarations lodged by then
@@ -233,7 +233,8 @@ def _ids(engine: DeclarationEngine, query: str, params: dict | None = None) -> s
 
 
 def firm_activity(engine: DeclarationEngine) -> pd.DataFrame:
-    """``id``, ``first_seen`` and ``last_seen`` (ISO dates) of every importer with a dated declaration."""
+    """``id``, ``first_seen`` and ``last_seen`` (ISO dates, null when no declaration of it is dated) of every
+    importer: the consignees the resolution links."""
     return _frame(engine, FIRM_ACTIVITY, {}, ("id", "first_seen", "last_seen"))
 
 

@@ -89,12 +89,17 @@ def test_offices_load_places_the_administrations_stations(minimal, driver):
     assert seed_left.records[0]["n"] == 0
 
 
-def test_analyze_and_train_on_a_fraud_flag_alone(minimal):
+def test_analyze_and_train_on_a_fraud_flag_alone(minimal, driver):
     _, env, generated, _ = minimal
     resolution = _last_json(run_cli(env, "analyze", "--json"))["resolution"]
     # no names, addresses, phones or representatives: resolution runs with the analysis and says why it links none
     assert resolution["mode"] == "full" and resolution["candidates"] == 0
     assert resolution["message"].startswith("nothing to link")
+    # it weighed every importer all the same: with no identifier of their own, the consignees (from the columnar copy)
+    consignees = driver.execute_query(
+        "MATCH (e:Enterprise) WHERE EXISTS { (e)-[:FILED {role: 'consignee'}]->() } RETURN count(e) AS n"
+    )
+    assert resolution["enterprises"] == consignees.records[0]["n"] > 0
     # the next run keeps the firms' records it read (no addresses, phones or representatives here) and they agree
     # with the graph's counts, so nothing new is read again
     again = _last_json(run_cli(env, "analyze", "--json"))

@@ -56,6 +56,23 @@ def test_analyze_links_every_phoenix_pair_at_depth_one(year, driver):
     assert all(link["candidate"] or link["shared"] for link in links), links
 
 
+IMPORTERS = """
+MATCH (e:Enterprise)
+RETURN count(e) AS every,
+       count(CASE WHEN EXISTS { (e)-[:HAS_ADDRESS|HAS_PHONE|HAS_LEGAL_REP]->() }
+                    OR EXISTS { (e)-[:FILED {role: 'consignee'}]->() } THEN e END) AS importers
+"""
+
+
+def test_the_resolution_weighs_every_importer_and_no_counterparty(year, driver):
+    """Consignees and holders of an identifier of their own, counted here in the graph; the resolution takes the
+    consignees from the columnar copy. Overseas sellers, brokers and carriers do not re-register here."""
+    _, _, _, analysed = year
+    counted = driver.execute_query(IMPORTERS).records[0]
+    assert counted["every"] > counted["importers"] > 0
+    assert analysed["resolution"]["enterprises"] == counted["importers"]
+
+
 def test_a_representative_written_another_way_is_linked_as_the_same_firm(year, driver):
     _, _, pairs, _ = year
     rewritten = [link for link in _links(driver, pairs) if not link["same_person_node"]]
