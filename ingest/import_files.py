@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -212,7 +212,7 @@ class ImportFiles:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             numbered = _numbered(table, rel_type, ((0, keys[start]), (1, keys[end])))
             header = [f":START_ID({start})", f":END_ID({end})", *props]
-            relationships.append((rel_type, self._write_table(rel_type, header, numbered)))
+            relationships.append((rel_type, self._write_tables(rel_type, header, [numbered])))
         filed = [("start", pa.string()), ("end", pa.int64()), ("role", pa.string())]
         relationships.append(self._renumber("FILED", self._filed[0], filed, 0, "Enterprise", "Declaration", keys))
         for rel_type, label, _ in _OWN:
@@ -220,11 +220,12 @@ class ImportFiles:
             relationships.append(self._renumber(rel_type, self._own[rel_type][0], own, 1, "Declaration", label, keys))
         return nodes, relationships, self.multiline
 
-    def _write_table(self, name: str, header: list[str], table: pa.Table) -> Path:
+    def _write_tables(self, name: str, header: list[str], tables: Iterable[pa.Table]) -> Path:
         path, out = self._open(name, header)
         out.close()
         with path.open("ab") as sink:
-            pacsv.write_csv(table, sink, _NO_HEADER)
+            for table in tables:
+                pacsv.write_csv(table, sink, _NO_HEADER)
         return path
 
     def _renumber(
@@ -232,17 +233,15 @@ class ImportFiles:
     ) -> tuple[str, Path]:
         """Copy a worker-written relationship file, the entity column ``at`` (a key) replaced by its integer;
         streamed, as the file has a row per declaration and party."""
-        path, out = self._open(rel_type, [f":START_ID({start})", f":END_ID({end})", *[n for n, _ in columns[2:]]])
-        out.close()
         # Arrow hashes the keys again for every block: few, large blocks (10M keys, 9M rows: 4.5 s a block)
         read = pacsv.ReadOptions(column_names=[n for n, _ in columns], block_size=1 << 28)
         parse = pacsv.ParseOptions(newlines_in_values=self.multiline)
         convert = pacsv.ConvertOptions(column_types=dict(columns), strings_can_be_null=False)
-        label = end if at else start
-        with pacsv.open_csv(keyed, read, parse, convert) as reader, path.open("ab") as sink:
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                pacsv.write_csv(_numbered(table, rel_type, ((at, keys[label]),)), sink, _NO_HEADER)
+        keys_of = keys[end if at else start]
+        header = [f":START_ID({start})", f":END_ID({end})", *[n for n, _ in columns[2:]]]
+        with pacsv.open_csv(keyed, read, parse, convert) as reader:
+            numbered = (_numbered(pa.Table.from_batches([b]), rel_type, ((at, keys_of),)) for b in reader)
+            path = self._write_tables(rel_type, header, numbered)
         keyed.unlink()
         return rel_type, path
 
