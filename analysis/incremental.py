@@ -39,7 +39,7 @@ from algorithms.projection import EnterpriseEdges, activity_links, enterprise_ed
 from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import DEFAULT_RESOLUTION, LEIDEN_ITERATIONS, beside
-from analysis.pipeline import AnalysisInputs, enterprise_table
+from analysis.pipeline import AnalysisInputs, enterprise_table, published
 from analysis.state import AnalysisState
 from columnar.sync import graph_load_counts
 from graph.model import schema
@@ -240,7 +240,7 @@ def analyse_touched(
     scoring = beside(g)(network_risk, g, table, activity=activity, edges=edges)
     table.insert(table.columns.get_loc("community_size") + 1, "pagerank", pagerank_centrality(g).reindex(table.index))
     networks = scoring.result()
-    table = table.join(enterprise_risk(table, networks)).reset_index()
+    table = published(table.join(enterprise_risk(table, networks))).reset_index()
 
     rescored = {int(c) for c in table["community"].dropna()} | gone
     kept_networks = [n for n in state.networks if int(n["id"]) not in rescored]

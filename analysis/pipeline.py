@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 
 from algorithms.activity import Activity, importer_activity
@@ -25,11 +26,17 @@ from algorithms.propagation import propagated_risk
 from algorithms.recency import recency_from_activity
 from analysis.engines import GraphEngine, InProcessEngine, beside
 
-__all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs", "enterprise_table"]
+__all__ = ["AnalysisInputs", "AnalysisResult", "analyze_frames", "analyze_inputs", "enterprise_table", "published"]
 
 _ENTERPRISE_COLUMNS = ("id", "name", "category", "registered", "country")
 _DECLARATION_COLUMNS = ("id", "date", "importer_id", "hs6", "origin", "value")
 _LINK_COLUMNS = ("enterprise", "kind", "target")
+
+#: decimals of the published risk and propagated risk (the reasons' strengths have four too), and significant digits
+#: of PageRank: a change below them is no change. Every firm's PageRank and propagated risk move in their last digits
+#: when any declaration or outcome arrives, and a run writes back only the firms whose results changed.
+DECIMALS = {"risk": 4, "propagated_risk": 4}
+SIGNIFICANT = {"pagerank": 3}
 
 
 @dataclass
@@ -292,7 +299,7 @@ def analyze_inputs(
     networks = network_risk(g, table, activity=activity, edges=edges)
     lap("networks")
 
-    table = table.join(enterprise_risk(table, networks)).sort_values(
+    table = published(table.join(enterprise_risk(table, networks))).sort_values(
         ["risk", "id"], ascending=[False, True], kind="stable"
     )
     lap("enterprise_risk")
@@ -305,6 +312,25 @@ def analyze_inputs(
         timings=timings,
         betweenness_method=betweenness.attrs.get("method", "exact"),
     )
+
+
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its results to the precision they are published with (:data:`DECIMALS`, :data:`SIGNIFICANT`).
+
+    >>> published(pd.DataFrame({"risk": [0.123456], "propagated_risk": [0.00004], "pagerank": [0.0123456]}))
+         risk  propagated_risk  pagerank
+    0  0.1235              0.0    0.0123
+    """
+    rounded = {c: table[c].round(d) for c, d in DECIMALS.items() if c in table}
+    for column, digits in SIGNIFICANT.items():
+        if column in table:
+            values = table[column].to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
+            rounded[column] = pd.Series(
+                np.where(np.isfinite(scale), np.round(values * scale) / scale, values), index=table.index
+            )
+    return table.assign(**rounded)
 
 
 def enterprise_table(

@@ -63,10 +63,11 @@ def runs(driver, rg_env, year_and_day) -> dict:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     run_cli(rg_env, "ingest", str(year))
     first = _last_json(run_cli(rg_env, "analyze", "--no-resolve", "--json"))
+    home = Path(rg_env["RISKGRAPH_HOME"])
+    before_day = load_snapshot(home)
     run_cli(rg_env, "ingest", str(day))
     done = run_cli(rg_env, "analyze", "--no-resolve", "--json")
     incremental = _last_json(done)
-    home = Path(rg_env["RISKGRAPH_HOME"])
     after_day = load_snapshot(home)
     kept_identities = load_state(home).identities
     graph_after_day = driver.execute_query(
@@ -81,6 +82,7 @@ def runs(driver, rg_env, year_and_day) -> dict:
         "incremental": incremental,
         "text": done.stdout + done.stderr,
         "again": again,
+        "first_snapshot": before_day,
         "incremental_snapshot": after_day,
         "kept_identities": kept_identities,
         "incremental_graph": {r["id"]: (r["risk"], r["community"]) for r in graph_after_day},
@@ -103,6 +105,24 @@ def test_first_run_is_full_then_a_day_runs_incrementally(runs, year_and_day):
     # the firms' own records: read whole by a full run, only the day's parties read again by the incremental one
     assert runs["first"]["counts"]["identities_read_whole"] == 1 and counts["identities_read_whole"] == 0
     assert runs["full"]["counts"]["identities_read_whole"] == 1
+
+
+def test_a_rescored_firm_whose_published_figures_held_is_not_written_again(runs):
+    """A day moves every rescored firm's PageRank and propagated risk in their last digits; the results are
+    published to a precision of their own, and only the firms whose published figures changed get a new version."""
+    counts = runs["incremental"]["counts"]
+    before = runs["first_snapshot"].enterprises.set_index("id")
+    after = runs["incremental_snapshot"].enterprises.set_index("id")
+    published = ["community", "community_size", "network_id", "pagerank", "betweenness", "degree", "propagated_risk"]
+    published += ["risk", "reasons"]
+    was = before.reindex(after.index)[published]
+    now = after[published]
+    moved = ~((was == now) | (was.isna() & now.isna())).all(axis=1)
+    assert counts["written_enterprises"] == int(moved.sum()) > 0
+    assert counts["written_enterprises"] <= counts["rescored_enterprises"]
+    pagerank = after["pagerank"][after["pagerank"] > 0]
+    assert (pagerank.map(lambda v: float(f"{v:.3g}")) == pagerank).all()
+    assert (after["risk"].round(4) == after["risk"]).all()
 
 
 def test_the_firms_records_an_incremental_run_kept_are_the_graphs(runs, driver):
