@@ -35,7 +35,7 @@ from analysis.graph_io import CASE_VIOLATORS, CONFIRMED_CASE_OUTCOMES, LINK_COLU
 from analysis.identities import Identities, read_identities
 from analysis.pipeline import AnalysisInputs
 from analysis.seizures import seizure_violators
-from columnar.engines import DeclarationEngine, open_declarations
+from columnar.engines import DeclarationEngine, arrow_frame, open_declarations
 from columnar.store import DeclarationStore
 from columnar.sync import SyncReport, sync_store
 from graph.currency import Money, money_basis
@@ -228,6 +228,11 @@ def _frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.D
     return frame[list(columns)] if len(frame) else pd.DataFrame(columns=list(columns))
 
 
+def _arrow_frame(engine: DeclarationEngine, query: str, params: dict, columns) -> pd.DataFrame:
+    """:func:`_frame` for an answer as long as the declarations, as Arrow (:func:`columnar.engines.arrow_frame`)."""
+    return arrow_frame(engine.arrow(query, params)).reindex(columns=list(columns))
+
+
 def _ids(engine: DeclarationEngine, query: str, params: dict | None = None) -> set[str]:
     return set(engine.frame(query, params).iloc[:, 0])
 
@@ -304,7 +309,7 @@ def declaration_aggregates(
     importers = _frame(engine, IMPORTERS, dated, IMPORTER_COLUMNS)
     importers["first_history"] = pd.to_datetime(importers["first_history"])
     activity.importers = importers.astype({c: np.int64 for c in ("n", "recent", "history", "routed", "transit")})
-    usage = _frame(engine, USAGE, dated, USAGE_COLUMNS)
+    usage = _arrow_frame(engine, USAGE, dated, USAGE_COLUMNS)
     activity.usage = usage.astype({"value": "str", "n": np.int64, "recent": np.int64, "history": np.int64})
     activity.violations = _frame(engine, VIOLATIONS, dated, VIOLATION_COLUMNS).astype({"n": np.int64})
     consignments = _frame(engine, SHARED_CONSIGNMENTS, {"as_of": day}, CONSIGNMENT_COLUMNS)

@@ -17,7 +17,14 @@ import pyarrow as pa
 from columnar.engine import connect
 from columnar.store import DeclarationStore
 
-__all__ = ["DECLARATION_ENGINES", "DeclarationEngine", "DuckDBDeclarations", "FrameDeclarations", "open_declarations"]
+__all__ = [
+    "DECLARATION_ENGINES",
+    "DeclarationEngine",
+    "DuckDBDeclarations",
+    "FrameDeclarations",
+    "arrow_frame",
+    "open_declarations",
+]
 
 #: the engines by name, the default first
 DECLARATION_ENGINES = ("duckdb", "spark")
@@ -30,6 +37,8 @@ class DeclarationEngine(Protocol):
 
     def frame(self, query: str, params: Mapping | None = None) -> pd.DataFrame: ...
 
+    def arrow(self, query: str, params: Mapping | None = None) -> pa.Table: ...
+
     def register(self, name: str, table: pa.Table) -> None: ...
 
     def unregister(self, name: str) -> None: ...
@@ -37,6 +46,29 @@ class DeclarationEngine(Protocol):
     def columns(self) -> list[str]: ...
 
     def close(self) -> None: ...
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An answer as Arrow made pandas, alike from every engine: dates as ``datetime64[us]`` (as DuckDB's ``.df()``
+    gives them), whole-number decimals (DuckDB sums integers into 128-bit ones) as int64 and other decimals as float64
+    (not a Python ``Decimal`` each); text stays in Arrow's buffers (DuckDB's ``.df()`` makes a Python string of each,
+    a second for the million rows of the firms' usage).
+
+    >>> from datetime import date
+    >>> from decimal import Decimal
+    >>> answer = pa.table({"n": pa.array([Decimal(3)], pa.decimal128(38, 0)), "day": [date(2025, 1, 2)], "who": ["a"]})
+    >>> arrow_frame(answer).dtypes.astype(str).tolist()
+    ['int64', 'datetime64[us]', 'str']
+    """
+    for i, column in enumerate(table.schema):
+        if pa.types.is_date(column.type):
+            kind = pa.timestamp("us")
+        elif pa.types.is_decimal(column.type):
+            kind = pa.int64() if column.type.scale == 0 else pa.float64()
+        else:
+            continue
+        table = table.set_column(i, column.name, table.column(i).cast(kind))
+    return table.to_pandas()
 
 
 class _Closing:

@@ -25,7 +25,7 @@ from pyspark import SparkConf, SparkContext
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
-from columnar.engines import _Closing
+from columnar.engines import _Closing, arrow_frame
 from columnar.store import OUTCOME_SCHEMA, STORE_SCHEMA, DeclarationStore
 from columnar.views import every_column, overlay
 from graph.config import settings
@@ -63,14 +63,6 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     for key, value in {**SESSION_DEFAULTS, **(conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
-
-
-def _pandas(table: pa.Table) -> pd.DataFrame:
-    """A result as DuckDB's ``.df()`` gives it: dates as ``datetime64[us]``."""
-    dates = [i for i, f in enumerate(table.schema) if pa.types.is_date(f.type)]
-    for i in dates:
-        table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.timestamp("us")))
-    return table.to_pandas()
 
 
 class SparkDeclarations(_Closing):
@@ -118,8 +110,11 @@ class SparkDeclarations(_Closing):
             raise
 
     def frame(self, query: str, params: Mapping | None = None) -> pd.DataFrame:
+        return arrow_frame(self.arrow(query, params))
+
+    def arrow(self, query: str, params: Mapping | None = None) -> pa.Table:
         found = self.spark.sql(to_spark(query), args=dict(params)) if params else self.spark.sql(to_spark(query))
-        return _pandas(found.toArrow())
+        return found.toArrow()
 
     def register(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
