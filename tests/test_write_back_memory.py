@@ -8,6 +8,7 @@ At 3M declarations (265,058 enterprises, 42,650 networks) the write-back in one 
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.write_back import current_snapshot, sweeping_outdated, write_run
+from analysis.write_back import _digests, _result_frame, current_snapshot, sweeping_outdated, write_run
 from graph import local_server
 from graph.config import Settings
 from graph.connection import check
@@ -126,6 +127,26 @@ def test_a_large_run_is_written_in_bounded_transactions_and_readers_see_one_run(
     assert small_server.execute_query(VERSIONS).records[0]["n"] == 2 * FIRMS
     sweeping_outdated(small_server, "neo4j").result()
     assert small_server.execute_query(VERSIONS).records[0]["n"] == FIRMS
+
+
+def test_a_digest_is_of_the_values_not_of_how_the_table_holds_them():
+    """Whole numbers as integers or floats, a missing one as None or NaN, zero with its sign, reasons as a list or
+    as the JSON text of it: one digest; a real change of any result, another."""
+    firms = _results(3, 0.5)
+    frame = _result_frame(firms, [{"id": 7, "members": ["F1"]}])
+    digests = _digests(frame)
+    assert digests[0] == digests[2] != digests[1]  # F1 is in a network
+    held = firms.assign(community=firms["community"].astype("Int64"), betweenness=-0.0)
+    held["degree"] = held["degree"].astype(object)
+    held.loc[0, "degree"] = None
+    firms.loc[0, "degree"] = np.nan
+    held["reasons"] = [json.dumps(r) for r in held["reasons"]]
+    network = [{"id": 7.0, "members": ["F1"]}]
+    assert _digests(_result_frame(held, network)) == _digests(_result_frame(firms, network))
+    for column, value in (("community", 1), ("risk", 0.5001), ("reasons", [])):
+        changed = firms.copy()
+        changed.at[2, column] = value
+        assert _digests(_result_frame(changed, network))[2] != _digests(_result_frame(firms, network))[2], column
 
 
 def test_the_last_bits_of_a_float_are_no_change(small_server):
