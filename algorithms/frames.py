@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["require_columns", "as_id_set", "in_values", "edge_array"]
+__all__ = ["require_columns", "as_id_set", "in_values", "edge_array", "significant"]
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
@@ -69,3 +69,17 @@ def edge_array(g, edge_list: np.ndarray | None) -> np.ndarray:
             raise ValueError(f"edge_list has {len(edge_list)} edges, the graph {g.ecount()}")
         return edge_list
     return np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+
+
+def significant(values, digits: int) -> np.ndarray:
+    """Floats to ``digits`` significant digits, with one NaN and one zero (``-0.0`` is ``0.0``): equal inputs give
+    the same bits, and inputs that differ only past those digits mostly do too.
+
+    >>> significant(np.array([0.0123456, -0.0, 123456.0, np.nan]), 3).tolist()
+    [0.0123, 0.0, 123000.0, nan]
+    """
+    values = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
+        rounded = np.where(np.isfinite(scale), np.round(values * scale) / scale, values) + 0.0
+    return np.where(np.isnan(rounded), np.nan, rounded)

@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import igraph as ig
-import numpy as np
 import pandas as pd
 
 from algorithms.activity import Activity, importer_activity
 from algorithms.centrality import degree_centrality
-from algorithms.frames import as_id_set, require_columns
+from algorithms.frames import as_id_set, require_columns, significant
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
 from algorithms.projection import REUSE_DAYS, EnterpriseEdges, activity_links, enterprise_edges
@@ -324,12 +323,7 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
     rounded = {c: table[c].round(d) for c, d in DECIMALS.items() if c in table}
     for column, digits in SIGNIFICANT.items():
         if column in table:
-            values = table[column].to_numpy(dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
-            rounded[column] = pd.Series(
-                np.where(np.isfinite(scale), np.round(values * scale) / scale, values), index=table.index
-            )
+            rounded[column] = pd.Series(significant(table[column], digits), index=table.index)
     return table.assign(**rounded)
 
 

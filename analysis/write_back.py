@@ -29,6 +29,7 @@ import neo4j
 import numpy as np
 import pandas as pd
 
+from algorithms.frames import significant
 from graph.model import SchemaError, schema
 from graph.runs import OPEN
 
@@ -184,14 +185,6 @@ def _rounded(value):
     return value
 
 
-def _significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
-    """Floats to ``digits`` significant digits, in one NaN and one zero (``-0.0`` is ``0.0``)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
-        rounded = np.where(np.isfinite(scale), np.round(values * scale) / scale, values) + 0.0
-    return np.where(np.isnan(rounded), np.nan, rounded)
-
-
 def _result_frame(enterprises: pd.DataFrame, networks: list[dict]) -> pd.DataFrame:
     """What an enterprise's version holds (:data:`ENTERPRISE_RESULT_PROPERTIES`), by ``enterprise``: the numbers as
     floats (whole ones too: NaN marks none), ``reasons`` as JSON text."""
@@ -212,7 +205,7 @@ def _digests(frame: pd.DataFrame) -> list[str]:
     for column in ENTERPRISE_RESULT_PROPERTIES:
         values = frame[column].to_numpy(dtype=object if column == "reasons" else float)
         if column != "reasons":
-            values = _significant(values)
+            values = significant(values, 12)
         combined = combined * np.uint64(1_000_003) ^ pd.util.hash_array(values)
     return [f"{h:016x}" for h in combined.tolist()]
 
