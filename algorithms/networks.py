@@ -385,8 +385,7 @@ def network_risk(
         reasons.sort(key=lambda r: -w[r["signal"]] * r["strength"])
         results.append(
             {
-                # a community column with gaps is float (an incremental run's): its numbers are whole all the same
-                "id": int(c) if isinstance(c, (int, np.integer)) or (isinstance(c, float) and c.is_integer()) else c,
+                "id": int(c) if isinstance(c, (int, np.integer)) else c,
                 "score": round(score, 1),
                 "kind": kind,
                 "routing": routing,

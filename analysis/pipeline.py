@@ -340,7 +340,9 @@ def enterprise_table(
     table = table.join(info[["name", "category"]])
     table["community"] = pd.Series(membership).reindex(table.index)
     table["community_size"] = table.groupby("community")["community"].transform("size")
-    table = table.join(signals)
+    # each signal taken for these firms alone: joined as a list, pandas joins the frames outer first, and a signal of
+    # more firms (an incremental run's peer figures are every importer's) left the community column float
+    table = table.join([signal.reindex(table.index) for signal in signals])
     table = table.join(recency.drop(columns=[c for c in recency.columns if c in table.columns]))
     table["peer_compared"] = table["peer_compared"].fillna(0).astype(int)
     return table
