@@ -121,8 +121,8 @@ VERSIONED = ("Assessment", "Network")
 
 #: an enterprise's numeric result columns in the analysis table (``network_id`` and ``reasons`` are made here)
 _ASSESSED_COLUMNS = ("community", "community_size", "pagerank", "betweenness", "degree", "propagated_risk", "risk")
-#: transactions written at once. One: the batches go to the server from a thread while the next chunk of firms is
-#: digested here. Two writers shared the server's transaction memory: under a total cap (10 MB in a test) both
+#: transactions written at once. One: the batches go to the server from a thread while the next chunk's rows are
+#: built here. Two writers shared the server's transaction memory: under a total cap (10 MB in a test) both
 #: were refused down to single rows and the run failed; and on a busy 2-core host they were no faster.
 WRITERS = 1
 
@@ -199,7 +199,7 @@ def _result_frame(enterprises: pd.DataFrame, networks: list[dict]) -> pd.DataFra
 
 def _digests(frame: pd.DataFrame) -> list[str]:
     """Each firm's digest of its results (:func:`_result_frame`): equal for equal results, floats compared to 12
-    significant digits as :func:`_digest` compares them, hashed a column at a time (pandas' hash, with its fixed
+    significant digits (:func:`algorithms.frames.significant`), hashed a column at a time (pandas' hash, with its fixed
     key) rather than a JSON text per firm (a second of a full run's write-back at 1M)."""
     combined = np.zeros(len(frame), dtype=np.uint64)
     for column in ENTERPRISE_RESULT_PROPERTIES:
@@ -305,7 +305,8 @@ def sweeping_outdated(driver: neo4j.Driver, database: str) -> Future:
 
 def _write_assessments(driver, database, enterprises, networks, run: int, mode: str, batch_size: int):
     """The firms' changed results as versions of run ``run`` (and, in a full run, the versions of firms no longer
-    analysed closed); returns how many were opened and closed. Each chunk is digested while the last is written."""
+    analysed closed); returns how many were opened and closed. Every firm is digested at once; rows are built, a
+    chunk at a time while the last is written, only for the firms whose digest changed."""
     current = _current(driver, database, CURRENT_ASSESSMENTS)
     gone = set(current) - set(enterprises["id"].astype(str)) if mode == "full" else set()
     frame = _result_frame(enterprises, networks)
