@@ -43,6 +43,8 @@ from graph.paging import read_pages
 
 __all__ = [
     "read_analysis_inputs",
+    "aggregate_declarations",
+    "analysis_inputs",
     "declaration_aggregates",
     "firm_activity",
     "DeclarationAggregates",
@@ -327,40 +329,40 @@ def declaration_aggregates(
     )
 
 
-def read_analysis_inputs(
-    driver: neo4j.Driver,
-    database: str,
+def aggregate_declarations(
     store: DeclarationStore,
     as_of=None,
     *,
     window_days: int = 90,
     history_days: int = HISTORY_DAYS,
-    load_counts: dict[str, int] | None = None,
     engine: str = "duckdb",
-    identities: Identities | Future[Identities] | None = None,
     known_then: bool = False,
-) -> tuple[AnalysisInputs | None, SyncReport]:
-    """The analysis inputs (None when there is no declaration) and what checking the copy changed.
-
-    ``as_of`` defaults to the date of the latest declaration; ``load_counts`` are the graph's declarations
-    per load when already read; ``engine`` names the declarations engine (:data:`columnar.engines.DECLARATION_ENGINES`);
-    ``identities`` are the enterprises' own records when the caller has read them (:mod:`analysis.identities`),
-    or is reading them alongside (a future: Neo4j sends them while the engine aggregates). With ``known_then``, the
-    known violators are what was known on ``as_of``: the importers found in violation on declarations lodged by then
-    (confirmed cases and seizures carry no date of their own, so they are left out).
-    """
-    synced = sync_store(driver, database, store, counts=load_counts)
+) -> DeclarationAggregates | None:
+    """The engine's aggregates of the copy up to ``as_of`` (default: the latest declaration's date); None when it
+    holds no declaration. The caller checks the copy against the graph first (:func:`columnar.sync.sync_store`)."""
     with open_declarations(store, engine) as declarations:
         if as_of is None:
             latest = declarations.frame(LATEST_DATE).iloc[0, 0]
             if pd.isna(latest):
-                return None, synced
+                return None
             as_of = latest
-        as_of = pd.Timestamp(as_of)
-        found = declaration_aggregates(
-            declarations, as_of, window_days=window_days, history_days=history_days, known_then=known_then
+        return declaration_aggregates(
+            declarations, pd.Timestamp(as_of), window_days=window_days, history_days=history_days, known_then=known_then
         )
 
+
+def analysis_inputs(
+    driver: neo4j.Driver,
+    database: str,
+    found: DeclarationAggregates,
+    *,
+    identities: Identities | Future[Identities] | None = None,
+    known_then: bool = False,
+) -> AnalysisInputs:
+    """The analysis inputs: the engine's aggregates (``found``) with what Neo4j holds of the firms, their same-firm
+    links and the case outcomes. ``identities`` are the enterprises' own records when the caller has read them
+    (:mod:`analysis.identities`), or is reading them alongside (a future); with ``known_then``, the known violators
+    are those ``found`` holds: confirmed cases and seizures carry no date of their own, so they are left out."""
     if isinstance(identities, Future):
         identities = identities.result()
     if identities is None:
@@ -376,7 +378,7 @@ def read_analysis_inputs(
     if not known_then:
         cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
         known |= set(cases["id"].dropna().astype(str)) | set(seizure_violators(driver, database)["id"].astype(str))
-    inputs = AnalysisInputs(
+    return AnalysisInputs(
         enterprises=enterprises,
         links=links,
         activity=found.activity,
@@ -386,4 +388,32 @@ def read_analysis_inputs(
         currencies=found.currencies,
         audit=found.audit,
     )
-    return inputs, synced
+
+
+def read_analysis_inputs(
+    driver: neo4j.Driver,
+    database: str,
+    store: DeclarationStore,
+    as_of=None,
+    *,
+    window_days: int = 90,
+    history_days: int = HISTORY_DAYS,
+    load_counts: dict[str, int] | None = None,
+    engine: str = "duckdb",
+    identities: Identities | Future[Identities] | None = None,
+    known_then: bool = False,
+) -> tuple[AnalysisInputs | None, SyncReport]:
+    """The analysis inputs (None when there is no declaration) and what checking the copy changed: the copy made to
+    agree with the graph, :func:`aggregate_declarations`, then :func:`analysis_inputs`.
+
+    ``load_counts`` are the graph's declarations per load when already read; ``engine`` names the declarations
+    engine (:data:`columnar.engines.DECLARATION_ENGINES`). With ``known_then``, the known violators are what was
+    known on ``as_of``: the importers found in violation on declarations lodged by then.
+    """
+    synced = sync_store(driver, database, store, counts=load_counts)
+    found = aggregate_declarations(
+        store, as_of, window_days=window_days, history_days=history_days, engine=engine, known_then=known_then
+    )
+    if found is None:
+        return None, synced
+    return analysis_inputs(driver, database, found, identities=identities, known_then=known_then), synced

@@ -23,7 +23,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from pathlib import Path
 import neo4j
 import pandas as pd
 
-from analysis.aggregates import audit_period, read_analysis_inputs
+from analysis.aggregates import DeclarationAggregates, aggregate_declarations, analysis_inputs, audit_period
 from analysis.engines import GraphEngine, InProcessEngine
 from analysis.identities import read_identities
 from analysis.incremental import analyse_touched, find_touched, strong_ties
@@ -40,7 +40,7 @@ from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, 
 from analysis.state import AnalysisState, load_state, save_state
 from analysis.write_back import current_snapshot, sweeping_outdated, write_run
 from columnar.store import DeclarationStore
-from columnar.sync import graph_load_counts
+from columnar.sync import SyncReport, graph_load_counts, sync_store
 from graph.currency import money_basis
 from graph.errors import RiskGraphError
 from graph.targets import target_table
@@ -129,6 +129,16 @@ class _Clock:
         return {**self.timings, "total": round(time.perf_counter() - self.began, 3)}
 
 
+@dataclass
+class _Reading:
+    """The declarations as the engine aggregates them in a thread of their own, from a copy checked against the
+    graph once before anyone read it."""
+
+    aggregated: Future[DeclarationAggregates | None]
+    synced: SyncReport
+    engine: str  # the declarations engine's name
+
+
 def run_analysis(
     driver: neo4j.Driver,
     database: str,
@@ -139,8 +149,8 @@ def run_analysis(
     as_of=None,
     full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
-    also_touched: Iterable[str] = (),
     declarations: str = "duckdb",
+    alongside: Callable[[], Iterable[str]] | None = None,
 ) -> AnalysisRun:
     """Analyse the graph and publish the results.
 
@@ -149,48 +159,54 @@ def run_analysis(
 
     With ``full=False`` the run is incremental when it can be (:mod:`analysis.incremental`): the last run
     left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
-    otherwise it is full. ``also_touched`` names firms an incremental run redoes whatever was loaded (those
-    whose same-firm candidates changed).
+    otherwise it is full. ``alongside`` runs while the engine aggregates the declarations (``riskgraph analyze``
+    resolves probable same firms there: seconds of Python beside seconds of the engine's threads); the firms it
+    returns are redone by an incremental run whatever was loaded (those whose same-firm candidates changed).
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
     shown = current_snapshot(driver, database)
     settle_staged(home, shown)  # what a killed run left
-    if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
-        state = load_state(home)
-        usable = state is not None and state.settings == settings
-        if usable and state.snapshot == latest_snapshot(home) == shown:
-            clock = _Clock(on_stage)
-            touched = find_touched(driver, database, state, also_touched)
-            clock.lap("touched")
-            if touched is not None:
-                return _incremental(driver, database, home, state, touched, engine, seed, clock, declarations)
-    return _full(driver, database, home, engine, seed, as_of, _Clock(on_stage), declarations)
+    store = DeclarationStore(home)
+    synced = sync_store(driver, database, store)  # before the engine and ``alongside`` both read the copy
+    with ThreadPoolExecutor(1) as engine_thread:
+        aggregated = engine_thread.submit(aggregate_declarations, store, as_of, engine=declarations)
+        reading = _Reading(aggregated, synced, declarations)
+        also = tuple(alongside()) if alongside is not None else ()
+        if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
+            state = load_state(home)
+            usable = state is not None and state.settings == settings
+            if usable and state.snapshot == latest_snapshot(home) == shown:
+                clock = _Clock(on_stage)
+                touched = find_touched(driver, database, state, also)
+                clock.lap("touched")
+                if touched is not None:
+                    return _incremental(driver, database, home, state, touched, engine, seed, clock, reading)
+        return _full(driver, database, home, engine, seed, _Clock(on_stage), reading)
 
 
-def _read(driver, database, home: Path, clock: _Clock, loads, declarations: str, as_of=None, kept=None, changed=()):
+def _read(driver, database, clock: _Clock, reading: _Reading, kept=None, changed=()):
     """The inputs, the firms' own records (``kept`` with the firms ``changed`` names read again, when it agrees with
     the graph) and counts: the declarations the columnar copy had to read again from the graph to agree with it,
     and whether the firms were read whole."""
-    store = DeclarationStore(home)
     # the firms come from Neo4j while the engine aggregates (1 s of the full run's read at 1M); the one worker runs
     # the second task after the first, to hand on just the records
     with ThreadPoolExecutor(1) as alongside:
         read = alongside.submit(read_identities, driver, database, kept, changed)
         identities = alongside.submit(lambda: read.result()[0])
-        data, synced = read_analysis_inputs(
-            driver, database, store, as_of, load_counts=loads, engine=declarations, identities=identities
-        )
+        found = reading.aggregated.result()
+        data = None if found is None else analysis_inputs(driver, database, found, identities=identities)
     identities, how = read.result()
     if data is None or data.activity.importers.empty:
         raise NothingToAnalyse("the graph holds no declarations yet: run `riskgraph ingest` first")
     clock.lap("read")
-    return data, identities, {"store_reread": sum(synced.reread.values()), "identities_read_whole": int(how == "whole")}
+    reread = sum(reading.synced.reread.values())
+    return data, identities, {"store_reread": reread, "identities_read_whole": int(how == "whole")}
 
 
-def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock: _Clock, declarations) -> AnalysisRun:
+def _full(driver, database, home: Path, engine: GraphEngine, seed, clock: _Clock, reading: _Reading) -> AnalysisRun:
     loads = graph_load_counts(driver, database)
-    data, identities, synced = _read(driver, database, home, clock, loads, declarations, as_of)
+    data, identities, synced = _read(driver, database, clock, reading)
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
 
     result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
@@ -202,7 +218,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, as_of, clock:
     counts = {**data.counts, **synced, "analysed": len(result.enterprises), "networks": len(result.networks)}
     counts["graph_edges"] = result.graph.ecount()
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
-    metadata["declarations_engine"] = declarations
+    metadata["declarations_engine"] = reading.engine
     metadata["betweenness_method"] = result.betweenness_method
     version = _stage(home, result.enterprises, result.networks, metadata, clock, data)
     ties = _release_graph(result)
@@ -241,10 +257,8 @@ def _release_graph(result: AnalysisResult):
     return ties
 
 
-def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, declarations):
-    data, identities, synced = _read(
-        driver, database, home, clock, touched.loads, declarations, kept=state.identities, changed=touched.parties
-    )
+def _incremental(driver, database, home: Path, state, touched, engine, seed: int, clock: _Clock, reading: _Reading):
+    data, identities, synced = _read(driver, database, clock, reading, kept=state.identities, changed=touched.parties)
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
     change = analyse_touched(state, touched, data, seed=seed, lap=clock.lap)
     clock.lap("scores")
@@ -257,7 +271,7 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     counts |= {"analysed": len(change.table), "networks": len(change.networks)}
     counts["graph_edges"] = change.graph_edges
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
-    metadata["declarations_engine"] = declarations
+    metadata["declarations_engine"] = reading.engine
     version = _stage(home, change.table, change.networks, metadata, clock, data)
     _write(
         driver,

@@ -90,7 +90,12 @@ def analyze(
         raise UserError(f"--engine (where the graph algorithms run) must be one of {', '.join(ENGINES)}{hint}")
     checked_declarations_engine(declarations_engine)
     drv, db = _connect()
-    resolution = _resolve_changed(drv, db, full, declarations_engine) if resolve else None
+    resolutions = []
+
+    def resolve_alongside() -> tuple[str, ...]:  # while the declarations engine aggregates
+        resolutions.append(_resolve_changed(drv, db, full, declarations_engine))
+        return resolutions[0].linked
+
     with ExitStack() as stack:
         chosen = _engine(engine, drv, db, stack)
         progress = Progress(
@@ -124,9 +129,10 @@ def analyze(
                 as_of=as_of,
                 full=full,
                 on_stage=on_stage,
-                also_touched=resolution.linked if resolution else (),
                 declarations=declarations_engine,
+                alongside=resolve_alongside if resolve else None,
             )
+    resolution = resolutions[0] if resolutions else None
     # a running API follows the new results without a restart (the scoring snapshot is republished with them)
     refresh_analysis(settings().home, run)
     raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
