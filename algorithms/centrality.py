@@ -1,7 +1,8 @@
 """Centrality of enterprises in the enterprise graph: PageRank, betweenness, degree.
 
 Every function returns a ``pandas.Series`` indexed by vertex name, so results join on
-enterprise id.
+enterprise id. PageRank and degree run on the projection's edge arrays (or an igraph graph's, read out):
+PageRank is the walk of :mod:`algorithms.walk`; betweenness needs igraph's graph.
 
 Betweenness is exact (Brandes) up to ``exact_max_vertices`` vertices. Above that it is
 *estimated* from shortest paths out of ``samples`` source vertices drawn at random and
@@ -16,7 +17,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms.reproducible import one_thread
+from algorithms.projection import EnterpriseEdges, edges_of
+from algorithms.walk import Walk, stationary
 
 __all__ = [
     "pagerank_centrality",
@@ -31,16 +33,10 @@ def _names(g: ig.Graph) -> pd.Index:
     return pd.Index(g.vs["name"] if g.vcount() else [], name="id")
 
 
-def _weights(g: ig.Graph, weights: str | None) -> str | None:
-    if weights is None or g.ecount() == 0:
-        return None
-    if weights not in g.es.attributes():
-        raise ValueError(f"graph has no edge attribute {weights!r}")
-    return weights
-
-
-def pagerank_centrality(g: ig.Graph, *, damping: float = 0.85, weights: str | None = "weight") -> pd.Series:
-    """Weighted PageRank of every vertex (sums to 1).
+def pagerank_centrality(
+    graph: ig.Graph | EnterpriseEdges, *, damping: float = 0.85, weights: str | None = "weight"
+) -> pd.Series:
+    """Weighted PageRank of every vertex (sums to 1); ``weights`` names an igraph graph's edge attribute.
 
     Examples
     --------
@@ -54,10 +50,9 @@ def pagerank_centrality(g: ig.Graph, *, damping: float = 0.85, weights: str | No
     """
     if not 0.0 < damping < 1.0:
         raise ValueError(f"damping must be in (0, 1), got {damping}")
-    index = _names(g)
-    with one_thread():
-        values = g.pagerank(damping=damping, weights=_weights(g, weights), directed=False) if g.vcount() else []
-    return pd.Series(values, index=index, name="pagerank", dtype=float)
+    edges = edges_of(graph, weights)
+    values = stationary(Walk.of(len(edges.names), edges.ends, edges.weight), damping=damping)
+    return pd.Series(values, index=pd.Index(edges.names, name="id"), name="pagerank", dtype=float)
 
 
 def betweenness_centrality(
@@ -121,7 +116,7 @@ def betweenness_centrality(
     return series
 
 
-def degree_centrality(g: ig.Graph, *, weights: str | None = "weight") -> pd.DataFrame:
+def degree_centrality(graph: ig.Graph | EnterpriseEdges, *, weights: str | None = "weight") -> pd.DataFrame:
     """Degree (number of linked enterprises) and weighted degree (strength) of every vertex.
 
     Examples
@@ -130,8 +125,10 @@ def degree_centrality(g: ig.Graph, *, weights: str | None = "weight") -> pd.Data
     >>> degree_centrality(g).loc["a"].tolist()
     [2.0, 2.5]
     """
-    index = _names(g)
-    degree = g.degree() if g.vcount() else []
-    w = _weights(g, weights)
-    strength = g.strength(weights=w) if g.vcount() else []
-    return pd.DataFrame({"degree": degree, "weighted_degree": strength}, index=index, dtype=float)
+    edges = edges_of(graph, weights)
+    n, a, b = len(edges.names), edges.ends[:, 0], edges.ends[:, 1]
+    degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+    strength = np.bincount(a, weights=edges.weight, minlength=n) + np.bincount(b, weights=edges.weight, minlength=n)
+    return pd.DataFrame(
+        {"degree": degree, "weighted_degree": strength}, index=pd.Index(edges.names, name="id"), dtype=float
+    )

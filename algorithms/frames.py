@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["require_columns", "as_id_set", "in_values", "edge_array", "significant"]
+__all__ = ["require_columns", "as_id_set", "in_values", "significant"]
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
@@ -59,16 +59,6 @@ def in_values(column: pd.Series, values: Iterable) -> np.ndarray:
     if missing:
         found = pc.or_(found, pc.is_null(held))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def edge_array(g, edge_list: np.ndarray | None) -> np.ndarray:
-    """``g``'s edges as an (edges, 2) array: ``edge_list`` when the caller has it (checked against the graph),
-    else igraph's own list (seconds on millions of edges)."""
-    if edge_list is not None:
-        if len(edge_list) != g.ecount():
-            raise ValueError(f"edge_list has {len(edge_list)} edges, the graph {g.ecount()}")
-        return edge_list
-    return np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
 
 
 def significant(values, digits: int) -> np.ndarray:

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from algorithms.activity import Activity, importer_activity
-from algorithms.frames import edge_array, in_values
-from algorithms.projection import EnterpriseEdges
+from algorithms.frames import in_values
+from algorithms.projection import EnterpriseEdges, edges_of
 
 __all__ = ["NETWORK_SIGNAL_WEIGHTS", "RING_DENSITY", "network_risk", "enterprise_risk"]
 
@@ -149,23 +149,8 @@ def _routing(density: float, markers: dict[str, float], tax: float, smuggling: f
     return "audit", "tax evidence without a ring" if tax > 0 else "no ring and no smuggling evidence"
 
 
-def _edge_kinds(g: ig.Graph, edges: EnterpriseEdges | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
-    """``g``'s edge ends, weights, kinds as bit masks and the kinds' names: from ``edges`` (checked against the
-    graph) when given, else from ``g``'s attributes."""
-    if edges is not None:
-        return edge_array(g, edges.ends), edges.weight, edges.kind_mask, edges.kind_names
-    ends = edge_array(g, None)
-    if not len(ends):
-        return ends, np.zeros(0), np.zeros(0, np.int64), ()
-    kinds = g.es["kinds"]
-    names = tuple(sorted({k for ks in kinds for k in ks}))
-    bit = {k: 1 << i for i, k in enumerate(names)}
-    mask = np.array([sum(bit[k] for k in set(ks)) for ks in kinds], dtype=np.int64)
-    return ends, np.asarray(g.es["weight"], dtype=float), mask, names
-
-
 def network_risk(
-    g: ig.Graph,
+    graph: ig.Graph | EnterpriseEdges,
     table: pd.DataFrame,
     declarations: pd.DataFrame | None = None,
     *,
@@ -173,14 +158,14 @@ def network_risk(
     min_size: int = 2,
     strong_weight: float = 0.8,
     weights: dict[str, float] | None = None,
-    edges: EnterpriseEdges | None = None,
 ) -> list[dict]:
     """Score every community with at least ``min_size`` members.
 
     Parameters
     ----------
-    g : igraph.Graph
-        Enterprise graph with edge attributes ``weight`` and ``kinds``.
+    graph : igraph.Graph or EnterpriseEdges
+        The projection's edge arrays (:func:`algorithms.projection.enterprise_edges`; kinds as bit masks), or an
+        enterprise graph with edge attributes ``weight`` and ``kinds``.
     table : DataFrame
         Indexed by enterprise id with a ``community`` column; uses, when present, ``young``,
         ``peer_share_below``, ``peer_compared``, ``value_shortfall``, ``tax_at_stake`` (US dollars),
@@ -195,10 +180,6 @@ def network_risk(
         A link is strong when it has at least two kinds and at least this weight.
     weights : dict, optional
         Overrides of :data:`NETWORK_SIGNAL_WEIGHTS`.
-    edges : EnterpriseEdges, optional
-        ``g``'s edges with their weights and kinds as arrays, when the caller has them (reading igraph's edge
-        list and attributes out is slow on millions of edges); else ``g``'s edge attributes ``weight`` and
-        ``kinds``.
 
     Returns
     -------
@@ -230,9 +211,9 @@ def network_risk(
         return []
 
     # Strong internal links per community, vectorised over the edge list.
-    names = g.vs["name"] if g.vcount() else []
-    memb = community.reindex(names).to_numpy()
-    ends, ew, mask, kind_names = _edge_kinds(g, edges)
+    edges = edges_of(graph)
+    memb = community.reindex(edges.names).to_numpy()
+    ends, ew, mask, kind_names = edges.ends, edges.weight, edges.kind_mask, edges.kind_names
     strong_pairs: dict = {}
     strong_masks: dict = {}
     if len(ends):

@@ -35,6 +35,7 @@ from algorithms.frames import require_columns
 
 __all__ = [
     "EnterpriseEdges",
+    "edges_of",
     "enterprise_edges",
     "OWN_LINK_KINDS",
     "DEFAULT_KIND_WEIGHTS",
@@ -162,10 +163,11 @@ def _identifier_weight(degree: np.ndarray, weighting: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EnterpriseEdges:
-    """The enterprise graph's vertices and edges as arrays, kept beside the graph by callers that need the edge
-    list again: igraph hands it out as Python tuples, seconds for millions of edges."""
+    """The enterprise graph's vertices and edges as arrays: what the walk (:mod:`algorithms.walk`), degrees and
+    network scores run on, and what the communities' igraph graph is built from (igraph hands its edge list out as
+    Python tuples, seconds for millions of edges)."""
 
-    names: np.ndarray  # vertex names (enterprise ids), sorted: a vertex's position is its index here
+    names: np.ndarray  # vertex names (enterprise ids) in vertex order (the projection sorts them)
     ends: np.ndarray  # (edges, 2) vertex positions, the smaller first
     weight: np.ndarray
     shared: np.ndarray  # identifiers the pair shares
@@ -182,6 +184,55 @@ class EnterpriseEdges:
         """The kinds a mask holds, sorted."""
         return tuple(name for i, name in enumerate(self.kind_names) if mask >> i & 1)
 
+    @classmethod
+    def of_graph(cls, g: ig.Graph, weights: str | None = "weight") -> EnterpriseEdges:
+        """The arrays of an igraph graph built elsewhere (vertex ``name``; edge ``weight`` unless ``weights`` is
+        None, ``kinds`` and ``shared`` when present), for the functions that take either.
+
+        >>> g = ig.Graph([(0, 1)]); g.vs["name"] = ["a", "b"]; g.es["weight"] = [2.0]
+        >>> EnterpriseEdges.of_graph(g).weight.tolist()
+        [2.0]
+        """
+        if g.vcount() and "name" not in g.vs.attributes():
+            raise ValueError("graph vertices need a 'name' attribute")
+        m, attributes = g.ecount(), g.es.attributes()
+        if weights is not None and m and weights not in attributes:
+            raise ValueError(f"graph has no edge attribute {weights!r}")
+        kinds = g.es["kinds"] if "kinds" in attributes else [()] * m
+        kind_names = tuple(sorted({k for ks in kinds for k in ks}))
+        bit = {k: 1 << i for i, k in enumerate(kind_names)}
+        return cls(
+            names=np.array(g.vs["name"] if g.vcount() else [], dtype=object),
+            ends=np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2),
+            weight=np.asarray(g.es[weights], dtype=float) if weights is not None and m else np.ones(m),
+            shared=np.asarray(g.es["shared"], dtype=np.int64) if "shared" in attributes else np.ones(m, np.int64),
+            kind_mask=np.array([sum(bit[k] for k in set(ks)) for ks in kinds], dtype=np.int64),
+            kind_names=kind_names,
+        )
+
+    def among(self, names: Iterable[str]) -> EnterpriseEdges:
+        """The edges between ``names`` (vertices of this graph), which become the vertices in that order; the edges
+        keep their order (each with its smaller end first).
+
+        >>> edges = enterprise_edges(pd.DataFrame({"enterprise": list("abc"), "kind": "phone", "target": "P"}))
+        >>> sub = edges.among(["c", "a"])
+        >>> sub.names.tolist(), sub.ends.tolist()
+        (['c', 'a'], [[0, 1]])
+        """
+        names = np.asarray(list(names), dtype=object)
+        place = np.full(len(self.names), -1, dtype=np.int64)
+        place[pd.Index(self.names).get_indexer(names)] = np.arange(len(names))
+        ends = place[self.ends]
+        inside = (ends >= 0).all(axis=1)
+        return EnterpriseEdges(
+            names=names,
+            ends=np.sort(ends[inside], axis=1),
+            weight=self.weight[inside],
+            shared=self.shared[inside],
+            kind_mask=self.kind_mask[inside],
+            kind_names=self.kind_names,
+        )
+
     def graph(self) -> ig.Graph:
         """The weighted igraph graph the algorithms run on (vertex ``name``, edge ``weight``); the other edge
         figures stay here, as arrays."""
@@ -190,6 +241,12 @@ class EnterpriseEdges:
         g.add_edges(self.ends)  # the array as it is: its .tolist() costs as much again
         g.es["weight"] = self.weight.tolist()
         return g
+
+
+def edges_of(graph: ig.Graph | EnterpriseEdges, weights: str | None = "weight") -> EnterpriseEdges:
+    """The edge arrays of ``graph``: itself when the projection made it, else read out of the igraph graph
+    (:meth:`EnterpriseEdges.of_graph`)."""
+    return graph if isinstance(graph, EnterpriseEdges) else EnterpriseEdges.of_graph(graph, weights)
 
 
 def _member_pairs(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

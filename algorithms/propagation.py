@@ -23,53 +23,47 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from algorithms.frames import as_id_set, edge_array
-from algorithms.reproducible import one_thread
+from algorithms.frames import as_id_set
+from algorithms.projection import EnterpriseEdges, edges_of
+from algorithms.walk import Walk, stationary
 
 __all__ = ["propagated_risk"]
 
 
-def _two_step_return(
-    g: ig.Graph, edges: np.ndarray, vertices: list[int], weights: str | None, damping: float
-) -> np.ndarray:
+def _two_step_return(walk: Walk, edges: EnterpriseEdges, vertices: list[int], damping: float) -> np.ndarray:
     """Approximate ppr_v(v): restart mass plus walks that return in exactly 2, 4, ... steps via one neighbour."""
-    w = np.asarray(g.es[weights], dtype=float) if weights else np.ones(len(edges))
-    strength = np.asarray(g.strength(weights=weights), dtype=float)
-    strength[strength == 0] = 1.0
+    strength = np.where(walk.strength == 0, 1.0, walk.strength)
     # r_v = sum_u P(v->u) P(u->v) = sum_u w_vu^2 / (s_v s_u), summed over both edge directions.
-    a, b = edges[:, 0], edges[:, 1]
+    a, b, w = edges.ends[:, 0], edges.ends[:, 1], edges.weight
     term = w * w / (strength[a] * strength[b])
-    r = np.bincount(a, weights=term, minlength=g.vcount()) + np.bincount(b, weights=term, minlength=g.vcount())
+    r = np.bincount(a, weights=term, minlength=walk.n) + np.bincount(b, weights=term, minlength=walk.n)
     return (1.0 - damping) / (1.0 - damping**2 * r[vertices])
 
 
 def propagated_risk(
-    g: ig.Graph,
+    graph: ig.Graph | EnterpriseEdges,
     violators: Iterable[str] | pd.Series | None,
     *,
     damping: float = 0.85,
     weights: str | None = "weight",
     exact_max_violators: int = 32,
-    edge_list: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Exposure of every enterprise to known violators through shared identifiers.
 
     Parameters
     ----------
-    g : igraph.Graph
-        Enterprise graph (vertex attribute ``name``), e.g. from ``enterprise_graph``.
+    graph : igraph.Graph or EnterpriseEdges
+        Enterprise graph (vertex attribute ``name``), e.g. from ``enterprise_graph``, or the projection's edge
+        arrays (:func:`algorithms.projection.enterprise_edges`), which the walk runs on (:mod:`algorithms.walk`).
     violators : iterable of str
         Ids of enterprises with confirmed past violations; ids not in the graph are ignored.
     damping : float
         Probability of following a link rather than restarting at a violator.
     weights : str or None
-        Edge attribute with link strengths.
+        Edge attribute of an igraph graph with link strengths (None: every link weighs 1).
     exact_max_violators : int
-        Up to this many violators the leave-one-out score is exact (one extra PageRank each,
-        ~0.13 s on a 40k-vertex, 580k-edge graph); above it, the two-step approximation.
-    edge_list : ndarray, optional
-        ``g``'s edges as an (edges, 2) array of vertex positions in edge order, when the caller has them
-        (:class:`algorithms.projection.EnterpriseEdges`): igraph's own list takes seconds on millions of edges.
+        Up to this many violators the leave-one-out score is exact (one extra walk each); above it, the
+        two-step approximation.
 
     Returns
     -------
@@ -95,39 +89,25 @@ def propagated_risk(
     """
     if not 0.0 < damping < 1.0:
         raise ValueError(f"damping must be in (0, 1), got {damping}")
-    if g.vcount() and "name" not in g.vs.attributes():
-        raise ValueError("graph vertices need a 'name' attribute")
-    names = g.vs["name"] if g.vcount() else []
-    if weights is not None and g.ecount() and weights not in g.es.attributes():
-        raise ValueError(f"graph has no edge attribute {weights!r}")
-    if g.ecount() == 0:
-        weights = None
+    edges = edges_of(graph, weights)
+    names = edges.names
     known = as_id_set(violators)
-    position = {name: i for i, name in enumerate(names)}
-    sources = sorted(position[v] for v in known if v in position)
-    n = g.vcount()
+    position = pd.Index(names)
+    sources = sorted(int(i) for i in position.get_indexer(sorted(known)) if i >= 0)
+    n = len(names)
     raw = np.zeros(n)
-    edges = edge_array(g, edge_list) if sources else np.zeros((0, 2), np.int64)
     if sources:
-        with one_thread():
-            ppr = np.asarray(
-                g.personalized_pagerank(directed=False, damping=damping, reset_vertices=sources, weights=weights),
-                dtype=float,
-            )
-            k = len(sources)
-            if k == 1:
-                self_return = ppr[sources]  # nobody else to receive risk from: loo = 0
-            elif k <= exact_max_violators:
-                self_return = np.array(
-                    [
-                        g.personalized_pagerank(
-                            vertices=[s], directed=False, damping=damping, reset_vertices=[s], weights=weights
-                        )[0]
-                        for s in sources
-                    ]
-                )
-            else:
-                self_return = _two_step_return(g, edges, sources, weights, damping)
+        walk = Walk.of(n, edges.ends, edges.weight)
+        reset = np.zeros(n)
+        reset[sources] = 1.0 / len(sources)
+        ppr = stationary(walk, reset, damping)
+        k = len(sources)
+        if k == 1:
+            self_return = ppr[sources]  # nobody else to receive risk from: loo = 0
+        elif k <= exact_max_violators:
+            self_return = np.array([stationary(walk, np.eye(1, n, s).ravel(), damping)[s] for s in sources])
+        else:
+            self_return = _two_step_return(walk, edges, sources, damping)
         raw = ppr.copy()
         if k == 1:
             raw[sources] = 0.0
@@ -144,7 +124,7 @@ def propagated_risk(
             "propagated_risk": score,
             "propagated_raw": raw,
             "is_violator": is_violator,
-            "violator_neighbours": _violator_neighbours(np.asarray(names, dtype=object), edges, is_violator),
+            "violator_neighbours": _violator_neighbours(np.asarray(names, dtype=object), edges.ends, is_violator),
         },
         index=pd.Index(names, name="id"),
     )

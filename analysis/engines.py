@@ -17,6 +17,7 @@ import pandas as pd
 from algorithms.alongside import Alongside, Done, alongside, done
 from algorithms.centrality import betweenness_centrality, pagerank_centrality
 from algorithms.communities import leiden_communities, louvain_communities
+from algorithms.projection import EnterpriseEdges
 from graph.config import settings
 
 __all__ = ["GraphEngine", "InProcessEngine", "DEFAULT_RESOLUTION", "beside"]
@@ -37,9 +38,11 @@ class GraphEngine(Protocol):
 
     def communities(self, g: ig.Graph, *, seed: int, method: str, resolution: float | None) -> dict[str, int]: ...
 
-    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
+    def start_centrality(
+        self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int, edges: EnterpriseEdges | None = None
+    ) -> Centrality:
         """PageRank and betweenness, started before the communities are found so an engine may run them alongside;
-        the returned call waits for them."""
+        the returned call waits for them. ``edges`` are ``g``'s arrays when the caller has them."""
         ...
 
 
@@ -55,12 +58,14 @@ class InProcessEngine:
             return leiden_communities(g, seed=seed, resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
         return louvain_communities(g, seed=seed, resolution=resolution)
 
-    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
+    def start_centrality(
+        self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int, edges: EnterpriseEdges | None = None
+    ) -> Centrality:
         how = {"exact_max_vertices": exact_max_vertices, "samples": samples, "seed": seed}
-        child = beside(g)(_betweenness_values, g, **how)
+        child = beside(g.ecount())(_betweenness_values, g, **how)
 
         def centrality() -> tuple[pd.Series, pd.Series]:
-            pagerank = pagerank_centrality(g)  # here: a child has the other core
+            pagerank = pagerank_centrality(g if edges is None else edges)  # here: a child has the other core
             values, method = child.result()
             betweenness = pd.Series(values, index=pagerank.index, name="betweenness", dtype=float)
             betweenness.attrs["method"] = method
@@ -69,12 +74,13 @@ class InProcessEngine:
         return centrality
 
 
-def beside(g: ig.Graph) -> Callable[..., Alongside | Done]:
-    """How to start work beside igraph work on ``g`` (which holds the GIL): in a forked child, on another core,
-    when ``g`` has ``RISKGRAPH_ALONGSIDE_MIN_EDGES`` edges or more (on the 1M-declaration graph, 2.6M edges,
-    betweenness takes 8 s and Leiden 6 s), else here and now (a small graph is not worth the fork). The work in
-    the child must not be igraph's OpenMP code (PageRank): libgomp hangs in a child forked after it ran."""
-    return alongside if g.ecount() >= settings().alongside_min_edges else done
+def beside(links: int) -> Callable[..., Alongside | Done]:
+    """How to start work beside work on a graph of ``links`` edges (igraph's, or the walk's: both hold the GIL): in
+    a forked child, on another core, when it has ``RISKGRAPH_ALONGSIDE_MIN_EDGES`` edges or more (on the
+    1M-declaration graph, 2.6M edges, betweenness takes 8 s and Leiden 6 s), else here and now (a small graph is
+    not worth the fork). The work in the child must not be OpenMP code (igraph's Leiden): libgomp hangs in a child
+    forked after it ran."""
+    return alongside if links >= settings().alongside_min_edges else done
 
 
 def _betweenness_values(g: ig.Graph, **how) -> tuple[np.ndarray, str]:

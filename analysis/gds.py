@@ -131,8 +131,11 @@ class GdsEngine:
         labels = [found.get(n, offset + i) for i, n in enumerate(g.vs["name"])]
         return _canonical(g.vs["name"], labels)
 
-    def start_centrality(self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int) -> Centrality:
-        """In the database, after the communities (the server's cores are its own): the returned call runs it."""
+    def start_centrality(
+        self, g: ig.Graph, *, seed: int, exact_max_vertices: int, samples: int, edges=None
+    ) -> Centrality:
+        """In the database, after the communities (the server's cores are its own): the returned call runs it
+        (``edges``, the graph's arrays, are not needed there)."""
         return lambda: self._centrality(g, seed=seed, exact_max_vertices=exact_max_vertices, samples=samples)
 
     def _centrality(

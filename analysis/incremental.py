@@ -154,13 +154,14 @@ def _joined_communities(ties: pd.DataFrame, before: pd.DataFrame | None, firms: 
     return set(old.reindex(others.unique()).dropna())
 
 
-def _communities(g, region: list[str], old: pd.Series, seed: int) -> tuple[dict[str, int], set[int]]:
+def _communities(
+    edges: EnterpriseEdges, region: list[str], old: pd.Series, seed: int
+) -> tuple[dict[str, int], set[int]]:
     """Leiden again on the region's subgraph; a community found with the same members keeps its number.
 
     Returns the region's membership and the old community numbers it no longer uses.
     """
-    position = {name: i for i, name in enumerate(g.vs["name"])}
-    sub = g.induced_subgraph([position[v] for v in region])
+    sub = edges.among(region).graph()
     found = leiden_communities(sub, seed=seed, resolution=DEFAULT_RESOLUTION["leiden"], n_iterations=LEIDEN_ITERATIONS)
     groups: dict[int, list[str]] = {}
     for name, c in found.items():
@@ -199,8 +200,9 @@ def analyse_touched(
     as_of = inputs.activity.as_of
     activity = inputs.activity
     ids = _sorted_ids(inputs.enterprises["id"], activity.importers["id"])
+    # no igraph graph of the whole: the walk, degrees and network scores read the arrays, and Leiden needs only the
+    # region's (igraph sorts its edge index as it builds a graph: a second for 2.6M links)
     edges = enterprise_edges(pd.concat([inputs.links, activity_links(activity)]), enterprises=ids)
-    g = edges.graph()
     ties = strong_ties(edges)
     lap("projection")
 
@@ -208,7 +210,7 @@ def analyse_touched(
     extra = set(old_community[old_community.isin(joined - touched_communities)].index)
     # a new outcome (feedback, a case closed confirmed) moves its neighbours' propagated risk, whatever
     # community they are in: they and their communities are rescored too
-    propagated = propagated_risk(g, inputs.known_violators, edge_list=edges.ends)
+    propagated = propagated_risk(edges, inputs.known_violators)
     now = propagated["propagated_risk"]
     before = state.table.set_index("id")["propagated_risk"].reindex(now.index).fillna(0.0)
     moved = set(now.index[(now - before).abs() > PROPAGATION_MOVE])
@@ -218,10 +220,10 @@ def analyse_touched(
     new_firms = set(ids) - set(old_community.index)
     region = sorted(set(affected) | extra | moved_region | new_firms)
     lap("propagation")
-    membership, gone = _communities(g, region, old_community.reindex(ids), seed)
+    membership, gone = _communities(edges, region, old_community.reindex(ids), seed)
     lap("communities")
     betweenness = state.table.set_index("id")["betweenness"].reindex(region).fillna(0.0)
-    signals = [betweenness, degree_centrality(g).reindex(region), propagated.reindex(region), inputs.peer_stats]
+    signals = [betweenness, degree_centrality(edges).reindex(region), propagated.reindex(region), inputs.peer_stats]
     mine = set(region)
     own = Activity(
         importers=activity.importers[in_values(activity.importers["id"], mine)],
@@ -235,10 +237,11 @@ def analyse_touched(
     firms = inputs.enterprises[in_values(inputs.enterprises["id"], mine)]
     recency = recency_from_activity(firms, own)
     table = enterprise_table(region, firms, membership, signals, recency)
-    # no score reads PageRank: the networks are scored in a forked child while it runs here (igraph's OpenMP code,
-    # which a child must not run), and it joins the table after, where a full run's table has it
-    scoring = beside(g)(network_risk, g, table, activity=activity, edges=edges)
-    table.insert(table.columns.get_loc("community_size") + 1, "pagerank", pagerank_centrality(g).reindex(table.index))
+    # no score reads PageRank: the networks are scored in a forked child while it runs here, and it joins the table
+    # after, where a full run's table has it
+    scoring = beside(len(edges.ends))(network_risk, edges, table, activity=activity)
+    pagerank = pagerank_centrality(edges).reindex(table.index)
+    table.insert(table.columns.get_loc("community_size") + 1, "pagerank", pagerank)
     networks = scoring.result()
     table = published(table.join(enterprise_risk(table, networks))).reset_index()
 
@@ -266,7 +269,7 @@ def analyse_touched(
         changed=table,
         changed_networks=networks,
         removed_networks=sorted(rescored),
-        graph_edges=g.ecount(),
+        graph_edges=len(edges.ends),
         counts=counts,
         ties=ties,
     )

@@ -276,18 +276,18 @@ def analyze_inputs(
     engine = engine or InProcessEngine()
     # centrality starts first: the in-process engine computes betweenness on the other core while Leiden runs
     centrality = engine.start_centrality(
-        g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples
+        g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples, edges=edges
     )
     membership = engine.communities(g, seed=seed, method=community_method, resolution=community_resolution)
     lap("communities")
 
     pagerank, betweenness = centrality()
-    degrees = degree_centrality(g)
+    degrees = degree_centrality(edges)
     lap("centrality")
 
-    # recency (pandas) in a forked child while propagation (igraph's OpenMP code, which a child must not run) runs here
-    recency = beside(g)(recency_from_activity, enterprises, activity, young_days=young_days)
-    propagation = propagated_risk(g, inputs.known_violators, edge_list=edges.ends)
+    # recency (pandas) in a forked child while propagation (the walk over the edge arrays) runs here
+    recency = beside(len(edges.ends))(recency_from_activity, enterprises, activity, young_days=young_days)
+    propagation = propagated_risk(edges, inputs.known_violators)
     lap("propagation")
     recency = recency.result()
     lap("recency")
@@ -295,7 +295,7 @@ def analyze_inputs(
     table = enterprise_table(
         ids, enterprises, membership, [pagerank, betweenness, degrees, propagation, inputs.peer_stats], recency
     )
-    networks = network_risk(g, table, activity=activity, edges=edges)
+    networks = network_risk(edges, table, activity=activity)
     lap("networks")
 
     table = published(table.join(enterprise_risk(table, networks))).sort_values(

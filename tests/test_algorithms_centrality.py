@@ -44,8 +44,9 @@ def test_pagerank_and_degree():
 
 
 def test_pagerank_and_propagation_give_the_same_digits_on_every_run():
-    """On two OpenMP threads igraph's PageRank summed in a varying order (runs differed by ~1e-16 here, 1e-12 at
-    1M declarations), so an unchanged firm's results moved and were written back; on one thread they do not."""
+    """Summed over two threads, in a varying order (igraph's OpenMP PageRank did: runs differed by ~1e-16 here,
+    1e-12 at 1M declarations; the walk's BLAS dot products may), an unchanged firm's results moved and were written
+    back; on one thread they do not."""
     draw = np.random.default_rng(3)
     g = ig.Graph(n=2000, edges=draw.integers(0, 2000, (20_000, 2)).tolist())
     g.vs["name"] = [f"E{i}" for i in range(g.vcount())]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from algorithms.centrality import degree_centrality, pagerank_centrality
 from algorithms.projection import declaration_links, enterprise_edges, enterprise_graph
 from algorithms.propagation import propagated_risk
 
@@ -143,7 +144,7 @@ def test_a_rare_shared_phone_outweighs_a_reused_container_and_a_common_seller():
     assert _edge(same_voyage, "p", "q")["weight"] > coincidence["weight"]
 
 
-def test_the_edge_arrays_are_the_graphs_edges_and_propagation_reads_them_alike():
+def test_the_edge_arrays_are_the_graphs_edges_and_the_walk_reads_them_alike():
     links = _links(
         [("a", "phone", "P1"), ("b", "phone", "P1"), ("b", "address", "A1"), ("c", "address", "A1"),
          ("c", "seller", "S1"), ("d", "seller", "S1"), ("e", "seller", "S1")]
@@ -153,10 +154,13 @@ def test_the_edge_arrays_are_the_graphs_edges_and_propagation_reads_them_alike()
     assert [tuple(e) for e in edges.ends.tolist()] == g.get_edgelist()
     assert edges.weight.tolist() == g.es["weight"] and list(edges.names) == g.vs["name"]
     for violators in ({"a"}, {"a", "d"}):
-        given = propagated_risk(g, violators, edge_list=edges.ends, exact_max_violators=1)
+        given = propagated_risk(edges, violators, exact_max_violators=1)
         pd.testing.assert_frame_equal(given, propagated_risk(g, violators, exact_max_violators=1))
-    with pytest.raises(ValueError, match="edge_list has 1 edges"):
-        propagated_risk(g, {"a"}, edge_list=edges.ends[:1])
+        assert given.loc["c", "propagated_risk"] > 0 and given.loc["z", "propagated_risk"] == 0
+    pd.testing.assert_series_equal(pagerank_centrality(edges), pagerank_centrality(g))
+    pd.testing.assert_frame_equal(degree_centrality(edges), degree_centrality(g))
+    with pytest.raises(ValueError, match="no edge attribute 'strength'"):
+        propagated_risk(g, {"a"}, weights="strength")
 
 
 def test_edge_weights_do_not_depend_on_the_order_of_the_links():
