@@ -33,7 +33,7 @@ from graph.config import settings
 # results cross as Arrow tables, never through PySpark's pandas conversion, which warns about pandas 3 on every call
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
-__all__ = ["SparkDeclarations", "spark_session", "to_spark", "SESSION_DEFAULTS"]
+__all__ = ["SparkDeclarations", "own_session", "spark_session", "to_spark", "SESSION_DEFAULTS"]
 
 #: what every session gets (``conf`` may override): dates and times read as UTC (as DuckDB and the store write
 #: them), no web UI port taken on the driver's host, no progress bars in the command's output
@@ -65,13 +65,25 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     return builder.getOrCreate()
 
 
+def own_session(session: SparkSession) -> SparkSession:
+    """A session of its own on ``session``'s context, with its settings: temporary views are a session's, and two
+    readers of one session (an analysis aggregating in one thread while the resolution reads in another) would
+    replace and drop each other's ``declarations``."""
+    own = session.newSession()
+    for key, value in session.conf.getAll.items():
+        if key.startswith("spark.sql.") and own.conf.isModifiable(key):
+            own.conf.set(key, value)
+    return own
+
+
 class SparkDeclarations(_Closing):
-    """Spark SQL over the store, with the views of :mod:`columnar.views` as temporary views of the session."""
+    """Spark SQL over the store, with the views of :mod:`columnar.views` as temporary views of a session of its own
+    (:func:`own_session`)."""
 
     name = "spark"
 
     def __init__(self, store: DeclarationStore, session: SparkSession | None = None) -> None:
-        self.spark = session or spark_session()
+        self.spark = own_session(session or spark_session())
         located = settings().spark_store
         if located:
             root = located.rstrip("/")

@@ -10,6 +10,7 @@ features', :data:`scoring.history.QUERIES`) runs on both engines and the rows mu
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -163,3 +164,30 @@ def test_parts_written_before_a_column_was_declared_read_alike_on_both_engines(s
     pd.testing.assert_frame_equal(theirs.isna(), mine.isna())
     pd.testing.assert_frame_equal(theirs.astype(object).fillna(""), mine.astype(object).fillna(""))
     assert mine["id"].tolist() == ["D-OLD", "D0", "D1"] and mine["leading_target"].isna().all()
+
+
+def test_two_readers_of_one_spark_session_keep_their_own_views(spark, tmp_path):
+    """``riskgraph analyze`` aggregates in one thread while the resolution reads the store in another: each Spark
+    reader defines and drops its ``declarations`` view in a session of its own, with the session's settings (in one
+    session, a reader counted the other's store, or found its view dropped)."""
+    stores = []
+    for size in (40, 25):
+        store = DeclarationStore(tmp_path / str(size))
+        rows = [{"importer_id": f"I{i % 3}", "days": -i, "hs6": "850440", "value": 10.0 + i} for i in range(size)]
+        store.write(declaration_table(declaration_frame(rows, set())), "first")
+        stores.append(store)
+
+    def counts(store: DeclarationStore) -> list[int]:
+        seen = []
+        for _ in range(6):
+            with SparkDeclarations(store, spark) as engine:
+                seen.append(int(engine.frame("SELECT count(*) AS n FROM declarations")["n"].iloc[0]))
+        return seen
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(counts, stores)) == [[40] * 6, [25] * 6]
+    with SparkDeclarations(stores[0], spark) as engine:
+        own = engine.spark
+        assert own is not spark and own.conf.get("spark.sql.session.timeZone") == "UTC"
+        assert own.conf.get("spark.sql.shuffle.partitions") == spark.conf.get("spark.sql.shuffle.partitions")
+    assert not spark.catalog.tableExists("declarations")
