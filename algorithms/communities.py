@@ -11,6 +11,9 @@ pair exceeds ``resolution``, so small rings stay small; it is what the analysis 
 Both return a mapping ``enterprise id -> community number``. Numbers are canonical:
 communities are numbered by decreasing size, ties broken by the smallest member id, so a
 fixed seed gives the same mapping run after run. Isolated vertices are singletons.
+:func:`keep_numbers` gives a community found again, with the same members, the number an earlier
+run gave it: one new community of five would otherwise move the number of every smaller one, and
+every firm's results would read as changed.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 
 import igraph as ig
+import pandas as pd
 
 __all__ = [
+    "keep_numbers",
     "louvain_communities",
     "louvain_communities_python",
     "leiden_communities",
@@ -43,6 +48,36 @@ def _igraph_seed(seed: int | None):
         yield
     finally:
         ig.set_random_number_generator(random)
+
+
+def keep_numbers(found: Mapping[str, int], before: pd.Series) -> tuple[dict[str, int], set[int]]:
+    """``found`` renumbered: a community whose members were all in one community of ``before`` (firm id -> its
+    number then, NaN for a firm not analysed then), and were all of it, keeps that number; the others, taken in
+    canonical order, get numbers after the highest of ``before``, so a number never names two member sets.
+
+    Returns the membership and the numbers of ``before`` kept.
+
+    >>> before = pd.Series({"a": 0, "b": 0, "c": 1, "d": 1, "e": 2})
+    >>> keep_numbers({"a": 0, "b": 0, "c": 1, "d": 2, "e": 3}, before)
+    ({'a': 0, 'b': 0, 'c': 3, 'd': 4, 'e': 2}, {0, 2})
+    """
+    groups: dict[int, list[str]] = {}
+    for name, c in found.items():
+        groups.setdefault(c, []).append(name)
+    sizes = before.value_counts()
+    was_in = before.reindex(list(found)).to_dict()
+    next_id = int(before.max()) + 1 if before.notna().any() else 0
+    membership, kept = {}, set()
+    for members in sorted(groups.values(), key=lambda m: (-len(m), min(m))):
+        was = {was_in[m] for m in members}
+        number = was.pop() if len(was) == 1 else None
+        if number is None or pd.isna(number) or sizes[number] != len(members):
+            number, next_id = next_id, next_id + 1
+        else:
+            number = int(number)
+            kept.add(number)
+        membership.update(dict.fromkeys(members, number))
+    return membership, kept
 
 
 def _canonical(names: Sequence[str], membership: Sequence[int]) -> dict[str, int]:

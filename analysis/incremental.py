@@ -32,7 +32,7 @@ import pandas as pd
 
 from algorithms.activity import Activity
 from algorithms.centrality import degree_centrality, pagerank_centrality
-from algorithms.communities import leiden_communities
+from algorithms.communities import keep_numbers, leiden_communities
 from algorithms.frames import in_values
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.projection import EnterpriseEdges, activity_links, enterprise_edges
@@ -163,23 +163,7 @@ def _communities(
     """
     sub = edges.among(region).graph()
     found = leiden_communities(sub, seed=seed, resolution=DEFAULT_RESOLUTION["leiden"], n_iterations=LEIDEN_ITERATIONS)
-    groups: dict[int, list[str]] = {}
-    for name, c in found.items():
-        groups.setdefault(c, []).append(name)
-    sizes = old.value_counts()
-    was_in = dict(zip(region, old.reindex(region).tolist(), strict=True))
-    next_id = int(old.max()) + 1 if old.notna().any() else 0
-    membership, kept = {}, set()
-    for members in sorted(groups.values(), key=lambda m: (-len(m), min(m))):
-        # found again: every member was in one old community, and that community had no other member
-        was = {was_in[m] for m in members}
-        number = was.pop() if len(was) == 1 else None
-        if number is None or pd.isna(number) or sizes[number] != len(members):
-            number, next_id = next_id, next_id + 1
-        else:
-            number = int(number)
-            kept.add(number)
-        membership.update(dict.fromkeys(members, number))
+    membership, kept = keep_numbers(found, old)
     previous = {int(c) for c in old.reindex(region).dropna()}
     return membership, previous - kept
 

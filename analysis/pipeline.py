@@ -17,6 +17,7 @@ import pandas as pd
 
 from algorithms.activity import Activity, importer_activity
 from algorithms.centrality import degree_centrality
+from algorithms.communities import keep_numbers
 from algorithms.frames import as_id_set, require_columns, significant
 from algorithms.networks import enterprise_risk, network_risk
 from algorithms.peers import enterprise_peer_stats, unit_value_anomalies
@@ -143,6 +144,7 @@ def analyze_frames(
     young_days: int = 365,
     engine: GraphEngine | None = None,
     on_stage: Callable[[str, float], None] | None = None,
+    numbers: pd.Series | None = None,
 ) -> AnalysisResult:
     """Run the whole network analysis on in-memory frames.
 
@@ -174,6 +176,8 @@ def analyze_frames(
         :class:`analysis.gds.GdsEngine`, inside Neo4j Graph Data Science.
     on_stage : callable, optional
         Called with ``(stage, seconds)`` as each stage finishes, for a progress display.
+    numbers : Series, optional
+        Each firm's community in an earlier run: a community found again keeps its number (:func:`analyze_inputs`).
 
     Returns
     -------
@@ -221,6 +225,7 @@ def analyze_frames(
         young_days=young_days,
         engine=engine,
         on_stage=on_stage,
+        numbers=numbers,
     )
     result.declarations = anomalies
     result.timings = {"peers": folded, **result.timings}
@@ -242,9 +247,13 @@ def analyze_inputs(
     young_days: int = 365,
     engine: GraphEngine | None = None,
     on_stage: Callable[[str, float], None] | None = None,
+    numbers: pd.Series | None = None,
 ) -> AnalysisResult:
     """The analysis from enterprise-sized inputs (:class:`AnalysisInputs`): what :func:`analyze_frames` runs
-    after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes."""
+    after folding the declarations, and what ``riskgraph analyze`` runs on the aggregates Neo4j computes.
+
+    ``numbers`` is each firm's community in an earlier run: a community found again with the same members keeps
+    its number (:func:`algorithms.communities.keep_numbers`), the others get new ones."""
     if community_method not in ("leiden", "louvain"):
         raise ValueError(f"community_method must be 'leiden' or 'louvain', got {community_method!r}")
     require_columns(inputs.enterprises, _ENTERPRISE_COLUMNS, "enterprises")
@@ -279,6 +288,8 @@ def analyze_inputs(
         g, seed=seed, exact_max_vertices=exact_betweenness_max, samples=betweenness_samples, edges=edges
     )
     membership = engine.communities(g, seed=seed, method=community_method, resolution=community_resolution)
+    if numbers is not None:
+        membership, _ = keep_numbers(membership, numbers)
     lap("communities")
 
     pagerank, betweenness = centrality()

@@ -37,7 +37,7 @@ from analysis.identities import read_identities
 from analysis.incremental import analyse_touched, find_touched, strong_ties
 from analysis.pipeline import AnalysisInputs, AnalysisResult, analyze_inputs
 from analysis.snapshot import latest_snapshot, publish_snapshot, settle_staged, stage_snapshot
-from analysis.state import AnalysisState, load_state, save_state
+from analysis.state import AnalysisState, last_communities, load_state, save_state
 from analysis.write_back import current_snapshot, sweeping_outdated, write_run
 from columnar.store import DeclarationStore
 from columnar.sync import SyncReport, graph_load_counts, sync_store
@@ -209,7 +209,9 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, clock: _Clock
     data, identities, synced = _read(driver, database, clock, reading)
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
 
-    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record)
+    # a community found again keeps its number: renumbered, every member would be written again
+    numbers = last_communities(home)
+    result = analyze_inputs(data, seed=seed, engine=engine, on_stage=clock.record, numbers=numbers)
     network_of = {m: net["id"] for net in result.networks for m in net["members"]}
     result.enterprises["network_id"] = result.enterprises["id"].map(network_of).astype("Int64")
 

@@ -107,6 +107,17 @@ def load_state(home) -> AnalysisState | None:
     )
 
 
+def last_communities(home) -> pd.Series | None:
+    """Each firm's community in the latest saved state (None when there is none): a full run keeps the numbers of
+    the communities it finds again (:func:`algorithms.communities.keep_numbers`)."""
+    store = _store(home)
+    version = store.latest()
+    if version is None or not (store.folder(version) / "table.parquet").is_file():
+        return None
+    table = pd.read_parquet(store.folder(version) / "table.parquet", columns=["id", "community"])
+    return table.set_index("id")["community"]
+
+
 def _plain(value):
     if hasattr(value, "item"):
         return value.item()

@@ -264,3 +264,25 @@ def test_the_same_with_betweenness_and_recency_in_forked_children(scenario, resu
     forked = analyze_frames(s["enterprises"], s["declarations"], s["links"], s["known_violators"], s["as_of"], seed=1)
     assert forked.networks == result.networks
     pd.testing.assert_frame_equal(forked.enterprises, result.enterprises)
+
+
+def test_a_community_found_again_keeps_its_number_when_a_bigger_one_appears():
+    """Canonical numbers go by size: a new family of four would move the trio's and the pair's numbers (and every
+    member would read as changed); given the earlier run's numbers, they keep theirs and the family gets a new one."""
+    enterprises, declarations, links = _family_and_trio()
+    first = analyze_frames(enterprises, declarations, links, set(), "2025-12-01", seed=1)
+    numbers = first.enterprises.set_index("id")["community"]
+    family = ["Q1", "Q2", "Q3", "Q4"]
+    enterprises = pd.concat([enterprises, enterprises.iloc[:4].assign(id=family, name=family)], ignore_index=True)
+    rows = declarations.iloc[:12].assign(importer_id=[f for f in family for _ in range(3)], seller_id="QS")
+    declarations = pd.concat([declarations, rows.assign(id=[f"Q{i}" for i in range(12)])], ignore_index=True)
+    shared = [(f, kind, f"{kind}-Q") for f in family for kind in ("phone", "address")]
+    links = pd.concat([links, pd.DataFrame(shared, columns=links.columns)], ignore_index=True)
+    canonical = analyze_frames(enterprises, declarations, links, set(), "2025-12-01", seed=1)
+    kept = analyze_frames(enterprises, declarations, links, set(), "2025-12-01", seed=1, numbers=numbers)
+    moved = canonical.enterprises.set_index("id")["community"]
+    again = kept.enterprises.set_index("id")["community"]
+    assert moved["T1"] != numbers["T1"] and moved["P1"] != numbers["P1"]
+    assert all(again[f] == numbers[f] for f in numbers.index)
+    assert len({again[f] for f in family}) == 1 and again["Q1"] > numbers.max()
+    assert {net["id"] for net in kept.networks} == {numbers["P1"], numbers["T1"], again["Q1"]}

@@ -21,6 +21,7 @@ import pytest
 from analysis.identities import read_identities
 from analysis.incremental import _joined_communities
 from analysis.snapshot import load_snapshot
+from analysis.state import _store as _state_store
 from analysis.state import load_state
 from graph.runs import shown, shown_run
 from sample.generator import generate
@@ -197,3 +198,24 @@ def test_only_a_strong_tie_new_since_the_last_run_joins_another_community():
     before = pd.DataFrame({"a": ["t"], "b": ["x"]})  # the last run already had t-x, and kept 1 apart from 0
     assert _joined_communities(ties, before, ["t"], old) == {2}
     assert _joined_communities(ties, None, ["t"], old) == {1, 2}  # a last run that kept no ties: all of them
+
+
+def test_a_full_run_numbers_the_communities_it_finds_again_as_the_last_run_did(runs, rg_env):
+    """Numbered canonically (by size), one new community would move the number of every smaller one, and a full run
+    would write every member again: it takes the numbers of the last run's saved state. Given numbers moved by
+    1,000 there (as if the last run had numbered so), the communities it finds again keep them. Runs last: it
+    analyses the module's graph once more."""
+    home = Path(rg_env["RISKGRAPH_HOME"])
+    store = _state_store(home)
+    saved = store.folder(store.latest()) / "table.parquet"
+    table = pd.read_parquet(saved)
+    table["community"] = table["community"] + 1000
+    table.to_parquet(saved, index=False)
+    run_cli(rg_env, "analyze", "--full", "--no-resolve", "--json")
+    numbered = load_snapshot(home).enterprises
+    before = {frozenset(g["id"]): int(c) for c, g in table.groupby("community")}
+    after = {frozenset(g["id"]): int(c) for c, g in numbered.groupby("community")}
+    again = [members for members in after if members in before]
+    assert len(again) >= 0.9 * len(after)
+    assert all(after[members] == before[members] >= 1000 for members in again)
+    assert all(after[members] > max(before.values()) for members in after if members not in before)
