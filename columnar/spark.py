@@ -14,6 +14,7 @@ they see it under another name than this host (``s3a://bucket/riskgraph/declarat
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Mapping
 from functools import lru_cache
@@ -65,19 +66,31 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     return builder.getOrCreate()
 
 
+#: each thread's own sessions, by the session they were made on (sessions are kept, not their ids: an id is reused)
+_owned = threading.local()
+
+
 def own_session(session: SparkSession) -> SparkSession:
-    """A session of its own on ``session``'s context, with its settings: temporary views are a session's, and two
-    readers of one session (an analysis aggregating in one thread while the resolution reads in another) would
-    replace and drop each other's ``declarations``."""
+    """This thread's session of its own on ``session``'s context, with its settings (made once, then reused by the
+    thread's later readers): temporary views are a session's, and two readers of one session in two threads (an
+    analysis aggregating in one while the resolution reads in another) would replace and drop each other's
+    ``declarations``."""
+    made = getattr(_owned, "sessions", None)
+    if made is None:
+        made = _owned.sessions = []
+    for parent, own in made:
+        if parent is session:
+            return own
     own = session.newSession()
     for key, value in session.conf.getAll.items():
         if key.startswith("spark.sql.") and own.conf.isModifiable(key):
             own.conf.set(key, value)
+    made.append((session, own))
     return own
 
 
 class SparkDeclarations(_Closing):
-    """Spark SQL over the store, with the views of :mod:`columnar.views` as temporary views of a session of its own
+    """Spark SQL over the store, with the views of :mod:`columnar.views` as temporary views of this thread's session
     (:func:`own_session`)."""
 
     name = "spark"
