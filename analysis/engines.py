@@ -78,8 +78,8 @@ def beside(links: int) -> Callable[..., Alongside | Done]:
     """How to start work beside work on a graph of ``links`` edges (igraph's, or the walk's: both hold the GIL): in
     a forked child, on another core, when it has ``RISKGRAPH_ALONGSIDE_MIN_EDGES`` edges or more (on the
     1M-declaration graph, 2.6M edges, betweenness takes 8 s and Leiden 6 s), else here and now (a small graph is
-    not worth the fork). The work in the child must not be OpenMP code (igraph's Leiden): libgomp hangs in a child
-    forked after it ran."""
+    not worth the fork). The work in the child must not be OpenMP code (igraph's PRPACK PageRank was, before the
+    walk replaced it): libgomp hangs in a child forked after the parent ran it."""
     return alongside if links >= settings().alongside_min_edges else done
 
 
