@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.projection import EnterpriseEdges, edges_of
-from algorithms.walk import Walk, stationary
+from algorithms.walk import stationary
 
 __all__ = [
     "pagerank_centrality",
@@ -51,7 +51,7 @@ def pagerank_centrality(
     if not 0.0 < damping < 1.0:
         raise ValueError(f"damping must be in (0, 1), got {damping}")
     edges = edges_of(graph, weights)
-    values = stationary(Walk.of(len(edges.names), edges.ends, edges.weight), damping=damping)
+    values = stationary(edges.walk, damping=damping)
     return pd.Series(values, index=pd.Index(edges.names, name="id"), name="pagerank", dtype=float)
 
 
@@ -128,7 +128,6 @@ def degree_centrality(graph: ig.Graph | EnterpriseEdges, *, weights: str | None 
     edges = edges_of(graph, weights)
     n, a, b = len(edges.names), edges.ends[:, 0], edges.ends[:, 1]
     degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
-    strength = np.bincount(a, weights=edges.weight, minlength=n) + np.bincount(b, weights=edges.weight, minlength=n)
     return pd.DataFrame(
-        {"degree": degree, "weighted_degree": strength}, index=pd.Index(edges.names, name="id"), dtype=float
+        {"degree": degree, "weighted_degree": edges.walk.strength}, index=pd.Index(edges.names, name="id"), dtype=float
     )

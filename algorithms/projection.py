@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import igraph as ig
 import numpy as np
@@ -32,6 +33,7 @@ import pandas as pd
 
 from algorithms.activity import Activity
 from algorithms.frames import require_columns
+from algorithms.walk import Walk
 
 __all__ = [
     "EnterpriseEdges",
@@ -209,6 +211,12 @@ class EnterpriseEdges:
             kind_mask=np.array([sum(bit[k] for k in set(ks)) for ks in kinds], dtype=np.int64),
             kind_names=kind_names,
         )
+
+    @cached_property
+    def walk(self) -> Walk:
+        """The random walk over these edges (:mod:`algorithms.walk`), made once for PageRank, propagation and the
+        degrees."""
+        return Walk.of(len(self.names), self.ends, self.weight)
 
     def among(self, names: Iterable[str]) -> EnterpriseEdges:
         """The edges between ``names`` (vertices of this graph), which become the vertices in that order; the edges

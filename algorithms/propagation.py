@@ -97,7 +97,7 @@ def propagated_risk(
     n = len(names)
     raw = np.zeros(n)
     if sources:
-        walk = Walk.of(n, edges.ends, edges.weight)
+        walk = edges.walk
         reset = np.zeros(n)
         reset[sources] = 1.0 / len(sources)
         ppr = stationary(walk, reset, damping)
