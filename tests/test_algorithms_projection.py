@@ -175,3 +175,19 @@ def test_edge_weights_do_not_depend_on_the_order_of_the_links():
     for seed in range(5):
         again = enterprise_edges(links.sample(frac=1.0, random_state=seed))
         assert again.ends.tolist() == first.ends.tolist() and again.weight.tolist() == first.weight.tolist()
+
+
+@pytest.mark.parametrize(("given", "huge"), [(None, False), ("1", True)])
+def test_the_command_runs_numpy_without_huge_pages_unless_told(given, huge):
+    """Huge pages doubled the projection's first pass over fresh memory here; the setting is the command's own
+    default, so a value set outside must still win."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    code = "import riskgraph.cli, numpy; print(numpy._core.multiarray._get_madvise_hugepage())"
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == str(huge)
