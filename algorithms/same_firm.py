@@ -60,6 +60,9 @@ __all__ = ["LINK_FIELDS", "Prepared", "SameFirmCandidates", "same_firm_candidate
 #: are the dates of the firm's first and last declaration.
 LINK_FIELDS = ("name", "address", "phone", "legal_rep", "registered", "first_seen", "last_seen")
 _DATES = ("registered", "first_seen", "last_seen")
+#: what a firm's declarations move (each day for the firms that declared): taken afresh for every firm on each
+#: pass, not part of the identity whose change prepares a firm again
+_SEEN = ("first_seen", "last_seen")
 _OUT_COLUMNS = ("a", "b", "match_weight", "match_probability", "agreed", "weights", "levels")
 
 
@@ -98,13 +101,14 @@ def _empty(message: str, fields: tuple[str, ...] = ()) -> SameFirmCandidates:
 
 
 def _source(given: pd.DataFrame) -> np.ndarray:
-    """A hash of each firm's identity as given."""
+    """A hash of each firm's identity as given (its first and last declaration aside)."""
     text = pa.large_string()
     fields = [
         pa.array(given[name].astype("string[pyarrow]")).cast(text)
         if name in given.columns
         else pa.nulls(len(given), text)
         for name in LINK_FIELDS
+        if name not in _SEEN
     ]
     # one text per identity (fields apart by a control character), a missing value told from an empty one
     mark, apart, empty = pa.scalar("=", text), pa.scalar("\x1f", text), pa.scalar("", text)
@@ -117,15 +121,7 @@ def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
     """The linkage columns each firm's identity alone gives (first row of an id)."""
     frame = pd.DataFrame({"id": enterprises["id"].astype(str).astype(object)})
     for name in LINK_FIELDS:
-        if name in enterprises.columns:
-            values = enterprises[name]
-            if name in _DATES:
-                values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d")
-            else:
-                values = values.astype("string").str.strip().replace("", pd.NA)
-            frame[name] = values.astype(object).where(values.notna(), None)
-        else:
-            frame[name] = None
+        frame[name] = _linkage_value(enterprises, name)
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     frame["written"] = frame["address"].map(building_key).astype(object)
     frame["numbers"] = place_numbers(frame["written"])
@@ -136,6 +132,26 @@ def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
     frame["registered_day"] = _day(frame["registered"])
     frame["rep_letters"] = person_letters(frame["legal_rep"])
     return frame
+
+
+def _linkage_value(enterprises: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as linkage compares it: dates as ISO text, text stripped, empty or missing as None."""
+    if name not in enterprises.columns:
+        return pd.Series(None, index=enterprises.index, dtype=object)
+    values = enterprises[name]
+    if name in _DATES:
+        values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d")
+    else:
+        values = values.astype("string").str.strip().replace("", pd.NA)
+    return values.astype(object).where(values.notna(), None)
+
+
+def _with_seen(rows: pd.DataFrame, given: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with every firm's first and last declaration (and their days) taken from ``given``, row for row."""
+    for name in _SEEN:
+        rows[name] = _linkage_value(given, name).set_axis(rows.index)
+    rows["first_day"], rows["last_day"] = _day(rows["first_seen"]), _day(rows["last_seen"])
+    return rows
 
 
 def _prepared(
@@ -169,7 +185,7 @@ def _prepared(
         fresh["building"] = place_keys(fresh["written"], known)
         fresh["rep_key"] = then["rep_key"].reindex(fresh["id"]).to_numpy()
         rows = pd.concat([then.loc[ids[same]].reset_index(), fresh], ignore_index=True)
-        rows = rows.set_index("id").loc[ids].reset_index()
+        rows = _with_seen(rows.set_index("id").loc[ids].reset_index(), given)
         # a name key changes only as the names sharing its letters come and go
         was = then["legal_rep"].reindex(fresh["id"]).fillna("\x00").to_numpy()
         moved = fresh[was != fresh["legal_rep"].fillna("\x00").to_numpy()]

@@ -86,8 +86,8 @@ def _weighed(result) -> dict:
 
 def test_a_days_pass_prepares_the_changed_firms_and_finds_what_preparing_all_finds(planted):
     """Kept from the day before, every firm's linkage row; the day adds the newest firms, gives some firms another
-    representative and moves others' last declaration: prepared again are only those, and the candidates (pairs
-    and weights) are those of the pass that prepares every firm afresh."""
+    representative and moves others' last declaration: prepared again are only the new firms and those with another
+    representative, and the candidates (pairs and weights) are those of the pass that prepares every firm afresh."""
     frame, _, _, found = planted
     newest = set(frame["id"].iloc[-63:-3])
     before = same_firm_candidates(frame[~frame["id"].isin(newest)], seed=11, model=found.model)
@@ -101,9 +101,12 @@ def test_a_days_pass_prepares_the_changed_firms_and_finds_what_preparing_all_fin
     assert len(kept.pairs) and _weighed(kept) == _weighed(afresh)
     assert kept.pairs[["agreed", "weights", "levels"]].equals(afresh.pairs[["agreed", "weights", "levels"]])
     rows = kept.prepared.rows.set_index("id")
+    # prepared again: the new firms and those with another representative; a firm that only traded on keeps its
+    # row, with the day's last declaration in it
     assert rows.loc[day["id"], "source"].ne(
         before.prepared.rows.set_index("id")["source"].reindex(day["id"])
-    ).sum() == (len(newest) + len(moved))
+    ).sum() == (len(newest) + 20)
+    assert rows.loc[day.loc[moved[20:], "id"], "last_seen"].eq("2026-01-05").all()
     assert rows.equals(afresh.prepared.rows.set_index("id").loc[rows.index, rows.columns])
 
 
