@@ -25,13 +25,14 @@ import pandas as pd
 
 from algorithms.frames import as_id_set
 from algorithms.projection import EnterpriseEdges, edges_of
-from algorithms.walk import Walk, stationary
+from algorithms.walk import stationary
 
 __all__ = ["propagated_risk"]
 
 
-def _two_step_return(walk: Walk, edges: EnterpriseEdges, vertices: list[int], damping: float) -> np.ndarray:
+def _two_step_return(edges: EnterpriseEdges, vertices: list[int], damping: float) -> np.ndarray:
     """Approximate ppr_v(v): restart mass plus walks that return in exactly 2, 4, ... steps via one neighbour."""
+    walk = edges.walk
     strength = np.where(walk.strength == 0, 1.0, walk.strength)
     # r_v = sum_u P(v->u) P(u->v) = sum_u w_vu^2 / (s_v s_u), summed over both edge directions.
     a, b, w = edges.ends[:, 0], edges.ends[:, 1], edges.weight
@@ -107,7 +108,7 @@ def propagated_risk(
         elif k <= exact_max_violators:
             self_return = np.array([stationary(walk, np.eye(1, n, s).ravel(), damping)[s] for s in sources])
         else:
-            self_return = _two_step_return(walk, edges, sources, damping)
+            self_return = _two_step_return(edges, sources, damping)
         raw = ppr.copy()
         if k == 1:
             raw[sources] = 0.0
