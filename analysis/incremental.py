@@ -98,16 +98,23 @@ class IncrementalResult:
     ties: pd.DataFrame  # the strong ties of the whole graph now (:func:`strong_ties`), for the next run
 
 
-def find_touched(driver: neo4j.Driver, database: str, state: AnalysisState, also: Iterable[str] = ()) -> Touched | None:
+def find_touched(
+    driver: neo4j.Driver,
+    database: str,
+    state: AnalysisState,
+    also: Iterable[str] = (),
+    loads: dict[str, int] | None = None,
+) -> Touched | None:
     """The declarations new since ``state``, and the firms ``also`` names (those whose same-firm candidates the
     analysis's resolution changed); None when only a full run is right: a load shrank or vanished, or the graph
-    does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere)."""
+    does not show the results of the run ``state`` describes (it was emptied, or analysed elsewhere). ``loads`` are
+    the graph's declarations per load when the caller has read them (those the columnar copy was checked against)."""
     graph_shows = driver.execute_query(
         SHOWN, shown_run(driver, database), database_=database, routing_=neo4j.RoutingControl.READ
     ).records[0]
     if (graph_shows["analysed"], graph_shows["networks"]) != (len(state.table), len(state.networks)):
         return None
-    loads = graph_load_counts(driver, database)
+    loads = graph_load_counts(driver, database) if loads is None else loads
     if any(loads.get(s, 0) < n for s, n in state.loads.items()):
         return None
     grown = [s for s, n in loads.items() if n != state.loads.get(s)]

@@ -132,10 +132,12 @@ class _Clock:
 @dataclass
 class _Reading:
     """The declarations as the engine aggregates them in a thread of their own, from a copy checked against the
-    graph once before anyone read it."""
+    graph once before anyone read it: against ``loads``, the graph's declarations per load then, which the run
+    records as what it analysed."""
 
     aggregated: Future[DeclarationAggregates | None]
     synced: SyncReport
+    loads: dict[str, int]
     engine: str  # the declarations engine's name
 
 
@@ -168,17 +170,18 @@ def run_analysis(
     shown = current_snapshot(driver, database)
     settle_staged(home, shown)  # what a killed run left
     store = DeclarationStore(home)
-    synced = sync_store(driver, database, store)  # before the engine and ``alongside`` both read the copy
+    loads = graph_load_counts(driver, database)
+    synced = sync_store(driver, database, store, counts=loads)  # before the engine and ``alongside`` read the copy
     with ThreadPoolExecutor(1) as engine_thread:
         aggregated = engine_thread.submit(aggregate_declarations, store, as_of, engine=declarations)
-        reading = _Reading(aggregated, synced, declarations)
+        reading = _Reading(aggregated, synced, loads, declarations)
         also = tuple(alongside()) if alongside is not None else ()
         if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
             state = load_state(home)
             usable = state is not None and state.settings == settings
             if usable and state.snapshot == latest_snapshot(home) == shown:
                 clock = _Clock(on_stage)
-                touched = find_touched(driver, database, state, also)
+                touched = find_touched(driver, database, state, also, loads)
                 clock.lap("touched")
                 if touched is not None:
                     return _incremental(driver, database, home, state, touched, engine, seed, clock, reading)
@@ -205,7 +208,7 @@ def _read(driver, database, clock: _Clock, reading: _Reading, kept=None, changed
 
 
 def _full(driver, database, home: Path, engine: GraphEngine, seed, clock: _Clock, reading: _Reading) -> AnalysisRun:
-    loads = graph_load_counts(driver, database)
+    loads = reading.loads  # what the copy was checked against: the run analysed these
     data, identities, synced = _read(driver, database, clock, reading)
     sweeping = sweeping_outdated(driver, database)  # while the analysis leaves Neo4j idle
 
