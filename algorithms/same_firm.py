@@ -121,14 +121,14 @@ def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
     """The linkage columns each firm's identity alone gives (first row of an id)."""
     frame = pd.DataFrame({"id": enterprises["id"].astype(str).astype(object)})
     for name in LINK_FIELDS:
-        frame[name] = _linkage_value(enterprises, name)
+        if name not in _SEEN:
+            frame[name] = _linkage_value(enterprises, name)
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     frame["written"] = frame["address"].map(building_key).astype(object)
     frame["numbers"] = place_numbers(frame["written"])
     frame["name_sorted"] = sorted_tokens(frame["name"])
     frame["words"] = name_words(frame["name"])
     frame["floor"] = floors(frame["address"])
-    frame["first_day"], frame["last_day"] = _day(frame["first_seen"]), _day(frame["last_seen"])
     frame["registered_day"] = _day(frame["registered"])
     frame["rep_letters"] = person_letters(frame["legal_rep"])
     return frame
@@ -147,7 +147,8 @@ def _linkage_value(enterprises: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _with_seen(rows: pd.DataFrame, given: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` with every firm's first and last declaration (and their days) taken from ``given``, row for row."""
+    """``rows`` with every firm's first and last declaration (and their days) taken from ``given``, row for row: they
+    are not of the identity :func:`_own` prepares, and move with every declaration."""
     for name in _SEEN:
         rows[name] = _linkage_value(given, name).set_axis(rows.index)
     rows["first_day"], rows["last_day"] = _day(rows["first_seen"]), _day(rows["last_seen"])
@@ -167,7 +168,7 @@ def _prepared(
     given = given.reset_index(drop=True)
     source, ids = _source(given), given["id"].astype(str).to_numpy(dtype=object)
     if before is None or only is None:
-        rows = _own(given).assign(source=source)
+        rows = _with_seen(_own(given).assign(source=source), given)
         rows["building"] = place_keys(rows["written"])
         rows["rep_key"] = person_keys(rows["legal_rep"])
         tags = name_tags(rows["name"])
