@@ -48,6 +48,7 @@ __all__ = [
     "prepare_declaration",
     "rule_view",
     "combine",
+    "combine_many",
 ]
 
 LEVELS = ("low", "medium", "high")
@@ -329,6 +330,21 @@ def combine(probability: float, rule_weights, network_risk: float, network_weigh
     return round(100.0 * (1.0 - keep), 2)
 
 
+def combine_many(probabilities, rule_weights: list[list[float]], network_risks, network_weight: float) -> list[float]:
+    """:func:`combine` of each row: the rows without rule weights for whole columns (its operations, so the same
+    floats), the others one by one.
+
+    >>> combine_many([0.2, 0.2], [[], [0.5]], [1.0, 0.0], 0.3)
+    [44.0, 60.0]
+    """
+    p, risk = np.asarray(probabilities, dtype=float), np.asarray(network_risks, dtype=float)
+    kept = (1.0 - p) * (1.0 - network_weight * np.clip(risk, 0.0, 1.0))
+    scores = [round(x, 2) for x in (100.0 * (1.0 - kept)).tolist()]
+    for i in [i for i, w in enumerate(rule_weights) if w]:
+        scores[i] = combine(float(p[i]), rule_weights[i], float(risk[i]), network_weight)
+    return scores
+
+
 _LABELS = {
     "peer_z": "unit value against peers in the same money unit (robust z)",
     "importer_age_days": "importer's age in days",
@@ -540,12 +556,8 @@ class Scorer:
     def decide_many(self, ids, offices, probabilities: list[float], hits, risks: list[float], links) -> list[Decision]:
         """:meth:`decide` of each declaration of a chunk: the scores of those without rule hits are computed for
         whole columns (the operations of :func:`combine`, so the same floats)."""
-        w = self.config.network_weight
-        p, risk = np.asarray(probabilities, dtype=float), np.asarray(risks, dtype=float)
-        kept = (1.0 - p) * (1.0 - w * np.clip(risk, 0.0, 1.0))
-        scores = [round(x, 2) for x in (100.0 * (1.0 - kept)).tolist()]
-        for i in [i for i, h in enumerate(hits) if h]:
-            scores[i] = combine(probabilities[i], [r.weight for r in hits[i]], risks[i], w)
+        weights = [[r.weight for r in h] if h else [] for h in hits]
+        scores = combine_many(probabilities, weights, risks, self.config.network_weight)
         return list(map(self._decision, ids, offices, probabilities, hits, risks, links, scores))
 
     def _network_reason(self, network_risk: float) -> tuple[float, str]:

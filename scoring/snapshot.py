@@ -32,6 +32,7 @@ import pandas as pd
 
 from graph.errors import RiskGraphError
 from graph.home import MODELS, SCORING_SNAPSHOTS, VersionedStore
+from scoring.batch import prepare_columns
 from scoring.capacity import office_history
 from scoring.features import FeatureState, fit_state, prepare_frame, training_features
 from scoring.inspection import Routing
@@ -41,7 +42,7 @@ from scoring.operations import OperationBook
 from scoring.published import PublishedModel
 from scoring.rule_store import RuleStore
 from scoring.rules import Rule, compile_rule
-from scoring.scorer import Scorer, ScoringConfig, combine, prepare_declaration, rule_view
+from scoring.scorer import RULE_FIELDS, Scorer, ScoringConfig, combine_many, rule_view
 from scoring.targets import TargetModels
 from scoring.violator_journal import ViolatorJournal
 from scoring.watchlists import read_watchlists
@@ -83,22 +84,35 @@ def final_scores(
     the frame's ``risk`` column (in validation, as the analysis saw it before the window).
 
     With ``targets`` (target -> its probabilities) also each target's score from its probability, its
-    rules and the same network risk: ``(scores, {target: scores})``.
+    rules and the same network risk: ``(scores, {target: scores})``. Column by column, as a scored file is
+    (:func:`scoring.batch.prepare_columns`, :func:`scoring.scorer.combine_many`): row by row, the validation
+    window and the recent rows took 15 s of a 1M-declaration training, a dict per row.
     """
+    risk = (
+        pd.to_numeric(frame["risk"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        if "risk" in frame
+        else np.zeros(len(frame))
+    )
+    hits = _rule_hits(frame, risk, rules, state)
+    out = np.array(combine_many(probabilities, [[r.weight for r in h] for h in hits], risk, network_weight))
+    if targets is None:
+        return out
+    return out, {
+        t: np.array(combine_many(p, [[r.weight for r in h if r.target == t] for h in hits], risk, network_weight))
+        for t, p in targets.items()
+    }
+
+
+def _rule_hits(frame: pd.DataFrame, risk: np.ndarray, rules: list[Rule], state: FeatureState) -> list[list[Rule]]:
+    """The enabled rules each row hits, in order, the rules reading ``risk`` as the network risk."""
     compiled = [(r, compile_rule(r)) for r in rules if r.enabled]
-    records = frame.to_dict("records")
-    out = np.empty(len(records))
-    per_target = {t: np.empty(len(records)) for t in targets or {}}
-    for i, (row, p) in enumerate(zip(records, probabilities, strict=True)):
-        d = prepare_declaration(row, state)
-        risk = row.get("risk")
-        d["network_risk"] = 0.0 if pd.isna(risk) else float(risk)  # the frame's (as-of) risk, for rules too
-        hits = [r for r, matches in compiled if matches(rule_view(d))] if compiled else []
-        out[i] = combine(float(p), [r.weight for r in hits], d["network_risk"], network_weight)
-        for t, scores in per_target.items():
-            weights = [r.weight for r in hits if r.target == t]
-            scores[i] = combine(float(targets[t][i]), weights, d["network_risk"], network_weight)
-    return (out, per_target) if targets is not None else out
+    if not compiled:
+        return [[]] * len(frame)
+    cols = prepare_columns(frame, state)
+    cols["network_risk"] = risk.tolist()
+    rows = zip(*(cols[k] for k in RULE_FIELDS), strict=True)
+    views = (rule_view(dict(zip(RULE_FIELDS, row, strict=True))) for row in rows)
+    return [[r for r, matches in compiled if matches(view)] for view in views]
 
 
 def thresholds_from_capacity(

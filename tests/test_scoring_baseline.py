@@ -11,10 +11,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring.calibration import brier, calibration_report, fit_platt, reliability
 from scoring.model import choose_published, split_date, train_model
 from scoring.published import platt
+from scoring.rules import compile_rule, parse_rule
+from scoring.scorer import combine, prepare_declaration, rule_view
 from scoring.search import GRID, MAX_TREES, search_params
 from scoring.snapshot import final_scores
 
@@ -180,3 +184,68 @@ def test_final_score_validation_reads_the_network_risk_known_before_the_split():
     assert (leaky >= honest).all() and (leaky > honest).any()  # what the leak would have added
     # without an as-of table the current one is used (the closing note's optimistic figure)
     assert trained.test["risk"].ne(train_model(decls, today, seed=0, search_budget=5).test["risk"]).any()
+
+
+@pytest.fixture(scope="module")
+def validated():
+    """A model trained on a small history: its validation rows (prepared graph declarations) and state."""
+    decls, ents = _history(1200, seed=3)
+    ents = ents.assign(category=np.resize(["A", "B", "C", None], len(ents)))
+    trained = train_model(decls.assign(transport_mode=np.resize(["sea", "air", None], len(decls))), ents, seed=0,
+                          search_budget=5)  # fmt: skip
+    return trained.test, trained.state
+
+
+_SCORED_CONDITIONS = st.sampled_from(
+    [
+        {"transport_mode": ["sea"]},
+        {"importer_category": ["B", "C"]},
+        {"hs_prefix": ["85"]},
+        {"value_min": 90},
+        {"unit_value_max": 15},
+        {"missing_licence": True},
+        {"origin": ["VN"], "departure": ["VN"]},
+        {"port": ["CNNGB"]},
+        {"network_risk_min": 0.3},
+        {"route": ["VNHPH>CNNGB"]},
+    ]
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    conditions=st.lists(_SCORED_CONDITIONS, max_size=4),
+    blanks=st.lists(st.sampled_from(["risk", "value", "net_mass", "quantity", "route", "licence_ids", "hs_code"]),
+                    max_size=3),
+    seed=st.integers(0, 1000),
+)  # fmt: skip
+def test_final_scores_column_by_column_equal_each_row_scored_alone(validated, conditions, blanks, seed):
+    """:func:`final_scores` (columns) gives every row, and every target, the score of the row prepared and combined
+    on its own (:func:`prepare_declaration`, :func:`rule_view`, :func:`combine`), whatever rules and columns."""
+    test, state = validated
+    rng = np.random.default_rng(seed)
+    frame = test.assign(risk=np.where(rng.random(len(test)) < 0.5, rng.random(len(test)), np.nan))
+    frame = frame.drop(columns=[c for c in set(blanks) if c in frame.columns])
+    # the last rule reads the network risk: the frame's, not the snapshot's; the third is switched off
+    chosen = [*conditions, {"network_risk_min": 0.3}]
+    rules = [
+        parse_rule({"id": f"rule-{i}", "description": "a test rule", "target": ["tax", "ipr"][i % 2],
+                    "weight": 0.1 + 0.2 * (i % 4), "owner": "GACC-DARM", "effective_from": "2024-01-01",
+                    "conditions": c, "changed_by": "test", "enabled": i != 2 or i == len(chosen) - 1,
+                    "offices": ["CD-NINGBO"] if i == 1 else []})
+        for i, c in enumerate(chosen)
+    ]  # fmt: skip
+    p = rng.random(len(frame))
+    targets = {"tax": rng.random(len(frame)), "ipr": rng.random(len(frame))}
+    scores, per_target = final_scores(frame, p, rules, state, 0.3, targets)
+
+    enabled = [(r, compile_rule(r)) for r in rules if r.enabled]
+    for i, row in enumerate(frame.to_dict("records")):
+        d = prepare_declaration(row, state)
+        d["network_risk"] = 0.0 if pd.isna(row.get("risk")) else float(row["risk"])
+        hits = [r for r, matches in enabled if matches(rule_view(d))]
+        assert scores[i] == combine(p[i], [r.weight for r in hits], d["network_risk"], 0.3)
+        for t, tp in targets.items():
+            assert per_target[t][i] == combine(tp[i], [r.weight for r in hits if r.target == t], d["network_risk"], 0.3)
+    if "risk" not in blanks:
+        assert (scores > final_scores(frame, p, [], state, 0.3)).any()  # some row hit a rule
