@@ -276,7 +276,7 @@ def training_features(
     counts = prior_counts(frame, engine, None if rows is None else rows.to_numpy())
     if rows is not None:
         frame = frame[rows]
-    day = frame["date"].map(pd.Timestamp.toordinal).to_numpy()
+    day = _ordinals(frame["date"])
     cols: dict[str, np.ndarray] = {}
     value = _values(frame, state.money)
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float)
@@ -290,19 +290,13 @@ def training_features(
     cols["tax_rate"] = pd.to_numeric(frame["tax_rate"], errors="coerce").to_numpy(dtype=float)
     log_uv, basis = _log_unit_values(value, mass, qty)
     cols["log_unit_value"] = log_uv
-    peer_z, peer_n = np.full(len(frame), np.nan), np.zeros(len(frame))
-    for i, (h, o, b, uv) in enumerate(zip(frame["hs6"], frame["origin"], basis, log_uv, strict=True)):
-        ref = _peer(state, h, o, b)
-        if ref is not None and not math.isnan(uv):
-            peer_z[i], peer_n[i] = robust_z(uv, ref[0], ref[1]), ref[2]
-    cols["peer_z"], cols["peer_count"] = peer_z, np.log1p(peer_n)
+    cols["peer_z"], cols["peer_count"] = _peer_figures(state, frame["hs6"], frame["origin"], basis, log_uv)
     cols["n_licences"] = frame["n_licences"].to_numpy(dtype=float)
     cols["transit_count"] = frame["transit_count"].to_numpy(dtype=float)
     both = frame["origin"].notna() & frame["departure"].notna()
     cols["origin_is_departure"] = np.where(both, (frame["origin"] == frame["departure"]).astype(float), np.nan)
     cols["importer_category_rank"] = frame["importer_category"].map(_CATEGORY_RANK).to_numpy(dtype=float)
-    registered = frame["importer_registered"].map(lambda r: np.nan if pd.isna(r) else pd.Timestamp(r).toordinal())
-    cols["importer_age_days"] = day - registered.to_numpy(dtype=float)
+    cols["importer_age_days"] = day - _ordinals(frame["importer_registered"])
     cols["community_size"] = frame["community_size"].to_numpy(dtype=float)
     cols["log_degree"] = np.log1p(frame["degree"].to_numpy(dtype=float))
     cols["pagerank"] = frame["pagerank"].to_numpy(dtype=float)
@@ -320,6 +314,31 @@ def training_features(
     # each column kept as computed (no copy into one block, none for the column order): three matrices of
     # the year at once were most of training's peak
     return pd.DataFrame({name: cols[name] for name in state.names()}, index=frame.index, copy=False)
+
+
+def _ordinals(values: pd.Series) -> np.ndarray:
+    """Each value's day number (``Timestamp.toordinal``; NaN where missing), once per distinct value: a year of
+    declarations has 365 dates, and a firm's rows share its registration."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.array([*(pd.Timestamp(u).toordinal() for u in uniques), math.nan], dtype=float)[codes]
+
+
+def _peer_figures(state: FeatureState, hs6: pd.Series, origin: pd.Series, basis: np.ndarray, log_uv: np.ndarray):
+    """Each row's robust z against its peers (NaN without) and the peers' count (log; 0 without), the peers looked
+    up once per distinct HS6 code, origin and unit basis: with the row's own values (a missing one as the column
+    holds it), as :func:`chunk_features` does per distinct value."""
+    columns = [hs6.to_numpy(dtype=object), origin.to_numpy(dtype=object), np.asarray(basis)]
+    key = np.zeros(len(log_uv), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + codes + 1
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    refs = [_peer(state, *(column[i] for column in columns)) for i in first.tolist()]
+    centre, scale, count = (np.array([np.nan if r is None else r[j] for r in refs], dtype=float) for j in range(3))
+    has = ~np.isnan(centre[which]) & ~np.isnan(log_uv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        peer_z = np.where(has, robust_z(log_uv, centre[which], scale[which]), np.nan)
+    return peer_z, np.log1p(np.where(has, count[which], 0.0))
 
 
 def _encoded_name(column: str) -> str:

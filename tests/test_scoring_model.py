@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.features import declaration_features, fit_state, prepare_frame, training_features
 from scoring.scorer import prepare_declaration
@@ -176,6 +178,48 @@ def test_clearance_features_equal_training_features():
     raw = frame.iloc[-1].to_dict()
     online = np.array(declaration_features(prepare_declaration(raw, before), before))
     np.testing.assert_allclose(online, last, equal_nan=True)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), blank_share=st.sampled_from([0.0, 0.3, 1.0]))
+def test_training_peer_and_age_features_equal_each_declaration_alone(seed, blank_share):
+    """Peer comparison and importer age, computed for the whole frame once per distinct value, equal what clearance
+    computes for each declaration alone, with origins, masses, quantities and registrations missing or zero."""
+    rng = np.random.default_rng(seed)
+    n = 120
+    decls = pd.DataFrame(
+        {
+            "id": [f"D{i}" for i in range(n)],
+            "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+            "office": "CD-NINGBO",
+            "importer_id": rng.choice(["A", "B", "C"], n),
+            "hs_code": rng.choice(["8517130000", "8517620000", "6109100000"], n),
+            "origin": np.where(rng.random(n) < blank_share, None, rng.choice(["VN", "CN"], n)),
+            "departure": "VN",
+            "value": rng.lognormal(5, 1, n),
+            "currency": rng.choice(["USD", "EUR"], n),
+            "quantity": np.where(rng.random(n) < blank_share, np.nan, 10.0),
+            "net_mass": np.where(rng.random(n) < blank_share, 0.0, rng.choice([5.0, 50.0], n)),
+            "inspected": 1,
+            "violation": rng.integers(0, 2, n),
+        }
+    )
+    toy, toy_ents = _toy_history()
+    decls = decls.assign(hs6=decls["hs_code"].str[:6])
+    decls = decls.assign(**{c: toy[c].iloc[0] for c in toy.columns if c not in decls})
+    registered = pd.to_datetime(["2024-06-01", None, "2010-01-01"])
+    ents = pd.concat([toy_ents.iloc[[0]]] * 3, ignore_index=True).assign(id=["A", "B", "C"], registered=registered)
+    frame = prepare_frame(decls, ents)
+    state = fit_state(frame)
+    columns = ["peer_z", "peer_count", "importer_age_days"]
+    whole = training_features(frame, state)[columns].to_numpy()
+    at = [state.names().index(c) for c in columns]
+    alone = np.array(
+        [np.array(declaration_features(prepare_declaration(row, state), state))[at] for row in frame.to_dict("records")]
+    )
+    np.testing.assert_allclose(whole, alone, rtol=1e-12, equal_nan=True)
+    if blank_share < 1.0:
+        assert (~np.isnan(whole[:, 0])).any()  # some declarations had peers to compare with
 
 
 def test_peer_z_compares_unit_values_in_us_dollars():
