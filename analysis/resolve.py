@@ -147,14 +147,10 @@ def read_changed_input(driver: neo4j.Driver, database: str, loads: list[str]) ->
     return fresh[list(INPUT_COLUMNS)].astype("string")
 
 
-def read_activity(
-    driver: neo4j.Driver, database: str, home: Path, loads: dict[str, int], engine: str = "duckdb"
-) -> pd.DataFrame:
+def read_activity(home: Path, engine: str = "duckdb") -> pd.DataFrame:
     """Each importer's first and last declaration date, aggregated by the declarations engine over the columnar
-    copy (brought in line with the graph first; the analysis that follows then finds it so)."""
-    store = DeclarationStore(home)
-    sync_store(driver, database, store, counts=loads)
-    with open_declarations(store, engine) as declarations:
+    copy (in line with the graph: :func:`run_resolution` has it brought in line first)."""
+    with open_declarations(DeclarationStore(home), engine) as declarations:
         return firm_activity(declarations)
 
 
@@ -316,6 +312,7 @@ def run_resolution(
     full: bool = True,
     retrain: bool = True,
     declarations: str = "duckdb",
+    loads: dict[str, int] | None = None,
 ) -> ResolutionRun:
     """Link the graph's importers and write ``PROBABLY_SAME_FIRM`` candidates (reviewed links are kept).
 
@@ -325,13 +322,17 @@ def run_resolution(
     nothing to link (no names, addresses, phones or representatives shared) nothing is written and the run
     says so in ``message``. Which firms are consignees, and each one's first and last declaration (does one firm
     succeed the other?), come from the columnar copy in ``home``, through the declarations engine ``declarations``.
+    ``loads`` are the graph's declarations per load when the caller has read them and brought the copy in line with
+    them (an analysis resolving beside its aggregation); else they are read and the copy is brought in line here.
     """
     clock = time.perf_counter()
     kept = _state(home, full)
-    loads = graph_load_counts(driver, database)
+    if loads is None:
+        loads = graph_load_counts(driver, database)
+        sync_store(driver, database, DeclarationStore(home), counts=loads)
     grown = None if full or kept is None or kept.prepared is None else _grown(loads, kept.loads)
     # a firm's activity changes only with declarations of its own: an incremental pass resolves it again anyway
-    activity = read_activity(driver, database, home, loads, declarations)
+    activity = read_activity(home, declarations)
     timings = {"activity": round(time.perf_counter() - clock, 3)}
     lap = time.perf_counter()
     if grown is None:

@@ -152,7 +152,7 @@ def run_analysis(
     full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
     declarations: str = "duckdb",
-    alongside: Callable[[], Iterable[str]] | None = None,
+    alongside: Callable[[dict[str, int]], Iterable[str]] | None = None,
 ) -> AnalysisRun:
     """Analyse the graph and publish the results.
 
@@ -162,8 +162,9 @@ def run_analysis(
     With ``full=False`` the run is incremental when it can be (:mod:`analysis.incremental`): the last run
     left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
     otherwise it is full. ``alongside`` runs while the engine aggregates the declarations (``riskgraph analyze``
-    resolves probable same firms there: seconds of Python beside seconds of the engine's threads); the firms it
-    returns are redone by an incremental run whatever was loaded (those whose same-firm candidates changed).
+    resolves probable same firms there: seconds of Python beside seconds of the engine's threads), given the graph's
+    declarations per load the columnar copy was brought in line with; the firms it returns are redone by an
+    incremental run whatever was loaded (those whose same-firm candidates changed).
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
@@ -175,7 +176,7 @@ def run_analysis(
     with ThreadPoolExecutor(1) as engine_thread:
         aggregated = engine_thread.submit(aggregate_declarations, store, as_of, engine=declarations)
         reading = _Reading(aggregated, synced, loads, declarations)
-        also = tuple(alongside()) if alongside is not None else ()
+        also = tuple(alongside(loads)) if alongside is not None else ()
         if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
             state = load_state(home)
             usable = state is not None and state.settings == settings

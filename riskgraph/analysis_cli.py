@@ -92,8 +92,8 @@ def analyze(
     drv, db = _connect()
     resolutions = []
 
-    def resolve_alongside() -> tuple[str, ...]:  # while the declarations engine aggregates
-        resolutions.append(_resolve_changed(drv, db, full, declarations_engine))
+    def resolve_alongside(loads: dict[str, int]) -> tuple[str, ...]:  # while the declarations engine aggregates
+        resolutions.append(_resolve_changed(drv, db, full, declarations_engine, loads))
         return resolutions[0].linked
 
     with ExitStack() as stack:
@@ -170,13 +170,16 @@ def analyze(
         print(json.dumps(summary, default=str))
 
 
-def _resolve_changed(drv, db: str, full: bool, declarations: str):
+def _resolve_changed(drv, db: str, full: bool, declarations: str, loads: dict[str, int]):
     """Probable same firms first, so the analysis weighs the candidates: the firms whose identity is new or
     changed since the last resolution (every firm on ``--full`` or the first time), with the model the last
-    ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found."""
+    ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found;
+    ``loads`` as the analysis read them and brought the columnar copy in line with."""
     from analysis.resolve import run_resolution
 
-    run = run_resolution(drv, db, home=settings().home, full=full, retrain=False, declarations=declarations)
+    run = run_resolution(
+        drv, db, home=settings().home, full=full, retrain=False, declarations=declarations, loads=loads
+    )
     console.print(
         f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
         + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)
