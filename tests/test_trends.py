@@ -8,8 +8,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
-from analysis.trends import detect_trends, read_warnings, store_warnings, watch_flow
+from analysis.trends import TrendSettings, _tests, detect_trends, read_warnings, store_warnings, watch_flow
 from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore, declaration_table
 
@@ -111,3 +114,41 @@ def test_absent_columns_leave_their_dimensions_out(tmp_path, dropped):
     warnings = _detect(_store(tmp_path, frame), START + timedelta(days=219))
     assert {("origin", "EC")} <= {(w["dimension"], w["value"]) for w in warnings} or "origin" in dropped
     assert not {w["dimension"] for w in warnings} & {"route", "port", "broker", "office"} & set(dropped)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 2_000), st.integers(0, 40), st.integers(0, 400), st.integers(0, 300), st.integers(0, 300)
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    rate=st.floats(0.0, 1.0),
+)  # fmt: skip
+def test_the_trend_tests_equal_scipy_stats(rows, rate):
+    """The two upper tails the trend tests read (``scipy.special`` alone) are ``scipy.stats``' negative binomial and
+    beta-binomial ones; a zero prior with no history is not testable (NaN) in both."""
+    history, hits, inspected, history_hits, history_misses = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+    counts = pd.DataFrame(
+        {
+            "value": [f"v{i}" for i in range(len(rows))],
+            "dimension": "route",
+            "recent": hits + inspected,
+            "recent_inspected": inspected,
+            "recent_hits": np.minimum(hits, inspected),
+            "history": history,
+            "history_inspected": history_hits + history_misses,
+            "history_hits": history_hits,
+        }
+    )
+    cfg = TrendSettings()
+    tested = _tests(counts, cfg, rate)
+    p = cfg.history_days / (cfg.history_days + cfg.recent_days)
+    volume = stats.nbinom.sf(counts["recent"] - 1, counts["history"] + 0.5, p)
+    np.testing.assert_allclose(tested["volume_p"], volume, rtol=1e-9, atol=1e-300)
+    a, b = history_hits + 2 * rate, history_misses + 2 * (1 - rate)
+    hit = stats.betabinom.sf(counts["recent_hits"] - 1, np.maximum(inspected, 1), a, b)
+    hit[inspected == 0] = 1.0
+    np.testing.assert_allclose(tested["hit_p"], hit, rtol=1e-9, atol=1e-12, equal_nan=True)
