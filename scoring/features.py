@@ -104,7 +104,9 @@ class FeatureState:
     extra_numeric: list[str]
     extra_categorical: list[str]
     peers: dict[tuple, tuple[float, float, int]] = field(default_factory=dict)
-    history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    #: per key and value: declarations, inspections, violations (tuples: a snapshot's hundreds of thousands unpickle in
+    #: a third of the time lists take, and ``riskgraph analyze`` reads and writes the snapshot every run)
+    history: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     enterprises: dict[str, dict] = field(default_factory=dict)
     #: the unit values are compared in: the history's one currency, or US dollars (graph.currency)
     money: Money = field(default_factory=Money)
@@ -242,7 +244,7 @@ def fit_state(frame: pd.DataFrame, window: pd.Series | None = None) -> FeatureSt
         n = totals[("inspected", "size")]
         insp, viol = totals[("inspected", "sum")], totals[("violation", "sum")]
         state.history[key] = {
-            str(k): [float(a), float(b), float(c)] for k, a, b, c in zip(n.index, n, insp, viol, strict=True)
+            str(k): (float(a), float(b), float(c)) for k, a, b, c in zip(n.index, n, insp, viol, strict=True)
         }
     ent = frame.drop_duplicates("importer_id", keep="last")
     registered = ent["importer_registered"].map(lambda r: None if pd.isna(r) else pd.Timestamp(r).toordinal())
