@@ -321,26 +321,26 @@ def training_features(
 def _ordinals(values: pd.Series) -> np.ndarray:
     """Each value's day number (``Timestamp.toordinal``; NaN where missing), once per distinct value: a year of
     declarations has 365 dates, and a firm's rows share its registration."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.array([*(pd.Timestamp(u).toordinal() for u in uniques), math.nan], dtype=float)[codes]
+    return _per_value_numbers(values, lambda v: math.nan if v is None else pd.Timestamp(v).toordinal())
 
 
-def _peer_figures(state: FeatureState, hs6: pd.Series, origin: pd.Series, basis: np.ndarray, log_uv: np.ndarray):
-    """Each row's robust z against its peers (NaN without) and the peers' count (log; 0 without), the peers looked
-    up once per distinct HS6 code, origin and unit basis: with the row's own values (a missing one as the column
-    holds it), as :func:`chunk_features` does per distinct value."""
-    columns = [hs6.to_numpy(dtype=object), origin.to_numpy(dtype=object), np.asarray(basis)]
+def _peer_figures(state: FeatureState, hs6, origin, basis, log_uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's robust z against its peers (NaN without) and the peers' count (``log1p``; 0 without), the peers
+    looked up once per distinct HS6 code, origin and unit basis, with the row's own values (a missing one as its
+    column holds it): for a year in training and for a chunk in batch scoring alike."""
+    columns = [np.asarray(hs6, dtype=object), np.asarray(origin, dtype=object), np.asarray(basis)]
     key = np.zeros(len(log_uv), dtype=np.int64)
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         key = key * (len(uniques) + 1) + codes + 1
     _, first, which = np.unique(key, return_index=True, return_inverse=True)
     refs = [_peer(state, *(column[i] for column in columns)) for i in first.tolist()]
-    centre, scale, count = (np.array([np.nan if r is None else r[j] for r in refs], dtype=float) for j in range(3))
+    centre, scale = (np.array([np.nan if r is None else r[j] for r in refs], dtype=float) for j in range(2))
+    counted = np.array([0.0 if r is None else math.log1p(r[2]) for r in refs])  # as a declaration alone has it
     has = ~np.isnan(centre[which]) & ~np.isnan(log_uv)
     with np.errstate(divide="ignore", invalid="ignore"):
         peer_z = np.where(has, robust_z(log_uv, centre[which], scale[which]), np.nan)
-    return peer_z, np.log1p(np.where(has, count[which], 0.0))
+    return peer_z, np.where(has, counted[which], 0.0)
 
 
 def _encoded_name(column: str) -> str:
@@ -446,8 +446,10 @@ def _per_value(values, fn) -> np.ndarray:
 
 def _per_value_numbers(values, fn) -> np.ndarray:
     """:func:`_per_value` of a ``fn`` giving a number (or a tuple of numbers: one column each) as floats, spread
-    by indexing an array of the distinct values' numbers rather than through objects, one per row."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    by indexing an array of the distinct values' numbers rather than through objects, one per row. A Series is
+    factorised as it is typed (a column of a million dates is not made a million objects first)."""
+    column = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
     done = [fn(value) for value in uniques]
     if (codes < 0).any():
         done.append(fn(None))
@@ -470,15 +472,7 @@ def chunk_features(columns: dict, state: FeatureState) -> np.ndarray:
     out[:, 5] = np.fromiter(map(_float, columns["tax_rate"]), dtype=float, count=n)
     log_uv = money[:, 5]
     out[:, 6] = log_uv
-    refs = _per_value(
-        list(zip(columns["hs6"], columns["origin"], basis, strict=True)),
-        lambda k: None if k is None else _peer(state, *k),
-    )
-    has = np.array([r is not None for r in refs], dtype=bool) & ~np.isnan(log_uv)
-    centre = np.array([r[0] if r is not None else np.nan for r in refs], dtype=float)
-    scale = np.array([r[1] if r is not None else np.nan for r in refs], dtype=float)
-    out[:, 7] = np.where(has, (log_uv - centre) / scale, np.nan)
-    out[:, 8] = _per_value_numbers([r[2] if ok else 0.0 for r, ok in zip(refs, has.tolist(), strict=True)], math.log1p)
+    out[:, 7], out[:, 8] = _peer_figures(state, columns["hs6"], columns["origin"], basis, log_uv)
     origin, departure = columns["origin"], columns["departure"]
     out[:, 9] = columns["n_licences"]
     out[:, 10] = columns["transit_count"]
