@@ -6,8 +6,8 @@ filed such a declaration, a network or case through its member or concerned ente
 written once, in :func:`in_jurisdiction`; each query passes the path from what it filters to the
 declaration, and the query's ``$districts`` parameter (``None`` = no limit).
 
-**As of.** Periods end at the latest declaration in the graph (:data:`LATEST_DATE`), not today, so a
-historical load reads the same as a live one.
+**As of.** Periods end at the latest declaration (the newest date of the declarations' columnar copy, whose
+figures they frame), not today, so a historical load reads the same as a live one.
 
 **Cases.** The kinds of lead and case (:data:`KINDS`), the case statuses and their moves, and the
 outcomes; :data:`CONFIRMED_OUTCOMES` also feed the analysis (its known violators). On the ground floor so
@@ -24,7 +24,6 @@ __all__ = [
     "TRANSITIONS",
     "OUTCOMES",
     "CONFIRMED_OUTCOMES",
-    "LATEST_DATE",
     "DECLARATION",
     "ENTERPRISE",
     "NETWORK",
@@ -52,9 +51,6 @@ TRANSITIONS = {
 OUTCOMES = ("confirmed", "no_violation", "insufficient_evidence")
 #: outcomes that make the concerned enterprises known violators (read by ``analysis.graph_io``)
 CONFIRMED_OUTCOMES = ("confirmed",)
-
-#: the as-of date of every period: the latest declaration in the graph
-LATEST_DATE = "MATCH (d:Declaration) RETURN max(d.date) AS latest"
 
 #: paths from what a query filters to the declarations that decide its jurisdiction
 DECLARATION = "({var})"

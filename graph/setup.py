@@ -77,6 +77,17 @@ RETURN CASE WHEN owningConstraint IS NULL THEN 'INDEX' ELSE 'CONSTRAINT' END AS 
 """
 
 
+def _undeclared_indexes(model: Schema, indexes: set[str]) -> list[str]:
+    """The indexes this schema once declared (named as :func:`schema_statements` names them) on a property it no
+    longer indexes: each one costs every write of its label and the filling after a bulk import, for no reader."""
+    return sorted(
+        name
+        for node in model.nodes.values()
+        for prop in node.properties
+        if prop not in (*node.indexed, node.key) and (name := f"{node.label.lower()}_{prop}") in indexes
+    )
+
+
 def _missing(statements: list[str], existing: set[tuple[str, str]]) -> list[str]:
     """The statements whose constraint or index (by kind and name: ``CREATE <kind> <name> IF NOT EXISTS``) is not
     there; a constraint's backing index does not count as the constraint."""
@@ -86,7 +97,10 @@ def _missing(statements: list[str], existing: set[tuple[str, str]]) -> list[str]
 def ensure_schema(driver: neo4j.Driver, database: str) -> None:
     _drop_stale_keys(driver, database, schema())
     records = driver.execute_query(EXISTING_SCHEMA, database_=database).records
-    missing = _missing(schema_statements(), {(r["kind"], r["name"]) for r in records})
+    existing = {(r["kind"], r["name"]) for r in records}
+    for name in _undeclared_indexes(schema(), {name for kind, name in existing if kind == "INDEX"}):
+        driver.execute_query(f"DROP INDEX {name} IF EXISTS", database_=database)
+    missing = _missing(schema_statements(), existing)
     for statement in missing:
         driver.execute_query(statement, database_=database)
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)

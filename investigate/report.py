@@ -42,9 +42,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import neo4j
+import pandas as pd
 import pyarrow as pa
 
-from analysis.aggregates import register_rates
+from analysis.aggregates import LATEST_DATE, register_rates
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
@@ -52,7 +53,7 @@ from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
 from graph.reference import office_by_code, sub_centre_of
 from graph.runs import shown, shown_run
-from graph.scope import DECLARATION, LATEST_DATE, in_jurisdiction
+from graph.scope import DECLARATION, in_jurisdiction
 from graph.targets import target_table
 from investigate import explore
 from investigate.leads import rank_leads
@@ -145,6 +146,13 @@ def _month_keys(latest: date, months: int) -> list[str]:
     """``YYYY-MM`` of the ``months`` months ending with the month of ``latest``, oldest first."""
     last = latest.year * 12 + latest.month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
+
+
+def _latest_date(home: Path) -> date | None:
+    """The newest declaration's date in the columnar copy the report's figures come from (None: none stored)."""
+    with open_declarations(DeclarationStore(home)) as engine:
+        latest = engine.frame(LATEST_DATE).iloc[0, 0]
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
 
 
 def _declaration_figures(
@@ -426,7 +434,7 @@ def analysis_report(
     if months < 1 or top < 1 or instructions < 1:
         raise ValueError("months, top and instructions must be at least 1")
     scope = None if districts is None else sorted(districts)
-    latest = _read(driver, database, LATEST_DATE)[0]["latest"]
+    latest = _latest_date(home)
     snapshot_meta = None
     with suppress(SnapshotMissing):
         snapshot_meta = load_snapshot(home).metadata
@@ -453,7 +461,6 @@ def analysis_report(
             "instructions": [],
             "recommendations": [],
         }
-    latest = latest.to_native()
     keys = _month_keys(latest, months)
     period = (f"{keys[0]}-01", latest.isoformat())
     figures, unit = _declaration_figures(driver, database, home, period, scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.model import schema
 from graph.setup import ensure_schema, schema_statements
 
 
@@ -26,3 +27,25 @@ def test_a_dropped_constraint_and_index_are_created_again(driver):
     assert constraint in _names(driver, "CONSTRAINT") and index in _names(driver, "INDEX")
     declared = {s.split()[2] for s in statements}
     assert declared <= _names(driver, "CONSTRAINT") | _names(driver, "INDEX")
+
+
+def test_an_index_no_longer_declared_is_dropped_and_one_named_otherwise_is_kept(driver):
+    """An index the schema once declared costs every write of its label and the filling after a bulk import: the
+    next connection drops it. An index someone made under another name is not the schema's to drop."""
+    ensure_schema(driver, "neo4j")
+    node = schema().nodes["Declaration"]
+    prop = next(p for p in node.properties if p not in (*node.indexed, node.key))
+    ours, theirs = f"{node.label.lower()}_{prop}", f"kept_by_hand_{prop}"
+    driver.execute_query(f"CREATE INDEX {ours} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})", database_="neo4j")
+    driver.execute_query(
+        f"CREATE INDEX {theirs} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop}, n.{node.key})", database_="neo4j"
+    )
+    try:
+        assert {ours, theirs} <= _names(driver, "INDEX")
+        ensure_schema(driver, "neo4j")
+        indexes = _names(driver, "INDEX")
+        assert ours not in indexes and theirs in indexes
+        assert {s.split()[2] for s in schema_statements() if s.startswith("CREATE INDEX")} <= indexes
+    finally:
+        driver.execute_query(f"DROP INDEX {theirs} IF EXISTS", database_="neo4j")
+        driver.execute_query(f"DROP INDEX {ours} IF EXISTS", database_="neo4j")
