@@ -53,6 +53,8 @@ __all__ = [
     "sorted_tokens",
     "distinctive_tokens",
     "name_tags",
+    "name_tags_each",
+    "tags_joined",
     "joined_tags",
     "place_keys",
     "place_numbers",
@@ -267,6 +269,21 @@ def name_tags(names: pd.Series) -> tuple[frozenset[str], frozenset[str]]:
     tagged = [_tagged(n) for n in names.dropna().unique()]
     known = frozenset().union(*(k for k, _ in tagged))
     return known, frozenset().union(*(p for _, p in tagged)) - known
+
+
+def name_tags_each(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`name_tags` of each name alone, its words apart by spaces ("" for none, None for no name): kept with
+    each firm, so that the tags of many names are those of each joined (:func:`tags_joined`)."""
+    tagged = [_tagged(n) if isinstance(n, str) else None for n in names]
+    known, places = ([None if t is None else " ".join(sorted(t[i])) for t in tagged] for i in (0, 1))
+    return pd.Series(known, index=names.index, dtype=object), pd.Series(places, index=names.index, dtype=object)
+
+
+def tags_joined(known: pd.Series, places: pd.Series) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`name_tags` of names from their own (:func:`name_tags_each`)."""
+    words = lambda texts: frozenset(w for text in texts.dropna().unique() for w in text.split())  # noqa: E731
+    trade = words(known)
+    return trade, words(places) - trade
 
 
 def joined_tags(

@@ -43,12 +43,14 @@ from algorithms.identity_keys import (
     joined_tags,
     key_frequency,
     name_tags,
+    name_tags_each,
     name_words,
     person_keys,
     person_letters,
     place_keys,
     place_numbers,
     sorted_tokens,
+    tags_joined,
 )
 from ingest.normalize import building_key
 
@@ -131,7 +133,21 @@ def _own(enterprises: pd.DataFrame) -> pd.DataFrame:
     frame["floor"] = floors(frame["address"])
     frame["registered_day"] = _day(frame["registered"])
     frame["rep_letters"] = person_letters(frame["legal_rep"])
+    frame["name_known"], frame["name_places"] = name_tags_each(frame["name"])
     return frame
+
+
+#: each name's tags (:func:`algorithms.identity_keys.name_tags_each`): a full pass joins those of the firms it keeps
+#: instead of tagging every name again (about 1 s at 88,871 firms)
+_TAG_COLUMNS = ("name_known", "name_places")
+
+
+def _joined_row_tags(rows: pd.DataFrame) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`name_tags` of the rows' names, from each row's own (a row kept from before they were, tagged now)."""
+    untagged = rows["name_known"].isna() & rows["name"].notna()
+    if untagged.any():
+        rows.loc[untagged, "name_known"], rows.loc[untagged, "name_places"] = name_tags_each(rows.loc[untagged, "name"])
+    return tags_joined(rows["name_known"], rows["name_places"])
 
 
 def _linkage_value(enterprises: pd.DataFrame, name: str) -> pd.Series:
@@ -160,14 +176,20 @@ def _prepared(
 ) -> tuple[pd.DataFrame, pd.Series, Prepared]:
     """The linkage columns, the representative name keys of every firm (their frequencies are estimated from
     them) and what an incremental pass reuses. With ``before`` (an earlier pass's), only the firms whose identity
-    changed since are prepared again, buildings already placed keep their place and only the names of ``only``
-    are tagged again: a firm outside ``only`` may keep a distinctive word or place a full pass would now give it
-    otherwise, until that pass. What depends on every firm (each word's frequency, a name key among the names
-    sharing its letters) is worked out again from the rows."""
+    changed since are prepared again. An incremental pass (``only``) also keeps the places of buildings already
+    placed and tags only the names of ``only`` again: a firm outside ``only`` may keep a distinctive word or place a
+    full pass would now give it otherwise, until that pass, which works out every place, name key and tag again
+    from the rows. What depends on every firm (each word's frequency, a name key among the names sharing its
+    letters) is worked out again from the rows either way."""
     given = enterprises if enterprises["id"].is_unique else enterprises.drop_duplicates("id")
     given = given.reset_index(drop=True)
     source, ids = _source(given), given["id"].astype(str).to_numpy(dtype=object)
-    if before is None or only is None:
+    if only is None:
+        rows = _with_seen(_own_kept(given, source, before), given)
+        rows["building"] = place_keys(rows["written"])
+        rows["rep_key"] = person_keys(rows["legal_rep"])
+        tags = _joined_row_tags(rows)
+    elif before is None:
         rows = _with_seen(_own(given).assign(source=source), given)
         rows["building"] = place_keys(rows["written"])
         rows["rep_key"] = person_keys(rows["legal_rep"])
@@ -196,9 +218,26 @@ def _prepared(
         rows["rep_key"] = rows["rep_key"].astype(object)
         rows.loc[again, "rep_key"] = person_keys(rows.loc[again, "legal_rep"]).to_numpy()
         tags = joined_tags(before.tags, name_tags(rows.loc[rows["id"].isin(only), "name"]))
-    frame = rows.drop(columns=["source", "written", "numbers", "words", "rep_letters"])
+    frame = rows.drop(columns=["source", "written", "numbers", "words", "rep_letters", *_TAG_COLUMNS])
     frame["name_token"] = distinctive_tokens(rows["name"], tags, rows["words"])
     return frame, frame["rep_key"], Prepared(rows, tags)
+
+
+def _own_kept(given: pd.DataFrame, source: np.ndarray, before: Prepared | None) -> pd.DataFrame:
+    """:func:`_own` of every firm with ``source``, the columns of a firm whose identity is unchanged since
+    ``before`` taken from it: they are its identity's alone, so a full pass that keeps them prepares what one
+    preparing every firm afresh does, and works out only what depends on every firm again."""
+    if before is None:
+        return _own(given).assign(source=source)
+    then = before.rows.drop_duplicates("id").set_index("id")
+    own = [c for c in _own(given.iloc[:0]).columns if c != "id"]
+    if not set(own) <= set(then.columns):  # kept before a column was added: nothing to reuse
+        return _own(given).assign(source=source)
+    ids = given["id"].astype(str)
+    same = ids.map(then["source"]).to_numpy() == source
+    kept = then.loc[ids[same], own].reset_index().assign(source=source[same])
+    fresh = _own(given[~same]).assign(source=source[~same])
+    return pd.concat([kept, fresh], ignore_index=True).set_index("id").loc[ids.to_numpy()].reset_index()
 
 
 def _day(dates: pd.Series) -> pd.Series:

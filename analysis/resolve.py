@@ -244,20 +244,20 @@ class _Kept:
 
 
 def _state(home: Path, full: bool) -> _Kept | None:
-    """The last resolution; of it a full pass needs only the model (the identities and what preparing learnt, 0.2 GB
-    at 88,871 firms, are read for an incremental one)."""
+    """The last resolution; of it a full pass needs the model and what preparing learnt (each firm's own linkage
+    columns, 0.1 GB at 88,871 firms), an incremental one the identities too."""
     folder = home / "resolution"
     if not (folder / "model.json").exists() or not (folder / "identities.parquet").exists():
         return None
     model = json.loads((folder / "model.json").read_text())
-    if full:
-        return _Kept(None, model, None, {})
     prepared, loads = None, {}
     if (folder / "prepared.json").exists() and (folder / "prepared.arrow").exists():
         kept = json.loads((folder / "prepared.json").read_text())
         tags = (frozenset(kept["known"]), frozenset(kept["places"]))
         rows = _objects(feather.read_table(folder / "prepared.arrow").to_pandas())
         prepared, loads = Prepared(rows, tags), kept["loads"]
+    if full:
+        return _Kept(None, model, prepared, {})
     return _Kept(pd.read_parquet(folder / "identities.parquet"), model, prepared, loads)
 
 
@@ -359,7 +359,7 @@ def run_resolution(
         seed=seed,
         only=set(only or ()) or None,
         model=model,
-        prepared=kept.prepared if kept is not None and only is not None else None,
+        prepared=kept.prepared if kept is not None else None,
     )
     _release_linkage()
     timings.update({f"link_{k}": v for k, v in found.timings.items()})

@@ -110,6 +110,28 @@ def test_a_days_pass_prepares_the_changed_firms_and_finds_what_preparing_all_fin
     assert rows.equals(afresh.prepared.rows.set_index("id").loc[rows.index, rows.columns])
 
 
+def test_a_full_pass_keeping_the_last_preparation_finds_what_preparing_all_finds(planted):
+    """A full pass keeps each unchanged firm's own linkage columns from the pass before and works out every place,
+    name key and tag again: firms gone since (one with the only GmbH) take their tags with them, new and renamed
+    firms bring theirs, and pairs, weights and linkage rows are those of a pass preparing every firm afresh."""
+    frame, _, _, found = planted
+    newest = set(frame["id"].iloc[-63:-3])
+    gone = pd.DataFrame({"id": ["GONE1"], "name": ["Zorvath Gmbh"], "address": ["1 nowhere rd"], "legal_rep": ["X Y"]})
+    assert not frame["name"].str.contains("gmbh", case=False).any()
+    before = same_firm_candidates(pd.concat([frame[~frame["id"].isin(newest)], gone]), seed=11, model=found.model)
+    day = frame.copy()
+    moved = day.index[:40]
+    day.loc[moved[:20], "legal_rep"] = day.loc[moved[:20], "legal_rep"].to_numpy()[::-1]
+    day.loc[moved[20:], "name"] = day.loc[moved[20:], "name"] + " Logistics Co Ltd"
+    kept = same_firm_candidates(day, threshold=0.9, seed=11, model=found.model, prepared=before.prepared)
+    afresh = same_firm_candidates(day, threshold=0.9, seed=11, model=found.model)
+    assert len(kept.pairs) and _weighed(kept) == _weighed(afresh)
+    assert kept.pairs[["agreed", "weights", "levels"]].equals(afresh.pairs[["agreed", "weights", "levels"]])
+    assert "gmbh" in before.prepared.tags[0] and kept.prepared.tags == afresh.prepared.tags
+    rows, fresh = kept.prepared.rows.set_index("id"), afresh.prepared.rows.set_index("id")
+    assert rows.equals(fresh.loc[rows.index, rows.columns]) and set(rows.index) == set(day["id"])
+
+
 def test_trading_alongside_weighs_against_one_firm(planted):
     """The same identities, the two firms of each planted pair now trading side by side all period: succession
     turns from evidence for one firm into evidence against, and each pair's match weight drops by just that."""
