@@ -133,12 +133,14 @@ class _Clock:
 class _Reading:
     """The declarations as the engine aggregates them in a thread of their own, from a copy checked against the
     graph once before anyone read it: against ``loads``, the graph's declarations per load then, which the run
-    records as what it analysed."""
+    records as what it analysed. A run that can only be full reads every firm's identity in that thread too, once
+    the engine has aggregated (``identities``): beside the resolution, not after it."""
 
     aggregated: Future[DeclarationAggregates | None]
     synced: SyncReport
     loads: dict[str, int]
     engine: str  # the declarations engine's name
+    identities: Future | None = None  # read_identities' answer, read whole
 
 
 def run_analysis(
@@ -173,11 +175,13 @@ def run_analysis(
     store = DeclarationStore(home)
     loads = graph_load_counts(driver, database)
     synced = sync_store(driver, database, store, counts=loads)  # before the engine and ``alongside`` read the copy
+    can_be_incremental = not full and as_of is None and engine.name == "inprocess"  # its step is in-process Leiden
     with ThreadPoolExecutor(1) as engine_thread:
         aggregated = engine_thread.submit(aggregate_declarations, store, as_of, engine=declarations)
-        reading = _Reading(aggregated, synced, loads, declarations)
+        whole = None if can_be_incremental else engine_thread.submit(read_identities, driver, database)
+        reading = _Reading(aggregated, synced, loads, declarations, whole)
         also = tuple(alongside(loads)) if alongside is not None else ()
-        if not full and as_of is None and engine.name == "inprocess":  # the incremental step is in-process Leiden
+        if can_be_incremental:
             state = load_state(home)
             usable = state is not None and state.settings == settings
             if usable and state.snapshot == latest_snapshot(home) == shown:
@@ -193,10 +197,13 @@ def _read(driver, database, clock: _Clock, reading: _Reading, kept=None, changed
     """The inputs, the firms' own records (``kept`` with the firms ``changed`` names read again, when it agrees with
     the graph) and counts: the declarations the columnar copy had to read again from the graph to agree with it,
     and whether the firms were read whole."""
-    # the firms come from Neo4j while the engine aggregates (1 s of the full run's read at 1M); the one worker runs
-    # the second task after the first, to hand on just the records
+    # the firms come from Neo4j while the engine aggregates (a full run's came beside the resolution); the one worker
+    # runs the second task after the first, to hand on just the records
     with ThreadPoolExecutor(1) as alongside:
-        read = alongside.submit(read_identities, driver, database, kept, changed)
+        if reading.identities is not None and kept is None:
+            read = reading.identities
+        else:
+            read = alongside.submit(read_identities, driver, database, kept, changed)
         identities = alongside.submit(lambda: read.result()[0])
         found = reading.aggregated.result()
         data = None if found is None else analysis_inputs(driver, database, found, identities=identities)
