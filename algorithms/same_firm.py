@@ -184,16 +184,11 @@ def _prepared(
     given = enterprises if enterprises["id"].is_unique else enterprises.drop_duplicates("id")
     given = given.reset_index(drop=True)
     source, ids = _source(given), given["id"].astype(str).to_numpy(dtype=object)
-    if only is None:
+    if before is None or only is None:
         rows = _with_seen(_own_kept(given, source, before), given)
         rows["building"] = place_keys(rows["written"])
         rows["rep_key"] = person_keys(rows["legal_rep"])
         tags = _joined_row_tags(rows)
-    elif before is None:
-        rows = _with_seen(_own(given).assign(source=source), given)
-        rows["building"] = place_keys(rows["written"])
-        rows["rep_key"] = person_keys(rows["legal_rep"])
-        tags = name_tags(rows["name"])
     else:
         then = before.rows.set_index("id")
         same = pd.Series(ids).map(then["source"]).to_numpy() == source

@@ -47,6 +47,7 @@ __all__ = [
     "analysis_inputs",
     "declaration_aggregates",
     "firm_activity",
+    "newest_date",
     "DeclarationAggregates",
     "PEER_SUMS",
     "QUERIES",
@@ -239,6 +240,12 @@ def _ids(engine: DeclarationEngine, query: str, params: dict | None = None) -> s
     return set(engine.frame(query, params).iloc[:, 0])
 
 
+def newest_date(engine: DeclarationEngine) -> pd.Timestamp | None:
+    """The newest declaration's date in the engine's copy (None: no dated declaration)."""
+    latest = engine.frame(LATEST_DATE).iloc[0, 0]
+    return None if pd.isna(latest) else pd.Timestamp(latest)
+
+
 def firm_activity(engine: DeclarationEngine) -> pd.DataFrame:
     """``id``, ``first_seen`` and ``last_seen`` (ISO dates, null when no declaration of it is dated) of every
     importer: the consignees the resolution links."""
@@ -342,10 +349,9 @@ def aggregate_declarations(
     holds no declaration. The caller checks the copy against the graph first (:func:`columnar.sync.sync_store`)."""
     with open_declarations(store, engine) as declarations:
         if as_of is None:
-            latest = declarations.frame(LATEST_DATE).iloc[0, 0]
-            if pd.isna(latest):
+            as_of = newest_date(declarations)
+            if as_of is None:
                 return None
-            as_of = latest
         return declaration_aggregates(
             declarations, pd.Timestamp(as_of), window_days=window_days, history_days=history_days, known_then=known_then
         )

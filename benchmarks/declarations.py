@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.aggregates import LATEST_DATE, declaration_aggregates
+from analysis.aggregates import declaration_aggregates, newest_date
 from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore
 from scoring.graph_read import stored_declarations
@@ -75,7 +75,7 @@ def main() -> None:
     rows = sum(store.load_counts().values())
     print(f"store: {rows:,} declarations in {len(store.declaration_files())} parts; {os.cpu_count()} cores")
     with DuckDBDeclarations(store) as duck:
-        as_of = pd.Timestamp(duck.frame(LATEST_DATE).iloc[0, 0])
+        as_of = newest_date(duck)
         duck_seconds, duck_sizes = _timed(duck, as_of, args.repeat)
     print(f"duckdb   runs {duck_seconds} s  rows {duck_sizes}  peak RSS {_peak_mb():.0f} MB")
     frame = stored_declarations(store).assign(community=lambda f: f["importer_id"]) if args.history else None

@@ -42,10 +42,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import neo4j
-import pandas as pd
 import pyarrow as pa
 
-from analysis.aggregates import LATEST_DATE, register_rates
+from analysis.aggregates import newest_date, register_rates
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
 from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
@@ -151,8 +150,8 @@ def _month_keys(latest: date, months: int) -> list[str]:
 def _latest_date(home: Path) -> date | None:
     """The newest declaration's date in the columnar copy the report's figures come from (None: none stored)."""
     with open_declarations(DeclarationStore(home)) as engine:
-        latest = engine.frame(LATEST_DATE).iloc[0, 0]
-    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+        latest = newest_date(engine)
+    return None if latest is None else latest.date()
 
 
 def _declaration_figures(
