@@ -371,32 +371,42 @@ def enterprise_edges(
     ident_w = _identifier_weight(degree.astype(float), weighting)
 
     first, second = _member_pairs(degree[(degree >= 2) & (degree <= max_degree)])
-    k = kind_codes[first]
-    w = ident_w[group[first]] * factors[k]
-    a, b = ent[first], ent[second]
-    del first, second
-
     # A pair may share two sellers: sum weights and counts over identifiers, but record each kind once. Grouped
     # by one integer key per (pair, kind), sorted, so the edges come out ordered by pair; within a key by weight,
     # so the sums do not depend on the order the links came in (two readings of one graph give equal weights).
+    # Built in place, one array of pairs at a time: these arrays, millions long, are the projection's peak memory.
     n_kinds = len(kind_names)
-    key = (a * n_ent + b) * n_kinds + k
+    key = ent[first]
+    key *= n_ent
+    key += ent[second]
+    del second
+    key *= n_kinds
+    key += kind_codes[first]
+    w = ident_w[group[first]]
+    del first
+    w *= factors[key % n_kinds]
     order = np.lexsort((w, key))
-    key, w = key[order], w[order]
+    key = key[order]
+    w = w[order]
+    del order
     firsts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     per_kind = key[firsts]
     kind_weight = np.add.reduceat(w, firsts)
     kind_count = np.diff(np.r_[firsts, len(key)])
+    del key, w, firsts
     pair = per_kind // n_kinds
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    kind_mask = np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts)
+    del per_kind
     pair = pair[starts]
     weight = np.add.reduceat(kind_weight, starts)
-    shared = np.add.reduceat(kind_count, starts)
+    shared = np.add.reduceat(kind_count, starts).astype(np.int64)
+    del kind_weight, kind_count, starts
     return EnterpriseEdges(
         names=names,
         ends=np.column_stack([pair // n_ent, pair % n_ent]),
         weight=weight,
-        shared=shared.astype(np.int64),
-        kind_mask=np.add.reduceat(np.left_shift(np.int64(1), per_kind % n_kinds), starts),
+        shared=shared,
+        kind_mask=kind_mask,
         kind_names=tuple(kind_names),
     )
