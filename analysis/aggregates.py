@@ -384,6 +384,9 @@ def analysis_inputs(
     if not known_then:
         cases = read_pages(driver, database, CASE_VIOLATORS, ("id",), outcomes=list(CONFIRMED_CASE_OUTCOMES))
         known |= set(cases["id"].dropna().astype(str)) | set(seizure_violators(driver, database)["id"].astype(str))
+    # Arrow's allocator keeps the pages of the answers and records made pandas for its next allocation (0.1 GB at
+    # 1M declarations): the analysis that follows allocates with numpy
+    pa.default_memory_pool().release_unused()
     return AnalysisInputs(
         enterprises=enterprises,
         links=links,
