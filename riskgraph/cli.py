@@ -31,7 +31,6 @@ from riskgraph.capacity_cli import register as register_capacity_commands
 from riskgraph.cases_cli import register as register_case_commands
 from riskgraph.errors import UserError
 from riskgraph.intel_cli import register as register_intel_commands
-from riskgraph.memory import fix_mmap_threshold
 from riskgraph.operations_cli import register as register_operations_commands
 from riskgraph.reference_cli import register as register_reference_commands
 from riskgraph.reports_cli import register as register_report_commands
@@ -362,7 +361,6 @@ def main() -> None:
     from neo4j import exceptions as neo4j_errors
 
     os.umask(local_server.PRIVATE_UMASK)  # every file and folder this command creates is its owner's only
-    fix_mmap_threshold()
     try:
         code = app(standalone_mode=False)
     except click.ClickException as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("algorithms", "analysis", "api", "columnar", "graph", "ingest", "riskgraph", "scoring", "visualizations")
+PACKAGES = ("algorithms", "analysis", "api", "columnar", "graph", "ingest", "scoring", "visualizations")
 
 
 def _modules_with_examples() -> list[str]:
