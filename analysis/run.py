@@ -229,7 +229,7 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, clock: _Clock
     analysed_at = datetime.now(UTC)
     _kill_point("analysed")
     counts = {**data.counts, **synced, "analysed": len(result.enterprises), "networks": len(result.networks)}
-    counts["graph_edges"] = result.graph.ecount()
+    counts["graph_edges"] = len(result.edges.weight)
     metadata = _metadata(data, analysed_at, engine, seed, "full", counts, clock)
     metadata["declarations_engine"] = reading.engine
     metadata["betweenness_method"] = result.betweenness_method
@@ -263,10 +263,10 @@ def _write(driver, database, sweeping, clock: _Clock, counts: dict, enterprises,
 
 
 def _release_graph(result: AnalysisResult):
-    """The strong ties the state keeps, taken from the projected graph's edges before both are let go: nothing after
+    """The strong ties the state keeps, taken from the projected graph's edges before they are let go: nothing after
     the analysis reads them, and the write-back and the state save that follow make the run's peak memory."""
     ties = strong_ties(result.edges) if result.edges is not None else None
-    result.graph = result.edges = None
+    result.edges = None
     return ties
 
 
