@@ -153,4 +153,7 @@ def test_random_scopes_and_columns_touch_only_the_scope_at_about_its_rate(
     for i in selected:
         assert after[i].channel == "physical inspection" and before[i].score == after[i].score
     if len(in_scope) >= 100:
-        assert abs(len(selected) / len(in_scope) - rate) < 0.08, (len(selected), len(in_scope))
+        # chosen online against the scores counted so far, with ties drawn by id: about the rate, within three
+        # binomial deviations (a flat 0.08 failed one example in CI: 25 of 114 at 0.3)
+        spread = 3 * (rate * (1 - rate) / len(in_scope)) ** 0.5 + 0.02
+        assert abs(len(selected) / len(in_scope) - rate) < spread, (len(selected), len(in_scope))
