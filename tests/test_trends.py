@@ -125,7 +125,8 @@ def test_absent_columns_leave_their_dimensions_out(tmp_path, dropped):
         min_size=1,
         max_size=30,
     ),
-    rate=st.floats(0.0, 1.0),
+    # a prior rate of 0, or one a hit rate can be: scipy's beta-binomial is NaN for a prior as small as 1e-308
+    rate=st.one_of(st.just(0.0), st.floats(1e-9, 1.0)),
 )  # fmt: skip
 def test_the_trend_tests_equal_scipy_stats(rows, rate):
     """The two upper tails the trend tests read (``scipy.special`` alone) are ``scipy.stats``' negative binomial and
