@@ -34,8 +34,10 @@ import igraph as ig
 import pandas as pd
 
 from algorithms.communities import louvain_communities, louvain_communities_python
+from analysis.aggregates import newest_date
 from analysis.engines import InProcessEngine
 from benchmarks._graph import declaration_count, load_generated
+from columnar.engines import open_declarations
 from columnar.store import DeclarationStore
 from graph import local_server
 from graph.config import Settings
@@ -60,8 +62,6 @@ def new_day(data: Path, rows: int, day: str, out: Path, tag: str) -> Path:
     frame.to_csv(path, index=False)
     return path
 
-
-LATEST_DATE = "MATCH (d:Declaration) RETURN toString(max(d.date)) AS as_of"
 
 # One analysis in a process of its own, with the code of the checkout it runs in.
 _ANALYZE = """
@@ -210,7 +210,8 @@ def main() -> None:
                 f"Neo4j CPU {run['server_cpu'] / max(before['server_cpu'], 1e-9):.2f}, "
                 f"peak RSS {run['rss_mb'] / before['rss_mb']:.2f}"
             )
-        as_of = driver.execute_query(LATEST_DATE, database_="neo4j").records[0]["as_of"]
+        with open_declarations(DeclarationStore(cfg.home)) as engine:  # the analysis brought it in line with the graph
+            as_of = newest_date(engine).date().isoformat()
         if sizes:
             time_days(driver, cfg, data, sizes, as_of, here, args.home / "analysis", "this checkout")
             if args.baseline and args.baseline_days:
