@@ -46,7 +46,7 @@ import pyarrow as pa
 
 from analysis.aggregates import newest_date, register_rates
 from analysis.snapshot import SnapshotMissing, load_snapshot, snapshot_versions
-from columnar.engines import open_declarations
+from columnar.engines import DeclarationEngine, open_declarations
 from columnar.store import DeclarationStore
 from graph.jurisdiction import OUTSIDE, Scope
 from graph.model import schema
@@ -147,15 +147,8 @@ def _month_keys(latest: date, months: int) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
 
 
-def _latest_date(home: Path) -> date | None:
-    """The newest declaration's date in the columnar copy the report's figures come from (None: none stored)."""
-    with open_declarations(DeclarationStore(home)) as engine:
-        latest = newest_date(engine)
-    return None if latest is None else latest.date()
-
-
 def _declaration_figures(
-    driver, database, home: Path, period: tuple[str, str], districts
+    driver, database, engine: DeclarationEngine, period: tuple[str, str], districts
 ) -> tuple[dict[str, list[dict]], str]:
     """The rows of :data:`QUERIES` (and of the recommendations') for the period and districts, and their money
     unit, from the declarations' columnar copy (written by ``ingest`` beside the graph; a load killed between
@@ -169,12 +162,11 @@ def _declaration_figures(
         "until": date.fromisoformat(period[1]),
         "everywhere": districts is None,
     }
-    with open_declarations(DeclarationStore(home)) as engine:
-        money = register_rates(engine)
-        engine.register("scope", pa.table({"code": pa.array(list(districts or []), pa.string())}))
-        engine.register("high_risk", pa.table({"id": pa.array(high, pa.string())}))
-        queries = {**QUERIES, **RECOMMENDATION_QUERIES}
-        frames = {name: engine.frame(query, params) for name, query in queries.items()}
+    money = register_rates(engine)
+    engine.register("scope", pa.table({"code": pa.array(list(districts or []), pa.string())}))
+    engine.register("high_risk", pa.table({"id": pa.array(high, pa.string())}))
+    queries = {**QUERIES, **RECOMMENDATION_QUERIES}
+    frames = {name: engine.frame(query, params) for name, query in queries.items()}
     # through JSON: plain ints, floats and None for what the page and the API serialise
     return {name: json.loads(frame.to_json(orient="records")) for name, frame in frames.items()}, money.unit
 
@@ -432,8 +424,17 @@ def analysis_report(
     """
     if months < 1 or top < 1 or instructions < 1:
         raise ValueError("months, top and instructions must be at least 1")
+    # the copy the figures come from, opened once for its newest date and its figures
+    with open_declarations(DeclarationStore(home)) as engine:
+        return _report(driver, database, home, engine, decisions, months, top, instructions, districts, operations)
+
+
+def _report(
+    driver, database, home: Path, engine: DeclarationEngine, decisions, months, top, instructions, districts, operations
+) -> dict:
     scope = None if districts is None else sorted(districts)
-    latest = _latest_date(home)
+    newest = newest_date(engine)
+    latest = None if newest is None else newest.date()
     snapshot_meta = None
     with suppress(SnapshotMissing):
         snapshot_meta = load_snapshot(home).metadata
@@ -462,7 +463,7 @@ def analysis_report(
         }
     keys = _month_keys(latest, months)
     period = (f"{keys[0]}-01", latest.isoformat())
-    figures, unit = _declaration_figures(driver, database, home, period, scope)
+    figures, unit = _declaration_figures(driver, database, engine, period, scope)
     trend = _trends(figures["MONTHS"], keys)
     totals = {
         k: sum(m[k] for m in trend)

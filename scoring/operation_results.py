@@ -10,6 +10,8 @@ compiled scope (dates aside).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import neo4j
@@ -85,32 +87,44 @@ def _found(outcomes: list[dict], selected: int) -> dict:
     }
 
 
-def baseline(store: DeclarationStore, state, operation: Operation) -> dict:
-    """Inspections and hits of the operation's scope in the :data:`BASELINE_DAYS` before its start."""
+def baseline(engine: DuckDBDeclarations | None, state, operation: Operation) -> dict:
+    """Inspections and hits of the operation's scope in the :data:`BASELINE_DAYS` before its start, from the copy
+    ``engine`` reads (None: nothing stored)."""
     since, until = operation.start - timedelta(days=BASELINE_DAYS), operation.start
     window = {"from": since.isoformat(), "to": (until - timedelta(days=1)).isoformat()}
-    if not store.declaration_files():
+    if engine is None:
         return {**window, "inspected": 0, "hits": 0, "hit_rate": None}
     state = state if state is not None else _Bare()
-    with DuckDBDeclarations(store) as engine:
-        present = set(engine.columns())
-        columns = ", ".join(quoted(c) if c in present else f"NULL AS {quoted(c)}" for c in _SCOPE_COLUMNS)
-        frame = engine.frame(
-            f"SELECT {columns} FROM declarations "
-            "WHERE TRY_CAST(date AS DATE) >= $since AND TRY_CAST(date AS DATE) < $until",
-            {"since": since, "until": until},
-        )
+    present = set(engine.columns())
+    columns = ", ".join(quoted(c) if c in present else f"NULL AS {quoted(c)}" for c in _SCOPE_COLUMNS)
+    # only examined declarations count: inspected, or (no inspection field) with a violation flag
+    frame = engine.frame(
+        f"SELECT * FROM (SELECT {columns} FROM declarations "
+        "WHERE TRY_CAST(date AS DATE) >= $since AND TRY_CAST(date AS DATE) < $until) "
+        "WHERE inspected = 1 OR (inspected IS NULL AND violation IS NOT NULL)",
+        {"since": since, "until": until},
+    )
     in_scope = compile_conditions(operation.scope, office_scope(operation.owner, operation.offices), since, None)
     inspected = hits = 0
     for row in frame.to_dict("records"):
-        flag, examined = row.pop("violation"), row.pop("inspected")
-        if examined is None or examined != examined:  # no inspection field: a declaration with a flag was examined
-            examined = int(flag is not None and flag == flag)
-        if examined != 1 or not in_scope(rule_view(prepare_declaration(row, state))):
+        flag = row.pop("violation")
+        del row["inspected"]
+        if not in_scope(rule_view(prepare_declaration(row, state))):
             continue
         inspected += 1
         hits += int(flag == 1)
     return {**window, "inspected": inspected, "hits": hits, "hit_rate": _rate(hits, inspected)}
+
+
+@contextmanager
+def _stored(driver: neo4j.Driver, database: str, store: DeclarationStore) -> Iterator[DuckDBDeclarations | None]:
+    """The copy brought in line with the graph and open once for every baseline asked (None: nothing stored)."""
+    if not store.declaration_files():
+        yield None
+        return
+    sync_store(driver, database, store)
+    with DuckDBDeclarations(store) as engine:
+        yield engine
 
 
 def operation_results(
@@ -126,7 +140,11 @@ def operation_results(
     """The operation's results so far: in scope, selected, inspected, found; the interim review (what was selected
     before half time) once half time has passed; the baseline. ``state`` is the serving scorer's feature state
     (the importers' categories and network risk the scope may name; None: only what the declarations say)."""
-    today = today or date.today()
+    with _stored(driver, database, store) as engine:
+        return _results(driver, database, log, engine, state, tally, operation, today or date.today())
+
+
+def _results(driver, database, log: DecisionLog, engine, state, tally: Tally, operation: Operation, today) -> dict:
     selected = log.selected_by(operation.id)
     ids = [d for d, _ in selected]
     rows = [{"id": d, "at": at} for d, at in selected]
@@ -147,10 +165,13 @@ def operation_results(
             "as_of": half.isoformat(),
             **_found([o for o in outcomes if o["id"] in before], len(before)),
         }
-    if store.declaration_files():
-        sync_store(driver, database, store)
-    results["baseline"] = baseline(store, state, operation)
+    results["baseline"] = baseline(engine, state, operation)
     return results
+
+
+def _reaches(operation: Operation, districts: frozenset[str] | None) -> bool:
+    reach = office_scope(operation.owner, operation.offices)
+    return districts is None or reach is None or bool(reach & districts)
 
 
 def operations_review(
@@ -165,10 +186,8 @@ def operations_review(
 ) -> list[dict]:
     """The results of every operation that has started (for the report), those reaching ``districts`` only."""
     today = date.today()
-    out = []
-    for operation in operations:
-        reach = office_scope(operation.owner, operation.offices)
-        if operation.start > today or (districts is not None and reach is not None and not reach & districts):
-            continue
-        out.append(operation_results(driver, database, log, store, state, tally, operation, today))
-    return out
+    started = [o for o in operations if o.start <= today and _reaches(o, districts)]
+    if not started:
+        return []
+    with _stored(driver, database, store) as engine:
+        return [_results(driver, database, log, engine, state, tally, operation, today) for operation in started]
