@@ -149,7 +149,7 @@ def _wait_for_declarations(driver, at_least: int, proc: subprocess.Popen, timeou
 
 
 #: rows of the interrupted loads: enough batches of 500 that a kill after a few lands mid-load
-KILLED_ROWS = 8_000  # the kill comes after 2,000 are written: 6,000 still to write
+KILLED_ROWS = 5_000  # the kill comes after 2,000 are written: 3,000 still to write
 
 
 def _ingest_in_background(data, rg_env) -> tuple[subprocess.Popen, dict[str, str]]:
