@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from columnar.store import ACT_FIELDS, DECISION_FIELDS, OUTCOME_FIELDS
 
-__all__ = ["every_column", "overlay", "quoted", "SQL_TYPES"]
+__all__ = ["every_column", "examined", "overlay", "quoted", "SQL_TYPES"]
 
 #: the SQL type of each Arrow type the store declares (DuckDB's names: sqlglot gives Spark its own)
 SQL_TYPES = {
@@ -32,6 +32,17 @@ SELECT * FROM (
   SELECT *, row_number() OVER (PARTITION BY id ORDER BY feedback_at DESC) AS nth FROM outcomes_raw {where}
 ) WHERE nth = 1
 """
+
+
+def examined(alias: str = "") -> str:
+    """1 when the declaration was examined, else 0, as every reader of outcomes counts it: its inspection field, or,
+    where none is stored (a fraud flag as the only outcome), whether it carries a violation flag. ``alias`` prefixes
+    the columns (``"d."``).
+
+    >>> examined("d.")
+    'coalesce(d.inspected, CASE WHEN d.violation IS NULL THEN 0 ELSE 1 END)'
+    """
+    return f"coalesce({alias}inspected, CASE WHEN {alias}violation IS NULL THEN 0 ELSE 1 END)"
 
 
 def quoted(name: str) -> str:

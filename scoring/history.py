@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from columnar.engines import DeclarationEngine, FrameDeclarations
+from columnar.views import examined
 
 __all__ = ["HISTORY_KEYS", "HISTORY_COUNTS", "QUERIES", "COUNTS", "OpenEngine", "prior_counts", "communities_table"]
 
@@ -33,11 +34,11 @@ COUNTS = ("n", "inspected", "violations")
 
 # each declaration with its day, keys and outcome as scoring.graph_read.read_declarations reads them: without an
 # inspection field a declaration carrying a violation flag counts as inspected; a violation only when inspected
-_DECLARED = """
+_DECLARED = f"""
 WITH declared AS (
   SELECT d.id, CAST(d.date AS DATE) AS on_day, d.importer_id, d.declarant_id, d.seller_id,
          coalesce(d.hs6, substr(d.hs_code, 1, 6)) AS hs6, d.origin, d.route, c.community,
-         coalesce(d.inspected, CASE WHEN d.violation IS NULL THEN 0 ELSE 1 END) AS inspected, d.violation AS flag
+         {examined("d.")} AS inspected, d.violation AS flag
   FROM declarations d LEFT JOIN communities c ON c.importer_id = d.importer_id
   WHERE d.date IS NOT NULL
 ),

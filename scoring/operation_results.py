@@ -19,7 +19,7 @@ import neo4j
 from columnar.engines import DuckDBDeclarations
 from columnar.store import DeclarationStore
 from columnar.sync import sync_store
-from columnar.views import quoted
+from columnar.views import examined, quoted
 from graph.model import schema
 from scoring.decision_log import DecisionLog
 from scoring.operations import Operation, Tally
@@ -97,11 +97,10 @@ def baseline(engine: DuckDBDeclarations | None, state, operation: Operation) -> 
     state = state if state is not None else _Bare()
     present = set(engine.columns())
     columns = ", ".join(quoted(c) if c in present else f"NULL AS {quoted(c)}" for c in _SCOPE_COLUMNS)
-    # only examined declarations count: inspected, or (no inspection field) with a violation flag
     frame = engine.frame(
         f"SELECT * FROM (SELECT {columns} FROM declarations "
         "WHERE TRY_CAST(date AS DATE) >= $since AND TRY_CAST(date AS DATE) < $until) "
-        "WHERE inspected = 1 OR (inspected IS NULL AND violation IS NOT NULL)",
+        f"WHERE {examined()} = 1",
         {"since": since, "until": until},
     )
     in_scope = compile_conditions(operation.scope, office_scope(operation.owner, operation.offices), since, None)
