@@ -72,6 +72,9 @@ def runs(driver, rg_env, year_and_day) -> dict:
     incremental = _last_json(done)
     after_day = load_snapshot(home)
     kept_identities = load_state(home).identities
+    networks_after_day = driver.execute_query(
+        f"MATCH (n:Network) WHERE {shown('n')} RETURN n.id AS id", shown_run(driver, "neo4j")
+    ).records
     graph_after_day = driver.execute_query(
         f"MATCH (e:Enterprise)-[:ASSESSED]->(a:Assessment) WHERE {shown('a')} "
         "RETURN e.id AS id, a.risk AS risk, a.community AS community",
@@ -88,6 +91,7 @@ def runs(driver, rg_env, year_and_day) -> dict:
         "incremental_snapshot": after_day,
         "kept_identities": kept_identities,
         "incremental_graph": {r["id"]: (r["risk"], r["community"]) for r in graph_after_day},
+        "incremental_shown": ([r["id"] for r in graph_after_day], [r["id"] for r in networks_after_day]),
         "full": full,
         "full_snapshot": load_snapshot(home),
     }
@@ -125,6 +129,18 @@ def test_a_rescored_firm_whose_published_figures_held_is_not_written_again(runs)
     pagerank = after["pagerank"][after["pagerank"] > 0]
     assert (pagerank.map(lambda v: float(f"{v:.3g}")) == pagerank).all()
     assert (after["risk"].round(4) == after["risk"]).all()
+
+
+def test_the_day_closes_the_versions_it_replaces(runs):
+    """The day finds the current versions of the firms and networks it writes through their ids, not by reading
+    every current version: each version it replaced was closed, so readers are shown one version of each firm and
+    network, and as many as the day's snapshot holds."""
+    firms, networks = runs["incremental_shown"]
+    assert len(firms) == len(set(firms)) == len(runs["incremental_snapshot"].enterprises)
+    assert len(networks) == len(set(networks)) == len(runs["incremental_snapshot"].networks)
+    counts = runs["incremental"]["counts"]
+    assert counts["written_enterprises_closed"] <= counts["written_enterprises"]
+    assert counts["written_networks_closed"] + counts["written_enterprises_closed"] > 0, counts
 
 
 def test_an_incremental_run_names_networks_as_a_full_run_does(runs):
