@@ -173,8 +173,9 @@ def page():
         opened.close()
 
 
-def stop_process(process: subprocess.Popen) -> None:
-    """Terminate, and kill if it has not gone within 10 s: no test leaves a server or browser behind."""
+def stop_process(process) -> None:
+    """Terminate, and kill if it has not gone within 10 s (a ``Popen``, or a command ``tests.cli_process`` started):
+    no test leaves a server or browser behind."""
     process.terminate()
     try:
         process.wait(timeout=10)

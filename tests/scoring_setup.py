@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests import cli_process
 from tests.conftest import run_cli, stop_process
 
 SAMPLE_SIZE, SAMPLE_SEED = 6000, 3
@@ -118,13 +117,7 @@ class Server:
         self._clients: list[httpx.Client] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "riskgraph", "serve", "--port", str(self.port), *options],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.process = cli_process.start(["serve", "--port", str(self.port), *options], env)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -152,3 +145,4 @@ class Server:
         for client in self._clients:
             client.close()
         stop_process(self.process)
+        self.process.close()
