@@ -23,8 +23,7 @@ import pytest
 from PIL import Image
 from websockets.sync.client import connect
 
-from tests.conftest import stop_process
-from tests.scoring_setup import free_port
+from tests.conftest import free_port, stop_process
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1200,900"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from tests import cli_process
-from tests.conftest import run_cli, stop_process
+from tests.conftest import free_port, run_cli, stop_process
 
 SAMPLE_SIZE, SAMPLE_SEED = 6000, 3
 #: a server loading its snapshot on two cores shared with other test runs took 75 s (30 s was not enough)
@@ -82,12 +81,6 @@ def live_server(trained, driver, start_server, tmp_path_factory):
         reload_sample(driver, env, sample)
         run_cli(env, "analyze")
     return lambda **extra: start_server({**env, **extra})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
