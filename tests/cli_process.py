@@ -170,12 +170,12 @@ def _serve() -> None:
             _command(request)
         if "status" in request:
             running[pid] = Path(request["status"])
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-            print(pid, flush=True)
-            continue
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-        _, status = os.waitpid(pid, 0)
-        print(os.waitstatus_to_exitcode(status), flush=True)
+        if "status" in request:
+            print(pid, flush=True)
+        else:
+            _, status = os.waitpid(pid, 0)
+            print(os.waitstatus_to_exitcode(status), flush=True)
 
 
 if __name__ == "__main__":
