@@ -1,7 +1,8 @@
 """Test fixtures.
 
 Every database test runs against a real local Neo4j, started once per session on its own port
-with its own ``RISKGRAPH_HOME`` (a temp folder) and stopped at the end. Tests that need an
+with its own ``RISKGRAPH_HOME`` (a temp folder) and stopped at the end. ``make test`` runs two sessions side by
+side (pytest-xdist, a module at a time on each): each worker has its own Neo4j, homes and ports. Tests that need an
 empty graph take ``empty_graph``; ingest tests use small files from the generator or written inline.
 """
 
@@ -19,7 +20,13 @@ import pytest
 # registered before the first import
 pytest.register_assert_rewrite("tests.scoring_setup")
 
-TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697"))
+
+def _worker() -> int:
+    """pytest-xdist's worker number (0 without it): each worker starts its own servers on ports of its own."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697")) + 100 * _worker()
 
 
 def free_port() -> int:
