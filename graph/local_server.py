@@ -242,6 +242,11 @@ def stop(cfg: Settings) -> ServerStatus:
             os.kill(pid, signal.SIGKILL)
             while _alive(pid):
                 time.sleep(0.1)
+        # Its first thread can be a zombie while the others still exit, Bolt's socket open (a busy machine: tens of
+        # ms); a start then would take the port for another program's.
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline and _bolt_open(cfg.bolt_port):
+            time.sleep(0.05)
     _pid_file(cfg).unlink(missing_ok=True)
     return status(cfg)
 
