@@ -303,6 +303,19 @@ def test_clean_rows_are_typed_and_normalised():
     assert (row["source"], row["row"]) == ("f.csv", 7)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.,+-eE xXnaifINFty_\t\n\u00a0\u0663", max_size=8), max_size=12))
+def test_numbers_are_what_pandas_reads(texts):
+    """The numbers of a column are pandas's reading of it (NaN where not a number), whichever parser read them."""
+    from ingest.validate import _numbers
+
+    text = pd.Series(texts, dtype="str").str.strip()
+    cleaned = text.str.replace(r"[, \t]", "", regex=True)
+    expected = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype(float)
+    expected = expected.where(np.isfinite(expected))
+    pd.testing.assert_series_equal(_numbers(text), expected, check_exact=True)
+
+
 def test_empty_office_is_allowed():
     clean, bad = validate(_frame({"office": ""}), "f.csv")
     assert len(clean) == 1 and bad.empty and pd.isna(clean.loc[0, "office"])
