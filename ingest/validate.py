@@ -65,15 +65,15 @@ def _quoted(values: pd.Series) -> pd.Series:
 def _numbers(text: pd.Series) -> pd.Series:
     """Floats from text, thousands separators and spaces allowed ("1,250.50"); NaN where not a number.
 
-    Arrow parses a chunk whose every value is a number (the usual file) three times faster than ``pd.to_numeric``;
+    Arrow parses a chunk whose every value is a number (the usual file) in half the time ``pd.to_numeric`` takes;
     a chunk with one that is not is parsed by ``pd.to_numeric``, which makes it NaN and keeps the others."""
     cleaned = text.str.replace(r"[, \t]", "", regex=True)
-    arrow = pa.array(cleaned.array)
+    cleaned = cleaned.where(cleaned != "", None)
     try:
-        parsed = pc.cast(pc.if_else(pc.equal(arrow, ""), pa.scalar(None, arrow.type), arrow), pa.float64())
+        parsed = pc.cast(pa.array(cleaned.array), pa.float64())
         values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index, name=text.name)
     except pa.ArrowInvalid:
-        values = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype(float)
+        values = pd.to_numeric(cleaned, errors="coerce").astype(float)
     return values.where(np.isfinite(values))
 
 
