@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.identities import Identities
 from graph.home import ANALYSIS_STATE, VersionedStore
 
-__all__ = ["AnalysisState", "save_state", "load_state"]
+__all__ = ["AnalysisState", "stage_state", "publish_state", "settle_state", "load_state"]
 
 
 @dataclass
@@ -59,9 +59,10 @@ def _holds_tuples(column: pd.Series) -> bool:
     return any(isinstance(v, tuple) for v in column)
 
 
-def save_state(home, state: AnalysisState) -> str:
-    """Write a new version of the state; returns it."""
-    with _store(home).stage() as (version, folder):
+def stage_state(home, state: AnalysisState) -> str:
+    """Write a new version of the state, held until :func:`publish_state`; returns it. A run writes it while its
+    results go to the graph (the write-back waits on Neo4j) and publishes it once they are shown."""
+    with _store(home).stage(publish=False) as (version, folder):
         _scalar_columns(state.table).to_parquet(folder / "table.parquet", index=False)
         (folder / "networks.json").write_text(json.dumps(state.networks, default=_plain))
         if state.ties is not None:
@@ -78,6 +79,16 @@ def save_state(home, state: AnalysisState) -> str:
         }
         (folder / "state.json").write_text(json.dumps(meta))
     return version
+
+
+def publish_state(home, version: str) -> None:
+    """Make a held state the one the next run starts from."""
+    _store(home).publish(version)
+
+
+def settle_state(home) -> None:
+    """Drop a state a killed run held: its results may not be the graph's, so the next run is full."""
+    _store(home).settle(None)
 
 
 def load_state(home) -> AnalysisState | None:

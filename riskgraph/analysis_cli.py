@@ -7,6 +7,7 @@ another ``RiskGraphError``), which ``riskgraph/cli.py`` prints as one line with 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -133,10 +134,13 @@ def analyze(
                 alongside=resolve_alongside if resolve else None,
             )
     resolution = resolutions[0] if resolutions else None
-    # a running API follows the new results without a restart (the scoring snapshot is republished with them)
-    refresh_analysis(settings().home, run)
-    raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
-    trends = watch_flow(settings().home)  # dynamic focus: what rose in the whole flow (riskgraph trends list)
+    # dynamic focus, what rose in the whole flow (riskgraph trends list): DuckDB's threads beside the refresh's Python
+    with ThreadPoolExecutor(1, thread_name_prefix="trends") as aside:
+        watching = aside.submit(watch_flow, settings().home)
+        # a running API follows the new results without a restart (the scoring snapshot is republished with them)
+        refresh_analysis(settings().home, run)
+        raised = raise_alerts(drv, db, settings().intel_hops)  # firms newly linked to intelligence records
+        trends = watching.result()
     networks = run.networks
     scope = (
         f"incrementally: {run.counts['touched_declarations']:,} new declarations touched "
