@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -53,7 +52,7 @@ from api.routes import (
 )
 from graph.config import settings
 from graph.home import api_serving
-from scoring import links
+from ingest.normalize import warming_up
 from scoring.decision_log import DecisionLog
 from scoring.live import LiveScorer
 
@@ -98,7 +97,7 @@ def create_app(home: Path | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # the first declaration with party fields does not wait for the normalisers' data
-        threading.Thread(target=links.warm_up, name="normaliser-warm-up", daemon=True).start()
+        warming_up()
         with api_serving(home):  # `riskgraph restore` refuses while this is held
             app.state.live = LiveScorer(home)
             app.state.log = DecisionLog(home)

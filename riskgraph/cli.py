@@ -211,6 +211,7 @@ def ingest(
     from columnar.store import DeclarationStore
     from ingest.bulk import bulk_ingest
     from ingest.mapping import load_mapping
+    from ingest.normalize import warming_up
     from ingest.pipeline import ingest_files
     from ingest.readers import input_files
     from ingest.validate import UNKNOWN_OFFICES
@@ -243,6 +244,7 @@ def ingest(
         if use_bulk:
             report = bulk_ingest(paths, cfg, rules, show, stage=console.print, unknown_offices=unknown_offices)
         else:
+            warming_up()  # this process validates: beside its connecting and schema checks
             writer = GraphWriter(_connect(), database())
             report = ingest_files(
                 paths,

@@ -295,12 +295,14 @@ def score(
     import time
 
     from ingest.mapping import load_mapping
+    from ingest.normalize import warming_up
     from ingest.readers import input_files
     from scoring.decision_log import DecisionLog
     from scoring.pipeline import score_file
     from scoring.snapshot import load_scorer
 
     input_files(paths)  # a missing or unsupported input fails before any work
+    warming_up()  # this process validates the file: beside loading the scorer
     scorer, meta = load_scorer(_home())
     began = time.perf_counter()
     rules = load_mapping(mapping) if mapping else None

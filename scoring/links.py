@@ -139,15 +139,6 @@ _person = lru_cache(maxsize=200_000)(nz.normalize_person_name)
 _name = lru_cache(maxsize=200_000)(nz.normalize_name)
 
 
-def warm_up() -> None:
-    """Load the normalisers' reference data (rigour's address and name tables: 2 s on a quiet machine,
-    6 s on a busy one) before a declaration needs it; servers run this in the background at start."""
-    nz.address_key("Room 1, No. 1 Warm-up Road")
-    nz.normalize_phone("+86 21 5555 0000")
-    nz.normalize_person_name("Warm Up")
-    nz.normalize_name("Warm-up Trading Co. Ltd")
-
-
 # (kind, already-normalised field as ingest's validation writes it, raw field, normaliser)
 _FIELDS = (
     ("address", "importer_address_key", "importer_address", _address),
