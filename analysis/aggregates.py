@@ -12,6 +12,7 @@ enterprise-sized and come from Neo4j, the system of record; the copy is checked 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
@@ -344,10 +345,15 @@ def aggregate_declarations(
     history_days: int = HISTORY_DAYS,
     engine: str = "duckdb",
     known_then: bool = False,
+    firms: Callable[[pd.DataFrame], None] | None = None,
 ) -> DeclarationAggregates | None:
     """The engine's aggregates of the copy up to ``as_of`` (default: the latest declaration's date); None when it
-    holds no declaration. The caller checks the copy against the graph first (:func:`columnar.sync.sync_store`)."""
+    holds no declaration. The caller checks the copy against the graph first (:func:`columnar.sync.sync_store`).
+    ``firms`` is handed :func:`firm_activity` first, before the rest is aggregated: the resolution beside an
+    analysis starts from it (a second engine over the copy cost it 0.6 s of a 1M day)."""
     with open_declarations(store, engine) as declarations:
+        if firms is not None:
+            firms(firm_activity(declarations))
         if as_of is None:
             as_of = newest_date(declarations)
             if as_of is None:

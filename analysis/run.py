@@ -154,7 +154,7 @@ def run_analysis(
     full: bool = True,
     on_stage: Callable[[str, float], None] | None = None,
     declarations: str = "duckdb",
-    alongside: Callable[[dict[str, int]], Iterable[str]] | None = None,
+    alongside: Callable[[dict[str, int], Future[pd.DataFrame]], Iterable[str]] | None = None,
 ) -> AnalysisRun:
     """Analyse the graph and publish the results.
 
@@ -165,8 +165,9 @@ def run_analysis(
     left its state, was made by the in-process engine with the same seed, and no ``as_of`` is asked for;
     otherwise it is full. ``alongside`` runs while the engine aggregates the declarations (``riskgraph analyze``
     resolves probable same firms there: seconds of Python beside seconds of the engine's threads), given the graph's
-    declarations per load the columnar copy was brought in line with; the firms it returns are redone by an
-    incremental run whatever was loaded (those whose same-firm candidates changed).
+    declarations per load the columnar copy was brought in line with and each importer's first and last declaration
+    (:func:`~analysis.aggregates.firm_activity`, a future: the engine reads it first); the firms it returns are
+    redone by an incremental run whatever was loaded (those whose same-firm candidates changed).
     """
     engine = engine or InProcessEngine()
     settings = {"engine": engine.name, "seed": seed}
@@ -178,10 +179,11 @@ def run_analysis(
     synced = sync_store(driver, database, store, counts=loads)  # before the engine and ``alongside`` read the copy
     can_be_incremental = not full and as_of is None and engine.name == "inprocess"  # its step is in-process Leiden
     with ThreadPoolExecutor(1) as engine_thread:
-        aggregated = engine_thread.submit(aggregate_declarations, store, as_of, engine=declarations)
+        firms: Future[pd.DataFrame] = Future()
+        aggregated = engine_thread.submit(_aggregating, store, as_of, declarations, firms)
         whole = None if can_be_incremental else engine_thread.submit(read_identities, driver, database)
         reading = _Reading(aggregated, synced, loads, declarations, whole)
-        also = tuple(alongside(loads)) if alongside is not None else ()
+        also = tuple(alongside(loads, firms)) if alongside is not None else ()
         if can_be_incremental:
             state = load_state(home)
             usable = state is not None and state.settings == settings
@@ -192,6 +194,17 @@ def run_analysis(
                 if touched is not None:
                     return _incremental(driver, database, home, state, touched, engine, seed, clock, reading)
         return _full(driver, database, home, engine, seed, _Clock(on_stage), reading)
+
+
+def _aggregating(store: DeclarationStore, as_of, engine: str, firms: Future) -> DeclarationAggregates | None:
+    """:func:`aggregate_declarations`, handing ``firms`` the firms' activity first (or the failure that came before
+    it, so a resolution waiting on it fails with the engine's own error)."""
+    try:
+        return aggregate_declarations(store, as_of, engine=engine, firms=firms.set_result)
+    except BaseException as exc:
+        if not firms.done():
+            firms.set_exception(exc)
+        raise
 
 
 def _read(driver, database, clock: _Clock, reading: _Reading, kept=None, changed=()):

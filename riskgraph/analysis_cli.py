@@ -93,8 +93,8 @@ def analyze(
     drv, db = _connect()
     resolutions = []
 
-    def resolve_alongside(loads: dict[str, int]) -> tuple[str, ...]:  # while the declarations engine aggregates
-        resolutions.append(_resolve_changed(drv, db, full, declarations_engine, loads))
+    def resolve_alongside(loads: dict[str, int], firms) -> tuple[str, ...]:  # while the declarations engine aggregates
+        resolutions.append(_resolve_changed(drv, db, full, declarations_engine, loads, firms))
         return resolutions[0].linked
 
     with ExitStack() as stack:
@@ -174,16 +174,17 @@ def analyze(
         print(json.dumps(summary, default=str))
 
 
-def _resolve_changed(drv, db: str, full: bool, declarations: str, loads: dict[str, int]):
+def _resolve_changed(drv, db: str, full: bool, declarations: str, loads: dict[str, int], firms):
     """Probable same firms first, so the analysis weighs the candidates: the firms whose identity is new or
     changed since the last resolution (every firm on ``--full`` or the first time), with the model the last
     ``riskgraph resolve`` (or the first resolution) trained, so a full run finds what incremental runs found;
-    ``loads`` as the analysis read them and brought the columnar copy in line with."""
+    ``loads`` as the analysis read them and brought the columnar copy in line with, ``firms`` their activity as
+    its engine reads it (a future)."""
     from analysis.resolve import run_resolution
 
-    run = run_resolution(
-        drv, db, home=settings().home, full=full, retrain=False, declarations=declarations, loads=loads
-    )
+    home = settings().home
+    how = {"declarations": declarations, "loads": loads, "activity": firms}
+    run = run_resolution(drv, db, home=home, full=full, retrain=False, **how)
     console.print(
         f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
         + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)
