@@ -300,12 +300,12 @@ def _incremental(driver, database, home: Path, state, touched, engine, seed: int
     metadata = _metadata(data, analysed_at, engine, seed, "incremental", counts, clock)
     metadata["declarations_engine"] = reading.engine
     version = _stage(home, change.table, change.networks, metadata, clock, data)
-    state = _state(
+    following = _state(
         version, data, change.table, change.networks, touched.loads, analysed_at, seed, engine, change.ties, identities
     )
     folder = _write_and_publish(
         home,
-        state,
+        following,
         driver,
         database,
         sweeping,

@@ -20,6 +20,7 @@ import pytest
 
 from analysis.identities import read_identities
 from analysis.incremental import _joined_communities
+from analysis.run import run_analysis
 from analysis.snapshot import load_snapshot
 from analysis.state import _store as _state_store
 from analysis.state import load_state
@@ -235,3 +236,14 @@ def test_a_full_run_numbers_the_communities_it_finds_again_as_the_last_run_did(r
     assert len(again) >= 0.9 * len(after)
     assert all(after[members] == before[members] >= 1000 for members in again)
     assert all(after[members] > max(before.values()) for members in after if members not in before)
+
+
+def test_an_incremental_run_names_the_run_it_started_from(runs, driver, rg_env):
+    """The scoring snapshot's refresh updates only the firms a run changed when it carries the run this one started
+    from (``based_on``); a wrong one makes every refresh rewrite every firm. Analyses the module's graph once more."""
+    home = Path(rg_env["RISKGRAPH_HOME"])
+    before = load_snapshot(home).version
+    run = run_analysis(driver, "neo4j", home, full=False)
+    assert run.mode == "incremental"
+    assert run.based_on == before != run.snapshot.name == load_snapshot(home).version
+    assert load_state(home).snapshot == run.snapshot.name
