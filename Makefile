@@ -31,7 +31,7 @@ demo: setup
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports --no-cache
-	.venv/bin/pytest -n 2 --dist loadscope
+	.venv/bin/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: setup
 	$(PY) benchmarks/ingest.py
