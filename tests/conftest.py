@@ -28,7 +28,7 @@ def _worker() -> int:
 
 TEST_PORT = int(os.environ.get("RISKGRAPH_TEST_BOLT_PORT", "7697")) + 100 * _worker()
 
-#: the slowest modules, slowest first (setup and tests, seconds, in the fresh-clone CI of 2026-12-08 at 40bbccf:
+#: the slowest modules, slowest first (setup and tests, seconds, in the fresh-clone CI of 2026-12-08 at dc94e8f:
 #: engine_networks 216, backup 169, engine_agreement 166, ingest_bulk 131, analysis_incremental 85, ingest 83, ...).
 #: ``make test`` hands modules to its two workers in this order (``--no-loadscope-reorder``), the rest after them
 #: as collected: the longest first, so the two finish together. xdist's own order, by count of tests, put these
