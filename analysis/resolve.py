@@ -314,7 +314,7 @@ def run_resolution(
     retrain: bool = True,
     declarations: str = "duckdb",
     loads: dict[str, int] | None = None,
-    activity: pd.DataFrame | Future[pd.DataFrame] | None = None,
+    activity: Future[pd.DataFrame] | None = None,
 ) -> ResolutionRun:
     """Link the graph's importers and write ``PROBABLY_SAME_FIRM`` candidates (reviewed links are kept).
 
@@ -326,8 +326,8 @@ def run_resolution(
     succeed the other?), come from the columnar copy in ``home``, through the declarations engine ``declarations``.
     ``loads`` are the graph's declarations per load when the caller has read them and brought the copy in line with
     them (an analysis resolving beside its aggregation); else they are read and the copy is brought in line here.
-    ``activity`` is :func:`~analysis.aggregates.firm_activity` of that copy when the caller's engine reads it (or is
-    reading it: a future); else it is read here.
+    ``activity`` is :func:`~analysis.aggregates.firm_activity` of that copy as the caller's engine reads it (a
+    future); else it is read here.
     """
     clock = time.perf_counter()
     kept = _state(home, full)
@@ -336,10 +336,7 @@ def run_resolution(
         sync_store(driver, database, DeclarationStore(home), counts=loads)
     grown = None if full or kept is None or kept.prepared is None else _grown(loads, kept.loads)
     # a firm's activity changes only with declarations of its own: an incremental pass resolves it again anyway
-    if activity is None:
-        activity = read_activity(home, declarations)
-    elif isinstance(activity, Future):
-        activity = activity.result()
+    activity = read_activity(home, declarations) if activity is None else activity.result()
     timings = {"activity": round(time.perf_counter() - clock, 3)}
     lap = time.perf_counter()
     if grown is None:

@@ -251,11 +251,10 @@ def _full(driver, database, home: Path, engine: GraphEngine, seed, clock: _Clock
     ties = _release_graph(result)
     table, networks = result.enterprises, result.networks
     state = _state(version, data, table, networks, loads, analysed_at, seed, engine, ties, identities)
-    written = (driver, database, sweeping, clock, counts, table, networks, analysed_at, version)
-    folder = _write_and_publish(home, state, *written)
-    return _run(
-        result.enterprises, result.networks, counts, metadata, engine, folder, analysed_at, "full", clock, result
+    folder = _write_and_publish(
+        home, state, driver, database, sweeping, clock, counts, table, networks, analysed_at, version
     )
+    return _run(table, networks, counts, metadata, engine, folder, analysed_at, "full", clock, result)
 
 
 def _write(driver, database, sweeping, clock: _Clock, counts: dict, enterprises, networks, analysed_at, version, **how):

@@ -182,9 +182,16 @@ def _resolve_changed(drv, db: str, full: bool, declarations: str, loads: dict[st
     its engine reads it (a future)."""
     from analysis.resolve import run_resolution
 
-    home = settings().home
-    how = {"declarations": declarations, "loads": loads, "activity": firms}
-    run = run_resolution(drv, db, home=home, full=full, retrain=False, **how)
+    run = run_resolution(
+        drv,
+        db,
+        home=settings().home,
+        full=full,
+        retrain=False,
+        declarations=declarations,
+        loads=loads,
+        activity=firms,
+    )
     console.print(
         f"resolved {run.resolved:,} of {run.enterprises:,} enterprises ({run.mode}): "
         + (f"{run.candidates:,} probable same-firm candidates written" if run.candidates else run.message)
